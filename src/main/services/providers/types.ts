@@ -1,0 +1,70 @@
+/**
+ * The interface every provider adapter implements. The job engine drives a job through it; adapters know the
+ * wire, the engine knows the journal. Adapters throw {@link AppError} (from src/shared/errors) for every failure,
+ * with `retryable` and, for 429, `retryAfterMs` set, so the engine can decide to wait, retry or fail the job.
+ */
+import type { ModelId, ProviderId } from '../../../shared/capabilities';
+
+/** Credentials and endpoint for one call. `apiKey` is null for providers that need none (sandbox). */
+export interface ProviderContext {
+  apiKey: string | null;
+  /** Base URL without a trailing slash, e.g. `https://api.apiframe.ai`. */
+  baseUrl: string;
+  /** Aborts the request (app shutdown, job canceled). */
+  signal?: AbortSignal;
+}
+
+/** A local reference image to hand to the provider. */
+export interface ReferenceInput {
+  blobId: string;
+  name: string;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  bytes: Uint8Array;
+}
+
+/** A reference image already uploaded to the provider, with the time its URL stops working (epoch ms). */
+export interface UploadedReference {
+  blobId: string;
+  url: string;
+  expiresAt: number | null;
+}
+
+/** What the engine submits. `params` were parsed by the model's capability schema (defaults filled). */
+export interface SubmitRequest {
+  model: ModelId;
+  prompt: string;
+  params: Record<string, unknown>;
+  /** URLs (or adapter-specific references) of the reference images, in order. */
+  referenceUrls: string[];
+  /** Sent as the provider's idempotency key where it has one (Apiframe `Idempotency-Key`). */
+  idempotencyKey: string;
+}
+
+/** One output of a finished job: a URL to download, or bytes a synchronous provider returned inline. */
+export type RemoteOutput = { url: string } | { bytes: Uint8Array };
+
+/** The state of a remote job, normalised. */
+export type RemoteStatus =
+  | { state: 'queued' | 'running'; progress: number | null }
+  | { state: 'completed'; outputs: RemoteOutput[]; credits: number | null }
+  | { state: 'failed'; reason: string; credits: number | null }
+  | { state: 'canceled' }
+  /** The provider purged the results before we fetched them (Apiframe `expired: true`). */
+  | { state: 'expired' };
+
+export interface ProviderAdapter {
+  readonly id: ProviderId;
+  /**
+   * Uploads local reference images right before submit (Apiframe `POST /v2/uploads`, URLs live ~1–2 h).
+   * Returns one entry per input, in order.
+   */
+  uploadReferences(refs: ReferenceInput[], ctx: ProviderContext): Promise<UploadedReference[]>;
+  /** Submits a job; returns the provider's job id. Safe to call again with the same idempotency key. */
+  submit(req: SubmitRequest, ctx: ProviderContext): Promise<{ remoteId: string }>;
+  /** Reads the remote job's state once. */
+  poll(remoteId: string, ctx: ProviderContext): Promise<RemoteStatus>;
+  /** Downloads one output's bytes (undici, with a timeout and a size cap). */
+  fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array>;
+  /** Account balance for Settings (Apiframe `GET /v2/me` → `team.credits`). */
+  account(ctx: ProviderContext): Promise<{ credits: number | null; email: string | null }>;
+}

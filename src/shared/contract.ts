@@ -1,0 +1,140 @@
+/**
+ * The one contract between the renderer and the main process: every call (zod input and output) and every
+ * event. Both transports (Electron IPC and the local web host) and the renderer's client are typed from it,
+ * so a missing handler is a compile error (`Handlers` below).
+ */
+import { z } from 'zod';
+import { ModelIdSchema, ProviderIdSchema, KeyedProviderIdSchema } from './capabilities';
+import {
+  AccountInfo,
+  AssetDetail,
+  AssetSummary,
+  FolderNode,
+  Id,
+  BlobId,
+  JobView,
+  Locale,
+  ProviderSettings,
+  StagedReference,
+} from './domain';
+import { AppErrorShape } from './errors';
+
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+/** Bytes of a file the user gave us, base64 (web transport), or a path resolved by the preload (Electron only). */
+export const FileSource = z.union([
+  z.object({ name: z.string().min(1).max(1024), dataBase64: z.string() }).strict(),
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+]);
+export type FileSource = z.infer<typeof FileSource>;
+
+export const contract = {
+  'app.info': {
+    input: Empty,
+    output: z.object({ version: z.string(), transport: z.enum(['electron', 'web']), locale: Locale }),
+  },
+  'app.setLocale': { input: z.object({ locale: Locale }).strict(), output: Ok },
+
+  'folders.list': { input: Empty, output: z.array(FolderNode) },
+  'folders.create': {
+    input: z.object({ name: z.string(), parentId: Id.nullable() }).strict(),
+    output: FolderNode,
+  },
+  'folders.rename': { input: z.object({ id: Id, name: z.string() }).strict(), output: FolderNode },
+  'folders.move': {
+    input: z.object({ id: Id, parentId: Id.nullable() }).strict(),
+    output: FolderNode,
+  },
+  /** Deletes a folder, its sub-folders and their images (the UI confirms first). */
+  'folders.delete': {
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ deletedFolders: z.number().int(), deletedAssets: z.number().int() }),
+  },
+
+  'assets.list': {
+    input: z
+      .object({
+        folderId: Id,
+        limit: z.number().int().min(1).max(1000).default(200),
+        /** Opaque cursor from the previous page. */
+        cursor: z.string().nullable().default(null),
+      })
+      .strict(),
+    output: z.object({ items: z.array(AssetSummary), nextCursor: z.string().nullable(), total: z.number().int() }),
+  },
+  'assets.get': { input: z.object({ id: Id }).strict(), output: AssetDetail },
+
+  /** Checks a file and puts its bytes in the store so the composer can use it as a reference image. */
+  'references.stage': {
+    input: z.object({ source: FileSource, provider: ProviderIdSchema, model: ModelIdSchema }).strict(),
+    output: StagedReference,
+  },
+
+  'jobs.submit': {
+    input: z
+      .object({
+        folderId: Id,
+        provider: ProviderIdSchema,
+        model: ModelIdSchema,
+        prompt: z.string(),
+        params: z.record(z.string(), z.unknown()),
+        /** Reference images in order, as staged by `references.stage`. */
+        references: z.array(z.object({ blobId: BlobId, name: z.string() })).max(16),
+      })
+      .strict(),
+    output: JobView,
+  },
+  'jobs.list': {
+    input: z.object({ folderId: Id.nullable().default(null), activeOnly: z.boolean().default(false) }).strict(),
+    output: z.array(JobView),
+  },
+  'jobs.get': { input: z.object({ id: Id }).strict(), output: JobView },
+
+  'settings.providers': { input: Empty, output: z.array(ProviderSettings) },
+  'settings.setKey': {
+    input: z.object({ provider: KeyedProviderIdSchema, key: z.string() }).strict(),
+    output: ProviderSettings,
+  },
+  'settings.clearKey': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ProviderSettings },
+  'settings.setBaseUrl': {
+    input: z.object({ provider: KeyedProviderIdSchema, baseUrl: z.string().nullable() }).strict(),
+    output: ProviderSettings,
+  },
+  /** A cheap authenticated call (Apiframe `GET /v2/me`): the balance, or the provider's error. */
+  'settings.account': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: AccountInfo },
+} as const;
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export type CallInput<N extends CallName> = z.input<Contract[N]['input']>;
+export type CallInputParsed<N extends CallName> = z.output<Contract[N]['input']>;
+export type CallOutput<N extends CallName> = z.output<Contract[N]['output']>;
+
+/** The envelope every call returns over either transport. */
+export type CallResult<T> = { ok: true; value: T } | { ok: false; error: AppErrorShape };
+
+/** Events pushed from the main process to the renderer. */
+export const events = {
+  'job.updated': JobView,
+  'asset.created': z.object({ assetId: Id, folderId: Id, jobId: Id.nullable() }),
+  'folders.changed': z.object({}),
+  'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export type AnyEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
+
+/** Who is calling: handlers refuse what a transport must not do (a raw path from a browser page). */
+export interface CallContext {
+  transport: 'electron' | 'web';
+}
+
+/** The main-process implementation: one handler per call. A missing one fails `tsc`. */
+export type Handlers = {
+  [N in CallName]: (input: CallInputParsed<N>, ctx: CallContext) => Promise<CallOutput<N>> | CallOutput<N>;
+};
+
+/** The image variants the media endpoints serve. */
+export type MediaVariant = 'original' | 'thumb';

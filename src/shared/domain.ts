@@ -1,0 +1,142 @@
+/**
+ * Domain shapes that cross the process boundary (zod schemas + inferred types). Ids are UUID strings; blob ids
+ * are lowercase hex SHA-256 of the bytes; times are epoch milliseconds (UTC).
+ */
+import { z } from 'zod';
+import { ModelIdSchema, ProviderIdSchema, KeyedProviderIdSchema } from './capabilities';
+import { AppErrorShape } from './errors';
+
+export const Id = z.string().min(1).max(64);
+export const BlobId = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
+
+/** A project (parentId null) or a folder nested inside one. */
+export const FolderNode = z.object({
+  id: Id,
+  parentId: Id.nullable(),
+  name: z.string(),
+  /** Position among siblings, ascending. */
+  position: z.number(),
+  createdAt: z.number(),
+  /** Images directly in this folder (not in the trash). */
+  assetCount: z.number().int(),
+});
+export type FolderNode = z.infer<typeof FolderNode>;
+
+/** A stored image's bytes: dimensions in px, size in bytes. */
+export const BlobInfo = z.object({
+  id: BlobId,
+  mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+});
+export type BlobInfo = z.infer<typeof BlobInfo>;
+
+/** A reference image staged in the composer (bytes already in the library's store). */
+export const StagedReference = BlobInfo.extend({ name: z.string() });
+export type StagedReference = z.infer<typeof StagedReference>;
+
+export const AssetKind = z.enum(['generated', 'edited', 'imported']);
+
+/** One image in the library, as listed in the gallery. */
+export const AssetSummary = z.object({
+  id: Id,
+  folderId: Id,
+  kind: AssetKind,
+  blob: BlobInfo,
+  provider: ProviderIdSchema.nullable(),
+  model: ModelIdSchema.nullable(),
+  prompt: z.string().nullable(),
+  createdAt: z.number(),
+});
+export type AssetSummary = z.infer<typeof AssetSummary>;
+
+/** The recipe that made an asset. */
+export const Recipe = z.object({
+  jobId: Id,
+  provider: ProviderIdSchema,
+  model: ModelIdSchema,
+  prompt: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  references: z.array(StagedReference),
+  remoteJobId: z.string().nullable(),
+  /** Credits charged by the provider (Apiframe `creditCost`), null where unknown. */
+  credits: z.number().nullable(),
+  /** From Generate pressed to the image stored, in ms. */
+  durationMs: z.number().nullable(),
+  /** Position of this image among the job's outputs (0-based). */
+  outputIndex: z.number().int(),
+});
+export type Recipe = z.infer<typeof Recipe>;
+
+export const AssetDetail = AssetSummary.extend({ recipe: Recipe.nullable() });
+export type AssetDetail = z.infer<typeof AssetDetail>;
+
+/**
+ * Job states (DESIGN.md §1): queued → submitting → running → downloading → completed | failed | canceled,
+ * plus expired when the provider purged results before we fetched them.
+ */
+export const JOB_STATES = [
+  'queued',
+  'submitting',
+  'running',
+  'downloading',
+  'completed',
+  'failed',
+  'canceled',
+  'expired',
+] as const;
+export const JobState = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobState>;
+export const ACTIVE_JOB_STATES: readonly JobState[] = ['queued', 'submitting', 'running', 'downloading'];
+
+/** A job as the renderer sees it. */
+export const JobView = z.object({
+  id: Id,
+  folderId: Id,
+  provider: ProviderIdSchema,
+  model: ModelIdSchema,
+  prompt: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  state: JobState,
+  /** 0–100, or null where the provider gives none. */
+  progress: z.number().nullable(),
+  error: AppErrorShape.nullable(),
+  remoteJobId: z.string().nullable(),
+  credits: z.number().nullable(),
+  /** Images expected from the job (`number_of_images`). */
+  expectedCount: z.number().int(),
+  /** Asset ids stored so far, in output order. */
+  assetIds: z.array(Id),
+  referenceCount: z.number().int(),
+  createdAt: z.number(),
+  completedAt: z.number().nullable(),
+});
+export type JobView = z.infer<typeof JobView>;
+
+/** What Settings shows about one keyed provider. The key itself never leaves the main process. */
+export const ProviderSettings = z.object({
+  provider: KeyedProviderIdSchema,
+  keySet: z.boolean(),
+  /** Last four characters of the key, for recognition. */
+  keyLast4: z.string().nullable(),
+  /** Where the key lives: the OS keychain, or memory for this session only (no keychain reachable). */
+  keyStorage: z.enum(['keychain', 'session']),
+  baseUrl: z.string(),
+  defaultBaseUrl: z.string(),
+  /** True where an environment variable fixes the base URL (the setting is then read-only). */
+  baseUrlFromEnv: z.boolean(),
+});
+export type ProviderSettings = z.infer<typeof ProviderSettings>;
+
+export const LOCALES = ['en', 'ko', 'ja'] as const;
+export const Locale = z.enum(LOCALES);
+export type Locale = z.infer<typeof Locale>;
+
+export const AccountInfo = z.object({
+  provider: KeyedProviderIdSchema,
+  /** Balance in the provider's credits (Apiframe `team.credits`), null where the account has no team. */
+  credits: z.number().nullable(),
+  email: z.string().nullable(),
+});
+export type AccountInfo = z.infer<typeof AccountInfo>;
