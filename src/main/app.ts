@@ -1,0 +1,208 @@
+/**
+ * The composition root: opens the library in `dataDir`, builds every service, resumes unfinished jobs, and
+ * returns the dispatcher both transports use. Plain Node: the Electron shell and the web host call this alike.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDispatcher, EventBus, type Dispatcher } from './dispatcher';
+import { createHandlers, isKeyed, promptLength } from './handlers';
+import { openDatabase, type Db } from './services/library/db';
+import { BlobStore } from './services/library/store';
+import { FolderService } from './services/library/folders';
+import { AssetService } from './services/library/assets';
+import { JobJournal } from './services/jobs/journal';
+import { JobEngine, type EngineTiming } from './services/jobs/engine';
+import { SecretStore } from './services/secrets/secrets';
+import { SettingsService } from './services/settings';
+import { createSandboxAdapter } from './services/providers/sandbox';
+import { createApiframeAdapter } from './services/providers/apiframe/adapter';
+import type { ProviderAdapter, ProviderContext } from './services/providers/types';
+import { capabilityOf, type ProviderId } from '../shared/capabilities';
+import type { CallInputParsed } from '../shared/contract';
+import type { JobView } from '../shared/domain';
+import { AppError } from '../shared/errors';
+import { createLogger, type Logger } from './log';
+
+export interface AppOptions {
+  /** The library folder (SQLite file, image store, thumbnails). Created if missing. */
+  dataDir: string;
+  /** Environment (base URL overrides, sandbox timing for tests). */
+  env: Record<string, string | undefined>;
+  /** A better-sqlite3 binary built for the running runtime (Electron's ABI). */
+  nativeBinding?: string;
+  /** The keychain service name (tests use their own). */
+  keychainService?: string;
+  timing?: Partial<EngineTiming>;
+  logger?: Logger;
+}
+
+/** Everything the handlers reach. */
+export interface AppServices {
+  db: Db;
+  bus: EventBus;
+  store: BlobStore;
+  folders: FolderService;
+  assets: AssetService;
+  journal: JobJournal;
+  engine: JobEngine;
+  secrets: SecretStore;
+  settings: SettingsService;
+  adapters: Record<ProviderId, ProviderAdapter>;
+  contextFor(provider: ProviderId): ProviderContext;
+  submitJob(input: CallInputParsed<'jobs.submit'>): JobView;
+}
+
+export interface App {
+  dispatcher: Dispatcher;
+  services: AppServices;
+  /** Stops the engine (in-flight steps settle; unfinished jobs resume next start) and closes the database. */
+  close(): Promise<void>;
+}
+
+function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Opens the library and starts the services. @throws Error when the library cannot be opened */
+export async function createApp(opts: AppOptions): Promise<App> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const log = opts.logger ?? createLogger(opts.dataDir, opts.env);
+  const db = openDatabase(join(opts.dataDir, 'library.sqlite'), opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  const bus = new EventBus();
+  const store = new BlobStore({ db, dataDir: opts.dataDir });
+  const folders = new FolderService(db);
+  const assets = new AssetService(db);
+  const journal = new JobJournal(db);
+  const settings = new SettingsService(db, opts.env);
+  const secrets = new SecretStore(opts.keychainService ? { service: opts.keychainService } : {});
+  await secrets.init();
+
+  const sandboxMs = Number(opts.env['ATELIER_SANDBOX_JOB_MS'] ?? 2500);
+  const adapters: Record<ProviderId, ProviderAdapter> = {
+    sandbox: createSandboxAdapter({
+      durationMs: sandboxMs,
+      resolve: async (key) => {
+        const job = journal.getByIdempotencyKey(key);
+        if (!job) return null;
+        const refs = journal.references(job.id);
+        const references = await Promise.all(refs.slice(0, 1).map((r) => store.read(r.blobId)));
+        return { prompt: job.prompt, params: job.params, references };
+      },
+    }),
+    apiframe: createApiframeAdapter(),
+  };
+
+  const contextFor = (provider: ProviderId): ProviderContext => {
+    if (!isKeyed(provider)) return { apiKey: null, baseUrl: '' };
+    const apiKey = secrets.get(provider);
+    if (!apiKey) {
+      throw new AppError('no_api_key', `no API key is set for ${provider}`, { params: { provider } });
+    }
+    return { apiKey, baseUrl: settings.baseUrl(provider).baseUrl };
+  };
+
+  const engine = new JobEngine({
+    journal,
+    store,
+    assets,
+    adapters,
+    contextFor,
+    bus,
+    timing: opts.timing,
+    log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
+  });
+
+  const submitJob = (input: CallInputParsed<'jobs.submit'>): JobView => {
+    const cap = capabilityOf(input.provider, input.model);
+    if (!cap) {
+      throw new AppError('validation', `${input.provider} does not serve ${input.model}`, {
+        params: { field: 'model', reason: 'unsupported' },
+      });
+    }
+    const prompt = input.prompt.trim();
+    const length = promptLength(prompt);
+    if (length === 0) {
+      throw new AppError('validation', 'the prompt is empty', { params: { field: 'prompt', reason: 'empty' } });
+    }
+    if (length > cap.maxPromptChars) {
+      throw new AppError('prompt_too_long', `the prompt is ${length} characters; the limit is ${cap.maxPromptChars}`, {
+        params: { length, max: cap.maxPromptChars },
+      });
+    }
+    const parsed = cap.params.safeParse(input.params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || (issue && 'keys' in issue ? String((issue as { keys: string[] }).keys[0]) : '');
+      throw new AppError('validation', `parameter ${field}: ${issue?.message ?? 'invalid'}`, {
+        params: { field, reason: issue?.message ?? 'invalid' },
+      });
+    }
+    if (input.references.length > cap.maxReferenceImages) {
+      throw new AppError('validation', `${input.references.length} reference images; ${cap.model} takes ${cap.maxReferenceImages}`, {
+        params: { field: 'references', reason: 'too_many' },
+      });
+    }
+    for (const r of input.references) {
+      if (!store.get(r.blobId)) throw new AppError('not_found', `reference image ${r.name} is not in the library`);
+    }
+    if (!folders.exists(input.folderId)) throw new AppError('not_found', `folder ${input.folderId} does not exist`);
+    contextFor(input.provider); // refuses now, not later, when the key is missing
+    const params = parsed.data;
+    const expectedCount = Number(params[cap.countParam] ?? 1);
+    const job = journal.create({
+      folderId: input.folderId,
+      provider: input.provider,
+      model: input.model,
+      prompt,
+      params,
+      expectedCount,
+      references: input.references,
+    });
+    const view = journal.view(job);
+    bus.emit('job.updated', view);
+    engine.enqueue(job.id);
+    return view;
+  };
+
+  const services: AppServices = {
+    db,
+    bus,
+    store,
+    folders,
+    assets,
+    journal,
+    engine,
+    secrets,
+    settings,
+    adapters,
+    contextFor,
+    submitJob,
+  };
+  const dispatcher = createDispatcher(
+    createHandlers(services, appVersion()),
+    bus,
+    async (blobId, variant) => {
+      const info = store.get(blobId);
+      if (!info) return null;
+      if (variant === 'thumb') return { path: await store.thumbnailPath(blobId), mime: 'image/webp' };
+      return { path: store.pathOf(blobId), mime: info.mime };
+    },
+    (msg, err) => log.error({ err }, msg),
+  );
+  engine.start();
+  log.info(`library opened at ${opts.dataDir}`);
+
+  return {
+    dispatcher,
+    services,
+    async close() {
+      await engine.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The main-process implementation of every contract call. Thin: each handler checks what only the main process
+ * can check, then calls a service. `Handlers` makes a missing call a compile error.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Handlers } from '../shared/contract';
+import { capabilityOf, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '../shared/capabilities';
+import { AppError } from '../shared/errors';
+import type { ProviderSettings } from '../shared/domain';
+import type { AppServices } from './app';
+import { DEFAULT_BASE_URLS } from './services/settings';
+import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
+
+const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
+
+/** Unicode code points, the unit of JSON Schema's `maxLength` (Apiframe's prompt limit). */
+export const promptLength = (s: string): number => [...s].length;
+
+export function createHandlers(s: AppServices, version: string): Handlers {
+  const providerSettings = (provider: KeyedProviderId): ProviderSettings => {
+    const st = s.secrets.status(provider);
+    const { baseUrl, fromEnv } = s.settings.baseUrl(provider);
+    return {
+      provider,
+      keySet: st.keySet,
+      keyLast4: st.keyLast4,
+      keyStorage: st.keyStorage,
+      baseUrl,
+      defaultBaseUrl: DEFAULT_BASE_URLS[provider],
+      baseUrlFromEnv: fromEnv,
+    };
+  };
+
+  return {
+    'app.info': (_i, ctx) => ({ version, transport: ctx.transport, locale: s.settings.locale() }),
+    'app.setLocale': ({ locale }) => {
+      s.settings.setLocale(locale);
+      return { ok: true as const };
+    },
+
+    'folders.list': () => s.folders.list(),
+    'folders.create': ({ name, parentId }) => {
+      const f = s.folders.create(name, parentId);
+      s.bus.emit('folders.changed', {});
+      return f;
+    },
+    'folders.rename': ({ id, name }) => {
+      const f = s.folders.rename(id, name);
+      s.bus.emit('folders.changed', {});
+      return f;
+    },
+    'folders.move': ({ id, parentId }) => {
+      const f = s.folders.move(id, parentId);
+      s.bus.emit('folders.changed', {});
+      return f;
+    },
+    'folders.delete': ({ id }) => {
+      const r = s.folders.delete(id);
+      s.bus.emit('folders.changed', {});
+      return r;
+    },
+
+    'assets.list': (input) => s.assets.list(input),
+    'assets.get': ({ id }) => s.assets.get(id),
+
+    'references.stage': async ({ source, provider, model }, ctx) => {
+      const cap = capabilityOf(provider, model);
+      if (!cap) throw new AppError('validation', `${provider} does not serve ${model}`, { params: { field: 'model', reason: 'unsupported' } });
+      const limits = { maxBytes: cap.maxReferenceBytes, maxPixels: DEFAULT_MAX_PIXELS };
+      let name: string;
+      let bytes: Uint8Array;
+      if ('path' in source) {
+        // Only the Electron preload resolves dropped files to paths; a web page must send bytes.
+        if (ctx.transport !== 'electron') {
+          throw new AppError('validation', 'file paths are accepted only from the desktop window', {
+            params: { field: 'source', reason: 'path_not_allowed' },
+          });
+        }
+        name = basename(source.path);
+        let size: number;
+        try {
+          const st = await stat(source.path);
+          if (!st.isFile()) throw new Error('not a regular file');
+          size = st.size;
+        } catch (err) {
+          throw new AppError('bad_file', `${name}: cannot be read`, { params: { name, reason: 'unreadable' }, cause: err });
+        }
+        if (size > limits.maxBytes) {
+          throw new AppError('bad_file', `${name}: ${size} bytes is over the limit of ${limits.maxBytes}`, {
+            params: { name, reason: 'too_large', maxBytes: limits.maxBytes },
+          });
+        }
+        bytes = await readFile(source.path);
+      } else {
+        name = source.name;
+        // Refuse before decoding: base64 is 4 chars per 3 bytes.
+        const approx = Math.floor((source.dataBase64.length * 3) / 4);
+        if (approx > limits.maxBytes + 3) {
+          throw new AppError('bad_file', `${name}: about ${approx} bytes is over the limit of ${limits.maxBytes}`, {
+            params: { name, reason: 'too_large', maxBytes: limits.maxBytes },
+          });
+        }
+        bytes = Buffer.from(source.dataBase64, 'base64');
+      }
+      const blob = await s.store.put(bytes, name, limits);
+      return { ...blob, name };
+    },
+
+    'jobs.submit': (input) => s.submitJob(input),
+    'jobs.list': ({ folderId, activeOnly }) =>
+      s.journal.list({ folderId, activeOnly }).map((j) => s.journal.view(j)),
+    'jobs.get': ({ id }) => {
+      const j = s.journal.get(id);
+      if (!j) throw new AppError('not_found', `job ${id} does not exist`);
+      return s.journal.view(j);
+    },
+
+    'settings.providers': () => KEYED_PROVIDERS.map(providerSettings),
+    'settings.setKey': ({ provider, key }) => {
+      s.secrets.set(provider, key);
+      s.bus.emit('settings.changed', { provider });
+      return providerSettings(provider);
+    },
+    'settings.clearKey': ({ provider }) => {
+      s.secrets.clear(provider);
+      s.bus.emit('settings.changed', { provider });
+      return providerSettings(provider);
+    },
+    'settings.setBaseUrl': ({ provider, baseUrl }) => {
+      s.settings.setBaseUrl(provider, baseUrl);
+      s.bus.emit('settings.changed', { provider });
+      return providerSettings(provider);
+    },
+    'settings.account': async ({ provider }) => {
+      const info = await s.adapters[provider].account(s.contextFor(provider));
+      return { provider, credits: info.credits, email: info.email };
+    },
+  };
+}
+
+export { isKeyed };

@@ -1,0 +1,296 @@
+/**
+ * The durable job journal: every job is a row in `jobs` before anything goes on the wire, and every state change
+ * is one transaction that also stores what the next step needs (idempotency key, remote id, upload URLs, output
+ * URLs). A crash at any point leaves a row from which the engine resumes without paying twice.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../library/db';
+import { AppErrorShape } from '../../../shared/errors';
+import type { ModelId, ProviderId } from '../../../shared/capabilities';
+import { ACTIVE_JOB_STATES, type JobState, type JobView } from '../../../shared/domain';
+import type { RemoteOutput, UploadedReference } from '../providers/types';
+
+/** A job row, decoded. Times in epoch ms. */
+export interface JobRecord {
+  id: string;
+  folderId: string;
+  provider: ProviderId;
+  model: ModelId;
+  prompt: string;
+  params: Record<string, unknown>;
+  state: JobState;
+  progress: number | null;
+  idempotencyKey: string;
+  remoteId: string | null;
+  uploads: UploadedReference[] | null;
+  /** Outputs reported by the provider, stored before any is downloaded (URLs expire; inline bytes are not kept). */
+  outputs: StoredOutput[] | null;
+  expectedCount: number;
+  credits: number | null;
+  error: AppErrorShape | null;
+  attempts: number;
+  createdAt: number;
+  submittedAt: number | null;
+  completedAt: number | null;
+  updatedAt: number;
+}
+
+/** An output as journalled: a URL, or a marker that the bytes arrived inline and must be asked for again. */
+export type StoredOutput = { url: string } | { inline: true };
+
+export interface JobReference {
+  position: number;
+  blobId: string;
+  name: string;
+}
+
+/**
+ * Allowed transitions. `submitting → submitting` is a retry with the same idempotency key; `running → running`
+ * a progress update; `downloading → downloading` a partial download. Terminal states have no way out except
+ * `failed → queued` (retry in place).
+ */
+const TRANSITIONS: Record<JobState, readonly JobState[]> = {
+  queued: ['submitting', 'canceled', 'failed'],
+  submitting: ['submitting', 'running', 'failed', 'canceled', 'queued'],
+  running: ['running', 'downloading', 'failed', 'canceled', 'expired'],
+  downloading: ['downloading', 'completed', 'failed', 'expired'],
+  completed: [],
+  failed: ['queued'],
+  canceled: [],
+  expired: [],
+};
+
+/** True where `from → to` is a legal journal transition. */
+export function canTransition(from: JobState, to: JobState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+interface JobRow {
+  id: string;
+  folder_id: string;
+  provider: string;
+  model: string;
+  prompt: string;
+  params: string;
+  state: string;
+  progress: number | null;
+  idempotency_key: string;
+  remote_id: string | null;
+  uploads: string | null;
+  outputs: string | null;
+  expected_count: number;
+  credits: number | null;
+  error: string | null;
+  attempts: number;
+  created_at: number;
+  submitted_at: number | null;
+  completed_at: number | null;
+  updated_at: number;
+}
+
+function decode(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    folderId: row.folder_id,
+    provider: row.provider as ProviderId,
+    model: row.model as ModelId,
+    prompt: row.prompt,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    state: row.state as JobState,
+    progress: row.progress,
+    idempotencyKey: row.idempotency_key,
+    remoteId: row.remote_id,
+    uploads: row.uploads ? (JSON.parse(row.uploads) as UploadedReference[]) : null,
+    outputs: row.outputs ? (JSON.parse(row.outputs) as StoredOutput[]) : null,
+    expectedCount: row.expected_count,
+    credits: row.credits,
+    error: row.error ? AppErrorShape.parse(JSON.parse(row.error)) : null,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    submittedAt: row.submitted_at,
+    completedAt: row.completed_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Fields a transition may set alongside the new state. */
+export interface TransitionPatch {
+  progress?: number | null;
+  remoteId?: string;
+  uploads?: UploadedReference[];
+  outputs?: StoredOutput[];
+  credits?: number | null;
+  error?: AppErrorShape | null;
+  attemptsDelta?: number;
+  submittedAt?: number;
+  completedAt?: number;
+}
+
+/** Thrown (as a plain Error, a bug) when code asks for an illegal transition. */
+export class IllegalTransition extends Error {}
+
+export class JobJournal {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Inserts a queued job with a fresh idempotency key and its ordered reference images, atomically.
+   * @returns the new record
+   */
+  create(input: {
+    folderId: string;
+    provider: ProviderId;
+    model: ModelId;
+    prompt: string;
+    params: Record<string, unknown>;
+    expectedCount: number;
+    references: { blobId: string; name: string }[];
+  }): JobRecord {
+    const id = randomUUID();
+    const t = this.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, progress, idempotency_key,
+             expected_count, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', NULL, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          input.folderId,
+          input.provider,
+          input.model,
+          input.prompt,
+          JSON.stringify(input.params),
+          randomUUID(),
+          input.expectedCount,
+          t,
+          t,
+        );
+      const ins = this.db.prepare('INSERT INTO job_references (job_id, position, blob_id, name) VALUES (?, ?, ?, ?)');
+      input.references.forEach((r, i) => ins.run(id, i, r.blobId, r.name));
+    })();
+    return this.get(id)!;
+  }
+
+  /** The job, or null when it does not exist (e.g. its folder was deleted). */
+  get(id: string): JobRecord | null {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? decode(row) : null;
+  }
+
+  /** The job holding this idempotency key, or null. */
+  getByIdempotencyKey(key: string): JobRecord | null {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
+    return row ? decode(row) : null;
+  }
+
+  /** Jobs not yet in a terminal state, oldest first: what the engine resumes on start. */
+  listActive(): JobRecord[] {
+    const marks = ACTIVE_JOB_STATES.map(() => '?').join(',');
+    return (
+      this.db
+        .prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY created_at, id`)
+        .all(...ACTIVE_JOB_STATES) as JobRow[]
+    ).map(decode);
+  }
+
+  /** Jobs newest first, optionally of one folder and/or only active ones. */
+  list(opts: { folderId: string | null; activeOnly: boolean; limit?: number }): JobRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.folderId) {
+      where.push('folder_id = ?');
+      args.push(opts.folderId);
+    }
+    if (opts.activeOnly) {
+      where.push(`state IN (${ACTIVE_JOB_STATES.map(() => '?').join(',')})`);
+      args.push(...ACTIVE_JOB_STATES);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, opts.limit ?? 500) as JobRow[]).map(decode);
+  }
+
+  references(jobId: string): JobReference[] {
+    return this.db
+      .prepare('SELECT position, blob_id AS blobId, name FROM job_references WHERE job_id = ? ORDER BY position')
+      .all(jobId) as JobReference[];
+  }
+
+  /**
+   * Moves a job to `to` and stores `patch` in the same transaction.
+   * @returns the updated record, or null when the job no longer exists
+   * @throws IllegalTransition when `from → to` is not allowed (a bug in the caller)
+   */
+  transition(id: string, to: JobState, patch: TransitionPatch = {}): JobRecord | null {
+    return this.db.transaction(() => {
+      const cur = this.get(id);
+      if (!cur) return null;
+      if (!canTransition(cur.state, to)) {
+        throw new IllegalTransition(`job ${id}: ${cur.state} → ${to} is not allowed`);
+      }
+      const sets = ['state = ?', 'updated_at = ?'];
+      const args: unknown[] = [to, this.now()];
+      const put = (col: string, v: unknown): void => {
+        sets.push(`${col} = ?`);
+        args.push(v);
+      };
+      if (patch.progress !== undefined) put('progress', patch.progress);
+      if (patch.remoteId !== undefined) put('remote_id', patch.remoteId);
+      if (patch.uploads !== undefined) put('uploads', JSON.stringify(patch.uploads));
+      if (patch.outputs !== undefined) put('outputs', JSON.stringify(patch.outputs));
+      if (patch.credits !== undefined) put('credits', patch.credits);
+      if (patch.error !== undefined) put('error', patch.error === null ? null : JSON.stringify(patch.error));
+      if (patch.submittedAt !== undefined) put('submitted_at', patch.submittedAt);
+      if (patch.completedAt !== undefined) put('completed_at', patch.completedAt);
+      if (patch.attemptsDelta) {
+        sets.push('attempts = attempts + ?');
+        args.push(patch.attemptsDelta);
+      }
+      this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
+      return this.get(id);
+    })();
+  }
+
+  /** Output indexes that already have an asset (downloads resume after them). */
+  outputIndexesWithAssets(jobId: string): number[] {
+    return (
+      this.db
+        .prepare('SELECT output_index AS i FROM assets WHERE job_id = ? AND output_index IS NOT NULL')
+        .all(jobId) as { i: number }[]
+    ).map((r) => r.i);
+  }
+
+  /** The job as the renderer sees it, with the asset ids stored so far in output order. */
+  view(job: JobRecord): JobView {
+    const assetIds = (
+      this.db
+        .prepare('SELECT id FROM assets WHERE job_id = ? ORDER BY output_index')
+        .all(job.id) as { id: string }[]
+    ).map((r) => r.id);
+    const refCount = (
+      this.db.prepare('SELECT count(*) AS n FROM job_references WHERE job_id = ?').get(job.id) as { n: number }
+    ).n;
+    return {
+      id: job.id,
+      folderId: job.folderId,
+      provider: job.provider,
+      model: job.model,
+      prompt: job.prompt,
+      params: job.params,
+      state: job.state,
+      progress: job.progress,
+      error: job.error,
+      remoteJobId: job.remoteId,
+      credits: job.credits,
+      expectedCount: job.expectedCount,
+      assetIds,
+      referenceCount: refCount,
+      createdAt: job.createdAt,
+      completedAt: job.completedAt,
+    };
+  }
+}

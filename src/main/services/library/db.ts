@@ -1,0 +1,48 @@
+/**
+ * Opens the library's SQLite database (better-sqlite3, synchronous) and brings its schema up to date.
+ * WAL journal, foreign keys on, `synchronous = NORMAL` (durable at checkpoints; WAL keeps commits atomic).
+ */
+import Database from 'better-sqlite3';
+import { MIGRATIONS, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the database at `file` and runs pending migrations, each in its own transaction.
+ * @param file path of the SQLite file, or ':memory:'
+ * @param opts.nativeBinding path of a better-sqlite3 `.node` built for the current runtime (Electron's ABI)
+ * @throws Error if the database was written by a newer Atelier (its schema version is above ours)
+ */
+export function openDatabase(file: string, opts: { nativeBinding?: string; migrations?: readonly Migration[] } = {}): Db {
+  const db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, opts.migrations ?? MIGRATIONS);
+  return db;
+}
+
+/** Current schema version (`PRAGMA user_version`). */
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies every migration above the current `user_version`, in order, each atomically with its version bump.
+ * @throws Error when the file's version is newer than the newest migration known (out-of-sync guard).
+ */
+export function migrate(db: Db, migrations: readonly Migration[]): void {
+  const current = schemaVersion(db);
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new Error(`library schema version ${current} is newer than this Atelier knows (${newest}); update Atelier`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

@@ -1,0 +1,11 @@
+/** The ordered list of migrations. Add one file per migration (`NNNN-name.ts` exporting `up`) and list it here. */
+import * as m0001 from './0001-initial';
+
+export interface Migration {
+  /** Schema version after this migration runs (1-based, contiguous). */
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001-initial', up: m0001.up }];

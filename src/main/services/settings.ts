@@ -1,0 +1,89 @@
+/**
+ * Non-secret settings kept in the library's `settings` table: the UI language and each provider's base URL.
+ * Keys are never stored here (see services/secrets).
+ */
+import type { Db } from './library/db';
+import type { KeyedProviderId } from '../../shared/capabilities';
+import { AppError } from '../../shared/errors';
+import { LOCALES, type Locale } from '../../shared/domain';
+
+/** Documented production endpoints. Apiframe: OpenAPI `servers[0].url`. */
+export const DEFAULT_BASE_URLS: Record<KeyedProviderId, string> = {
+  apiframe: 'https://api.apiframe.ai',
+};
+
+/** Environment variables that fix a provider's base URL (for gateways, proxies and tests). */
+export const BASE_URL_ENV: Record<KeyedProviderId, string> = {
+  apiframe: 'ATELIER_APIFRAME_BASE_URL',
+};
+
+/**
+ * Checks and normalises a base URL: http or https only, no credentials, query or fragment; trailing slashes
+ * removed. @throws AppError('validation') naming the field `baseUrl` and the reason
+ */
+export function normaliseBaseUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    throw new AppError('validation', `base URL "${raw}" is not a URL`, { params: { field: 'baseUrl', reason: 'not_a_url' } });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new AppError('validation', `base URL must be http or https, not ${u.protocol}`, {
+      params: { field: 'baseUrl', reason: 'not_http' },
+    });
+  }
+  if (u.username || u.password || u.search || u.hash) {
+    throw new AppError('validation', 'base URL must not carry credentials, a query or a fragment', {
+      params: { field: 'baseUrl', reason: 'extra_parts' },
+    });
+  }
+  return u.toString().replace(/\/+$/, '');
+}
+
+export class SettingsService {
+  constructor(
+    private readonly db: Db,
+    private readonly env: Record<string, string | undefined>,
+  ) {}
+
+  private read(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  private write(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    else this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** The UI language: the stored choice, else `ATELIER_LOCALE`, else English. */
+  locale(): Locale {
+    const v = this.read('app.locale') ?? this.env['ATELIER_LOCALE'] ?? 'en';
+    return (LOCALES as readonly string[]).includes(v) ? (v as Locale) : 'en';
+  }
+
+  setLocale(locale: Locale): void {
+    this.write('app.locale', locale);
+  }
+
+  /** The base URL in force: the environment variable, else the user's setting, else the documented default. */
+  baseUrl(provider: KeyedProviderId): { baseUrl: string; fromEnv: boolean } {
+    const env = this.env[BASE_URL_ENV[provider]];
+    if (env) return { baseUrl: normaliseBaseUrl(env), fromEnv: true };
+    return { baseUrl: this.read(`provider.${provider}.baseUrl`) ?? DEFAULT_BASE_URLS[provider], fromEnv: false };
+  }
+
+  /**
+   * Stores a user base URL (null restores the default).
+   * @throws AppError('validation') for a non-http(s) URL, or ('conflict') while the environment fixes it
+   */
+  setBaseUrl(provider: KeyedProviderId, raw: string | null): void {
+    if (this.env[BASE_URL_ENV[provider]]) {
+      throw new AppError('conflict', `${BASE_URL_ENV[provider]} fixes the base URL; unset it to change it here`, {
+        params: { field: 'baseUrl', reason: 'from_env' },
+      });
+    }
+    this.write(`provider.${provider}.baseUrl`, raw === null ? null : normaliseBaseUrl(raw));
+  }
+}
