@@ -1,0 +1,51 @@
+/** Test helpers: an app on its own temporary library folder, calls through the real dispatcher, waiting. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type App, type AppOptions } from '../../src/main/app';
+import type { CallInput, CallName, CallOutput } from '../../src/shared/contract';
+import { AppError } from '../../src/shared/errors';
+import pino from 'pino';
+
+export async function tempDir(prefix = 'atelier-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Fast engine timing for tests (ms). */
+export const FAST_TIMING = { firstPollMs: 50, pollGrowth: 1.5, maxPollMs: 200, retryBaseMs: 20, retryCapMs: 200 };
+
+export async function openTestApp(dataDir: string, extra: Partial<AppOptions> = {}): Promise<App> {
+  return createApp({
+    dataDir,
+    env: { ATELIER_SANDBOX_JOB_MS: '300', ...(extra.env ?? {}) },
+    timing: FAST_TIMING,
+    keychainService: `atelier-test-${process.pid}`,
+    logger: pino({ level: 'silent' }),
+    ...extra,
+  });
+}
+
+/** Calls through the dispatcher as the web transport would; throws the AppError from a failed envelope. */
+export async function call<N extends CallName>(app: App, name: N, input: CallInput<N>, transport: 'web' | 'electron' = 'web'): Promise<CallOutput<N>> {
+  const r = await app.dispatcher.call(name, input, { transport });
+  if (!r.ok) throw AppError.fromShape(r.error);
+  return r.value as CallOutput<N>;
+}
+
+/** Resolves with the error of a call that must fail. */
+export async function callError<N extends CallName>(app: App, name: N, input: CallInput<N>, transport: 'web' | 'electron' = 'web'): Promise<AppError> {
+  const r = await app.dispatcher.call(name, input, { transport });
+  if (r.ok) throw new Error(`${name} succeeded but was expected to fail`);
+  return AppError.fromShape(r.error);
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 25): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { canTransition } from '../../src/main/services/jobs/journal';
+import { JOB_STATES, type JobState } from '../../src/shared/domain';
+
+describe('job state machine (DESIGN.md §1)', () => {
+  it('follows the happy path', () => {
+    const path: JobState[] = ['queued', 'submitting', 'running', 'downloading', 'completed'];
+    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
+  });
+
+  it('never leaves completed, canceled or expired', () => {
+    for (const to of JOB_STATES) {
+      expect(canTransition('completed', to)).toBe(false);
+      expect(canTransition('canceled', to)).toBe(false);
+      expect(canTransition('expired', to)).toBe(false);
+    }
+  });
+
+  it('cannot skip the submit (no result without a remote job)', () => {
+    expect(canTransition('queued', 'running')).toBe(false);
+    expect(canTransition('queued', 'downloading')).toBe(false);
+    expect(canTransition('submitting', 'downloading')).toBe(false);
+    expect(canTransition('running', 'completed')).toBe(false);
+  });
+
+  it('every walk that reaches completed passed through running and downloading (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...JOB_STATES), { maxLength: 30 }), (steps) => {
+        let state: JobState = 'queued';
+        const seen = new Set<JobState>([state]);
+        for (const s of steps) {
+          if (canTransition(state, s)) {
+            state = s;
+            seen.add(s);
+          }
+        }
+        if (state === 'completed') {
+          expect(seen.has('running')).toBe(true);
+          expect(seen.has('downloading')).toBe(true);
+        }
+      }),
+    );
+  });
+});
