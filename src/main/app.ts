@@ -30,7 +30,7 @@ export interface AppOptions {
   env: Record<string, string | undefined>;
   /** A better-sqlite3 binary built for the running runtime (Electron's ABI). */
   nativeBinding?: string;
-  /** The keychain service name (tests use their own). */
+  /** The keychain service name (tests use their own; also `ATELIER_KEYCHAIN_SERVICE`). Default `Atelier`. */
   keychainService?: string;
   timing?: Partial<EngineTiming>;
   logger?: Logger;
@@ -79,7 +79,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const assets = new AssetService(db);
   const journal = new JobJournal(db);
   const settings = new SettingsService(db, opts.env);
-  const secrets = new SecretStore(opts.keychainService ? { service: opts.keychainService } : {});
+  const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
+  const secrets = new SecretStore(service ? { service } : {});
   await secrets.init();
 
   const sandboxMs = Number(opts.env['ATELIER_SANDBOX_JOB_MS'] ?? 2500);

@@ -1,0 +1,120 @@
+/**
+ * E2E harness: the built app's local web host as a child process (so a test can kill it like a crash), and
+ * Debian Chromium driven by playwright-core. Each host gets its own library folder; the keychain is the private
+ * one `npm test` starts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../helpers/paths';
+
+export const HOST_ENTRY = join(REPO_ROOT, 'out/main/web-host.js');
+
+export interface RunningHost {
+  url: string;
+  origin: string;
+  proc: ChildProcess;
+  /** Sends SIGKILL and waits for the process to be gone (a crash, not a shutdown). */
+  kill(): Promise<void>;
+  /** SIGTERM and wait (a clean quit). */
+  stop(): Promise<void>;
+  output(): string;
+}
+
+/** Starts `node out/main/web-host.js` on a free port with its own data folder; resolves once it prints its URL. */
+export async function startHost(dataDir: string, env: Record<string, string> = {}): Promise<RunningHost> {
+  if (!existsSync(HOST_ENTRY)) throw new Error(`${HOST_ENTRY} is missing: run the build first (npm test builds it)`);
+  const proc = spawn(process.execPath, [HOST_ENTRY], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ATELIER_DATA_DIR: dataDir,
+      ATELIER_PORT: '0',
+      ATELIER_NO_OPEN: '1',
+      ATELIER_LOG_LEVEL: 'warn',
+      ATELIER_KEYCHAIN_SERVICE: `atelier-e2e-${process.pid}`,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 30_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /Atelier is running at (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${code}:\n${out}`));
+    });
+  });
+  const gone = () => new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+  return {
+    url,
+    origin: new URL(url).origin,
+    proc,
+    async kill() {
+      proc.kill('SIGKILL');
+      await gone();
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await gone();
+    },
+    output: () => out,
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** Opens a page at the host's URL with a desktop viewport; collects console errors for the test to check. */
+export async function openPage(browser: Browser, url: string, locale = 'en-US'): Promise<{ page: Page; errors: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale, colorScheme: 'dark' });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Drops files onto an element the way the OS does: a DataTransfer of real File objects in a drop event. */
+export async function dropFiles(page: Page, selector: string, files: { name: string; mime: string; bytes: Buffer }[]): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, mime: f.mime, b64: f.bytes.toString('base64') }));
+  const dt = await page.evaluateHandle((fs) => {
+    const d = new DataTransfer();
+    for (const f of fs) {
+      const bin = atob(f.b64);
+      const arr = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) arr[i] = bin.charCodeAt(i);
+      d.items.add(new File([arr], f.name, { type: f.mime }));
+    }
+    return d;
+  }, payload);
+  await page.dispatchEvent(selector, 'dragenter', { dataTransfer: dt });
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer: dt });
+}
