@@ -1,0 +1,217 @@
+/**
+ * The Apiframe v2 {@link ProviderAdapter}: references → `POST /v2/uploads`, submit → `POST /v2/images/generate`,
+ * poll → `GET /v2/jobs/{id}`, outputs → a GET on the CDN URL, account → `GET /v2/me`.
+ *
+ * Sources: shared/specs/apiframe-v2-openapi.json and shared/reference/providers.md §1. Wire details and the
+ * error mapping live in {@link ApiframeClient}; this file only translates between the engine's types and the wire.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { AppError, missingCase } from '../../../../shared/errors';
+import type {
+  ProviderAdapter,
+  ProviderContext,
+  ReferenceInput,
+  RemoteOutput,
+  RemoteStatus,
+  SubmitRequest,
+  UploadedReference,
+} from '../types';
+import { ApiframeClient, buildGenerateBody, jobResultUrls, type ApiframeClientOptions, type ApiframeJob } from './client';
+
+/** Largest output image accepted, bytes (64 MB). A gpt-image PNG is a few MB. */
+export const APIFRAME_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** How many reference uploads run at once. */
+const UPLOAD_CONCURRENCY = 3;
+
+/**
+ * Options of {@link createApiframeAdapter}. Everything is optional; tests inject a dispatcher and fast backoff.
+ * Durations in ms, sizes in bytes.
+ */
+export interface ApiframeAdapterOptions {
+  /** undici dispatcher for API and CDN calls; default undici's global dispatcher. */
+  dispatcher?: Dispatcher;
+  /** Per-attempt timeout of every call (API and download); default 60 000. */
+  timeoutMs?: number;
+  /** Retry knobs forwarded to {@link ApiframeClient}. */
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  sleep?: ApiframeClientOptions['sleep'];
+  onRetry?: ApiframeClientOptions['onRetry'];
+  /** Output size cap; default {@link APIFRAME_MAX_OUTPUT_BYTES}. */
+  maxOutputBytes?: number;
+}
+
+/**
+ * Creates the Apiframe adapter. Stateless: each call builds an {@link ApiframeClient} from the call's
+ * {@link ProviderContext} (key, base URL, abort signal).
+ *
+ * Behaviour per method (all failures are {@link AppError}, mapped as documented on {@link ApiframeClient}):
+ * - `uploadReferences(refs)` → one `POST /v2/uploads` per ref (each with a fresh Idempotency-Key so a retry cannot
+ *   duplicate it), in input order; `expiresAt` is the Upload's `expiresAt` in epoch ms (null if unparseable). The
+ *   file name sent is neutral (`reference-<n>.<ext>`), not the user's.
+ * - `submit(req)` → body from {@link buildGenerateBody}: `req.params` into `gptImage2Params` / `gptImageParams`,
+ *   `req.referenceUrls` into `input_images` (omitted when empty); `req.idempotencyKey` as `Idempotency-Key`.
+ *   Returns `{ remoteId: jobId }`.
+ * - `poll(id)` → QUEUED→`queued`, PROCESSING→`running` (`progress` 0–100 or null), COMPLETED→`completed`
+ *   (outputs from `result`, string or `{images}`; credits = `creditCost`) unless `expired` is true → `expired`,
+ *   FAILED→`failed` (`reason` = `job.error`, credits = `creditCost`), CANCELLED→`canceled`. A COMPLETED job with no
+ *   output URL → `provider_bad_response`.
+ * - `fetchOutput(out)` → inline bytes as they are, or a GET on the URL (no key sent, 60 s, ≤ 64 MB); 404/410 →
+ *   `result_expired`; a body that is not PNG/JPEG/WebP by magic bytes → `provider_bad_response`.
+ * - `account()` → `{ credits: team.credits ?? null, email: user.email }`.
+ *
+ * @throws AppError `no_api_key` when `ctx.apiKey` is null or empty.
+ */
+export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): ProviderAdapter {
+  const maxOutputBytes = opts.maxOutputBytes ?? APIFRAME_MAX_OUTPUT_BYTES;
+
+  const clientFor = (ctx: ProviderContext): ApiframeClient => {
+    if (!ctx.apiKey) throw new AppError('no_api_key', 'No Apiframe API key', { params: { provider: 'apiframe' } });
+    return new ApiframeClient({
+      apiKey: ctx.apiKey,
+      baseUrl: ctx.baseUrl,
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+      ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
+      ...(opts.backoffCapMs !== undefined ? { backoffCapMs: opts.backoffCapMs } : {}),
+      ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+    });
+  };
+  const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
+
+  return {
+    id: 'apiframe',
+
+    async uploadReferences(refs: ReferenceInput[], ctx: ProviderContext): Promise<UploadedReference[]> {
+      if (refs.length === 0) return [];
+      const client = clientFor(ctx);
+      return mapLimit(refs, UPLOAD_CONCURRENCY, async (ref, i) => {
+        const up = await client.upload(ref.bytes, `reference-${i + 1}.${extOf(ref.mime)}`, ref.mime, {
+          ...callOpts(ctx),
+          idempotencyKey: `upload-${randomUUID()}`,
+        });
+        const expiresAt = Date.parse(up.expiresAt);
+        return { blobId: ref.blobId, url: up.url, expiresAt: Number.isNaN(expiresAt) ? null : expiresAt };
+      });
+    },
+
+    async submit(req: SubmitRequest, ctx: ProviderContext): Promise<{ remoteId: string }> {
+      const body = buildGenerateBody({
+        model: req.model,
+        prompt: req.prompt,
+        params: req.params,
+        inputImages: req.referenceUrls,
+      });
+      const client = clientFor(ctx);
+      const accepted = await client.generate(body, { ...callOpts(ctx), idempotencyKey: req.idempotencyKey });
+      return { remoteId: accepted.jobId };
+    },
+
+    async poll(remoteId: string, ctx: ProviderContext): Promise<RemoteStatus> {
+      const job = await clientFor(ctx).getJob(remoteId, callOpts(ctx));
+      return statusOf(job);
+    },
+
+    async fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array> {
+      if ('bytes' in output) {
+        requireImage(output.bytes);
+        return output.bytes;
+      }
+      const { bytes } = await clientFor(ctx).download(output.url, { ...callOpts(ctx), maxBytes: maxOutputBytes });
+      requireImage(bytes);
+      return bytes;
+    },
+
+    async account(ctx: ProviderContext): Promise<{ credits: number | null; email: string | null }> {
+      const me = await clientFor(ctx).me(callOpts(ctx));
+      return { credits: me.team?.credits ?? null, email: me.user.email || null };
+    },
+  };
+}
+
+/**
+ * Normalises an Apiframe job into the engine's {@link RemoteStatus} (table on {@link createApiframeAdapter}).
+ * @throws AppError `provider_bad_response` for a COMPLETED, unexpired job without output URLs.
+ */
+export function statusOf(job: ApiframeJob): RemoteStatus {
+  switch (job.status) {
+    case 'QUEUED':
+      return { state: 'queued', progress: job.progress === null ? null : Math.round(job.progress) };
+    case 'PROCESSING':
+      return { state: 'running', progress: job.progress === null ? null : Math.round(job.progress) };
+    case 'COMPLETED': {
+      if (job.expired === true) return { state: 'expired' };
+      const urls = jobResultUrls(job.result);
+      if (urls.length === 0) {
+        throw new AppError('provider_bad_response', 'Apiframe job is COMPLETED but has no result URL', { status: 200 });
+      }
+      return { state: 'completed', outputs: urls.map((url) => ({ url })), credits: job.creditCost };
+    }
+    case 'FAILED':
+      return { state: 'failed', reason: job.error ?? 'Apiframe reported the job as failed', credits: job.creditCost };
+    case 'CANCELLED':
+      return { state: 'canceled' };
+    default:
+      throw missingCase(job.status);
+  }
+}
+
+/** The image type of `bytes` by magic number: PNG, JPEG, WebP, GIF, or null. */
+export function sniffImageType(bytes: Uint8Array): 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | null {
+  const b = bytes;
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) {
+    return 'image/png';
+  }
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'image/webp';
+  if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return 'image/gif';
+  return null;
+}
+
+/** Outputs must be one of the formats gpt-image produces (`output_format`: png | jpeg | webp). */
+function requireImage(bytes: Uint8Array): void {
+  const t = sniffImageType(bytes);
+  if (t === 'image/png' || t === 'image/jpeg' || t === 'image/webp') return;
+  throw new AppError('provider_bad_response', 'Apiframe output is not a PNG, JPEG or WebP image', {
+    params: { reason: 'not_an_image' },
+  });
+}
+
+function ascii(b: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...b.subarray(from, to));
+}
+
+function extOf(mime: ReferenceInput['mime']): string {
+  switch (mime) {
+    case 'image/png':
+      return 'png';
+    case 'image/jpeg':
+      return 'jpg';
+    case 'image/webp':
+      return 'webp';
+    default:
+      throw missingCase(mime);
+  }
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` in flight; results in input order; first failure rejects. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
