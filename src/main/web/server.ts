@@ -18,7 +18,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { isCallName, type Dispatcher } from '../dispatcher';
 import { AppError } from '../../shared/errors';
@@ -132,7 +132,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Event streams never go idle; close() must not wait for them.
     forceCloseConnections: true,

@@ -1,0 +1,106 @@
+/**
+ * `npm run serve`: Atelier in a browser. Plain Node (never imports electron); built by electron-vite as
+ * out/main/web-host.js next to out/renderer.
+ *
+ * Environment:
+ * - `ATELIER_DATA_DIR`: the data folder (default: the OS app-data folder, see services/paths.ts)
+ * - `ATELIER_PORT`: the port (default 0, any free port)
+ * - `ATELIER_NO_OPEN=1`: do not open a browser
+ * - `ATELIER_RENDERER_DIR`: the built renderer (default: `../renderer` next to this file, then `out/renderer`)
+ *
+ * Prints exactly one line to stdout, `Atelier is running at <url>`, which tests and users read; everything else
+ * goes to stderr. SIGINT/SIGTERM close the host, then the app.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../app';
+import { resolveDataDir } from '../services/paths';
+import { startWebHost } from './server';
+
+/** The port from `ATELIER_PORT`: an integer 0-65535. */
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`ATELIER_PORT must be 0-65535, got "${value}"`);
+  return port;
+}
+
+/**
+ * The built renderer's folder: `ATELIER_RENDERER_DIR`, else the first of `../renderer` next to this file
+ * (out/main/web-host.js → out/renderer) and `out/renderer` under the working directory that has an index.html.
+ */
+function findRendererDir(env: NodeJS.ProcessEnv = process.env, moduleUrl: string = import.meta.url): string {
+  if (env.ATELIER_RENDERER_DIR) return path.resolve(env.ATELIER_RENDERER_DIR);
+  const candidates = [
+    fileURLToPath(new URL('../renderer', moduleUrl)),
+    path.resolve('out', 'renderer'),
+  ];
+  return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
+}
+
+/** Opens `url` in the default browser; failures (no desktop, no opener) are ignored: the URL is printed anyway. */
+function openInBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'win32'
+      ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
+      : process.platform === 'darwin'
+        ? ['open', [url]]
+        : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true, windowsHide: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // no opener available
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolveDataDir(process.env);
+  const port = parsePort(process.env.ATELIER_PORT);
+  const rendererDir = findRendererDir();
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    process.stderr.write(`warning: no built renderer at ${rendererDir} (run the build first)\n`);
+  }
+
+  const app = await createApp({ dataDir, env: process.env });
+  let host;
+  try {
+    host = await startWebHost({ dispatcher: app.dispatcher, rendererDir, port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  process.stdout.write(`Atelier is running at ${host.url}\n`);
+  if (process.env.ATELIER_NO_OPEN !== '1') openInBrowser(host.url);
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    let code = 0;
+    try {
+      await host.close();
+    } catch (err) {
+      code = 1;
+      process.stderr.write(`error closing the web host: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    try {
+      await app.close();
+    } catch (err) {
+      code = 1;
+      process.stderr.write(`error closing Atelier: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.stderr.write(`Atelier stopped (${signal})\n`);
+    process.exit(code);
+  };
+  process.on('SIGINT', (s) => void stop(s));
+  process.on('SIGTERM', (s) => void stop(s));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Atelier could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
