@@ -1,0 +1,273 @@
+/**
+ * The content-addressed image store. Bytes are named by their SHA-256, so the same image is kept once however
+ * many assets and jobs use it, and a stored file is never modified (DESIGN.md §1):
+ *
+ *   <dataDir>/objects/<first 2 hex>/<sha256>.<ext>   originals: written to tmp/, fsynced, renamed into place
+ *   <dataDir>/thumbs/<first 2 hex>/<sha256>.webp     512 px thumbnails: a cache, rebuilt on demand
+ *   <dataDir>/tmp/                                    files being written; leftovers of a crash are swept
+ *
+ * The file is in place before its `blobs` row is committed, so a row always has its file; a crash between the
+ * two leaves a file without a row, which the next put of the same bytes adopts.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import type { BlobInfo } from '../../../shared/domain';
+import { AppError } from '../../../shared/errors';
+import type { Db } from './db';
+import { inspectImage, type InspectLimits } from './inspect';
+
+/** Long edge of a thumbnail, in px (never enlarged: smaller images keep their size). */
+export const THUMBNAIL_SIZE = 512;
+
+/** Temporary files older than this (ms, by file mtime) are deleted by {@link BlobStore.initialize}. */
+const STALE_TMP_MS = 60 * 60 * 1000;
+
+const BLOB_ID = /^[0-9a-f]{64}$/;
+
+interface BlobRow {
+  id: string;
+  ext: 'png' | 'jpg' | 'webp';
+  mime: BlobInfo['mime'];
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/** Construction options of {@link BlobStore}. */
+export interface BlobStoreOptions {
+  /** The library database (already migrated). */
+  db: Db;
+  /** The library's data folder; `objects/`, `thumbs/` and `tmp/` are created inside it. */
+  dataDir: string;
+  /** Clock for `blobs.created_at`, epoch ms. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** The content-addressed store of image bytes and their thumbnails. */
+export class BlobStore {
+  private readonly db: Db;
+  private readonly dataDir: string;
+  private readonly now: () => number;
+  private readonly tmpDir: string;
+  /** Writes under way, by blob id: concurrent puts of the same bytes share one write. */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** Thumbnails under way, by blob id. */
+  private readonly thumbnailing = new Map<string, Promise<string>>();
+  private readonly selectRow: ReturnType<Db['prepare']>;
+  private readonly insertRow: ReturnType<Db['prepare']>;
+
+  constructor(opts: BlobStoreOptions) {
+    this.db = opts.db;
+    this.dataDir = opts.dataDir;
+    this.now = opts.now ?? Date.now;
+    this.tmpDir = join(this.dataDir, 'tmp');
+    this.selectRow = this.db.prepare('SELECT id, ext, mime, width, height, bytes FROM blobs WHERE id = ?');
+    this.insertRow = this.db.prepare(
+      `INSERT OR IGNORE INTO blobs (id, ext, mime, width, height, bytes, created_at)
+       VALUES (@id, @ext, @mime, @width, @height, @bytes, @createdAt)`,
+    );
+  }
+
+  /**
+   * Creates the store's folders and deletes temporary files left by a crash (older than an hour, so that a
+   * write in progress elsewhere is never touched). Optional: `put` creates what it needs.
+   */
+  async initialize(): Promise<void> {
+    await mkdir(join(this.dataDir, 'objects'), { recursive: true });
+    await mkdir(join(this.dataDir, 'thumbs'), { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    const cutoff = Date.now() - STALE_TMP_MS;
+    for (const entry of await readdir(this.tmpDir)) {
+      const path = join(this.tmpDir, entry);
+      const st = await stat(path).catch(() => null);
+      if (st?.isFile() && st.mtimeMs < cutoff) await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * Checks the bytes ({@link inspectImage}) and stores them under their SHA-256. Idempotent: identical bytes give
+   * the same blob, one file and one row, also when puts of them run concurrently. A refused file leaves nothing
+   * behind (no file in objects/ or tmp/, no row).
+   * @param bytes the whole file
+   * @param name the file's name, for error messages only
+   * @param limits byte and pixel limits of the caller (see `inspectImage`)
+   * @returns the stored blob: id (sha256 hex), mime, width and height in px, size in bytes
+   * @throws AppError `bad_file` (see `inspectImage`); file system errors as they come (disk full, permissions)
+   */
+  async put(bytes: Uint8Array, name: string, limits: InspectLimits): Promise<BlobInfo> {
+    const image = await inspectImage(bytes, name, limits);
+    const id = createHash('sha256').update(bytes).digest('hex');
+
+    let write = this.writing.get(id);
+    if (!write) {
+      write = this.writeObject(id, image.ext, bytes).finally(() => this.writing.delete(id));
+      this.writing.set(id, write);
+    }
+    await write;
+
+    this.insertRow.run({
+      id,
+      ext: image.ext,
+      mime: image.mime,
+      width: image.width,
+      height: image.height,
+      bytes: bytes.length,
+      createdAt: this.now(),
+    });
+    const info = this.get(id);
+    if (!info) throw new AppError('internal', `blob ${id} missing right after it was stored`);
+    return info;
+  }
+
+  /** The blob's info (dimensions in px, size in bytes), or null when the id is unknown or malformed. */
+  get(id: string): BlobInfo | null {
+    const row = this.row(id);
+    return row ? toInfo(row) : null;
+  }
+
+  /** True when the blob has a row and its file is present. */
+  exists(id: string): boolean {
+    const row = this.row(id);
+    return row !== null && existsSync(this.objectPath(row.id, row.ext));
+  }
+
+  /**
+   * Absolute path of the blob's file. Only ids of stored blobs resolve, so the result is always inside
+   * `<dataDir>/objects` (safe to hand to the media protocol).
+   * @throws AppError `not_found` for an unknown or malformed id
+   */
+  pathOf(id: string): string {
+    const row = this.requireRow(id);
+    return this.objectPath(row.id, row.ext);
+  }
+
+  /**
+   * The blob's bytes.
+   * @throws AppError `not_found` for an unknown id or when its file has gone missing
+   */
+  async read(id: string): Promise<Buffer> {
+    const path = this.pathOf(id);
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw missingFile(id, err);
+    }
+  }
+
+  /**
+   * Path of the blob's thumbnail: WebP, upright (EXIF orientation applied), long edge at most
+   * {@link THUMBNAIL_SIZE} px. Made on first request and after it was deleted; concurrent requests share one
+   * rendering.
+   * @throws AppError `not_found` for an unknown id or when the original's file has gone missing
+   */
+  async thumbnailPath(id: string): Promise<string> {
+    const row = this.requireRow(id);
+    const path = join(this.dataDir, 'thumbs', row.id.slice(0, 2), `${row.id}.webp`);
+    // A zero-length file is what a crash can leave of an unsynced write; thumbnails are not fsynced (a cache).
+    const st = await stat(path).catch(() => null);
+    if (st && st.size > 0) return path;
+
+    let pending = this.thumbnailing.get(row.id);
+    if (!pending) {
+      pending = this.renderThumbnail(row, path).finally(() => this.thumbnailing.delete(row.id));
+      this.thumbnailing.set(row.id, pending);
+    }
+    return pending;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private row(id: string): BlobRow | null {
+    if (typeof id !== 'string' || !BLOB_ID.test(id)) return null;
+    return (this.selectRow.get(id) as BlobRow | undefined) ?? null;
+  }
+
+  private requireRow(id: string): BlobRow {
+    const row = this.row(id);
+    if (!row) throw new AppError('not_found', `no image with id ${String(id)}`, { params: { id: String(id) } });
+    return row;
+  }
+
+  private objectPath(id: string, ext: string): string {
+    return join(this.dataDir, 'objects', id.slice(0, 2), `${id}.${ext}`);
+  }
+
+  /** Writes the object unless a complete one is already there: temp file, fsync, rename, fsync of the folder. */
+  private async writeObject(id: string, ext: string, bytes: Uint8Array): Promise<void> {
+    const target = this.objectPath(id, ext);
+    if (await hasSize(target, bytes.length)) return;
+
+    await mkdir(dirname(target), { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = join(this.tmpDir, `${id}.${randomUUID()}.tmp`);
+    try {
+      const fh = await open(tmp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await rename(tmp, target);
+      } catch (err) {
+        // Another process may have put the same bytes (Windows refuses to replace a file that is open).
+        if (!(await hasSize(target, bytes.length))) throw err;
+      }
+      await syncDir(dirname(target));
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private async renderThumbnail(row: BlobRow, path: string): Promise<string> {
+    const source = this.objectPath(row.id, row.ext);
+    if (!existsSync(source)) throw missingFile(row.id);
+    await mkdir(dirname(path), { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = join(this.tmpDir, `thumb-${row.id}.${randomUUID()}.tmp`);
+    try {
+      // The original passed inspection when stored, so its own size is the pixel limit.
+      await sharp(source, { failOn: 'none', limitInputPixels: Math.max(1, row.width * row.height) })
+        .autoOrient()
+        .resize({ width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toFile(tmp);
+      await rename(tmp, path);
+      return path;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+}
+
+function toInfo(row: BlobRow): BlobInfo {
+  return { id: row.id, mime: row.mime, width: row.width, height: row.height, bytes: row.bytes };
+}
+
+function missingFile(id: string, cause?: unknown): AppError {
+  return new AppError('not_found', `the file of image ${id} is missing from the library`, {
+    params: { id },
+    cause,
+  });
+}
+
+async function hasSize(path: string, size: number): Promise<boolean> {
+  const st = await stat(path).catch(() => null);
+  return st !== null && st.isFile() && st.size === size;
+}
+
+/** Makes a rename durable (POSIX). Windows cannot open a folder this way; NTFS journals the rename itself. */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
