@@ -1,0 +1,294 @@
+/**
+ * Assets: the images in the library's folders. An asset points at a blob (its bytes) and, when a job made it, at
+ * that job, which holds its recipe (provider, model, prompt, parameters, reference images).
+ *
+ * The gallery pages with a keyset on (created_at DESC, id DESC), served by the index `assets_by_folder_created`,
+ * so a page costs the same at image 100 000 as at image 1, and rows added meanwhile never shift a page.
+ */
+import { randomUUID } from 'node:crypto';
+import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '../../../shared/capabilities';
+import type { AssetDetail, AssetSummary, BlobInfo, Recipe, StagedReference } from '../../../shared/domain';
+import { AppError } from '../../../shared/errors';
+import type { Db } from './db';
+
+/** Largest page {@link AssetService.list} returns (the contract's `assets.list` maximum). */
+export const MAX_PAGE_SIZE = 1000;
+/** Page size when none is given. */
+export const DEFAULT_PAGE_SIZE = 200;
+
+/** One page of a folder's assets, newest first. `total` counts every asset in the folder. */
+export interface AssetPage {
+  items: AssetSummary[];
+  /** Opaque; pass it back to get the next page. Null on the last page. */
+  nextCursor: string | null;
+  total: number;
+}
+
+/** Construction options of {@link AssetService}. */
+export interface AssetServiceOptions {
+  /** Clock for `assets.created_at`, epoch ms. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+interface SummaryRow {
+  id: string;
+  folder_id: string;
+  kind: AssetSummary['kind'];
+  created_at: number;
+  job_id: string | null;
+  output_index: number | null;
+  blob_id: string;
+  mime: BlobInfo['mime'];
+  width: number;
+  height: number;
+  bytes: number;
+  provider: string | null;
+  model: string | null;
+  prompt: string | null;
+}
+
+interface JobRow {
+  id: string;
+  provider: string;
+  model: string;
+  prompt: string;
+  params: string;
+  remote_id: string | null;
+  credits: number | null;
+  created_at: number;
+}
+
+const SUMMARY_COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, a.job_id, a.output_index,
+  b.id AS blob_id, b.mime, b.width, b.height, b.bytes, j.provider, j.model, j.prompt`;
+const SUMMARY_FROM = `assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id`;
+
+/** Lists, reads and creates assets. All methods are synchronous (better-sqlite3). */
+export class AssetService {
+  private readonly db: Db;
+  private readonly now: () => number;
+
+  /** @param db the library database (already migrated) */
+  constructor(db: Db, opts: AssetServiceOptions = {}) {
+    this.db = db;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * One page of a folder's assets (only those directly in it), newest first; ties on `createdAt` broken by id,
+   * descending. Each asset appears exactly once across the pages of one walk.
+   * @param q.limit page size, 1–{@link MAX_PAGE_SIZE} (default {@link DEFAULT_PAGE_SIZE})
+   * @param q.cursor `nextCursor` of the previous page, or null/absent for the first
+   * @throws AppError `not_found` for an unknown folder; `validation` (`field` `limit` or `cursor`) for a bad
+   *   limit or a cursor this service did not make
+   */
+  list(q: { folderId: string; limit?: number; cursor?: string | null }): AssetPage {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new AppError('validation', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, {
+        params: { field: 'limit', reason: 'out_of_range' },
+      });
+    }
+    const after = q.cursor ? decodeCursor(q.cursor) : null;
+    return this.db.transaction(() => {
+      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(q.folderId)) {
+        throw new AppError('not_found', `no folder with id ${q.folderId}`, { params: { id: q.folderId } });
+      }
+      const total = (
+        this.db.prepare('SELECT COUNT(*) AS n FROM assets WHERE folder_id = ?').get(q.folderId) as { n: number }
+      ).n;
+      const rows = (
+        after
+          ? this.db
+              .prepare(
+                `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
+                  WHERE a.folder_id = ? AND (a.created_at, a.id) < (?, ?)
+                  ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
+              )
+              .all(q.folderId, after.createdAt, after.id, limit + 1)
+          : this.db
+              .prepare(
+                `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
+                  WHERE a.folder_id = ? ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
+              )
+              .all(q.folderId, limit + 1)
+      ) as SummaryRow[];
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page.at(-1);
+      return {
+        items: page.map(toSummary),
+        nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null,
+        total,
+      };
+    })();
+  }
+
+  /**
+   * One asset with its recipe: the job's provider, model, prompt, parameters and reference images (in order),
+   * remote id, credits, and `durationMs` = asset created − job created (ms). `recipe` is null for an imported
+   * image, or when the job that made it is gone.
+   * @throws AppError `not_found` for an unknown id
+   */
+  get(id: string): AssetDetail {
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE a.id = ?`).get(id) as
+      | SummaryRow
+      | undefined;
+    if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
+    return { ...toSummary(row), recipe: row.job_id ? this.recipe(row.job_id, row) : null };
+  }
+
+  /**
+   * Records output number `outputIndex` of a job as an asset. Idempotent on (jobId, outputIndex): a repeated
+   * call (a resumed download after a crash) returns the existing asset with `created: false`, whatever its other
+   * arguments.
+   * @param input.outputIndex 0-based position among the job's outputs
+   * @returns the asset id and whether this call created it
+   * @throws AppError `not_found` for an unknown job, folder or blob; `validation` (`field: 'outputIndex'`) for a
+   *   negative or fractional index
+   */
+  createForJobOutput(input: {
+    jobId: string;
+    folderId: string;
+    blobId: string;
+    outputIndex: number;
+    kind: 'generated' | 'edited';
+  }): { assetId: string; created: boolean } {
+    const { jobId, folderId, blobId, outputIndex, kind } = input;
+    if (!Number.isInteger(outputIndex) || outputIndex < 0) {
+      throw new AppError('validation', 'outputIndex must be a non-negative integer', {
+        params: { field: 'outputIndex', reason: 'out_of_range' },
+      });
+    }
+    return this.db.transaction(() => {
+      const existing = this.db
+        .prepare('SELECT id FROM assets WHERE job_id = ? AND output_index = ?')
+        .get(jobId, outputIndex) as { id: string } | undefined;
+      if (existing) return { assetId: existing.id, created: false };
+      this.requireRow('jobs', 'job', jobId);
+      this.requireRow('folders', 'folder', folderId);
+      this.requireRow('blobs', 'image', blobId);
+      const assetId = randomUUID();
+      this.db
+        .prepare(
+          `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(assetId, folderId, blobId, kind, jobId, outputIndex, this.now());
+      return { assetId, created: true };
+    })();
+  }
+
+  /**
+   * Records an imported image (no job, no recipe) in a folder. Not idempotent: importing the same file twice
+   * gives two assets sharing one blob.
+   * @throws AppError `not_found` for an unknown folder or blob
+   */
+  createImported(input: { folderId: string; blobId: string }): { assetId: string } {
+    return this.db.transaction(() => {
+      this.requireRow('folders', 'folder', input.folderId);
+      this.requireRow('blobs', 'image', input.blobId);
+      const assetId = randomUUID();
+      this.db
+        .prepare(
+          `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at)
+           VALUES (?, ?, ?, 'imported', NULL, NULL, ?)`,
+        )
+        .run(assetId, input.folderId, input.blobId, this.now());
+      return { assetId };
+    })();
+  }
+
+  /**
+   * Ids of the assets a job produced, in output order.
+   * @throws AppError `not_found` for an unknown job
+   */
+  assetIdsForJob(jobId: string): string[] {
+    this.requireRow('jobs', 'job', jobId);
+    const rows = this.db
+      .prepare('SELECT id FROM assets WHERE job_id = ? ORDER BY output_index')
+      .all(jobId) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private recipe(jobId: string, asset: SummaryRow): Recipe | null {
+    const job = this.db
+      .prepare('SELECT id, provider, model, prompt, params, remote_id, credits, created_at FROM jobs WHERE id = ?')
+      .get(jobId) as JobRow | undefined;
+    if (!job) return null;
+    const references = this.db
+      .prepare(
+        `SELECT r.name, b.id, b.mime, b.width, b.height, b.bytes
+           FROM job_references r JOIN blobs b ON b.id = r.blob_id
+          WHERE r.job_id = ? ORDER BY r.position`,
+      )
+      .all(jobId) as StagedReference[];
+    return {
+      jobId: job.id,
+      // The job service only writes known ids; a row from a provider since removed still shows its recipe.
+      provider: job.provider as ProviderId,
+      model: job.model as ModelId,
+      prompt: job.prompt,
+      params: parseParams(job.params),
+      references: references.map((r) => ({
+        id: r.id,
+        mime: r.mime,
+        width: r.width,
+        height: r.height,
+        bytes: r.bytes,
+        name: r.name,
+      })),
+      remoteJobId: job.remote_id,
+      credits: job.credits,
+      durationMs: asset.created_at - job.created_at,
+      outputIndex: asset.output_index ?? 0,
+    };
+  }
+
+  private requireRow(table: 'jobs' | 'folders' | 'blobs', what: string, id: string): void {
+    if (!this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id)) {
+      throw new AppError('not_found', `no ${what} with id ${id}`, { params: { id } });
+    }
+  }
+}
+
+function toSummary(row: SummaryRow): AssetSummary {
+  return {
+    id: row.id,
+    folderId: row.folder_id,
+    kind: row.kind,
+    blob: { id: row.blob_id, mime: row.mime, width: row.width, height: row.height, bytes: row.bytes },
+    // Unknown ids (a provider or model this version no longer knows) show as null rather than break the gallery.
+    provider: (PROVIDER_IDS as readonly string[]).includes(row.provider ?? '') ? (row.provider as ProviderId) : null,
+    model: (MODEL_IDS as readonly string[]).includes(row.model ?? '') ? (row.model as ModelId) : null,
+    prompt: row.prompt,
+    createdAt: row.created_at,
+  };
+}
+
+function parseParams(json: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Cursor: base64url of `[createdAt, id]` of the last row of the page. */
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
+      return { createdAt: value[0] as number, id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('validation', 'the page cursor is not valid', { params: { field: 'cursor', reason: 'invalid' } });
+}
