@@ -29,8 +29,9 @@ export interface InspectLimits {
   maxPixels: number;
 }
 
-/** The formats that may enter the library. */
+/** MIME types of the formats that may enter the library. */
 export type AcceptedMime = 'image/png' | 'image/jpeg' | 'image/webp';
+/** File extensions the store gives those formats (`objects/ab/<sha256>.<ext>`). */
 export type AcceptedExt = 'png' | 'jpg' | 'webp';
 
 /** What {@link inspectImage} learnt about an accepted file. Width and height in px, as displayed (see there). */

@@ -60,6 +60,7 @@ export class BlobStore {
   private readonly selectRow: ReturnType<Db['prepare']>;
   private readonly insertRow: ReturnType<Db['prepare']>;
 
+  /** Prepares its statements; touches no file (see {@link BlobStore.initialize}). */
   constructor(opts: BlobStoreOptions) {
     this.db = opts.db;
     this.dataDir = opts.dataDir;
