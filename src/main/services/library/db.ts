@@ -15,12 +15,20 @@ export type Db = Database.Database;
  */
 export function openDatabase(file: string, opts: { nativeBinding?: string; migrations?: readonly Migration[] } = {}): Db {
   const db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, opts.migrations ?? MIGRATIONS);
-  return db;
+  try {
+    const migrations = opts.migrations ?? MIGRATIONS;
+    // Refuse a newer library before changing anything in it (not even its journal mode).
+    assertNotNewer(db, migrations);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }
 
 /** Current schema version (`PRAGMA user_version`). */
@@ -32,12 +40,17 @@ export function schemaVersion(db: Db): number {
  * Applies every migration above the current `user_version`, in order, each atomically with its version bump.
  * @throws Error when the file's version is newer than the newest migration known (out-of-sync guard).
  */
-export function migrate(db: Db, migrations: readonly Migration[]): void {
+function assertNotNewer(db: Db, migrations: readonly Migration[]): void {
   const current = schemaVersion(db);
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {
     throw new Error(`library schema version ${current} is newer than this Atelier knows (${newest}); update Atelier`);
   }
+}
+
+export function migrate(db: Db, migrations: readonly Migration[]): void {
+  assertNotNewer(db, migrations);
+  const current = schemaVersion(db);
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {

@@ -6,7 +6,7 @@
  * survives a restart exactly like a remote one.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { AppError } from '../../../shared/errors';
 import type { ProviderAdapter, RemoteOutput, RemoteStatus } from './types';
 
@@ -63,7 +63,7 @@ export async function renderSandboxImage(spec: SandboxJobSpec, index: number): P
     <text x="16" y="${h - 38}" font-family="sans-serif" font-size="18" fill="#fff">${words}</text>
     <text x="16" y="${h - 14}" font-family="sans-serif" font-size="14" font-weight="bold" fill="#ffcc66">SANDBOX · #${index + 1}</text>
   </svg>`;
-  const layers: sharp.OverlayOptions[] = [];
+  const layers: OverlayOptions[] = [];
   const ref = spec.references[0];
   if (ref) {
     const side = Math.round(Math.min(w, h) * 0.55);
