@@ -51,6 +51,6 @@ export function createMainWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(appUrl());
+  win.loadURL(appUrl()).catch((err: unknown) => console.error('Atelier: the window could not load the app', err));
   return win;
 }

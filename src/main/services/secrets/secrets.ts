@@ -205,6 +205,7 @@ function reason(err: unknown): string {
   return msg.split('\n')[0]!.slice(0, 300);
 }
 
+/** The error for a keychain that worked at start-up and fails now (e.g. locked since). */
 function unavailable(op: 'read' | 'delete', err: unknown): AppError {
   return new AppError('keychain_unavailable', `the OS keychain could not ${op} the API key: ${reason(err)}`, {
     retryable: true,
