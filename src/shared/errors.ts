@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'network', // connection refused / reset / DNS
   'timeout', // no reply within the request timeout
   'canceled', // canceled by the user
+  'interrupted', // the app stopped while a submit without an idempotency guarantee was under way; not resent
   'keychain_unavailable', // the OS keychain cannot be reached
   'internal', // a bug: logged with its stack in the main process
 ] as const;

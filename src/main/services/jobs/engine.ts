@@ -13,7 +13,7 @@ import type { ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { JobView } from '../../../shared/domain';
 import type { EventBus } from '../../dispatcher';
-import type { ProviderAdapter, ProviderContext, RemoteOutput } from '../providers/types';
+import type { ProviderAdapter, ProviderContext, RemoteStatus } from '../providers/types';
 import type { BlobStore } from '../library/store';
 import type { AssetService } from '../library/assets';
 import { JobJournal, type JobRecord, type StoredOutput } from './journal';
@@ -207,14 +207,35 @@ export class JobEngine {
 
   private async submit(job: JobRecord): Promise<void> {
     const adapter = this.d.adapters[job.provider];
+    const idempotent = adapter.idempotentSubmit !== false;
+    if (job.state === 'submitting' && !idempotent && !this.retries.has(job.id)) {
+      // A submit without an idempotency guarantee was under way when the app stopped: it may have been
+      // charged, so it is not sent again on its own. The user can retry it.
+      this.fail(
+        job,
+        new AppError('interrupted', 'the app stopped while this job was being submitted; it was not sent again', {
+          retryable: true,
+        }),
+      );
+      return;
+    }
     let cur = this.d.journal.transition(job.id, 'submitting', { attemptsDelta: 1, error: null });
     if (!cur) return;
     this.emit(cur);
     try {
       const ctx = this.ctx(job.provider);
       const refs = this.d.journal.references(job.id);
+      const inputs = await Promise.all(
+        refs.map(async (r) => {
+          const info = this.d.store.get(r.blobId);
+          if (!info || !this.d.store.exists(r.blobId)) {
+            throw new AppError('not_found', `reference image ${r.name} is missing from the library`, { retryable: false });
+          }
+          return { blobId: r.blobId, name: r.name, mime: info.mime, bytes: await this.d.store.read(r.blobId) };
+        }),
+      );
       let urls: string[] = [];
-      if (refs.length > 0) {
+      if (refs.length > 0 && adapter.uploadsReferences !== false) {
         // Upload URLs live 1–2 h (Apiframe): reuse the stored ones only while they have 10 minutes left.
         const fresh =
           cur.uploads &&
@@ -222,34 +243,44 @@ export class JobEngine {
           cur.uploads.every((u) => u.expiresAt === null || u.expiresAt - this.now() > 10 * 60_000);
         let uploads = fresh ? cur.uploads! : null;
         if (!uploads) {
-          const inputs = await Promise.all(
-            refs.map(async (r) => {
-              const info = this.d.store.get(r.blobId);
-              if (!info) throw new AppError('not_found', `reference image ${r.name} is missing from the library`);
-              return { blobId: r.blobId, name: r.name, mime: info.mime, bytes: await this.d.store.read(r.blobId) };
-            }),
-          );
           uploads = await adapter.uploadReferences(inputs, ctx);
           cur = this.d.journal.transition(job.id, 'submitting', { uploads });
           if (!cur) return;
         }
         urls = uploads.map((u) => u.url);
       }
-      const { remoteId } = await adapter.submit(
-        { model: job.model, prompt: job.prompt, params: job.params, referenceUrls: urls, idempotencyKey: job.idempotencyKey },
+      const result = await adapter.submit(
+        {
+          model: job.model,
+          prompt: job.prompt,
+          params: job.params,
+          referenceUrls: urls,
+          references: inputs,
+          idempotencyKey: job.idempotencyKey,
+        },
         ctx,
       );
       this.retries.delete(job.id);
       const running = this.d.journal.transition(job.id, 'running', {
-        remoteId,
+        remoteId: result.remoteId,
         submittedAt: this.now(),
         progress: 0,
       });
       this.emit(running);
+      if (result.status && running) {
+        await this.applyStatus(running, result.status);
+        return;
+      }
       this.pollDelay.set(job.id, this.t.firstPollMs);
       this.schedule(job.id, this.t.firstPollMs);
     } catch (err) {
-      this.onError(cur ?? job, err, 'submit');
+      const e = toAppError(err);
+      // Without an idempotency guarantee only a refusal that certainly did not run the job may be resent.
+      if (!idempotent && e.code !== 'rate_limited') {
+        this.fail(this.d.journal.get(job.id) ?? job, e);
+        return;
+      }
+      this.onError(cur ?? job, e, 'submit');
     }
   }
 
@@ -265,6 +296,15 @@ export class JobEngine {
       if (!job.remoteId) throw new AppError('internal', `job ${job.id} is running without a remote id`);
       const status = await adapter.poll(job.remoteId, this.ctx(job.provider));
       this.retries.delete(job.id);
+      await this.applyStatus(job, status);
+    } catch (err) {
+      this.onError(job, err, 'poll');
+    }
+  }
+
+  /** Journals what the provider said about a running job and schedules what follows. */
+  private async applyStatus(job: JobRecord, status: RemoteStatus): Promise<void> {
+    {
       switch (status.state) {
         case 'queued':
         case 'running': {
@@ -275,8 +315,12 @@ export class JobEngine {
           return;
         }
         case 'completed': {
-          const outputs: StoredOutput[] = status.outputs.map((o) => ('url' in o ? { url: o.url } : { inline: true }));
-          this.inlineOutputs.set(job.id, status.outputs);
+          // Inline bytes (synchronous providers) go into the store before the journal points at them: they
+          // cannot be asked for again.
+          const outputs: StoredOutput[] = [];
+          for (const [i, o] of status.outputs.entries()) {
+            outputs.push('url' in o ? { url: o.url } : { blobId: (await this.storeOutput(job, i, o.bytes)).id });
+          }
           const next = this.d.journal.transition(job.id, 'downloading', {
             outputs,
             credits: status.credits,
@@ -308,40 +352,33 @@ export class JobEngine {
           );
           return;
       }
-    } catch (err) {
-      this.onError(job, err, 'poll');
     }
   }
 
-  /** Inline outputs (bytes) of jobs completed in this run; after a restart they are asked for again. */
-  private readonly inlineOutputs = new Map<string, RemoteOutput[]>();
+  private async storeOutput(job: JobRecord, index: number, bytes: Uint8Array) {
+    try {
+      return await this.d.store.put(bytes, `${job.id}-${index}`, OUTPUT_LIMITS);
+    } catch (err) {
+      const e = toAppError(err);
+      throw new AppError('provider_bad_response', `output ${index + 1} is not a usable image: ${e.message}`, {
+        cause: err,
+        retryable: false,
+      });
+    }
+  }
 
   private async download(job: JobRecord): Promise<void> {
     const adapter = this.d.adapters[job.provider];
     try {
       const stored = job.outputs ?? [];
-      let inline = this.inlineOutputs.get(job.id);
-      if (!inline && stored.some((o) => 'inline' in o)) {
-        // Inline bytes are not journalled; ask the provider again (sync providers re-serve by remote id).
-        const st = await adapter.poll(job.remoteId!, this.ctx(job.provider));
-        if (st.state !== 'completed') throw new AppError('result_expired', 'the inline results are gone');
-        inline = st.outputs;
-      }
       const have = new Set(this.d.journal.outputIndexesWithAssets(job.id));
       for (let i = 0; i < stored.length; i++) {
         if (have.has(i)) continue;
         const out = stored[i]!;
-        const remote: RemoteOutput = 'url' in out ? { url: out.url } : inline![i]!;
-        const bytes = await adapter.fetchOutput(remote, this.ctx(job.provider));
-        let blob;
-        try {
-          blob = await this.d.store.put(bytes, `${job.id}-${i}`, OUTPUT_LIMITS);
-        } catch (err) {
-          const e = toAppError(err);
-          throw new AppError('provider_bad_response', `output ${i + 1} is not a usable image: ${e.message}`, {
-            cause: err,
-          });
-        }
+        const blob =
+          'blobId' in out
+            ? { id: out.blobId }
+            : await this.storeOutput(job, i, await adapter.fetchOutput({ url: out.url }, this.ctx(job.provider)));
         const { assetId, created } = this.d.assets.createForJobOutput({
           jobId: job.id,
           folderId: job.folderId,
@@ -352,7 +389,6 @@ export class JobEngine {
         if (created) this.d.bus.emit('asset.created', { assetId, folderId: job.folderId, jobId: job.id });
         this.emit(this.d.journal.transition(job.id, 'downloading', {}));
       }
-      this.inlineOutputs.delete(job.id);
       this.retries.delete(job.id);
       this.emit(this.d.journal.transition(job.id, 'completed', { completedAt: this.now(), error: null }));
     } catch (err) {

@@ -8,7 +8,7 @@ import type { Db } from '../library/db';
 import { AppErrorShape } from '../../../shared/errors';
 import type { ModelId, ProviderId } from '../../../shared/capabilities';
 import { ACTIVE_JOB_STATES, type JobState, type JobView } from '../../../shared/domain';
-import type { RemoteOutput, UploadedReference } from '../providers/types';
+import type { UploadedReference } from '../providers/types';
 
 /** A job row, decoded. Times in epoch ms. */
 export interface JobRecord {
@@ -35,8 +35,8 @@ export interface JobRecord {
   updatedAt: number;
 }
 
-/** An output as journalled: a URL, or a marker that the bytes arrived inline and must be asked for again. */
-export type StoredOutput = { url: string } | { inline: true };
+/** An output as journalled: a URL still to download, or bytes that arrived inline and are already in the store. */
+export type StoredOutput = { url: string } | { blobId: string };
 
 export interface JobReference {
   position: number;

@@ -34,8 +34,15 @@ export interface SubmitRequest {
   model: ModelId;
   prompt: string;
   params: Record<string, unknown>;
-  /** URLs (or adapter-specific references) of the reference images, in order. */
+  /** URLs (or adapter-specific references) of the reference images, in order, from `uploadReferences`. */
   referenceUrls: string[];
+  /**
+   * The reference images' bytes, in order, for providers that take files inline (OpenAI edits, multipart
+   * `image[]`). Empty when the job has none.
+   */
+  references: ReferenceInput[];
+  /** A PNG mask for the first reference (OpenAI edits), where the model takes one. */
+  mask?: ReferenceInput;
   /** Sent as the provider's idempotency key where it has one (Apiframe `Idempotency-Key`). */
   idempotencyKey: string;
 }
@@ -52,15 +59,29 @@ export type RemoteStatus =
   /** The provider purged the results before we fetched them (Apiframe `expired: true`). */
   | { state: 'expired' };
 
+/** What a submit returns: the provider's job id, and for synchronous providers the finished status at once. */
+export interface SubmitResult {
+  remoteId: string;
+  /** Set by synchronous APIs (OpenAI Images): the job is already finished. */
+  status?: RemoteStatus;
+}
+
 export interface ProviderAdapter {
   readonly id: ProviderId;
+  /**
+   * False where the provider gives no idempotency guarantee for a submit (OpenAI Images): the engine then never
+   * resubmits automatically after a submit that may have reached the provider. Default true.
+   */
+  readonly idempotentSubmit?: boolean;
+  /** False where references travel inline with the submit (OpenAI edits): no upload step. Default true. */
+  readonly uploadsReferences?: boolean;
   /**
    * Uploads local reference images right before submit (Apiframe `POST /v2/uploads`, URLs live ~1–2 h).
    * Returns one entry per input, in order.
    */
   uploadReferences(refs: ReferenceInput[], ctx: ProviderContext): Promise<UploadedReference[]>;
   /** Submits a job; returns the provider's job id. Safe to call again with the same idempotency key. */
-  submit(req: SubmitRequest, ctx: ProviderContext): Promise<{ remoteId: string }>;
+  submit(req: SubmitRequest, ctx: ProviderContext): Promise<SubmitResult>;
   /** Reads the remote job's state once. */
   poll(remoteId: string, ctx: ProviderContext): Promise<RemoteStatus>;
   /** Downloads one output's bytes (undici, with a timeout and a size cap). */
