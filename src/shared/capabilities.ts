@@ -17,7 +17,8 @@ export const KEYED_PROVIDERS = ['apiframe'] as const satisfies readonly Provider
 export type KeyedProviderId = (typeof KEYED_PROVIDERS)[number];
 export const KeyedProviderIdSchema = z.enum(KEYED_PROVIDERS);
 
-export const MODEL_IDS = ['gpt-image-2', 'gpt-image-1.5'] as const;
+/** OpenAI image model ids (openai-node `ImageModel`), the ones Atelier offers. */
+export const MODEL_IDS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 export const ModelIdSchema = z.enum(MODEL_IDS);
 
@@ -185,7 +186,7 @@ export function carryParams(cap: ModelCapability, previous: Record<string, unkno
  * medium 9, high 23, auto 23; gpt-image-1.5: low 2, medium 5, high 14, auto 14). The two doc versions disagree
  * (providers.md §1.3), so this is an estimate; the job's `creditCost` is the truth.
  */
-export const APIFRAME_CREDITS_PER_IMAGE: Record<ModelId, Record<'low' | 'medium' | 'high' | 'auto', number>> = {
+export const APIFRAME_CREDITS_PER_IMAGE: Partial<Record<ModelId, Record<'low' | 'medium' | 'high' | 'auto', number>>> = {
   'gpt-image-2': { low: 4, medium: 9, high: 23, auto: 23 },
   'gpt-image-1.5': { low: 2, medium: 5, high: 14, auto: 14 },
 };
@@ -195,5 +196,6 @@ export function estimateCredits(provider: ProviderId, model: ModelId, params: Re
   if (provider === 'sandbox') return 0;
   const q = (params['quality'] as 'low' | 'medium' | 'high' | 'auto' | undefined) ?? 'auto';
   const n = typeof params['number_of_images'] === 'number' ? (params['number_of_images'] as number) : 1;
-  return APIFRAME_CREDITS_PER_IMAGE[model][q] * n;
+  const table = APIFRAME_CREDITS_PER_IMAGE[model];
+  return table ? table[q] * n : null;
 }
