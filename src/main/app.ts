@@ -59,13 +59,17 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Atelier's version from the nearest package.json above this module (source tree or bundled `out/`). */
 function appVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../../package.json', '../../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'atelier') return pkg.version;
+    } catch {
+      // try the next candidate
+    }
   }
+  return '0.0.0';
 }
 
 /** Opens the library and starts the services. @throws Error when the library cannot be opened */
@@ -80,8 +84,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const journal = new JobJournal(db);
   const settings = new SettingsService(db, opts.env);
   const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
-  const secrets = new SecretStore(service ? { service } : {});
-  await secrets.init();
+  const secrets = new SecretStore({ ...(service ? { service } : {}), warn: (m: string) => log.warn(m) });
+  secrets.init();
 
   const sandboxMs = Number(opts.env['ATELIER_SANDBOX_JOB_MS'] ?? 2500);
   const adapters: Record<ProviderId, ProviderAdapter> = {
