@@ -15,6 +15,7 @@ import type {
   RemoteOutput,
   RemoteStatus,
   SubmitRequest,
+  SubmitResult,
   UploadedReference,
 } from '../types';
 import { ApiframeClient, buildGenerateBody, jobResultUrls, type ApiframeClientOptions, type ApiframeJob } from './client';
@@ -55,7 +56,8 @@ export interface ApiframeAdapterOptions {
  *   file name sent is neutral (`reference-<n>.<ext>`), not the user's.
  * - `submit(req)` → body from {@link buildGenerateBody}: `req.params` into `gptImage2Params` / `gptImageParams`,
  *   `req.referenceUrls` into `input_images` (omitted when empty); `req.idempotencyKey` as `Idempotency-Key`.
- *   Returns `{ remoteId: jobId }`.
+ *   Returns `{ remoteId: jobId }` (no `status`: Apiframe is asynchronous). `req.references` (inline bytes) is not
+ *   used; `req.mask` is refused with `validation` (no mask on Apiframe's gpt-image schemas).
  * - `poll(id)` → QUEUED→`queued`, PROCESSING→`running` (`progress` 0–100 or null), COMPLETED→`completed`
  *   (outputs from `result`, string or `{images}`; credits = `creditCost`) unless `expired` is true → `expired`,
  *   FAILED→`failed` (`reason` = `job.error`, credits = `creditCost`), CANCELLED→`canceled`. A COMPLETED job with no
@@ -89,6 +91,10 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
 
   return {
     id: 'apiframe',
+    /** `Idempotency-Key` makes a resubmit return the original job (24 h), so the engine may resend after a crash. */
+    idempotentSubmit: true,
+    /** References travel as URLs from `POST /v2/uploads`. */
+    uploadsReferences: true,
 
     async uploadReferences(refs: ReferenceInput[], ctx: ProviderContext): Promise<UploadedReference[]> {
       if (refs.length === 0) return [];
@@ -103,7 +109,13 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
       });
     },
 
-    async submit(req: SubmitRequest, ctx: ProviderContext): Promise<{ remoteId: string }> {
+    async submit(req: SubmitRequest, ctx: ProviderContext): Promise<SubmitResult> {
+      if (req.mask) {
+        // Apiframe's gpt-image schemas have no mask field (masks are `/v2/images/edit`, flux-fill-pro only).
+        throw new AppError('validation', 'Apiframe gpt-image models take no mask', {
+          params: { field: 'mask', reason: 'unsupported' },
+        });
+      }
       const body = buildGenerateBody({
         model: req.model,
         prompt: req.prompt,

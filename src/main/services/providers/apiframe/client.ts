@@ -13,7 +13,7 @@
  */
 import { FormData, getGlobalDispatcher, interceptors, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { AppError, missingCase } from '../../../../shared/errors';
+import { AppError } from '../../../../shared/errors';
 import {
   ApiframeGptImage15Params,
   ApiframeGptImage2Params,
@@ -216,7 +216,8 @@ const InsufficientCreditsBody = z.looseObject({
  * - `inputImages` (http(s) URLs, e.g. from {@link ApiframeClient.upload}) become `input_images`, omitted when empty.
  * - No webhook fields, ever.
  *
- * @throws AppError `prompt_too_long` (`params.length`, `params.max`) or `validation` (`params.field`, `params.reason`).
+ * @throws AppError `prompt_too_long` (`params.length`, `params.max`) or `validation` (`params.field`, `params.reason`;
+ *   `field: 'model', reason: 'unsupported'` for a model Apiframe does not serve).
  */
 export function buildGenerateBody(input: {
   model: ModelId;
@@ -238,7 +239,10 @@ export function buildGenerateBody(input: {
       break;
     }
     default:
-      throw missingCase(input.model);
+      // Apiframe serves only the GPT Image models above (OpenAPI GenerateImageRequest.oneOf).
+      throw new AppError('validation', `Apiframe does not serve ${input.model}`, {
+        params: { field: 'model', reason: 'unsupported' },
+      });
   }
   return validateGenerateBody(body);
 }
@@ -603,9 +607,14 @@ export class ApiframeClient {
         bodyTimeout: this.timeoutMs,
         ...(a.dispatcher ? { dispatcher: a.dispatcher } : {}),
       });
+      // Destroying an unfinished undici body emits 'error' (RequestAbortedError); we already know why we stopped.
+      const discard = () => {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      };
       const declared = Number(headerOf(res.headers, 'content-length'));
       if (Number.isFinite(declared) && declared > a.maxBytes) {
-        res.body.destroy();
+        discard();
         throw tooLarge(label, res.statusCode, a.maxBytes);
       }
       const chunks: Buffer[] = [];
@@ -614,7 +623,7 @@ export class ApiframeClient {
         const buf = chunk as Buffer;
         total += buf.length;
         if (total > a.maxBytes) {
-          res.body.destroy();
+          discard();
           throw tooLarge(label, res.statusCode, a.maxBytes);
         }
         chunks.push(buf);
@@ -643,8 +652,12 @@ export class ApiframeClient {
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-/** True for an absolute `http:` / `https:` URL. */
+/**
+ * True for an absolute `http:` / `https:` URL written only with RFC 3986 characters (what the spec's
+ * `format: uri` accepts; a space or a raw non-ASCII character is refused even though WHATWG URL would fix it up).
+ */
 export function isHttpUrl(s: string): boolean {
+  if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(s)) return false;
   try {
     const u = new URL(s);
     return u.protocol === 'http:' || u.protocol === 'https:';
