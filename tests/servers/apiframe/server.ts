@@ -509,7 +509,7 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
         if (fault.retryAfterSeconds !== undefined) {
           headers['retry-after'] =
             fault.retryAfterFormat === 'http-date'
-              ? new Date(state.now() + fault.retryAfterSeconds * 1000).toUTCString()
+              ? new Date(Date.now() + fault.retryAfterSeconds * 1000).toUTCString() // wall clock, not the test clock
               : String(fault.retryAfterSeconds);
         }
         const body = fault.body ?? { error: defaultMessage(fault.status) };
@@ -693,7 +693,7 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
       if (!ct.toLowerCase().startsWith('multipart/form-data') || !Buffer.isBuffer(req.body)) {
         return validationOut('No file uploaded', { file: ['Required'] });
       }
-      let file: File | null = null;
+      let file: File | null;
       try {
         const form = await new Response(req.body, { headers: { 'content-type': ct } }).formData();
         const f = form.get('file');
