@@ -40,6 +40,7 @@ import { apiframeSpecValidators, type ApiframeResponseSchema } from './spec';
 
 /** Routes faults can target. `cdn` covers results and uploaded files. */
 export type ApiframeRoute = 'generate' | 'getJob' | 'upload' | 'me' | 'cdn';
+/** Every {@link ApiframeRoute}, e.g. to validate `/__control/faults` input. */
 export const APIFRAME_ROUTES: readonly ApiframeRoute[] = ['generate', 'getJob', 'upload', 'me', 'cdn'];
 
 /** A fault to inject in place of (or, with `after`, on top of) a route's normal reply. */

@@ -46,6 +46,7 @@ export const APIFRAME_MAX_JSON_BYTES = 8 * 1024 * 1024;
 export const APIFRAME_IDEMPOTENCY_KEY_MAX = 255;
 /** `prompt` length bounds (OpenAPI `GenerateImageRequest.oneOf[39|40].properties.prompt`). */
 export const APIFRAME_PROMPT_MIN = 1;
+/** Longest prompt, in UTF-16 code units (Apiframe validates with Zod; the spec's `maxLength` counts code points). */
 export const APIFRAME_PROMPT_MAX = 2000;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
