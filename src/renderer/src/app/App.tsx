@@ -1,0 +1,84 @@
+import * as Tooltip from '@radix-ui/react-tooltip';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Composer } from '../features/composer/Composer';
+import { FolderPanel } from '../features/folders/FolderPanel';
+import { Gallery } from '../features/gallery/Gallery';
+import { QueueDrawer } from '../features/jobs/QueueDrawer';
+import { SettingsDialog } from '../features/settings/SettingsDialog';
+import { Viewer } from '../features/viewer/Viewer';
+import { loadPref, savePref } from '../lib/persist';
+import { useFolders } from '../store/folders';
+import { useGallery } from '../store/gallery';
+import { useJobs } from '../store/jobs';
+import { useSettings } from '../store/settings';
+import { startSync } from '../store/sync';
+import { useToasts } from '../store/toasts';
+import { Toasts } from './Toasts';
+import { TopBar } from './TopBar';
+
+const DRAWER_ID = 'queue-drawer';
+
+export function App() {
+  const { t, i18n } = useTranslation();
+  const selectedId = useFolders((s) => s.selectedId);
+  const drawerOpen = useJobs((s) => s.drawerOpen);
+  const [sidebarOpen, setSidebarOpen] = useState(() => loadPref('sidebarOpen', true));
+
+  useEffect(() => {
+    useSettings
+      .getState()
+      .loadInfo()
+      .catch((err: unknown) => useToasts.getState().error(err));
+    return startSync();
+  }, []);
+
+  useEffect(() => {
+    void useGallery.getState().show(selectedId);
+  }, [selectedId]);
+
+  useEffect(() => {
+    document.title = t('app.title');
+  }, [t, i18n.language]);
+
+  // A file dropped outside the drop zone must not make the window navigate to it.
+  useEffect(() => {
+    const stop = (e: DragEvent): void => {
+      if (e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', stop);
+    window.addEventListener('drop', stop);
+    return () => {
+      window.removeEventListener('dragover', stop);
+      window.removeEventListener('drop', stop);
+    };
+  }, []);
+
+  const toggleSidebar = (): void => {
+    setSidebarOpen((open) => {
+      savePref('sidebarOpen', !open);
+      return !open;
+    });
+  };
+
+  return (
+    <Tooltip.Provider delayDuration={500}>
+      <div className={`app${sidebarOpen ? '' : ' no-sidebar'}${drawerOpen ? ' has-drawer' : ''}`}>
+        <TopBar drawerId={DRAWER_ID} sidebarOpen={sidebarOpen} onToggleSidebar={toggleSidebar} />
+        {sidebarOpen ? (
+          <nav className="sidebar" aria-label={t('folders.heading')}>
+            <FolderPanel />
+          </nav>
+        ) : null}
+        <main className="main">
+          <Gallery />
+          <Composer />
+        </main>
+        {drawerOpen ? <QueueDrawer id={DRAWER_ID} /> : null}
+      </div>
+      <Viewer />
+      <SettingsDialog />
+      <Toasts />
+    </Tooltip.Provider>
+  );
+}

@@ -1,0 +1,169 @@
+import { Loader2, Sparkles } from 'lucide-react';
+import { useCallback, useEffect, useId } from 'react';
+import { useTranslation } from 'react-i18next';
+import { PROVIDER_IDS, estimateCredits, modelsOf, type ModelId, type ProviderId } from '../../../../shared/capabilities';
+import { modelLabel, providerLabel } from '../../i18n/format';
+import { isModKey, modKeyLabel } from '../../lib/platform';
+import { currentCapability, useComposer } from '../../store/composer';
+import { useFolders } from '../../store/folders';
+import { useSettings } from '../../store/settings';
+import { ErrorText } from '../../ui/ErrorText';
+import { ParamControl } from './ParamControl';
+import { References } from './References';
+import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
+
+/** The composer docked under the gallery: prompt, provider and model, parameters, references, cost, Generate. */
+export function Composer() {
+  const { t } = useTranslation();
+  const id = useId();
+  const provider = useComposer((s) => s.provider);
+  const model = useComposer((s) => s.model);
+  const prompt = useComposer((s) => s.prompt);
+  const params = useComposer((s) => s.params);
+  const submitting = useComposer((s) => s.submitting);
+  const submitError = useComposer((s) => s.submitError);
+  const cap = useComposer((s) => currentCapability(s));
+  const setProvider = useComposer((s) => s.setProvider);
+  const setModel = useComposer((s) => s.setModel);
+  const setPrompt = useComposer((s) => s.setPrompt);
+  const setParam = useComposer((s) => s.setParam);
+  const submit = useComposer((s) => s.submit);
+  const folderId = useFolders((s) => s.selectedId);
+  const openSettings = useSettings((s) => s.setOpen);
+  const blocker = useGenerateBlocker(folderId, cap);
+
+  const tooLong = prompt.length > cap.maxPromptChars;
+  const credits = estimateCredits(provider, model, params);
+  const cost = provider === 'sandbox' || !credits ? t('composer.costFree') : t('composer.cost', { count: credits });
+
+  const generate = useCallback(() => {
+    if (blocker || submitting || !folderId) return;
+    void submit(folderId);
+  }, [blocker, submitting, folderId, submit]);
+
+  // Ctrl/⌘+Enter from anywhere in the window (not while a dialog is open).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key !== 'Enter' || !isModKey(e) || e.defaultPrevented) return;
+      if (document.querySelector('[role="dialog"],[role="alertdialog"]')) return;
+      e.preventDefault();
+      generate();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [generate]);
+
+  return (
+    <section className="composer" aria-label={t('composer.label')}>
+      <div className="composer-main">
+        <div className="prompt-field">
+          <label htmlFor={`${id}-prompt`} className="field-label">
+            {t('composer.prompt')}
+          </label>
+          <textarea
+            id={`${id}-prompt`}
+            className={`textarea${tooLong ? ' is-invalid' : ''}`}
+            rows={3}
+            value={prompt}
+            placeholder={t('composer.promptPlaceholder')}
+            aria-invalid={tooLong}
+            aria-describedby={`${id}-count${tooLong ? ` ${id}-toolong` : ''}`}
+            aria-keyshortcuts={`${modKeyLabel === '⌘' ? 'Meta' : 'Control'}+Enter`}
+            onChange={(e) => setPrompt(e.target.value)}
+          />
+          <div className="prompt-foot">
+            {tooLong ? (
+              <p id={`${id}-toolong`} className="error-text" aria-live="polite">
+                {t('errors.prompt_too_long', { length: prompt.length, max: cap.maxPromptChars })}
+              </p>
+            ) : (
+              <span />
+            )}
+            <span id={`${id}-count`} className={`char-count${tooLong ? ' is-over' : ''}`}>
+              {t('composer.charCount', { length: prompt.length, max: cap.maxPromptChars })}
+            </span>
+          </div>
+        </div>
+        <References />
+      </div>
+
+      <div className="composer-side">
+        <div className="composer-controls">
+          <div className="field field-provider">
+            <label htmlFor={`${id}-provider`} className="field-label">
+              {t('composer.provider')}
+            </label>
+            <select
+              id={`${id}-provider`}
+              className="select"
+              value={provider}
+              onChange={(e) => setProvider(e.target.value as ProviderId)}
+            >
+              {PROVIDER_IDS.map((p) => (
+                <option key={p} value={p}>
+                  {providerLabel(t, p)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-model`} className="field-label">
+              {t('composer.model')}
+            </label>
+            <select id={`${id}-model`} className="select" value={model} onChange={(e) => setModel(e.target.value as ModelId)}>
+              {modelsOf(provider).map((m) => (
+                <option key={m} value={m}>
+                  {modelLabel(t, m)}
+                </option>
+              ))}
+            </select>
+          </div>
+          {cap.controls.map((c) => (
+            <ParamControl key={`${model}-${c.name}`} control={c} value={params[c.name]} onChange={(v) => setParam(c.name, v)} />
+          ))}
+        </div>
+
+        <div className="composer-footer">
+          <div className="composer-status">
+            <span className={`cost${provider === 'sandbox' ? ' is-free' : ''}`}>
+              <span className="sr-only">{t('composer.costLabel')}: </span>
+              {cost}
+            </span>
+            {blocker ? (
+              <span id={`${id}-reason`} className="reason">
+                {blockerText(t, blocker)}
+                {blocker.kind === 'noKey' ? (
+                  <>
+                    {' '}
+                    <button type="button" className="link" onClick={() => openSettings(true)}>
+                      {t('composer.openSettings')}
+                    </button>
+                  </>
+                ) : null}
+              </span>
+            ) : (
+              <span className="muted shortcut">{t('composer.shortcut', { keys: `${modKeyLabel}+Enter` })}</span>
+            )}
+          </div>
+          <button
+            type="button"
+            className="btn btn-primary btn-generate"
+            disabled={!!blocker || submitting}
+            aria-busy={submitting}
+            aria-describedby={blocker ? `${id}-reason` : undefined}
+            aria-keyshortcuts={`${modKeyLabel === '⌘' ? 'Meta' : 'Control'}+Enter`}
+            onClick={generate}
+          >
+            {submitting ? (
+              <Loader2 size={16} aria-hidden="true" className="spin" />
+            ) : (
+              <Sparkles size={16} aria-hidden="true" />
+            )}
+            <span>{t('composer.generate')}</span>
+          </button>
+        </div>
+        <ErrorText error={submitError} className="submit-error" />
+      </div>
+    </section>
+  );
+}

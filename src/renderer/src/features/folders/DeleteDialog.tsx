@@ -1,0 +1,66 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FolderNode } from '../../../../shared/domain';
+import type { AppErrorShape } from '../../../../shared/errors';
+import { errorShape } from '../../i18n/format';
+import { useFolders } from '../../store/folders';
+import { ErrorText } from '../../ui/ErrorText';
+import { Modal } from '../../ui/Modal';
+import { childMap, deleteCounts } from './tree';
+
+/** Confirms a delete, naming what goes with it; focus starts on Cancel. */
+export function DeleteDialog({ folder, onOpenChange }: { folder: FolderNode | null; onOpenChange(open: boolean): void }) {
+  const { t } = useTranslation();
+  const nodes = useFolders((s) => s.nodes);
+  const remove = useFolders((s) => s.remove);
+  const [error, setError] = useState<AppErrorShape | null>(null);
+  const [busy, setBusy] = useState(false);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const counts = useMemo(
+    () => (folder ? deleteCounts(nodes, childMap(nodes), folder.id) : { folders: 0, images: 0 }),
+    [nodes, folder],
+  );
+
+  useEffect(() => setError(null), [folder]);
+
+  const confirm = async (): Promise<void> => {
+    if (!folder) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await remove(folder.id);
+      onOpenChange(false);
+    } catch (err) {
+      setError(errorShape(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      open={folder !== null}
+      onOpenChange={onOpenChange}
+      role="alertdialog"
+      title={t('folders.deleteTitle', { name: folder?.name ?? '' })}
+      description={t('folders.deleteBody', {
+        folders: t('folders.folderCount', { count: counts.folders }),
+        images: t('folders.imageCount', { count: counts.images }),
+      })}
+      onOpenAutoFocus={(e) => {
+        e.preventDefault();
+        cancelRef.current?.focus();
+      }}
+    >
+      <ErrorText error={error} />
+      <div className="form-actions">
+        <button ref={cancelRef} type="button" className="btn btn-plain" onClick={() => onOpenChange(false)}>
+          {t('app.cancel')}
+        </button>
+        <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void confirm()}>
+          {t('folders.delete')}
+        </button>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,149 @@
+import { ChevronRight, Folder, FolderOpen, Layers } from 'lucide-react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FolderNode } from '../../../../shared/domain';
+import { useFolders } from '../../store/folders';
+import { childMap, visibleRows } from './tree';
+
+interface FolderTreeProps {
+  onRename(node: FolderNode): void;
+  onDelete(node: FolderNode): void;
+}
+
+const itemId = (id: string): string => `tree-item-${id}`;
+
+/**
+ * The projects and their folders as an ARIA tree: one tab stop, arrow keys move (and select), Right/Left
+ * open/close, Home/End, F2 renames, Delete asks to delete.
+ */
+export function FolderTree({ onRename, onDelete }: FolderTreeProps) {
+  const { t } = useTranslation();
+  const nodes = useFolders((s) => s.nodes);
+  const selectedId = useFolders((s) => s.selectedId);
+  const expanded = useFolders((s) => s.expanded);
+  const select = useFolders((s) => s.select);
+  const setExpanded = useFolders((s) => s.setExpanded);
+  const map = useMemo(() => childMap(nodes), [nodes]);
+  const rows = useMemo(() => visibleRows(map, expanded), [map, expanded]);
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const wantFocus = useRef(false);
+
+  // The tab stop: the focused row if still visible, else the selection, else the first row.
+  const tabStop = rows.find((r) => r.node.id === focusId)?.node.id ?? rows.find((r) => r.node.id === selectedId)?.node.id ?? rows[0]?.node.id;
+
+  useEffect(() => {
+    if (!wantFocus.current || !focusId) return;
+    wantFocus.current = false;
+    document.getElementById(itemId(focusId))?.focus();
+  }, [focusId, rows]);
+
+  const focusRow = (id: string, andSelect = true): void => {
+    wantFocus.current = true;
+    setFocusId(id);
+    if (andSelect) select(id);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLUListElement>): void => {
+    // The row that has focus (the event's own item), not a remembered one.
+    const item = (e.target as HTMLElement).closest<HTMLElement>('[role="treeitem"]');
+    const focusedId = item?.dataset['id'] ?? tabStop;
+    const index = rows.findIndex((r) => r.node.id === focusedId);
+    const row = rows[index];
+    if (!row) return;
+    const go = (i: number): void => {
+      const target = rows[Math.max(0, Math.min(rows.length - 1, i))];
+      if (target) focusRow(target.node.id);
+    };
+    switch (e.key) {
+      case 'ArrowDown':
+        go(index + 1);
+        break;
+      case 'ArrowUp':
+        go(index - 1);
+        break;
+      case 'Home':
+        go(0);
+        break;
+      case 'End':
+        go(rows.length - 1);
+        break;
+      case 'ArrowRight':
+        if (row.hasChildren && !row.expanded) setExpanded(row.node.id, true);
+        else if (row.expanded) go(index + 1);
+        break;
+      case 'ArrowLeft':
+        if (row.expanded) setExpanded(row.node.id, false);
+        else if (row.node.parentId) focusRow(row.node.parentId);
+        break;
+      case 'Enter':
+      case ' ':
+        select(row.node.id);
+        break;
+      case 'F2':
+        onRename(row.node);
+        break;
+      case 'Delete':
+        onDelete(row.node);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  };
+
+  if (rows.length === 0) return null;
+
+  // A flat list with aria-level/setsize/posinset (a valid ARIA tree): each item's box is just its row, so a click
+  // on an item never lands on one of its children.
+  return (
+    <ul role="tree" aria-label={t('folders.tree')} className="tree" onKeyDown={onKeyDown}>
+      {rows.map((row) => {
+        const { node } = row;
+        const selected = node.id === selectedId;
+        const Icon = row.level === 1 ? Layers : row.expanded ? FolderOpen : Folder;
+        return (
+          <li
+            key={node.id}
+            id={itemId(node.id)}
+            data-id={node.id}
+            role="treeitem"
+            aria-label={node.name}
+            aria-level={row.level}
+            aria-setsize={row.setSize}
+            aria-posinset={row.posInSet}
+            aria-selected={selected}
+            aria-expanded={row.hasChildren ? row.expanded : undefined}
+            aria-describedby={`${itemId(node.id)}-count`}
+            tabIndex={node.id === tabStop ? 0 : -1}
+            className={`tree-row${selected ? ' is-selected' : ''}`}
+            style={{ paddingInlineStart: `${4 + (row.level - 1) * 14}px` }}
+            onFocus={(e) => {
+              if (e.target === e.currentTarget) setFocusId(node.id);
+            }}
+            onClick={() => focusRow(node.id)}
+            onDoubleClick={() => onRename(node)}
+          >
+            <span
+              className={`tree-twisty${row.hasChildren ? '' : ' is-leaf'}${row.expanded ? ' is-open' : ''}`}
+              aria-hidden="true"
+              onClick={(e) => {
+                if (!row.hasChildren) return;
+                e.stopPropagation();
+                setExpanded(node.id, !row.expanded);
+              }}
+            >
+              <ChevronRight size={14} />
+            </span>
+            <Icon size={15} aria-hidden="true" className="tree-icon" />
+            <span className="tree-name">{node.name}</span>
+            <span className="tree-count" id={`${itemId(node.id)}-count`}>
+              <span aria-hidden="true">{node.assetCount > 0 ? node.assetCount.toLocaleString() : ''}</span>
+              <span className="sr-only">{t('folders.imageCount', { count: node.assetCount })}</span>
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

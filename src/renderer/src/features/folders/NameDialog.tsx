@@ -1,0 +1,93 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AppErrorShape } from '../../../../shared/errors';
+import { errorShape } from '../../i18n/format';
+import { ErrorText } from '../../ui/ErrorText';
+import { Modal } from '../../ui/Modal';
+
+interface NameDialogProps {
+  open: boolean;
+  onOpenChange(open: boolean): void;
+  title: string;
+  label: string;
+  submitLabel: string;
+  initial?: string;
+  onSubmit(name: string): Promise<void>;
+}
+
+/** Asks for one name (new project, new folder, rename); server errors show under the field. */
+export function NameDialog({ open, onOpenChange, title, label, submitLabel, initial = '', onSubmit }: NameDialogProps) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [name, setName] = useState(initial);
+  const [error, setError] = useState<AppErrorShape | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (open) {
+      setName(initial);
+      setError(null);
+      setMissing(false);
+    }
+  }, [open, initial]);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const trimmed = name.trim();
+    if (!trimmed) {
+      setMissing(true);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit(trimmed);
+      onOpenChange(false);
+    } catch (err) {
+      setError(errorShape(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal open={open} onOpenChange={onOpenChange} title={title}>
+      <form onSubmit={(e) => void submit(e)} className="form">
+        <label htmlFor={`${id}-name`} className="field-label">
+          {label}
+        </label>
+        <input
+          id={`${id}-name`}
+          className="input"
+          value={name}
+          autoComplete="off"
+          spellCheck={false}
+          maxLength={200}
+          aria-invalid={missing || !!error}
+          aria-describedby={missing || error ? `${id}-err` : undefined}
+          onChange={(e) => {
+            setName(e.target.value);
+            setMissing(false);
+          }}
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        {missing ? (
+          <p role="alert" id={`${id}-err`} className="error-text">
+            {t('folders.nameRequired')}
+          </p>
+        ) : (
+          <ErrorText error={error} id={`${id}-err`} />
+        )}
+        <div className="form-actions">
+          <button type="button" className="btn btn-plain" onClick={() => onOpenChange(false)}>
+            {t('app.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {submitLabel}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,34 @@
+import { memo, type CSSProperties } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AssetSummary } from '../../../../shared/domain';
+import { formatDateTime } from '../../i18n/format';
+import { mediaUrl } from '../../transport';
+
+function frameStyle(width: number, height: number): CSSProperties {
+  const w = Math.max(1, width);
+  const h = Math.max(1, height);
+  return w >= h ? { width: '100%', aspectRatio: `${w} / ${h}` } : { height: '100%', aspectRatio: `${w} / ${h}` };
+}
+
+interface AssetTileProps {
+  asset: AssetSummary;
+  tabIndex: number;
+  index: number;
+  onOpen(id: string): void;
+}
+
+/** One thumbnail: no chrome, the image contained in its square; Enter or click opens the viewer. */
+export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpen }: AssetTileProps) {
+  const { t, i18n } = useTranslation();
+  const alt = asset.prompt?.trim() || t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) });
+  return (
+    <button type="button" className="thumb" tabIndex={tabIndex} data-tile-index={index} onClick={() => onOpen(asset.id)}>
+      {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
+          badge sits on the image, not in the cell's margin. */}
+      <span className="thumb-frame" style={frameStyle(asset.blob.width, asset.blob.height)}>
+        <img src={mediaUrl(asset.blob.id, 'thumb')} alt={alt} loading="lazy" decoding="async" draggable={false} />
+        {asset.provider === 'sandbox' ? <span className="badge badge-sandbox">{t('gallery.sandboxBadge')}</span> : null}
+      </span>
+    </button>
+  );
+});

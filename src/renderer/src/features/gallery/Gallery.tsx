@@ -1,0 +1,99 @@
+import * as Slider from '@radix-ui/react-slider';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { describeError } from '../../i18n/format';
+import { useFolders } from '../../store/folders';
+import { THUMB_MAX, THUMB_MIN, useGallery } from '../../store/gallery';
+import { isActive, sortJobs, useJobs } from '../../store/jobs';
+import { pathTo } from '../folders/tree';
+import { Grid } from './Grid';
+
+/** The middle of the window: the selected folder's images, newest first, with its running jobs in front. */
+export function Gallery() {
+  const { t } = useTranslation();
+  const nodes = useFolders((s) => s.nodes);
+  const foldersLoaded = useFolders((s) => s.loaded);
+  const selectedId = useFolders((s) => s.selectedId);
+  const items = useGallery((s) => s.items);
+  const total = useGallery((s) => s.total);
+  const loading = useGallery((s) => s.loading);
+  const error = useGallery((s) => s.error);
+  const thumbSize = useGallery((s) => s.thumbSize);
+  const setThumbSize = useGallery((s) => s.setThumbSize);
+  const reload = useGallery((s) => s.reload);
+  const byId = useJobs((s) => s.byId);
+  const dismissed = useJobs((s) => s.dismissed);
+
+  const folder = nodes.find((n) => n.id === selectedId) ?? null;
+  const path = useMemo(() => pathTo(new Map(nodes.map((n) => [n.id, n])), selectedId), [nodes, selectedId]);
+  // Jobs of this folder still on their way, and the ones that failed until the user dismisses them.
+  const jobs = useMemo(
+    () =>
+      sortJobs(Object.values(byId)).filter(
+        (j) =>
+          j.folderId === selectedId &&
+          (isActive(j) || ((j.state === 'failed' || j.state === 'expired') && !dismissed[j.id])),
+      ),
+    [byId, dismissed, selectedId],
+  );
+
+  let body: React.ReactNode;
+  if (!foldersLoaded) body = null;
+  else if (nodes.length === 0) body = <Empty title={t('gallery.emptyNoProjects')} hint={t('gallery.emptyNoProjectsHint')} />;
+  else if (!folder) body = <Empty title={t('gallery.emptyNoFolder')} hint={t('gallery.emptyNoFolderHint')} />;
+  else if (error && items.length === 0)
+    body = (
+      <div className="empty" role="alert">
+        <p className="empty-title">{t('gallery.loadFailed')}</p>
+        <p className="empty-hint">{describeError(t, error)}</p>
+        <button type="button" className="btn btn-plain" onClick={() => void reload()}>
+          {t('app.retry')}
+        </button>
+      </div>
+    );
+  else if (items.length === 0 && jobs.length === 0)
+    body = loading ? (
+      <div className="empty" aria-busy="true">
+        <p className="empty-hint">{t('gallery.loading')}</p>
+      </div>
+    ) : (
+      <Empty title={t('gallery.emptyFolder')} hint={t('gallery.emptyFolderHint')} />
+    );
+  else body = <Grid jobs={jobs} assets={items} total={total} />;
+
+  return (
+    <section className="gallery" aria-label={t('gallery.label')}>
+      <div className="gallery-bar">
+        <h2 className="gallery-title">
+          {path.length > 1 ? <span className="gallery-path">{path.slice(0, -1).map((p) => p.name).join(' / ')} / </span> : null}
+          {folder?.name ?? t('app.noFolder')}
+        </h2>
+        {folder ? <span className="muted gallery-count">{t('gallery.count', { count: total })}</span> : null}
+        <div className="spacer" />
+        <Slider.Root
+          className="slider"
+          min={THUMB_MIN}
+          max={THUMB_MAX}
+          step={10}
+          value={[thumbSize]}
+          onValueChange={(v) => setThumbSize(v[0] ?? thumbSize)}
+        >
+          <Slider.Track className="slider-track">
+            <Slider.Range className="slider-range" />
+          </Slider.Track>
+          <Slider.Thumb className="slider-thumb" aria-label={t('gallery.thumbSize')} />
+        </Slider.Root>
+      </div>
+      {body}
+    </section>
+  );
+}
+
+function Empty({ title, hint }: { title: string; hint: string }) {
+  return (
+    <div className="empty">
+      <p className="empty-title">{title}</p>
+      <p className="empty-hint">{hint}</p>
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AssetSummary, JobView } from '../../../../shared/domain';
+import { useGallery } from '../../store/gallery';
+import { useJobs } from '../../store/jobs';
+import { useViewer } from '../../store/viewer';
+import { AssetTile } from './AssetTile';
+import { JobTile } from './JobTile';
+import { useElementWidth } from './useElementWidth';
+
+const GAP = 6;
+
+interface GridProps {
+  jobs: JobView[];
+  assets: AssetSummary[];
+  total: number;
+}
+
+/**
+ * A virtualised grid (rows of square cells): only the rows on screen exist in the DOM, so a folder of 100k
+ * images scrolls like one of ten. One tab stop; arrow keys, Home/End and PageUp/PageDown move between tiles.
+ */
+export function Grid({ jobs, assets, total }: GridProps) {
+  const { t } = useTranslation();
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const width = useElementWidth(scrollRef);
+  const thumbSize = useGallery((s) => s.thumbSize);
+  const nextCursor = useGallery((s) => s.nextCursor);
+  const loading = useGallery((s) => s.loading);
+  const loadMore = useGallery((s) => s.loadMore);
+  const dismiss = useJobs((s) => s.dismiss);
+  const openViewer = useViewer((s) => s.open);
+  const [focusIndex, setFocusIndex] = useState(0);
+  const pendingFocus = useRef<number | null>(null);
+
+  const inner = Math.max(0, width - GAP * 2);
+  const cols = Math.max(1, Math.floor((inner + GAP) / (thumbSize + GAP)));
+  const cell = cols > 0 ? Math.floor((inner - GAP * (cols - 1)) / cols) : thumbSize;
+  const count = jobs.length + assets.length;
+  const rowCount = Math.ceil(count / cols);
+
+  const virtualizer = useVirtualizer({
+    count: rowCount,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => cell + GAP,
+    overscan: 3,
+    paddingStart: GAP,
+    paddingEnd: GAP,
+  });
+
+  useEffect(() => {
+    virtualizer.measure();
+  }, [cell, virtualizer]);
+
+  const rows = virtualizer.getVirtualItems();
+  const lastRow = rows[rows.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (nextCursor && !loading && lastRow >= rowCount - 4) void loadMore();
+  }, [lastRow, rowCount, nextCursor, loading, loadMore]);
+
+  const safeFocus = Math.min(focusIndex, Math.max(0, count - 1));
+
+  useEffect(() => {
+    const want = pendingFocus.current;
+    if (want === null) return;
+    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-tile-index="${want}"]`);
+    if (el) {
+      pendingFocus.current = null;
+      el.focus({ preventScroll: true });
+    }
+  });
+
+  const moveTo = useCallback(
+    (i: number) => {
+      const next = Math.max(0, Math.min(count - 1, i));
+      setFocusIndex(next);
+      pendingFocus.current = next;
+      virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });
+    },
+    [count, cols, virtualizer],
+  );
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 0) / (cell + GAP)));
+    const steps: Record<string, number> = {
+      ArrowRight: 1,
+      ArrowLeft: -1,
+      ArrowDown: cols,
+      ArrowUp: -cols,
+      PageDown: cols * pageRows,
+      PageUp: -cols * pageRows,
+    };
+    if (e.key in steps) moveTo(safeFocus + steps[e.key]!);
+    else if (e.key === 'Home') moveTo(0);
+    else if (e.key === 'End') moveTo(count - 1);
+    else return;
+    e.preventDefault();
+  };
+
+  // When the tile holding the tab stop is scrolled out of the DOM, the scroller itself takes the tab stop.
+  const focusRow = Math.floor(safeFocus / cols);
+  const focusRendered = rows.some((r) => r.index === focusRow);
+
+  return (
+    <div
+      ref={scrollRef}
+      className="grid-scroll"
+      onKeyDown={onKeyDown}
+      tabIndex={focusRendered ? -1 : 0}
+      aria-label={focusRendered ? undefined : t('gallery.images')}
+      onFocus={(e) => {
+        if (e.target !== e.currentTarget) return;
+        const top = e.currentTarget.scrollTop;
+        const first = rows.find((r) => r.start >= top) ?? rows[0];
+        if (first) moveTo(first.index * cols);
+      }}
+    >
+      <div role="list" aria-label={t('gallery.images')} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {width > 0 &&
+          rows.map((row) => {
+            const start = row.index * cols;
+            const cells = [];
+            for (let c = 0; c < cols; c++) {
+              const i = start + c;
+              if (i >= count) break;
+              const job = i < jobs.length ? jobs[i] : undefined;
+              const asset = job ? undefined : assets[i - jobs.length];
+              cells.push(
+                <div
+                  key={job ? `job-${job.id}` : `asset-${asset?.id ?? i}`}
+                  role="listitem"
+                  aria-setsize={jobs.length + total}
+                  aria-posinset={i + 1}
+                  className="cell"
+                  style={{ width: cell, height: cell }}
+                  onFocus={() => setFocusIndex(i)}
+                >
+                  {job ? (
+                    <JobTile job={job} index={i} tabIndex={i === safeFocus ? 0 : -1} onDismiss={dismiss} />
+                  ) : asset ? (
+                    <AssetTile asset={asset} index={i} tabIndex={i === safeFocus ? 0 : -1} onOpen={openViewer} />
+                  ) : null}
+                </div>,
+              );
+            }
+            return (
+              <div
+                key={row.key}
+                role="presentation"
+                className="grid-row"
+                style={{ transform: `translateY(${row.start}px)`, height: cell, gap: GAP, paddingInline: GAP }}
+              >
+                {cells}
+              </div>
+            );
+          })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,173 @@
+import { KeyRound, ShieldAlert, ShieldCheck } from 'lucide-react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { KeyedProviderId } from '../../../../shared/capabilities';
+import type { ProviderSettings } from '../../../../shared/domain';
+import type { AppErrorShape } from '../../../../shared/errors';
+import { describeError, errorShape, providerShortLabel } from '../../i18n/format';
+import { useSettings } from '../../store/settings';
+import { ErrorText } from '../../ui/ErrorText';
+
+/** One keyed provider: its key (never shown, only its last four), base URL and a balance check. */
+export function ProviderSection({ settings }: { settings: ProviderSettings }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const provider: KeyedProviderId = settings.provider;
+  const setKey = useSettings((s) => s.setKey);
+  const clearKey = useSettings((s) => s.clearKey);
+  const setBaseUrl = useSettings((s) => s.setBaseUrl);
+  const checkAccount = useSettings((s) => s.checkAccount);
+  const account = useSettings((s) => s.account[provider]) ?? { status: 'idle' as const };
+  const [key, setKeyText] = useState('');
+  const [baseUrl, setBaseUrlText] = useState(settings.baseUrl);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<AppErrorShape | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => setBaseUrlText(settings.baseUrl), [settings.baseUrl]);
+
+  const run = async (action: () => Promise<void>, done: string): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      await action();
+      setNotice(done);
+    } catch (err) {
+      setError(errorShape(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const saveKey = (e: FormEvent): void => {
+    e.preventDefault();
+    const trimmed = key.trim();
+    if (!trimmed) return;
+    void run(async () => {
+      await setKey(provider, trimmed);
+      setKeyText('');
+    }, t('settings.keySaved'));
+  };
+
+  const saveBaseUrl = (e: FormEvent): void => {
+    e.preventDefault();
+    void run(() => setBaseUrl(provider, baseUrl.trim() || null), t('settings.baseUrlSaved'));
+  };
+
+  return (
+    <section className="settings-provider" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`} className="settings-subtitle">
+        {providerShortLabel(t, provider)}
+      </h3>
+
+      <p className="key-status">
+        <KeyRound size={14} aria-hidden="true" />
+        <span>{settings.keySet ? t('settings.keySet', { last4: settings.keyLast4 ?? '' }) : t('settings.noKey')}</span>
+      </p>
+      <p className={`note${settings.keyStorage === 'session' ? ' note-warn' : ''}`}>
+        {settings.keyStorage === 'keychain' ? (
+          <ShieldCheck size={14} aria-hidden="true" />
+        ) : (
+          <ShieldAlert size={14} aria-hidden="true" />
+        )}
+        <span>{settings.keyStorage === 'keychain' ? t('settings.storageKeychain') : t('settings.storageSession')}</span>
+      </p>
+
+      <form className="form-row" onSubmit={saveKey}>
+        <div className="field grow">
+          <label htmlFor={`${id}-key`} className="field-label">
+            {t('settings.apiKey')}
+          </label>
+          <input
+            id={`${id}-key`}
+            className="input"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={t('settings.apiKeyPlaceholder')}
+            value={key}
+            onChange={(e) => setKeyText(e.target.value)}
+          />
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={busy || key.trim() === ''}>
+          {t('settings.saveKey')}
+        </button>
+        <button
+          type="button"
+          className="btn btn-plain"
+          disabled={busy || !settings.keySet}
+          onClick={() => void run(() => clearKey(provider), t('settings.keyRemoved'))}
+        >
+          {t('settings.removeKey')}
+        </button>
+      </form>
+
+      <form className="form-row" onSubmit={saveBaseUrl}>
+        <div className="field grow">
+          <label htmlFor={`${id}-url`} className="field-label">
+            {t('settings.baseUrl')}
+          </label>
+          <input
+            id={`${id}-url`}
+            className="input mono"
+            type="url"
+            spellCheck={false}
+            value={baseUrl}
+            readOnly={settings.baseUrlFromEnv}
+            aria-describedby={`${id}-url-note`}
+            onChange={(e) => setBaseUrlText(e.target.value)}
+          />
+        </div>
+        {settings.baseUrlFromEnv ? null : (
+          <>
+            <button type="submit" className="btn btn-plain" disabled={busy || baseUrl.trim() === settings.baseUrl}>
+              {t('settings.saveBaseUrl')}
+            </button>
+            <button
+              type="button"
+              className="btn btn-plain"
+              disabled={busy || settings.baseUrl === settings.defaultBaseUrl}
+              onClick={() => void run(() => setBaseUrl(provider, null), t('settings.baseUrlSaved'))}
+            >
+              {t('settings.resetBaseUrl')}
+            </button>
+          </>
+        )}
+      </form>
+      <p id={`${id}-url-note`} className="muted small">
+        {settings.baseUrlFromEnv ? t('settings.baseUrlFromEnv') : t('settings.baseUrlDefault', { url: settings.defaultBaseUrl })}
+      </p>
+
+      <ErrorText error={error} />
+      {notice ? (
+        <p className="muted small" role="status">
+          {notice}
+        </p>
+      ) : null}
+
+      <div className="balance-row">
+        <button
+          type="button"
+          className="btn btn-plain"
+          disabled={account.status === 'loading'}
+          onClick={() => void checkAccount(provider)}
+        >
+          {t('settings.checkBalance')}
+        </button>
+        <div role="status" className="balance">
+          {account.status === 'loading' ? <span className="muted">{t('settings.checking')}</span> : null}
+          {account.status === 'ok' ? (
+            <span>
+              {account.info.credits !== null
+                ? t('settings.balance', { count: account.info.credits })
+                : t('settings.noBalance')}
+              {account.info.email ? <span className="muted"> · {t('settings.account', { email: account.info.email })}</span> : null}
+            </span>
+          ) : null}
+          {account.status === 'error' ? <span className="error-text">{describeError(t, account.error)}</span> : null}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+import { useTranslation } from 'react-i18next';
+import type { AssetDetail } from '../../../../shared/domain';
+import {
+  describeError,
+  formatBytes,
+  formatDateTime,
+  formatDuration,
+  modelLabel,
+  paramLabel,
+  paramValueLabel,
+  providerLabel,
+} from '../../i18n/format';
+import type { DetailEntry } from '../../store/viewer';
+import { mediaUrl } from '../../transport';
+
+/** The inspector beside the viewer: everything that made this image. */
+export function Recipe({ entry }: { entry: DetailEntry | undefined }) {
+  const { t } = useTranslation();
+  return (
+    <section className="recipe" aria-label={t('viewer.recipe')}>
+      <h2 className="recipe-title">{t('viewer.recipe')}</h2>
+      {!entry || entry.status === 'loading' ? (
+        <p className="muted" aria-busy="true">
+          {t('viewer.loading')}
+        </p>
+      ) : entry.status === 'error' ? (
+        <p className="error-text" role="alert">
+          {describeError(t, entry.error)}
+        </p>
+      ) : (
+        <RecipeBody detail={entry.detail} />
+      )}
+    </section>
+  );
+}
+
+function RecipeBody({ detail }: { detail: AssetDetail }) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language;
+  const r = detail.recipe;
+  const format = detail.blob.mime.replace('image/', '').toUpperCase();
+  const unknown = <span className="muted">{t('viewer.unknown')}</span>;
+  return (
+    <>
+      {detail.provider === 'sandbox' ? <p className="note">{t('viewer.sandboxNote')}</p> : null}
+      <dl className="recipe-list">
+        {r ? (
+          <>
+            <dt>{t('viewer.prompt')}</dt>
+            <dd className="recipe-prompt">{r.prompt}</dd>
+            <dt>{t('viewer.provider')}</dt>
+            <dd>{providerLabel(t, r.provider)}</dd>
+            <dt>{t('viewer.model')}</dt>
+            <dd>{modelLabel(t, r.model)}</dd>
+            <dt>{t('viewer.parameters')}</dt>
+            <dd>
+              <dl className="recipe-params">
+                {Object.entries(r.params).map(([name, value]) => (
+                  <div key={name} className="recipe-param">
+                    <dt>{paramLabel(t, name)}</dt>
+                    <dd>{paramValueLabel(t, name, value)}</dd>
+                  </div>
+                ))}
+              </dl>
+            </dd>
+            <dt>{t('viewer.references')}</dt>
+            <dd>
+              {r.references.length === 0 ? (
+                <span className="muted">{t('viewer.noReferences')}</span>
+              ) : (
+                <ul className="recipe-refs">
+                  {r.references.map((ref, i) => (
+                    <li key={`${ref.id}-${i}`}>
+                      <img src={mediaUrl(ref.id, 'thumb')} alt={ref.name} title={ref.name} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
+            <dt>{t('viewer.remoteJobId')}</dt>
+            <dd className="mono">{r.remoteJobId ?? unknown}</dd>
+            <dt>{t('viewer.credits')}</dt>
+            <dd>{r.credits !== null ? t('jobs.credits', { count: r.credits }) : unknown}</dd>
+            <dt>{t('viewer.duration')}</dt>
+            <dd>{r.durationMs !== null ? formatDuration(r.durationMs, locale) : unknown}</dd>
+          </>
+        ) : (
+          <dd className="muted recipe-none">{t('viewer.noRecipe')}</dd>
+        )}
+        <dt>{t('viewer.created')}</dt>
+        <dd>{formatDateTime(detail.createdAt, locale)}</dd>
+        <dt>{t('viewer.image')}</dt>
+        <dd>
+          {detail.blob.width.toLocaleString(locale)} × {detail.blob.height.toLocaleString(locale)} · {format} ·{' '}
+          {formatBytes(detail.blob.bytes, locale)}
+        </dd>
+      </dl>
+    </>
+  );
+}

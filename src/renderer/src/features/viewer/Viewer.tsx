@@ -1,0 +1,110 @@
+import * as Dialog from '@radix-ui/react-dialog';
+import { ChevronLeft, ChevronRight, X } from 'lucide-react';
+import { useEffect, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatDateTime } from '../../i18n/format';
+import { useGallery } from '../../store/gallery';
+import { useViewer } from '../../store/viewer';
+import { mediaUrl } from '../../transport';
+import { Recipe } from './Recipe';
+
+/** The full-window viewer: the image (Fit or 1:1), arrows step through the folder, the recipe beside it. */
+export function Viewer() {
+  const { t, i18n } = useTranslation();
+  const assetId = useViewer((s) => s.assetId);
+  const zoom = useViewer((s) => s.zoom);
+  const setZoom = useViewer((s) => s.setZoom);
+  const open = useViewer((s) => s.open);
+  const close = useViewer((s) => s.close);
+  const entry = useViewer((s) => (s.assetId ? s.details[s.assetId] : undefined));
+  const items = useGallery((s) => s.items);
+  const total = useGallery((s) => s.total);
+  const nextCursor = useGallery((s) => s.nextCursor);
+  const loadMore = useGallery((s) => s.loadMore);
+
+  const index = assetId ? items.findIndex((a) => a.id === assetId) : -1;
+  const asset = index >= 0 ? items[index] : entry?.status === 'ok' ? entry.detail : undefined;
+  const prev = index > 0 ? items[index - 1] : undefined;
+  const next = index >= 0 ? items[index + 1] : undefined;
+
+  // Near the end of what is loaded: fetch the next page so → keeps going.
+  useEffect(() => {
+    if (index >= 0 && index >= items.length - 3 && nextCursor) void loadMore();
+  }, [index, items.length, nextCursor, loadMore]);
+
+  // Warm the neighbours' recipes and pixels.
+  useEffect(() => {
+    for (const n of [prev, next]) {
+      if (!n) continue;
+      const img = new Image();
+      img.src = mediaUrl(n.blob.id, 'original');
+    }
+  }, [prev, next]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    if (e.key === 'ArrowLeft' && prev) open(prev.id);
+    else if (e.key === 'ArrowRight' && next) open(next.id);
+    else return;
+    e.preventDefault();
+  };
+
+  const alt = asset?.prompt?.trim() || (asset ? t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) }) : '');
+
+  return (
+    <Dialog.Root open={assetId !== null} onOpenChange={(o) => !o && close()}>
+      <Dialog.Portal>
+        <Dialog.Content className="viewer" onKeyDown={onKeyDown} aria-describedby={undefined}>
+          <Dialog.Title className="sr-only">{t('viewer.title')}</Dialog.Title>
+          <div className="viewer-stage">
+            <div className="viewer-bar">
+              <div className="segmented" role="group" aria-label={t('viewer.zoom')}>
+                <button type="button" className="btn btn-ghost" aria-pressed={zoom === 'fit'} onClick={() => setZoom('fit')}>
+                  {t('viewer.fit')}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost"
+                  aria-pressed={zoom === 'actual'}
+                  onClick={() => setZoom('actual')}
+                >
+                  {t('viewer.actual')}
+                </button>
+              </div>
+              <span className="muted viewer-pos" aria-live="polite">
+                {index >= 0 ? t('viewer.position', { index: index + 1, total: Math.max(total, items.length) }) : ''}
+              </span>
+              <div className="spacer" />
+              <Dialog.Close asChild>
+                <button type="button" className="btn btn-ghost btn-icon" aria-label={t('viewer.close')}>
+                  <X size={18} aria-hidden="true" />
+                </button>
+              </Dialog.Close>
+            </div>
+            <div className={`viewer-canvas zoom-${zoom}`}>
+              {asset ? <img key={asset.id} src={mediaUrl(asset.blob.id, 'original')} alt={alt} draggable={false} /> : null}
+            </div>
+            <button
+              type="button"
+              className="viewer-nav viewer-prev"
+              aria-label={t('viewer.previous')}
+              disabled={!prev}
+              onClick={() => prev && open(prev.id)}
+            >
+              <ChevronLeft size={28} aria-hidden="true" />
+            </button>
+            <button
+              type="button"
+              className="viewer-nav viewer-next"
+              aria-label={t('viewer.next')}
+              disabled={!next}
+              onClick={() => next && open(next.id)}
+            >
+              <ChevronRight size={28} aria-hidden="true" />
+            </button>
+          </div>
+          <Recipe entry={entry} />
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

@@ -1,0 +1,130 @@
+import type { TFunction } from 'i18next';
+import type { ModelId, ProviderId } from '../../../shared/capabilities';
+import { AppError, type AppErrorShape } from '../../../shared/errors';
+import { i18n } from './index';
+
+type ErrorLike = AppErrorShape | AppError;
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Bytes as "25 MB" / "812 kB", localised. */
+export function formatBytes(bytes: number, locale: string): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let value = bytes;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i += 1;
+  }
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit: units[i],
+    unitDisplay: 'short',
+    maximumFractionDigits: value < 10 && i > 0 ? 1 : 0,
+  }).format(value);
+}
+
+/** A duration in ms as "12.4 sec" or "2 min 5 sec", localised. */
+export function formatDuration(ms: number, locale: string): string {
+  const unit = (value: number, u: 'second' | 'minute' | 'hour', digits = 0): string =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'short', maximumFractionDigits: digits }).format(
+      value,
+    );
+  const totalSeconds = ms / 1000;
+  if (totalSeconds < 60) return unit(totalSeconds, 'second', totalSeconds < 10 ? 1 : 0);
+  const s = Math.round(totalSeconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const parts: string[] = [];
+  if (h) parts.push(unit(h, 'hour'));
+  if (m || h) parts.push(unit(m, 'minute'));
+  if (sec && !h) parts.push(unit(sec, 'second'));
+  return parts.join(' ');
+}
+
+export function formatDateTime(epochMs: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(epochMs));
+}
+
+export function formatTime(epochMs: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(epochMs));
+}
+
+export const modelLabel = (t: TFunction, model: ModelId | string): string =>
+  t(`models.${model.replace(/\./g, '_')}`, { defaultValue: model });
+
+export const providerLabel = (t: TFunction, provider: ProviderId | string): string =>
+  t(`providers.${provider}`, { defaultValue: provider });
+
+export const providerShortLabel = (t: TFunction, provider: ProviderId | string): string =>
+  t(`providerShort.${provider}`, { defaultValue: provider });
+
+export const paramLabel = (t: TFunction, name: string): string => t(`params.${name}`, { defaultValue: name });
+
+export function paramValueLabel(t: TFunction, name: string, value: unknown): string {
+  const raw = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  if (typeof value !== 'string') return raw;
+  // Values such as "1:1" are plain keys: namespaces are off, and none of our values contains '.'.
+  return t(`paramValues.${name}.${value}`, { defaultValue: raw });
+}
+
+/** The translated reason a file was refused (`badFile.<reason>`). */
+export function badFileReason(t: TFunction, reason: unknown, params: Record<string, unknown> = {}): string {
+  const maxBytes = num(params['maxBytes']);
+  const max = maxBytes !== null ? formatBytes(maxBytes, i18n.language) : '';
+  if (typeof reason === 'string') return t(`badFile.${reason}`, { max, defaultValue: t('badFile.unknown') });
+  return t('badFile.unknown');
+}
+
+/**
+ * One sentence for an error, in the user's language: the translated code with its params, then the provider's
+ * own words where it gave any.
+ */
+export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackName?: string): string {
+  const e: ErrorLike = err instanceof AppError || isShape(err) ? err : new AppError('internal', String(err));
+  const p: Record<string, unknown> = { ...(e.params ?? {}) };
+  let key: string = `errors.${e.code}`;
+  switch (e.code) {
+    case 'bad_file':
+      p['reason'] = badFileReason(t, p['reason'], p);
+      p['name'] = typeof p['name'] === 'string' && p['name'] ? p['name'] : (fallbackName ?? t('errors.someFile'));
+      break;
+    case 'prompt_too_long':
+      p['length'] = num(p['length']) ?? 0;
+      p['max'] = num(p['max']) ?? 0;
+      break;
+    case 'insufficient_credits':
+      if (num(p['required']) === null || num(p['available']) === null) key = 'errors.insufficient_credits_unknown';
+      break;
+    case 'rate_limited': {
+      const ms = num(p['retryAfterMs']) ?? (e instanceof AppError ? (e.retryAfterMs ?? null) : null);
+      if (ms === null) key = 'errors.rate_limited_unknown';
+      else p['seconds'] = Math.max(1, Math.ceil(ms / 1000));
+      break;
+    }
+    case 'no_api_key':
+      p['provider'] = providerShortLabel(t, typeof p['provider'] === 'string' ? p['provider'] : 'apiframe');
+      break;
+    case 'validation':
+    case 'conflict':
+      if (typeof p['reason'] === 'string' && p['reason']) key = `errors.${e.code}_reason`;
+      break;
+    default:
+      break;
+  }
+  let text = t(key, { ...p, defaultValue: t('errors.internal') });
+  if (e.providerMessage) text += ` ${t('errors.providerSaid', { message: e.providerMessage })}`;
+  return text;
+}
+
+function isShape(x: unknown): x is AppErrorShape {
+  return !!x && typeof x === 'object' && typeof (x as AppErrorShape).code === 'string' && 'retryable' in (x as object);
+}
+
+/** Plain serialisable shape of any thrown thing, for stores. */
+export function errorShape(err: unknown): AppErrorShape {
+  if (err instanceof AppError) return err.toShape();
+  if (isShape(err)) return err;
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err), retryable: false };
+}

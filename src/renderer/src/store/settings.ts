@@ -1,0 +1,100 @@
+import { create } from 'zustand';
+import type { KeyedProviderId } from '../../../shared/capabilities';
+import type { AccountInfo, Locale, ProviderSettings } from '../../../shared/domain';
+import type { AppErrorShape } from '../../../shared/errors';
+import { applyLocale } from '../i18n';
+import { errorShape } from '../i18n/format';
+import { call } from '../transport';
+
+export type AccountCheck =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ok'; info: AccountInfo }
+  | { status: 'error'; error: AppErrorShape };
+
+interface SettingsState {
+  open: boolean;
+  version: string | null;
+  transport: 'electron' | 'web' | null;
+  locale: Locale;
+  providers: Partial<Record<KeyedProviderId, ProviderSettings>>;
+  providersLoaded: boolean;
+  providersError: AppErrorShape | null;
+  account: Partial<Record<KeyedProviderId, AccountCheck>>;
+  setOpen(open: boolean): void;
+  loadInfo(): Promise<void>;
+  loadProviders(): Promise<void>;
+  setLocale(locale: Locale): Promise<void>;
+  /** The calls below throw `AppError` for the form to show. */
+  setKey(provider: KeyedProviderId, key: string): Promise<void>;
+  clearKey(provider: KeyedProviderId): Promise<void>;
+  setBaseUrl(provider: KeyedProviderId, baseUrl: string | null): Promise<void>;
+  checkAccount(provider: KeyedProviderId): Promise<void>;
+}
+
+export const useSettings = create<SettingsState>()((set, get) => {
+  const store = (p: ProviderSettings): void =>
+    set((s) => ({ providers: { ...s.providers, [p.provider]: p }, account: { ...s.account, [p.provider]: { status: 'idle' } } }));
+  return {
+    open: false,
+    version: null,
+    transport: null,
+    locale: 'en',
+    providers: {},
+    providersLoaded: false,
+    providersError: null,
+    account: {},
+
+    setOpen: (open) => set({ open }),
+
+    async loadInfo() {
+      const info = await call('app.info', {});
+      set({ version: info.version, transport: info.transport, locale: info.locale });
+      await applyLocale(info.locale);
+    },
+
+    async loadProviders() {
+      try {
+        const list = await call('settings.providers', {});
+        const providers: SettingsState['providers'] = {};
+        for (const p of list) providers[p.provider] = p;
+        set({ providers, providersLoaded: true, providersError: null });
+      } catch (err) {
+        set({ providersLoaded: true, providersError: errorShape(err) });
+      }
+    },
+
+    async setLocale(locale) {
+      const previous = get().locale;
+      set({ locale });
+      await applyLocale(locale);
+      try {
+        await call('app.setLocale', { locale });
+      } catch (err) {
+        set({ locale: previous });
+        await applyLocale(previous);
+        throw err;
+      }
+    },
+
+    async setKey(provider, key) {
+      store(await call('settings.setKey', { provider, key }));
+    },
+    async clearKey(provider) {
+      store(await call('settings.clearKey', { provider }));
+    },
+    async setBaseUrl(provider, baseUrl) {
+      store(await call('settings.setBaseUrl', { provider, baseUrl }));
+    },
+
+    async checkAccount(provider) {
+      set((s) => ({ account: { ...s.account, [provider]: { status: 'loading' } } }));
+      try {
+        const info = await call('settings.account', { provider });
+        set((s) => ({ account: { ...s.account, [provider]: { status: 'ok', info } } }));
+      } catch (err) {
+        set((s) => ({ account: { ...s.account, [provider]: { status: 'error', error: errorShape(err) } } }));
+      }
+    },
+  };
+});
