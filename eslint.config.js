@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net'];
+const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', '.tmp/**', 'docs/**', 'resources/**'] },
@@ -21,7 +21,7 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, 'electron', 'react', '**/main/**', '**/renderer/**'] }],
+      'no-restricted-imports': ['error', { paths: [...nodeBuiltins, 'electron', 'react'], patterns: ['node:*', '**/main/**', '**/renderer/**'] }],
     },
   },
   {
@@ -34,7 +34,7 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'] }],
+      'no-restricted-imports': ['error', { paths: [...nodeBuiltins, 'electron'], patterns: ['node:*', '**/main/**', '**/preload/**'] }],
     },
   },
 );

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher } from './dispatcher';
-import { createHandlers, isKeyed, promptLength } from './handlers';
+import { createHandlers, isKeyed } from './handlers';
 import { openDatabase, type Db } from './services/library/db';
 import { BlobStore } from './services/library/store';
 import { FolderService } from './services/library/folders';
@@ -17,7 +17,7 @@ import { SettingsService } from './services/settings';
 import { createSandboxAdapter } from './services/providers/sandbox';
 import { createApiframeAdapter } from './services/providers/apiframe/adapter';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
-import { capabilityOf, type ProviderId } from '../shared/capabilities';
+import { capabilityOf, promptLength, type ProviderId } from '../shared/capabilities';
 import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
@@ -130,7 +130,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
     }
     const prompt = input.prompt.trim();
-    const length = promptLength(prompt);
+    const length = promptLength(cap, prompt);
     if (length === 0) {
       throw new AppError('validation', 'the prompt is empty', { params: { field: 'prompt', reason: 'empty' } });
     }

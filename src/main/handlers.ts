@@ -14,9 +14,6 @@ import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
-/** Unicode code points, the unit of JSON Schema's `maxLength` (Apiframe's prompt limit). */
-export const promptLength = (s: string): number => [...s].length;
-
 export function createHandlers(s: AppServices, version: string): Handlers {
   const providerSettings = (provider: KeyedProviderId): ProviderSettings => {
     const st = s.secrets.status(provider);

@@ -72,8 +72,14 @@ export interface ModelCapability {
   params: z.ZodType<Record<string, unknown>>;
   /** Controls in display order, derived from the same rules as `params`. */
   controls: readonly ParamControl[];
-  /** Longest prompt accepted, in characters (Apiframe: 1–2000, OpenAPI `prompt.maxLength`). */
+  /** Longest prompt accepted, in `promptUnit`s (Apiframe: 1–2000, OpenAPI `prompt.maxLength`). */
   maxPromptChars: number;
+  /**
+   * How the provider counts prompt length: `utf16` code units (Apiframe validates with Zod, whose `max` counts
+   * UTF-16 units, stricter than the spec's JSON-Schema code points) or Unicode `codepoint`s (EvoLink documents
+   * code points).
+   */
+  promptUnit: 'utf16' | 'codepoint';
   /** Most reference images accepted (Apiframe documents no maximum; we cap at 16 like OpenAI/EvoLink). */
   maxReferenceImages: number;
   /** Largest reference image accepted, in bytes (Apiframe `POST /v2/uploads`: 25 MB for images). */
@@ -120,6 +126,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     params: ApiframeGptImage2Params,
     controls: controlsOf(ApiframeGptImage2Params.shape),
     maxPromptChars: 2000,
+    promptUnit: 'utf16',
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
@@ -130,6 +137,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     params: ApiframeGptImage15Params,
     controls: controlsOf(ApiframeGptImage15Params.shape),
     maxPromptChars: 2000,
+    promptUnit: 'utf16',
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
@@ -140,6 +148,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     params: SandboxParams,
     controls: controlsOf(SandboxParams.shape),
     maxPromptChars: 2000,
+    promptUnit: 'utf16',
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
@@ -150,11 +159,17 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     params: ApiframeGptImage15Params,
     controls: controlsOf(ApiframeGptImage15Params.shape),
     maxPromptChars: 2000,
+    promptUnit: 'utf16',
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
   },
 ];
+
+/** A prompt's length in the unit the provider counts (see {@link ModelCapability.promptUnit}). */
+export function promptLength(cap: Pick<ModelCapability, 'promptUnit'>, prompt: string): number {
+  return cap.promptUnit === 'utf16' ? prompt.length : [...prompt].length;
+}
 
 /** The capability of `model` on `provider`, or undefined where that provider does not serve it. */
 export function capabilityOf(provider: ProviderId, model: ModelId): ModelCapability | undefined {

@@ -104,11 +104,15 @@ describe('jobs through the sandbox provider (real SQLite, real image store)', ()
     expect(err.code).toBe('prompt_too_long');
     expect(err.params).toMatchObject({ length: 2001, max: 2000 });
     expect(await call(app, 'jobs.list', { folderId })).toHaveLength(0);
-    // Code points, not UTF-16 units: 2000 emoji are 2000 characters.
+    // Counted in UTF-16 units as Apiframe's validator does: 2000 CJK characters pass, 1001 emoji do not.
     const ok = await call(app, 'jobs.submit', {
-      folderId, provider: 'sandbox', model: 'gpt-image-2', prompt: '🎨'.repeat(2000), params: {}, references: [],
+      folderId, provider: 'sandbox', model: 'gpt-image-2', prompt: '雪'.repeat(2000), params: {}, references: [],
     });
     expect(ok.state).toBe('queued');
+    const emoji = await callError(app, 'jobs.submit', {
+      folderId, provider: 'sandbox', model: 'gpt-image-2', prompt: '🎨'.repeat(1001), params: {}, references: [],
+    });
+    expect(emoji.params).toMatchObject({ length: 2002, max: 2000 });
   });
 
   it('refuses parameters the model does not take, naming the field', async () => {

@@ -7,7 +7,7 @@
  * `APIFRAME_OPENAPI_PATH` to validate against another copy.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { APIFRAME_OPENAPI } from '../../helpers/paths';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 
@@ -55,9 +55,9 @@ interface OpenApiDoc {
 
 const SCHEMA_ID = 'https://atelier.invalid/apiframe-v2.json';
 
-/** Path of the OpenAPI file used: `APIFRAME_OPENAPI_PATH` or the vendored copy. */
+/** Path of the OpenAPI file used: `APIFRAME_OPENAPI_PATH`, else the authority in `../shared/specs/`. */
 export function apiframeOpenApiPath(): string {
-  return process.env['APIFRAME_OPENAPI_PATH'] ?? fileURLToPath(new URL('./apiframe-v2-openapi.json', import.meta.url));
+  return process.env['APIFRAME_OPENAPI_PATH'] ?? APIFRAME_OPENAPI;
 }
 
 let cached: ApiframeSpecValidators | undefined;
