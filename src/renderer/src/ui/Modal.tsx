@@ -2,6 +2,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useReturnFocus } from './useReturnFocus';
 
 interface ModalProps {
   open: boolean;
@@ -14,11 +15,24 @@ interface ModalProps {
   className?: string;
   /** Where focus lands when the dialog opens (default: the first focusable element). */
   onOpenAutoFocus?: (e: Event) => void;
+  /** Where focus goes on close when the element that had it before is gone. */
+  returnFocusFallback?: () => HTMLElement | null;
 }
 
 /** A centred modal dialog (Radix): focus trapped, Escape closes, named by its title. */
-export function Modal({ open, onOpenChange, title, description, children, role = 'dialog', className, onOpenAutoFocus }: ModalProps) {
+export function Modal({
+  open,
+  onOpenChange,
+  title,
+  description,
+  children,
+  role = 'dialog',
+  className,
+  onOpenAutoFocus,
+  returnFocusFallback,
+}: ModalProps) {
   const { t } = useTranslation();
+  const focus = useReturnFocus(returnFocusFallback);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
@@ -27,7 +41,11 @@ export function Modal({ open, onOpenChange, title, description, children, role =
           role={role}
           className={`modal${className ? ` ${className}` : ''}`}
           {...(description ? {} : { 'aria-describedby': undefined })}
-          {...(onOpenAutoFocus ? { onOpenAutoFocus } : {})}
+          onOpenAutoFocus={(e) => {
+            focus.onOpenAutoFocus(e);
+            onOpenAutoFocus?.(e);
+          }}
+          onCloseAutoFocus={focus.onCloseAutoFocus}
         >
           <div className="modal-head">
             <Dialog.Title className="modal-title">{title}</Dialog.Title>

@@ -47,6 +47,7 @@ export function DeleteDialog({ folder, onOpenChange }: { folder: FolderNode | nu
         folders: t('folders.folderCount', { count: counts.folders }),
         images: t('folders.imageCount', { count: counts.images }),
       })}
+      returnFocusFallback={() => document.querySelector<HTMLElement>('[role="tree"] [tabindex="0"]')}
       onOpenAutoFocus={(e) => {
         e.preventDefault();
         cancelRef.current?.focus();

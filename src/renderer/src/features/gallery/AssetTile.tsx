@@ -22,7 +22,14 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpe
   const { t, i18n } = useTranslation();
   const alt = asset.prompt?.trim() || t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) });
   return (
-    <button type="button" className="thumb" tabIndex={tabIndex} data-tile-index={index} onClick={() => onOpen(asset.id)}>
+    <button
+      type="button"
+      className="thumb"
+      tabIndex={tabIndex}
+      data-tile-index={index}
+      data-asset-id={asset.id}
+      onClick={() => onOpen(asset.id)}
+    >
       {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
           badge sits on the image, not in the cell's margin. */}
       <span className="thumb-frame" style={frameStyle(asset.blob.width, asset.blob.height)}>

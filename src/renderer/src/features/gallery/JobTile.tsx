@@ -25,6 +25,13 @@ export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
       tabIndex={tabIndex}
       data-tile-index={index}
       aria-label={t('gallery.jobTile', { state, prompt: job.prompt })}
+      aria-keyshortcuts={failed ? 'Delete' : undefined}
+      onKeyDown={(e) => {
+        if (failed && (e.key === 'Delete' || e.key === 'Backspace')) {
+          e.preventDefault();
+          onDismiss(job.id);
+        }
+      }}
     >
       <div className="job-tile-body">
         {failed ? <AlertTriangle size={18} aria-hidden="true" className="job-tile-icon" /> : null}

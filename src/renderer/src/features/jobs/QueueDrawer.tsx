@@ -18,7 +18,7 @@ export function QueueDrawer({ id }: { id: string }) {
     <aside id={id} className="drawer" aria-label={t('jobs.drawer')}>
       <div className="drawer-head">
         <h2 className="drawer-title">{t('jobs.drawer')}</h2>
-        <button type="button" className="btn btn-ghost btn-icon" aria-label={t('jobs.close')} onClick={() => setOpen(false)}>
+        <button type="button" className="btn btn-ghost btn-icon" aria-label={t('app.close')} onClick={() => setOpen(false)}>
           <X size={16} aria-hidden="true" />
         </button>
       </div>

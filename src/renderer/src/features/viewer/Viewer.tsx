@@ -1,16 +1,23 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { ChevronLeft, ChevronRight, X } from 'lucide-react';
-import { useEffect, type KeyboardEvent } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../../i18n/format';
 import { useGallery } from '../../store/gallery';
 import { useViewer } from '../../store/viewer';
 import { mediaUrl } from '../../transport';
+import { useReturnFocus } from '../../ui/useReturnFocus';
 import { Recipe } from './Recipe';
 
 /** The full-window viewer: the image (Fit or 1:1), arrows step through the folder, the recipe beside it. */
 export function Viewer() {
   const { t, i18n } = useTranslation();
+  // Back to the tile of the image last shown (the user may have stepped far from the one that opened it).
+  const focus = useReturnFocus(undefined, () => {
+    const id = lastShown.current;
+    return id ? document.querySelector<HTMLElement>(`[data-asset-id="${CSS.escape(id)}"]`) : null;
+  });
+  const lastShown = useRef<string | null>(null);
   const assetId = useViewer((s) => s.assetId);
   const zoom = useViewer((s) => s.zoom);
   const setZoom = useViewer((s) => s.setZoom);
@@ -22,6 +29,7 @@ export function Viewer() {
   const nextCursor = useGallery((s) => s.nextCursor);
   const loadMore = useGallery((s) => s.loadMore);
 
+  if (assetId) lastShown.current = assetId;
   const index = assetId ? items.findIndex((a) => a.id === assetId) : -1;
   const asset = index >= 0 ? items[index] : entry?.status === 'ok' ? entry.detail : undefined;
   const prev = index > 0 ? items[index - 1] : undefined;
@@ -53,7 +61,13 @@ export function Viewer() {
   return (
     <Dialog.Root open={assetId !== null} onOpenChange={(o) => !o && close()}>
       <Dialog.Portal>
-        <Dialog.Content className="viewer" onKeyDown={onKeyDown} aria-describedby={undefined}>
+        <Dialog.Content
+          className="viewer"
+          onKeyDown={onKeyDown}
+          aria-describedby={undefined}
+          onOpenAutoFocus={focus.onOpenAutoFocus}
+          onCloseAutoFocus={focus.onCloseAutoFocus}
+        >
           <Dialog.Title className="sr-only">{t('viewer.title')}</Dialog.Title>
           <div className="viewer-stage">
             <div className="viewer-bar">
