@@ -17,7 +17,7 @@ import { SettingsService } from './services/settings';
 import { createSandboxAdapter } from './services/providers/sandbox';
 import { createApiframeAdapter } from './services/providers/apiframe/adapter';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
-import { capabilityOf, promptLength, type ProviderId } from '../shared/capabilities';
+import { capabilityOf, estimateCredits, promptLength, type ProviderId } from '../shared/capabilities';
 import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
@@ -119,6 +119,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     contextFor,
     bus,
     timing: opts.timing,
+    pauses: {
+      load: () => settings.pausedScopes(),
+      save: (scopes) => settings.setPausedScopes(scopes),
+    },
+    concurrency: { sandbox: 8 },
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
   });
 
@@ -160,6 +165,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const params = parsed.data;
     const expectedCount = Number(params[cap.countParam] ?? 1);
     const job = journal.create({
+      creditsEstimate: estimateCredits(input.provider, input.model, params),
+      usdEstimate: input.provider === 'sandbox' ? 0 : null,
       folderId: input.folderId,
       provider: input.provider,
       model: input.model,

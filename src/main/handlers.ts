@@ -6,11 +6,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Handlers } from '../shared/contract';
 import { capabilityOf, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '../shared/capabilities';
-import { AppError } from '../shared/errors';
+import { AppError, toAppError } from '../shared/errors';
 import type { ProviderSettings } from '../shared/domain';
 import type { AppServices } from './app';
 import { DEFAULT_BASE_URLS } from './services/settings';
 import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
+import { spendSummary } from './services/jobs/spend';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -113,6 +114,23 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       return s.journal.view(j);
     },
 
+    'jobs.cancel': ({ id }) => s.engine.cancel(id),
+    'jobs.retry': ({ id }) => s.engine.retry(id),
+
+    'queue.state': () => s.engine.queueState(),
+    'queue.pause': ({ scope }) => {
+      const q = s.engine.pause(scope);
+      s.bus.emit('queue.changed', q);
+      return q;
+    },
+    'queue.resume': ({ scope }) => {
+      const q = s.engine.resume(scope);
+      s.bus.emit('queue.changed', q);
+      return q;
+    },
+
+    'spend.summary': ({ groupBy, from, to }) => spendSummary(s.db, groupBy, from, to),
+
     'settings.providers': () => KEYED_PROVIDERS.map(providerSettings),
     'settings.setKey': ({ provider, key }) => {
       s.secrets.set(provider, key);
@@ -132,6 +150,16 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     'settings.account': async ({ provider }) => {
       const info = await s.adapters[provider].account(s.contextFor(provider));
       return { provider, credits: info.credits, email: info.email };
+    },
+    'settings.check': async ({ provider }) => {
+      const t0 = performance.now();
+      try {
+        const info = await s.adapters[provider].account(s.contextFor(provider));
+        return { provider, ok: true, latencyMs: Math.round(performance.now() - t0), credits: info.credits, error: null };
+      } catch (err) {
+        const e = toAppError(err);
+        return { provider, ok: false, latencyMs: Math.round(performance.now() - t0), credits: null, error: e.toShape() };
+      }
     },
   };
 }

@@ -86,6 +86,11 @@ export interface ModelCapability {
   maxReferenceBytes: number;
   /** The parameter that sets how many images one job makes. */
   countParam: string;
+  /**
+   * The model's typical run time on this provider, ms — the prior of adaptive polling. gpt-image-2 on Apiframe:
+   * "~15 s average" (apiframe.ai/models/gpt-image-2); other image jobs "10–60 s" (docs-v2.apiframe.ai FAQ).
+   */
+  typicalDurationMs: number;
 }
 
 const enumControl = (name: string, schema: z.ZodDefault<z.ZodEnum>): ParamControl => ({
@@ -130,6 +135,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
+    typicalDurationMs: 15_000,
   },
   {
     provider: 'apiframe',
@@ -141,6 +147,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
+    typicalDurationMs: 25_000,
   },
   {
     provider: 'sandbox',
@@ -152,6 +159,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
+    typicalDurationMs: 2_500,
   },
   {
     provider: 'sandbox',
@@ -163,6 +171,7 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     maxReferenceImages: 16,
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
+    typicalDurationMs: 2_500,
   },
 ];
 

@@ -16,6 +16,10 @@ import {
   Locale,
   ProviderSettings,
   StagedReference,
+  QueueState,
+  PauseScope,
+  SpendRow,
+  ConnectionCheck,
 } from './domain';
 import { AppErrorShape } from './errors';
 
@@ -90,6 +94,28 @@ export const contract = {
     output: z.array(JobView),
   },
   'jobs.get': { input: z.object({ id: Id }).strict(), output: JobView },
+  /** Cancels a job; after the provider has it, marks it (`cancelRequested`) and keeps a result that arrives. */
+  'jobs.cancel': { input: z.object({ id: Id }).strict(), output: JobView },
+  /** Retries a failed job in place (resumes watching where the provider may still deliver, else resubmits). */
+  'jobs.retry': { input: z.object({ id: Id }).strict(), output: JobView },
+
+  'queue.state': { input: Empty, output: QueueState },
+  /** Holds submissions for every provider (`all`) or one; jobs the provider already has keep being watched. */
+  'queue.pause': { input: z.object({ scope: PauseScope }).strict(), output: QueueState },
+  'queue.resume': { input: z.object({ scope: PauseScope }).strict(), output: QueueState },
+
+  /** What was spent, grouped (credits and USD as charged; estimates where no charge is known yet). */
+  'spend.summary': {
+    input: z
+      .object({
+        groupBy: z.enum(['project', 'provider', 'model', 'day']),
+        /** Inclusive range, epoch ms; null for no bound. */
+        from: z.number().nullable().default(null),
+        to: z.number().nullable().default(null),
+      })
+      .strict(),
+    output: z.array(SpendRow),
+  },
 
   'settings.providers': { input: Empty, output: z.array(ProviderSettings) },
   'settings.setKey': {
@@ -103,6 +129,8 @@ export const contract = {
   },
   /** A cheap authenticated call (Apiframe `GET /v2/me`): the balance, or the provider's error. */
   'settings.account': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: AccountInfo },
+  /** Connection check: the same cheap call, timed; never throws for provider errors (they are in the result). */
+  'settings.check': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ConnectionCheck },
 } as const;
 
 export type Contract = typeof contract;
@@ -117,6 +145,7 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: AppErro
 /** Events pushed from the main process to the renderer. */
 export const events = {
   'job.updated': JobView,
+  'queue.changed': QueueState,
   'asset.created': z.object({ assetId: Id, folderId: Id, jobId: Id.nullable() }),
   'folders.changed': z.object({}),
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),

@@ -103,7 +103,15 @@ export const JobView = z.object({
   progress: z.number().nullable(),
   error: AppErrorShape.nullable(),
   remoteJobId: z.string().nullable(),
+  /** Credits charged (Apiframe `creditCost`). */
   credits: z.number().nullable(),
+  /** Actual charge in USD where the provider's usage could be priced. */
+  costUsd: z.number().nullable(),
+  /** What the composer estimated before submit. */
+  creditsEstimate: z.number().nullable(),
+  usdEstimate: z.number().nullable(),
+  /** Canceled by the user while the provider (which cannot cancel) had it: a result that still arrives is kept. */
+  cancelRequested: z.boolean(),
   /** Images expected from the job (`number_of_images`). */
   expectedCount: z.number().int(),
   /** Asset ids stored so far, in output order. */
@@ -140,3 +148,44 @@ export const AccountInfo = z.object({
   email: z.string().nullable(),
 });
 export type AccountInfo = z.infer<typeof AccountInfo>;
+
+/** A pause scope: every provider, or one. */
+export const PauseScope = z.union([z.literal('all'), ProviderIdSchema]);
+export type PauseScope = z.infer<typeof PauseScope>;
+
+/** The queue's controls. */
+export const QueueState = z.object({
+  paused: z.array(PauseScope),
+  /** Providers waiting out a 429 until the given time (epoch ms). */
+  cooldowns: z.array(z.object({ provider: ProviderIdSchema, until: z.number() })),
+});
+export type QueueState = z.infer<typeof QueueState>;
+
+/** One row of the spend view. `key` is a project id, provider id, model id or `YYYY-MM-DD` (UTC). */
+export const SpendRow = z.object({
+  key: z.string(),
+  /** Display label (the project's name; else the key). */
+  label: z.string(),
+  jobs: z.number().int(),
+  images: z.number().int(),
+  /** Credits charged (Apiframe). */
+  credits: z.number(),
+  /** USD charged, where the provider's usage could be priced. */
+  usd: z.number(),
+  /** Jobs whose charge is not known (yet), counted at their estimate in `usdEstimated`/`creditsEstimated`. */
+  unpricedJobs: z.number().int(),
+  creditsEstimated: z.number(),
+  usdEstimated: z.number(),
+});
+export type SpendRow = z.infer<typeof SpendRow>;
+
+/** The result of a connection check in Settings. */
+export const ConnectionCheck = z.object({
+  provider: KeyedProviderIdSchema,
+  ok: z.boolean(),
+  /** Round-trip time of the check, ms. */
+  latencyMs: z.number(),
+  credits: z.number().nullable(),
+  error: AppErrorShape.nullable(),
+});
+export type ConnectionCheck = z.infer<typeof ConnectionCheck>;

@@ -13,7 +13,12 @@ export async function tempDir(prefix = 'atelier-test-'): Promise<{ dir: string; 
 }
 
 /** Fast engine timing for tests (ms). */
-export const FAST_TIMING = { firstPollMs: 50, pollGrowth: 1.5, maxPollMs: 200, retryBaseMs: 20, retryCapMs: 200 };
+export const FAST_TIMING = {
+  typicalMs: 400,
+  retryBaseMs: 20,
+  retryCapMs: 200,
+  policy: { minGapMs: 40, maxGapMs: 250, overdueStartMs: 50, overdueGrowth: 1.35, aimAfterMs: 20, firstFraction: 0.6 },
+};
 
 export async function openTestApp(dataDir: string, extra: Partial<AppOptions> = {}): Promise<App> {
   return createApp({

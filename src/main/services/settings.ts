@@ -67,6 +67,21 @@ export class SettingsService {
     this.write('app.locale', locale);
   }
 
+  /** Paused queue scopes (`all` or provider ids), kept across restarts. */
+  pausedScopes(): string[] {
+    const v = this.read('queue.paused');
+    try {
+      const list = v ? (JSON.parse(v) as unknown) : [];
+      return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  setPausedScopes(scopes: string[]): void {
+    this.write('queue.paused', JSON.stringify(scopes));
+  }
+
   /** The base URL in force: the environment variable, else the user's setting, else the documented default. */
   baseUrl(provider: KeyedProviderId): { baseUrl: string; fromEnv: boolean } {
     const env = this.env[BASE_URL_ENV[provider]];

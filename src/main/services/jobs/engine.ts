@@ -6,23 +6,35 @@
  *   downloading (fetch each output into the store, one asset per output) → completed
  *
  * Every step first writes the journal, then talks to the network, then writes the journal again, so a crash
- * anywhere repeats at most the step that was under way — and repeating a submit is safe because the same
- * idempotency key goes with it (Apiframe returns the original job for a replayed key within 24 h).
+ * anywhere repeats at most the step that was under way — and repeating a submit is safe only where the provider
+ * honours an idempotency key (Apiframe returns the original job for a replayed key within 24 h); for the others
+ * an interrupted submit is never resent on its own.
+ *
+ * Queue controls: per-provider concurrency for submits and downloads; a provider-wide cooldown when a provider
+ * answers 429 (`Retry-After` honoured for every job of that provider); pause and resume of submissions (all, or
+ * one provider) that survive a restart; cancel (immediate before submit; after it, where the provider cannot
+ * cancel, the job is marked and watched, and a result that still arrives is kept since it was paid for); retry
+ * in place. Polling is adaptive (see polling.ts).
  */
-import type { ProviderId } from '../../../shared/capabilities';
+import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { JobView } from '../../../shared/domain';
 import type { EventBus } from '../../dispatcher';
 import type { ProviderAdapter, ProviderContext, RemoteStatus } from '../providers/types';
 import type { BlobStore } from '../library/store';
 import type { AssetService } from '../library/assets';
-import { JobJournal, type JobRecord, type StoredOutput } from './journal';
+import { JobJournal, type JobRecord, type StoredOutput, type TransitionPatch } from './journal';
+import { DEFAULT_POLL_POLICY, nextPollDelayMs, type PollPolicyOptions } from './polling';
 
-/** Timing knobs, in ms. Defaults follow Apiframe's SDK `jobs.waitFor` (2 s, ×1.5, up to 5 s). */
+/** Timing knobs, in ms. */
 export interface EngineTiming {
-  firstPollMs: number;
-  pollGrowth: number;
-  maxPollMs: number;
+  /** `adaptive` (default) or the providers' `fixed` loop (for comparison in bench/polling). */
+  pollMode: 'adaptive' | 'fixed';
+  /** Interval of the fixed loop (the providers' pages show 2 s). */
+  fixedPollMs: number;
+  policy: PollPolicyOptions;
+  /** Overrides every model's typical duration (tests and benchmarks run on scaled-down time). */
+  typicalMs?: number;
   /** Backoff for retryable faults: full jitter over base·2^attempt, capped. */
   retryBaseMs: number;
   retryCapMs: number;
@@ -33,9 +45,9 @@ export interface EngineTiming {
 }
 
 export const DEFAULT_TIMING: EngineTiming = {
-  firstPollMs: 2000,
-  pollGrowth: 1.5,
-  maxPollMs: 5000,
+  pollMode: 'adaptive',
+  fixedPollMs: 2000,
+  policy: DEFAULT_POLL_POLICY,
   retryBaseMs: 1000,
   retryCapMs: 60_000,
   maxSubmitAttempts: 8,
@@ -45,6 +57,15 @@ export const DEFAULT_TIMING: EngineTiming = {
 /** Largest output we accept from a provider, in bytes, and its largest pixel count. */
 const OUTPUT_LIMITS = { maxBytes: 64 * 1024 * 1024, maxPixels: 8_294_400 * 4 };
 
+/** Where the paused scopes are kept between runs (the settings table). */
+export interface PauseStore {
+  load(): string[];
+  save(scopes: string[]): void;
+}
+
+/** A pause scope: every provider, or one. */
+export type PauseScope = ProviderId | 'all';
+
 export interface EngineDeps {
   journal: JobJournal;
   store: BlobStore;
@@ -53,11 +74,14 @@ export interface EngineDeps {
   /** Key and base URL for a provider; throws AppError('no_api_key') where a key is needed and missing. */
   contextFor(provider: ProviderId): ProviderContext;
   bus: EventBus;
+  pauses?: PauseStore;
   now?: () => number;
   timing?: Partial<EngineTiming>;
-  /** Concurrent submit/download steps per provider (polls are cheap and not limited). */
-  concurrency?: number;
+  /** Concurrent submit/download steps per provider (polls are cheap and not limited). Default 4. */
+  concurrency?: Partial<Record<ProviderId, number>>;
   log?: (msg: string, err?: unknown) => void;
+  /** Called after every poll request (benchmarks count them). */
+  onPoll?: (jobId: string) => void;
 }
 
 /** A counting semaphore (per provider). */
@@ -77,21 +101,38 @@ class Semaphore {
   }
 }
 
+interface PollState {
+  polls: number;
+  progress: number | null;
+  progressAtMs: number | null;
+  providerEstimateMs: number | null;
+}
+
+/** The queue's controls as the UI shows them. */
+export interface QueueState {
+  paused: PauseScope[];
+  /** Providers waiting out a 429, with the time (epoch ms) they may be called again. */
+  cooldowns: { provider: ProviderId; until: number }[];
+}
+
 export class JobEngine {
   private readonly t: EngineTiming;
   private readonly now: () => number;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Set<string>();
-  private readonly pollDelay = new Map<string, number>();
+  private readonly polls = new Map<string, PollState>();
   private readonly retries = new Map<string, number>();
   private readonly gates = new Map<ProviderId, Semaphore>();
+  private readonly cooldowns = new Map<ProviderId, number>();
+  private readonly paused = new Set<PauseScope>();
   private readonly abort = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly d: EngineDeps) {
-    this.t = { ...DEFAULT_TIMING, ...d.timing };
+    this.t = { ...DEFAULT_TIMING, ...d.timing, policy: { ...DEFAULT_POLL_POLICY, ...d.timing?.policy } };
     this.now = d.now ?? Date.now;
+    for (const s of d.pauses?.load() ?? []) this.paused.add(s as PauseScope);
   }
 
   /** Resumes every job that is not in a terminal state. Call once after the library is open. */
@@ -113,9 +154,111 @@ export class JobEngine {
     this.schedule(jobId, 0);
   }
 
+  // ── queue controls ────────────────────────────────────────────────────────────────────────────────────────
+
+  queueState(): QueueState {
+    const now = this.now();
+    return {
+      paused: [...this.paused],
+      cooldowns: [...this.cooldowns].filter(([, until]) => until > now).map(([provider, until]) => ({ provider, until })),
+    };
+  }
+
+  private isPaused(provider: ProviderId): boolean {
+    return this.paused.has('all') || this.paused.has(provider);
+  }
+
+  /** Holds submissions (all providers, or one). Jobs the provider already has keep being watched. */
+  pause(scope: PauseScope): QueueState {
+    this.paused.add(scope);
+    this.d.pauses?.save([...this.paused]);
+    return this.queueState();
+  }
+
+  /** Lets held submissions go; every queued job in scope is started. */
+  resume(scope: PauseScope): QueueState {
+    if (scope === 'all') this.paused.clear();
+    else this.paused.delete(scope);
+    this.d.pauses?.save([...this.paused]);
+    for (const job of this.d.journal.listActive()) {
+      if (!this.isPaused(job.provider)) this.schedule(job.id, 0);
+    }
+    return this.queueState();
+  }
+
+  /**
+   * Cancels a job. Before the provider has it: at once (→ canceled). After: providers without a cancel call
+   * (Apiframe, EvoLink, OpenAI's synchronous API) cannot stop it, so the job is marked `cancelRequested` and still
+   * watched; a result that arrives is kept, since it was paid for.
+   * @throws AppError('not_found') for an unknown job, ('conflict') for a finished one
+   */
+  cancel(jobId: string): JobView {
+    const job = this.mustGet(jobId);
+    const sentOrSending = job.remoteId !== null || this.busy.has(jobId);
+    if ((job.state === 'queued' || job.state === 'submitting') && !sentOrSending) {
+      const t = this.timers.get(jobId);
+      if (t) clearTimeout(t);
+      this.timers.delete(jobId);
+      const done = this.d.journal.transition(jobId, 'canceled', {
+        completedAt: this.now(),
+        error: new AppError('canceled', 'canceled before it was sent').toShape(),
+      })!;
+      this.emit(done);
+      return this.d.journal.view(done);
+    }
+    if (job.state === 'queued' || job.state === 'submitting' || job.state === 'running' || job.state === 'downloading') {
+      const marked = this.d.journal.transition(jobId, job.state, { cancelRequested: true })!;
+      this.emit(marked);
+      return this.d.journal.view(marked);
+    }
+    throw new AppError('conflict', `job ${jobId} has already finished (${job.state})`, {
+      params: { field: 'state', reason: job.state },
+    });
+  }
+
+  /**
+   * Retries a failed job in place. Where the provider may still hold its result (it was submitted and failed on
+   * our side: a poll or a download), watching resumes; otherwise it is submitted anew with a fresh idempotency key
+   * (the old one would replay the failed attempt).
+   * @throws AppError('not_found'), ('conflict') for a job that has not failed
+   */
+  retry(jobId: string): JobView {
+    const job = this.mustGet(jobId);
+    if (job.state !== 'failed') {
+      throw new AppError('conflict', `only a failed job can be retried; this one is ${job.state}`, {
+        params: { field: 'state', reason: job.state },
+      });
+    }
+    const remoteMayDeliver =
+      job.remoteId !== null && job.error !== null && !['provider_job_failed', 'result_expired'].includes(job.error.code);
+    this.retries.delete(jobId);
+    this.polls.delete(jobId);
+    const next = remoteMayDeliver
+      ? this.d.journal.transition(jobId, 'running', { error: null, completedAt: null, cancelRequested: false })!
+      : this.d.journal.transition(jobId, 'queued', {
+          error: null,
+          newIdempotencyKey: true,
+          resetRemote: true,
+          credits: null,
+          costUsd: null,
+          cancelRequested: false,
+        })!;
+    this.emit(next);
+    this.schedule(jobId, 0);
+    return this.d.journal.view(next);
+  }
+
+  private mustGet(jobId: string): JobRecord {
+    const job = this.d.journal.get(jobId);
+    if (!job) throw new AppError('not_found', `job ${jobId} does not exist`);
+    return job;
+  }
+
+  // ── driving ───────────────────────────────────────────────────────────────────────────────────────────────
+
   private gate(provider: ProviderId): Semaphore {
     let g = this.gates.get(provider);
-    if (!g) this.gates.set(provider, (g = new Semaphore(this.d.concurrency ?? 4)));
+    if (!g) this.gates.set(provider, (g = new Semaphore(this.d.concurrency?.[provider] ?? 4)));
     return g;
   }
 
@@ -127,7 +270,7 @@ export class JobEngine {
       this.timers.delete(jobId);
       const p = this.step(jobId).finally(() => this.inflight.delete(p));
       this.inflight.add(p);
-    }, delayMs);
+    }, Math.max(0, delayMs));
     this.timers.set(jobId, timer);
   }
 
@@ -150,10 +293,16 @@ export class JobEngine {
   /** Runs the one step the job's state calls for, then schedules the next. Never throws. */
   private async step(jobId: string): Promise<void> {
     if (this.busy.has(jobId) || this.stopped) return;
+    const job = this.d.journal.get(jobId);
+    if (!job) return; // its folder was deleted
+    const cool = (this.cooldowns.get(job.provider) ?? 0) - this.now();
+    if (cool > 0 && job.state !== 'completed') {
+      this.schedule(jobId, cool);
+      return;
+    }
+    if (job.state === 'queued' && this.isPaused(job.provider)) return; // resume() starts it
     this.busy.add(jobId);
     try {
-      const job = this.d.journal.get(jobId);
-      if (!job) return; // its folder was deleted
       switch (job.state) {
         case 'queued':
         case 'submitting':
@@ -171,28 +320,31 @@ export class JobEngine {
     } catch (err) {
       if (this.stopped) return;
       this.d.log?.(`job ${jobId}: unexpected error`, err);
-      const job = this.d.journal.get(jobId);
-      if (job && job.state !== 'failed' && job.state !== 'completed') {
-        this.fail(job, toAppError(err));
-      }
+      const cur = this.d.journal.get(jobId);
+      if (cur && cur.state !== 'failed' && cur.state !== 'completed') this.fail(cur, toAppError(err));
     } finally {
       this.busy.delete(jobId);
     }
   }
 
   private fail(job: JobRecord, err: AppError, credits?: number | null): void {
-    const patch: Parameters<JobJournal['transition']>[2] = { error: err.toShape(), completedAt: this.now() };
+    const patch: TransitionPatch = { error: err.toShape(), completedAt: this.now() };
     if (credits !== undefined) patch.credits = credits;
     const state = job.state === 'downloading' && err.code === 'result_expired' ? 'expired' : 'failed';
     this.emit(this.d.journal.transition(job.id, state, patch));
     this.retries.delete(job.id);
-    this.pollDelay.delete(job.id);
+    this.polls.delete(job.id);
   }
 
   /** Retryable faults wait and come back; others fail the job (a wrong key is never retried). */
   private onError(job: JobRecord, err: unknown, phase: 'submit' | 'poll' | 'download'): void {
     if (this.stopped) return;
     const e = toAppError(err);
+    if (e.code === 'rate_limited') {
+      // The whole provider waits: other jobs would only collect 429s too.
+      const until = this.now() + (e.retryAfterMs ?? this.t.retryBaseMs);
+      this.cooldowns.set(job.provider, Math.max(this.cooldowns.get(job.provider) ?? 0, until));
+    }
     const tries = this.retries.get(job.id) ?? 0;
     const tooOld = job.submittedAt !== null && this.now() - job.submittedAt > this.t.giveUpAfterMs;
     const canRetry = e.retryable && !tooOld && (phase !== 'submit' || tries + 1 < this.t.maxSubmitAttempts);
@@ -267,12 +419,13 @@ export class JobEngine {
         progress: 0,
       });
       this.emit(running);
-      if (result.status && running) {
+      if (!running) return;
+      if (result.status) {
         await this.applyStatus(running, result.status);
         return;
       }
-      this.pollDelay.set(job.id, this.t.firstPollMs);
-      this.schedule(job.id, this.t.firstPollMs);
+      this.polls.set(job.id, { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null });
+      this.schedule(job.id, this.nextPollDelay(running));
     } catch (err) {
       const e = toAppError(err);
       // Without an idempotency guarantee only a refusal that certainly did not run the job may be resent.
@@ -284,10 +437,27 @@ export class JobEngine {
     }
   }
 
-  private nextPollDelay(jobId: string): number {
-    const cur = this.pollDelay.get(jobId) ?? this.t.firstPollMs;
-    this.pollDelay.set(jobId, Math.min(this.t.maxPollMs, cur * this.t.pollGrowth));
-    return cur;
+  /** The model's typical duration, ms: the test/bench override, else the capability table's figure. */
+  private typicalMs(job: JobRecord): number {
+    return this.t.typicalMs ?? capabilityOf(job.provider, job.model)?.typicalDurationMs ?? 20_000;
+  }
+
+  private nextPollDelay(job: JobRecord): number {
+    if (this.t.pollMode === 'fixed') return this.t.fixedPollMs;
+    const st = this.polls.get(job.id) ?? { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null };
+    this.polls.set(job.id, st);
+    const elapsedMs = Math.max(0, this.now() - (job.submittedAt ?? this.now()));
+    return nextPollDelayMs(
+      {
+        elapsedMs,
+        progress: st.progress,
+        progressAtMs: st.progressAtMs,
+        providerEstimateMs: st.providerEstimateMs,
+        typicalMs: this.typicalMs(job),
+        polls: st.polls,
+      },
+      this.t.policy,
+    );
   }
 
   private async poll(job: JobRecord): Promise<void> {
@@ -295,6 +465,7 @@ export class JobEngine {
     try {
       if (!job.remoteId) throw new AppError('internal', `job ${job.id} is running without a remote id`);
       const status = await adapter.poll(job.remoteId, this.ctx(job.provider));
+      this.d.onPoll?.(job.id);
       this.retries.delete(job.id);
       await this.applyStatus(job, status);
     } catch (err) {
@@ -304,54 +475,64 @@ export class JobEngine {
 
   /** Journals what the provider said about a running job and schedules what follows. */
   private async applyStatus(job: JobRecord, status: RemoteStatus): Promise<void> {
-    {
-      switch (status.state) {
-        case 'queued':
-        case 'running': {
-          if (status.progress !== null && status.progress !== job.progress) {
-            this.emit(this.d.journal.transition(job.id, 'running', { progress: status.progress }));
-          }
-          this.schedule(job.id, this.nextPollDelay(job.id));
-          return;
+    switch (status.state) {
+      case 'queued':
+      case 'running': {
+        const st = this.polls.get(job.id) ?? { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null };
+        st.polls++;
+        const elapsed = this.now() - (job.submittedAt ?? this.now());
+        if (status.progress !== null && status.progress !== st.progress) {
+          st.progress = status.progress;
+          st.progressAtMs = elapsed;
         }
-        case 'completed': {
-          // Inline bytes (synchronous providers) go into the store before the journal points at them: they
-          // cannot be asked for again.
-          const outputs: StoredOutput[] = [];
-          for (const [i, o] of status.outputs.entries()) {
-            outputs.push('url' in o ? { url: o.url } : { blobId: (await this.storeOutput(job, i, o.bytes)).id });
-          }
-          const next = this.d.journal.transition(job.id, 'downloading', {
-            outputs,
-            credits: status.credits,
-            progress: 100,
-          });
-          this.emit(next);
-          this.pollDelay.delete(job.id);
-          this.schedule(job.id, 0);
-          return;
+        if (status.estimatedTotalMs) st.providerEstimateMs = status.estimatedTotalMs;
+        this.polls.set(job.id, st);
+        if (status.progress !== null && status.progress !== job.progress) {
+          this.emit(this.d.journal.transition(job.id, 'running', { progress: status.progress }));
         }
-        case 'failed':
-          this.fail(
-            job,
-            new AppError('provider_job_failed', `the provider failed the job: ${status.reason}`, {
-              providerMessage: status.reason,
-            }),
-            status.credits,
-          );
-          return;
-        case 'canceled':
-          this.emit(this.d.journal.transition(job.id, 'canceled', { completedAt: this.now() }));
-          return;
-        case 'expired':
-          this.emit(
-            this.d.journal.transition(job.id, 'expired', {
-              completedAt: this.now(),
-              error: new AppError('result_expired', 'the provider purged the results before they were fetched').toShape(),
-            }),
-          );
-          return;
+        this.schedule(job.id, this.nextPollDelay(job));
+        return;
       }
+      case 'completed': {
+        // Inline bytes (synchronous providers) go into the store before the journal points at them: they
+        // cannot be asked for again.
+        const outputs: StoredOutput[] = [];
+        for (const [i, o] of status.outputs.entries()) {
+          outputs.push('url' in o ? { url: o.url } : { blobId: (await this.storeOutput(job, i, o.bytes)).id });
+        }
+        const patch: TransitionPatch = { outputs, credits: status.credits, progress: 100 };
+        if (status.usd !== undefined) patch.costUsd = status.usd;
+        if (status.usage !== undefined) patch.usage = status.usage;
+        this.emit(this.d.journal.transition(job.id, 'downloading', patch));
+        this.polls.delete(job.id);
+        this.schedule(job.id, 0);
+        return;
+      }
+      case 'failed':
+        this.fail(
+          job,
+          new AppError('provider_job_failed', `the provider failed the job: ${status.reason}`, {
+            providerMessage: status.reason,
+          }),
+          status.credits,
+        );
+        return;
+      case 'canceled':
+        this.emit(
+          this.d.journal.transition(job.id, 'canceled', {
+            completedAt: this.now(),
+            error: new AppError('canceled', 'the provider reports the job canceled').toShape(),
+          }),
+        );
+        return;
+      case 'expired':
+        this.emit(
+          this.d.journal.transition(job.id, 'expired', {
+            completedAt: this.now(),
+            error: new AppError('result_expired', 'the provider purged the results before they were fetched').toShape(),
+          }),
+        );
+        return;
     }
   }
 
@@ -394,10 +575,5 @@ export class JobEngine {
     } catch (err) {
       this.onError(job, err, 'download');
     }
-  }
-
-  /** The renderer's view of a job. */
-  view(job: JobRecord): JobView {
-    return this.d.journal.view(job);
   }
 }

@@ -27,6 +27,15 @@ export interface JobRecord {
   outputs: StoredOutput[] | null;
   expectedCount: number;
   credits: number | null;
+  /** The actual charge in USD where the provider's usage could be priced. */
+  costUsd: number | null;
+  /** The provider's usage report, verbatim. */
+  usage: unknown;
+  /** Estimates shown before submit (credits, USD). */
+  creditsEstimate: number | null;
+  usdEstimate: number | null;
+  /** The user canceled while the provider had the job and cannot cancel it: watched still, result kept. */
+  cancelRequested: boolean;
   error: AppErrorShape | null;
   attempts: number;
   createdAt: number;
@@ -47,7 +56,8 @@ export interface JobReference {
 /**
  * Allowed transitions. `submitting → submitting` is a retry with the same idempotency key; `running → running`
  * a progress update; `downloading → downloading` a partial download. Terminal states have no way out except
- * `failed → queued` (retry in place).
+ * `failed → queued` (retry anew) and `failed → running` (resume watching a
+ * remote job that may still deliver).
  */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   queued: ['submitting', 'canceled', 'failed'],
@@ -55,7 +65,7 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   running: ['running', 'downloading', 'failed', 'canceled', 'expired'],
   downloading: ['downloading', 'completed', 'failed', 'expired'],
   completed: [],
-  failed: ['queued'],
+  failed: ['queued', 'running'],
   canceled: [],
   expired: [],
 };
@@ -80,6 +90,11 @@ interface JobRow {
   outputs: string | null;
   expected_count: number;
   credits: number | null;
+  cost_usd: number | null;
+  usage: string | null;
+  credits_estimate: number | null;
+  usd_estimate: number | null;
+  cancel_requested: number;
   error: string | null;
   attempts: number;
   created_at: number;
@@ -104,6 +119,11 @@ function decode(row: JobRow): JobRecord {
     outputs: row.outputs ? (JSON.parse(row.outputs) as StoredOutput[]) : null,
     expectedCount: row.expected_count,
     credits: row.credits,
+    costUsd: row.cost_usd,
+    usage: row.usage ? (JSON.parse(row.usage) as unknown) : null,
+    creditsEstimate: row.credits_estimate,
+    usdEstimate: row.usd_estimate,
+    cancelRequested: row.cancel_requested === 1,
     error: row.error ? AppErrorShape.parse(JSON.parse(row.error)) : null,
     attempts: row.attempts,
     createdAt: row.created_at,
@@ -120,10 +140,17 @@ export interface TransitionPatch {
   uploads?: UploadedReference[];
   outputs?: StoredOutput[];
   credits?: number | null;
+  costUsd?: number | null;
+  usage?: unknown;
+  cancelRequested?: boolean;
+  /** Retry in place with a fresh idempotency key (the old one would replay the old, failed job). */
+  newIdempotencyKey?: boolean;
+  /** Forget the remote job, uploads and outputs (a retry that submits anew). */
+  resetRemote?: boolean;
   error?: AppErrorShape | null;
   attemptsDelta?: number;
   submittedAt?: number;
-  completedAt?: number;
+  completedAt?: number | null;
 }
 
 /** Thrown (as a plain Error, a bug) when code asks for an illegal transition. */
@@ -147,6 +174,8 @@ export class JobJournal {
     params: Record<string, unknown>;
     expectedCount: number;
     references: { blobId: string; name: string }[];
+    creditsEstimate?: number | null;
+    usdEstimate?: number | null;
   }): JobRecord {
     const id = randomUUID();
     const t = this.now();
@@ -154,8 +183,8 @@ export class JobJournal {
       this.db
         .prepare(
           `INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, progress, idempotency_key,
-             expected_count, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', NULL, ?, ?, ?, ?)`,
+             expected_count, credits_estimate, usd_estimate, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', NULL, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -166,6 +195,8 @@ export class JobJournal {
           JSON.stringify(input.params),
           randomUUID(),
           input.expectedCount,
+          input.creditsEstimate ?? null,
+          input.usdEstimate ?? null,
           t,
           t,
         );
@@ -243,6 +274,18 @@ export class JobJournal {
       if (patch.uploads !== undefined) put('uploads', JSON.stringify(patch.uploads));
       if (patch.outputs !== undefined) put('outputs', JSON.stringify(patch.outputs));
       if (patch.credits !== undefined) put('credits', patch.credits);
+      if (patch.costUsd !== undefined) put('cost_usd', patch.costUsd);
+      if (patch.usage !== undefined) put('usage', patch.usage === null ? null : JSON.stringify(patch.usage));
+      if (patch.cancelRequested !== undefined) put('cancel_requested', patch.cancelRequested ? 1 : 0);
+      if (patch.newIdempotencyKey) put('idempotency_key', randomUUID());
+      if (patch.resetRemote) {
+        put('remote_id', null);
+        put('uploads', null);
+        put('outputs', null);
+        put('progress', null);
+        put('submitted_at', null);
+        put('completed_at', null);
+      }
       if (patch.error !== undefined) put('error', patch.error === null ? null : JSON.stringify(patch.error));
       if (patch.submittedAt !== undefined) put('submitted_at', patch.submittedAt);
       if (patch.completedAt !== undefined) put('completed_at', patch.completedAt);
@@ -286,6 +329,10 @@ export class JobJournal {
       error: job.error,
       remoteJobId: job.remoteId,
       credits: job.credits,
+      costUsd: job.costUsd,
+      creditsEstimate: job.creditsEstimate,
+      usdEstimate: job.usdEstimate,
+      cancelRequested: job.cancelRequested,
       expectedCount: job.expectedCount,
       assetIds,
       referenceCount: refCount,

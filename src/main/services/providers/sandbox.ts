@@ -94,8 +94,11 @@ export function createSandboxAdapter(opts: SandboxOptions): ProviderAdapter {
       const spec = await opts.resolve(key);
       if (!spec) throw new AppError('provider_not_found', `sandbox job ${remoteId} is gone`);
       const elapsed = now() - submittedAt;
-      if (elapsed < duration * 0.15) return { state: 'queued', progress: null };
-      if (elapsed < duration) return { state: 'running', progress: Math.min(99, Math.round((elapsed / duration) * 100)) };
+      // The sandbox knows its own duration, like a provider that reports an estimated time.
+      if (elapsed < duration * 0.15) return { state: 'queued', progress: null, estimatedTotalMs: duration };
+      if (elapsed < duration) {
+        return { state: 'running', progress: Math.min(99, Math.round((elapsed / duration) * 100)), estimatedTotalMs: duration };
+      }
       const n = Number(spec.params['number_of_images'] ?? 1);
       const outputs: RemoteOutput[] = Array.from({ length: n }, (_, i) => ({ url: `sandbox://${remoteId}/${i}` }));
       return { state: 'completed', outputs, credits: 0 };

@@ -52,8 +52,22 @@ export type RemoteOutput = { url: string } | { bytes: Uint8Array };
 
 /** The state of a remote job, normalised. */
 export type RemoteStatus =
-  | { state: 'queued' | 'running'; progress: number | null }
-  | { state: 'completed'; outputs: RemoteOutput[]; credits: number | null }
+  | {
+      state: 'queued' | 'running';
+      progress: number | null;
+      /** The provider's estimate of the job's total duration, ms (EvoLink `task_info.estimated_time`). */
+      estimatedTotalMs?: number | null;
+    }
+  | {
+      state: 'completed';
+      outputs: RemoteOutput[];
+      /** Credits charged (Apiframe `creditCost`), null where the provider bills otherwise. */
+      credits: number | null;
+      /** The charge in USD where it can be priced from the provider's usage report (EvoLink, OpenAI). */
+      usd?: number | null;
+      /** The provider's usage object as reported (tokens), stored verbatim. */
+      usage?: unknown;
+    }
   | { state: 'failed'; reason: string; credits: number | null }
   | { state: 'canceled' }
   /** The provider purged the results before we fetched them (Apiframe `expired: true`). */

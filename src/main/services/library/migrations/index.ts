@@ -1,5 +1,6 @@
 /** The ordered list of migrations. Add one file per migration (`NNNN-name.ts` exporting `up`) and list it here. */
 import * as m0001 from './0001-initial';
+import * as m0002 from './0002-job-control-and-cost';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -8,4 +9,7 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001-initial', up: m0001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '0001-initial', up: m0001.up },
+  { version: 2, name: '0002-job-control-and-cost', up: m0002.up },
+];

@@ -1,0 +1,52 @@
+/**
+ * The spend view: what finished jobs cost, grouped by project, provider, model or day (UTC). Charges come from
+ * the providers (Apiframe `creditCost`, priced usage for EvoLink and OpenAI); a job whose charge is not known is
+ * counted apart, at its estimate, so an estimate is never shown as a charge.
+ */
+import type { Db } from '../library/db';
+import type { SpendRow } from '../../../shared/domain';
+
+export type SpendGroup = 'project' | 'provider' | 'model' | 'day';
+
+const KEY: Record<SpendGroup, string> = {
+  project: 'anc.root',
+  provider: 'j.provider',
+  model: 'j.model',
+  day: "strftime('%Y-%m-%d', j.completed_at / 1000, 'unixepoch')",
+};
+
+/**
+ * Sums completed jobs in [from, to] (epoch ms on `completed_at`, nulls for open bounds), grouped.
+ * Sandbox jobs are free and counted with zero cost.
+ */
+export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, to: number | null): SpendRow[] {
+  const rows = db
+    .prepare(
+      `WITH RECURSIVE anc(id, root) AS (
+         SELECT id, id FROM folders WHERE parent_id IS NULL
+         UNION ALL SELECT f.id, anc.root FROM folders f JOIN anc ON f.parent_id = anc.id
+       )
+       SELECT ${KEY[groupBy]} AS key,
+              count(*) AS jobs,
+              coalesce(sum((SELECT count(*) FROM assets a WHERE a.job_id = j.id)), 0) AS images,
+              coalesce(sum(j.credits), 0) AS credits,
+              coalesce(sum(j.cost_usd), 0) AS usd,
+              sum(CASE WHEN j.provider <> 'sandbox' AND j.credits IS NULL AND j.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpricedJobs,
+              coalesce(sum(CASE WHEN j.credits IS NULL AND j.cost_usd IS NULL THEN j.credits_estimate END), 0) AS creditsEstimated,
+              coalesce(sum(CASE WHEN j.credits IS NULL AND j.cost_usd IS NULL THEN j.usd_estimate END), 0) AS usdEstimated
+       FROM jobs j JOIN anc ON anc.id = j.folder_id
+       WHERE j.state = 'completed'
+         AND (? IS NULL OR j.completed_at >= ?) AND (? IS NULL OR j.completed_at <= ?)
+       GROUP BY key ORDER BY key`,
+    )
+    .all(from, from, to, to) as Omit<SpendRow, 'label'>[];
+  const names =
+    groupBy === 'project'
+      ? new Map(
+          (db.prepare('SELECT id, name FROM folders WHERE parent_id IS NULL').all() as { id: string; name: string }[]).map(
+            (r) => [r.id, r.name],
+          ),
+        )
+      : null;
+  return rows.map((r) => ({ ...r, label: names?.get(r.key) ?? r.key }));
+}

@@ -1,0 +1,334 @@
+/**
+ * The EvoLink {@link ProviderAdapter} for gpt-image-2: references → Files API `POST /api/v1/files/upload/stream`,
+ * submit → `POST /v1/images/generations`, poll → `GET /v1/tasks/{id}`, outputs → a GET on the result URL (24 h),
+ * account → `GET /api/v1/files/quota` (EvoLink has no balance endpoint).
+ *
+ * Source: shared/reference/providers.md §2. Wire details and the error mapping live in {@link EvolinkClient}; this
+ * file only translates between the engine's types and the wire.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { AppError, missingCase } from '../../../../shared/errors';
+import { EVOLINK_MAX_IMAGE_BYTES, EVOLINK_MAX_IMAGES } from '../../../../shared/providers/evolink';
+import type {
+  ProviderAdapter,
+  ProviderContext,
+  ReferenceInput,
+  RemoteOutput,
+  SubmitRequest,
+  SubmitResult,
+  UploadedReference,
+} from '../types';
+import {
+  EVOLINK_DEFAULT_BASE_URL,
+  EVOLINK_DEFAULT_FILES_BASE_URL,
+  EvolinkClient,
+  buildEvolinkCreateBody,
+  evolinkTaskOutputUrls,
+  type EvolinkClientOptions,
+  type EvolinkTask,
+  type EvolinkUsage,
+} from './client';
+
+/** Largest output image accepted, bytes (64 MB); a 4K gpt-image PNG is well under. */
+export const EVOLINK_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Files API files live 72 h (§2.6); used when an upload reply has no parseable `expires_at`. */
+export const EVOLINK_FILE_TTL_MS = 72 * 60 * 60 * 1000;
+/** How many reference uploads run at once. */
+const UPLOAD_CONCURRENCY = 3;
+
+/**
+ * {@link RemoteStatus} as this adapter returns it: the engine's union plus optional extras the engine may use —
+ * `estimatedTimeS` (EvoLink `task_info.estimated_time`, seconds) while queued/running, the raw `usage` object on
+ * completion, and the task `error.code` (usually one of EVOLINK_TASK_ERROR_CODES) on failure. Assignable to
+ * `RemoteStatus`.
+ */
+export type EvolinkRemoteStatus =
+  | { state: 'queued' | 'running'; progress: number | null; estimatedTimeS?: number }
+  | { state: 'completed'; outputs: RemoteOutput[]; credits: number | null; usage?: EvolinkUsage }
+  | { state: 'failed'; reason: string; credits: number | null; errorCode?: string };
+
+/** {@link SubmitResult} plus `estimatedTimeS` (seconds) from the create reply's `task_info.estimated_time`. */
+export interface EvolinkSubmitResult extends SubmitResult {
+  status?: EvolinkRemoteStatus;
+  estimatedTimeS?: number;
+}
+
+/**
+ * The adapter's type: the shared interface with the id `'evolink'` (not yet in `PROVIDER_IDS`) and the richer
+ * submit/poll results above. `idempotentSubmit` is `false`: EvoLink has no idempotency key.
+ */
+export type EvolinkAdapter = Omit<ProviderAdapter, 'id' | 'submit' | 'poll'> & {
+  readonly id: 'evolink';
+  readonly idempotentSubmit: false;
+  readonly uploadsReferences: true;
+  submit(req: SubmitRequest, ctx: ProviderContext): Promise<EvolinkSubmitResult>;
+  poll(remoteId: string, ctx: ProviderContext): Promise<EvolinkRemoteStatus>;
+};
+
+/** Options of {@link createEvolinkAdapter}; all optional (tests inject fast backoff). Durations ms, sizes bytes. */
+export interface EvolinkAdapterOptions {
+  /** undici dispatcher for every call; default undici's global dispatcher. */
+  dispatcher?: Dispatcher;
+  /** Files API base URL; default derived from `ctx.baseUrl` by {@link evolinkFilesBaseUrl}. */
+  filesBaseUrl?: string;
+  /** Per-attempt timeout of every call; default 60 000. */
+  timeoutMs?: number;
+  /** Retry knobs forwarded to {@link EvolinkClient}. */
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  rateLimitWaitMs?: number;
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  sleep?: EvolinkClientOptions['sleep'];
+  onRetry?: EvolinkClientOptions['onRetry'];
+  /** Output size cap; default {@link EVOLINK_MAX_OUTPUT_BYTES}. */
+  maxOutputBytes?: number;
+}
+
+/**
+ * The Files API base URL for a task-API base URL: {@link EVOLINK_DEFAULT_FILES_BASE_URL} when `apiBaseUrl` is the
+ * production host {@link EVOLINK_DEFAULT_BASE_URL} (trailing slashes and host case ignored), otherwise `apiBaseUrl`
+ * itself — a gateway or a test server then serves both APIs under one base.
+ */
+export function evolinkFilesBaseUrl(apiBaseUrl: string): string {
+  const trimmed = apiBaseUrl.replace(/\/+$/, '');
+  try {
+    if (new URL(trimmed).href === new URL(EVOLINK_DEFAULT_BASE_URL).href) return EVOLINK_DEFAULT_FILES_BASE_URL;
+  } catch {
+    // not a URL: the client refuses it with `validation`
+  }
+  return trimmed;
+}
+
+/**
+ * Creates the EvoLink adapter. Stateless: each call builds an {@link EvolinkClient} from the call's
+ * {@link ProviderContext} (key, base URL → files base URL, abort signal).
+ *
+ * - `uploadReferences(refs)` → at most 16 refs (`validation` otherwise), each ≤ 50 MB (`bad_file` `too_large`
+ *   otherwise, before anything is sent); one Files upload per ref under a unique neutral name
+ *   `atelier-<uuid>.<ext>` (EvoLink overwrites same-name files, so names must not repeat across jobs); returns
+ *   `file_url` and `expires_at` (epoch ms; upload time + 72 h when absent).
+ * - `submit(req)` → `req.params` parsed by EvolinkGptImage2Params (size rules refused here with `validation`,
+ *   `params.field: 'size'`, `params.reason`: the rule — nothing is sent), `req.referenceUrls` → `image_urls`. Only
+ *   `gpt-image-2`; no mask. Not idempotent: a failed call is never repeated here except after a 429. Returns the
+ *   task id, `estimatedTimeS`, and a `status` only when the create reply is already terminal.
+ * - `poll(id)` → see {@link evolinkStatusOf}.
+ * - `fetchOutput(out)` → GET without the key (60 s, ≤ 64 MB); 403/404/410 → `result_expired` (results live 24 h);
+ *   a body that is not PNG/JPEG/WebP → `provider_bad_response`.
+ * - `account()` → EvoLink documents no balance endpoint (providers.md §2.7): it calls `GET /api/v1/files/quota` on
+ *   the Files host as the cheapest authenticated call (so a bad key surfaces as `provider_auth`) and returns
+ *   `{ credits: null, email: null }`.
+ *
+ * @throws AppError `no_api_key` when `ctx.apiKey` is null or empty.
+ */
+export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkAdapter {
+  const maxOutputBytes = opts.maxOutputBytes ?? EVOLINK_MAX_OUTPUT_BYTES;
+
+  const clientFor = (ctx: ProviderContext): EvolinkClient => {
+    if (!ctx.apiKey) throw new AppError('no_api_key', 'No EvoLink API key', { params: { provider: 'evolink' } });
+    return new EvolinkClient({
+      apiKey: ctx.apiKey,
+      baseUrl: ctx.baseUrl,
+      filesBaseUrl: opts.filesBaseUrl ?? evolinkFilesBaseUrl(ctx.baseUrl),
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+      ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
+      ...(opts.backoffCapMs !== undefined ? { backoffCapMs: opts.backoffCapMs } : {}),
+      ...(opts.rateLimitWaitMs !== undefined ? { rateLimitWaitMs: opts.rateLimitWaitMs } : {}),
+      ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+    });
+  };
+  const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
+
+  return {
+    id: 'evolink',
+    /** No idempotency key (providers.md §2.2, §2.7): the engine must never resend a submit on its own. */
+    idempotentSubmit: false,
+    /** References travel as Files API URLs in `image_urls`. */
+    uploadsReferences: true,
+
+    async uploadReferences(refs: ReferenceInput[], ctx: ProviderContext): Promise<UploadedReference[]> {
+      if (refs.length === 0) return [];
+      if (refs.length > EVOLINK_MAX_IMAGES) {
+        throw new AppError('validation', `EvoLink takes at most ${EVOLINK_MAX_IMAGES} reference images`, {
+          params: { field: 'image_urls', reason: 'too_many', max: EVOLINK_MAX_IMAGES },
+        });
+      }
+      for (const ref of refs) {
+        if (ref.bytes.length > EVOLINK_MAX_IMAGE_BYTES) {
+          throw new AppError('bad_file', `${ref.name} is larger than EvoLink's ${EVOLINK_MAX_IMAGE_BYTES} bytes`, {
+            params: { name: ref.name, reason: 'too_large', maxBytes: EVOLINK_MAX_IMAGE_BYTES },
+          });
+        }
+      }
+      const client = clientFor(ctx);
+      return mapLimit(refs, UPLOAD_CONCURRENCY, async (ref) => {
+        const uploadedAt = Date.now();
+        const file = await client.uploadFile(ref.bytes, `atelier-${randomUUID()}.${extOf(ref.mime)}`, ref.mime, callOpts(ctx));
+        return { blobId: ref.blobId, url: file.file_url, expiresAt: expiryOf(file.expires_at) ?? uploadedAt + EVOLINK_FILE_TTL_MS };
+      });
+    },
+
+    async submit(req: SubmitRequest, ctx: ProviderContext): Promise<EvolinkSubmitResult> {
+      if (req.model !== 'gpt-image-2') {
+        throw new AppError('validation', `EvoLink does not serve ${req.model} here`, { params: { field: 'model', reason: 'unsupported' } });
+      }
+      if (req.mask) {
+        throw new AppError('validation', 'EvoLink gpt-image-2 takes no mask', { params: { field: 'mask', reason: 'unsupported' } });
+      }
+      if (req.prompt.trim().length === 0) {
+        throw new AppError('validation', 'EvoLink needs a prompt', { params: { field: 'prompt', reason: 'empty' } });
+      }
+      if (req.referenceUrls.length > EVOLINK_MAX_IMAGES) {
+        throw new AppError('validation', `EvoLink takes at most ${EVOLINK_MAX_IMAGES} reference images`, {
+          params: { field: 'image_urls', reason: 'too_many', max: EVOLINK_MAX_IMAGES },
+        });
+      }
+      const body = buildEvolinkCreateBody({ prompt: req.prompt, params: req.params, imageUrls: req.referenceUrls });
+      const task = await clientFor(ctx).createTask(body, callOpts(ctx));
+      const out: EvolinkSubmitResult = { remoteId: task.id };
+      const hint = pollHint(task);
+      if (hint !== null) out.estimatedTimeS = hint;
+      if (task.status === 'completed' || task.status === 'failed') out.status = evolinkStatusOf(task);
+      return out;
+    },
+
+    async poll(remoteId: string, ctx: ProviderContext): Promise<EvolinkRemoteStatus> {
+      return evolinkStatusOf(await clientFor(ctx).getTask(remoteId, callOpts(ctx)));
+    },
+
+    async fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array> {
+      if ('bytes' in output) {
+        requireImage(output.bytes);
+        return output.bytes;
+      }
+      const { bytes } = await clientFor(ctx).download(output.url, { ...callOpts(ctx), maxBytes: maxOutputBytes });
+      requireImage(bytes);
+      return bytes;
+    },
+
+    async account(ctx: ProviderContext): Promise<{ credits: number | null; email: string | null }> {
+      await clientFor(ctx).getFilesQuota(callOpts(ctx));
+      return { credits: null, email: null };
+    },
+  };
+}
+
+/**
+ * Normalises an EvoLink task into {@link EvolinkRemoteStatus} (providers.md §2.3):
+ * - `pending` → `queued`, `processing` → `running`; `progress` rounded 0–100 or null; `estimatedTimeS` from
+ *   `task_info.estimated_time` when present.
+ * - `completed` → `completed` with one `{ url }` per `results` entry (else `result_data[].image_url`); `credits` =
+ *   `usage.credits_reserved` (EvoLink credits — EvoLink reports no actual charge) or null; `usage` = the raw object.
+ * - `failed` → `failed`: `reason` = `error.message` (else the code, else a generic sentence), `errorCode` =
+ *   `error.code`, `credits` null (a third-party note says failed tasks are refunded; EvoLink does not say).
+ *
+ * @throws AppError `provider_bad_response` for a completed task without any output URL.
+ */
+export function evolinkStatusOf(task: EvolinkTask): EvolinkRemoteStatus {
+  const progress = typeof task.progress === 'number' ? Math.round(task.progress) : null;
+  switch (task.status) {
+    case 'pending':
+    case 'processing': {
+      const s: EvolinkRemoteStatus = { state: task.status === 'pending' ? 'queued' : 'running', progress };
+      const hint = pollHint(task);
+      if (hint !== null) s.estimatedTimeS = hint;
+      return s;
+    }
+    case 'completed': {
+      const urls = evolinkTaskOutputUrls(task);
+      if (urls.length === 0) {
+        throw new AppError('provider_bad_response', 'EvoLink task is completed but has no result URL', { status: 200 });
+      }
+      const s: EvolinkRemoteStatus = {
+        state: 'completed',
+        outputs: urls.map((url) => ({ url })),
+        credits: task.usage?.credits_reserved ?? null,
+      };
+      if (task.usage) s.usage = task.usage;
+      return s;
+    }
+    case 'failed': {
+      const code = task.error?.code;
+      const reason =
+        task.error?.message || (code !== undefined ? `EvoLink task failed: ${code}` : 'EvoLink reported the task as failed');
+      const s: EvolinkRemoteStatus = { state: 'failed', reason, credits: null };
+      if (code !== undefined) s.errorCode = String(code);
+      return s;
+    }
+    default:
+      throw missingCase(task.status);
+  }
+}
+
+/**
+ * EvoLink's own estimate of the task's duration, seconds: `task_info.estimated_time` when present (§2.2 create
+ * reply, §2.3 [C-vendor: EV-MCP]), else null. For adaptive polling; the vendor's advice (§2.3) is every 3 s for the
+ * first 20 s, then every 8 s.
+ */
+export function pollHint(task: EvolinkTask): number | null {
+  const t = task.task_info?.estimated_time;
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : null;
+}
+
+/** The image type of `bytes` by magic number: PNG, JPEG, WebP, or null. */
+function imageTypeOf(b: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) {
+    return 'png';
+  }
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'webp';
+  return null;
+}
+
+function requireImage(bytes: Uint8Array): void {
+  if (imageTypeOf(bytes) !== null) return;
+  throw new AppError('provider_bad_response', 'EvoLink output is not a PNG, JPEG or WebP image', { params: { reason: 'not_an_image' } });
+}
+
+function ascii(b: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...b.subarray(from, to));
+}
+
+/** `expires_at` as epoch ms: an ISO date, or a number in seconds (< 1e12) or ms; null when absent or unparseable. */
+function expiryOf(v: string | number | null | undefined): number | null {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e12 ? v * 1000 : v;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
+
+function extOf(mime: ReferenceInput['mime']): string {
+  switch (mime) {
+    case 'image/png':
+      return 'png';
+    case 'image/jpeg':
+      return 'jpg';
+    case 'image/webp':
+      return 'webp';
+    default:
+      throw missingCase(mime);
+  }
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` in flight; results in input order; first failure rejects. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,906 @@
+/**
+ * EvoLink HTTP client (undici), the only code in Atelier that speaks EvoLink's wire protocol: the task API
+ * (`https://api.evolink.ai`) and the Files API (`https://files-api.evolink.ai`, same key).
+ *
+ * Source: shared/reference/providers.md §2 — §2.1 auth and hosts [C: EV-QS; C-vendor: EV-MCP], §2.2 the create
+ * body [C: EV-IMG; C-vendor: EV-SKILL], §2.3 the task object and task error codes [C: EV-TASK; C-vendor: EV-MCP],
+ * §2.5 HTTP errors and the error envelope [C-vendor: EV-MCP error-handler.ts], §2.6 the Files API [C-vendor: EV-MCP
+ * file-client.ts]. Where the sources leave a shape open (`results` vs `result_data[].image_url`, a numeric or string
+ * error `code`) both are accepted.
+ *
+ * EvoLink has **no idempotency key** (§2.2, §2.7): a `POST /v1/images/generations` that may have reached EvoLink is
+ * never sent again by this client, except after a 429 (a refusal that certainly did not create a task).
+ *
+ * Every failure is thrown as an {@link AppError} with `status` set where there was an HTTP reply. The API key is only
+ * ever written into the `Authorization` header: never into messages, errors or logs.
+ */
+import { FormData, getGlobalDispatcher, interceptors, request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { AppError } from '../../../../shared/errors';
+import {
+  EVOLINK_MAX_IMAGES,
+  EVOLINK_MAX_N,
+  EVOLINK_MAX_PROMPT_CODEPOINTS,
+  EVOLINK_MIN_N,
+  EVOLINK_QUALITIES,
+  EVOLINK_RESOLUTIONS,
+  EvolinkGptImage2Params,
+  EvolinkSize,
+  codePointLength,
+  isEvolinkRatio,
+} from '../../../../shared/providers/evolink';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Constants
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Task API base URL (providers.md §2.1 [C: EV-QS]). */
+export const EVOLINK_DEFAULT_BASE_URL = 'https://api.evolink.ai';
+/** Files API base URL, a different host with the same key (§2.1, §2.6 [C-vendor: EV-MCP]). */
+export const EVOLINK_DEFAULT_FILES_BASE_URL = 'https://files-api.evolink.ai';
+/** The only model this client creates tasks for (§2.2 "official channel"). */
+export const EVOLINK_MODEL = 'gpt-image-2';
+/** Per-attempt timeout, ms, covering connect, headers and the whole body. EvoLink documents none; 60 s like Apiframe. */
+export const EVOLINK_DEFAULT_TIMEOUT_MS = 60_000;
+/** Retries after the first attempt (EvoLink documents no policy; Atelier's Apiframe policy is reused). */
+export const EVOLINK_DEFAULT_MAX_RETRIES = 2;
+/** Full-jitter backoff base, ms. */
+export const EVOLINK_DEFAULT_BACKOFF_BASE_MS = 250;
+/** Full-jitter backoff cap, ms. */
+export const EVOLINK_DEFAULT_BACKOFF_CAP_MS = 8_000;
+/** Wait after a 429 without `Retry-After`, ms: §2.5 "vendor suggests waiting 30–60 s on 429" → the lower bound. */
+export const EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS = 30_000;
+/**
+ * Longest 429 wait slept inside one call, ms. A longer one is thrown as `rate_limited` with `retryAfterMs` for the
+ * job engine to schedule.
+ */
+export const EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+/** Largest JSON reply read, bytes. Replies are a few KB. */
+export const EVOLINK_MAX_JSON_BYTES = 8 * 1024 * 1024;
+/** Files API upload limit, bytes: 100 MB per file (§2.6 [C-vendor: EV-MCP]). */
+export const EVOLINK_FILES_MAX_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Task `error.code` values (§2.3 [C-vendor: EV-MCP api-client.ts]). A failed task carries one of these (or another
+ * string; unknown codes are accepted) with EvoLink's message.
+ */
+export const EVOLINK_TASK_ERROR_CODES = [
+  'content_policy_violation',
+  'invalid_parameters',
+  'image_dimension_mismatch',
+  'image_processing_error',
+  'model_unavailable',
+  'generation_timeout',
+  'quota_exceeded',
+  'resource_exhausted',
+  'service_error',
+  'service_unavailable',
+  'generation_failed_no_content',
+  'upstream_error',
+  'rate_limited',
+  'request_cancelled',
+  'resource_not_found',
+  'unknown_error',
+] as const;
+/** One of {@link EVOLINK_TASK_ERROR_CODES}. */
+export type EvolinkTaskErrorCode = (typeof EVOLINK_TASK_ERROR_CODES)[number];
+
+/**
+ * Files API envelope codes (§2.6 [C-vendor: EV-MCP file-api.md]) and the `params.reason` Atelier reports for each:
+ * 40001 too large, 40002 type not allowed, 40003 quota exceeded, 40004 URL download failed, 50001 storage error.
+ */
+export const EVOLINK_FILES_ERROR_REASONS: Readonly<Record<number, string>> = {
+  40001: 'too_large',
+  40002: 'unsupported_format',
+  40003: 'quota_exceeded',
+  40004: 'download_failed',
+  50001: 'storage_error',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire schemas: request
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An absolute http(s) URL written with RFC 3986 characters only (`string(uri)` in EvoLink's docs). */
+const HttpUrl = z.string().refine(isHttpUrl, { message: 'Expected an absolute http(s) URL' });
+
+/**
+ * `POST /v1/images/generations` body exactly as §2.2 documents it, minus `callback_url` (Atelier polls), so it can
+ * never be sent. Strict: any other key is refused before it reaches the wire. `resolution` is allowed only with a
+ * ratio `size` (EvoLink ignores it otherwise, §2.2; the client does not send what is ignored).
+ */
+export const EvolinkCreateTaskBody = z
+  .strictObject({
+    model: z.literal(EVOLINK_MODEL),
+    prompt: z
+      .string()
+      .min(1)
+      .refine((p) => codePointLength(p) <= EVOLINK_MAX_PROMPT_CODEPOINTS, {
+        message: `prompt is longer than ${EVOLINK_MAX_PROMPT_CODEPOINTS} code points`,
+      }),
+    size: EvolinkSize.optional(),
+    resolution: z.enum(EVOLINK_RESOLUTIONS).optional(),
+    quality: z.enum(EVOLINK_QUALITIES).optional(),
+    n: z.number().int().min(EVOLINK_MIN_N).max(EVOLINK_MAX_N).optional(),
+    image_urls: z.array(HttpUrl).min(1).max(EVOLINK_MAX_IMAGES).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.resolution !== undefined && !(b.size !== undefined && isEvolinkRatio(b.size))) {
+      ctx.addIssue({ code: 'custom', path: ['resolution'], message: 'resolution is only sent with a ratio size', input: b.resolution });
+    }
+  });
+/** Wire shape of {@link EvolinkCreateTaskBody}. */
+export type EvolinkCreateTaskBody = z.infer<typeof EvolinkCreateTaskBody>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire schemas: replies
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Task `status` (§2.3 [C: EV-TASK]). */
+export const EVOLINK_TASK_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
+/** One of {@link EVOLINK_TASK_STATUSES}. */
+export type EvolinkTaskStatus = (typeof EVOLINK_TASK_STATUSES)[number];
+
+/** `usage` of a task: `credits_reserved` is in EvoLink credits (not USD) [C-vendor: EV-MCP; example in §2.2]. */
+export const EvolinkUsageSchema = z.looseObject({
+  billing_rule: z.string().optional(),
+  credits_reserved: z.number().min(0).optional(),
+  user_group: z.string().optional(),
+});
+/** `{ billing_rule?, credits_reserved?, user_group? }` plus whatever else EvoLink adds. */
+export type EvolinkUsage = z.infer<typeof EvolinkUsageSchema>;
+
+/** `error` of a failed task: `{ code, message, type }` [C-vendor: EV-MCP]; the code is usually an {@link EvolinkTaskErrorCode}. */
+export const EvolinkTaskErrorSchema = z.looseObject({
+  code: z.union([z.string(), z.number()]).optional(),
+  message: z.string().optional(),
+  type: z.string().optional(),
+});
+
+/**
+ * The task object of `POST /v1/images/generations` and `GET /v1/tasks/{id}` (§2.2 example, §2.3 [C: EV-TASK;
+ * C-vendor: EV-MCP]): `id` and `status` are required; `progress` 0–100; outputs as `results: string[]` and/or
+ * `result_data: [{ image_url }]`; `task_info { can_cancel, estimated_time (s) }`; `usage`; `error` when failed;
+ * `created` in epoch seconds. Unknown extra keys are tolerated.
+ */
+export const EvolinkTaskSchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.enum(EVOLINK_TASK_STATUSES),
+  object: z.string().optional(),
+  type: z.string().optional(),
+  model: z.string().optional(),
+  created: z.number().optional(),
+  progress: z.number().min(0).max(100).nullable().optional(),
+  results: z.array(HttpUrl).nullable().optional(),
+  result_data: z.array(z.looseObject({ image_url: HttpUrl })).nullable().optional(),
+  task_info: z
+    .looseObject({ can_cancel: z.boolean().optional(), estimated_time: z.number().min(0).optional() })
+    .nullable()
+    .optional(),
+  usage: EvolinkUsageSchema.nullable().optional(),
+  error: EvolinkTaskErrorSchema.nullable().optional(),
+});
+/** A parsed EvoLink task. */
+export type EvolinkTask = z.infer<typeof EvolinkTaskSchema>;
+
+/** HTTP error envelope (§2.5 [C-vendor: EV-MCP error-handler.ts]; the docs' 400 example has no `type`). */
+const ErrorEnvelope = z.looseObject({
+  error: z.looseObject({
+    code: z.union([z.number(), z.string()]).optional(),
+    message: z.string(),
+    type: z.string().optional(),
+    param: z.string().optional(),
+    fallback_suggestion: z.string().optional(),
+  }),
+});
+
+/** Files API envelope `{ success, code, msg, data }` (§2.6). */
+const FilesEnvelope = z.looseObject({
+  success: z.boolean(),
+  code: z.number().optional(),
+  msg: z.string().optional(),
+  data: z.unknown().optional(),
+});
+
+/**
+ * `data` of a Files API upload (§2.6): `file_url` is what goes into `image_urls`; `expires_at` (files live 72 h) is
+ * an ISO date or epoch seconds/ms. Other fields are kept when present.
+ */
+export const EvolinkFileSchema = z.looseObject({
+  file_id: z.string().min(1),
+  file_url: HttpUrl,
+  file_name: z.string().optional(),
+  original_name: z.string().optional(),
+  file_size: z.number().int().min(0).optional(),
+  mime_type: z.string().optional(),
+  upload_path: z.string().optional(),
+  download_url: HttpUrl.optional(),
+  upload_time: z.union([z.string(), z.number()]).optional(),
+  expires_at: z.union([z.string(), z.number()]).nullable().optional(),
+});
+/** A parsed upload `data`. */
+export type EvolinkFile = z.infer<typeof EvolinkFileSchema>;
+
+/** `data` of `GET /api/v1/files/quota` (§2.6): file counts of the key's account. */
+export const EvolinkQuotaSchema = z.looseObject({
+  user_group: z.string().optional(),
+  used_files: z.number().int().min(0),
+  max_files: z.number().int().min(0),
+  remain_files: z.number().int(),
+});
+/** `{ user_group?, used_files, max_files, remain_files }`. */
+export type EvolinkQuota = z.infer<typeof EvolinkQuotaSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Body building
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Builds a `POST /v1/images/generations` body for gpt-image-2 from Atelier's parameters.
+ *
+ * - `params` are parsed with {@link EvolinkGptImage2Params} (defaults filled; unknown keys and broken size rules
+ *   refused). `size`, `quality` and `n` are always sent; `resolution` only when `size` is a ratio.
+ * - `imageUrls` (http(s), e.g. Files API `file_url`s) become `image_urls`, omitted when empty; at most 16.
+ * - Never `callback_url` or any undocumented field.
+ *
+ * @throws AppError `prompt_too_long` (`params.length` in code points, `params.max` 32000); `validation` with
+ *   `params.field` (e.g. `size`) and `params.reason` (for `size` the rule: `not_multiple_of_16`, `edge_out_of_range`,
+ *   `too_few_pixels`, `too_many_pixels`, `aspect_too_wide`, `bad_format`).
+ */
+export function buildEvolinkCreateBody(input: {
+  prompt: string;
+  params: Record<string, unknown>;
+  imageUrls?: readonly string[];
+}): EvolinkCreateTaskBody {
+  const p = parseOrThrow(EvolinkGptImage2Params, input.params, '');
+  const body: Record<string, unknown> = { model: EVOLINK_MODEL, prompt: input.prompt, size: p.size };
+  if (isEvolinkRatio(p.size)) body['resolution'] = p.resolution;
+  body['quality'] = p.quality;
+  body['n'] = p.n;
+  if (input.imageUrls && input.imageUrls.length > 0) body['image_urls'] = [...input.imageUrls];
+  return validateEvolinkCreateBody(body);
+}
+
+/**
+ * Checks a create body against {@link EvolinkCreateTaskBody} and returns it typed; used by
+ * {@link EvolinkClient.createTask} so no hand-built body can carry an undocumented field or a broken size.
+ *
+ * @throws AppError `prompt_too_long` or `validation` (see {@link buildEvolinkCreateBody}).
+ */
+export function validateEvolinkCreateBody(body: unknown): EvolinkCreateTaskBody {
+  const prompt = (body as { prompt?: unknown } | null)?.prompt;
+  if (typeof prompt === 'string') {
+    const length = codePointLength(prompt);
+    if (length > EVOLINK_MAX_PROMPT_CODEPOINTS) {
+      throw new AppError('prompt_too_long', `Prompt is ${length} code points; EvoLink accepts ${EVOLINK_MAX_PROMPT_CODEPOINTS}`, {
+        params: { length, max: EVOLINK_MAX_PROMPT_CODEPOINTS },
+      });
+    }
+  }
+  return parseOrThrow(EvolinkCreateTaskBody, body, '');
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter((s) => s !== '').join('.');
+  let reason = issue?.message ?? 'invalid';
+  if (issue?.code === 'unrecognized_keys') reason = `unrecognized key(s): ${issue.keys.join(', ')}`;
+  // A size issue carries the rule's name (EvolinkSize): report it as the reason.
+  const rule = issue?.code === 'custom' ? (issue.params as { reason?: unknown } | undefined)?.reason : undefined;
+  throw new AppError('validation', `Invalid EvoLink request${path ? ` at ${path}` : ''}: ${issue?.message ?? reason}`, {
+    params: { field: path, reason: typeof rule === 'string' ? rule : reason },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Information passed to {@link EvolinkClientOptions.onRetry} before each retry sleep (carries no key). */
+export interface EvolinkRetryInfo {
+  method: string;
+  /** Host-less path, e.g. `/v1/tasks/…`. */
+  path: string;
+  /** 1 for the first retry, 2 for the second. */
+  attempt: number;
+  /** How long the client sleeps before retrying, ms. */
+  delayMs: number;
+  /** The failure being retried. */
+  error: AppError;
+}
+
+/** Construction options of {@link EvolinkClient}. Durations in ms. */
+export interface EvolinkClientOptions {
+  /** `sk-evo-…` key, sent only as `Authorization: Bearer …` (to both hosts; never to result URLs). */
+  apiKey: string;
+  /** Task API base URL without trailing slash; default {@link EVOLINK_DEFAULT_BASE_URL}. */
+  baseUrl?: string;
+  /** Files API base URL without trailing slash; default {@link EVOLINK_DEFAULT_FILES_BASE_URL}. */
+  filesBaseUrl?: string;
+  /** undici dispatcher; default undici's global dispatcher. */
+  dispatcher?: Dispatcher;
+  /** Per-attempt timeout (connect, headers, body); default 60 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt; default 2. */
+  maxRetries?: number;
+  /** Full-jitter backoff base; default 250. */
+  backoffBaseMs?: number;
+  /** Full-jitter backoff cap; default 8 000. */
+  backoffCapMs?: number;
+  /** Wait assumed for a 429 without `Retry-After`; default {@link EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS} (30 000). */
+  rateLimitWaitMs?: number;
+  /** Longest 429 wait slept inside a call; default {@link EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS} (60 000). */
+  maxRetryAfterMs?: number;
+  /** Random source in [0, 1) for the jitter; default `Math.random`. */
+  random?: () => number;
+  /** Sleep between attempts (tests inject a recorder); must reject when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called before each retry. */
+  onRetry?: (info: EvolinkRetryInfo) => void;
+  /** `User-Agent`; default `Atelier (evolink-client)`. */
+  userAgent?: string;
+}
+
+/** Per-call options. */
+export interface EvolinkCallOptions {
+  /** Aborts the call, including a backoff sleep; surfaces as AppError `canceled`. */
+  signal?: AbortSignal;
+}
+
+/** A downloaded body. */
+export interface EvolinkDownload {
+  bytes: Uint8Array;
+  /** `Content-Type` of the reply, or null. */
+  contentType: string | null;
+}
+
+/**
+ * Which failures one request may retry: `safe` (GETs, and uploads, whose fixed file name makes a repeat overwrite
+ * the same file, §2.6 "same name overwrites") retries 429, 5xx other than 501, network failures and timeouts;
+ * `rateLimitOnly` (create task: no idempotency key) retries only 429.
+ */
+type RetryPolicy = 'safe' | 'rateLimitOnly';
+
+interface Attempt {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string | FormData;
+  retry: RetryPolicy;
+  maxBytes: number;
+  /** Maps a non-2xx reply to an AppError; default {@link errorFromEvolinkReply}. */
+  mapError?: (status: number, headers: Headers, text: string) => AppError;
+  /** Checks a 2xx reply inside the retry loop (the Files envelope); throws an AppError to refuse it. */
+  accept?: (reply: Reply) => void;
+  signal: AbortSignal | undefined;
+  dispatcher: Dispatcher | undefined;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
+/**
+ * EvoLink client. One instance per key and pair of base URLs; cheap to create.
+ *
+ * Retry policy: a 429 is always retried (create included), sleeping `Retry-After` (seconds or HTTP date) or, without
+ * the header, {@link EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS}; a wait longer than `maxRetryAfterMs` is not slept but
+ * thrown. 5xx (not 501), network failures and timeouts are retried for GETs and uploads only — **never** for
+ * `createTask`, which has no idempotency key (exactly one POST reaches EvoLink per call unless it answered 429).
+ * At most `maxRetries` retries; full-jitter backoff `random() · min(cap, base·2^n)`.
+ *
+ * Error mapping (every error is an {@link AppError}; `status` is set when a reply arrived; `providerMessage` is the
+ * envelope's `error.message` or Files `msg`; `params.providerCode` its `code`; `details` `{ [param]: [message] }`):
+ * 400 → `provider_rejected`, 401 → `provider_auth`, 402 → `insufficient_credits` (`params.required/available` null:
+ * EvoLink gives no numbers), 403 → `provider_forbidden` (no access to the model), 404 → `provider_not_found`,
+ * 413 → `provider_rejected` (`params.reason: too_large`), 429 → `rate_limited` (`retryAfterMs`, `params.retryAfterMs`;
+ * 30 000 without `Retry-After`), other 4xx → `provider_rejected`, 5xx → `provider_unavailable` (501 not retryable),
+ * no reply in time → `timeout`, refused / reset / dropped connection → `network`, a 2xx body that is not JSON (an
+ * HTML page, truncated JSON) or fails its schema → `provider_bad_response`, Files `success: false` (even on HTTP
+ * 200) → see {@link filesEnvelopeError}, the caller's signal → `canceled`.
+ */
+export class EvolinkClient {
+  private readonly apiKey: string;
+  private readonly base: URL;
+  private readonly filesBase: URL;
+  private readonly dispatcher: Dispatcher | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffCapMs: number;
+  private readonly rateLimitWaitMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly onRetry: ((info: EvolinkRetryInfo) => void) | undefined;
+  private readonly userAgent: string;
+
+  /**
+   * @throws AppError `no_api_key` when `apiKey` is empty, `provider_auth` when it holds characters that cannot be
+   *   sent in a header (the key is never echoed), `validation` when a base URL is not http(s).
+   */
+  constructor(opts: EvolinkClientOptions) {
+    if (!opts.apiKey) throw new AppError('no_api_key', 'No EvoLink API key', { params: { provider: 'evolink' } });
+    if (!/^[\x21-\x7e]+$/.test(opts.apiKey)) {
+      throw new AppError('provider_auth', 'The EvoLink API key contains characters that cannot be sent');
+    }
+    this.apiKey = opts.apiKey;
+    this.base = baseOf(opts.baseUrl ?? EVOLINK_DEFAULT_BASE_URL, 'baseUrl');
+    this.filesBase = baseOf(opts.filesBaseUrl ?? EVOLINK_DEFAULT_FILES_BASE_URL, 'filesBaseUrl');
+    this.dispatcher = opts.dispatcher;
+    this.timeoutMs = opts.timeoutMs ?? EVOLINK_DEFAULT_TIMEOUT_MS;
+    this.maxRetries = opts.maxRetries ?? EVOLINK_DEFAULT_MAX_RETRIES;
+    this.backoffBaseMs = opts.backoffBaseMs ?? EVOLINK_DEFAULT_BACKOFF_BASE_MS;
+    this.backoffCapMs = opts.backoffCapMs ?? EVOLINK_DEFAULT_BACKOFF_CAP_MS;
+    this.rateLimitWaitMs = opts.rateLimitWaitMs ?? EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS;
+    this.random = opts.random ?? Math.random;
+    this.sleep = opts.sleep ?? abortableSleep;
+    this.onRetry = opts.onRetry;
+    this.userAgent = opts.userAgent ?? 'Atelier (evolink-client)';
+  }
+
+  /**
+   * `POST /v1/images/generations` (§2.2): creates a gpt-image-2 task. The body is checked against
+   * {@link EvolinkCreateTaskBody} first (build it with {@link buildEvolinkCreateBody}). Retried on 429 only.
+   *
+   * @returns the task (normally `pending`, with `task_info.estimated_time` and `usage`).
+   * @throws AppError — see the class doc; `validation`/`prompt_too_long` before anything is sent; `timeout` /
+   *   `network` / `provider_unavailable` mean the task may or may not exist (no retry, no idempotency key).
+   */
+  async createTask(body: EvolinkCreateTaskBody, opts: EvolinkCallOptions = {}): Promise<EvolinkTask> {
+    const checked = validateEvolinkCreateBody(body);
+    const reply = await this.send({
+      method: 'POST',
+      url: this.url(this.base, '/v1/images/generations'),
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify(checked),
+      retry: 'rateLimitOnly',
+      maxBytes: EVOLINK_MAX_JSON_BYTES,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return parseJson(reply, EvolinkTaskSchema, 'task');
+  }
+
+  /**
+   * `GET /v1/tasks/{task_id}` (§2.3). Idempotent: 5xx / network / timeout are retried.
+   *
+   * @param id the task id from {@link createTask} (`task-unified-…`); a malformed one answers 400 `invalid_task_id`
+   *   (`provider_rejected`), an unknown one 404 (`provider_not_found`).
+   */
+  async getTask(id: string, opts: EvolinkCallOptions = {}): Promise<EvolinkTask> {
+    const reply = await this.send({
+      method: 'GET',
+      url: this.url(this.base, `/v1/tasks/${encodeURIComponent(id)}`),
+      headers: this.headers({}),
+      retry: 'safe',
+      maxBytes: EVOLINK_MAX_JSON_BYTES,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return parseJson(reply, EvolinkTaskSchema, 'task');
+  }
+
+  /**
+   * `POST /api/v1/files/upload/stream` on the Files host (§2.6): multipart with the single part `file` (file name
+   * `name`, type `mime`). The envelope is checked: `success: false` — even on HTTP 200 — is thrown per
+   * {@link filesEnvelopeError}. Retried like a GET (5xx, network, timeout): EvoLink overwrites a file of the same
+   * name, so give every upload a unique `name` and a repeat cannot store a second copy.
+   *
+   * @param bytes file content (EvoLink accepts JPEG/PNG/GIF/WebP up to 100 MB; gpt-image-2 takes no GIF).
+   * @returns the upload's `data` (use `file_url` in `image_urls`; files expire after 72 h).
+   */
+  async uploadFile(bytes: Uint8Array, name: string, mime: string, opts: EvolinkCallOptions = {}): Promise<EvolinkFile> {
+    const form = new FormData();
+    form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), name);
+    const reply = await this.send({
+      method: 'POST',
+      url: this.url(this.filesBase, '/api/v1/files/upload/stream'),
+      headers: this.headers({}),
+      body: form,
+      retry: 'safe',
+      maxBytes: EVOLINK_MAX_JSON_BYTES,
+      accept: acceptFilesEnvelope,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return parseFilesData(reply, EvolinkFileSchema, 'file upload');
+  }
+
+  /**
+   * `GET /api/v1/files/quota` on the Files host (§2.6): `{ user_group, used_files, max_files, remain_files }`.
+   * The cheapest authenticated call EvoLink has (it documents no balance endpoint, §2.7).
+   */
+  async getFilesQuota(opts: EvolinkCallOptions = {}): Promise<EvolinkQuota> {
+    const reply = await this.send({
+      method: 'GET',
+      url: this.url(this.filesBase, '/api/v1/files/quota'),
+      headers: this.headers({}),
+      retry: 'safe',
+      maxBytes: EVOLINK_MAX_JSON_BYTES,
+      accept: acceptFilesEnvelope,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return parseFilesData(reply, EvolinkQuotaSchema, 'files quota');
+  }
+
+  /**
+   * Downloads a result URL (valid 24 h, §2.3) with the GET retry policy, following up to 3 redirects and **without**
+   * the API key (result hosts need none).
+   *
+   * @param opts.maxBytes size cap, bytes (checked on `Content-Length` and while streaming).
+   * @throws AppError `result_expired` on 403/404/410 (a purged or expired result), `provider_unavailable` on 5xx,
+   *   `rate_limited` on 429, `provider_bad_response` on another 4xx or a body over the cap, `timeout`, `network`.
+   */
+  async download(url: string, opts: EvolinkCallOptions & { maxBytes: number }): Promise<EvolinkDownload> {
+    if (!isHttpUrl(url)) throw new AppError('provider_bad_response', 'EvoLink result URL is not an http(s) URL');
+    const reply = await this.send({
+      method: 'GET',
+      url: new URL(url),
+      headers: { 'user-agent': this.userAgent, accept: 'image/*' },
+      retry: 'safe',
+      maxBytes: opts.maxBytes,
+      signal: opts.signal,
+      dispatcher: redirecting(this.dispatcher),
+      mapError: (status, headers, text) => {
+        if (status === 403 || status === 404 || status === 410) {
+          return new AppError('result_expired', `EvoLink result is gone (HTTP ${status}); results live 24 h`, { status });
+        }
+        if (status >= 500 || status === 429) return errorFromEvolinkReply(status, headers, text, 'GET result', this.rateLimitWaitMs);
+        return new AppError('provider_bad_response', `EvoLink result download failed (HTTP ${status})`, { status });
+      },
+    });
+    const ct = reply.headers['content-type'];
+    return { bytes: reply.bytes, contentType: typeof ct === 'string' ? ct : null };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private url(base: URL, path: string): URL {
+    return new URL(path.replace(/^\//, ''), base);
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    return { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', 'user-agent': this.userAgent, ...extra };
+  }
+
+  /** Runs one logical request under the retry policy. */
+  private async send(a: Attempt): Promise<Reply> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await this.once(a);
+        a.accept?.(reply);
+        return reply;
+      } catch (e) {
+        const err = e instanceof AppError ? e : new AppError('internal', String(e), { cause: e });
+        if (attempt >= this.maxRetries || !shouldRetry(err, a.retry)) throw err;
+        let delayMs: number;
+        if (err.code === 'rate_limited' && err.retryAfterMs !== undefined) {
+          if (err.retryAfterMs > this.maxRetryAfterMs) throw err;
+          delayMs = err.retryAfterMs;
+        } else {
+          delayMs = Math.floor(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
+        }
+        this.onRetry?.({ method: a.method, path: a.url.pathname, attempt: attempt + 1, delayMs, error: err });
+        try {
+          await this.sleep(delayMs, a.signal);
+        } catch {
+          throw canceled();
+        }
+      }
+    }
+  }
+
+  /** One attempt: request + full body read under one timeout. */
+  private async once(a: Attempt): Promise<Reply> {
+    if (a.signal?.aborted) throw canceled();
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort(new Error('timeout'));
+    }, this.timeoutMs);
+    const onOuterAbort = () => ac.abort(new Error('canceled'));
+    a.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const label = `${a.method} ${a.url.pathname}`;
+    try {
+      const res = await request(a.url, {
+        method: a.method,
+        headers: a.headers,
+        body: a.body ?? null,
+        signal: ac.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        ...(a.dispatcher ? { dispatcher: a.dispatcher } : {}),
+      });
+      const discard = () => {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      };
+      const declared = Number(headerOf(res.headers, 'content-length'));
+      if (Number.isFinite(declared) && declared > a.maxBytes) {
+        discard();
+        throw tooLarge(label, res.statusCode, a.maxBytes);
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        total += buf.length;
+        if (total > a.maxBytes) {
+          discard();
+          throw tooLarge(label, res.statusCode, a.maxBytes);
+        }
+        chunks.push(buf);
+      }
+      const bytes = new Uint8Array(Buffer.concat(chunks, total));
+      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, bytes };
+      const text = Buffer.from(bytes).toString('utf8');
+      throw (a.mapError ?? ((s, h, t) => errorFromEvolinkReply(s, h, t, label, this.rateLimitWaitMs)))(res.statusCode, res.headers, text);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      if (a.signal?.aborted) throw canceled();
+      if (timedOut || isTimeoutError(e)) {
+        throw new AppError('timeout', `EvoLink ${label} timed out after ${this.timeoutMs} ms`, { cause: e });
+      }
+      throw new AppError('network', `EvoLink ${label} failed: ${describeNetworkError(e)}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+      a.signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * True for an absolute `http:` / `https:` URL written only with RFC 3986 characters (`string(uri)`).
+ */
+export function isHttpUrl(s: string): boolean {
+  if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(s)) return false;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The output URLs of a task: `results` when it has any, else `result_data[].image_url` (§2.3: the docs show
+ * `results`, the vendor's client reads `result_data`; both are accepted). `[]` when neither is present.
+ */
+export function evolinkTaskOutputUrls(task: EvolinkTask): string[] {
+  if (task.results && task.results.length > 0) return [...task.results];
+  return (task.result_data ?? []).map((r) => r.image_url);
+}
+
+/**
+ * Parses a `Retry-After` value (RFC 9110 §10.2.3: delay-seconds or an HTTP date) into ms from `now`.
+ * Undefined when absent or unparseable; never negative.
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return undefined;
+  return Math.max(0, t - now);
+}
+
+/**
+ * Maps a non-2xx EvoLink reply (either host) to an {@link AppError} (table on {@link EvolinkClient}). `text` is the raw
+ * body: the `{ error: { code, message, type, param?, fallback_suggestion? } }` envelope or the Files envelope
+ * `{ success: false, code, msg }` supplies `providerMessage`, `params.providerCode` and (for `param`) `details`.
+ * A Files code of §2.6 also sets `params.reason` (see {@link EVOLINK_FILES_ERROR_REASONS}).
+ *
+ * @param rateLimitWaitMs `retryAfterMs` of a 429 without `Retry-After` (default 30 000, §2.5).
+ */
+export function errorFromEvolinkReply(
+  status: number,
+  headers: Headers,
+  text: string,
+  label = 'request',
+  rateLimitWaitMs: number = EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS,
+): AppError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  let providerMessage: string | undefined;
+  let providerCode: string | number | undefined;
+  let details: Record<string, string[]> | undefined;
+  let suggestion: string | undefined;
+  const env = ErrorEnvelope.safeParse(json);
+  if (env.success) {
+    providerMessage = env.data.error.message;
+    providerCode = env.data.error.code;
+    suggestion = env.data.error.fallback_suggestion;
+    if (env.data.error.param) details = { [env.data.error.param]: [env.data.error.message] };
+  } else {
+    const files = FilesEnvelope.safeParse(json);
+    if (files.success) {
+      providerMessage = files.data.msg;
+      providerCode = files.data.code;
+    }
+  }
+  const filesReason = typeof providerCode === 'number' ? EVOLINK_FILES_ERROR_REASONS[providerCode] : undefined;
+  const codeText = providerCode !== undefined ? ` [${providerCode}]` : '';
+  const base = `EvoLink ${label} → HTTP ${status}${providerMessage ? `: ${providerMessage}` : ''}${codeText}`;
+  const message = suggestion ? `${base} (suggestion: ${suggestion})` : base;
+  const params: Record<string, string | number | null> = {};
+  if (providerCode !== undefined) params['providerCode'] = providerCode;
+  if (filesReason) params['reason'] = filesReason;
+  const common = {
+    status,
+    ...(providerMessage !== undefined ? { providerMessage } : {}),
+    ...(details ? { details } : {}),
+  };
+  const withParams = (extra: Record<string, string | number | null> = {}) => {
+    const all = { ...params, ...extra };
+    return Object.keys(all).length > 0 ? { params: all } : {};
+  };
+  switch (status) {
+    case 400:
+      return new AppError('provider_rejected', message, { ...common, ...withParams() });
+    case 401:
+      return new AppError('provider_auth', message, { ...common, ...withParams() });
+    case 402:
+      return new AppError('insufficient_credits', message, { ...common, ...withParams({ required: null, available: null }) });
+    case 403:
+      return new AppError('provider_forbidden', message, { ...common, ...withParams() });
+    case 404:
+      return new AppError('provider_not_found', message, { ...common, ...withParams() });
+    case 413:
+      return new AppError('provider_rejected', message, { ...common, ...withParams({ reason: 'too_large' }) });
+    case 429: {
+      const retryAfterMs = parseRetryAfter(headerOf(headers, 'retry-after')) ?? rateLimitWaitMs;
+      return new AppError('rate_limited', message, { ...common, retryAfterMs, ...withParams({ retryAfterMs }) });
+    }
+    default:
+      if (status >= 500) {
+        return new AppError('provider_unavailable', message, { ...common, ...withParams(), retryable: status !== 501 });
+      }
+      return new AppError('provider_rejected', message, { ...common, ...withParams() });
+  }
+}
+
+/**
+ * The AppError for a Files API envelope with `success: false` (§2.6; checked even on HTTP 200):
+ * 40001 (too large) → `provider_rejected` `params.reason: too_large`; 40002 (type not allowed) → `provider_rejected`
+ * `unsupported_format`; 40003 (quota exceeded) → `provider_rejected` `quota_exceeded`; 40004 (URL download failed)
+ * → `provider_rejected` `download_failed`; 50001 (storage error) and any other 5xxxx → `provider_unavailable`
+ * (retryable); any other code → `provider_rejected`. `providerMessage` is `msg`, `params.providerCode` the code.
+ */
+export function filesEnvelopeError(code: number | undefined, msg: string | undefined, status: number, label: string): AppError {
+  const reason = code !== undefined ? EVOLINK_FILES_ERROR_REASONS[code] : undefined;
+  const message = `EvoLink ${label} refused${msg ? `: ${msg}` : ''}${code !== undefined ? ` [${code}]` : ''}`;
+  const params: Record<string, string | number> = {};
+  if (code !== undefined) params['providerCode'] = code;
+  if (reason) params['reason'] = reason;
+  const opts = { status, params, ...(msg !== undefined ? { providerMessage: msg } : {}) };
+  if (code !== undefined && code >= 50000 && code < 60000) return new AppError('provider_unavailable', message, opts);
+  return new AppError('provider_rejected', message, opts);
+}
+
+function acceptFilesEnvelope(reply: Reply): void {
+  const env = FilesEnvelope.safeParse(jsonOf(reply));
+  if (env.success && env.data.success === false) {
+    throw filesEnvelopeError(env.data.code, env.data.msg, reply.status, 'Files API');
+  }
+}
+
+function shouldRetry(err: AppError, policy: RetryPolicy): boolean {
+  switch (err.code) {
+    case 'rate_limited':
+      return true;
+    case 'provider_unavailable':
+      return policy === 'safe' && err.status !== 501;
+    case 'network':
+    case 'timeout':
+      return policy === 'safe';
+    default:
+      return false;
+  }
+}
+
+function jsonOf(reply: Reply): unknown {
+  try {
+    return JSON.parse(Buffer.from(reply.bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson<T extends z.ZodType>(reply: Reply, schema: T, name: string): z.output<T> {
+  const text = Buffer.from(reply.bytes).toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const ct = headerOf(reply.headers, 'content-type') ?? 'no content type';
+    throw new AppError('provider_bad_response', `EvoLink replied ${reply.status} with a body that is not JSON (${ct})`, {
+      status: reply.status,
+    });
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    throw new AppError('provider_bad_response', `EvoLink ${name} reply failed its schema at ${where}`, { status: reply.status });
+  }
+  return r.data;
+}
+
+function parseFilesData<T extends z.ZodType>(reply: Reply, schema: T, name: string): z.output<T> {
+  const env = parseJson(reply, FilesEnvelope, name);
+  return parseJson({ ...reply, bytes: new TextEncoder().encode(JSON.stringify(env.data ?? null)) }, schema, `${name} data`);
+}
+
+function baseOf(raw: string, field: string): URL {
+  const s = raw.replace(/\/+$/, '');
+  if (!isHttpUrl(s)) {
+    throw new AppError('validation', `EvoLink ${field} must be an http(s) URL`, { params: { field, reason: 'not_http_url' } });
+  }
+  return new URL(`${s}/`);
+}
+
+function headerOf(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function tooLarge(label: string, status: number, max: number): AppError {
+  return new AppError('provider_bad_response', `EvoLink ${label} reply is larger than ${max} bytes`, { status });
+}
+
+function canceled(): AppError {
+  return new AppError('canceled', 'EvoLink request canceled');
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+function isTimeoutError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TIMEOUT_CODES.has(code);
+}
+
+function describeNetworkError(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const msg = e instanceof Error ? e.message : String(e);
+  return [typeof code === 'string' ? code : undefined, typeof cause === 'string' ? cause : undefined, msg].filter(Boolean).join(' ');
+}
+
+/** Sleeps `ms`; rejects when `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `dispatcher` (or undici's global one) composed with undici's redirect interceptor, at most 3 hops. */
+function redirecting(dispatcher: Dispatcher | undefined): Dispatcher {
+  return (dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
+}

@@ -1,0 +1,972 @@
+/**
+ * OpenAI Images API HTTP client (undici): `POST /images/generations` (JSON), `POST /images/edits` (multipart),
+ * `GET /models`, and a plain GET for `url` outputs of OpenAI-compatible servers. The only code in Atelier that
+ * speaks OpenAI's wire protocol.
+ *
+ * Why undici and not the official `openai` package:
+ * - One HTTP stack in the main process (the Apiframe client, downloads and the test servers all use undici), so
+ *   timeouts, abort signals, dispatchers (MockAgent, proxies) and size caps behave the same everywhere.
+ * - The SDK's retry policy resends 5xx / network / timeout failures of a POST. The Images API has no idempotency
+ *   key, so such a resend can pay twice for one job; here a POST is only retried on 429 (providers.md §3, brief).
+ * - The SDK buffers replies without a size cap and its errors would still need mapping to {@link AppError}; we need
+ *   both the cap (a reply carries up to 10 base64 images) and our own error codes anyway.
+ * - It adds no dependency to the app bundle. The wire is small: two POSTs and a GET.
+ *
+ * Sources: shared/reference/providers.md §3 (openai-node @ 7b7d6ca `src/resources/images.ts`, `internal/uploads.ts`,
+ * `core/error.ts`), OpenAI's error-code guide for 429 `insufficient_quota` (billing: retrying never helps; see also
+ * learn.microsoft.com dev-proxy "openai-insufficient-quota"). The API key only ever goes into the `Authorization`
+ * header: never into messages, errors or logs.
+ */
+import { getGlobalDispatcher, interceptors, request, FormData, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { AppError } from '../../../../shared/errors';
+import {
+  OPENAI_LIMITS,
+  OPENAI_PARAMS,
+  isOpenAiImageModel,
+  takesInputFidelity,
+  type OpenAiImageModel,
+  type OpenAiImageParams,
+  type OpenAiImageUsage,
+} from '../../../../shared/providers/openai';
+import { readImageHeader } from '../../library/inspect';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Constants
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Production base URL (includes `/v1`). */
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/**
+ * Per-request timeout, ms: 5 min. The Images API answers only when the images are done, which can take up to ~2 min
+ * for high quality / large sizes; the SDK's own default is 10 min.
+ */
+export const OPENAI_DEFAULT_TIMEOUT_MS = 5 * 60_000;
+/** Retries after the first attempt, for 429 (and, for GETs, 5xx / network / timeout). SDK default: 2. */
+export const OPENAI_DEFAULT_MAX_RETRIES = 2;
+/** Backoff without a Retry-After header: full jitter over base·2^n, capped (SDK: 0.5 s … 8 s). */
+export const OPENAI_DEFAULT_BACKOFF_BASE_MS = 500;
+export const OPENAI_DEFAULT_BACKOFF_CAP_MS = 8_000;
+/**
+ * Longest Retry-After slept inside a call, ms. A longer wait is thrown as `rate_limited` with `retryAfterMs` for the
+ * job engine to schedule (which may resend a 429'd submit: a 429 certainly did not run the job).
+ */
+export const OPENAI_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * Largest reply read, bytes (384 MiB). One reply carries up to 10 images as base64 (4/3 of their size); a
+ * 3840×2160 PNG is ~10–25 MB, so 10 of them fit.
+ */
+export const OPENAI_MAX_RESPONSE_BYTES = 384 * 1024 * 1024;
+/** Largest `url` output downloaded (compatible servers), bytes. */
+export const OPENAI_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire schemas: requests
+// ---------------------------------------------------------------------------------------------------------------
+
+const Quality = z.enum(['low', 'medium', 'high', 'auto']);
+const Background = z.enum(['auto', 'opaque', 'transparent']);
+const OutputFormat = z.enum(['png', 'jpeg', 'webp']);
+const Compression = z.number().int().min(0).max(100);
+const Count = z.number().int().min(OPENAI_LIMITS.minImages).max(OPENAI_LIMITS.maxImages);
+/** Prompt, 1–32000 UTF-16 code units (providers.md §3.1). */
+const Prompt = z.string().min(1).max(OPENAI_LIMITS.maxPromptChars);
+/** `size`: `auto` or `<W>x<H>`; the per-model rules are checked separately for known models. */
+const Size = z.string().regex(/^(auto|[1-9]\d{0,5}x[1-9]\d{0,5})$/, 'Expected "auto" or "<width>x<height>"');
+
+/**
+ * `POST /images/generations` body (OAI-SDK `ImageGenerateParams`, minus streaming and the dall-e-only
+ * `response_format`/`style`, which can therefore never be sent). `model` is always sent: without it the API falls
+ * back to dall-e-2. `model` is any non-empty string so that OpenAI-compatible servers' own names pass; for
+ * OpenAI's models the per-model rules of src/shared/providers/openai.ts apply on top.
+ */
+export const GenerationsBody = z.strictObject({
+  model: z.string().min(1),
+  prompt: Prompt,
+  n: Count.optional(),
+  size: Size.optional(),
+  quality: Quality.optional(),
+  background: Background.optional(),
+  output_format: OutputFormat.optional(),
+  output_compression: Compression.optional(),
+  moderation: z.enum(['low', 'auto']).optional(),
+  user: z.string().optional(),
+});
+/** Wire shape of {@link GenerationsBody}. */
+export type GenerationsBody = z.infer<typeof GenerationsBody>;
+
+/** A file sent in an edit: bytes, declared type and the part's file name. */
+export interface OpenAiImageFile {
+  bytes: Uint8Array;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  /** File name of the multipart part (neutral, e.g. `image-1.png`). */
+  name: string;
+}
+
+/** Scalar fields of `POST /images/edits` (OAI-SDK `ImageEditParams` minus streaming; no `moderation`, see below). */
+export const EditFields = z.strictObject({
+  model: z.string().min(1),
+  prompt: Prompt,
+  n: Count.optional(),
+  size: Size.optional(),
+  quality: Quality.optional(),
+  background: Background.optional(),
+  output_format: OutputFormat.optional(),
+  output_compression: Compression.optional(),
+  input_fidelity: z.enum(['low', 'high']).optional(),
+  user: z.string().optional(),
+});
+/** Wire shape of {@link EditFields}. */
+export type EditFields = z.infer<typeof EditFields>;
+
+/**
+ * A `POST /images/edits` request: the scalar fields plus 1–16 images (sent as repeated `image[]` parts, the SDK's
+ * array encoding) and an optional PNG `mask` for the first image.
+ */
+export interface OpenAiEditForm {
+  fields: EditFields;
+  images: OpenAiImageFile[];
+  mask?: OpenAiImageFile;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire schemas: replies
+// ---------------------------------------------------------------------------------------------------------------
+
+const Tokens = z.number().int().min(0);
+
+/** `usage` of an ImagesResponse (tokens). Details are optional; unknown keys are tolerated. */
+export const ImagesUsageSchema = z.looseObject({
+  input_tokens: Tokens,
+  output_tokens: Tokens,
+  total_tokens: Tokens,
+  input_tokens_details: z
+    .looseObject({ text_tokens: Tokens, image_tokens: Tokens, cached_tokens: Tokens.optional() })
+    .optional(),
+  output_tokens_details: z.looseObject({ text_tokens: Tokens, image_tokens: Tokens }).optional(),
+});
+
+/**
+ * `ImagesResponse` (OAI-SDK; providers.md §3.4): `created` (epoch s), `data[]` with `b64_json` (GPT image models
+ * always answer base64) or `url` (dall-e and some compatible servers), and the echoed `background`, `output_format`,
+ * `quality`, `size`, plus `usage`. Compatible servers often send `null` for absent fields, so every optional key is
+ * nullish. `revised_prompt` is dall-e-3 only and not relied on.
+ */
+export const ImagesResponseSchema = z.looseObject({
+  created: z.number(),
+  data: z
+    .array(
+      z.looseObject({
+        b64_json: z.string().nullish(),
+        url: z.string().nullish(),
+        revised_prompt: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  background: z.string().nullish(),
+  output_format: z.string().nullish(),
+  quality: z.string().nullish(),
+  size: z.string().nullish(),
+  usage: ImagesUsageSchema.nullish(),
+});
+/** A parsed ImagesResponse. */
+export type ImagesResponse = z.infer<typeof ImagesResponseSchema>;
+
+/** One output: decoded bytes (checked to be PNG/JPEG/WebP) or, where allowed, a URL to download. */
+export type OpenAiOutput = { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' | 'image/webp' } | { url: string };
+
+/** What {@link OpenAiClient.generate} / {@link OpenAiClient.edit} return: the parsed reply plus its decoded outputs. */
+export type OpenAiImagesResult = ImagesResponse & { outputs: OpenAiOutput[] };
+
+/** `GET /models` reply: `{ object: "list", data: [{ id, … }] }`. */
+export const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
+
+/** OpenAI's error envelope (OAI-SDK core/error.ts; moderation shape [3P], providers.md §3.5). */
+const ErrorEnvelope = z.looseObject({
+  error: z.union([
+    z.looseObject({
+      message: z.string().nullish(),
+      type: z.string().nullish(),
+      param: z.string().nullish(),
+      code: z.union([z.string(), z.number()]).nullish(),
+      moderation_details: z
+        .looseObject({ moderation_stage: z.string().nullish(), categories: z.array(z.string()).nullish() })
+        .nullish(),
+    }),
+    // Some OpenAI-compatible servers answer `{ "error": "text" }`.
+    z.string(),
+  ]),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Building requests from Atelier parameters
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Builds a generations body from a model's parameters (src/shared/providers/openai.ts, parsed again here so missing
+ * keys get the documented defaults and unknown keys are refused).
+ * - `wireModel`: the `model` value sent (an OpenAI-compatible server's own name); default `model`.
+ * - Every parameter is sent explicitly, except `output_compression` for png (only jpeg/webp take it) and
+ *   `input_fidelity` (an edit parameter).
+ * @throws AppError `prompt_too_long` (`params.length`, `params.max`) or `validation` (`params.field`, `params.reason`).
+ */
+export function buildGenerationsBody(input: {
+  model: OpenAiImageModel;
+  wireModel?: string;
+  prompt: string;
+  params: Record<string, unknown>;
+}): GenerationsBody {
+  checkPrompt(input.prompt);
+  const p = parseParams(input.model, input.params);
+  const body: Record<string, unknown> = {
+    model: input.wireModel ?? input.model,
+    prompt: input.prompt,
+    n: p.n,
+    size: p.size,
+    quality: p.quality,
+    background: p.background,
+    output_format: p.output_format,
+    moderation: p.moderation,
+  };
+  if (p.output_format !== 'png') body['output_compression'] = p.output_compression;
+  return parseOrThrow(GenerationsBody, body, '');
+}
+
+/**
+ * Builds an edit request from a model's parameters and the reference images (in order; the first is the one the
+ * mask applies to). As {@link buildGenerationsBody}, plus: `input_fidelity` only for gpt-image-1 / -1.5, and no
+ * `moderation` (not an edit parameter in the SDK, providers.md §3.2 ⚠). Images get neutral part names
+ * (`image-<n>.<ext>`, `mask.png`), never the user's file names.
+ * @throws AppError `prompt_too_long`, `validation`, or `bad_file` (see {@link validateEditForm}).
+ */
+export function buildEditForm(input: {
+  model: OpenAiImageModel;
+  wireModel?: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  images: ReadonlyArray<{ bytes: Uint8Array; mime: OpenAiImageFile['mime'] }>;
+  mask?: { bytes: Uint8Array; mime: string };
+}): OpenAiEditForm {
+  checkPrompt(input.prompt);
+  const p = parseParams(input.model, input.params);
+  const fields: Record<string, unknown> = {
+    model: input.wireModel ?? input.model,
+    prompt: input.prompt,
+    n: p.n,
+    size: p.size,
+    quality: p.quality,
+    background: p.background,
+    output_format: p.output_format,
+  };
+  if (p.output_format !== 'png') fields['output_compression'] = p.output_compression;
+  if (takesInputFidelity(input.model) && 'input_fidelity' in p) fields['input_fidelity'] = p.input_fidelity;
+  const form: OpenAiEditForm = {
+    fields: parseOrThrow(EditFields, fields, ''),
+    images: input.images.map((img, i) => ({ bytes: img.bytes, mime: img.mime, name: `image-${i + 1}.${extOf(img.mime)}` })),
+  };
+  if (input.mask) {
+    form.mask = { bytes: input.mask.bytes, mime: input.mask.mime as OpenAiImageFile['mime'], name: 'mask.png' };
+  }
+  validateEditForm(form);
+  return form;
+}
+
+/**
+ * Checks a generations body: the wire schema ({@link GenerationsBody}) and, when `model` is one of OpenAI's, that
+ * model's parameter rules (gpt-image-2 sizes, transparent needs png/webp, …).
+ * @throws AppError `prompt_too_long` or `validation` (`params.field` the parameter, `params.reason`).
+ */
+export function validateGenerationsBody(body: unknown): GenerationsBody {
+  checkPrompt((body as { prompt?: unknown } | null)?.prompt);
+  const b = parseOrThrow(GenerationsBody, body, '');
+  if (isOpenAiImageModel(b.model)) {
+    const { model: _m, prompt: _p, user: _u, ...params } = b;
+    parseParams(b.model, params);
+  }
+  return b;
+}
+
+/**
+ * Checks an edit request: fields as {@link validateGenerationsBody} (and `input_fidelity` only where the model takes
+ * it), then the files against {@link OPENAI_LIMITS}: 1–16 images, each PNG/JPEG/WebP by magic bytes (matching its
+ * declared type) and < 50,000,000 bytes; the mask a PNG < 4,000,000 bytes with the same width and height (px) as the
+ * first image. Headers only, nothing decoded.
+ * @throws AppError `validation` (`params.field`: `image`, `mask`, or a parameter) or `bad_file`
+ *   (`params.name`, `params.reason`: `too_large`, `not_an_image`, `unsupported_format`, …).
+ */
+export function validateEditForm(form: OpenAiEditForm): OpenAiEditForm {
+  checkPrompt(form.fields.prompt);
+  const f = parseOrThrow(EditFields, form.fields, '');
+  if (isOpenAiImageModel(f.model)) {
+    const { model: _m, prompt: _p, user: _u, input_fidelity, ...params } = f;
+    if (input_fidelity !== undefined && !takesInputFidelity(f.model)) {
+      throw new AppError('validation', `${f.model} takes no input_fidelity`, {
+        params: { field: 'input_fidelity', reason: 'unsupported' },
+      });
+    }
+    parseParams(f.model, params);
+  }
+  const n = form.images.length;
+  if (n < OPENAI_LIMITS.minInputImages || n > OPENAI_LIMITS.maxInputImages) {
+    throw new AppError('validation', `An edit takes ${OPENAI_LIMITS.minInputImages}–${OPENAI_LIMITS.maxInputImages} images, not ${n}`, {
+      params: { field: 'image', reason: n === 0 ? 'missing' : 'too_many', max: OPENAI_LIMITS.maxInputImages },
+    });
+  }
+  let first: { width: number; height: number } | undefined;
+  for (const img of form.images) {
+    const h = checkFile(img, OPENAI_LIMITS.maxInputImageBytes, OPENAI_LIMITS.inputImageMimes);
+    first ??= h;
+  }
+  if (form.mask) {
+    const m = checkFile(form.mask, OPENAI_LIMITS.maxMaskBytes, [OPENAI_LIMITS.maskMime]);
+    if (first && (m.width !== first.width || m.height !== first.height)) {
+      throw new AppError(
+        'validation',
+        `The mask is ${m.width}×${m.height} px but the first image is ${first.width}×${first.height} px; they must match`,
+        { params: { field: 'mask', reason: 'dimensions_differ' } },
+      );
+    }
+  }
+  return form;
+}
+
+function parseParams(model: OpenAiImageModel, params: Record<string, unknown>): OpenAiImageParams {
+  return parseOrThrow(OPENAI_PARAMS[model], params, '');
+}
+
+function checkPrompt(prompt: unknown): void {
+  if (typeof prompt === 'string' && prompt.length > OPENAI_LIMITS.maxPromptChars) {
+    throw new AppError('prompt_too_long', `Prompt is ${prompt.length} characters; OpenAI accepts ${OPENAI_LIMITS.maxPromptChars}`, {
+      params: { length: prompt.length, max: OPENAI_LIMITS.maxPromptChars },
+    });
+  }
+}
+
+function checkFile(file: OpenAiImageFile, maxBytes: number, mimes: readonly string[]): { width: number; height: number } {
+  if (file.bytes.length === 0) {
+    throw new AppError('bad_file', `${file.name} is empty`, { params: { name: file.name, reason: 'empty' } });
+  }
+  if (file.bytes.length >= maxBytes) {
+    throw new AppError('bad_file', `${file.name} is ${file.bytes.length} bytes; OpenAI takes less than ${maxBytes}`, {
+      params: { name: file.name, reason: 'too_large', maxBytes },
+    });
+  }
+  const h = readImageHeader(file.bytes);
+  if (!h.ok) {
+    throw new AppError('bad_file', `${file.name}: ${h.detail}`, { params: { name: file.name, reason: h.reason } });
+  }
+  if (!mimes.includes(h.mime) || h.mime !== file.mime) {
+    throw new AppError('bad_file', `${file.name} is ${h.mime}; expected ${mimes.join(' or ')} as declared (${file.mime})`, {
+      params: { name: file.name, reason: 'unsupported_format' },
+    });
+  }
+  return { width: h.width, height: h.height };
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter((s) => s !== '').join('.');
+  const keys = issue && issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+  const field = path || (issue && issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : '');
+  const reason = `${issue?.message ?? 'invalid'}${keys}`;
+  throw new AppError('validation', `Invalid OpenAI request${field ? ` at ${field}` : ''}: ${reason}`, {
+    params: { field, reason },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Information passed to {@link OpenAiClientOptions.onRetry} before each retry sleep (carries no key). */
+export interface OpenAiRetryInfo {
+  method: string;
+  /** Path without host, e.g. `/v1/images/generations`. */
+  path: string;
+  /** 1 for the first retry. */
+  attempt: number;
+  /** Sleep before the retry, ms. */
+  delayMs: number;
+  error: AppError;
+}
+
+/** Construction options of {@link OpenAiClient}. Durations in ms, sizes in bytes. */
+export interface OpenAiClientOptions {
+  /** `sk-…` key sent as `Authorization: Bearer`; null for a compatible server without auth. */
+  apiKey: string | null;
+  /** Base URL including the version path, without trailing slash; default {@link OPENAI_DEFAULT_BASE_URL}. */
+  baseUrl?: string;
+  /** undici dispatcher; default undici's global dispatcher. */
+  dispatcher?: Dispatcher;
+  /** Per-attempt timeout covering connect, headers and the whole body; default 300 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt; default 2. */
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Longest Retry-After slept inside a call; default 60 000. */
+  maxRetryAfterMs?: number;
+  /** Reply size cap; default {@link OPENAI_MAX_RESPONSE_BYTES}. */
+  maxResponseBytes?: number;
+  /** Accept `data[].url` outputs instead of `b64_json` (OpenAI-compatible servers). Default false. */
+  allowUrlOutputs?: boolean;
+  /** Random source in [0, 1) for the jitter. */
+  random?: () => number;
+  /** Sleep between attempts; must reject when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onRetry?: (info: OpenAiRetryInfo) => void;
+  /** `User-Agent`; default `Atelier (openai-client)`. */
+  userAgent?: string;
+  /** Wording of messages ("OpenAI" or e.g. "OpenAI-compatible server"). */
+  label?: string;
+}
+
+/** Per-call options. */
+export interface OpenAiCallOptions {
+  /** Aborts the call (and a retry sleep); surfaces as AppError `canceled`. */
+  signal?: AbortSignal;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+interface Attempt {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  /** A function so that each attempt gets a fresh body (a FormData stream is consumed once). */
+  body?: () => string | FormData;
+  /** GET: 5xx / network / timeout may be retried. A POST is retried on 429 only. */
+  idempotent: boolean;
+  maxBytes: number;
+  signal: AbortSignal | undefined;
+  dispatcher: Dispatcher | undefined;
+  mapError?: (status: number, headers: Headers, text: string) => AppError;
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
+/**
+ * OpenAI Images client. One instance per key and base URL; cheap to create.
+ *
+ * Retry policy: a 429 (rate limit) is retried up to `maxRetries` times, sleeping `retry-after-ms` (ms) or
+ * `Retry-After` (seconds or HTTP date) when given — or throwing at once when that is over `maxRetryAfterMs` — and a
+ * jittered backoff otherwise. A 429 `insufficient_quota` is never retried. 5xx, network failures and timeouts of
+ * the two POSTs are **never** retried (the Images API has no idempotency key; a resend may pay twice); those of
+ * `GET /models` and downloads are.
+ *
+ * Error mapping (every failure is an {@link AppError}; `status` set when a reply arrived, `providerMessage` from
+ * `error.message`, `details` keyed by `error.param`):
+ * 400 → `provider_rejected` (code `moderation_blocked`: `params.reason`, and `details` `moderation_stage` /
+ * `categories` from `moderation_details`), 401 → `provider_auth`, 403 → `provider_forbidden`, 404 →
+ * `provider_not_found`, 409 → `provider_conflict`, 422 and other 4xx → `provider_rejected`, 429 → `rate_limited`
+ * (`retryAfterMs`) or, for type/code `insufficient_quota` and its billing codes, `insufficient_credits` (not
+ * retryable), ≥ 500 → `provider_unavailable`, no reply within `timeoutMs` → `timeout`, refused / reset / dropped
+ * connection → `network`, a 2xx body that is not JSON, fails its schema, or carries base64 that is not a PNG/JPEG/WebP
+ * → `provider_bad_response`, the caller's signal → `canceled`.
+ */
+export class OpenAiClient {
+  private readonly apiKey: string | null;
+  private readonly base: URL;
+  private readonly dispatcher: Dispatcher | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffCapMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly allowUrlOutputs: boolean;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly onRetry: ((info: OpenAiRetryInfo) => void) | undefined;
+  private readonly userAgent: string;
+  private readonly label: string;
+
+  /**
+   * @throws AppError `provider_auth` when the key holds characters that cannot go in a header (never echoed),
+   *   `validation` when `baseUrl` is not an http(s) URL.
+   */
+  constructor(opts: OpenAiClientOptions) {
+    this.label = opts.label ?? 'OpenAI';
+    if (opts.apiKey !== null && !/^[\x21-\x7e]+$/.test(opts.apiKey)) {
+      throw new AppError('provider_auth', `The ${this.label} API key is empty or contains characters that cannot be sent`);
+    }
+    const baseUrl = (opts.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    if (!isHttpUrl(baseUrl)) {
+      throw new AppError('validation', `${this.label} base URL must be an http(s) URL`, {
+        params: { field: 'baseUrl', reason: 'not_http_url' },
+      });
+    }
+    this.apiKey = opts.apiKey;
+    this.base = new URL(`${baseUrl}/`);
+    this.dispatcher = opts.dispatcher;
+    this.timeoutMs = opts.timeoutMs ?? OPENAI_DEFAULT_TIMEOUT_MS;
+    this.maxRetries = opts.maxRetries ?? OPENAI_DEFAULT_MAX_RETRIES;
+    this.backoffBaseMs = opts.backoffBaseMs ?? OPENAI_DEFAULT_BACKOFF_BASE_MS;
+    this.backoffCapMs = opts.backoffCapMs ?? OPENAI_DEFAULT_BACKOFF_CAP_MS;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? OPENAI_DEFAULT_MAX_RETRY_AFTER_MS;
+    this.maxResponseBytes = opts.maxResponseBytes ?? OPENAI_MAX_RESPONSE_BYTES;
+    this.allowUrlOutputs = opts.allowUrlOutputs ?? false;
+    this.random = opts.random ?? Math.random;
+    this.sleep = opts.sleep ?? abortableSleep;
+    this.onRetry = opts.onRetry;
+    this.userAgent = opts.userAgent ?? 'Atelier (openai-client)';
+  }
+
+  /**
+   * `POST {base}/images/generations` with a JSON body, checked first by {@link validateGenerationsBody}.
+   * @returns the parsed ImagesResponse plus `outputs` (decoded, type-checked images in `data` order).
+   * @throws AppError — see the class doc; `validation` / `prompt_too_long` before anything is sent.
+   */
+  async generate(body: GenerationsBody, opts: OpenAiCallOptions = {}): Promise<OpenAiImagesResult> {
+    const checked = validateGenerationsBody(body);
+    const json = JSON.stringify(checked);
+    const reply = await this.send({
+      method: 'POST',
+      url: this.url('images/generations'),
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: () => json,
+      idempotent: false,
+      maxBytes: this.maxResponseBytes,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return this.imagesResult(reply);
+  }
+
+  /**
+   * `POST {base}/images/edits` as multipart/form-data: `model`, `prompt`, the other fields as text parts, then each
+   * image as an `image[]` file part (1–16, in order) and the optional `mask` file part. Checked first by
+   * {@link validateEditForm}.
+   * @returns as {@link generate}.
+   * @throws AppError — see the class doc; `validation` / `bad_file` / `prompt_too_long` before anything is sent.
+   */
+  async edit(form: OpenAiEditForm, opts: OpenAiCallOptions = {}): Promise<OpenAiImagesResult> {
+    const checked = validateEditForm(form);
+    const build = (): FormData => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries(checked.fields)) if (v !== undefined) fd.append(k, String(v));
+      for (const img of checked.images) fd.append('image[]', blobOf(img), img.name);
+      if (checked.mask) fd.append('mask', blobOf(checked.mask), checked.mask.name);
+      return fd;
+    };
+    const reply = await this.send({
+      method: 'POST',
+      url: this.url('images/edits'),
+      headers: this.headers({}),
+      body: build,
+      idempotent: false,
+      maxBytes: this.maxResponseBytes,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return this.imagesResult(reply);
+  }
+
+  /**
+   * `GET {base}/models`: the ids of the models the key may use. The cheapest authenticated call; idempotent, so
+   * 5xx / network / timeout are retried.
+   * @throws AppError as the class doc (`provider_not_found` where a compatible server has no such route).
+   */
+  async listModels(opts: OpenAiCallOptions = {}): Promise<string[]> {
+    const reply = await this.send({
+      method: 'GET',
+      url: this.url('models'),
+      headers: this.headers({}),
+      idempotent: true,
+      maxBytes: 8 * 1024 * 1024,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return parseJson(reply, ModelListSchema, 'model list', this.label).data.map((m) => m.id);
+  }
+
+  /**
+   * GETs an output URL a compatible server handed out, following up to 3 redirects, with the key only when the URL
+   * is on the API's own origin. Checks that the body is a PNG/JPEG/WebP.
+   * @param maxBytes size cap, bytes (default {@link OPENAI_MAX_DOWNLOAD_BYTES}).
+   * @throws AppError `result_expired` on 404/410, `provider_bad_response` (other 4xx, over the cap, not an image),
+   *   `provider_unavailable`, `timeout`, `network`, `canceled`.
+   */
+  async download(url: string, opts: OpenAiCallOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
+    if (!isHttpUrl(url)) throw new AppError('provider_bad_response', `${this.label} output URL is not an http(s) URL`);
+    const target = new URL(url);
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'image/*' };
+    if (this.apiKey !== null && target.origin === this.base.origin) headers['authorization'] = `Bearer ${this.apiKey}`;
+    const reply = await this.send({
+      method: 'GET',
+      url: target,
+      headers,
+      idempotent: true,
+      maxBytes: opts.maxBytes ?? OPENAI_MAX_DOWNLOAD_BYTES,
+      signal: opts.signal,
+      dispatcher: redirecting(this.dispatcher),
+      mapError: (status, h, text) => {
+        if (status === 404 || status === 410) {
+          return new AppError('result_expired', `${this.label} output is gone (HTTP ${status})`, { status });
+        }
+        if (status >= 500 || status === 429) return errorFromReply(status, h, text, 'GET output', this.label);
+        return new AppError('provider_bad_response', `${this.label} output download failed (HTTP ${status})`, { status });
+      },
+    });
+    const h = readImageHeader(reply.bytes);
+    if (!h.ok) {
+      throw new AppError('provider_bad_response', `${this.label} output is not a PNG, JPEG or WebP image (${h.detail})`, {
+        params: { reason: 'not_an_image' },
+      });
+    }
+    return reply.bytes;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private imagesResult(reply: Reply): OpenAiImagesResult {
+    const res = parseJson(reply, ImagesResponseSchema, 'ImagesResponse', this.label);
+    const outputs: OpenAiOutput[] = res.data.map((d, i) => {
+      if (typeof d.b64_json === 'string' && d.b64_json.length > 0) return decodeImage(d.b64_json, i, this.label);
+      if (this.allowUrlOutputs && typeof d.url === 'string' && isHttpUrl(d.url)) return { url: d.url };
+      throw new AppError('provider_bad_response', `${this.label} reply data[${i}] has no b64_json image`, {
+        status: reply.status,
+      });
+    });
+    return { ...res, outputs };
+  }
+
+  private url(path: string): URL {
+    return new URL(path, this.base);
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent, ...extra };
+    if (this.apiKey !== null) h['authorization'] = `Bearer ${this.apiKey}`;
+    return h;
+  }
+
+  /** One logical request with the retry policy of the class doc. */
+  private async send(a: Attempt): Promise<Reply> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(a);
+      } catch (e) {
+        const err = e instanceof AppError ? e : new AppError('internal', String(e), { cause: e });
+        if (attempt >= this.maxRetries || !shouldRetry(err, a.idempotent)) throw err;
+        let delayMs: number;
+        if (err.code === 'rate_limited' && err.retryAfterMs !== undefined) {
+          if (err.retryAfterMs > this.maxRetryAfterMs) throw err;
+          delayMs = err.retryAfterMs;
+        } else {
+          delayMs = Math.floor(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
+        }
+        this.onRetry?.({ method: a.method, path: a.url.pathname, attempt: attempt + 1, delayMs, error: err });
+        try {
+          await this.sleep(delayMs, a.signal);
+        } catch {
+          throw this.canceled();
+        }
+      }
+    }
+  }
+
+  /** One attempt: request and the whole body under one timer. */
+  private async once(a: Attempt): Promise<Reply> {
+    if (a.signal?.aborted) throw this.canceled();
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort(new Error('timeout'));
+    }, this.timeoutMs);
+    const onOuterAbort = () => ac.abort(new Error('canceled'));
+    a.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const what = `${a.method} ${a.url.pathname}`;
+    try {
+      const res = await request(a.url, {
+        method: a.method,
+        headers: a.headers,
+        body: a.body ? a.body() : null,
+        signal: ac.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        ...(a.dispatcher ? { dispatcher: a.dispatcher } : {}),
+      });
+      const discard = () => {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      };
+      const declared = Number(headerOf(res.headers, 'content-length'));
+      if (Number.isFinite(declared) && declared > a.maxBytes) {
+        discard();
+        throw this.tooLarge(what, res.statusCode, a.maxBytes);
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        total += buf.length;
+        if (total > a.maxBytes) {
+          discard();
+          throw this.tooLarge(what, res.statusCode, a.maxBytes);
+        }
+        chunks.push(buf);
+      }
+      const bytes = new Uint8Array(Buffer.concat(chunks, total));
+      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, bytes };
+      const text = Buffer.from(bytes).toString('utf8');
+      throw (a.mapError ?? ((s, h, t) => errorFromReply(s, h, t, what, this.label)))(res.statusCode, res.headers, text);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      if (a.signal?.aborted) throw this.canceled();
+      if (timedOut || isTimeoutError(e)) {
+        throw new AppError('timeout', `${this.label} ${what} timed out after ${this.timeoutMs} ms`, { cause: e });
+      }
+      throw new AppError('network', `${this.label} ${what} failed: ${describeNetworkError(e)}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+      a.signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  private canceled(): AppError {
+    return new AppError('canceled', `${this.label} request canceled`);
+  }
+
+  private tooLarge(what: string, status: number, max: number): AppError {
+    return new AppError('provider_bad_response', `${this.label} ${what} reply is larger than ${max} bytes`, { status });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Billing 429s: type or code `insufficient_quota` and the codes OpenAI files under it. Waiting never fixes them. */
+const QUOTA_CODES = new Set([
+  'insufficient_quota',
+  'credit_balance_exhausted',
+  'organization_spend_limit_exceeded',
+  'project_spend_limit_exceeded',
+  'organization_usage_limit_exceeded',
+]);
+
+/**
+ * Maps a non-2xx reply to an {@link AppError} (table on {@link OpenAiClient}). `text` is the raw body; an HTML or
+ * otherwise non-JSON body maps by status alone, without `providerMessage`.
+ */
+export function errorFromReply(status: number, headers: Headers, text: string, what = 'request', label = 'OpenAI'): AppError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const env = ErrorEnvelope.safeParse(json);
+  const e = env.success ? env.data.error : undefined;
+  const info = typeof e === 'string' ? { message: e } : e;
+  const providerMessage = info?.message ?? undefined;
+  const code = info && 'code' in info && info.code !== null && info.code !== undefined ? String(info.code) : undefined;
+  const type = info && 'type' in info ? (info.type ?? undefined) : undefined;
+  const param = info && 'param' in info ? (info.param ?? undefined) : undefined;
+  const requestId = headerOf(headers, 'x-request-id');
+  const base = `${label} ${what} → HTTP ${status}${code ? ` (${code})` : ''}${providerMessage ? `: ${providerMessage}` : ''}`;
+  const message = requestId ? `${base} (request ${requestId})` : base;
+  const details: Record<string, string[]> = {};
+  if (param && providerMessage) details[param] = [providerMessage];
+  const params: Record<string, string | number | null> = {};
+  if (code) params['reason'] = code;
+  if (param) params['field'] = param;
+  if (info && 'moderation_details' in info && info.moderation_details) {
+    const md = info.moderation_details;
+    if (md.moderation_stage) details['moderation_stage'] = [md.moderation_stage];
+    if (md.categories && md.categories.length > 0) details['categories'] = [...md.categories];
+  }
+  const common = {
+    status,
+    ...(providerMessage !== undefined ? { providerMessage } : {}),
+    ...(Object.keys(details).length > 0 ? { details } : {}),
+    ...(Object.keys(params).length > 0 ? { params } : {}),
+  };
+  switch (status) {
+    case 400:
+    case 422:
+      return new AppError('provider_rejected', message, common);
+    case 401:
+      return new AppError('provider_auth', message, common);
+    case 403:
+      return new AppError('provider_forbidden', message, common);
+    case 404:
+      return new AppError('provider_not_found', message, common);
+    case 409:
+      return new AppError('provider_conflict', message, common);
+    case 429: {
+      if ((code && QUOTA_CODES.has(code)) || type === 'insufficient_quota') {
+        return new AppError('insufficient_credits', message, {
+          ...common,
+          params: { ...params, required: null, available: null },
+          retryable: false,
+        });
+      }
+      const retryAfterMs = retryAfterOf(headers);
+      return new AppError('rate_limited', message, {
+        ...common,
+        ...(retryAfterMs !== undefined ? { retryAfterMs, params: { ...params, retryAfterMs } } : {}),
+      });
+    }
+    default:
+      if (status >= 500) return new AppError('provider_unavailable', message, { ...common, retryable: status !== 501 });
+      return new AppError('provider_rejected', message, common);
+  }
+}
+
+/**
+ * How long a 429 asks us to wait, ms: `retry-after-ms` (OpenAI's own header, ms) first, then `Retry-After`
+ * (RFC 9110: delay-seconds or an HTTP date, relative to `now`). Undefined when absent or unparseable; never negative.
+ */
+export function retryAfterOf(headers: Headers, now: number = Date.now()): number | undefined {
+  const ms = headerOf(headers, 'retry-after-ms')?.trim();
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
+  const v = headerOf(headers, 'retry-after')?.trim();
+  if (v === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+/**
+ * Decodes one `b64_json` and checks it is a PNG, JPEG or WebP by its header.
+ * @throws AppError `provider_bad_response` (`params.reason: not_an_image`) for invalid base64 or non-image bytes.
+ */
+export function decodeImage(b64: string, index: number, label = 'OpenAI'): { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' | 'image/webp' } {
+  const clean = b64.replace(/\s+/g, '');
+  if (clean.length % 4 === 1 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) {
+    throw new AppError('provider_bad_response', `${label} data[${index}].b64_json is not base64`, {
+      params: { reason: 'not_an_image' },
+    });
+  }
+  const bytes = new Uint8Array(Buffer.from(clean, 'base64'));
+  const h = readImageHeader(bytes);
+  if (!h.ok) {
+    throw new AppError('provider_bad_response', `${label} data[${index}] is not a PNG, JPEG or WebP image (${h.detail})`, {
+      params: { reason: 'not_an_image' },
+    });
+  }
+  return { bytes, mime: h.mime };
+}
+
+/** Token usage of a reply in the shared {@link OpenAiImageUsage} shape, or null when the reply has none. */
+export function usageOf(res: ImagesResponse): OpenAiImageUsage | null {
+  const u = res.usage;
+  if (!u) return null;
+  const out: OpenAiImageUsage = { input_tokens: u.input_tokens, output_tokens: u.output_tokens, total_tokens: u.total_tokens };
+  if (u.input_tokens_details) {
+    out.input_tokens_details = {
+      text_tokens: u.input_tokens_details.text_tokens,
+      image_tokens: u.input_tokens_details.image_tokens,
+      ...(u.input_tokens_details.cached_tokens !== undefined ? { cached_tokens: u.input_tokens_details.cached_tokens } : {}),
+    };
+  }
+  if (u.output_tokens_details) {
+    out.output_tokens_details = {
+      text_tokens: u.output_tokens_details.text_tokens,
+      image_tokens: u.output_tokens_details.image_tokens,
+    };
+  }
+  return out;
+}
+
+/** True for an absolute http(s) URL. */
+export function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function shouldRetry(err: AppError, idempotent: boolean): boolean {
+  switch (err.code) {
+    case 'rate_limited':
+      return true;
+    case 'provider_unavailable':
+      return idempotent && err.status !== 501;
+    case 'network':
+    case 'timeout':
+      return idempotent;
+    default:
+      return false;
+  }
+}
+
+function parseJson<T extends z.ZodType>(reply: Reply, schema: T, name: string, label: string): z.output<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(reply.bytes).toString('utf8'));
+  } catch {
+    const ct = headerOf(reply.headers, 'content-type') ?? 'no content type';
+    throw new AppError('provider_bad_response', `${label} replied ${reply.status} with a body that is not JSON (${ct})`, {
+      status: reply.status,
+    });
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    throw new AppError('provider_bad_response', `${label} ${name} reply failed its schema at ${where}`, {
+      status: reply.status,
+    });
+  }
+  return r.data;
+}
+
+function blobOf(f: OpenAiImageFile): Blob {
+  return new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.mime });
+}
+
+function extOf(mime: OpenAiImageFile['mime']): string {
+  return mime === 'image/jpeg' ? 'jpg' : mime === 'image/webp' ? 'webp' : 'png';
+}
+
+function headerOf(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+function isTimeoutError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TIMEOUT_CODES.has(code);
+}
+
+function describeNetworkError(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const msg = e instanceof Error ? e.message : String(e);
+  return [typeof code === 'string' ? code : undefined, typeof cause === 'string' ? cause : undefined, msg]
+    .filter(Boolean)
+    .join(' ');
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function redirecting(dispatcher: Dispatcher | undefined): Dispatcher {
+  return (dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
+}
