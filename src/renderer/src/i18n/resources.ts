@@ -1,3 +1,6 @@
+import type { ModelId } from '../../../shared/capabilities';
+import type { JobState } from '../../../shared/domain';
+import type { BadFileReason, ErrorCode } from '../../../shared/errors';
 import en from './en.json';
 import ja from './ja.json';
 import ko from './ko.json';
@@ -10,3 +13,16 @@ export const resources = {
   ko: { translation: ko },
   ja: { translation: ja },
 } as const;
+
+// Compile-time guards: `tsc` fails when a language lacks a key another has, or when the shared code gains an
+// error code, bad-file reason, job state or model that has no message.
+type Underscored<S extends string> = S extends `${infer A}.${infer B}` ? Underscored<`${A}_${B}`> : S;
+const parity: [typeof en, typeof en, typeof ko, typeof ja] = [ko, ja, en, en];
+const covered: {
+  errors: Record<ErrorCode, string>;
+  badFile: Record<BadFileReason, string>;
+  jobState: Record<JobState, string>;
+  models: Record<Underscored<ModelId>, string>;
+}[] = [en, ko, ja];
+void parity;
+void covered;

@@ -13,7 +13,7 @@ import { AppError, type AppErrorShape } from '../../../shared/errors';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call, getTransport } from '../transport';
-import { useJobs } from './jobs';
+import { eventMark, useJobs } from './jobs';
 
 /** A reference image in the composer: staging (no `staged` yet) or ready. */
 export interface RefItem {
@@ -164,6 +164,7 @@ export const useComposer = create<ComposerState>()((set, get) => {
       if (submitting) return null;
       const ready = references.filter((r): r is RefItem & { staged: StagedReference } => r.staged !== null);
       set({ submitting: true, submitError: null });
+      const mark = eventMark();
       try {
         const job = await call('jobs.submit', {
           folderId,
@@ -173,7 +174,7 @@ export const useComposer = create<ComposerState>()((set, get) => {
           params: currentCapability({ provider, model }).params.parse(params),
           references: ready.map((r) => ({ blobId: r.staged.id, name: r.name })),
         });
-        useJobs.getState().upsert(job);
+        useJobs.getState().applyReply(job, mark);
         set({ submitting: false });
         return job;
       } catch (err) {

@@ -1,9 +1,10 @@
 import { create } from 'zustand';
-import { ACTIVE_JOB_STATES, JOB_STATES, type JobView } from '../../../shared/domain';
+import { ACTIVE_JOB_STATES, type JobView, type PauseScope, type QueueState } from '../../../shared/domain';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call } from '../transport';
 import type { AppErrorShape } from '../../../shared/errors';
+import { useToasts } from './toasts';
 
 interface JobsState {
   byId: Record<string, JobView>;
@@ -12,19 +13,36 @@ interface JobsState {
   /** Failed jobs the user dismissed from the gallery (they stay in the queue drawer). */
   dismissed: Record<string, true>;
   drawerOpen: boolean;
+  /** Pauses and 429 cool-downs; null until read. */
+  queue: QueueState | null;
   load(): Promise<void>;
-  upsert(job: JobView): void;
+  loadQueue(): Promise<void>;
+  setQueue(queue: QueueState): void;
+  /** The four below report failures as toasts. */
+  pause(scope: PauseScope): Promise<void>;
+  resume(scope: PauseScope): Promise<void>;
+  cancel(id: string): Promise<void>;
+  retry(id: string): Promise<void>;
+  /** A `job.updated` event. */
+  applyEvent(job: JobView): void;
+  /** A reply to a request made when the event counter read `mark` (see {@link eventMark}). */
+  applyReply(job: JobView, mark: number): void;
   dismiss(id: string): void;
   setDrawerOpen(open: boolean): void;
 }
 
 const isFlags = (v: unknown): v is Record<string, true> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** How far along a job is, to pick the newer of two views of it. */
-function rank(job: JobView): number {
-  const order = JOB_STATES.indexOf(job.state);
-  return Math.min(order, 4) * 1e6 + job.assetIds.length * 1e3 + (job.progress ?? 0);
-}
+/*
+ * Events arrive in order and always win. A reply (list, submit, cancel, retry) was true when it was made, so it is
+ * applied only where no event about that job arrived after the request went out.
+ */
+let eventSeq = 0;
+const lastEvent = new Map<string, number>();
+const newerEventSince = (id: string, mark: number): boolean => (lastEvent.get(id) ?? -1) >= mark;
+
+/** Read before sending a request whose reply is a job view. */
+export const eventMark = (): number => eventSeq;
 
 export const isActive = (job: JobView): boolean => ACTIVE_JOB_STATES.includes(job.state);
 
@@ -34,17 +52,60 @@ export const useJobs = create<JobsState>()((set, get) => ({
   error: null,
   dismissed: loadPref('dismissedJobs', {}, isFlags),
   drawerOpen: loadPref('queueOpen', false, (v): v is boolean => typeof v === 'boolean'),
+  queue: null,
+
+  async loadQueue() {
+    try {
+      set({ queue: await call('queue.state', {}) });
+    } catch {
+      // Older hosts have no queue controls; the drawer simply shows none.
+    }
+  },
+  setQueue: (queue) => set({ queue }),
+  async pause(scope) {
+    try {
+      set({ queue: await call('queue.pause', { scope }) });
+    } catch (err) {
+      useToasts.getState().error(err);
+    }
+  },
+  async resume(scope) {
+    try {
+      set({ queue: await call('queue.resume', { scope }) });
+    } catch (err) {
+      useToasts.getState().error(err);
+    }
+  },
+  async cancel(id) {
+    const mark = eventMark();
+    try {
+      get().applyReply(await call('jobs.cancel', { id }), mark);
+    } catch (err) {
+      useToasts.getState().error(err);
+    }
+  },
+  async retry(id) {
+    const mark = eventMark();
+    try {
+      const job = await call('jobs.retry', { id });
+      // A retried job is a new attempt: show it again even if its failure had been dismissed.
+      const dismissed = { ...get().dismissed };
+      delete dismissed[id];
+      set({ dismissed });
+      savePref('dismissedJobs', dismissed);
+      get().applyReply(job, mark);
+    } catch (err) {
+      useToasts.getState().error(err);
+    }
+  },
 
   async load() {
+    const mark = eventMark();
     try {
       const list = await call('jobs.list', { folderId: null, activeOnly: false });
-      // An event may have brought a newer state while the list was on its way: keep the furthest along.
       set((s) => {
         const byId: Record<string, JobView> = { ...s.byId };
-        for (const j of list) {
-          const seen = byId[j.id];
-          if (!seen || rank(j) >= rank(seen)) byId[j.id] = j;
-        }
+        for (const j of list) if (!newerEventSince(j.id, mark)) byId[j.id] = j;
         return { byId, loaded: true, error: null };
       });
     } catch (err) {
@@ -52,13 +113,14 @@ export const useJobs = create<JobsState>()((set, get) => ({
     }
   },
 
-  upsert(job) {
-    // The reply to `jobs.submit` can arrive after the job's first events: never step a job backwards.
-    set((s) => {
-      const seen = s.byId[job.id];
-      if (seen && rank(seen) > rank(job)) return s;
-      return { byId: { ...s.byId, [job.id]: job } };
-    });
+  applyEvent(job) {
+    lastEvent.set(job.id, eventSeq++);
+    set((s) => ({ byId: { ...s.byId, [job.id]: job } }));
+  },
+
+  applyReply(job, mark) {
+    if (newerEventSince(job.id, mark)) return;
+    set((s) => ({ byId: { ...s.byId, [job.id]: job } }));
   },
 
   dismiss(id) {

@@ -8,7 +8,10 @@ import { useSettings } from './settings';
 function onEvent(event: AnyEvent): void {
   switch (event.name) {
     case 'job.updated':
-      useJobs.getState().upsert(event.payload);
+      useJobs.getState().applyEvent(event.payload);
+      return;
+    case 'queue.changed':
+      useJobs.getState().setQueue(event.payload);
       return;
     case 'asset.created': {
       const { assetId, folderId } = event.payload;
@@ -37,11 +40,13 @@ export function startSync(): () => void {
     // Events may have been missed while the stream was down: re-read what is on screen.
     void useFolders.getState().load();
     void useJobs.getState().load();
+    void useJobs.getState().loadQueue();
     void useGallery.getState().reload();
     void useSettings.getState().loadProviders();
   });
   void useFolders.getState().load();
   void useJobs.getState().load();
+  void useJobs.getState().loadQueue();
   void useSettings.getState().loadProviders();
   return () => {
     unsubscribe();

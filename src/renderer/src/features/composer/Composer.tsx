@@ -1,7 +1,14 @@
 import { Loader2, Sparkles } from 'lucide-react';
 import { useCallback, useEffect, useId } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PROVIDER_IDS, estimateCredits, modelsOf, type ModelId, type ProviderId } from '../../../../shared/capabilities';
+import {
+  PROVIDER_IDS,
+  estimateCredits,
+  modelsOf,
+  promptLength,
+  type ModelId,
+  type ProviderId,
+} from '../../../../shared/capabilities';
 import { modelLabel, providerLabel } from '../../i18n/format';
 import { isModKey, modKeyLabel } from '../../lib/platform';
 import { currentCapability, useComposer } from '../../store/composer';
@@ -32,9 +39,15 @@ export function Composer() {
   const openSettings = useSettings((s) => s.setOpen);
   const blocker = useGenerateBlocker(folderId, cap);
 
-  const tooLong = prompt.length > cap.maxPromptChars;
+  const length = promptLength(cap, prompt);
+  const tooLong = length > cap.maxPromptChars;
   const credits = estimateCredits(provider, model, params);
-  const cost = provider === 'sandbox' || !credits ? t('composer.costFree') : t('composer.cost', { count: credits });
+  const cost =
+    provider === 'sandbox'
+      ? t('composer.costFree')
+      : credits === null
+        ? t('composer.costUnknown')
+        : t('composer.cost', { count: credits });
 
   const generate = useCallback(() => {
     if (blocker || submitting || !folderId) return;
@@ -74,13 +87,13 @@ export function Composer() {
           <div className="prompt-foot">
             {tooLong ? (
               <p id={`${id}-toolong`} className="error-text" aria-live="polite">
-                {t('errors.prompt_too_long', { length: prompt.length, max: cap.maxPromptChars })}
+                {t('errors.prompt_too_long', { length, max: cap.maxPromptChars })}
               </p>
             ) : (
               <span />
             )}
             <span id={`${id}-count`} className={`char-count${tooLong ? ' is-over' : ''}`}>
-              {t('composer.charCount', { length: prompt.length, max: cap.maxPromptChars })}
+              {t('composer.charCount', { length, max: cap.maxPromptChars })}
             </span>
           </div>
         </div>

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { KEYED_PROVIDERS, type KeyedProviderId, type ModelCapability } from '../../../../shared/capabilities';
+import { KEYED_PROVIDERS, promptLength, type KeyedProviderId, type ModelCapability } from '../../../../shared/capabilities';
 import { providerShortLabel } from '../../i18n/format';
 import { useComposer } from '../../store/composer';
 import { useSettings } from '../../store/settings';
@@ -24,7 +24,8 @@ export function useGenerateBlocker(folderId: string | null, cap: ModelCapability
   if (!folderId) return { kind: 'noFolder' };
   if (isKeyed(provider) && keySet === false) return { kind: 'noKey', provider };
   if (prompt.trim().length === 0) return { kind: 'emptyPrompt' };
-  if (prompt.length > cap.maxPromptChars) return { kind: 'tooLong', length: prompt.length, max: cap.maxPromptChars };
+  const length = promptLength(cap, prompt);
+  if (length > cap.maxPromptChars) return { kind: 'tooLong', length, max: cap.maxPromptChars };
   if (staging) return { kind: 'staging' };
   if (!cap.params.safeParse(params).success) return { kind: 'badParams' };
   return null;

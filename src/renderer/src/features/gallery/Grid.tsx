@@ -30,6 +30,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const loading = useGallery((s) => s.loading);
   const loadMore = useGallery((s) => s.loadMore);
   const dismiss = useJobs((s) => s.dismiss);
+  const retry = useJobs((s) => s.retry);
   const openViewer = useViewer((s) => s.open);
   const [focusIndex, setFocusIndex] = useState(0);
   const pendingFocus = useRef<number | null>(null);
@@ -137,7 +138,13 @@ export function Grid({ jobs, assets, total }: GridProps) {
                   onFocus={() => setFocusIndex(i)}
                 >
                   {job ? (
-                    <JobTile job={job} index={i} tabIndex={i === safeFocus ? 0 : -1} onDismiss={dismiss} />
+                    <JobTile
+                      job={job}
+                      index={i}
+                      tabIndex={i === safeFocus ? 0 : -1}
+                      onDismiss={dismiss}
+                      onRetry={(id) => void retry(id)}
+                    />
                   ) : asset ? (
                     <AssetTile asset={asset} index={i} tabIndex={i === safeFocus ? 0 : -1} onOpen={openViewer} />
                   ) : null}

@@ -1,4 +1,4 @@
-import { AlertTriangle, X } from 'lucide-react';
+import { AlertTriangle, RotateCcw, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '../../../../shared/domain';
 import { describeError } from '../../i18n/format';
@@ -10,10 +10,11 @@ interface JobTileProps {
   tabIndex: number;
   index: number;
   onDismiss(id: string): void;
+  onRetry(id: string): void;
 }
 
 /** Where a job's image will appear: its state and progress, or why it failed. */
-export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
+export function JobTile({ job, tabIndex, index, onDismiss, onRetry }: JobTileProps) {
   const { t } = useTranslation();
   const failed = job.state === 'failed' || job.state === 'expired' || job.state === 'canceled';
   const state = jobStateLabel(t, job);
@@ -37,6 +38,12 @@ export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
         {failed ? <AlertTriangle size={18} aria-hidden="true" className="job-tile-icon" /> : null}
         <span className="job-tile-state">{state}</span>
         {failed && job.error ? <p className="job-tile-error">{describeError(t, job.error)}</p> : null}
+        {failed ? (
+          <button type="button" className="btn btn-plain btn-sm" onClick={() => onRetry(job.id)}>
+            <RotateCcw size={12} aria-hidden="true" />
+            <span>{t('jobs.retry')}</span>
+          </button>
+        ) : null}
         {!failed ? <ProgressBar value={progress} label={t('jobs.progress')} /> : null}
         {job.expectedCount > 1 && !failed ? (
           <span className="job-tile-meta">{t('jobs.images', { done: job.assetIds.length, expected: job.expectedCount })}</span>
@@ -47,7 +54,6 @@ export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
           type="button"
           className="btn btn-ghost btn-icon job-tile-dismiss"
           aria-label={t('gallery.dismissJob')}
-          tabIndex={-1}
           onClick={() => onDismiss(job.id)}
         >
           <X size={14} aria-hidden="true" />

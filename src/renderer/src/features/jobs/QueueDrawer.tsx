@@ -1,27 +1,59 @@
-import { FolderOpen, X } from 'lucide-react';
-import { useMemo } from 'react';
+import { FolderOpen, Pause, Play, RotateCcw, X } from 'lucide-react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '../../../../shared/domain';
 import { describeError, formatTime, modelLabel, providerShortLabel } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { isActive, sortJobs, useJobs } from '../../store/jobs';
 import { ProgressBar } from '../../ui/ProgressBar';
-import { jobStateLabel } from './labels';
+import { jobStateLabel, retriable } from './labels';
 
 /** The queue drawer: every job, newest first, with state, progress, provider/model and errors. */
 export function QueueDrawer({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const byId = useJobs((s) => s.byId);
   const setOpen = useJobs((s) => s.setDrawerOpen);
+  const queue = useJobs((s) => s.queue);
+  const pause = useJobs((s) => s.pause);
+  const resume = useJobs((s) => s.resume);
   const jobs = useMemo(() => sortJobs(Object.values(byId)), [byId]);
+  const pausedAll = queue?.paused.includes('all') ?? false;
+  const now = useNow(queue?.cooldowns.length ? 5_000 : null);
   return (
     <aside id={id} className="drawer" aria-label={t('jobs.drawer')}>
       <div className="drawer-head">
         <h2 className="drawer-title">{t('jobs.drawer')}</h2>
+        {queue ? (
+          <button
+            type="button"
+            className="btn btn-ghost btn-sm"
+            onClick={() => void (pausedAll ? resume('all') : pause('all'))}
+          >
+            {pausedAll ? <Play size={14} aria-hidden="true" /> : <Pause size={14} aria-hidden="true" />}
+            <span>{pausedAll ? t('jobs.resumeAll') : t('jobs.pauseAll')}</span>
+          </button>
+        ) : null}
         <button type="button" className="btn btn-ghost btn-icon" aria-label={t('app.close')} onClick={() => setOpen(false)}>
           <X size={16} aria-hidden="true" />
         </button>
       </div>
+      {queue && (pausedAll || queue.paused.length > 0 || queue.cooldowns.some((c) => c.until > now)) ? (
+        <div className="drawer-notes" role="status">
+          {pausedAll ? <p>{t('jobs.paused')}</p> : null}
+          {queue.paused
+            .filter((p) => p !== 'all')
+            .map((p) => (
+              <p key={p}>{t('jobs.pausedProvider', { provider: providerShortLabel(t, p) })}</p>
+            ))}
+          {queue.cooldowns
+            .filter((c) => c.until > now)
+            .map((c) => (
+              <p key={c.provider}>
+                {t('jobs.cooldown', { provider: providerShortLabel(t, c.provider), time: formatTime(c.until, i18n.language) })}
+              </p>
+            ))}
+        </div>
+      ) : null}
       {jobs.length === 0 ? <p className="muted drawer-empty">{t('jobs.empty')}</p> : null}
       <ul className="job-list" aria-label={t('jobs.list')}>
         {jobs.map((job) => (
@@ -32,9 +64,22 @@ export function QueueDrawer({ id }: { id: string }) {
   );
 }
 
+/** The current time, refreshed every `everyMs` (or not at all for null). */
+function useNow(everyMs: number | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (everyMs === null) return;
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
 function JobRow({ job }: { job: JobView }) {
   const { t, i18n } = useTranslation();
   const select = useFolders((s) => s.select);
+  const cancel = useJobs((s) => s.cancel);
+  const retry = useJobs((s) => s.retry);
   const folderExists = useFolders((s) => s.nodes.some((n) => n.id === job.folderId));
   const active = isActive(job);
   const failed = job.state === 'failed' || job.state === 'expired';
@@ -59,11 +104,26 @@ function JobRow({ job }: { job: JobView }) {
         />
       ) : null}
       {job.error ? <p className="error-text job-error">{describeError(t, job.error)}</p> : null}
-      {folderExists ? (
-        <button type="button" className="link job-folder" onClick={() => select(job.folderId)}>
-          <FolderOpen size={12} aria-hidden="true" /> {t('jobs.showFolder')}
-        </button>
-      ) : null}
+      {job.cancelRequested && active ? <p className="muted job-meta">{t('jobs.cancelRequested')}</p> : null}
+      <div className="job-actions">
+        {folderExists ? (
+          <button type="button" className="link" onClick={() => select(job.folderId)}>
+            <FolderOpen size={12} aria-hidden="true" /> {t('jobs.showFolder')}
+          </button>
+        ) : null}
+        <span className="spacer" />
+        {active && !job.cancelRequested ? (
+          <button type="button" className="btn btn-plain btn-sm" onClick={() => void cancel(job.id)}>
+            {t('jobs.cancel')}
+          </button>
+        ) : null}
+        {retriable(job) ? (
+          <button type="button" className="btn btn-plain btn-sm" onClick={() => void retry(job.id)}>
+            <RotateCcw size={12} aria-hidden="true" />
+            <span>{t('jobs.retry')}</span>
+          </button>
+        ) : null}
+      </div>
     </li>
   );
 }
