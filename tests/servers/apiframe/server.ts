@@ -95,6 +95,10 @@ export interface ApiframeServerConfig {
   failReason: string;
   /** Long edge of rendered results, px. Default 256. */
   imageLongEdge: number;
+  /** Per-job duration (ms) from the request body; overrides `jobDurationMs` (benchmarks draw from a distribution). */
+  durationFor?: (body: Record<string, unknown>) => number;
+  /** `linear` progress while PROCESSING (default), or `none` (progress stays null, as some upstreams do). */
+  progressReporting?: 'linear' | 'none';
 }
 
 /** Options of {@link startApiframeTestServer}. */
@@ -372,7 +376,10 @@ function jobView(state: ApiframeTestServerState, job: TestJob, baseUrl: string) 
   } else if (elapsed < job.durationMs) {
     status = 'PROCESSING';
     const span = Math.max(1, job.durationMs - job.queueDelayMs);
-    progress = Math.min(99, Math.max(1, Math.floor(((elapsed - job.queueDelayMs) / span) * 100)));
+    progress =
+      state.config.progressReporting === 'none'
+        ? null
+        : Math.min(99, Math.max(1, Math.floor(((elapsed - job.queueDelayMs) / span) * 100)));
   } else if (job.failReason !== null) {
     status = 'FAILED';
     progress = null;
@@ -431,6 +438,8 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     failMarker: opts.failMarker ?? '[[fail]]',
     failReason: opts.failReason ?? 'Provider returned an error: content policy violation',
     imageLongEdge: opts.imageLongEdge ?? 256,
+    progressReporting: opts.progressReporting ?? 'linear',
+    ...(opts.durationFor ? { durationFor: opts.durationFor } : {}),
   };
   const state = new ApiframeTestServerState(config, opts.keys ?? ['afk_test_key_0001'], opts.now ?? Date.now);
   const validators = apiframeSpecValidators();
@@ -638,14 +647,15 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
         }
       }
       const format = (params['output_format'] as TestJob['format'] | undefined) ?? 'webp';
+      const durationMs = state.config.durationFor?.(body) ?? state.config.jobDurationMs;
       const job: TestJob = {
         id: randomUUID(),
         ownerKey: auth.key,
         model,
         input: body,
         createdAt: now,
-        durationMs: state.config.jobDurationMs,
-        queueDelayMs: Math.min(state.config.queueDelayMs, state.config.jobDurationMs),
+        durationMs,
+        queueDelayMs: Math.min(state.config.queueDelayMs, durationMs),
         cost,
         failReason,
         count,

@@ -16,6 +16,7 @@
  * cancel, the job is marked and watched, and a result that still arrives is kept since it was paid for); retry
  * in place. Polling is adaptive (see polling.ts).
  */
+import { setMaxListeners } from 'node:events';
 import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { JobView } from '../../../shared/domain';
@@ -133,6 +134,8 @@ export class JobEngine {
     this.t = { ...DEFAULT_TIMING, ...d.timing, policy: { ...DEFAULT_POLL_POLICY, ...d.timing?.policy } };
     this.now = d.now ?? Date.now;
     for (const s of d.pauses?.load() ?? []) this.paused.add(s as PauseScope);
+    // Every request in flight listens on the one shutdown signal; there may be many.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Resumes every job that is not in a terminal state. Call once after the library is open. */
