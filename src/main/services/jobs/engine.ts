@@ -416,6 +416,19 @@ export class JobEngine {
         ctx,
       );
       this.retries.delete(job.id);
+      if (result.status?.state === 'completed') {
+        // A synchronous provider answered with the images: store them, then journal the submit and the
+        // outputs in one transaction, so no crash can leave a paid result only in memory.
+        this.emit(
+          this.d.journal.transition(job.id, 'downloading', {
+            remoteId: result.remoteId,
+            submittedAt: this.now(),
+            ...(await this.completedPatch(job, result.status)),
+          }),
+        );
+        this.schedule(job.id, 0);
+        return;
+      }
       const running = this.d.journal.transition(job.id, 'running', {
         remoteId: result.remoteId,
         submittedAt: this.now(),
@@ -497,16 +510,7 @@ export class JobEngine {
         return;
       }
       case 'completed': {
-        // Inline bytes (synchronous providers) go into the store before the journal points at them: they
-        // cannot be asked for again.
-        const outputs: StoredOutput[] = [];
-        for (const [i, o] of status.outputs.entries()) {
-          outputs.push('url' in o ? { url: o.url } : { blobId: (await this.storeOutput(job, i, o.bytes)).id });
-        }
-        const patch: TransitionPatch = { outputs, credits: status.credits, progress: 100 };
-        if (status.usd !== undefined) patch.costUsd = status.usd;
-        if (status.usage !== undefined) patch.usage = status.usage;
-        this.emit(this.d.journal.transition(job.id, 'downloading', patch));
+        this.emit(this.d.journal.transition(job.id, 'downloading', await this.completedPatch(job, status)));
         this.polls.delete(job.id);
         this.schedule(job.id, 0);
         return;
@@ -537,6 +541,21 @@ export class JobEngine {
         );
         return;
     }
+  }
+
+  /**
+   * The journal patch for a completed remote job. Inline bytes (synchronous providers) go into the store before
+   * the journal points at them: they cannot be asked for again.
+   */
+  private async completedPatch(job: JobRecord, status: Extract<RemoteStatus, { state: 'completed' }>): Promise<TransitionPatch> {
+    const outputs: StoredOutput[] = [];
+    for (const [i, o] of status.outputs.entries()) {
+      outputs.push('url' in o ? { url: o.url } : { blobId: (await this.storeOutput(job, i, o.bytes)).id });
+    }
+    const patch: TransitionPatch = { outputs, credits: status.credits, progress: 100 };
+    if (status.usd !== undefined) patch.costUsd = status.usd;
+    if (status.usage !== undefined) patch.usage = status.usage;
+    return patch;
   }
 
   private async storeOutput(job: JobRecord, index: number, bytes: Uint8Array) {

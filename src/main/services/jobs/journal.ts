@@ -55,13 +55,14 @@ export interface JobReference {
 
 /**
  * Allowed transitions. `submitting → submitting` is a retry with the same idempotency key; `running → running`
- * a progress update; `downloading → downloading` a partial download. Terminal states have no way out except
+ * a progress update; `downloading → downloading` a partial download; `submitting → downloading` a synchronous
+ * provider whose reply carried the images (stored before this one transaction). Terminal states have no way out except
  * `failed → queued` (retry anew) and `failed → running` (resume watching a
  * remote job that may still deliver).
  */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   queued: ['submitting', 'canceled', 'failed'],
-  submitting: ['submitting', 'running', 'failed', 'canceled', 'queued'],
+  submitting: ['submitting', 'running', 'downloading', 'failed', 'canceled', 'queued'],
   running: ['running', 'downloading', 'failed', 'canceled', 'expired'],
   downloading: ['downloading', 'completed', 'failed', 'expired'],
   completed: [],
