@@ -38,20 +38,21 @@ export const EVOLINK_FILE_TTL_MS = 72 * 60 * 60 * 1000;
 const UPLOAD_CONCURRENCY = 3;
 
 /**
- * {@link RemoteStatus} as this adapter returns it: the engine's union plus optional extras the engine may use —
- * `estimatedTimeS` (EvoLink `task_info.estimated_time`, seconds) while queued/running, the raw `usage` object on
- * completion, and the task `error.code` (usually one of EVOLINK_TASK_ERROR_CODES) on failure. Assignable to
- * `RemoteStatus`.
+ * The shared {@link RemoteStatus} as this adapter fills it: `estimatedTotalMs` (EvoLink `task_info.estimated_time`
+ * × 1000) while queued/running; on completion `usage` = EvoLink's `usage` object verbatim (typed) and `usd: null`
+ * (EvoLink's documented usage holds `credits_reserved` in credits, no token counts, so no USD can be derived);
+ * plus, on failure only, `errorCode` = the task's `error.code` (usually one of EVOLINK_TASK_ERROR_CODES), an extra
+ * the shared type lacks. Assignable to `RemoteStatus`.
  */
 export type EvolinkRemoteStatus =
-  | { state: 'queued' | 'running'; progress: number | null; estimatedTimeS?: number }
-  | { state: 'completed'; outputs: RemoteOutput[]; credits: number | null; usage?: EvolinkUsage }
+  | { state: 'queued' | 'running'; progress: number | null; estimatedTotalMs?: number | null }
+  | { state: 'completed'; outputs: RemoteOutput[]; credits: number | null; usd?: number | null; usage?: EvolinkUsage }
   | { state: 'failed'; reason: string; credits: number | null; errorCode?: string };
 
-/** {@link SubmitResult} plus `estimatedTimeS` (seconds) from the create reply's `task_info.estimated_time`. */
+/** {@link SubmitResult} plus `estimatedTotalMs` (ms) from the create reply's `task_info.estimated_time`. */
 export interface EvolinkSubmitResult extends SubmitResult {
   status?: EvolinkRemoteStatus;
-  estimatedTimeS?: number;
+  estimatedTotalMs?: number;
 }
 
 /**
@@ -113,7 +114,7 @@ export function evolinkFilesBaseUrl(apiBaseUrl: string): string {
  * - `submit(req)` → `req.params` parsed by EvolinkGptImage2Params (size rules refused here with `validation`,
  *   `params.field: 'size'`, `params.reason`: the rule — nothing is sent), `req.referenceUrls` → `image_urls`. Only
  *   `gpt-image-2`; no mask. Not idempotent: a failed call is never repeated here except after a 429. Returns the
- *   task id, `estimatedTimeS`, and a `status` only when the create reply is already terminal.
+ *   task id, `estimatedTotalMs`, and a `status` only when the create reply is already terminal.
  * - `poll(id)` → see {@link evolinkStatusOf}.
  * - `fetchOutput(out)` → GET without the key (60 s, ≤ 64 MB); 403/404/410 → `result_expired` (results live 24 h);
  *   a body that is not PNG/JPEG/WebP → `provider_bad_response`.
@@ -194,7 +195,7 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
       const task = await clientFor(ctx).createTask(body, callOpts(ctx));
       const out: EvolinkSubmitResult = { remoteId: task.id };
       const hint = pollHint(task);
-      if (hint !== null) out.estimatedTimeS = hint;
+      if (hint !== null) out.estimatedTotalMs = hint * 1000;
       if (task.status === 'completed' || task.status === 'failed') out.status = evolinkStatusOf(task);
       return out;
     },
@@ -222,10 +223,11 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
 
 /**
  * Normalises an EvoLink task into {@link EvolinkRemoteStatus} (providers.md §2.3):
- * - `pending` → `queued`, `processing` → `running`; `progress` rounded 0–100 or null; `estimatedTimeS` from
- *   `task_info.estimated_time` when present.
+ * - `pending` → `queued`, `processing` → `running`; `progress` rounded 0–100 or null; `estimatedTotalMs` =
+ *   `task_info.estimated_time` (s) × 1000 when present.
  * - `completed` → `completed` with one `{ url }` per `results` entry (else `result_data[].image_url`); `credits` =
- *   `usage.credits_reserved` (EvoLink credits — EvoLink reports no actual charge) or null; `usage` = the raw object.
+ *   `usage.credits_reserved` (EvoLink credits reserved — EvoLink reports no separate actual charge, §2.3) or null;
+ *   `usage` = the raw object when present; `usd` = null (no token counts to price).
  * - `failed` → `failed`: `reason` = `error.message` (else the code, else a generic sentence), `errorCode` =
  *   `error.code`, `credits` null (a third-party note says failed tasks are refunded; EvoLink does not say).
  *
@@ -238,7 +240,7 @@ export function evolinkStatusOf(task: EvolinkTask): EvolinkRemoteStatus {
     case 'processing': {
       const s: EvolinkRemoteStatus = { state: task.status === 'pending' ? 'queued' : 'running', progress };
       const hint = pollHint(task);
-      if (hint !== null) s.estimatedTimeS = hint;
+      if (hint !== null) s.estimatedTotalMs = hint * 1000;
       return s;
     }
     case 'completed': {
@@ -250,6 +252,7 @@ export function evolinkStatusOf(task: EvolinkTask): EvolinkRemoteStatus {
         state: 'completed',
         outputs: urls.map((url) => ({ url })),
         credits: task.usage?.credits_reserved ?? null,
+        usd: null,
       };
       if (task.usage) s.usage = task.usage;
       return s;
