@@ -1,4 +1,4 @@
-import type { ModelId } from '../../../shared/capabilities';
+import type { ModelId, ProviderId } from '../../../shared/capabilities';
 import type { JobState } from '../../../shared/domain';
 import type { BadFileReason, ErrorCode } from '../../../shared/errors';
 import en from './en.json';
@@ -15,7 +15,7 @@ export const resources = {
 } as const;
 
 // Compile-time guards: `tsc` fails when a language lacks a key another has, or when the shared code gains an
-// error code, bad-file reason, job state or model that has no message.
+// error code, bad-file reason, job state, model or provider that has no message.
 type Underscored<S extends string> = S extends `${infer A}.${infer B}` ? Underscored<`${A}_${B}`> : S;
 const parity: [typeof en, typeof en, typeof ko, typeof ja] = [ko, ja, en, en];
 const covered: {
@@ -23,6 +23,8 @@ const covered: {
   badFile: Record<BadFileReason, string>;
   jobState: Record<JobState, string>;
   models: Record<Underscored<ModelId>, string>;
+  providers: Record<ProviderId, string>;
+  providerShort: Record<ProviderId, string>;
 }[] = [en, ko, ja];
 void parity;
 void covered;

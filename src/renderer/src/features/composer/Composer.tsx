@@ -109,6 +109,7 @@ export function Composer() {
             <select
               id={`${id}-provider`}
               className="select"
+              title={providerLabel(t, provider)}
               value={provider}
               onChange={(e) => setProvider(e.target.value as ProviderId)}
             >

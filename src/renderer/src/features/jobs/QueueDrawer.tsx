@@ -1,5 +1,6 @@
 import { FolderOpen, Pause, Play, RotateCcw, X } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '../../../../shared/domain';
 import { describeError, formatTime, modelLabel, providerShortLabel } from '../../i18n/format';
@@ -64,6 +65,20 @@ export function QueueDrawer({ id }: { id: string }) {
   );
 }
 
+/** " · 23 credits", " · ≈ 23 credits" before the charge is known, " · $0.04" where priced in USD; '' for free. */
+function costText(t: TFunction, job: JobView, locale: string): string {
+  if (job.provider === 'sandbox') return '';
+  const parts: string[] = [];
+  if (job.credits !== null) parts.push(t('jobs.credits', { count: job.credits }));
+  else if (job.creditsEstimate !== null) parts.push(t('composer.cost', { count: job.creditsEstimate }));
+  const usd = job.costUsd ?? job.usdEstimate;
+  if (usd !== null) {
+    const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 3 }).format(usd);
+    parts.push(job.costUsd !== null ? money : `≈ ${money}`);
+  }
+  return parts.map((p) => ` · ${p}`).join('');
+}
+
 /** The current time, refreshed every `everyMs` (or not at all for null). */
 function useNow(everyMs: number | null): number {
   const [now, setNow] = useState(() => Date.now());
@@ -95,7 +110,7 @@ function JobRow({ job }: { job: JobView }) {
       <p className="muted job-meta">
         {providerShortLabel(t, job.provider)} · {modelLabel(t, job.model)}
         {job.expectedCount > 1 ? ` · ${t('jobs.images', { done: job.assetIds.length, expected: job.expectedCount })}` : ''}
-        {job.credits !== null && job.provider !== 'sandbox' ? ` · ${t('jobs.credits', { count: job.credits })}` : ''}
+        {costText(t, job, i18n.language)}
       </p>
       {active ? (
         <ProgressBar
