@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParamControl as Control } from '../../../../shared/capabilities';
 import { paramLabel, paramValueLabel } from '../../i18n/format';
@@ -50,7 +50,12 @@ function IntField({
   const current = typeof value === 'number' ? value : control.default;
   // The text being typed, which may be briefly empty or out of range; the store only ever holds valid values.
   const [text, setText] = useState(String(current));
-  useEffect(() => setText(String(current)), [current]);
+  // When the value changes from outside (model switch, carried params), show it.
+  const [shown, setShown] = useState(current);
+  if (shown !== current) {
+    setShown(current);
+    setText(String(current));
+  }
   const clamp = (n: number): number => Math.min(control.max, Math.max(control.min, Math.round(n)));
   return (
     <div className="field field-narrow">

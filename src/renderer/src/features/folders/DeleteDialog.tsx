@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FolderNode } from '../../../../shared/domain';
 import type { AppErrorShape } from '../../../../shared/errors';
@@ -12,31 +12,11 @@ import { childMap, deleteCounts } from './tree';
 export function DeleteDialog({ folder, onOpenChange }: { folder: FolderNode | null; onOpenChange(open: boolean): void }) {
   const { t } = useTranslation();
   const nodes = useFolders((s) => s.nodes);
-  const remove = useFolders((s) => s.remove);
-  const [error, setError] = useState<AppErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const counts = useMemo(
     () => (folder ? deleteCounts(nodes, childMap(nodes), folder.id) : { folders: 0, images: 0 }),
     [nodes, folder],
   );
-
-  useEffect(() => setError(null), [folder]);
-
-  const confirm = async (): Promise<void> => {
-    if (!folder) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await remove(folder.id);
-      onOpenChange(false);
-    } catch (err) {
-      setError(errorShape(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <Modal
       open={folder !== null}
@@ -53,15 +33,48 @@ export function DeleteDialog({ folder, onOpenChange }: { folder: FolderNode | nu
         cancelRef.current?.focus();
       }}
     >
+      {folder ? <DeleteActions folder={folder} cancelRef={cancelRef} onDone={() => onOpenChange(false)} /> : null}
+    </Modal>
+  );
+}
+
+function DeleteActions({
+  folder,
+  cancelRef,
+  onDone,
+}: {
+  folder: FolderNode;
+  cancelRef: RefObject<HTMLButtonElement | null>;
+  onDone(): void;
+}) {
+  const { t } = useTranslation();
+  const remove = useFolders((s) => s.remove);
+  const [error, setError] = useState<AppErrorShape | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const confirm = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await remove(folder.id);
+      onDone();
+    } catch (err) {
+      setError(errorShape(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
       <ErrorText error={error} />
       <div className="form-actions">
-        <button ref={cancelRef} type="button" className="btn btn-plain" onClick={() => onOpenChange(false)}>
+        <button ref={cancelRef} type="button" className="btn btn-plain" onClick={onDone}>
           {t('app.cancel')}
         </button>
         <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void confirm()}>
           {t('folders.delete')}
         </button>
       </div>
-    </Modal>
+    </>
   );
 }

@@ -41,6 +41,9 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const count = jobs.length + assets.length;
   const rowCount = Math.ceil(count / cols);
 
+  // TanStack Virtual returns functions that the React Compiler cannot memoise safely; this component is not
+  // compiled, which is what we want here.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rowCount,
     getScrollElement: () => scrollRef.current,

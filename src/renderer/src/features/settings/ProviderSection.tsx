@@ -1,5 +1,5 @@
 import { KeyRound, ShieldAlert, ShieldCheck } from 'lucide-react';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KeyedProviderId } from '../../../../shared/capabilities';
 import type { ProviderSettings } from '../../../../shared/domain';
@@ -24,7 +24,12 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
   const [error, setError] = useState<AppErrorShape | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  useEffect(() => setBaseUrlText(settings.baseUrl), [settings.baseUrl]);
+  // A saved or reset base URL replaces what the field shows.
+  const [savedUrl, setSavedUrl] = useState(settings.baseUrl);
+  if (savedUrl !== settings.baseUrl) {
+    setSavedUrl(settings.baseUrl);
+    setBaseUrlText(settings.baseUrl);
+  }
 
   const run = async (action: () => Promise<void>, done: string): Promise<void> => {
     setBusy(true);

@@ -13,11 +13,11 @@ import { Recipe } from './Recipe';
 export function Viewer() {
   const { t, i18n } = useTranslation();
   // Back to the tile of the image last shown (the user may have stepped far from the one that opened it).
+  const lastShownRef = useRef<string | null>(null);
   const focus = useReturnFocus(undefined, () => {
-    const id = lastShown.current;
+    const id = lastShownRef.current;
     return id ? document.querySelector<HTMLElement>(`[data-asset-id="${CSS.escape(id)}"]`) : null;
   });
-  const lastShown = useRef<string | null>(null);
   const assetId = useViewer((s) => s.assetId);
   const zoom = useViewer((s) => s.zoom);
   const setZoom = useViewer((s) => s.setZoom);
@@ -29,7 +29,9 @@ export function Viewer() {
   const nextCursor = useGallery((s) => s.nextCursor);
   const loadMore = useGallery((s) => s.loadMore);
 
-  if (assetId) lastShown.current = assetId;
+  useEffect(() => {
+    if (assetId) lastShownRef.current = assetId;
+  }, [assetId]);
   const index = assetId ? items.findIndex((a) => a.id === assetId) : -1;
   const asset = index >= 0 ? items[index] : entry?.status === 'ok' ? entry.detail : undefined;
   const prev = index > 0 ? items[index - 1] : undefined;
