@@ -62,8 +62,9 @@ export const EVOLINK_MAX_IMAGES = 16;
  * Source: §2.2 [C: EV-IMG] ("≤ 50 MB each"). The Files API itself takes up to 100 MB (§2.6); this is the stricter one.
  */
 export const EVOLINK_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
-/** `n` bounds (images per request). Source: §2.2 [C-vendor: EV-SKILL]. */
+/** Fewest images per request (`n`). Source: §2.2 [C-vendor: EV-SKILL]. */
 export const EVOLINK_MIN_N = 1;
+/** Most images per request (`n`). Source: §2.2 [C-vendor: EV-SKILL]; §5 (marketing "up to 8" vs spec 1–10). */
 export const EVOLINK_MAX_N = 10;
 
 /**

@@ -49,6 +49,7 @@ import { evolinkPixelSize, type EvolinkResolution } from '../../../src/shared/pr
 
 /** Routes faults can target. `cdn` covers results and stored files. */
 export type EvolinkRoute = 'create' | 'getTask' | 'upload' | 'quota' | 'cdn';
+/** Every {@link EvolinkRoute}, for the control API's validation. */
 export const EVOLINK_ROUTES: readonly EvolinkRoute[] = ['create', 'getTask', 'upload', 'quota', 'cdn'];
 
 /** A fault to inject in place of (or, with `after`, on top of) a route's normal reply. */
