@@ -51,8 +51,11 @@ export function formatTime(epochMs: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(epochMs));
 }
 
+/** A model's display name; a model the user named for an OpenAI-compatible server shows as named. */
 export const modelLabel = (t: TFunction, model: ModelId | string): string =>
-  t(`models.${model.replace(/\./g, '_')}`, { defaultValue: model });
+  model.startsWith('custom:')
+    ? model.slice('custom:'.length)
+    : t(`models.${model.replace(/\./g, '_')}`, { defaultValue: model });
 
 export const providerLabel = (t: TFunction, provider: ProviderId | string): string =>
   t(`providers.${provider}`, { defaultValue: provider });

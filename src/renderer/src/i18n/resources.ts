@@ -22,7 +22,7 @@ const covered: {
   errors: Record<ErrorCode, string>;
   badFile: Record<BadFileReason, string>;
   jobState: Record<JobState, string>;
-  models: Record<Underscored<ModelId>, string>;
+  models: Record<Underscored<Exclude<ModelId, `custom:${string}`>>, string>;
   providers: Record<ProviderId, string>;
   providerShort: Record<ProviderId, string>;
 }[] = [en, ko, ja];

@@ -1,5 +1,5 @@
 import { Loader2, Sparkles } from 'lucide-react';
-import { useCallback, useEffect, useId } from 'react';
+import { useCallback, useEffect, useId, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   PROVIDER_IDS,
@@ -39,6 +39,10 @@ export function Composer() {
   const openSettings = useSettings((s) => s.setOpen);
   const blocker = useGenerateBlocker(folderId, cap);
 
+  const invalidParams = useMemo(() => {
+    const r = cap.params.safeParse(params);
+    return new Set(r.success ? [] : r.error.issues.map((i) => String(i.path[0] ?? '')));
+  }, [cap, params]);
   const length = promptLength(cap, prompt);
   const tooLong = length > cap.maxPromptChars;
   const credits = estimateCredits(provider, model, params);
@@ -133,7 +137,13 @@ export function Composer() {
             </select>
           </div>
           {cap.controls.map((c) => (
-            <ParamControl key={`${model}-${c.name}`} control={c} value={params[c.name]} onChange={(v) => setParam(c.name, v)} />
+            <ParamControl
+              key={`${model}-${c.name}`}
+              control={c}
+              value={params[c.name]}
+              invalid={invalidParams.has(c.name)}
+              onChange={(v) => setParam(c.name, v)}
+            />
           ))}
         </div>
 

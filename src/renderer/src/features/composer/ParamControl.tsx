@@ -6,11 +6,13 @@ import { paramLabel, paramValueLabel } from '../../i18n/format';
 interface ParamControlProps {
   control: Control;
   value: unknown;
+  /** The model's schema refuses the current value. */
+  invalid?: boolean;
   onChange(value: unknown): void;
 }
 
 /** One model parameter: an enum as a select, an integer as a number field bounded by the model's range. */
-export function ParamControl({ control, value, onChange }: ParamControlProps) {
+export function ParamControl({ control, value, invalid = false, onChange }: ParamControlProps) {
   const { t } = useTranslation();
   const id = useId();
   const label = paramLabel(t, control.name);
@@ -31,7 +33,55 @@ export function ParamControl({ control, value, onChange }: ParamControlProps) {
       </div>
     );
   }
-  return <IntField id={id} label={label} control={control} value={value} onChange={onChange} />;
+  if (control.kind === 'int') return <IntField id={id} label={label} control={control} value={value} onChange={onChange} />;
+  return <SizeField id={id} label={label} control={control} value={value} invalid={invalid} onChange={onChange} />;
+}
+
+/** A size: pick a preset or type `WxH`; the model's schema says whether it is accepted. */
+function SizeField({
+  id,
+  label,
+  control,
+  value,
+  invalid,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  control: { name: string; presets: readonly string[]; default: string };
+  value: unknown;
+  invalid: boolean;
+  onChange(value: unknown): void;
+}) {
+  const { t } = useTranslation();
+  const current = typeof value === 'string' ? value : control.default;
+  return (
+    <div className="field">
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      <input
+        id={id}
+        className="input"
+        list={`${id}-presets`}
+        value={current}
+        spellCheck={false}
+        autoComplete="off"
+        aria-invalid={invalid}
+        aria-describedby={`${id}-hint`}
+        title={t('composer.sizeHint')}
+        onChange={(e) => onChange(e.target.value.trim().toLowerCase().replace('×', 'x'))}
+      />
+      <datalist id={`${id}-presets`}>
+        {control.presets.map((p) => (
+          <option key={p} value={p} label={paramValueLabel(t, control.name, p)} />
+        ))}
+      </datalist>
+      <span id={`${id}-hint`} className={invalid ? 'error-text small' : 'sr-only'}>
+        {invalid ? t('composer.invalidValue') : t('composer.sizeHint')}
+      </span>
+    </div>
+  );
 }
 
 function IntField({

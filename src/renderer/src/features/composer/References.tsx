@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../i18n/format';
 import { currentCapability, useComposer, type RefError, type RefItem } from '../../store/composer';
-import { mediaUrl } from '../../transport';
+import { MediaImg } from '../../ui/MediaImg';
 
 const REF_DRAG = 'application/x-atelier-reference';
 const ACCEPT = 'image/png,image/jpeg,image/webp';
@@ -107,11 +107,11 @@ export function References() {
                   setDragFrom(null);
                 }}
               >
-                <img
-                  src={item.previewUrl ?? (item.staged ? mediaUrl(item.staged.id, 'thumb') : undefined)}
-                  alt={item.name}
-                  draggable={false}
-                />
+                {item.previewUrl || !item.staged ? (
+                  <img src={item.previewUrl ?? undefined} alt={item.name} draggable={false} />
+                ) : (
+                  <MediaImg blobId={item.staged.id} variant="thumb" alt={item.name} draggable={false} />
+                )}
                 <span className="ref-name" title={item.name}>
                   {item.name}
                 </span>

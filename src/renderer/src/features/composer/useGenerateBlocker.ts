@@ -13,6 +13,8 @@ export type Blocker =
   | { kind: 'badParams' };
 
 const isKeyed = (p: string): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
+/** A local OpenAI-compatible server often needs no key, so a missing one does not block Generate there. */
+const KEY_OPTIONAL: readonly string[] = ['openai-compatible'];
 
 /** Why Generate cannot run right now (first reason only), or null when it can. */
 export function useGenerateBlocker(folderId: string | null, cap: ModelCapability): Blocker | null {
@@ -22,7 +24,7 @@ export function useGenerateBlocker(folderId: string | null, cap: ModelCapability
   const staging = useComposer((s) => s.references.some((r) => r.staged === null));
   const keySet = useSettings((s) => (isKeyed(provider) ? s.providers[provider]?.keySet : true));
   if (!folderId) return { kind: 'noFolder' };
-  if (isKeyed(provider) && keySet === false) return { kind: 'noKey', provider };
+  if (isKeyed(provider) && keySet === false && !KEY_OPTIONAL.includes(provider)) return { kind: 'noKey', provider };
   if (prompt.trim().length === 0) return { kind: 'emptyPrompt' };
   const length = promptLength(cap, prompt);
   if (length > cap.maxPromptChars) return { kind: 'tooLong', length, max: cap.maxPromptChars };

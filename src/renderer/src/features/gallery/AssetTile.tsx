@@ -2,7 +2,7 @@ import { memo, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AssetSummary } from '../../../../shared/domain';
 import { formatDateTime } from '../../i18n/format';
-import { mediaUrl } from '../../transport';
+import { MediaImg } from '../../ui/MediaImg';
 
 function frameStyle(width: number, height: number): CSSProperties {
   const w = Math.max(1, width);
@@ -33,7 +33,7 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpe
       {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
           badge sits on the image, not in the cell's margin. */}
       <span className="thumb-frame" style={frameStyle(asset.blob.width, asset.blob.height)}>
-        <img src={mediaUrl(asset.blob.id, 'thumb')} alt={alt} loading="lazy" decoding="async" draggable={false} />
+        <MediaImg blobId={asset.blob.id} variant="thumb" alt={alt} loading="lazy" decoding="async" draggable={false} />
         {asset.provider === 'sandbox' ? <span className="badge badge-sandbox">{t('gallery.sandboxBadge')}</span> : null}
       </span>
     </button>

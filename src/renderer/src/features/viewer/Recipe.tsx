@@ -11,7 +11,7 @@ import {
   providerLabel,
 } from '../../i18n/format';
 import type { DetailEntry } from '../../store/viewer';
-import { mediaUrl } from '../../transport';
+import { MediaImg } from '../../ui/MediaImg';
 
 /** The inspector beside the viewer: everything that made this image. */
 export function Recipe({ entry }: { entry: DetailEntry | undefined }) {
@@ -71,7 +71,7 @@ function RecipeBody({ detail }: { detail: AssetDetail }) {
                 <ul className="recipe-refs">
                   {r.references.map((ref, i) => (
                     <li key={`${ref.id}-${i}`}>
-                      <img src={mediaUrl(ref.id, 'thumb')} alt={ref.name} title={ref.name} />
+                      <MediaImg blobId={ref.id} variant="thumb" alt={ref.name} title={ref.name} />
                     </li>
                   ))}
                 </ul>
@@ -80,7 +80,13 @@ function RecipeBody({ detail }: { detail: AssetDetail }) {
             <dt>{t('viewer.remoteJobId')}</dt>
             <dd className="mono">{r.remoteJobId ?? unknown}</dd>
             <dt>{t('viewer.credits')}</dt>
-            <dd>{r.credits !== null ? t('jobs.credits', { count: r.credits }) : unknown}</dd>
+            <dd>
+              {r.provider === 'sandbox'
+                ? t('composer.costFree')
+                : r.credits !== null
+                  ? t('jobs.credits', { count: r.credits })
+                  : unknown}
+            </dd>
             <dt>{t('viewer.duration')}</dt>
             <dd>{r.durationMs !== null ? formatDuration(r.durationMs, locale) : unknown}</dd>
           </>
