@@ -16,8 +16,10 @@ import { SecretStore } from './services/secrets/secrets';
 import { SettingsService } from './services/settings';
 import { createSandboxAdapter } from './services/providers/sandbox';
 import { createApiframeAdapter } from './services/providers/apiframe/adapter';
+import { createEvolinkAdapter } from './services/providers/evolink/adapter';
+import { createOpenAiAdapter } from './services/providers/openai/adapter';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
-import { capabilityOf, estimateCredits, promptLength, type ProviderId } from '../shared/capabilities';
+import { capabilityOf, estimateCredits, estimateUsd, KEY_OPTIONAL, promptLength, type ProviderId } from '../shared/capabilities';
 import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
@@ -100,12 +102,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
       },
     }),
     apiframe: createApiframeAdapter(),
+    evolink: createEvolinkAdapter() as ProviderAdapter,
+    openai: createOpenAiAdapter({ id: 'openai' }) as ProviderAdapter,
+    'openai-compatible': createOpenAiAdapter({ id: 'openai-compatible' }) as ProviderAdapter,
   };
 
   const contextFor = (provider: ProviderId): ProviderContext => {
     if (!isKeyed(provider)) return { apiKey: null, baseUrl: '' };
     const apiKey = secrets.get(provider);
-    if (!apiKey) {
+    if (!apiKey && !KEY_OPTIONAL.includes(provider)) {
       throw new AppError('no_api_key', `no API key is set for ${provider}`, { params: { provider } });
     }
     return { apiKey, baseUrl: settings.baseUrl(provider).baseUrl };
@@ -166,7 +171,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const expectedCount = Number(params[cap.countParam] ?? 1);
     const job = journal.create({
       creditsEstimate: estimateCredits(input.provider, input.model, params),
-      usdEstimate: input.provider === 'sandbox' ? 0 : null,
+      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length),
       folderId: input.folderId,
       provider: input.provider,
       model: input.model,

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Handlers } from '../shared/contract';
-import { capabilityOf, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '../shared/capabilities';
+import { capabilityOf, KEY_OPTIONAL, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '../shared/capabilities';
 import { AppError, toAppError } from '../shared/errors';
 import type { ProviderSettings } from '../shared/domain';
 import type { AppServices } from './app';
@@ -27,6 +27,8 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       baseUrl,
       defaultBaseUrl: DEFAULT_BASE_URLS[provider],
       baseUrlFromEnv: fromEnv,
+      keyOptional: KEY_OPTIONAL.includes(provider),
+      customModels: provider === 'openai-compatible' ? s.settings.customModels() : [],
     };
   };
 
@@ -144,6 +146,11 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
     'settings.setBaseUrl': ({ provider, baseUrl }) => {
       s.settings.setBaseUrl(provider, baseUrl);
+      s.bus.emit('settings.changed', { provider });
+      return providerSettings(provider);
+    },
+    'settings.setCustomModels': ({ provider, models }) => {
+      s.settings.setCustomModels(models);
       s.bus.emit('settings.changed', { provider });
       return providerSettings(provider);
     },

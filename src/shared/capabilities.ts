@@ -6,21 +6,51 @@
  * before anything is submitted. Pure TS: no Node, no DOM.
  */
 import { z } from 'zod';
+import {
+  EVOLINK_MAX_IMAGE_BYTES,
+  EVOLINK_MAX_IMAGES,
+  EVOLINK_MAX_PROMPT_CODEPOINTS,
+  EVOLINK_SIZE_PRESETS,
+  EvolinkGptImage2Params,
+  estimateEvolinkUsd,
+} from './providers/evolink';
+import {
+  GPT_IMAGE_2_SIZE_PRESETS,
+  OPENAI_IMAGE_MODELS,
+  OPENAI_LIMITS,
+  OPENAI_PARAMS,
+  estimateOpenAiUsd,
+  isOpenAiImageModel,
+  type OpenAiImageModel,
+} from './providers/openai';
 
 /** Providers Atelier can talk to. `sandbox` renders locally, offline and free. */
-export const PROVIDER_IDS = ['sandbox', 'apiframe'] as const;
+export const PROVIDER_IDS = ['sandbox', 'apiframe', 'evolink', 'openai', 'openai-compatible'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 export const ProviderIdSchema = z.enum(PROVIDER_IDS);
 
 /** Providers that need an API key kept in the keychain. */
-export const KEYED_PROVIDERS = ['apiframe'] as const satisfies readonly ProviderId[];
+export const KEYED_PROVIDERS = ['apiframe', 'evolink', 'openai', 'openai-compatible'] as const satisfies readonly ProviderId[];
+/** Keyed providers where the key is optional (a local OpenAI-compatible server often needs none). */
+export const KEY_OPTIONAL: readonly KeyedProviderId[] = ['openai-compatible'];
 export type KeyedProviderId = (typeof KEYED_PROVIDERS)[number];
 export const KeyedProviderIdSchema = z.enum(KEYED_PROVIDERS);
 
 /** OpenAI image model ids (openai-node `ImageModel`), the ones Atelier offers. */
 export const MODEL_IDS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini'] as const;
-export type ModelId = (typeof MODEL_IDS)[number];
-export const ModelIdSchema = z.enum(MODEL_IDS);
+export type KnownModelId = (typeof MODEL_IDS)[number];
+/** A model the user names for an OpenAI-compatible server, e.g. `custom:stablediffusion`. */
+export type CustomModelId = `custom:${string}`;
+export type ModelId = KnownModelId | CustomModelId;
+/** Custom model names: 1–128 characters of letters, digits and `._:/-`. */
+export const CUSTOM_MODEL_RE = /^custom:[A-Za-z0-9._:/-]{1,128}$/;
+export const ModelIdSchema = z.union([
+  z.enum(MODEL_IDS),
+  z.string().regex(CUSTOM_MODEL_RE, 'a custom model name (letters, digits, . _ : / -)') as z.ZodType<CustomModelId>,
+]);
+export const isCustomModel = (m: string): m is CustomModelId => CUSTOM_MODEL_RE.test(m);
+/** The model name sent on the wire (`custom:foo` → `foo`). */
+export const wireModelName = (m: ModelId): string => (isCustomModel(m) ? m.slice('custom:'.length) : m);
 
 /**
  * Apiframe `gptImage2Params` for `model: "gpt-image-2"`.
@@ -62,7 +92,9 @@ export type ApiframeGptImage15Params = z.infer<typeof ApiframeGptImage15Params>;
 /** A single control the composer renders for a parameter. */
 export type ParamControl =
   | { kind: 'enum'; name: string; options: readonly string[]; default: string }
-  | { kind: 'int'; name: string; min: number; max: number; default: number };
+  | { kind: 'int'; name: string; min: number; max: number; default: number }
+  /** A size: one of `presets`, or any `WxH` the schema accepts (the schema's issue names the broken rule). */
+  | { kind: 'size'; name: string; presets: readonly string[]; default: string };
 
 /** One model as served by one provider. */
 export interface ModelCapability {
@@ -100,11 +132,13 @@ const enumControl = (name: string, schema: z.ZodDefault<z.ZodEnum>): ParamContro
   default: schema.parse(undefined) as string,
 });
 
-function controlsOf(shape: Record<string, z.ZodType>): ParamControl[] {
+function controlsOf(shape: Record<string, z.ZodType>, sizePresets?: readonly string[]): ParamControl[] {
   const out: ParamControl[] = [];
   for (const [name, s] of Object.entries(shape)) {
     const inner = (s as z.ZodDefault<z.ZodType>).unwrap();
-    if (inner instanceof z.ZodEnum) out.push(enumControl(name, s as z.ZodDefault<z.ZodEnum>));
+    if (inner instanceof z.ZodString && sizePresets) {
+      out.push({ kind: 'size', name, presets: sizePresets, default: String((s as z.ZodType).parse(undefined)) });
+    } else if (inner instanceof z.ZodEnum) out.push(enumControl(name, s as z.ZodDefault<z.ZodEnum>));
     else if (inner instanceof z.ZodNumber) {
       out.push({
         kind: 'int',
@@ -173,20 +207,67 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     countParam: 'number_of_images',
     typicalDurationMs: 2_500,
   },
+  {
+    provider: 'evolink',
+    model: 'gpt-image-2',
+    params: EvolinkGptImage2Params,
+    controls: controlsOf(EvolinkGptImage2Params.shape, EVOLINK_SIZE_PRESETS),
+    // EvoLink counts the prompt in Unicode code points (docs.evolink.ai gpt-image-2 reference).
+    maxPromptChars: EVOLINK_MAX_PROMPT_CODEPOINTS,
+    promptUnit: 'codepoint',
+    maxReferenceImages: EVOLINK_MAX_IMAGES,
+    maxReferenceBytes: EVOLINK_MAX_IMAGE_BYTES,
+    countParam: 'n',
+    // Vendor skill: "1K/low 5–15 s … 4K/high 30–90 s".
+    typicalDurationMs: 30_000,
+  },
+  ...OPENAI_IMAGE_MODELS.map((model) => openAiCapability('openai', model)),
 ];
+
+/** Capability of an OpenAI Images model, on OpenAI itself or on an OpenAI-compatible server. */
+function openAiCapability(provider: 'openai' | 'openai-compatible', model: OpenAiImageModel | CustomModelId): ModelCapability {
+  // A custom model on a compatible server speaks the gpt-image-1 parameter set (the common Images API shape).
+  const params = isCustomModel(model) ? OPENAI_PARAMS['gpt-image-1'] : OPENAI_PARAMS[model];
+  const shape = (params as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
+  const presets = model === 'gpt-image-2' ? GPT_IMAGE_2_SIZE_PRESETS : undefined;
+  return {
+    provider,
+    model,
+    params: params as unknown as z.ZodType<Record<string, unknown>>,
+    controls: controlsOf(shape, presets),
+    maxPromptChars: OPENAI_LIMITS.maxPromptChars,
+    promptUnit: 'codepoint',
+    maxReferenceImages: OPENAI_LIMITS.maxInputImages,
+    maxReferenceBytes: OPENAI_LIMITS.maxInputImageBytes,
+    countParam: 'n',
+    // Synchronous: the reply is the result ("up to ~2 minutes" for large, high-quality images).
+    typicalDurationMs: 60_000,
+  };
+}
 
 /** A prompt's length in the unit the provider counts (see {@link ModelCapability.promptUnit}). */
 export function promptLength(cap: Pick<ModelCapability, 'promptUnit'>, prompt: string): number {
   return cap.promptUnit === 'utf16' ? prompt.length : [...prompt].length;
 }
 
-/** The capability of `model` on `provider`, or undefined where that provider does not serve it. */
+/**
+ * The capability of `model` on `provider`, or undefined where that provider does not serve it. An
+ * OpenAI-compatible server serves the OpenAI model ids and any `custom:` model the user names.
+ */
 export function capabilityOf(provider: ProviderId, model: ModelId): ModelCapability | undefined {
+  if (provider === 'openai-compatible') {
+    if (isCustomModel(model) || isOpenAiImageModel(model)) return openAiCapability('openai-compatible', model);
+    return undefined;
+  }
   return CAPABILITIES.find((c) => c.provider === provider && c.model === model);
 }
 
-/** Models a provider serves, in display order. */
-export function modelsOf(provider: ProviderId): ModelId[] {
+/**
+ * Models a provider serves, in display order. For an OpenAI-compatible server: the models the user named
+ * (`customModels`, from Settings) and then the OpenAI ids.
+ */
+export function modelsOf(provider: ProviderId, customModels: readonly CustomModelId[] = []): ModelId[] {
+  if (provider === 'openai-compatible') return [...customModels, ...OPENAI_IMAGE_MODELS];
   return CAPABILITIES.filter((c) => c.provider === provider).map((c) => c.model);
 }
 
@@ -195,14 +276,28 @@ export function modelsOf(provider: ProviderId): ModelId[] {
  * (switching model keeps what still applies).
  */
 export function carryParams(cap: ModelCapability, previous: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = cap.params.parse({});
+  const defaults: Record<string, unknown> = cap.params.parse({});
+  const out: Record<string, unknown> = { ...defaults };
+  // The count carries across providers that name it differently (`number_of_images` ⇄ `n`).
+  const count = previous['number_of_images'] ?? previous['n'];
+  const prev = count === undefined ? previous : { ...previous, [cap.countParam]: count };
   for (const c of cap.controls) {
-    const v = previous[c.name];
+    const v = prev[c.name];
     if (v === undefined) continue;
     if (c.kind === 'enum' && typeof v === 'string' && c.options.includes(v)) out[c.name] = v;
     if (c.kind === 'int' && typeof v === 'number' && Number.isInteger(v) && v >= c.min && v <= c.max) out[c.name] = v;
+    if (c.kind === 'size' && typeof v === 'string') out[c.name] = v;
   }
-  return out;
+  // Values fine alone may clash together (transparent + jpeg) or break a size rule: reset what the schema names.
+  for (let i = 0; i < cap.controls.length; i++) {
+    const r = cap.params.safeParse(out);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      if (key in defaults) out[key] = defaults[key];
+    }
+  }
+  return defaults;
 }
 
 /**
@@ -210,16 +305,34 @@ export function carryParams(cap: ModelCapability, previous: Record<string, unkno
  * medium 9, high 23, auto 23; gpt-image-1.5: low 2, medium 5, high 14, auto 14). The two doc versions disagree
  * (providers.md §1.3), so this is an estimate; the job's `creditCost` is the truth.
  */
-export const APIFRAME_CREDITS_PER_IMAGE: Partial<Record<ModelId, Record<'low' | 'medium' | 'high' | 'auto', number>>> = {
+export const APIFRAME_CREDITS_PER_IMAGE: Partial<Record<KnownModelId, Record<'low' | 'medium' | 'high' | 'auto', number>>> = {
   'gpt-image-2': { low: 4, medium: 9, high: 23, auto: 23 },
   'gpt-image-1.5': { low: 2, medium: 5, high: 14, auto: 14 },
 };
 
-/** Estimated credits for one job, or null where the provider is free (sandbox). */
+/** Estimated credits for one job: 0 for the sandbox, null where the provider does not bill in credits. */
 export function estimateCredits(provider: ProviderId, model: ModelId, params: Record<string, unknown>): number | null {
   if (provider === 'sandbox') return 0;
+  if (provider !== 'apiframe' || isCustomModel(model)) return null;
   const q = (params['quality'] as 'low' | 'medium' | 'high' | 'auto' | undefined) ?? 'auto';
   const n = typeof params['number_of_images'] === 'number' ? (params['number_of_images'] as number) : 1;
-  const table = APIFRAME_CREDITS_PER_IMAGE[model];
+  const table = APIFRAME_CREDITS_PER_IMAGE[model as KnownModelId];
   return table ? table[q] * n : null;
+}
+
+/**
+ * Estimated USD for one job before submit, where the provider publishes prices (EvoLink's token prices,
+ * providers.md §6; OpenAI's per-image prices, §3.6 — third-party figures, see src/shared/providers/openai.ts).
+ * 0 for the sandbox; null where no price is known (Apiframe bills credits; custom models).
+ */
+export function estimateUsd(
+  provider: ProviderId,
+  model: ModelId,
+  params: Record<string, unknown>,
+  referenceCount: number,
+): number | null {
+  if (provider === 'sandbox') return 0;
+  if (provider === 'evolink') return estimateEvolinkUsd(params, referenceCount);
+  if (provider === 'openai' && isOpenAiImageModel(model)) return estimateOpenAiUsd(model, params);
+  return null;
 }

@@ -127,6 +127,11 @@ export const contract = {
     input: z.object({ provider: KeyedProviderIdSchema, baseUrl: z.string().nullable() }).strict(),
     output: ProviderSettings,
   },
+  /** The model names of the OpenAI-compatible server (plain names, e.g. `stablediffusion`). */
+  'settings.setCustomModels': {
+    input: z.object({ provider: z.literal('openai-compatible'), models: z.array(z.string()).max(50) }).strict(),
+    output: ProviderSettings,
+  },
   /** A cheap authenticated call (Apiframe `GET /v2/me`): the balance, or the provider's error. */
   'settings.account': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: AccountInfo },
   /** Connection check: the same cheap call, timed; never throws for provider errors (they are in the result). */

@@ -134,6 +134,10 @@ export const ProviderSettings = z.object({
   defaultBaseUrl: z.string(),
   /** True where an environment variable fixes the base URL (the setting is then read-only). */
   baseUrlFromEnv: z.boolean(),
+  /** True where the provider works without a key (a local OpenAI-compatible server). */
+  keyOptional: z.boolean(),
+  /** Model names the user gave (OpenAI-compatible only), as `custom:<name>` ids. */
+  customModels: z.array(ModelIdSchema),
 });
 export type ProviderSettings = z.infer<typeof ProviderSettings>;
 

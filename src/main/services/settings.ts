@@ -3,18 +3,26 @@
  * Keys are never stored here (see services/secrets).
  */
 import type { Db } from './library/db';
-import type { KeyedProviderId } from '../../shared/capabilities';
+import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '../../shared/capabilities';
 import { AppError } from '../../shared/errors';
 import { LOCALES, type Locale } from '../../shared/domain';
 
 /** Documented production endpoints. Apiframe: OpenAPI `servers[0].url`. */
 export const DEFAULT_BASE_URLS: Record<KeyedProviderId, string> = {
   apiframe: 'https://api.apiframe.ai',
+  // EvoLink: the task API host; its Files API host is derived from it (see providers/evolink/adapter.ts).
+  evolink: 'https://api.evolink.ai',
+  openai: 'https://api.openai.com/v1',
+  // LocalAI's default address; users point this at their own server.
+  'openai-compatible': 'http://127.0.0.1:8080/v1',
 };
 
 /** Environment variables that fix a provider's base URL (for gateways, proxies and tests). */
 export const BASE_URL_ENV: Record<KeyedProviderId, string> = {
   apiframe: 'ATELIER_APIFRAME_BASE_URL',
+  evolink: 'ATELIER_EVOLINK_BASE_URL',
+  openai: 'ATELIER_OPENAI_BASE_URL',
+  'openai-compatible': 'ATELIER_OPENAI_COMPATIBLE_BASE_URL',
 };
 
 /**
@@ -65,6 +73,32 @@ export class SettingsService {
 
   setLocale(locale: Locale): void {
     this.write('app.locale', locale);
+  }
+
+  /** Model names the user gave for an OpenAI-compatible server, as `custom:<name>` ids. */
+  customModels(): CustomModelId[] {
+    try {
+      const v = JSON.parse(this.read('provider.openai-compatible.models') ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((m): m is CustomModelId => typeof m === 'string' && CUSTOM_MODEL_RE.test(m)) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Stores the model names of the OpenAI-compatible server (plain names; stored as `custom:<name>`).
+   * @throws AppError('validation') naming the first bad name
+   */
+  setCustomModels(names: string[]): CustomModelId[] {
+    const ids = [...new Set(names.map((n) => n.trim()).filter(Boolean))].map((n) => `custom:${n}` as CustomModelId);
+    const bad = ids.find((m) => !CUSTOM_MODEL_RE.test(m));
+    if (bad) {
+      throw new AppError('validation', `model name "${bad.slice(7)}" may hold only letters, digits and . _ : / - (up to 128)`, {
+        params: { field: 'models', reason: 'bad_name' },
+      });
+    }
+    this.write('provider.openai-compatible.models', JSON.stringify(ids));
+    return ids;
   }
 
   /** Paused queue scopes (`all` or provider ids), kept across restarts. */

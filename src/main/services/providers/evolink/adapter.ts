@@ -226,7 +226,7 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
  * - `pending` → `queued`, `processing` → `running`; `progress` rounded 0–100 or null; `estimatedTotalMs` =
  *   `task_info.estimated_time` (s) × 1000 when present.
  * - `completed` → `completed` with one `{ url }` per `results` entry (else `result_data[].image_url`); `credits` =
- *   `usage.credits_reserved` (EvoLink credits reserved — EvoLink reports no separate actual charge, §2.3) or null;
+ *   null (EvoLink's `usage.credits_reserved` is its own unit, kept verbatim in `usage`; no actual charge is reported, §2.3);
  *   `usage` = the raw object when present; `usd` = null (no token counts to price).
  * - `failed` → `failed`: `reason` = `error.message` (else the code, else a generic sentence), `errorCode` =
  *   `error.code`, `credits` null (a third-party note says failed tasks are refunded; EvoLink does not say).
@@ -251,7 +251,9 @@ export function evolinkStatusOf(task: EvolinkTask): EvolinkRemoteStatus {
       const s: EvolinkRemoteStatus = {
         state: 'completed',
         outputs: urls.map((url) => ({ url })),
-        credits: task.usage?.credits_reserved ?? null,
+        // `credits` holds Apiframe credits across the app; EvoLink's own reserved credits are another unit with no
+        // documented USD rate, so they stay in `usage` and the spend view counts the job at its USD estimate.
+        credits: null,
         usd: null,
       };
       if (task.usage) s.usage = task.usage;

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { AppError } from '../../../../shared/errors';
-import type { ModelId } from '../../../../shared/capabilities';
+import { isCustomModel, wireModelName, type ModelId } from '../../../../shared/capabilities';
 import {
   costFromUsage,
   isOpenAiImageModel,
@@ -157,8 +157,10 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
     },
 
     async submit(req: SubmitRequest, ctx: ProviderContext): Promise<OpenAiSubmitResult> {
-      const model = openAiModel(req.model);
-      const wireModel = opts.modelNames?.[req.model];
+      // A custom model (OpenAI-compatible servers only) speaks the gpt-image-1 parameter set under its own name.
+      const custom = id === 'openai-compatible' && isCustomModel(req.model);
+      const model = custom ? 'gpt-image-1' : openAiModel(req.model);
+      const wireModel = custom ? wireModelName(req.model) : opts.modelNames?.[req.model];
       const base = { model, prompt: req.prompt, params: req.params, ...(wireModel ? { wireModel } : {}) };
       let result: OpenAiImagesResult;
       if (req.references.length > 0) {
