@@ -59,7 +59,8 @@ export function Gallery() {
     ) : (
       <Empty title={t('gallery.emptyFolder')} hint={t('gallery.emptyFolderHint')} />
     );
-  else body = <Grid jobs={jobs} assets={items} total={total} />;
+  // Keyed by folder: another folder starts at the top with its first tile as the tab stop.
+  else body = <Grid key={selectedId} jobs={jobs} assets={items} total={total} />;
 
   return (
     <section className="gallery" aria-label={t('gallery.label')}>
