@@ -443,6 +443,8 @@ export class JobEngine {
       this.polls.set(job.id, { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null });
       this.schedule(job.id, this.nextPollDelay(running));
     } catch (err) {
+      // Shutting down aborts requests in flight: the journal keeps 'submitting' and the next start decides.
+      if (this.stopped) return;
       const e = toAppError(err);
       // Without an idempotency guarantee only a refusal that certainly did not run the job may be resent.
       if (!idempotent && e.code !== 'rate_limited') {
