@@ -14,6 +14,8 @@ export type AccountCheck =
 
 interface SettingsState {
   open: boolean;
+  /** The provider tab Settings opens on (set by "Add API key" in the composer). */
+  focusProvider: KeyedProviderId | null;
   version: string | null;
   transport: 'electron' | 'web' | null;
   locale: Locale;
@@ -21,7 +23,7 @@ interface SettingsState {
   providersLoaded: boolean;
   providersError: AppErrorShape | null;
   account: Partial<Record<KeyedProviderId, AccountCheck>>;
-  setOpen(open: boolean): void;
+  setOpen(open: boolean, provider?: KeyedProviderId): void;
   loadInfo(): Promise<void>;
   loadProviders(): Promise<void>;
   setLocale(locale: Locale): Promise<void>;
@@ -37,6 +39,7 @@ export const useSettings = create<SettingsState>()((set, get) => {
     set((s) => ({ providers: { ...s.providers, [p.provider]: p }, account: { ...s.account, [p.provider]: { status: 'idle' } } }));
   return {
     open: false,
+    focusProvider: null,
     version: null,
     transport: null,
     locale: 'en',
@@ -45,7 +48,7 @@ export const useSettings = create<SettingsState>()((set, get) => {
     providersError: null,
     account: {},
 
-    setOpen: (open) => set({ open }),
+    setOpen: (open, provider) => set({ open, focusProvider: provider ?? null }),
 
     async loadInfo() {
       const info = await call('app.info', {});

@@ -159,7 +159,7 @@ export function Composer() {
                 {blocker.kind === 'noKey' ? (
                   <>
                     {' '}
-                    <button type="button" className="link" onClick={() => openSettings(true)}>
+                    <button type="button" className="link" onClick={() => openSettings(true, blocker.provider)}>
                       {t('composer.openSettings')}
                     </button>
                   </>

@@ -1,9 +1,11 @@
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { KEYED_PROVIDERS } from '../../../../shared/capabilities';
-import { LOCALES, type Locale } from '../../../../shared/domain';
+import * as Tabs from '@radix-ui/react-tabs';
+import { KeyRound } from 'lucide-react';
+import { KEYED_PROVIDERS, type KeyedProviderId } from '../../../../shared/capabilities';
+import { LOCALES, type Locale, type ProviderSettings } from '../../../../shared/domain';
 import type { AppErrorShape } from '../../../../shared/errors';
-import { errorShape } from '../../i18n/format';
+import { errorShape, providerShortLabel } from '../../i18n/format';
 import { isModKey } from '../../lib/platform';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
@@ -28,7 +30,7 @@ export function SettingsDialog() {
   }, [setOpen]);
 
   return (
-    <Modal open={open} onOpenChange={setOpen} title={t('settings.title')} className="settings">
+    <Modal open={open} onOpenChange={(o) => setOpen(o)} title={t('settings.title')} className="settings">
       <SettingsBody />
     </Modal>
   );
@@ -45,6 +47,8 @@ function SettingsBody() {
   const loadProviders = useSettings((s) => s.loadProviders);
   const version = useSettings((s) => s.version);
   const [error, setError] = useState<AppErrorShape | null>(null);
+  const [tab, setTab] = useState<KeyedProviderId | null>(() => useSettings.getState().focusProvider);
+  const listed = KEYED_PROVIDERS.map((p) => providers[p]).filter((p): p is ProviderSettings => !!p);
 
   useEffect(() => {
     void loadProviders();
@@ -74,13 +78,34 @@ function SettingsBody() {
         <ErrorText error={error} />
       </div>
 
-      <h3 className="settings-section-title">{t('settings.providers')}</h3>
+      <h3 className="settings-section-title" id={`${id}-providers`}>
+        {t('settings.providers')}
+      </h3>
       <p className="note">{t('settings.sandboxNote')}</p>
       <ErrorText error={providersError} />
-      {KEYED_PROVIDERS.map((p) => {
-        const s = providers[p];
-        return s ? <ProviderSection key={p} settings={s} /> : null;
-      })}
+      {listed.length > 0 ? (
+        // One tab per keyed provider: only the chosen one's fields exist, so "API key" names one field.
+        <Tabs.Root
+          value={tab && listed.some((p) => p.provider === tab) ? tab : listed[0]!.provider}
+          onValueChange={(v) => setTab(v as KeyedProviderId)}
+        >
+          {listed.length > 1 ? (
+            <Tabs.List className="tabs" aria-labelledby={`${id}-providers`}>
+              {listed.map((p) => (
+                <Tabs.Trigger key={p.provider} value={p.provider} className="tab">
+                  {providerShortLabel(t, p.provider)}
+                  {p.keySet ? <KeyRound size={12} aria-hidden="true" className="tab-key" /> : null}
+                </Tabs.Trigger>
+              ))}
+            </Tabs.List>
+          ) : null}
+          {listed.map((p) => (
+            <Tabs.Content key={p.provider} value={p.provider} className="tab-panel">
+              <ProviderSection settings={p} />
+            </Tabs.Content>
+          ))}
+        </Tabs.Root>
+      ) : null}
       {version ? <p className="muted small settings-version">{t('settings.version', { version })}</p> : null}
     </div>
   );
