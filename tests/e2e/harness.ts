@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/paths';
 
 export const HOST_ENTRY = join(REPO_ROOT, 'out/main/web-host.js');
@@ -102,7 +102,7 @@ export async function openPage(browser: Browser, url: string, locale = 'en-US'):
 }
 
 /** Drops files onto an element the way the OS does: a DataTransfer of real File objects in a drop event. */
-export async function dropFiles(page: Page, selector: string, files: { name: string; mime: string; bytes: Buffer }[]): Promise<void> {
+export async function dropFiles(page: Page, target: string | Locator, files: { name: string; mime: string; bytes: Buffer }[]): Promise<void> {
   const payload = files.map((f) => ({ name: f.name, mime: f.mime, b64: f.bytes.toString('base64') }));
   const dt = await page.evaluateHandle((fs) => {
     const d = new DataTransfer();
@@ -114,7 +114,8 @@ export async function dropFiles(page: Page, selector: string, files: { name: str
     }
     return d;
   }, payload);
-  await page.dispatchEvent(selector, 'dragenter', { dataTransfer: dt });
-  await page.dispatchEvent(selector, 'dragover', { dataTransfer: dt });
-  await page.dispatchEvent(selector, 'drop', { dataTransfer: dt });
+  const loc = typeof target === 'string' ? page.locator(target) : target;
+  await loc.dispatchEvent('dragenter', { dataTransfer: dt });
+  await loc.dispatchEvent('dragover', { dataTransfer: dt });
+  await loc.dispatchEvent('drop', { dataTransfer: dt });
 }

@@ -1,0 +1,140 @@
+/**
+ * Issue 2, end to end as a person would: the built app in the local web host, Debian Chromium, the Apiframe test
+ * server. Create a project, drop the astronaut photo as a reference, generate with gpt-image-2, see the image and
+ * its recipe; then kill the host while a second job runs, start it again, and see that job complete with exactly
+ * one submission recorded by the server.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { tempDir, waitFor } from '../helpers/app';
+import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
+
+const KEY = 'afk_e2e_key_0001';
+const PROMPT = 'Edit this portrait to add a winter coat and scarf, keeping the face and background unchanged';
+const PROMPT2 = 'The same portrait at golden hour, warm rim light';
+const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+
+describe('first light', () => {
+  let srv: ApiframeTestServer;
+  let browser: Browser;
+  let host: RunningHost;
+  let page: Page;
+  let errors: string[];
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-e2e-'));
+    srv = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 2500, queueDelayMs: 300, imageLongEdge: 512 });
+    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url });
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser, host.url));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await srv?.close();
+    await cleanup?.();
+  });
+
+  it('generates from a real photo through Apiframe and shows the image and its recipe', async () => {
+    // Settings: the key goes to the keychain; the UI shows only its last four characters.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    const apiframe = settings.getByRole('region', { name: 'Apiframe' });
+    await apiframe.getByRole('textbox', { name: 'API key' }).fill(KEY);
+    await apiframe.getByRole('button', { name: 'Save key' }).click();
+    await expect.poll(() => apiframe.textContent(), { timeout: 10_000 }).toContain('0001');
+    expect(await apiframe.textContent()).not.toContain(KEY);
+    await apiframe.getByRole('button', { name: 'Check balance' }).click();
+    await expect.poll(() => apiframe.textContent(), { timeout: 10_000 }).toMatch(/1,000|1000/);
+    await page.keyboard.press('Escape');
+    await settings.waitFor({ state: 'hidden' });
+
+    // A project.
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByRole('textbox', { name: 'Project name' }).fill('Winter campaign');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const project = page.getByRole('treeitem', { name: 'Winter campaign' });
+    await project.waitFor();
+    await project.click();
+
+    // The composer: provider, model, the dropped reference, the prompt.
+    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await page.getByRole('combobox', { name: 'Quality' }).selectOption('medium');
+    const bytes = await readFile(join(GOOD_IMAGES, 'astronaut.png'));
+    await dropFiles(page, page.getByRole('group', { name: 'Reference images' }), [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
+    const staged = page.getByRole('list', { name: 'Staged reference images' });
+    await staged.getByRole('listitem', { name: 'astronaut.png' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await page.screenshot({ path: join(SHOTS, 'composer.png') });
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+
+    // The job shows at once, then the image arrives in the gallery.
+    await page.getByRole('button', { name: 'Queue' }).click();
+    const jobs = page.getByRole('list', { name: 'Jobs' });
+    await jobs.getByRole('listitem').first().waitFor({ timeout: 5000 });
+    const gallery = page.getByRole('region', { name: 'Gallery' });
+    const image = gallery.getByRole('img', { name: PROMPT });
+    await image.waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Queue' }).click();
+    await page.screenshot({ path: join(SHOTS, 'gallery.png') });
+
+    expect(srv.state.jobsCreated).toBe(1);
+    expect(srv.state.uploadsCreated).toBe(1);
+    const body = srv.state.requestsTo('generate')[0]!.body as { model: string; gptImage2Params: Record<string, unknown> };
+    expect(body.model).toBe('gpt-image-2');
+    expect(body.gptImage2Params).toMatchObject({ quality: 'medium' });
+    expect(body.gptImage2Params['input_images']).toHaveLength(1);
+
+    // Open it: full-size view with its recipe.
+    await image.click();
+    const viewer = page.getByRole('dialog', { name: 'Image viewer' });
+    await viewer.waitFor();
+    await viewer.getByRole('button', { name: '1:1' }).click();
+    await viewer.getByRole('button', { name: 'Fit' }).click();
+    const recipe = viewer.getByRole('region', { name: 'Recipe' });
+    const remoteId = [...srv.state.jobs.keys()][0]!;
+    await expect.poll(() => recipe.textContent(), { timeout: 10_000 }).toContain(remoteId);
+    const text = (await recipe.textContent()) ?? '';
+    expect(text).toContain(PROMPT);
+    expect(text).toContain('GPT Image 2');
+    expect(text).toContain('Apiframe');
+    expect(text).toContain('9 credits'); // charged for medium quality
+    await recipe.getByRole('img', { name: 'astronaut.png' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'viewer.png') });
+    await page.keyboard.press('Escape');
+    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+
+  it('survives a kill of the host mid-job and completes it without a second submission', async () => {
+    srv.state.config.jobDurationMs = 5000;
+    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT2);
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await waitFor(() => srv.state.jobsCreated === 2, 'the second job at the server');
+    // Wait until the journal holds the remote id (state running), then crash.
+    const db = new Database(join(dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
+    await waitFor(
+      () => (db.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'running'").get() as { n: number }).n === 1,
+      'the second job running',
+    );
+    db.close();
+    await host.kill();
+
+    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url });
+    await page.goto(host.url);
+    await page.getByRole('treeitem', { name: 'Winter campaign' }).click();
+    const gallery = page.getByRole('region', { name: 'Gallery' });
+    await gallery.getByRole('img', { name: PROMPT2 }).waitFor({ timeout: 30_000 });
+    await gallery.getByRole('img', { name: PROMPT }).waitFor();
+    expect(srv.state.jobsCreated).toBe(2);
+    const keys = srv.state.requestsTo('generate').map((r) => r.headers['idempotency-key']);
+    expect(new Set(keys).size).toBe(2);
+  });
+});
