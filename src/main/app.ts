@@ -19,11 +19,20 @@ import { createApiframeAdapter } from './services/providers/apiframe/adapter';
 import { createEvolinkAdapter } from './services/providers/evolink/adapter';
 import { createOpenAiAdapter } from './services/providers/openai/adapter';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
-import { capabilityOf, estimateCredits, estimateUsd, KEY_OPTIONAL, promptLength, type ProviderId } from '../shared/capabilities';
+import {
+  capabilityOf,
+  estimateCredits,
+  estimateUsd,
+  KEY_OPTIONAL,
+  promptLength,
+  type ModelCapability,
+  type ProviderId,
+} from '../shared/capabilities';
 import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
 import { createLogger, type Logger } from './log';
+import { CompareService } from './services/compare/service';
 
 export interface AppOptions {
   /** The library folder (SQLite file, image store, thumbnails). Created if missing. */
@@ -51,7 +60,20 @@ export interface AppServices {
   settings: SettingsService;
   adapters: Record<ProviderId, ProviderAdapter>;
   contextFor(provider: ProviderId): ProviderContext;
+  /**
+   * Every check `submitJob` makes, without creating anything (a comparison validates all its runs first).
+   * @throws AppError as `submitJob` does
+   */
+  checkJob(input: CallInputParsed<'jobs.submit'>): CheckedJob;
   submitJob(input: CallInputParsed<'jobs.submit'>): JobView;
+  compare: CompareService;
+}
+
+/** A job input that passed every check: its capability, the trimmed prompt and the parsed parameters. */
+export interface CheckedJob {
+  cap: ModelCapability;
+  prompt: string;
+  params: Record<string, unknown>;
 }
 
 export interface App {
@@ -132,7 +154,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
   });
 
-  const submitJob = (input: CallInputParsed<'jobs.submit'>): JobView => {
+  const checkJob = (input: CallInputParsed<'jobs.submit'>): CheckedJob => {
     const cap = capabilityOf(input.provider, input.model);
     if (!cap) {
       throw new AppError('validation', `${input.provider} does not serve ${input.model}`, {
@@ -167,7 +189,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
     if (!folders.exists(input.folderId)) throw new AppError('not_found', `folder ${input.folderId} does not exist`);
     contextFor(input.provider); // refuses now, not later, when the key is missing
-    const params = parsed.data;
+    return { cap, prompt, params: parsed.data };
+  };
+
+  const submitJob = (input: CallInputParsed<'jobs.submit'>): JobView => {
+    const { cap, prompt, params } = checkJob(input);
     const expectedCount = Number(params[cap.countParam] ?? 1);
     const job = journal.create({
       creditsEstimate: estimateCredits(input.provider, input.model, params),
@@ -198,7 +224,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     settings,
     adapters,
     contextFor,
+    checkJob,
     submitJob,
+    compare: new CompareService({ db, bus, journal, store, checkJob, submitJob }),
   };
   const dispatcher = createDispatcher(
     createHandlers(services, appVersion()),

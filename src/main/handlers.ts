@@ -12,6 +12,7 @@ import type { AppServices } from './app';
 import { DEFAULT_BASE_URLS } from './services/settings';
 import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
 import { spendSummary } from './services/jobs/spend';
+import { compareHandlers } from './handlers/compare';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -168,6 +169,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
         return { provider, ok: false, latencyMs: Math.round(performance.now() - t0), credits: null, error: e.toShape() };
       }
     },
+    ...compareHandlers(s),
   };
 }
 

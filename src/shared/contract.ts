@@ -22,6 +22,7 @@ import {
   ConnectionCheck,
 } from './domain';
 import { AppErrorShape } from './errors';
+import { compareCalls, compareEvents } from './contracts/compare';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -136,6 +137,7 @@ export const contract = {
   'settings.account': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: AccountInfo },
   /** Connection check: the same cheap call, timed; never throws for provider errors (they are in the result). */
   'settings.check': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ConnectionCheck },
+  ...compareCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -154,6 +156,7 @@ export const events = {
   'asset.created': z.object({ assetId: Id, folderId: Id, jobId: Id.nullable() }),
   'folders.changed': z.object({}),
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
+  ...compareEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

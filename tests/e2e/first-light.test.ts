@@ -4,12 +4,12 @@
  * its recipe; then kill the host while a second job runs, start it again, and see that job complete with exactly
  * one submission recorded by the server.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { BAD_FILES, GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
 import { tempDir, waitFor } from '../helpers/app';
 import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
@@ -136,5 +136,73 @@ describe('first light', () => {
     expect(srv.state.jobsCreated).toBe(2);
     const keys = srv.state.requestsTo('generate').map((r) => r.headers['idempotency-key']);
     expect(new Set(keys).size).toBe(2);
+  });
+});
+
+describe('first light: bad input gets a clear error and changes nothing', () => {
+  let srv: ApiframeTestServer;
+  let browser: Browser;
+  let host: RunningHost;
+  let page: Page;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-e2e-bad-'));
+    srv = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 500 });
+    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url });
+    browser = await launchBrowser();
+    ({ page } = await openPage(browser, host.url));
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByRole('textbox', { name: 'Project name' }).fill('Checks');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('treeitem', { name: 'Checks' }).click();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await srv?.close();
+    await cleanup?.();
+  });
+
+  it('refuses every hostile file dropped as a reference, naming it and the reason', async () => {
+    const names = await readdir(BAD_FILES);
+    const files = await Promise.all(
+      names.map(async (name) => ({ name, mime: 'application/octet-stream', bytes: await readFile(join(BAD_FILES, name)) })),
+    );
+    const refs = page.getByRole('group', { name: 'Reference images' });
+    await dropFiles(page, refs, files);
+    for (const name of names) {
+      await expect.poll(() => refs.textContent(), { timeout: 15_000 }).toContain(`“${name}” was refused`);
+    }
+    const text = (await refs.textContent()) ?? '';
+    expect(text).toMatch(/decompression|too many pixels|megapixel/i); // the bomb, refused from its header
+    expect(await page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'bad-references.png') });
+  });
+
+  it('refuses a prompt over the model limit before submit, with the count shown', async () => {
+    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('a'.repeat(2140));
+    await expect.poll(() => page.getByText('Prompt is 2,140 characters; the limit is 2,000').count()).toBeGreaterThan(0);
+    expect(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled()).toBe(true);
+    expect(srv.state.requests.length).toBe(0);
+  });
+
+  it('shows a wrong key’s 401 on the job and in Settings, and does not retry it', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const apiframe = page.getByRole('dialog', { name: 'Settings' }).getByRole('region', { name: 'Apiframe' });
+    await apiframe.getByRole('textbox', { name: 'API key' }).fill('afk_wrong_key_9999');
+    await apiframe.getByRole('button', { name: 'Save key' }).click();
+    await apiframe.getByRole('button', { name: 'Check balance' }).click();
+    await expect.poll(() => apiframe.textContent(), { timeout: 10_000 }).toContain('The API key was rejected (401)');
+    await page.keyboard.press('Escape');
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('a lighthouse in fog');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.getByRole('button', { name: 'Queue' }).click();
+    const jobs = page.getByRole('list', { name: 'Jobs' });
+    await expect.poll(() => jobs.textContent(), { timeout: 15_000 }).toContain('The API key was rejected (401)');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(srv.state.requestsTo('generate')).toHaveLength(1);
   });
 });

@@ -25,6 +25,9 @@ function onEvent(event: AnyEvent): void {
     case 'settings.changed':
       void useSettings.getState().loadProviders();
       return;
+    case 'compare.changed':
+      // The compare view follows its own set (features/compare subscribes while it is open).
+      return;
     default: {
       const never: never = event;
       void never;

@@ -1,0 +1,407 @@
+/**
+ * Comparison sets: fan-out of one prompt to 2–4 runs (each an ordinary job made by `submitJob`, so one failing
+ * does not touch the others), sets of images picked in the gallery, blind order and labels, verdicts and win
+ * rates. Plain Node, synchronous SQLite.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { ModelId, ProviderId } from '../../../shared/capabilities';
+import type { CallInputParsed } from '../../../shared/contract';
+import type {
+  CompareItemDetails,
+  CompareItemView,
+  CompareSetSummary,
+  CompareSetView,
+  CompareStats,
+  CompareStatRow,
+} from '../../../shared/contracts/compare';
+import { AppErrorShape, AppError, toAppError } from '../../../shared/errors';
+import type { BlobInfo, JobState, JobView } from '../../../shared/domain';
+import type { EventBus } from '../../dispatcher';
+import type { CheckedJob } from '../../app';
+import type { Db } from '../library/db';
+import type { BlobStore } from '../library/store';
+import type { JobJournal } from '../jobs/journal';
+import { diffImages } from './diff';
+import { shuffledOrder } from './shuffle';
+import { tallyVotes, type VoteInput } from './stats';
+
+/** What the service needs from the app. */
+export interface CompareDeps {
+  db: Db;
+  bus: EventBus;
+  journal: JobJournal;
+  store: BlobStore;
+  /** `submitJob`'s checks, creating nothing. */
+  checkJob(input: CallInputParsed<'jobs.submit'>): CheckedJob;
+  submitJob(input: CallInputParsed<'jobs.submit'>): JobView;
+  now?: () => number;
+  /** The blind-order seed of a new set (tests fix it). Default: a random 31-bit integer. */
+  seed?: () => number;
+}
+
+interface SetRow {
+  id: string;
+  folder_id: string;
+  kind: 'runs' | 'picked';
+  prompt: string | null;
+  seed: number;
+  blind: number;
+  created_at: number;
+}
+
+interface ItemRow {
+  id: string;
+  position: number;
+  job_id: string | null;
+  asset_id: string | null;
+  provider: string | null;
+  model: string | null;
+}
+
+interface VerdictRow {
+  ranking: string;
+  candidates: string;
+  blind: number;
+  created_at: number;
+}
+
+/** Tag tables of issue 6a, if they exist: `tags(id, name)` and `asset_tags(asset_id, tag_id)`. */
+const TAG_TABLES = ['tags', 'asset_tags'] as const;
+
+export class CompareService {
+  private readonly now: () => number;
+  private readonly seed: () => number;
+
+  constructor(private readonly d: CompareDeps) {
+    this.now = d.now ?? Date.now;
+    this.seed = d.seed ?? (() => randomInt(0, 2 ** 31 - 1));
+  }
+
+  /**
+   * Fans a prompt out to 2–4 runs as one set. Every run is checked (by `checkJob`, plus each reference against
+   * the run's model limits) before any job is created; the set, its jobs and its items are written in one
+   * transaction.
+   * @throws AppError the first failing run's error, with `params.run` (1-based), `params.provider` and
+   *   `params.model` added; nothing is created
+   */
+  run(input: CallInputParsed<'compare.run'>): CompareSetView {
+    const jobInputs = input.runs.map((r) => ({
+      folderId: input.folderId,
+      provider: r.provider,
+      model: r.model,
+      prompt: input.prompt,
+      params: r.params,
+      references: input.references,
+    }));
+    jobInputs.forEach((job, i) => {
+      try {
+        const { cap } = this.d.checkJob(job);
+        for (const ref of job.references) {
+          const info = this.d.store.get(ref.blobId);
+          if (info && info.bytes > cap.maxReferenceBytes) {
+            throw new AppError('bad_file', `${ref.name} is over ${cap.model}'s limit of ${cap.maxReferenceBytes} bytes`, {
+              params: { name: ref.name, reason: 'too_large', maxBytes: cap.maxReferenceBytes },
+            });
+          }
+        }
+      } catch (err) {
+        throw withRun(toAppError(err), i, job.provider, job.model);
+      }
+    });
+    const setId = randomUUID();
+    const jobs: JobView[] = [];
+    this.d.db.transaction(() => {
+      this.insertSet(setId, input.folderId, 'runs', input.prompt.trim(), input.blind);
+      const ins = this.d.db.prepare(
+        'INSERT INTO comparison_items (id, set_id, position, job_id, asset_id, provider, model) VALUES (?, ?, ?, ?, NULL, ?, ?)',
+      );
+      jobInputs.forEach((job, i) => {
+        const view = this.d.submitJob(job);
+        jobs.push(view);
+        ins.run(randomUUID(), setId, i, view.id, view.provider, view.model);
+      });
+    })();
+    this.d.bus.emit('compare.changed', { setId });
+    return this.get(setId);
+  }
+
+  /**
+   * A set of 2–4 images picked in the gallery; it belongs to the first image's folder.
+   * @throws AppError `not_found` for an unknown image
+   */
+  create(input: CallInputParsed<'compare.create'>): CompareSetView {
+    const assets = input.assetIds.map((id) => {
+      const row = this.d.db
+        .prepare(
+          `SELECT a.id, a.folder_id AS folderId, a.job_id AS jobId, j.provider, j.model
+             FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
+        )
+        .get(id) as { id: string; folderId: string; jobId: string | null; provider: string | null; model: string | null } | undefined;
+      if (!row) throw new AppError('not_found', `image ${id} does not exist`, { params: { id } });
+      return row;
+    });
+    const setId = randomUUID();
+    this.d.db.transaction(() => {
+      this.insertSet(setId, assets[0]!.folderId, 'picked', null, input.blind);
+      const ins = this.d.db.prepare(
+        'INSERT INTO comparison_items (id, set_id, position, job_id, asset_id, provider, model) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      assets.forEach((a, i) => ins.run(randomUUID(), setId, i, a.jobId, a.id, a.provider, a.model));
+    })();
+    this.d.bus.emit('compare.changed', { setId });
+    return this.get(setId);
+  }
+
+  /**
+   * The set in display order (shuffled by its seed while blind), labels hidden while blind and undecided.
+   * @throws AppError `not_found`
+   */
+  get(id: string): CompareSetView {
+    const set = this.setRow(id);
+    const items = this.itemRows(id);
+    const verdict = this.verdictRow(id);
+    const blind = set.blind === 1;
+    const labelsHidden = blind && !verdict;
+    const order = blind ? shuffledOrder(items.length, set.seed) : items.map((_, i) => i);
+    const ranking = verdict ? (JSON.parse(verdict.ranking) as string[]) : [];
+    const views: CompareItemView[] = order.map((pos, slot) => {
+      const item = items[pos]!;
+      return this.itemView(item, slot, labelsHidden, ranking);
+    });
+    return {
+      id: set.id,
+      folderId: set.folder_id,
+      kind: set.kind,
+      prompt: set.prompt,
+      blind,
+      labelsHidden,
+      createdAt: set.created_at,
+      items: views,
+      verdict: verdict
+        ? { ranking, blind: verdict.blind === 1, createdAt: verdict.created_at }
+        : null,
+    };
+  }
+
+  /** A folder's sets, newest first. */
+  list(folderId: string): CompareSetSummary[] {
+    return (
+      this.d.db
+        .prepare(
+          `SELECT s.id, s.kind, s.prompt, s.created_at AS createdAt,
+                  (SELECT count(*) FROM comparison_items i WHERE i.set_id = s.id) AS itemCount,
+                  EXISTS (SELECT 1 FROM comparison_verdicts v WHERE v.set_id = s.id) AS decided
+             FROM comparison_sets s WHERE s.folder_id = ? ORDER BY s.created_at DESC, s.id DESC LIMIT 200`,
+        )
+        .all(folderId) as (Omit<CompareSetSummary, 'decided'> & { decided: number })[]
+    ).map((r) => ({ ...r, decided: r.decided === 1 }));
+  }
+
+  /**
+   * Turns blind mode on or off for a set.
+   * @throws AppError `not_found`
+   */
+  setBlind(id: string, blind: boolean): CompareSetView {
+    this.setRow(id);
+    this.d.db.prepare('UPDATE comparison_sets SET blind = ? WHERE id = ?').run(blind ? 1 : 0, id);
+    this.d.bus.emit('compare.changed', { setId: id });
+    return this.get(id);
+  }
+
+  /**
+   * Records the set's verdict (replacing an earlier one): `ranking` holds item ids best first.
+   * @throws AppError `not_found`; `validation` (`field` `ranking`, `reason` `unknown_item` / `no_image`) for an id
+   *   not in the set or an item without an image; `conflict` (`reason` `not_ready`) while fewer than two items
+   *   have an image
+   */
+  verdict(id: string, ranking: readonly string[]): CompareSetView {
+    const set = this.setRow(id);
+    const items = this.itemRows(id);
+    const withImage = items.filter((i) => this.assetOf(i) !== null);
+    if (withImage.length < 2) {
+      throw new AppError('conflict', 'a verdict needs at least two images', { params: { reason: 'not_ready' } });
+    }
+    for (const r of ranking) {
+      const item = items.find((i) => i.id === r);
+      if (!item) throw new AppError('validation', `item ${r} is not in the set`, { params: { field: 'ranking', reason: 'unknown_item' } });
+      if (!withImage.includes(item)) {
+        throw new AppError('validation', `item ${r} has no image`, { params: { field: 'ranking', reason: 'no_image' } });
+      }
+    }
+    this.d.db
+      .prepare(
+        `INSERT INTO comparison_verdicts (set_id, ranking, candidates, blind, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (set_id) DO UPDATE SET ranking = excluded.ranking, candidates = excluded.candidates,
+           blind = excluded.blind, created_at = excluded.created_at`,
+      )
+      .run(id, JSON.stringify(ranking), JSON.stringify(withImage.map((i) => i.id)), set.blind, this.now());
+    this.d.bus.emit('compare.changed', { setId: id });
+    return this.get(id);
+  }
+
+  /** Win rates per project, and per tag where the library has tag tables (an image's tags count for its set). */
+  stats(): CompareStats {
+    const rows = this.d.db
+      .prepare(
+        `WITH RECURSIVE anc(id, root) AS (
+           SELECT id, id FROM folders WHERE parent_id IS NULL
+           UNION ALL SELECT f.id, anc.root FROM folders f JOIN anc ON f.parent_id = anc.id
+         )
+         SELECT v.set_id AS setId, v.ranking, v.candidates, v.blind, anc.root AS project, p.name AS projectName
+           FROM comparison_verdicts v
+           JOIN comparison_sets s ON s.id = v.set_id
+           JOIN anc ON anc.id = s.folder_id
+           JOIN folders p ON p.id = anc.root`,
+      )
+      .all() as { setId: string; ranking: string; candidates: string; blind: number; project: string; projectName: string }[];
+    const itemsOf = this.d.db.prepare('SELECT id, provider, model, asset_id AS assetId, job_id AS jobId FROM comparison_items WHERE set_id = ?');
+    const tagsOn = this.hasTags();
+    const byProject: VoteInput[] = [];
+    const byTag: VoteInput[] = [];
+    for (const r of rows) {
+      const all = itemsOf.all(r.setId) as { id: string; provider: ProviderId | null; model: ModelId | null; assetId: string | null; jobId: string | null }[];
+      const ids = new Set(JSON.parse(r.candidates) as string[]);
+      const candidates = all.filter((i) => ids.has(i.id));
+      const vote = { blind: r.blind === 1, ranking: JSON.parse(r.ranking) as string[], candidates };
+      byProject.push({ key: r.project, label: r.projectName, ...vote });
+      if (tagsOn) {
+        for (const tag of this.tagsOfSet(candidates)) byTag.push({ key: tag.id, label: tag.name, ...vote });
+      }
+    }
+    return { byProject: tallyVotes(byProject), byTag: tagsOn ? tallyVotes(byTag) : null };
+  }
+
+  /**
+   * |A − B| of two stored images.
+   * @throws AppError `not_found` for an unknown blob
+   */
+  async diff(a: string, b: string, gain: number): Promise<{ width: number; height: number; dataUrl: string; meanDelta: number; changedShare: number }> {
+    for (const id of [a, b]) if (!this.d.store.get(id)) throw new AppError('not_found', `image ${id} is not in the library`);
+    const r = await diffImages(this.d.store.pathOf(a), this.d.store.pathOf(b), gain);
+    return {
+      width: r.width,
+      height: r.height,
+      dataUrl: `data:image/png;base64,${r.png.toString('base64')}`,
+      meanDelta: r.meanDelta,
+      changedShare: r.changedShare,
+    };
+  }
+
+  /** Set ids whose runs include this job (the renderer refreshes an open set on `job.updated`). */
+  setsOfJob(jobId: string): string[] {
+    return (this.d.db.prepare('SELECT set_id AS id FROM comparison_items WHERE job_id = ?').all(jobId) as { id: string }[]).map((r) => r.id);
+  }
+
+  private insertSet(id: string, folderId: string, kind: 'runs' | 'picked', prompt: string | null, blind: boolean): void {
+    if (!this.d.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(folderId)) {
+      throw new AppError('not_found', `folder ${folderId} does not exist`);
+    }
+    this.d.db
+      .prepare('INSERT INTO comparison_sets (id, folder_id, kind, prompt, seed, blind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, folderId, kind, prompt, this.seed(), blind ? 1 : 0, this.now());
+  }
+
+  private setRow(id: string): SetRow {
+    const row = this.d.db.prepare('SELECT * FROM comparison_sets WHERE id = ?').get(id) as SetRow | undefined;
+    if (!row) throw new AppError('not_found', `comparison ${id} does not exist`, { params: { id } });
+    return row;
+  }
+
+  private itemRows(setId: string): ItemRow[] {
+    return this.d.db
+      .prepare('SELECT id, position, job_id, asset_id, provider, model FROM comparison_items WHERE set_id = ? ORDER BY position')
+      .all(setId) as ItemRow[];
+  }
+
+  private verdictRow(setId: string): VerdictRow | null {
+    return (this.d.db.prepare('SELECT * FROM comparison_verdicts WHERE set_id = ?').get(setId) as VerdictRow | undefined) ?? null;
+  }
+
+  /** The item's image: the picked asset, or the run's first stored output. */
+  private assetOf(item: ItemRow): { id: string; blobId: string; createdAt: number } | null {
+    const row = item.asset_id
+      ? this.d.db.prepare('SELECT id, blob_id AS blobId, created_at AS createdAt FROM assets WHERE id = ?').get(item.asset_id)
+      : item.job_id
+        ? this.d.db
+            .prepare('SELECT id, blob_id AS blobId, created_at AS createdAt FROM assets WHERE job_id = ? ORDER BY output_index LIMIT 1')
+            .get(item.job_id)
+        : undefined;
+    return (row as { id: string; blobId: string; createdAt: number } | undefined) ?? null;
+  }
+
+  private itemView(item: ItemRow, slot: number, hidden: boolean, ranking: readonly string[]): CompareItemView {
+    const job = item.job_id ? this.d.journal.get(item.job_id) : null;
+    const asset = this.assetOf(item);
+    const blob: BlobInfo | null = asset ? this.d.store.get(asset.blobId) : null;
+    const rankIndex = ranking.indexOf(item.id);
+    let details: CompareItemDetails | null = null;
+    if (!hidden) {
+      details = {
+        provider: (job?.provider ?? item.provider) as ProviderId | null,
+        model: (job?.model ?? item.model) as ModelId | null,
+        params: job?.params ?? {},
+        prompt: job?.prompt ?? null,
+        credits: job?.credits ?? null,
+        creditsEstimate: job?.creditsEstimate ?? null,
+        costUsd: job?.costUsd ?? null,
+        usdEstimate: job?.usdEstimate ?? null,
+        durationMs: job && asset ? asset.createdAt - job.createdAt : null,
+      };
+    }
+    return {
+      id: item.id,
+      slot,
+      jobId: job?.id ?? null,
+      state: (job?.state ?? null) as JobState | null,
+      progress: job?.progress ?? null,
+      error: (job?.error ?? null) as AppErrorShape | null,
+      assetId: asset?.id ?? null,
+      blob,
+      details,
+      rank: rankIndex >= 0 ? rankIndex + 1 : null,
+    };
+  }
+
+  private hasTags(): boolean {
+    const n = (
+      this.d.db
+        .prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${TAG_TABLES.map(() => '?').join(',')})`)
+        .get(...TAG_TABLES) as { n: number }
+    ).n;
+    return n === TAG_TABLES.length;
+  }
+
+  /** Tags on any candidate image of a set (each tag once). Only called when the tag tables exist. */
+  private tagsOfSet(items: readonly { assetId: string | null; jobId: string | null }[]): { id: string; name: string }[] {
+    const assetIds = items
+      .map((i) => this.assetOf({ id: '', position: 0, job_id: i.jobId, asset_id: i.assetId, provider: null, model: null })?.id)
+      .filter((x): x is string => !!x);
+    if (assetIds.length === 0) return [];
+    try {
+      const rows = this.d.db
+        .prepare(
+          `SELECT DISTINCT t.id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id
+            WHERE at.asset_id IN (${assetIds.map(() => '?').join(',')}) ORDER BY t.name`,
+        )
+        .all(...assetIds) as { id: string | number; name: string }[];
+      return rows.map((r) => ({ id: String(r.id), name: r.name }));
+    } catch {
+      // The tag tables exist but not in the shape assumed here: per-project stats still stand.
+      return [];
+    }
+  }
+}
+
+/** Adds the run (1-based), provider and model to an error so the UI can point at the run that failed. */
+function withRun(e: AppError, index: number, provider: string, model: string): AppError {
+  return new AppError(e.code, `run ${index + 1} (${provider} ${model}): ${e.message}`, {
+    params: { ...(e.params ?? {}), run: index + 1, provider, model },
+    ...(e.providerMessage !== undefined ? { providerMessage: e.providerMessage } : {}),
+    ...(e.details ? { details: e.details } : {}),
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    retryable: e.retryable,
+    cause: e,
+  });
+}
+
+export type { CompareStatRow };
