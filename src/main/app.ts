@@ -10,6 +10,10 @@ import { openDatabase, type Db } from './services/library/db';
 import { BlobStore } from './services/library/store';
 import { FolderService } from './services/library/folders';
 import { AssetService } from './services/library/assets';
+import { SearchService } from './services/library/search';
+import { OrganiseService } from './services/library/organise';
+import { CollectionService } from './services/library/collections';
+import { TrashService } from './services/library/trash';
 import { JobJournal } from './services/jobs/journal';
 import { JobEngine, type EngineTiming } from './services/jobs/engine';
 import { SecretStore } from './services/secrets/secrets';
@@ -54,6 +58,12 @@ export interface AppServices {
   store: BlobStore;
   folders: FolderService;
   assets: AssetService;
+  /** Search, filters and sort (`assets.query`), select-all and smart-collection counts. */
+  search: SearchService;
+  /** Title, note, rating, flag, tags; move, copy, trash and restore. */
+  organise: OrganiseService;
+  collections: CollectionService;
+  trash: TrashService;
   journal: JobJournal;
   engine: JobEngine;
   secrets: SecretStore;
@@ -105,6 +115,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const store = new BlobStore({ db, dataDir: opts.dataDir });
   const folders = new FolderService(db);
   const assets = new AssetService(db);
+  const search = new SearchService(db);
+  const organise = new OrganiseService(db);
+  const collections = new CollectionService(db, search);
+  const trash = new TrashService(db, opts.dataDir);
   const journal = new JobJournal(db);
   const settings = new SettingsService(db, opts.env);
   const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
@@ -218,6 +232,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     store,
     folders,
     assets,
+    search,
+    organise,
+    collections,
+    trash,
     journal,
     engine,
     secrets,

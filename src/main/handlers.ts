@@ -12,6 +12,7 @@ import type { AppServices } from './app';
 import { DEFAULT_BASE_URLS } from './services/settings';
 import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
 import { spendSummary } from './services/jobs/spend';
+import { organiseHandlers } from './handlers/organise';
 import { compareHandlers } from './handlers/compare';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
@@ -170,6 +171,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       }
     },
     ...compareHandlers(s),
+    ...organiseHandlers(s),
   };
 }
 

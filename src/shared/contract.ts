@@ -22,6 +22,7 @@ import {
   ConnectionCheck,
 } from './domain';
 import { AppErrorShape } from './errors';
+import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
 
 const Empty = z.object({}).strict();
@@ -138,6 +139,7 @@ export const contract = {
   /** Connection check: the same cheap call, timed; never throws for provider errors (they are in the result). */
   'settings.check': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ConnectionCheck },
   ...compareCalls,
+  ...organiseCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -157,6 +159,7 @@ export const events = {
   'folders.changed': z.object({}),
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
   ...compareEvents,
+  ...organiseEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

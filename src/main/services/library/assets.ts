@@ -74,7 +74,7 @@ export class AssetService {
   }
 
   /**
-   * One page of a folder's assets (only those directly in it), newest first; ties on `createdAt` broken by id,
+   * One page of a folder's assets (only those directly in it, not in the trash), newest first; ties on `createdAt` broken by id,
    * descending. Each asset appears exactly once across the pages of one walk.
    * @param q.limit page size, 1–{@link MAX_PAGE_SIZE} (default {@link DEFAULT_PAGE_SIZE})
    * @param q.cursor `nextCursor` of the previous page, or null/absent for the first
@@ -94,21 +94,21 @@ export class AssetService {
         throw new AppError('not_found', `no folder with id ${q.folderId}`, { params: { id: q.folderId } });
       }
       const total = (
-        this.db.prepare('SELECT COUNT(*) AS n FROM assets WHERE folder_id = ?').get(q.folderId) as { n: number }
+        this.db.prepare('SELECT COUNT(*) AS n FROM assets WHERE folder_id = ? AND deleted_at IS NULL').get(q.folderId) as { n: number }
       ).n;
       const rows = (
         after
           ? this.db
               .prepare(
                 `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
-                  WHERE a.folder_id = ? AND (a.created_at, a.id) < (?, ?)
+                  WHERE a.folder_id = ? AND a.deleted_at IS NULL AND (a.created_at, a.id) < (?, ?)
                   ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
               )
               .all(q.folderId, after.createdAt, after.id, limit + 1)
           : this.db
               .prepare(
                 `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
-                  WHERE a.folder_id = ? ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
+                  WHERE a.folder_id = ? AND a.deleted_at IS NULL ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
               )
               .all(q.folderId, limit + 1)
       ) as SummaryRow[];

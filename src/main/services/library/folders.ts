@@ -63,13 +63,13 @@ export class FolderService {
 
   /**
    * Every project and folder as a flat list (build the tree from `parentId`): projects first, then folders grouped
-   * by parent; siblings by ascending position. `assetCount` counts the images directly in each folder.
+   * by parent; siblings by ascending position. `assetCount` counts the images directly in each folder (not in the trash).
    */
   list(): FolderNode[] {
     const rows = this.db
       .prepare(
         `SELECT f.id, f.parent_id, f.name, f.position, f.created_at,
-                (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id) AS asset_count
+                (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count
            FROM folders f
           ORDER BY f.parent_id IS NOT NULL, f.parent_id, f.position, f.created_at, f.id`,
       )
@@ -90,7 +90,7 @@ export class FolderService {
     const row = this.db
       .prepare(
         `SELECT f.id, f.parent_id, f.name, f.position, f.created_at,
-                (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id) AS asset_count
+                (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count
            FROM folders f WHERE f.id = ?`,
       )
       .get(id) as FolderRow | undefined;

@@ -1,0 +1,250 @@
+/**
+ * Organising images: title, note, rating, flag and tags per image, in bulk; move and copy between folders (a copy
+ * is a new asset row pointing at the same blob, so bytes are never duplicated); trash and restore.
+ *
+ * Every bulk method validates all of its input and checks every id before it changes anything, and runs in one
+ * transaction: bad input changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type TagCount } from '../../../shared/organise';
+import { AppError } from '../../../shared/errors';
+import type { Db } from './db';
+import { foldLatin, tagKey } from './search-text';
+
+/** Construction options of {@link OrganiseService}. */
+export interface OrganiseServiceOptions {
+  /** Clock for `deleted_at` and copies' `created_at`, epoch ms. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+const invalid = (field: string, reason: string, message: string): AppError =>
+  new AppError('validation', message, { params: { field, reason } });
+
+/**
+ * Cleans a tag as typed: NFC, trimmed, inner white space collapsed.
+ * @throws AppError `validation` (`field` as given; reason `empty`, `too_long`, `control_characters`)
+ */
+export function cleanTag(raw: string, field = 'tags'): string {
+  const name = String(raw).normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (!name) throw invalid(field, 'empty', 'a tag is empty');
+  if (/\p{Cc}/u.test(name)) throw invalid(field, 'control_characters', `tag "${name}" contains control characters`);
+  if ([...name].length > MAX_TAG_LENGTH) throw invalid(field, 'too_long', `tag "${name}" is longer than ${MAX_TAG_LENGTH} characters`);
+  return name;
+}
+
+/** C0/C1 control characters other than tab and line breaks. */
+function isControlInNote(ch: string): boolean {
+  const c = ch.codePointAt(0) ?? 0;
+  return (c < 32 && c !== 9 && c !== 10 && c !== 13) || (c >= 127 && c <= 159);
+}
+
+function cleanText(value: string | null | undefined, field: 'title' | 'note', max: number): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const text = value.normalize('NFC').trim();
+  if (field === 'title' && /\p{Cc}/u.test(text)) throw invalid('patch.title', 'control_characters', 'the title contains control characters');
+  if (field === 'note' && [...text].some(isControlInNote)) throw invalid('patch.note', 'control_characters', 'the note contains control characters');
+  if ([...text].length > max) throw invalid(`patch.${field}`, 'too_long', `the ${field} is longer than ${max} characters`);
+  return text === '' ? null : text;
+}
+
+/** Per-image organising and bulk actions. Synchronous (better-sqlite3). */
+export class OrganiseService {
+  private readonly db: Db;
+  private readonly now: () => number;
+
+  /** @param db the library database (migrated to version 3 or later) */
+  constructor(db: Db, opts: OrganiseServiceOptions = {}) {
+    this.db = db;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Title, note, rating, flag, tags (display names, sorted) and manual collections of one image.
+   * @throws AppError `not_found` for an unknown id
+   */
+  meta(id: string): AssetMeta {
+    const row = this.db.prepare('SELECT id, title, note, rating, flag, deleted_at FROM assets WHERE id = ?').get(id) as
+      | { id: string; title: string | null; note: string | null; rating: number; flag: -1 | 0 | 1; deleted_at: number | null }
+      | undefined;
+    if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
+    const tags = this.db
+      .prepare('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ? ORDER BY t.key')
+      .pluck()
+      .all(id) as string[];
+    const collectionIds = this.db
+      .prepare('SELECT collection_id FROM collection_items WHERE asset_id = ? ORDER BY collection_id')
+      .pluck()
+      .all(id) as string[];
+    return { id, title: row.title, note: row.note, rating: row.rating, flag: row.flag, tags, collectionIds, deletedAt: row.deleted_at };
+  }
+
+  /**
+   * Applies `patch` (title / note: trimmed, empty clears; rating 0–5; flag -1/0/1) to every id.
+   * @returns how many images were updated
+   * @throws AppError `validation` (`patch.title`/`patch.note`: `too_long`, `control_characters`; `patch`: `empty`);
+   *   `not_found` when any id is unknown (nothing changes)
+   */
+  update(ids: readonly string[], patch: AssetPatch): number {
+    const title = cleanText(patch.title, 'title', MAX_TITLE_LENGTH);
+    const note = cleanText(patch.note, 'note', MAX_NOTE_LENGTH);
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const set = (col: string, v: unknown): void => {
+      sets.push(`${col} = ?`);
+      values.push(v);
+    };
+    if (title !== undefined) set('title', title);
+    if (note !== undefined) set('note', note);
+    if (patch.rating !== undefined) set('rating', patch.rating);
+    if (patch.flag !== undefined) set('flag', patch.flag);
+    if (sets.length === 0) throw invalid('patch', 'empty', 'nothing to change');
+    const st = this.db.prepare(`UPDATE assets SET ${sets.join(', ')} WHERE id = ?`);
+    return this.db.transaction(() => {
+      this.requireAll(ids);
+      for (const id of ids) st.run(...values, id);
+      return ids.length;
+    })();
+  }
+
+  /**
+   * Adds and removes tags on every id; a tag is created on first use, and one differing only in case, width or
+   * white space from an existing tag is that tag (its first spelling is kept).
+   * @returns how many images were given
+   * @throws AppError `validation` (`add`/`remove`: see {@link cleanTag}; `add`: `empty` when both lists are empty);
+   *   `not_found` when any id is unknown (nothing changes)
+   */
+  tag(ids: readonly string[], add: readonly string[], remove: readonly string[]): number {
+    const adds = [...new Map(add.map((t) => cleanTag(t, 'add')).map((n) => [tagKey(n), n])).entries()];
+    const removes = [...new Set(remove.map((t) => tagKey(cleanTag(t, 'remove'))))];
+    if (adds.length === 0 && removes.length === 0) throw invalid('add', 'empty', 'no tag to add or remove');
+    const findTag = this.db.prepare('SELECT id FROM tags WHERE key = ?').pluck();
+    const insertTag = this.db.prepare('INSERT INTO tags (name, key, fold) VALUES (?, ?, ?)');
+    const link = this.db.prepare('INSERT OR IGNORE INTO asset_tags (asset_id, tag_id) VALUES (?, ?)');
+    const unlink = this.db.prepare('DELETE FROM asset_tags WHERE asset_id = ? AND tag_id = ?');
+    return this.db.transaction(() => {
+      this.requireAll(ids);
+      const addIds = adds.map(([key, name]) => {
+        const existing = findTag.get(key) as number | undefined;
+        return existing ?? Number(insertTag.run(name, key, foldLatin(key)).lastInsertRowid);
+      });
+      const removeIds = removes.map((key) => findTag.get(key) as number | undefined).filter((x): x is number => x !== undefined);
+      for (const id of ids) {
+        for (const t of addIds) link.run(id, t);
+        for (const t of removeIds) unlink.run(id, t);
+      }
+      // Tags no image carries any more are forgotten (autocomplete stops offering them).
+      if (removeIds.length > 0) this.db.exec('DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM asset_tags)');
+      return ids.length;
+    })();
+  }
+
+  /**
+   * Tags starting with `prefix` (after case, width and Latin-accent folding), most used first, with the number of
+   * images outside the trash carrying them; an empty prefix gives the most used tags.
+   * @param limit at most this many, 1–50
+   */
+  suggest(prefix: string, limit: number): TagCount[] {
+    const p = foldLatin(tagKey(prefix));
+    const rows = this.db
+      .prepare(
+        `SELECT t.name, (SELECT COUNT(*) FROM asset_tags at JOIN assets a ON a.id = at.asset_id
+                           WHERE at.tag_id = t.id AND a.deleted_at IS NULL) AS count
+           FROM tags t WHERE t.fold >= ? AND t.fold < ? ORDER BY count DESC, t.key LIMIT ?`,
+      )
+      .all(p, p + '\u{10FFFF}', limit) as TagCount[];
+    return rows;
+  }
+
+  /**
+   * Moves images to `folderId`.
+   * @returns how many were moved
+   * @throws AppError `not_found` for an unknown folder or any unknown id (nothing changes)
+   */
+  move(ids: readonly string[], folderId: string): number {
+    const st = this.db.prepare('UPDATE assets SET folder_id = ? WHERE id = ?');
+    return this.db.transaction(() => {
+      this.requireFolder(folderId);
+      this.requireAll(ids);
+      for (const id of ids) st.run(folderId, id);
+      return ids.length;
+    })();
+  }
+
+  /**
+   * Copies images to `folderId`: each copy is a new asset pointing at the same blob (no bytes are copied), with the
+   * same job (recipe), kind, title, note, rating, flag and tags; `output_index` is left empty so that the job's own
+   * outputs stay unique. Copies of one call share one `created_at` (now).
+   * @returns the new asset ids, in the order given
+   * @throws AppError `not_found` for an unknown folder or any unknown id (nothing changes)
+   */
+  copy(ids: readonly string[], folderId: string): string[] {
+    const now = this.now();
+    const insert = this.db.prepare(
+      `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, title, note, rating, flag)
+       SELECT ?, ?, blob_id, kind, job_id, NULL, ?, title, note, rating, flag FROM assets WHERE id = ?`,
+    );
+    const tags = this.db.prepare('INSERT INTO asset_tags (asset_id, tag_id) SELECT ?, tag_id FROM asset_tags WHERE asset_id = ?');
+    return this.db.transaction(() => {
+      this.requireFolder(folderId);
+      this.requireAll(ids);
+      return ids.map((id) => {
+        const copyId = randomUUID();
+        insert.run(copyId, folderId, now, id);
+        tags.run(copyId, id);
+        return copyId;
+      });
+    })();
+  }
+
+  /**
+   * Moves images to the trash (`deleted_at` = now); images already there keep their time.
+   * @returns how many were moved there by this call
+   * @throws AppError `not_found` when any id is unknown (nothing changes)
+   */
+  trash(ids: readonly string[]): number {
+    const st = this.db.prepare('UPDATE assets SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
+    const now = this.now();
+    return this.db.transaction(() => {
+      this.requireAll(ids);
+      let n = 0;
+      for (const id of ids) n += st.run(now, id).changes;
+      return n;
+    })();
+  }
+
+  /**
+   * Takes images out of the trash, back into the folder they were in.
+   * @returns how many were restored
+   * @throws AppError `not_found` when any id is unknown (nothing changes)
+   */
+  restore(ids: readonly string[]): number {
+    const st = this.db.prepare('UPDATE assets SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL');
+    return this.db.transaction(() => {
+      this.requireAll(ids);
+      let n = 0;
+      for (const id of ids) n += st.run(id).changes;
+      return n;
+    })();
+  }
+
+  /** Folders of the given assets (for events and counts). */
+  foldersOf(ids: readonly string[]): string[] {
+    const st = this.db.prepare('SELECT folder_id FROM assets WHERE id = ?').pluck();
+    return [...new Set(ids.map((id) => st.get(id) as string | undefined).filter((x): x is string => !!x))];
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private requireAll(ids: readonly string[]): void {
+    const st = this.db.prepare('SELECT 1 FROM assets WHERE id = ?');
+    for (const id of ids) {
+      if (!st.get(id)) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
+    }
+  }
+
+  private requireFolder(id: string): void {
+    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(id)) {
+      throw new AppError('not_found', `no folder with id ${id}`, { params: { id } });
+    }
+  }
+}

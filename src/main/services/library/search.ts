@@ -1,0 +1,394 @@
+/**
+ * Search, filter and sort over the library: one query builder behind the gallery (`assets.query`), select-all
+ * (`assets.ids`) and smart-collection counts.
+ *
+ * Text goes through the FTS5 index `search_fts` (see search-text.ts for why unigram+bigram CJK over unicode61);
+ * the index is brought up to date from the `search_dirty` queue (filled by triggers) before every query, so it
+ * never lags behind a write. Filters and sorts use columns denormalised onto `assets` (migration 0003) and the
+ * partial indexes over live assets, and pages are keyset-paginated on (sort key, created_at, id), so page 500 costs
+ * what page 1 does.
+ */
+import type { AssetFilters, AssetListItem, AssetQuery, SavedQuery, SortDir, SortKey } from '../../../shared/organise';
+import { MAX_BULK_IDS, SavedQuery as SavedQuerySchema } from '../../../shared/organise';
+import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '../../../shared/capabilities';
+import { AppError } from '../../../shared/errors';
+import type Database from 'better-sqlite3';
+import type { Db } from './db';
+
+type Stmt = Database.Statement<unknown[]>;
+import { matchExpression, searchDocument, tagKey } from './search-text';
+
+/** A page of {@link SearchService.query}. */
+export interface QueryPage {
+  items: AssetListItem[];
+  /** Opaque; valid only for the same query. Null on the last page. */
+  nextCursor: string | null;
+  /** Every match of the query (all pages). */
+  total: number;
+}
+
+/** A query after defaults: what {@link SearchService} takes (the contract's parsed `AssetQuery`). */
+export type ParsedQuery = AssetQuery;
+
+interface Row {
+  id: string;
+  folder_id: string;
+  kind: AssetListItem['kind'];
+  created_at: number;
+  blob_id: string;
+  mime: AssetListItem['blob']['mime'];
+  width: number;
+  height: number;
+  bytes: number;
+  provider: string | null;
+  model: string | null;
+  prompt: string | null;
+  title: string | null;
+  rating: number;
+  flag: -1 | 0 | 1;
+  deleted_at: number | null;
+  sort_name: string;
+  cost_key: number;
+}
+
+/** The SQL of a query's condition (over `assets a`), with its parameters. Exported for the bench's raw-SQL side. */
+export interface BuiltWhere {
+  where: string;
+  params: unknown[];
+}
+
+const SORT_EXPR: Record<SortKey, string> = {
+  date: '',
+  rating: 'a.rating',
+  cost: 'ifnull(a.cost_usd, -1)',
+  name: 'a.sort_name',
+};
+
+const COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, b.id AS blob_id, b.mime, b.width, b.height, b.bytes,
+  a.provider, a.model, j.prompt, a.title, a.rating, a.flag, a.deleted_at, a.sort_name,
+  ifnull(a.cost_usd, -1) AS cost_key`;
+
+/** Builds and runs queries over the library. Synchronous (better-sqlite3). */
+export class SearchService {
+  private readonly db: Db;
+  private readonly stmts: {
+    anyDirty: Stmt;
+    dirtyBatch: Stmt;
+    source: Stmt;
+    tags: Stmt;
+    doc: Stmt;
+    delFts: Stmt;
+    delDoc: Stmt;
+    updFts: Stmt;
+    insDoc: Stmt;
+    insFts: Stmt;
+    clean: Stmt;
+  };
+  private readonly cache = new Map<string, Stmt>();
+
+  /** @param db the library database (migrated to version 3 or later) */
+  constructor(db: Db) {
+    this.db = db;
+    this.stmts = {
+      anyDirty: db.prepare<unknown[]>('SELECT 1 FROM search_dirty LIMIT 1'),
+      dirtyBatch: db.prepare<unknown[]>('SELECT asset_id FROM search_dirty LIMIT ?'),
+      source: db.prepare<unknown[]>(
+        'SELECT a.title, a.note, j.prompt FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?',
+      ),
+      tags: db.prepare<unknown[]>('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ?'),
+      doc: db.prepare<unknown[]>('SELECT doc_id FROM search_docs WHERE asset_id = ?'),
+      delFts: db.prepare<unknown[]>('DELETE FROM search_fts WHERE rowid = ?'),
+      delDoc: db.prepare<unknown[]>('DELETE FROM search_docs WHERE doc_id = ?'),
+      updFts: db.prepare<unknown[]>('UPDATE search_fts SET body = ? WHERE rowid = ?'),
+      insDoc: db.prepare<unknown[]>('INSERT INTO search_docs (asset_id) VALUES (?)'),
+      insFts: db.prepare<unknown[]>('INSERT INTO search_fts (rowid, body) VALUES (?, ?)'),
+      clean: db.prepare<unknown[]>('DELETE FROM search_dirty WHERE asset_id = ?'),
+    };
+  }
+
+  /**
+   * Indexes up to `max` queued assets (all when omitted), in one transaction per 2,000.
+   * @returns true when the queue is now empty
+   */
+  refresh(max = Number.POSITIVE_INFINITY): boolean {
+    let left = max;
+    while (left > 0 && this.stmts.anyDirty.get()) {
+      const n = Math.min(2000, left);
+      this.db.transaction(() => {
+        const ids = (this.stmts.dirtyBatch.all(n) as { asset_id: string }[]).map((r) => r.asset_id);
+        for (const id of ids) this.indexOne(id);
+      })();
+      left -= n;
+    }
+    return !this.stmts.anyDirty.get();
+  }
+
+  /**
+   * One page of the assets matching `q`, in its sort order.
+   * @param limit page size, 1–1000
+   * @param cursor `nextCursor` of the previous page of the same query, or null
+   * @throws AppError `validation` (`cursor`: made for another sort, or not ours; `text`/`filters.*` as
+   *   {@link SearchService.where}); `not_found` for an unknown folder or collection
+   */
+  query(q: ParsedQuery, limit: number, cursor: string | null): QueryPage {
+    this.refresh();
+    const built = this.where(q);
+    const { order, keyCols } = orderOf(q.sort, q.dir);
+    let where = built.where;
+    const params = [...built.params];
+    if (cursor) {
+      const values = decodeCursor(cursor, q.sort, q.dir);
+      const op = q.dir === 'desc' ? '<' : '>';
+      where += ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
+      params.push(...values);
+    }
+    const rows = this.prepared(
+      `SELECT ${COLUMNS} FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
+        WHERE ${where} ORDER BY ${order} LIMIT ?`,
+    ).all(...params, limit + 1) as Row[];
+    const total = (this.prepared(`SELECT COUNT(*) AS n FROM assets a WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return {
+      items: page.map(toItem),
+      nextCursor: more && last ? encodeCursor(q.sort, q.dir, cursorValues(q.sort, last)) : null,
+      total,
+    };
+  }
+
+  /**
+   * Ids of every match, in sort order (select all), at most {@link MAX_BULK_IDS}.
+   * @throws AppError as {@link SearchService.query}
+   */
+  ids(q: ParsedQuery): string[] {
+    this.refresh();
+    const built = this.where(q);
+    const { order } = orderOf(q.sort, q.dir);
+    const rows = this.prepared(`SELECT a.id FROM assets a WHERE ${built.where} ORDER BY ${order} LIMIT ${MAX_BULK_IDS}`)
+      .pluck()
+      .all(...built.params) as string[];
+    return rows;
+  }
+
+  /**
+   * How many assets match.
+   * @throws AppError as {@link SearchService.query}
+   */
+  count(q: ParsedQuery): number {
+    this.refresh();
+    const built = this.where(q);
+    return (this.prepared(`SELECT COUNT(*) AS n FROM assets a WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+  }
+
+  /**
+   * The SQL condition over `assets a` for a query: scope (trash or live; folder with descendants; collection, a
+   * smart one expanded to its saved search), text and filters.
+   * @throws AppError `validation` (`filters.from`/`to`, `filters.minRating`, `filters.minCostUsd`: a range whose
+   *   bounds are crossed; `scope`: a smart collection whose saved search cannot be read); `not_found` for an
+   *   unknown folder or collection
+   */
+  where(q: Pick<ParsedQuery, 'scope' | 'text' | 'filters'>, depth = 0): BuiltWhere {
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    const scope = q.scope;
+    conds.push(scope.kind === 'trash' ? 'a.deleted_at IS NOT NULL' : 'a.deleted_at IS NULL');
+    if (scope.kind === 'folder') {
+      const ids = scope.recursive ? this.descendants(scope.folderId) : [scope.folderId];
+      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(scope.folderId)) {
+        throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
+      }
+      if (ids.length === 1) {
+        conds.push('a.folder_id = ?');
+        params.push(ids[0]);
+      } else {
+        conds.push(`a.folder_id IN (${ids.map(() => '?').join(', ')})`);
+        params.push(...ids);
+      }
+    } else if (scope.kind === 'collection') {
+      const c = this.db.prepare('SELECT query FROM collections WHERE id = ?').get(scope.collectionId) as
+        | { query: string | null }
+        | undefined;
+      if (!c) throw new AppError('not_found', `no collection with id ${scope.collectionId}`, { params: { id: scope.collectionId } });
+      if (c.query === null) {
+        conds.push('a.id IN (SELECT asset_id FROM collection_items WHERE collection_id = ?)');
+        params.push(scope.collectionId);
+      } else {
+        if (depth > 0) throw new AppError('validation', 'a smart collection cannot refer to another', { params: { field: 'scope', reason: 'nested' } });
+        const saved = parseSaved(c.query);
+        const inner = this.where(saved, depth + 1);
+        conds.push(`(${inner.where})`);
+        params.push(...inner.params);
+      }
+    }
+    const expr = matchExpression(q.text);
+    if (expr) {
+      conds.push('a.id IN (SELECT d.asset_id FROM search_fts f JOIN search_docs d ON d.doc_id = f.rowid WHERE search_fts MATCH ?)');
+      params.push(expr);
+    }
+    addFilters(q.filters, conds, params);
+    return { where: conds.join(' AND '), params };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private indexOne(id: string): void {
+    const s = this.stmts;
+    const src = s.source.get(id) as { title: string | null; note: string | null; prompt: string | null } | undefined;
+    const doc = s.doc.get(id) as { doc_id: number } | undefined;
+    if (!src) {
+      if (doc) {
+        s.delFts.run(doc.doc_id);
+        s.delDoc.run(doc.doc_id);
+      }
+    } else {
+      const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
+      const body = searchDocument([src.prompt, src.title, src.note, ...tags]);
+      if (doc) s.updFts.run(body, doc.doc_id);
+      else {
+        const docId = Number(s.insDoc.run(id).lastInsertRowid);
+        s.insFts.run(docId, body);
+      }
+    }
+    s.clean.run(id);
+  }
+
+  private descendants(folderId: string): string[] {
+    return this.prepared(
+      `WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id)
+       SELECT id FROM sub`,
+    )
+      .pluck()
+      .all(folderId) as string[];
+  }
+
+  private prepared(sql: string): Stmt {
+    let st = this.cache.get(sql);
+    if (!st) {
+      if (this.cache.size > 500) this.cache.clear();
+      st = this.db.prepare<unknown[]>(sql);
+      this.cache.set(sql, st);
+    }
+    return st;
+  }
+}
+
+function addFilters(f: AssetFilters, conds: string[], params: unknown[]): void {
+  const inList = (col: string, values: readonly unknown[]): void => {
+    conds.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  const crossed = (field: string, lo: number | null | undefined, hi: number | null | undefined): void => {
+    if (lo != null && hi != null && lo > hi) {
+      throw new AppError('validation', `filters.${field}: the lower bound is above the upper bound`, {
+        params: { field: `filters.${field}`, reason: 'crossed_range' },
+      });
+    }
+  };
+  crossed('from', f.from, f.to);
+  crossed('minRating', f.minRating, f.maxRating);
+  crossed('minCostUsd', f.minCostUsd, f.maxCostUsd);
+  if (f.providers?.length) inList('a.provider', f.providers);
+  if (f.models?.length) inList('a.model', f.models);
+  if (f.from != null) {
+    conds.push('a.created_at >= ?');
+    params.push(f.from);
+  }
+  if (f.to != null) {
+    conds.push('a.created_at <= ?');
+    params.push(f.to);
+  }
+  if (f.minRating != null && f.minRating > 0) {
+    conds.push('a.rating >= ?');
+    params.push(f.minRating);
+  }
+  if (f.maxRating != null && f.maxRating < 5) {
+    conds.push('a.rating <= ?');
+    params.push(f.maxRating);
+  }
+  if (f.flags?.length) inList('a.flag', f.flags);
+  if (f.minCostUsd != null) {
+    conds.push('a.cost_usd >= ?');
+    params.push(f.minCostUsd);
+  }
+  if (f.maxCostUsd != null) {
+    conds.push('a.cost_usd <= ?');
+    params.push(f.maxCostUsd);
+  }
+  if (f.kinds?.length) inList('a.kind', f.kinds);
+  if (f.hasReferences != null) {
+    conds.push('a.has_refs = ?');
+    params.push(f.hasReferences ? 1 : 0);
+  }
+  for (const tag of f.tags ?? []) {
+    conds.push('a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.key = ?)');
+    params.push(tagKey(tag));
+  }
+}
+
+function orderOf(sort: SortKey, dir: SortDir): { order: string; keyCols: string[] } {
+  const d = dir === 'desc' ? 'DESC' : 'ASC';
+  const keyCols = sort === 'date' ? ['a.created_at', 'a.id'] : [SORT_EXPR[sort], 'a.created_at', 'a.id'];
+  return { order: keyCols.map((c) => `${c} ${d}`).join(', '), keyCols };
+}
+
+function cursorValues(sort: SortKey, r: Row): (string | number)[] {
+  switch (sort) {
+    case 'date':
+      return [r.created_at, r.id];
+    case 'rating':
+      return [r.rating, r.created_at, r.id];
+    case 'cost':
+      return [r.cost_key, r.created_at, r.id];
+    case 'name':
+      return [r.sort_name, r.created_at, r.id];
+  }
+}
+
+function encodeCursor(sort: SortKey, dir: SortDir, values: (string | number)[]): string {
+  return Buffer.from(JSON.stringify([sort, dir, ...values]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: SortKey, dir: SortDir): (string | number)[] {
+  const bad = (reason: string): AppError =>
+    new AppError('validation', `the page cursor is not valid (${reason})`, { params: { field: 'cursor', reason } });
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad('invalid');
+  }
+  if (!Array.isArray(value) || value.length < 4) throw bad('invalid');
+  if (value[0] !== sort || value[1] !== dir) throw bad('other_sort');
+  const rest = value.slice(2) as unknown[];
+  const n = sort === 'date' ? 2 : 3;
+  if (rest.length !== n || !rest.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) {
+    throw bad('invalid');
+  }
+  return rest as (string | number)[];
+}
+
+function parseSaved(json: string): SavedQuery {
+  try {
+    return SavedQuerySchema.parse(JSON.parse(json));
+  } catch (err) {
+    throw new AppError('validation', 'the saved search cannot be read', { params: { field: 'scope', reason: 'invalid' }, cause: err });
+  }
+}
+
+function toItem(r: Row): AssetListItem {
+  return {
+    id: r.id,
+    folderId: r.folder_id,
+    kind: r.kind,
+    blob: { id: r.blob_id, mime: r.mime, width: r.width, height: r.height, bytes: r.bytes },
+    provider: (PROVIDER_IDS as readonly string[]).includes(r.provider ?? '') ? (r.provider as ProviderId) : null,
+    model: (MODEL_IDS as readonly string[]).includes(r.model ?? '') ? (r.model as ModelId) : null,
+    prompt: r.prompt,
+    createdAt: r.created_at,
+    title: r.title,
+    rating: r.rating,
+    flag: r.flag,
+    deletedAt: r.deleted_at,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Emptying the trash, and the one question "does anything still refer to this blob?" that decides whether a
+ * stored file may be deleted.
+ *
+ * {@link blobReferenceChecks} answers it from two sources, so that a feature that keeps blob ids never loses its
+ * bytes to an emptied trash:
+ *   1. every foreign key to `blobs(id)` in the schema (`PRAGMA foreign_key_list`), found at run time: assets,
+ *      job_references, and any table a later migration adds with `REFERENCES blobs(id)`;
+ *   2. checks registered with {@link registerBlobReference} for references SQLite cannot see (blob ids inside
+ *      JSON, e.g. `versions.inputs`), each a SQL expression true when `?` (the blob id) is referred to.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Db } from './db';
+
+/** A reference to blobs that is not a foreign key: `sql` selects a row when the blob id bound to `?` is used. */
+export interface BlobReference {
+  /** For error messages and tests, e.g. `versions.inputs`. */
+  name: string;
+  /** E.g. `SELECT 1 FROM versions, json_each(versions.inputs) j WHERE j.value = ? LIMIT 1`; skipped while it
+   *  cannot be prepared (its table is not in this library yet). */
+  sql: string;
+}
+
+const extraReferences: BlobReference[] = [];
+
+/**
+ * Registers a reference to blobs that is not a foreign key (call at module load of the feature that keeps it).
+ * Registering the same `name` twice keeps one.
+ */
+export function registerBlobReference(ref: BlobReference): void {
+  if (!extraReferences.some((r) => r.name === ref.name)) extraReferences.push(ref);
+}
+
+/**
+ * The SQL checks (each with one `?` for the blob id) that together say whether a blob is referred to: one per
+ * foreign key to `blobs(id)` in `db`, plus the registered ones whose tables exist.
+ */
+export function blobReferenceChecks(db: Db): BlobReference[] {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+  const checks: BlobReference[] = [];
+  for (const t of tables) {
+    const fks = db.prepare('SELECT "table", "from" FROM pragma_foreign_key_list(?)').all(t) as { table: string; from: string }[];
+    for (const fk of fks) {
+      if (fk.table !== 'blobs') continue;
+      checks.push({ name: `${t}.${fk.from}`, sql: `SELECT 1 FROM "${t}" WHERE "${fk.from}" = ? LIMIT 1` });
+    }
+  }
+  for (const r of extraReferences) {
+    try {
+      db.prepare(r.sql);
+      checks.push(r);
+    } catch {
+      // Its table is not in this library (yet): nothing there can refer to the blob.
+    }
+  }
+  return checks;
+}
+
+/**
+ * True when anything in the library refers to `blobId` (see {@link blobReferenceChecks}).
+ * @param checks precomputed checks, to avoid recomputing them per blob
+ */
+export function isBlobReferenced(db: Db, blobId: string, checks: BlobReference[] = blobReferenceChecks(db)): boolean {
+  return checks.some((c) => db.prepare(c.sql).get(blobId) !== undefined);
+}
+
+/** What {@link emptyTrash} did. */
+export interface EmptyTrashResult {
+  deletedAssets: number;
+  /** Stored originals deleted (their thumbnails too). */
+  deletedFiles: number;
+  /** Bytes of the originals deleted. */
+  freedBytes: number;
+}
+
+/**
+ * Deletes every asset in the trash (rows first, in one transaction, with their tags and collection memberships
+ * through the foreign keys), then the blobs of those assets that nothing refers to any more: their rows in the
+ * same transaction, their files (original and thumbnail) after it commits. A crash between the two leaves files
+ * without rows, which a later `put` of the same bytes adopts (store.ts). Blobs the trash never held (a staged
+ * reference in the composer) are never touched.
+ * @param dataDir the library folder (`objects/`, `thumbs/`)
+ * @throws file system errors other than a missing file
+ */
+export async function emptyTrash(db: Db, dataDir: string): Promise<EmptyTrashResult> {
+  const { deletedAssets, gone } = db.transaction(() => {
+    const candidates = db
+      .prepare('SELECT DISTINCT blob_id FROM assets WHERE deleted_at IS NOT NULL')
+      .pluck()
+      .all() as string[];
+    const deletedAssets = db.prepare('DELETE FROM assets WHERE deleted_at IS NOT NULL').run().changes;
+    const checks = blobReferenceChecks(db);
+    const info = db.prepare('SELECT id, ext, bytes FROM blobs WHERE id = ?');
+    const del = db.prepare('DELETE FROM blobs WHERE id = ?');
+    const gone: { id: string; ext: string; bytes: number }[] = [];
+    for (const id of candidates) {
+      if (isBlobReferenced(db, id, checks)) continue;
+      const row = info.get(id) as { id: string; ext: string; bytes: number } | undefined;
+      if (!row) continue;
+      del.run(id);
+      gone.push(row);
+    }
+    return { deletedAssets, gone };
+  })();
+  for (const b of gone) {
+    await rm(join(dataDir, 'objects', b.id.slice(0, 2), `${b.id}.${b.ext}`), { force: true });
+    await rm(join(dataDir, 'thumbs', b.id.slice(0, 2), `${b.id}.webp`), { force: true });
+  }
+  return { deletedAssets, deletedFiles: gone.length, freedBytes: gone.reduce((n, b) => n + b.bytes, 0) };
+}
+
+/** The trash of one library: {@link emptyTrash} bound to its database and folder. */
+export class TrashService {
+  constructor(
+    private readonly db: Db,
+    private readonly dataDir: string,
+  ) {}
+
+  /** Images in the trash now. */
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM assets WHERE deleted_at IS NOT NULL').pluck().get() as number;
+  }
+
+  /** See {@link emptyTrash}. */
+  empty(): Promise<EmptyTrashResult> {
+    return emptyTrash(this.db, this.dataDir);
+  }
+}
