@@ -3,7 +3,9 @@ import {
   PROVIDER_IDS,
   capabilityOf,
   carryParams,
+  isCustomModel,
   modelsOf,
+  type CustomModelId,
   type ModelCapability,
   type ModelId,
   type ProviderId,
@@ -38,7 +40,8 @@ interface ComposerState {
   refErrors: RefError[];
   submitting: boolean;
   submitError: AppErrorShape | null;
-  setProvider(provider: ProviderId): void;
+  /** `customModels`: the names given for an OpenAI-compatible server (from its settings). */
+  setProvider(provider: ProviderId, customModels?: readonly CustomModelId[]): void;
   setModel(model: ModelId): void;
   setPrompt(prompt: string): void;
   setParam(name: string, value: unknown): void;
@@ -63,7 +66,11 @@ function initial(): Pick<ComposerState, 'provider' | 'model' | 'params' | 'promp
   const saved = loadPref<{ provider?: unknown; model?: unknown; params?: unknown; prompt?: unknown }>('composer', {});
   const provider: ProviderId = PROVIDER_IDS.includes(saved.provider as ProviderId) ? (saved.provider as ProviderId) : 'sandbox';
   const models = modelsOf(provider);
-  const model: ModelId = models.includes(saved.model as ModelId) ? (saved.model as ModelId) : models[0]!;
+  // A model named for an OpenAI-compatible server is not in the list until Settings are read: keep it.
+  const keep =
+    models.includes(saved.model as ModelId) ||
+    (typeof saved.model === 'string' && isCustomModel(saved.model) && capabilityOf(provider, saved.model) !== undefined);
+  const model: ModelId = keep ? (saved.model as ModelId) : models[0]!;
   const cap = capabilityOf(provider, model)!;
   const prev = saved.params && typeof saved.params === 'object' ? (saved.params as Record<string, unknown>) : {};
   return { provider, model, params: carryParams(cap, prev), prompt: typeof saved.prompt === 'string' ? saved.prompt : '' };
@@ -83,8 +90,8 @@ export const useComposer = create<ComposerState>()((set, get) => {
     submitting: false,
     submitError: null,
 
-    setProvider(provider) {
-      const models = modelsOf(provider);
+    setProvider(provider, customModels = []) {
+      const models = modelsOf(provider, customModels);
       const model = models.includes(get().model) ? get().model : models[0]!;
       set({ provider, model, params: carryParams(currentCapability({ provider, model }), get().params), submitError: null });
       persist();

@@ -31,6 +31,8 @@ interface SettingsState {
   setKey(provider: KeyedProviderId, key: string): Promise<void>;
   clearKey(provider: KeyedProviderId): Promise<void>;
   setBaseUrl(provider: KeyedProviderId, baseUrl: string | null): Promise<void>;
+  /** The model names of the OpenAI-compatible server (plain names). */
+  setCustomModels(models: string[]): Promise<void>;
   checkAccount(provider: KeyedProviderId): Promise<void>;
 }
 
@@ -88,6 +90,9 @@ export const useSettings = create<SettingsState>()((set, get) => {
     },
     async setBaseUrl(provider, baseUrl) {
       store(await call('settings.setBaseUrl', { provider, baseUrl }));
+    },
+    async setCustomModels(models) {
+      store(await call('settings.setCustomModels', { provider: 'openai-compatible', models }));
     },
 
     async checkAccount(provider) {

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import {
   PROVIDER_IDS,
   estimateCredits,
+  isCustomModel,
   modelsOf,
   promptLength,
   type ModelId,
@@ -18,6 +19,8 @@ import { ErrorText } from '../../ui/ErrorText';
 import { ParamControl } from './ParamControl';
 import { References } from './References';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
+
+const NO_MODELS: readonly ModelId[] = [];
 
 /** The composer docked under the gallery: prompt, provider and model, parameters, references, cost, Generate. */
 export function Composer() {
@@ -37,6 +40,8 @@ export function Composer() {
   const submit = useComposer((s) => s.submit);
   const folderId = useFolders((s) => s.selectedId);
   const openSettings = useSettings((s) => s.setOpen);
+  const namedModels = useSettings((s) => s.providers['openai-compatible']?.customModels) ?? NO_MODELS;
+  const customModels = useMemo(() => namedModels.filter(isCustomModel), [namedModels]);
   const blocker = useGenerateBlocker(folderId, cap);
 
   const invalidParams = useMemo(() => {
@@ -115,7 +120,7 @@ export function Composer() {
               className="select"
               title={providerLabel(t, provider)}
               value={provider}
-              onChange={(e) => setProvider(e.target.value as ProviderId)}
+              onChange={(e) => setProvider(e.target.value as ProviderId, customModels)}
             >
               {PROVIDER_IDS.map((p) => (
                 <option key={p} value={p}>
@@ -129,7 +134,7 @@ export function Composer() {
               {t('composer.model')}
             </label>
             <select id={`${id}-model`} className="select" value={model} onChange={(e) => setModel(e.target.value as ModelId)}>
-              {modelsOf(provider).map((m) => (
+              {modelsOf(provider, customModels).map((m) => (
                 <option key={m} value={m}>
                   {modelLabel(t, m)}
                 </option>

@@ -13,8 +13,6 @@ export type Blocker =
   | { kind: 'badParams' };
 
 const isKeyed = (p: string): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
-/** A local OpenAI-compatible server often needs no key, so a missing one does not block Generate there. */
-const KEY_OPTIONAL: readonly string[] = ['openai-compatible'];
 
 /** Why Generate cannot run right now (first reason only), or null when it can. */
 export function useGenerateBlocker(folderId: string | null, cap: ModelCapability): Blocker | null {
@@ -22,9 +20,14 @@ export function useGenerateBlocker(folderId: string | null, cap: ModelCapability
   const prompt = useComposer((s) => s.prompt);
   const params = useComposer((s) => s.params);
   const staging = useComposer((s) => s.references.some((r) => r.staged === null));
-  const keySet = useSettings((s) => (isKeyed(provider) ? s.providers[provider]?.keySet : true));
+  // A missing key blocks only where the provider needs one (a local OpenAI-compatible server may not).
+  const keyMissing = useSettings((s) => {
+    if (!isKeyed(provider)) return false;
+    const p = s.providers[provider];
+    return p !== undefined && !p.keySet && !p.keyOptional;
+  });
   if (!folderId) return { kind: 'noFolder' };
-  if (isKeyed(provider) && keySet === false && !KEY_OPTIONAL.includes(provider)) return { kind: 'noKey', provider };
+  if (keyMissing && isKeyed(provider)) return { kind: 'noKey', provider };
   if (prompt.trim().length === 0) return { kind: 'emptyPrompt' };
   const length = promptLength(cap, prompt);
   if (length > cap.maxPromptChars) return { kind: 'tooLong', length, max: cap.maxPromptChars };

@@ -17,6 +17,14 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
   const clearKey = useSettings((s) => s.clearKey);
   const setBaseUrl = useSettings((s) => s.setBaseUrl);
   const checkAccount = useSettings((s) => s.checkAccount);
+  const setCustomModels = useSettings((s) => s.setCustomModels);
+  const savedModels = settings.customModels.map((m) => m.replace(/^custom:/, '')).join('\n');
+  const [models, setModelsText] = useState(savedModels);
+  const [shownModels, setShownModels] = useState(savedModels);
+  if (shownModels !== savedModels) {
+    setShownModels(savedModels);
+    setModelsText(savedModels);
+  }
   const account = useSettings((s) => s.account[provider]) ?? { status: 'idle' as const };
   const [key, setKeyText] = useState('');
   const [baseUrl, setBaseUrlText] = useState(settings.baseUrl);
@@ -69,6 +77,7 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
       <p className="key-status">
         <KeyRound size={14} aria-hidden="true" />
         <span>{settings.keySet ? t('settings.keySet', { last4: settings.keyLast4 ?? '' }) : t('settings.noKey')}</span>
+        {!settings.keySet && settings.keyOptional ? <span className="muted small">{t('settings.keyOptional')}</span> : null}
       </p>
       <p className={`note${settings.keyStorage === 'session' ? ' note-warn' : ''}`}>
         {settings.keyStorage === 'keychain' ? (
@@ -143,6 +152,41 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
       <p id={`${id}-url-note`} className="muted small">
         {settings.baseUrlFromEnv ? t('settings.baseUrlFromEnv') : t('settings.baseUrlDefault', { url: settings.defaultBaseUrl })}
       </p>
+
+      {provider === 'openai-compatible' ? (
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const list = models
+              .split(/[\n,]/)
+              .map((m) => m.trim())
+              .filter(Boolean);
+            void run(() => setCustomModels(list), t('settings.modelsSaved'));
+          }}
+        >
+          <label htmlFor={`${id}-models`} className="field-label">
+            {t('settings.customModels')}
+          </label>
+          <textarea
+            id={`${id}-models`}
+            className="textarea mono"
+            rows={3}
+            spellCheck={false}
+            value={models}
+            aria-describedby={`${id}-models-hint`}
+            onChange={(e) => setModelsText(e.target.value)}
+          />
+          <p id={`${id}-models-hint`} className="muted small">
+            {t('settings.customModelsHint')}
+          </p>
+          <div>
+            <button type="submit" className="btn btn-plain" disabled={busy || models === savedModels}>
+              {t('settings.saveModels')}
+            </button>
+          </div>
+        </form>
+      ) : null}
 
       <ErrorText error={error} />
       {notice ? (
