@@ -36,6 +36,7 @@ import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
 import { createLogger, type Logger } from './log';
+import { ChainService, type EditPlan } from './services/chains/service';
 import { CompareService } from './services/compare/service';
 
 export interface AppOptions {
@@ -75,7 +76,14 @@ export interface AppServices {
    * @throws AppError as `submitJob` does
    */
   checkJob(input: CallInputParsed<'jobs.submit'>): CheckedJob;
-  submitJob(input: CallInputParsed<'jobs.submit'>): JobView;
+  /** Submits a job; `edit` (from {@link ChainService.planEdit}) makes it a step of an edit chain. */
+  submitJob(input: CallInputParsed<'jobs.submit'>, edit?: EditPlan): JobView;
+  /**
+   * Submits an edit (`parentAssetId`, or `parentVersionId` for a replay) after the chain's checks (parent on disk,
+   * mask size, mask support, input count), all before anything is stored or sent.
+   */
+  submitEdit(input: CallInputParsed<'jobs.submit'>, opts?: { parentVersionId?: string; replayOf?: string }): Promise<JobView>;
+  chains: ChainService;
   compare: CompareService;
 }
 
@@ -121,6 +129,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const trash = new TrashService(db, opts.dataDir);
   const journal = new JobJournal(db);
   const settings = new SettingsService(db, opts.env);
+  const chains = new ChainService({ db, store, journal, bus });
   const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
   const secrets = new SecretStore({ ...(service ? { service } : {}), warn: (m: string) => log.warn(m) });
   secrets.init();
@@ -165,6 +174,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       save: (scopes) => settings.setPausedScopes(scopes),
     },
     concurrency: { sandbox: 8 },
+    chains,
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
   });
 
@@ -206,7 +216,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return { cap, prompt, params: parsed.data };
   };
 
-  const submitJob = (input: CallInputParsed<'jobs.submit'>): JobView => {
+  const submitJob = (input: CallInputParsed<'jobs.submit'>, edit?: EditPlan): JobView => {
     const { cap, prompt, params } = checkJob(input);
     const expectedCount = Number(params[cap.countParam] ?? 1);
     const job = journal.create({
@@ -219,11 +229,32 @@ export async function createApp(opts: AppOptions): Promise<App> {
       params,
       expectedCount,
       references: input.references,
+      ...(edit ? { uploads: edit.uploads, maskBlobId: edit.maskBlobId } : {}),
     });
+    if (edit) chains.recordStep(job.id, edit);
     const view = journal.view(job);
     bus.emit('job.updated', view);
     engine.enqueue(job.id);
     return view;
+  };
+
+  const submitEdit: AppServices['submitEdit'] = async (input, opts = {}) => {
+    const cap = capabilityOf(input.provider, input.model);
+    const parsed = cap?.params.safeParse(input.params);
+    // An unknown model or bad parameters: submitJob refuses them with its usual reasons.
+    if (!cap || !parsed?.success) return submitJob(input);
+    const plan = await chains.planEdit({
+      cap,
+      params: parsed.data,
+      rawParams: input.params,
+      parentAssetId: opts.parentVersionId ? undefined : input.parentAssetId,
+      parentVersionId: opts.parentVersionId,
+      references: input.references,
+      maskBlobId: input.maskBlobId ?? null,
+      replayOf: opts.replayOf ?? null,
+    });
+    // The job row and its chain step are one transaction: no edit job exists without its place in the chain.
+    return db.transaction(() => submitJob({ ...input, references: plan.references, params: plan.params }, plan))();
   };
 
   const services: AppServices = {
@@ -244,6 +275,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     contextFor,
     checkJob,
     submitJob,
+    submitEdit,
+    chains,
     compare: new CompareService({ db, bus, journal, store, checkJob, submitJob }),
   };
   const dispatcher = createDispatcher(
@@ -257,6 +290,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     (msg, err) => log.error({ err }, msg),
   );
+  chains.reconcile();
   engine.start();
   log.info(`library opened at ${opts.dataDir}`);
 

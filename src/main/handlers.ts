@@ -12,6 +12,7 @@ import type { AppServices } from './app';
 import { DEFAULT_BASE_URLS } from './services/settings';
 import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
 import { spendSummary } from './services/jobs/spend';
+import { chainHandlers } from './handlers/chains';
 import { organiseHandlers } from './handlers/organise';
 import { compareHandlers } from './handlers/compare';
 
@@ -109,7 +110,8 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       return { ...blob, name };
     },
 
-    'jobs.submit': (input) => s.submitJob(input),
+    // An edit (a parent, or a mask) runs the chain's checks first (src/main/services/chains).
+    'jobs.submit': (input) => (input.parentAssetId || input.maskBlobId ? s.submitEdit(input) : s.submitJob(input)),
     'jobs.list': ({ folderId, activeOnly }) =>
       s.journal.list({ folderId, activeOnly }).map((j) => s.journal.view(j)),
     'jobs.get': ({ id }) => {
@@ -172,6 +174,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
     ...compareHandlers(s),
     ...organiseHandlers(s),
+    ...chainHandlers(s),
   };
 }
 

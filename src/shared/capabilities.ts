@@ -123,6 +123,11 @@ export interface ModelCapability {
    * "~15 s average" (apiframe.ai/models/gpt-image-2); other image jobs "10–60 s" (docs-v2.apiframe.ai FAQ).
    */
   typicalDurationMs: number;
+  /**
+   * True where the model takes a mask with an edit (OpenAI `POST /images/edits` `mask`: a PNG, alpha 0 where to
+   * edit, the size of the first image — providers.md §3.2). Apiframe and EvoLink gpt-image schemas have none.
+   */
+  takesMask?: boolean;
 }
 
 const enumControl = (name: string, schema: z.ZodDefault<z.ZodEnum>): ParamControl => ({
@@ -242,6 +247,7 @@ function openAiCapability(provider: 'openai' | 'openai-compatible', model: OpenA
     countParam: 'n',
     // Synchronous: the reply is the result ("up to ~2 minutes" for large, high-quality images).
     typicalDurationMs: 60_000,
+    takesMask: true,
   };
 }
 

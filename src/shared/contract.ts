@@ -22,6 +22,7 @@ import {
   ConnectionCheck,
 } from './domain';
 import { AppErrorShape } from './errors';
+import { chainCalls, chainEvents } from './contracts/chains';
 import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
 
@@ -87,6 +88,10 @@ export const contract = {
         params: z.record(z.string(), z.unknown()),
         /** Reference images in order, as staged by `references.stage`. */
         references: z.array(z.object({ blobId: BlobId, name: z.string() })).max(16),
+        /** An edit: the asset this step continues (sent as the first input, before `references`). */
+        parentAssetId: Id.optional(),
+        /** A mask from `chains.stageMask` (OpenAI edits only: alpha 0 where to edit, the parent's size). */
+        maskBlobId: BlobId.optional(),
       })
       .strict(),
     output: JobView,
@@ -140,6 +145,7 @@ export const contract = {
   'settings.check': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ConnectionCheck },
   ...compareCalls,
   ...organiseCalls,
+  ...chainCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -160,6 +166,7 @@ export const events = {
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
   ...compareEvents,
   ...organiseEvents,
+  ...chainEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

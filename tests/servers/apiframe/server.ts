@@ -640,6 +640,9 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
       let referenceUploadId: string | null = null;
       for (const [i, url] of inputImages.entries()) {
         const up = uploadByUrl(url);
+        // Apiframe downloads any URI; of foreign URLs the server can check its own CDN results (an edit chain
+        // sends a previous job's result back as input), served until the job's retention ends.
+        if (!up && ownResultServed(url)) continue;
         if (!up || up.expiresAt <= now) {
           failReason ??= `Provider returned an error: could not download input image ${i + 1}`;
         } else if (i === 0) {
@@ -849,6 +852,15 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
   }
 
   // ----- helpers needing baseUrl ------------------------------------------------------------------------------------
+
+  /** True when `url` is one of this server's job results that the CDN still serves. */
+  function ownResultServed(url: string): boolean {
+    const m = /\/cdn\/([0-9a-f-]{36})-(\d+)\.(png|jpg|webp)$/i.exec(url);
+    const job = m ? state.jobs.get(m[1] as string) : undefined;
+    if (!m || !job || !url.startsWith(`${baseUrl}/cdn/`)) return false;
+    const view = jobView(state, job, baseUrl);
+    return view.status === 'COMPLETED' && !view.expired && Number(m[2]) <= job.count;
+  }
 
   function uploadByUrl(url: string): TestUpload | undefined {
     const m = /\/cdn\/uploads\/([0-9a-f-]{36})\.[a-z0-9]+$/i.exec(url);

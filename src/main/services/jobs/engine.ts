@@ -21,7 +21,7 @@ import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { JobView } from '../../../shared/domain';
 import type { EventBus } from '../../dispatcher';
-import type { ProviderAdapter, ProviderContext, RemoteStatus } from '../providers/types';
+import type { ProviderAdapter, ProviderContext, ReferenceInput, RemoteStatus, UploadedReference } from '../providers/types';
 import type { BlobStore } from '../library/store';
 import type { AssetService } from '../library/assets';
 import { JobJournal, type JobRecord, type StoredOutput, type TransitionPatch } from './journal';
@@ -83,6 +83,11 @@ export interface EngineDeps {
   log?: (msg: string, err?: unknown) => void;
   /** Called after every poll request (benchmarks count them). */
   onPoll?: (jobId: string) => void;
+  /**
+   * Edit chains: the kind of a job's outputs (`edited` for a chain step) and a hook run after each output's asset
+   * is stored (also on a resumed download, so it must be idempotent). See src/main/services/chains.
+   */
+  chains?: { kindOf(jobId: string): 'generated' | 'edited'; onOutput(jobId: string, assetId: string): void };
 }
 
 /** A counting semaphore (per provider). */
@@ -391,18 +396,30 @@ export class JobEngine {
       );
       let urls: string[] = [];
       if (refs.length > 0 && adapter.uploadsReferences !== false) {
-        // Upload URLs live 1–2 h (Apiframe): reuse the stored ones only while they have 10 minutes left.
-        const fresh =
-          cur.uploads &&
-          cur.uploads.length === refs.length &&
-          cur.uploads.every((u) => u.expiresAt === null || u.expiresAt - this.now() > 10 * 60_000);
-        let uploads = fresh ? cur.uploads! : null;
+        // Upload URLs live 1–2 h (Apiframe): reuse the stored ones only while they have 10 minutes left. An edit
+        // may arrive with its parent's provider URL already in place: only the others are uploaded.
+        const kept = refs.map((r, i) => {
+          const u = cur!.uploads?.[i];
+          return u && u.blobId === r.blobId && (u.expiresAt === null || u.expiresAt - this.now() > 10 * 60_000) ? u : null;
+        });
+        let uploads = kept.every((u) => u !== null) ? (kept as UploadedReference[]) : null;
         if (!uploads) {
-          uploads = await adapter.uploadReferences(inputs, ctx);
+          const fresh = await adapter.uploadReferences(inputs.filter((_, i) => kept[i] === null), ctx);
+          let k = 0;
+          uploads = kept.map((u) => u ?? fresh[k++]!);
           cur = this.d.journal.transition(job.id, 'submitting', { uploads });
           if (!cur) return;
         }
         urls = uploads.map((u) => u.url);
+      }
+      const maskId = this.d.journal.mask(job.id);
+      let mask: ReferenceInput | undefined;
+      if (maskId) {
+        const info = this.d.store.get(maskId);
+        if (!info || !this.d.store.exists(maskId)) {
+          throw new AppError('not_found', 'the mask is missing from the library', { retryable: false });
+        }
+        mask = { blobId: maskId, name: 'mask.png', mime: info.mime, bytes: await this.d.store.read(maskId) };
       }
       const result = await adapter.submit(
         {
@@ -411,6 +428,7 @@ export class JobEngine {
           params: job.params,
           referenceUrls: urls,
           references: inputs,
+          ...(mask ? { mask } : {}),
           idempotencyKey: job.idempotencyKey,
         },
         ctx,
@@ -589,8 +607,9 @@ export class JobEngine {
           folderId: job.folderId,
           blobId: blob.id,
           outputIndex: i,
-          kind: 'generated',
+          kind: this.d.chains?.kindOf(job.id) ?? 'generated',
         });
+        this.d.chains?.onOutput(job.id, assetId);
         if (created) this.d.bus.emit('asset.created', { assetId, folderId: job.folderId, jobId: job.id });
         this.emit(this.d.journal.transition(job.id, 'downloading', {}));
       }

@@ -177,6 +177,10 @@ export class JobJournal {
     references: { blobId: string; name: string }[];
     creditsEstimate?: number | null;
     usdEstimate?: number | null;
+    /** Provider URLs already valid for some references, by position (an edit reusing its parent's URL). */
+    uploads?: UploadedReference[];
+    /** A PNG mask for the first reference (OpenAI edits), sent with the submit. */
+    maskBlobId?: string | null;
   }): JobRecord {
     const id = randomUUID();
     const t = this.now();
@@ -203,6 +207,11 @@ export class JobJournal {
         );
       const ins = this.db.prepare('INSERT INTO job_references (job_id, position, blob_id, name) VALUES (?, ?, ?, ?)');
       input.references.forEach((r, i) => ins.run(id, i, r.blobId, r.name));
+      if (input.uploads?.length || input.maskBlobId) {
+        this.db
+          .prepare('UPDATE jobs SET uploads = ?, mask_blob_id = ? WHERE id = ?')
+          .run(input.uploads?.length ? JSON.stringify(input.uploads) : null, input.maskBlobId ?? null, id);
+      }
     })();
     return this.get(id)!;
   }
@@ -250,6 +259,12 @@ export class JobJournal {
     return this.db
       .prepare('SELECT position, blob_id AS blobId, name FROM job_references WHERE job_id = ? ORDER BY position')
       .all(jobId) as JobReference[];
+  }
+
+  /** The blob id of the job's mask (OpenAI edits), or null. */
+  mask(jobId: string): string | null {
+    const row = this.db.prepare('SELECT mask_blob_id AS m FROM jobs WHERE id = ?').get(jobId) as { m: string | null } | undefined;
+    return row?.m ?? null;
   }
 
   /**
