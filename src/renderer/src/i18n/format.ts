@@ -43,6 +43,16 @@ export function formatDuration(ms: number, locale: string): string {
   return parts.join(' ');
 }
 
+/** US dollars, with cents (and a tenth of a cent below a dollar: image prices are small). */
+export function formatUsd(usd: number, locale: string): string {
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: usd < 1 ? 3 : 2,
+  }).format(usd);
+}
+
 export function formatDateTime(epochMs: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(epochMs));
 }

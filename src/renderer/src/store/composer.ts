@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { create } from 'zustand';
 import {
   PROVIDER_IDS,
@@ -56,6 +57,10 @@ interface ComposerState {
 let keySeq = 0;
 const newKey = (): string => `ref-${Date.now().toString(36)}-${(keySeq++).toString(36)}`;
 
+/**
+ * The capability of the composer's provider and model. Not for zustand selectors: for an OpenAI-compatible
+ * server the table builds a new object per call; components use {@link useCapability}.
+ */
 export function currentCapability(s: Pick<ComposerState, 'provider' | 'model'>): ModelCapability {
   const cap = capabilityOf(s.provider, s.model);
   if (!cap) throw new Error(`no capability for ${s.provider}/${s.model}`);
@@ -197,3 +202,10 @@ export const useComposer = create<ComposerState>()((set, get) => {
     },
   };
 });
+
+/** The composer's current capability, stable while provider and model stay the same. */
+export function useCapability(): ModelCapability {
+  const provider = useComposer((s) => s.provider);
+  const model = useComposer((s) => s.model);
+  return useMemo(() => currentCapability({ provider, model }), [provider, model]);
+}

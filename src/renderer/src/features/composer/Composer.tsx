@@ -4,15 +4,16 @@ import { useTranslation } from 'react-i18next';
 import {
   PROVIDER_IDS,
   estimateCredits,
+  estimateUsd,
   isCustomModel,
   modelsOf,
   promptLength,
   type ModelId,
   type ProviderId,
 } from '../../../../shared/capabilities';
-import { modelLabel, providerLabel } from '../../i18n/format';
+import { formatUsd, modelLabel, providerLabel } from '../../i18n/format';
 import { isModKey, modKeyLabel } from '../../lib/platform';
-import { currentCapability, useComposer } from '../../store/composer';
+import { useCapability, useComposer } from '../../store/composer';
 import { useFolders } from '../../store/folders';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
@@ -24,7 +25,7 @@ const NO_MODELS: readonly ModelId[] = [];
 
 /** The composer docked under the gallery: prompt, provider and model, parameters, references, cost, Generate. */
 export function Composer() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const id = useId();
   const provider = useComposer((s) => s.provider);
   const model = useComposer((s) => s.model);
@@ -32,7 +33,7 @@ export function Composer() {
   const params = useComposer((s) => s.params);
   const submitting = useComposer((s) => s.submitting);
   const submitError = useComposer((s) => s.submitError);
-  const cap = useComposer((s) => currentCapability(s));
+  const cap = useCapability();
   const setProvider = useComposer((s) => s.setProvider);
   const setModel = useComposer((s) => s.setModel);
   const setPrompt = useComposer((s) => s.setPrompt);
@@ -51,12 +52,16 @@ export function Composer() {
   const length = promptLength(cap, prompt);
   const tooLong = length > cap.maxPromptChars;
   const credits = estimateCredits(provider, model, params);
+  const refCount = useComposer((s) => s.references.length);
+  const usd = credits === null ? estimateUsd(provider, model, params, refCount) : null;
   const cost =
     provider === 'sandbox'
       ? t('composer.costFree')
-      : credits === null
-        ? t('composer.costUnknown')
-        : t('composer.cost', { count: credits });
+      : credits !== null
+        ? t('composer.cost', { count: credits })
+        : usd !== null
+          ? t('composer.costUsd', { amount: formatUsd(usd, i18n.language) })
+          : t('composer.costUnknown');
 
   const generate = useCallback(() => {
     if (blocker || submitting || !folderId) return;

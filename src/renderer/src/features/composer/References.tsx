@@ -2,7 +2,7 @@ import { ArrowLeft, ArrowRight, ImagePlus, Loader2, X } from 'lucide-react';
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../i18n/format';
-import { currentCapability, useComposer, type RefError, type RefItem } from '../../store/composer';
+import { useCapability, useComposer, type RefError, type RefItem } from '../../store/composer';
 import { MediaImg } from '../../ui/MediaImg';
 
 const REF_DRAG = 'application/x-atelier-reference';
@@ -16,7 +16,7 @@ export function References() {
   const { t } = useTranslation();
   const references = useComposer((s) => s.references);
   const refErrors = useComposer((s) => s.refErrors);
-  const cap = useComposer((s) => currentCapability(s));
+  const cap = useCapability();
   const addFiles = useComposer((s) => s.addFiles);
   const moveRef = useComposer((s) => s.moveRef);
   const removeRef = useComposer((s) => s.removeRef);

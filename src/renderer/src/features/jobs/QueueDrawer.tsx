@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '../../../../shared/domain';
-import { describeError, formatTime, modelLabel, providerShortLabel } from '../../i18n/format';
+import { describeError, formatTime, formatUsd, modelLabel, providerShortLabel } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { isActive, sortJobs, useJobs } from '../../store/jobs';
 import { ProgressBar } from '../../ui/ProgressBar';
@@ -73,7 +73,7 @@ function costText(t: TFunction, job: JobView, locale: string): string {
   else if (job.creditsEstimate !== null) parts.push(t('composer.cost', { count: job.creditsEstimate }));
   const usd = job.costUsd ?? job.usdEstimate;
   if (usd !== null) {
-    const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 3 }).format(usd);
+    const money = formatUsd(usd, locale);
     parts.push(job.costUsd !== null ? money : `≈ ${money}`);
   }
   return parts.map((p) => ` · ${p}`).join('');
