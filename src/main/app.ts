@@ -36,6 +36,7 @@ import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
 import { createLogger, type Logger } from './log';
+import { createTransfer, type TransferServices, type TransferShell } from './services/transfer';
 import { ChainService, type EditPlan } from './services/chains/service';
 import { CompareService } from './services/compare/service';
 
@@ -50,6 +51,8 @@ export interface AppOptions {
   keychainService?: string;
   timing?: Partial<EngineTiming>;
   logger?: Logger;
+  /** What the desktop shell offers import/export (its native folder picker); absent in the web host. */
+  shell?: TransferShell;
 }
 
 /** Everything the handlers reach. */
@@ -85,6 +88,8 @@ export interface AppServices {
   submitEdit(input: CallInputParsed<'jobs.submit'>, opts?: { parentVersionId?: string; replayOf?: string }): Promise<JobView>;
   chains: ChainService;
   compare: CompareService;
+  /** Import, export, stacks, integrity check, thumbnail rebuild, backup (tasks with progress and cancel). */
+  transfer: TransferServices;
 }
 
 /** A job input that passed every check: its capability, the trimmed prompt and the parsed parameters. */
@@ -257,7 +262,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return db.transaction(() => submitJob({ ...input, references: plan.references, params: plan.params }, plan))();
   };
 
+  const transfer = createTransfer({ db, store, bus, dataDir: opts.dataDir, shell: opts.shell ?? null });
   const services: AppServices = {
+    transfer,
     db,
     bus,
     store,
@@ -298,6 +305,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     dispatcher,
     services,
     async close() {
+      await transfer.tasks.stopAll();
       await engine.stop();
       db.close();
     },

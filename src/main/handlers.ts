@@ -13,8 +13,9 @@ import { DEFAULT_BASE_URLS } from './services/settings';
 import { DEFAULT_MAX_PIXELS } from './services/library/inspect';
 import { spendSummary } from './services/jobs/spend';
 import { chainHandlers } from './handlers/chains';
-import { organiseHandlers } from './handlers/organise';
 import { compareHandlers } from './handlers/compare';
+import { organiseHandlers } from './handlers/organise';
+import { transferHandlers } from './handlers/transfer';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -172,9 +173,10 @@ export function createHandlers(s: AppServices, version: string): Handlers {
         return { provider, ok: false, latencyMs: Math.round(performance.now() - t0), credits: null, error: e.toShape() };
       }
     },
+    ...chainHandlers(s),
     ...compareHandlers(s),
     ...organiseHandlers(s),
-    ...chainHandlers(s),
+    ...transferHandlers(s),
   };
 }
 

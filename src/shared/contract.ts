@@ -22,9 +22,10 @@ import {
   ConnectionCheck,
 } from './domain';
 import { AppErrorShape } from './errors';
-import { chainCalls, chainEvents } from './contracts/chains';
+import { transferCalls, transferEvents } from './contracts/transfer';
 import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
+import { chainCalls, chainEvents } from './contracts/chains';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -139,13 +140,14 @@ export const contract = {
     input: z.object({ provider: z.literal('openai-compatible'), models: z.array(z.string()).max(50) }).strict(),
     output: ProviderSettings,
   },
+  ...transferCalls,
   /** A cheap authenticated call (Apiframe `GET /v2/me`): the balance, or the provider's error. */
   'settings.account': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: AccountInfo },
   /** Connection check: the same cheap call, timed; never throws for provider errors (they are in the result). */
   'settings.check': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ConnectionCheck },
+  ...chainCalls,
   ...compareCalls,
   ...organiseCalls,
-  ...chainCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -164,9 +166,10 @@ export const events = {
   'asset.created': z.object({ assetId: Id, folderId: Id, jobId: Id.nullable() }),
   'folders.changed': z.object({}),
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
+  ...chainEvents,
   ...compareEvents,
   ...organiseEvents,
-  ...chainEvents,
+  ...transferEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

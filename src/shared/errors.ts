@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'canceled', // canceled by the user
   'interrupted', // the app stopped while a submit without an idempotency guarantee was under way; not resent
   'keychain_unavailable', // the OS keychain cannot be reached
+  'disk_full', // no space left where a file was being written (import, export, backup): `params.path`
   'internal', // a bug: logged with its stack in the main process
 ] as const;
 

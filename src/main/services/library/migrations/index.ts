@@ -2,6 +2,7 @@
 import * as m0001 from './0001-initial';
 import * as m0002 from './0002-job-control-and-cost';
 import * as m0003 from './0003-organise-and-search';
+import * as m0004 from './0004-import-export';
 import * as m0005 from './0005-edit-chains';
 import * as m0006 from './0006-comparisons';
 
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '0001-initial', up: m0001.up },
   { version: 2, name: '0002-job-control-and-cost', up: m0002.up },
   { version: 3, name: '0003-organise-and-search', up: m0003.up },
+  { version: 4, name: '0004-import-export', up: m0004.up },
   { version: 5, name: '0005-edit-chains', up: m0005.up },
   { version: 6, name: '0006-comparisons', up: m0006.up },
 ];

@@ -1,0 +1,430 @@
+/**
+ * Export of images to a folder the user chose, through a preset (naming template, format, metadata level), as a
+ * task (see tasks.ts).
+ *
+ * Formats: `original` writes the stored bytes (with metadata `prompt`/`full`, the XMP packet is spliced in
+ * without re-encoding: the image data stays byte for byte); `png`/`jpeg`/`webp` convert with sharp (upright,
+ * optional long-edge resize, JPEG flattened on white), carrying only the XMP we write: EXIF and other metadata
+ * of the source are dropped. Metadata `full` also writes a JSON sidecar `<file>.json` with the whole recipe.
+ *
+ * Files are never overwritten: each is written to a temp file in the target folder, flushed, then hard-linked
+ * to its name (which fails if the name is taken, atomically) or, on file systems without hard links, renamed
+ * after a check; a taken name gets ` (2)`, ` (3)` … and is reported. A full disk stops the export with what was
+ * done reported; the item under way is removed (its temp files and any half of an image + sidecar pair), so
+ * nothing half-written is left behind.
+ */
+import { randomUUID } from 'node:crypto';
+import * as realFs from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import sharp from 'sharp';
+import type { ExportPreset, ExportReport, ExportScope, TaskView } from '../../../shared/contracts/transfer';
+import { AppError, toAppError } from '../../../shared/errors';
+import type { Db } from '../library/db';
+import type { BlobStore } from '../library/store';
+import { dateToken, parseTemplate, renderName, type TokenValues } from './naming';
+import { buildXmp, injectXmp, type ExportRecipe } from './xmp';
+import { diskFull, isDiskFull } from './import';
+import type { TaskRegistry } from './tasks';
+
+/** The file-system calls the exporter makes (a seam for fault injection in tests). */
+export interface ExportFs {
+  open: typeof realFs.open;
+  link: typeof realFs.link;
+  rename: typeof realFs.rename;
+  unlink: typeof realFs.unlink;
+  stat: typeof realFs.stat;
+  mkdir: typeof realFs.mkdir;
+}
+
+/** Construction options of {@link ExportService}. */
+export interface ExportServiceOptions {
+  db: Db;
+  store: BlobStore;
+  tasks: TaskRegistry;
+  fs?: ExportFs;
+  now?: () => number;
+}
+
+interface PresetRow {
+  id: string;
+  name: string;
+  template: string;
+  format: ExportPreset['format'];
+  quality: number;
+  long_edge: number | null;
+  metadata: ExportPreset['metadata'];
+  created_at: number;
+}
+
+interface AssetRow {
+  id: string;
+  folder_id: string;
+  kind: ExportRecipe['kind'];
+  created_at: number;
+  original_name: string | null;
+  blob_id: string;
+  ext: string;
+  mime: string;
+  width: number;
+  height: number;
+  job_id: string | null;
+  provider: string | null;
+  model: string | null;
+  prompt: string | null;
+  params: string | null;
+  credits: number | null;
+  cost_usd: number | null;
+  usd_estimate: number | null;
+  rating: number;
+}
+
+const EXT: Record<Exclude<ExportPreset['format'], 'original'>, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
+
+/** Checks a folder typed or picked by the user. @returns it, absolute and normalised
+ * @throws AppError `validation` (`field: 'targetDir'`, reason `not_absolute`, `missing`, `not_a_folder`,
+ *   `not_writable`) */
+export async function checkTargetDir(path: string, fs: ExportFs = realFs): Promise<string> {
+  const fail = (reason: string, detail: string): never => {
+    throw new AppError('validation', `export folder ${path}: ${detail}`, { params: { field: 'targetDir', reason } });
+  };
+  if (!isAbsolute(path)) fail('not_absolute', 'is not an absolute path');
+  const dir = resolve(path);
+  const st = await fs.stat(dir).catch(() => null);
+  if (!st) fail('missing', 'does not exist');
+  if (!st!.isDirectory()) fail('not_a_folder', 'is not a folder');
+  // access(W_OK) can lie (network shares, ACLs): really create a file.
+  const probe = join(dir, `.atelier-probe-${randomUUID()}.tmp`);
+  try {
+    const fh = await fs.open(probe, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
+    await fh.close();
+    await fs.unlink(probe);
+  } catch {
+    fail('not_writable', 'cannot be written to');
+  }
+  return dir;
+}
+
+/** Export presets and export tasks. */
+export class ExportService {
+  private readonly db: Db;
+  private readonly store: BlobStore;
+  private readonly tasks: TaskRegistry;
+  private readonly fs: ExportFs;
+  private readonly now: () => number;
+
+  constructor(opts: ExportServiceOptions) {
+    this.db = opts.db;
+    this.store = opts.store;
+    this.tasks = opts.tasks;
+    this.fs = opts.fs ?? realFs;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Every preset, by name. */
+  presets(): ExportPreset[] {
+    return (this.db.prepare('SELECT * FROM export_presets ORDER BY name COLLATE NOCASE').all() as PresetRow[]).map(toPreset);
+  }
+
+  /** One preset. @throws AppError `not_found` */
+  preset(id: string): ExportPreset {
+    const row = this.db.prepare('SELECT * FROM export_presets WHERE id = ?').get(id) as PresetRow | undefined;
+    if (!row) throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
+    return toPreset(row);
+  }
+
+  /**
+   * Creates (id null) or updates a preset.
+   * @throws AppError `validation` for an empty or too long name (`field: 'name'`) or a bad template (see
+   *   `parseTemplate`); `conflict` (`reason: 'name_taken'`) for a name another preset has; `not_found` for an
+   *   unknown id
+   */
+  savePreset(input: Omit<ExportPreset, 'id' | 'createdAt'> & { id: string | null }): ExportPreset {
+    const name = input.name.normalize('NFC').trim();
+    if (name.length === 0 || name.length > 100) {
+      throw new AppError('validation', 'preset name must be 1–100 characters', { params: { field: 'name', reason: name ? 'too_long' : 'empty' } });
+    }
+    parseTemplate(input.template);
+    const clash = this.db.prepare('SELECT id FROM export_presets WHERE name = ? AND id IS NOT ?').get(name, input.id) as { id: string } | undefined;
+    if (clash) throw new AppError('conflict', `a preset named "${name}" exists`, { params: { name, reason: 'name_taken' } });
+    const id = input.id ?? randomUUID();
+    if (input.id) {
+      const r = this.db
+        .prepare('UPDATE export_presets SET name = ?, template = ?, format = ?, quality = ?, long_edge = ?, metadata = ? WHERE id = ?')
+        .run(name, input.template, input.format, input.quality, input.longEdge, input.metadata, id);
+      if (r.changes === 0) throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
+    } else {
+      this.db
+        .prepare('INSERT INTO export_presets (id, name, template, format, quality, long_edge, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(id, name, input.template, input.format, input.quality, input.longEdge, input.metadata, this.now());
+    }
+    return this.preset(id);
+  }
+
+  /** Deletes a preset. @throws AppError `not_found` */
+  deletePreset(id: string): void {
+    if (this.db.prepare('DELETE FROM export_presets WHERE id = ?').run(id).changes === 0) {
+      throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
+    }
+  }
+
+  /**
+   * The name `template` gives an asset (or a made-up example) as the first of 12 exported files.
+   * @throws AppError `validation` for a bad template; `not_found` for an unknown asset
+   */
+  example(template: string, assetId: string | null): string {
+    const parsed = parseTemplate(template);
+    const values: TokenValues = assetId
+      ? this.values(this.assetRows([assetId])[0]!, this.folderPaths(), 1)
+      : { project: 'Project', folder: 'Folder', date: dateToken(this.now()), model: 'gpt-image-2', provider: 'sandbox', rating: '4', index: 1, original: 'photo' };
+    return `${renderName(parsed, values, 2)}.png`;
+  }
+
+  /** The asset ids a scope names, in export order (a folder: newest first, its sub-folders after it). */
+  resolveScope(scope: ExportScope): string[] {
+    if (scope.kind === 'assets') return [...new Set(scope.assetIds)];
+    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(scope.folderId)) {
+      throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
+    }
+    const live = hasColumn(this.db, 'assets', 'deleted_at') ? 'AND a.deleted_at IS NULL' : '';
+    const sql = scope.recursive
+      ? `WITH RECURSIVE sub(id, depth) AS (SELECT ?, 0 UNION ALL SELECT f.id, sub.depth + 1 FROM folders f JOIN sub ON f.parent_id = sub.id)
+         SELECT a.id FROM assets a JOIN sub ON sub.id = a.folder_id WHERE 1 ${live} ORDER BY sub.depth, a.folder_id, a.created_at DESC, a.id DESC`
+      : `SELECT a.id FROM assets a WHERE a.folder_id = ? ${live} ORDER BY a.created_at DESC, a.id DESC`;
+    return (this.db.prepare(sql).all(scope.folderId) as { id: string }[]).map((r) => r.id);
+  }
+
+  /**
+   * Starts exporting `scope` with a preset into `targetDir` (checked first).
+   * @throws AppError `not_found` for an unknown preset, folder or asset; `validation` for a bad target folder,
+   *   an empty scope, or a preset whose template is no longer valid
+   */
+  async start(scope: ExportScope, presetId: string, targetDir: string): Promise<TaskView> {
+    const preset = this.preset(presetId);
+    const parsed = parseTemplate(preset.template);
+    const dir = await checkTargetDir(targetDir, this.fs);
+    const ids = this.resolveScope(scope);
+    if (ids.length === 0) throw new AppError('validation', 'there is nothing to export', { params: { field: 'scope', reason: 'empty' } });
+    this.assetRows(ids); // refuses unknown ids now, before the task starts
+    return this.tasks.start('export', dir, async (ctx) => {
+      const report: ExportReport = { kind: 'export', targetDir: dir, written: [], renamed: [], failed: [], stoppedBy: null };
+      const paths = this.folderPaths();
+      const width = Math.max(3, String(ids.length).length);
+      ctx.progress(0, ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        if (ctx.signal.aborted) break;
+        const row = this.assetRows([ids[i]!])[0];
+        if (!row) {
+          report.failed.push({ assetId: ids[i]!, message: 'the image was deleted meanwhile' });
+          continue;
+        }
+        const wanted = renderName(parsed, this.values(row, paths, i + 1), width);
+        try {
+          await this.exportOne(row, preset, dir, wanted, report);
+        } catch (err) {
+          if (isDiskFull(err)) {
+            report.stoppedBy = diskFull(err, wanted).toShape();
+            break;
+          }
+          report.failed.push({ assetId: row.id, message: toAppError(err).message });
+        }
+        ctx.progress(i + 1, ids.length, wanted);
+      }
+      return report;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private async exportOne(row: AssetRow, preset: ExportPreset, dir: string, wanted: string, report: ExportReport): Promise<void> {
+    const recipe = this.recipe(row);
+    const xmp = buildXmp(recipe, preset.metadata);
+    const source = await this.store.read(row.blob_id);
+    let bytes: Buffer;
+    let ext: string;
+    if (preset.format === 'original') {
+      ext = row.ext;
+      bytes = xmp ? injectXmp(source, row.mime, xmp) : source;
+    } else {
+      ext = EXT[preset.format];
+      let img = sharp(source, { failOn: 'none', limitInputPixels: Math.max(1, row.width * row.height) }).rotate();
+      if (preset.longEdge) img = img.resize({ width: preset.longEdge, height: preset.longEdge, fit: 'inside', withoutEnlargement: true });
+      if (preset.format === 'jpeg') img = img.flatten({ background: '#ffffff' }).jpeg({ quality: preset.quality, mozjpeg: false });
+      else if (preset.format === 'webp') img = img.webp({ quality: preset.quality });
+      else img = img.png();
+      if (xmp) img = img.withXmp(xmp);
+      bytes = await img.toBuffer();
+    }
+    const sidecar = preset.metadata === 'full' ? Buffer.from(JSON.stringify({ atelier: 1, ...recipe }, null, 2) + '\n', 'utf8') : null;
+
+    // Sub-folders of the template (already made safe by renderName), then the file itself.
+    const parts = wanted.split('/');
+    const base = parts.pop()!;
+    const folder = join(dir, ...parts);
+    assertInside(dir, folder);
+    await this.fs.mkdir(folder, { recursive: true });
+
+    const tmpImage = join(folder, `.atelier-${randomUUID()}.tmp`);
+    const tmpSidecar = sidecar ? join(folder, `.atelier-${randomUUID()}.tmp`) : null;
+    const placed: string[] = [];
+    try {
+      await this.writeDurably(tmpImage, bytes);
+      if (tmpSidecar && sidecar) await this.writeDurably(tmpSidecar, sidecar);
+      for (let n = 1; ; n++) {
+        if (n > 10_000) throw new AppError('conflict', `no free name for ${wanted}`, { params: { reason: 'no_free_name' } });
+        const name = n === 1 ? `${base}.${ext}` : `${base} (${n}).${ext}`;
+        const file = join(folder, name);
+        assertInside(dir, file);
+        if (tmpSidecar && (await exists(this.fs, `${file}.json`))) continue;
+        if (!(await this.place(tmpImage, file))) continue;
+        placed.push(file);
+        if (tmpSidecar) {
+          if (!(await this.place(tmpSidecar, `${file}.json`))) {
+            throw new AppError('conflict', `${name}.json appeared while exporting`, { params: { reason: 'name_taken' } });
+          }
+          placed.push(`${file}.json`);
+        }
+        const rel = [...parts, name].join('/');
+        report.written.push({ assetId: row.id, file: rel, sidecar: tmpSidecar ? `${rel}.json` : null });
+        if (n > 1) report.renamed.push({ assetId: row.id, wanted: [...parts, `${base}.${ext}`].join('/'), file: rel });
+        placed.length = 0;
+        return;
+      }
+    } finally {
+      // Whatever is still listed here belongs to an item that did not finish: remove it (never a file we did not make).
+      for (const p of placed) await this.fs.unlink(p).catch(() => {});
+      await this.fs.unlink(tmpImage).catch(() => {});
+      if (tmpSidecar) await this.fs.unlink(tmpSidecar).catch(() => {});
+    }
+  }
+
+  private async writeDurably(path: string, bytes: Buffer): Promise<void> {
+    const fh = await this.fs.open(path, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Gives `tmp` the name `file` unless it is taken. @returns false when taken */
+  private async place(tmp: string, file: string): Promise<boolean> {
+    try {
+      await this.fs.link(tmp, file);
+      return true;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EOPNOTSUPP') throw err;
+    }
+    // No hard links here (FAT, exFAT, some shares): check, then rename (a tiny window, no better primitive).
+    if (await exists(this.fs, file)) return false;
+    await this.fs.rename(tmp, file);
+    return true;
+  }
+
+  private folderPaths(): Map<string, { name: string; parentId: string | null }> {
+    const rows = this.db.prepare('SELECT id, parent_id, name FROM folders').all() as { id: string; parent_id: string | null; name: string }[];
+    return new Map(rows.map((r) => [r.id, { name: r.name, parentId: r.parent_id }]));
+  }
+
+  private values(row: AssetRow, folders: Map<string, { name: string; parentId: string | null }>, index: number): TokenValues {
+    let project = folders.get(row.folder_id);
+    for (let guard = 0; project?.parentId && guard < 1000; guard++) project = folders.get(project.parentId);
+    return {
+      project: project?.name ?? '',
+      folder: folders.get(row.folder_id)?.name ?? '',
+      date: dateToken(row.created_at),
+      model: row.model ?? (row.kind === 'imported' ? 'imported' : 'unknown'),
+      provider: row.provider ?? (row.kind === 'imported' ? 'imported' : 'unknown'),
+      rating: String(row.rating ?? 0),
+      index,
+      original: row.original_name ?? `${row.provider ?? 'image'}-${row.blob_id.slice(0, 12)}`,
+    };
+  }
+
+  private assetRows(ids: string[]): AssetRow[] {
+    const rating = hasColumn(this.db, 'assets', 'rating') ? 'a.rating' : '0';
+    const stmt = this.db.prepare(
+      `SELECT a.id, a.folder_id, a.kind, a.created_at, a.original_name, a.blob_id, b.ext, b.mime, b.width, b.height,
+              a.job_id, j.provider, j.model, j.prompt, j.params, j.credits, j.cost_usd, j.usd_estimate, ${rating} AS rating
+         FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
+    );
+    return ids.map((id) => {
+      const row = stmt.get(id) as AssetRow | undefined;
+      if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
+      return row;
+    });
+  }
+
+  private recipe(row: AssetRow): ExportRecipe {
+    const references = row.job_id
+      ? (this.db
+          .prepare('SELECT name, blob_id AS blobId FROM job_references WHERE job_id = ? ORDER BY position')
+          .all(row.job_id) as Array<{ name: string; blobId: string }>)
+      : [];
+    let parentAssetId: string | null = null;
+    if (hasTable(this.db, 'versions')) {
+      const p = this.db
+        .prepare('SELECT pv.asset_id AS id FROM versions v JOIN versions pv ON pv.id = v.parent_id WHERE v.asset_id = ?')
+        .get(row.id) as { id: string | null } | undefined;
+      parentAssetId = p?.id ?? null;
+    }
+    let params: Record<string, unknown> | null;
+    try {
+      params = row.params ? (JSON.parse(row.params) as Record<string, unknown>) : null;
+    } catch {
+      params = null;
+    }
+    return {
+      assetId: row.id,
+      kind: row.kind,
+      prompt: row.prompt,
+      provider: row.provider,
+      model: row.model,
+      params,
+      lineage: { references, parentAssetId, jobId: row.job_id },
+      cost: { credits: row.credits, usd: row.cost_usd, usdEstimate: row.usd_estimate },
+      originalName: row.original_name,
+      createdAt: row.created_at,
+      width: row.width,
+      height: row.height,
+    };
+  }
+}
+
+function toPreset(r: PresetRow): ExportPreset {
+  return { id: r.id, name: r.name, template: r.template, format: r.format, quality: r.quality, longEdge: r.long_edge, metadata: r.metadata, createdAt: r.created_at };
+}
+
+async function exists(fs: ExportFs, path: string): Promise<boolean> {
+  return (await fs.stat(path).catch(() => null)) !== null;
+}
+
+/** Last line of defence: a path that is not inside `root` is a bug, never written. */
+function assertInside(root: string, path: string): void {
+  const r = resolve(path);
+  if (r !== root && !r.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new AppError('internal', `refusing to write outside the export folder: ${path}`);
+  }
+}
+
+const columnCache = new WeakMap<Db, Map<string, boolean>>();
+/** True when `table` has `column` (schemas of other features are read only where they exist). */
+export function hasColumn(db: Db, table: string, column: string): boolean {
+  let cache = columnCache.get(db);
+  if (!cache) columnCache.set(db, (cache = new Map()));
+  const key = `${table}.${column}`;
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
+    cache.set(key, v);
+  }
+  return v;
+}
+
+/** True when the database has `table`. */
+export function hasTable(db: Db, table: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+}

@@ -1,0 +1,429 @@
+/**
+ * Import of images from disk into a folder, as a task (see tasks.ts).
+ *
+ * Each file: read → SHA-256 → if those bytes are new to the library, `BlobStore.put` (which runs
+ * `inspectImage`: a refused file is skipped with its reason and leaves nothing behind) → perceptual hash (dHash,
+ * stored per blob) → one transaction that records the asset unless the folder already holds those bytes (an
+ * exact duplicate: reported, no second asset) and flags it when it looks like an image already there (a
+ * near-duplicate: Hamming distance ≤ {@link NEAR_DUPLICATE_BITS}), stacking the two when asked.
+ *
+ * Stopping: cancel stops before the next file (what was imported stays, each file whole); a full disk (ENOSPC,
+ * SQLITE_FULL) stops the import with `stoppedBy: disk_full`; the store writes through a temp file, so nothing
+ * half-written is left. Files whose names start with a dot (.DS_Store, ._x) are passed over silently when
+ * walking folders; symbolic links to folders are not followed.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import type { Statement } from 'better-sqlite3';
+import sharp from 'sharp';
+import type { ImportReport, TaskView } from '../../../shared/contracts/transfer';
+import { AppError, toAppError } from '../../../shared/errors';
+import type { Db } from '../library/db';
+import type { BlobStore } from '../library/store';
+import { DEFAULT_MAX_PIXELS, readImageHeader, type InspectLimits } from '../library/inspect';
+import type { TaskContext, TaskRegistry } from './tasks';
+import { hasColumn } from './export';
+
+/** Largest file an import takes, in bytes. */
+export const IMPORT_MAX_BYTES = 256 * 1024 * 1024;
+/** Two images whose dHashes differ in at most this many of 64 bits are near-duplicates. */
+export const NEAR_DUPLICATE_BITS = 8;
+/** Files processed at once (decode and hash run on libvips threads; more does not help on 2 cores). */
+const CONCURRENCY = 4;
+/** A push import whose page sends nothing for this long ends (the page was closed), ms. */
+const PUSH_IDLE_MS = 5 * 60 * 1000;
+
+/** Options of one import. */
+export interface ImportOptions {
+  /** Put each near-duplicate into a stack with the image it resembles. */
+  stackNearDuplicates: boolean;
+}
+
+/**
+ * The 64-bit difference hash of an image as 16 hex digits: upright (EXIF orientation applied), grey, shrunk to
+ * 9×8, one bit per horizontally adjacent pair (left brighter than right).
+ * @throws Error from sharp when the bytes cannot be decoded
+ */
+export async function dhash(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<string> {
+  const px = await sharp(bytes, { failOn: 'none', limitInputPixels: maxPixels })
+    .rotate()
+    .greyscale()
+    .resize(9, 8, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  let hi = 0;
+  let lo = 0;
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      const bit = px[y * 9 + x]! > px[y * 9 + x + 1]! ? 1 : 0;
+      const i = y * 8 + x;
+      if (i < 32) hi = ((hi << 1) | bit) >>> 0;
+      else lo = ((lo << 1) | bit) >>> 0;
+    }
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+/** Bits that differ between two dHashes (0–64). */
+export function hammingDistance(a: string, b: string): number {
+  return popcount(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) + popcount(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16));
+}
+
+function popcount(v: number): number {
+  let x = v >>> 0;
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** True for errors that mean the disk (or the database) is out of space. */
+export function isDiskFull(err: unknown): boolean {
+  const e = err as { code?: string; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'SQLITE_FULL') return true;
+  return e.cause !== undefined && e.cause !== err ? isDiskFull(e.cause) : false;
+}
+
+/** The AppError a full disk is reported as. */
+export function diskFull(err: unknown, path: string): AppError {
+  return new AppError('disk_full', `no space left on the disk while writing ${path}`, { params: { path }, cause: err });
+}
+
+/** Construction options of {@link ImportService}. */
+export interface ImportServiceOptions {
+  db: Db;
+  store: BlobStore;
+  tasks: TaskRegistry;
+  /** The library folder (objects/ inside): a full disk's half-registered object is taken out again. */
+  dataDir: string;
+  /** Called once an import has ended with at least one new asset (the app tells the renderer). */
+  onImported?(folderId: string): void;
+  now?: () => number;
+  limits?: InspectLimits;
+}
+
+type Batch = { files: Array<{ name: string; bytes: Buffer }>; total: number | null; last: boolean; done: () => void };
+
+interface PushSession {
+  folderId: string;
+  queue: Batch[];
+  wake: (() => void) | null;
+}
+
+/** Imports files and folders into the library's folders. */
+export class ImportService {
+  private readonly db: Db;
+  private readonly store: BlobStore;
+  private readonly tasks: TaskRegistry;
+  private readonly now: () => number;
+  private readonly limits: InspectLimits;
+  private readonly onImported: (folderId: string) => void;
+  private readonly dataDir: string;
+  private readonly sessions = new Map<string, PushSession>();
+
+  constructor(opts: ImportServiceOptions) {
+    this.db = opts.db;
+    this.store = opts.store;
+    this.tasks = opts.tasks;
+    this.now = opts.now ?? Date.now;
+    this.limits = opts.limits ?? { maxBytes: IMPORT_MAX_BYTES, maxPixels: DEFAULT_MAX_PIXELS };
+    this.onImported = opts.onImported ?? (() => {});
+    this.dataDir = opts.dataDir;
+  }
+
+  /**
+   * Starts importing files and folders (walked recursively) from the local disk into `folderId`.
+   * @throws AppError `not_found` for an unknown folder
+   */
+  startPaths(folderId: string, paths: string[], opts: ImportOptions): TaskView {
+    const label = this.folderName(folderId);
+    return this.tasks.start('import', label, async (ctx) => {
+      const run = new ImportRun(this, ctx, folderId, opts);
+      const files: Array<{ path: string; name: string }> = [];
+      for (const p of paths) {
+        if (ctx.signal.aborted) break;
+        await walk(p, dirname(p), files, run, ctx.signal);
+      }
+      run.total = files.length + run.report.seen;
+      ctx.progress(run.report.seen, run.total);
+      await pool(files, CONCURRENCY, ctx.signal, run, async (f) => {
+        let bytes: Buffer;
+        try {
+          const st = await stat(f.path);
+          if (st.size > this.limits.maxBytes) {
+            run.skip(f.name, 'too_large', `${st.size} bytes is over the limit of ${this.limits.maxBytes} bytes`);
+            return;
+          }
+          bytes = await readFile(f.path);
+        } catch (err) {
+          run.skip(f.name, 'unreadable', `cannot be read (${(err as Error).message})`);
+          return;
+        }
+        await run.importOne(f.name, bytes);
+      });
+      return run.finish();
+    });
+  }
+
+  /**
+   * Starts an import whose files the page sends with {@link addFiles} (web host).
+   * @throws AppError `not_found` for an unknown folder
+   */
+  startPush(folderId: string, opts: ImportOptions): TaskView {
+    const label = this.folderName(folderId);
+    const session: PushSession = { folderId, queue: [], wake: null };
+    const view = this.tasks.start('import', label, async (ctx) => {
+      const run = new ImportRun(this, ctx, folderId, opts);
+      try {
+        for (;;) {
+          const batch = await nextBatch(session, ctx.signal);
+          if (!batch) break;
+          try {
+            if (batch.total !== null) run.total = batch.total;
+            await pool(batch.files, CONCURRENCY, ctx.signal, run, (f) => run.importOne(f.name, f.bytes));
+          } finally {
+            batch.done();
+          }
+          if (batch.last || run.stopped) break;
+        }
+      } finally {
+        this.sessions.delete(ctx.id);
+        for (const b of session.queue.splice(0)) b.done();
+      }
+      return run.finish();
+    });
+    this.sessions.set(view.id, session);
+    return view;
+  }
+
+  /**
+   * Hands one batch to a push import and resolves with the task's view once the batch is processed.
+   * @throws AppError `not_found` for an unknown task; `conflict` (`reason: 'ended'`) when the import has ended
+   *   (canceled, stopped, or after the last batch)
+   */
+  async addFiles(taskId: string, files: Array<{ name: string; dataBase64: string }>, total: number | null, last: boolean): Promise<TaskView> {
+    const session = this.sessions.get(taskId);
+    if (!session) {
+      const view = this.tasks.get(taskId);
+      throw new AppError('conflict', `import ${taskId} has ended (${view.state})`, { params: { id: taskId, reason: 'ended' } });
+    }
+    const decoded = files.map((f) => ({ name: f.name, bytes: Buffer.from(f.dataBase64, 'base64') }));
+    await new Promise<void>((resolve) => {
+      session.queue.push({ files: decoded, total, last, done: resolve });
+      session.wake?.();
+    });
+    return this.tasks.get(taskId);
+  }
+
+  // Used by ImportRun -------------------------------------------------------------------------------------------
+
+  /** @internal */
+  get internals(): { db: Db; store: BlobStore; now: () => number; limits: InspectLimits; onImported: (id: string) => void; dataDir: string } {
+    return { db: this.db, store: this.store, now: this.now, limits: this.limits, onImported: this.onImported, dataDir: this.dataDir };
+  }
+
+  private folderName(folderId: string): string {
+    const row = this.db.prepare('SELECT name FROM folders WHERE id = ?').get(folderId) as { name: string } | undefined;
+    if (!row) throw new AppError('not_found', `no folder with id ${folderId}`, { params: { id: folderId } });
+    return row.name;
+  }
+}
+
+/** The state of one import while it runs: its report and the folder's perceptual hashes. */
+class ImportRun {
+  readonly report: ImportReport;
+  total: number | null = null;
+  stopped = false;
+  private readonly hashes: Array<{ assetId: string; hash: string; stackId: string | null }>;
+  private readonly byBlob = new Map<string, string>();
+  private readonly insert: Statement<unknown[]>;
+  private readonly setStack: Statement<unknown[]>;
+
+  constructor(
+    private readonly service: ImportService,
+    private readonly ctx: TaskContext,
+    private readonly folderId: string,
+    private readonly opts: ImportOptions,
+  ) {
+    const { db } = service.internals;
+    this.report = { kind: 'import', folderId, seen: 0, imported: [], duplicates: [], nearDuplicates: [], skipped: [], stoppedBy: null };
+    // Images in the trash do not count: importing their bytes again gives a live image.
+    const live = hasColumn(db, 'assets', 'deleted_at') ? 'AND a.deleted_at IS NULL' : '';
+    const rows = db
+      .prepare(
+        `SELECT a.id, a.blob_id, a.stack_id, b.dhash FROM assets a JOIN blobs b ON b.id = a.blob_id WHERE a.folder_id = ? ${live}`,
+      )
+      .all(folderId) as Array<{ id: string; blob_id: string; stack_id: string | null; dhash: string | null }>;
+    this.hashes = rows.filter((r) => r.dhash).map((r) => ({ assetId: r.id, hash: r.dhash!, stackId: r.stack_id }));
+    for (const r of rows) if (!this.byBlob.has(r.blob_id)) this.byBlob.set(r.blob_id, r.id);
+    this.insert = db.prepare(
+      `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, original_name)
+       VALUES (?, ?, ?, 'imported', NULL, NULL, ?, ?)`,
+    );
+    this.setStack = db.prepare('UPDATE assets SET stack_id = ? WHERE id = ?');
+  }
+
+  skip(name: string, reason: string, message: string): void {
+    this.report.seen++;
+    this.report.skipped.push({ name, reason, message });
+    this.tick(name);
+  }
+
+  /** Imports one file's bytes; records the outcome in the report. Stops the run on a full disk. */
+  async importOne(name: string, bytes: Buffer): Promise<void> {
+    if (this.stopped || this.ctx.signal.aborted) return;
+    const { db, store, now, limits } = this.service.internals;
+    const id = createHash('sha256').update(bytes).digest('hex');
+    let known = true;
+    try {
+      // Bytes already in the library passed inspection when they entered.
+      let hash: string | null = null;
+      known = store.exists(id);
+      if (!known) await store.put(bytes, name, limits);
+      const row = db.prepare('SELECT dhash FROM blobs WHERE id = ?').get(id) as { dhash: string | null } | undefined;
+      if (!row) throw new AppError('internal', `blob ${id} has no row after it was stored`);
+      hash = row.dhash;
+      if (hash === null) {
+        hash = await dhash(bytes, limits.maxPixels);
+        db.prepare('UPDATE blobs SET dhash = ? WHERE id = ? AND dhash IS NULL').run(hash, id);
+      }
+      if (this.stopped || this.ctx.signal.aborted) return;
+      const h = hash;
+      // The report and the in-memory hashes change only once the transaction has committed (a full disk can
+      // fail the COMMIT itself).
+      const outcome = db.transaction(() => {
+        const existing = this.byBlob.get(id);
+        if (existing) return { duplicateOf: existing };
+        const assetId = randomUUID();
+        this.insert.run(assetId, this.folderId, id, now(), basename(name).replace(/\.[^.]*$/, '') || basename(name));
+        let best: { assetId: string; distance: number; stackId: string | null } | null = null;
+        for (const o of this.hashes) {
+          const d = hammingDistance(h, o.hash);
+          if (d <= NEAR_DUPLICATE_BITS && (!best || d < best.distance)) best = { assetId: o.assetId, distance: d, stackId: o.stackId };
+        }
+        let stackId: string | null = null;
+        if (best && this.opts.stackNearDuplicates) {
+          stackId = best.stackId ?? best.assetId;
+          this.setStack.run(stackId, best.assetId);
+          this.setStack.run(stackId, assetId);
+        }
+        return { assetId, best, stackId };
+      })() as { duplicateOf: string } | { assetId: string; best: { assetId: string; distance: number; stackId: string | null } | null; stackId: string | null };
+      if ('duplicateOf' in outcome) {
+        this.report.duplicates.push({ name, existingAssetId: outcome.duplicateOf });
+      } else {
+        const { assetId, best, stackId } = outcome;
+        this.byBlob.set(id, assetId);
+        this.report.imported.push({ name, assetId, blobId: id });
+        if (best) {
+          if (stackId) for (const o of this.hashes) if (o.assetId === best.assetId) o.stackId = stackId;
+          this.report.nearDuplicates.push({ name, assetId, similarTo: best.assetId, distance: best.distance, stacked: stackId !== null });
+        }
+        this.hashes.push({ assetId, hash: h, stackId });
+      }
+      this.report.seen++;
+      this.tick(name);
+    } catch (err) {
+      if (isDiskFull(err)) {
+        // The object may be in place while its row never committed: take it out again, so the library holds
+        // nothing this import did not finish (a blob row, when it did commit, keeps its file).
+        const header = readImageHeader(bytes);
+        if (!known && header.ok && !store.get(id)) {
+          await unlink(join(this.service.internals.dataDir, 'objects', id.slice(0, 2), `${id}.${header.ext}`)).catch(() => {});
+        }
+        this.stop(diskFull(err, name));
+        return;
+      }
+      const e = toAppError(err);
+      if (e.code === 'bad_file') {
+        this.skip(name, String(e.params?.['reason'] ?? 'corrupt'), e.message);
+        return;
+      }
+      this.skip(name, e.code, e.message);
+    }
+  }
+
+  stop(err: AppError): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.report.stoppedBy = err.toShape();
+  }
+
+  finish(): ImportReport {
+    if (this.report.imported.length > 0) this.service.internals.onImported(this.folderId);
+    return this.report;
+  }
+
+  private tick(name: string): void {
+    this.ctx.progress(this.report.seen, this.total === null ? null : Math.max(this.total, this.report.seen), name);
+  }
+}
+
+/** Collects the files under `path` (or `path` itself), named relative to `base`. */
+async function walk(path: string, base: string, out: Array<{ path: string; name: string }>, run: ImportRun, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  const name = relative(base, path) || basename(path);
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (err) {
+    run.skip(name, 'unreadable', `cannot be read (${(err as Error).message})`);
+    return;
+  }
+  if (st.isSymbolicLink()) {
+    const target = await stat(path).catch(() => null);
+    if (target?.isFile()) out.push({ path, name });
+    return; // links to folders are not followed (they can loop)
+  }
+  if (st.isFile()) {
+    out.push({ path, name });
+    return;
+  }
+  if (!st.isDirectory()) return;
+  let entries: string[];
+  try {
+    entries = (await readdir(path)).sort((a, b) => a.localeCompare(b));
+  } catch (err) {
+    run.skip(name, 'unreadable', `the folder cannot be read (${(err as Error).message})`);
+    return;
+  }
+  for (const e of entries) {
+    if (e.startsWith('.')) continue;
+    await walk(join(path, e), base, out, run, signal);
+  }
+}
+
+/** Runs `fn` over `items` with at most `n` at once; stops taking new items on abort or when the run stopped. */
+async function pool<T>(items: T[], n: number, signal: AbortSignal, run: ImportRun, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !signal.aborted && !run.stopped) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+/** The next batch of a push session, or null when canceled or idle too long. */
+async function nextBatch(session: PushSession, signal: AbortSignal): Promise<Batch | null> {
+  const deadline = Date.now() + PUSH_IDLE_MS;
+  while (session.queue.length === 0) {
+    if (signal.aborted || Date.now() > deadline) return null;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
+      const onAbort = (): void => done();
+      signal.addEventListener('abort', onAbort, { once: true });
+      session.wake = done;
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        session.wake = null;
+        resolve();
+      }
+    });
+  }
+  if (signal.aborted) return null;
+  return session.queue.shift() ?? null;
+}
