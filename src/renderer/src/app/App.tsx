@@ -7,6 +7,8 @@ import { Gallery } from '../features/gallery/Gallery';
 import { QueueDrawer } from '../features/jobs/QueueDrawer';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { Viewer } from '../features/viewer/Viewer';
+import { ChainView } from '../features/chains/ChainView';
+import { MaskEditor } from '../features/mask/MaskEditor';
 import { loadPref, savePref } from '../lib/persist';
 import { useFolders } from '../store/folders';
 import { useGallery } from '../store/gallery';
@@ -77,6 +79,8 @@ export function App() {
         {drawerOpen ? <QueueDrawer id={DRAWER_ID} /> : null}
       </div>
       <Viewer />
+      <ChainView />
+      <MaskEditor />
       <SettingsDialog />
       <Toasts />
     </Tooltip.Provider>

@@ -19,6 +19,7 @@ import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { ParamControl } from './ParamControl';
 import { References } from './References';
+import { EditBar } from '../chains/EditBar';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
 
 const NO_MODELS: readonly ModelId[] = [];
@@ -111,6 +112,7 @@ export function Composer() {
             </span>
           </div>
         </div>
+        <EditBar />
         <References />
       </div>
 
