@@ -7,8 +7,7 @@ import { Gallery } from '../features/gallery/Gallery';
 import { QueueDrawer } from '../features/jobs/QueueDrawer';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { Viewer } from '../features/viewer/Viewer';
-import { ChainView } from '../features/chains/ChainView';
-import { MaskEditor } from '../features/mask/MaskEditor';
+import { CompareRoot } from '../features/compare/Compare';
 import { loadPref, savePref } from '../lib/persist';
 import { useFolders } from '../store/folders';
 import { useGallery } from '../store/gallery';
@@ -79,8 +78,7 @@ export function App() {
         {drawerOpen ? <QueueDrawer id={DRAWER_ID} /> : null}
       </div>
       <Viewer />
-      <ChainView />
-      <MaskEditor />
+      <CompareRoot />
       <SettingsDialog />
       <Toasts />
     </Tooltip.Provider>

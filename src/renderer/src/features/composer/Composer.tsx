@@ -19,7 +19,7 @@ import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { ParamControl } from './ParamControl';
 import { References } from './References';
-import { EditBar } from '../chains/EditBar';
+import { CompareModelsButton } from '../compare/Compare';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
 
 const NO_MODELS: readonly ModelId[] = [];
@@ -112,7 +112,6 @@ export function Composer() {
             </span>
           </div>
         </div>
-        <EditBar />
         <References />
       </div>
 
@@ -181,6 +180,7 @@ export function Composer() {
               <span className="muted shortcut">{t('composer.shortcut', { keys: `${modKeyLabel}+Enter` })}</span>
             )}
           </div>
+          <CompareModelsButton disabled={!folderId || submitting} />
           <button
             type="button"
             className="btn btn-primary btn-generate"

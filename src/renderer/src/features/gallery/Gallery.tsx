@@ -7,6 +7,7 @@ import { THUMB_MAX, THUMB_MIN, useGallery } from '../../store/gallery';
 import { isActive, sortJobs, useJobs } from '../../store/jobs';
 import { pathTo } from '../folders/tree';
 import { Grid } from './Grid';
+import { CompareImagesButton } from '../compare/Compare';
 
 /** The middle of the window: the selected folder's images, newest first, with its running jobs in front. */
 export function Gallery() {
@@ -71,6 +72,7 @@ export function Gallery() {
         </h2>
         {folder ? <span className="muted gallery-count">{t('gallery.count', { count: total })}</span> : null}
         <div className="spacer" />
+        {folder ? <CompareImagesButton /> : null}
         <Slider.Root
           className="slider"
           min={THUMB_MIN}
