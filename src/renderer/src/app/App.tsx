@@ -8,6 +8,8 @@ import { QueueDrawer } from '../features/jobs/QueueDrawer';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { Viewer } from '../features/viewer/Viewer';
 import { CompareRoot } from '../features/compare/Compare';
+import { ChainView } from '../features/chains/ChainView';
+import { MaskEditor } from '../features/mask/MaskEditor';
 import { loadPref, savePref } from '../lib/persist';
 import { useFolders } from '../store/folders';
 import { useGallery } from '../store/gallery';
@@ -79,6 +81,8 @@ export function App() {
       </div>
       <Viewer />
       <CompareRoot />
+      <ChainView />
+      <MaskEditor />
       <SettingsDialog />
       <Toasts />
     </Tooltip.Provider>

@@ -17,6 +17,7 @@ import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call, getTransport } from '../transport';
 import { eventMark, useJobs } from './jobs';
+import { editFields, useChainUi } from '../features/chains/store';
 
 /** A reference image in the composer: staging (no `staged` yet) or ready. */
 export interface RefItem {
@@ -185,7 +186,10 @@ export const useComposer = create<ComposerState>()((set, get) => {
           prompt,
           params: currentCapability({ provider, model }).params.parse(params),
           references: ready.map((r) => ({ blobId: r.staged.id, name: r.name })),
+          // An edit: the image being edited goes first, with its mask where the model takes one.
+          ...editFields(currentCapability({ provider, model }).takesMask === true),
         });
+        useChainUi.getState().clearMask();
         useJobs.getState().applyReply(job, mark);
         set({ submitting: false });
         return job;

@@ -20,6 +20,7 @@ import { ErrorText } from '../../ui/ErrorText';
 import { ParamControl } from './ParamControl';
 import { References } from './References';
 import { CompareModelsButton } from '../compare/Compare';
+import { EditBar } from '../chains/EditBar';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
 
 const NO_MODELS: readonly ModelId[] = [];
@@ -112,6 +113,7 @@ export function Composer() {
             </span>
           </div>
         </div>
+        <EditBar />
         <References />
       </div>
 

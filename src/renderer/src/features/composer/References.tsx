@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { describeError } from '../../i18n/format';
 import { useCapability, useComposer, type RefError, type RefItem } from '../../store/composer';
 import { MediaImg } from '../../ui/MediaImg';
+import { ASSET_DRAG } from '../chains/store';
+import { addAssetInput, isAssetDrag } from '../chains/inputs';
 
 const REF_DRAG = 'application/x-atelier-reference';
 const ACCEPT = 'image/png,image/jpeg,image/webp';
@@ -43,6 +45,12 @@ export function References() {
 
   const onDrop = (e: DragEvent<HTMLDivElement>): void => {
     setDropping(false);
+    // An image dragged from the gallery or the chain view: its bytes are already in the library.
+    if (isAssetDrag(Array.from(e.dataTransfer.types))) {
+      e.preventDefault();
+      void addAssetInput(e.dataTransfer.getData(ASSET_DRAG));
+      return;
+    }
     if (!hasFiles(e)) return;
     e.preventDefault();
     void addFiles(Array.from(e.dataTransfer.files));
@@ -66,7 +74,7 @@ export function References() {
       aria-label={t('composer.references')}
       className={`refs${dropping ? ' is-dropping' : ''}`}
       onDragOver={(e) => {
-        if (!hasFiles(e)) return;
+        if (!hasFiles(e) && !isAssetDrag(Array.from(e.dataTransfer.types))) return;
         e.preventDefault();
         e.dataTransfer.dropEffect = 'copy';
         setDropping(true);

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AssetSummary } from '../../../../shared/domain';
 import { formatDateTime } from '../../i18n/format';
 import { MediaImg } from '../../ui/MediaImg';
+import { ASSET_DRAG, useChainUi } from '../chains/store';
 
 function frameStyle(width: number, height: number): CSSProperties {
   const w = Math.max(1, width);
@@ -17,17 +18,33 @@ interface AssetTileProps {
   onOpen(id: string): void;
 }
 
-/** One thumbnail: no chrome, the image contained in its square; Enter or click opens the viewer. */
+/**
+ * One thumbnail: no chrome, the image contained in its square; Enter or click opens the viewer, E edits it (as does
+ * the Edit button shown on hover). It can be dragged into the composer's inputs.
+ */
 export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpen }: AssetTileProps) {
   const { t, i18n } = useTranslation();
   const alt = asset.prompt?.trim() || t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) });
   return (
+    <>
     <button
       type="button"
       className="thumb"
       tabIndex={tabIndex}
       data-tile-index={index}
       data-asset-id={asset.id}
+      aria-keyshortcuts="E"
+      draggable
+      onDragStart={(e) => {
+        e.dataTransfer.setData(ASSET_DRAG, JSON.stringify(asset));
+        e.dataTransfer.effectAllowed = 'copy';
+      }}
+      onKeyDown={(e) => {
+        if ((e.key === 'e' || e.key === 'E') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+          e.preventDefault();
+          useChainUi.getState().edit(asset);
+        }
+      }}
       onClick={() => onOpen(asset.id)}
     >
       {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
@@ -37,5 +54,15 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpe
         {asset.provider === 'sandbox' ? <span className="badge badge-sandbox">{t('gallery.sandboxBadge')}</span> : null}
       </span>
     </button>
+    <button
+      type="button"
+      className="thumb-edit btn btn-plain btn-xs"
+      tabIndex={-1}
+      aria-label={t('chains.editImage', { name: alt })}
+      onClick={() => useChainUi.getState().edit(asset)}
+    >
+      {t('chains.edit')}
+    </button>
+    </>
   );
 });

@@ -1,5 +1,5 @@
 import * as Dialog from '@radix-ui/react-dialog';
-import { ChevronLeft, ChevronRight, X } from 'lucide-react';
+import { ChevronLeft, ChevronRight, GitBranch, Pencil, X } from 'lucide-react';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../../i18n/format';
@@ -8,6 +8,7 @@ import { useViewer } from '../../store/viewer';
 import { mediaUrl } from '../../transport';
 import { useReturnFocus } from '../../ui/useReturnFocus';
 import { Recipe } from './Recipe';
+import { useChainUi } from '../chains/store';
 
 /** The full-window viewer: the image (Fit or 1:1), arrows step through the folder, the recipe beside it. */
 export function Viewer() {
@@ -90,6 +91,32 @@ export function Viewer() {
                 {index >= 0 ? t('viewer.position', { index: index + 1, total: Math.max(total, items.length) }) : ''}
               </span>
               <div className="spacer" />
+              {asset ? (
+                <>
+                  <button
+                    type="button"
+                    className="btn btn-plain btn-sm"
+                    onClick={() => {
+                      close();
+                      useChainUi.getState().edit(asset);
+                    }}
+                  >
+                    <Pencil size={14} aria-hidden="true" />
+                    <span>{t('chains.edit')}</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-sm"
+                    onClick={() => {
+                      close();
+                      useChainUi.getState().openChain(asset.id);
+                    }}
+                  >
+                    <GitBranch size={14} aria-hidden="true" />
+                    <span>{t('chains.versions')}</span>
+                  </button>
+                </>
+              ) : null}
               <Dialog.Close asChild>
                 <button type="button" className="btn btn-ghost btn-icon" aria-label={t('viewer.close')}>
                   <X size={18} aria-hidden="true" />
