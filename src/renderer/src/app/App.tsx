@@ -13,6 +13,7 @@ import { MaskEditor } from '../features/mask/MaskEditor';
 import { loadPref, savePref } from '../lib/persist';
 import { useFolders } from '../store/folders';
 import { useGallery } from '../store/gallery';
+import { useSearch } from '../store/search';
 import { useJobs } from '../store/jobs';
 import { useSettings } from '../store/settings';
 import { startSync } from '../store/sync';
@@ -37,6 +38,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    useSearch.getState().setSource({ kind: 'folder' });
     void useGallery.getState().show(selectedId);
   }, [selectedId]);
 

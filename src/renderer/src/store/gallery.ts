@@ -1,9 +1,11 @@
 import { create } from 'zustand';
-import type { AssetSummary } from '../../../shared/domain';
+import type { AssetListItem } from '../../../shared/organise';
 import type { AppErrorShape } from '../../../shared/errors';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call } from '../transport';
+import { queryFor, useSearch } from './search';
+import { useSelection } from './selection';
 
 const PAGE = 200;
 export const THUMB_MIN = 80;
@@ -11,19 +13,26 @@ export const THUMB_MAX = 400;
 
 interface GalleryState {
   folderId: string | null;
-  items: AssetSummary[];
+  items: AssetListItem[];
   total: number;
   nextCursor: string | null;
   loading: boolean;
   error: AppErrorShape | null;
   thumbSize: number;
-  /** Shows `folderId` (first page); `null` empties the gallery. */
+  /** Shows `folderId` (first page) through the current source and search (store/search.ts); `null` and no other
+   * source empties the gallery. */
   show(folderId: string | null): Promise<void>;
   /** Re-reads the first page of the current folder (after a reconnect). */
   reload(): Promise<void>;
   loadMore(): Promise<void>;
   /** An `asset.created` event: adds the new image in front when it belongs to the folder on screen. */
   assetCreated(assetId: string, folderId: string): Promise<void>;
+  /** Applies an organising patch to the items on screen (after this window changed them). */
+  patchItems(ids: readonly string[], patch: Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title'>>): void;
+  /** Re-reads the first page after a short pause (collapses bursts of `library.changed`). */
+  scheduleReload(): void;
+  /** Drops items from the view (moved away, trashed, restored from the trash view). */
+  dropItems(ids: readonly string[]): void;
   setThumbSize(px: number): void;
 }
 
@@ -31,6 +40,7 @@ const clampThumb = (v: number): number => Math.min(THUMB_MAX, Math.max(THUMB_MIN
 
 // Every request carries the generation it was made for; a reply for a folder no longer shown is dropped.
 let generation = 0;
+let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
 export const useGallery = create<GalleryState>()((set, get) => ({
   folderId: null,
@@ -43,10 +53,12 @@ export const useGallery = create<GalleryState>()((set, get) => ({
 
   async show(folderId) {
     const gen = ++generation;
-    set({ folderId, items: [], total: 0, nextCursor: null, error: null, loading: folderId !== null });
-    if (!folderId) return;
+    const q = queryFor(folderId);
+    useSelection.getState().clear();
+    set({ folderId, items: [], total: 0, nextCursor: null, error: null, loading: q !== null });
+    if (!q) return;
     try {
-      const page = await call('assets.list', { folderId, limit: PAGE, cursor: null });
+      const page = await call('assets.query', { ...q, limit: PAGE, cursor: null });
       if (gen !== generation) return;
       set({ items: page.items, total: page.total, nextCursor: page.nextCursor, loading: false });
     } catch (err) {
@@ -58,9 +70,10 @@ export const useGallery = create<GalleryState>()((set, get) => ({
   async reload() {
     const { folderId } = get();
     const gen = ++generation;
-    if (!folderId) return;
+    const q = queryFor(folderId);
+    if (!q) return;
     try {
-      const page = await call('assets.list', { folderId, limit: PAGE, cursor: null });
+      const page = await call('assets.query', { ...q, limit: PAGE, cursor: null });
       if (gen !== generation) return;
       set({ items: page.items, total: page.total, nextCursor: page.nextCursor, loading: false, error: null });
     } catch (err) {
@@ -71,11 +84,12 @@ export const useGallery = create<GalleryState>()((set, get) => ({
 
   async loadMore() {
     const { folderId, nextCursor, loading } = get();
-    if (!folderId || !nextCursor || loading) return;
+    const q = queryFor(folderId);
+    if (!q || !nextCursor || loading) return;
     const gen = generation;
     set({ loading: true });
     try {
-      const page = await call('assets.list', { folderId, limit: PAGE, cursor: nextCursor });
+      const page = await call('assets.query', { ...q, limit: PAGE, cursor: nextCursor });
       if (gen !== generation) return;
       set((s) => {
         const seen = new Set(s.items.map((a) => a.id));
@@ -94,15 +108,44 @@ export const useGallery = create<GalleryState>()((set, get) => ({
 
   async assetCreated(assetId, folderId) {
     if (get().folderId !== folderId || get().items.some((a) => a.id === assetId)) return;
+    // Under a search, collection or the trash the new image may not belong: the view is re-read instead.
+    const s = useSearch.getState();
+    if (s.source.kind !== 'folder' || s.text.trim() || Object.keys(s.filters).length || s.sort !== 'date' || s.dir !== 'desc') {
+      void get().reload();
+      return;
+    }
     const gen = generation;
     try {
       const detail = await call('assets.get', { id: assetId });
       if (gen !== generation || get().items.some((a) => a.id === assetId)) return;
       const { recipe: _recipe, ...summary } = detail;
-      set((s) => ({ items: [summary, ...s.items], total: s.total + 1 }));
+      const item: AssetListItem = { ...summary, title: null, rating: 0, flag: 0, deletedAt: null };
+      set((s) => ({ items: [item, ...s.items], total: s.total + 1 }));
     } catch {
       // It may have been deleted meanwhile; the next reload shows the truth.
     }
+  },
+
+  patchItems(ids, patch) {
+    const want = new Set(ids);
+    set((s) => ({ items: s.items.map((a) => (want.has(a.id) ? { ...a, ...patch } : a)) }));
+  },
+
+  scheduleReload() {
+    if (reloadTimer) clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => {
+      reloadTimer = null;
+      void get().reload();
+    }, 150);
+  },
+
+  dropItems(ids) {
+    const gone = new Set(ids);
+    set((s) => {
+      const items = s.items.filter((a) => !gone.has(a.id));
+      return { items, total: Math.max(0, s.total - (s.items.length - items.length)) };
+    });
+    useSelection.getState().forget(ids);
   },
 
   setThumbSize(px) {

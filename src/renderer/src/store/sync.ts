@@ -1,9 +1,12 @@
 import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract';
 import { getTransport } from '../transport';
+import { useCollections } from './collections';
 import { useFolders } from './folders';
 import { useGallery } from './gallery';
 import { useJobs } from './jobs';
+import { isSearching, useSearch } from './search';
 import { useSettings } from './settings';
+import { useTransfer } from './transfer';
 
 /**
  * What each event does here. Events this window has no view for yet are ignored (the contract grows faster
@@ -15,10 +18,26 @@ const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'asset.created': ({ assetId, folderId }) => {
     void useGallery.getState().assetCreated(assetId, folderId);
     useFolders.getState().bumpCount(folderId, 1);
+    useCollections.getState().scheduleLoad();
   },
+  'library.changed': (change) => libraryChanged(change),
+  'collections.changed': () => useCollections.getState().scheduleLoad(),
   'folders.changed': () => void useFolders.getState().load(),
   'settings.changed': () => void useSettings.getState().loadProviders(),
+  'task.updated': (task) => useTransfer.getState().apply(task),
 };
+
+/**
+ * Images were organised (here or in another window): smart-collection and trash counts follow; the gallery is
+ * re-read when the change can alter what it lists (membership, or any change under a search or sort).
+ */
+function libraryChanged({ reason }: EventPayload<'library.changed'>): void {
+  useCollections.getState().scheduleLoad();
+  const s = useSearch.getState();
+  const plain = s.source.kind === 'folder' && !isSearching(s) && s.sort === 'date';
+  if ((reason === 'meta' || reason === 'tags') && plain) return;
+  useGallery.getState().scheduleReload();
+}
 
 function onEvent(event: AnyEvent): void {
   const handle = handlers[event.name] as ((payload: unknown) => void) | undefined;
@@ -36,11 +55,13 @@ export function startSync(): () => void {
     void useJobs.getState().loadQueue();
     void useGallery.getState().reload();
     void useSettings.getState().loadProviders();
+    void useCollections.getState().load();
   });
   void useFolders.getState().load();
   void useJobs.getState().load();
   void useJobs.getState().loadQueue();
   void useSettings.getState().loadProviders();
+  void useCollections.getState().load();
   return () => {
     unsubscribe();
     unReconnect();

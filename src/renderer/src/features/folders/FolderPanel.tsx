@@ -9,6 +9,9 @@ import { DeleteDialog } from './DeleteDialog';
 import { FolderTree } from './FolderTree';
 import { MoveDialog } from './MoveDialog';
 import { NameDialog } from './NameDialog';
+import { CollectionsSection } from '../collections/CollectionsSection';
+import { openSource } from '../collections/openSource';
+import { useSearch } from '../../store/search';
 
 type DialogState =
   | { kind: 'newProject' }
@@ -67,7 +70,15 @@ export function FolderPanel() {
           />
         </div>
       </div>
-      <div className="sidebar-body">
+      {/* A click on a folder while a collection or the trash is on screen goes back to the folder. */}
+      <div
+        className="sidebar-body"
+        onClickCapture={(e) => {
+          if (useSearch.getState().source.kind !== 'folder' && (e.target as HTMLElement).closest('[role="treeitem"]')) {
+            openSource({ kind: 'folder' });
+          }
+        }}
+      >
         {loadError ? (
           <div className="sidebar-note" role="alert">
             <p>{t('folders.loadFailed')}</p>
@@ -88,6 +99,7 @@ export function FolderPanel() {
           />
         )}
       </div>
+      <CollectionsSection />
       <div className="sidebar-foot">
         <IconButton
           label={t('folders.newProject')}

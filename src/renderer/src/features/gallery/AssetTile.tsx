@@ -1,3 +1,5 @@
+import { Check, Star, XCircle } from 'lucide-react';
+import type { AssetListItem } from '../../../../shared/organise';
 import { memo, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AssetSummary } from '../../../../shared/domain';
@@ -12,24 +14,27 @@ function frameStyle(width: number, height: number): CSSProperties {
 }
 
 interface AssetTileProps {
-  asset: AssetSummary;
+  asset: AssetSummary & Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title'>>;
   tabIndex: number;
   index: number;
-  onOpen(id: string): void;
+  /** Selected in the multi-selection (store/selection.ts). */
+  selected?: boolean;
+  /** Click: the grid decides from the modifier keys whether to open, toggle or extend the selection. */
+  onOpen(id: string, e?: React.MouseEvent): void;
 }
 
 /**
  * One thumbnail: no chrome, the image contained in its square; Enter or click opens the viewer, E edits it (as does
  * the Edit button shown on hover). It can be dragged into the composer's inputs.
  */
-export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpen }: AssetTileProps) {
+export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selected = false, onOpen }: AssetTileProps) {
   const { t, i18n } = useTranslation();
   const alt = asset.prompt?.trim() || t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) });
   return (
     <>
     <button
       type="button"
-      className="thumb"
+      className={`thumb${selected ? ' is-selected' : ''}`}
       tabIndex={tabIndex}
       data-tile-index={index}
       data-asset-id={asset.id}
@@ -45,13 +50,26 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, onOpe
           useChainUi.getState().edit(asset);
         }
       }}
-      onClick={() => onOpen(asset.id)}
+      aria-describedby={asset.rating || asset.flag ? `meta-${asset.id}` : undefined}
+      onClick={(e) => onOpen(asset.id, e)}
     >
       {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
           badge sits on the image, not in the cell's margin. */}
       <span className="thumb-frame" style={frameStyle(asset.blob.width, asset.blob.height)}>
         <MediaImg blobId={asset.blob.id} variant="thumb" alt={alt} loading="lazy" decoding="async" draggable={false} />
         {asset.provider === 'sandbox' ? <span className="badge badge-sandbox">{t('gallery.sandboxBadge')}</span> : null}
+        {asset.rating || asset.flag ? (
+          <span className="thumb-meta" id={`meta-${asset.id}`}>
+            {asset.flag === 1 ? <Check size={12} aria-label={t('organise.pick')} /> : null}
+            {asset.flag === -1 ? <XCircle size={12} aria-label={t('organise.reject')} /> : null}
+            {asset.rating ? (
+              <span aria-label={t('organise.stars', { count: asset.rating })}>
+                <Star size={11} aria-hidden="true" className="thumb-star" />
+                {asset.rating}
+              </span>
+            ) : null}
+          </span>
+        ) : null}
       </span>
     </button>
     <button

@@ -7,7 +7,13 @@ import { THUMB_MAX, THUMB_MIN, useGallery } from '../../store/gallery';
 import { isActive, sortJobs, useJobs } from '../../store/jobs';
 import { pathTo } from '../folders/tree';
 import { Grid } from './Grid';
+import '../../styles/organise.css';
 import { CompareImagesButton } from '../compare/Compare';
+import { BulkBar } from '../organise/BulkBar';
+import { SearchBar } from '../search/SearchBar';
+import { EmptyTrashButton } from '../trash/EmptyTrashButton';
+import { useCollections } from '../../store/collections';
+import { isSearching, useSearch } from '../../store/search';
 
 /** The middle of the window: the selected folder's images, newest first, with its running jobs in front. */
 export function Gallery() {
@@ -24,6 +30,10 @@ export function Gallery() {
   const reload = useGallery((s) => s.reload);
   const byId = useJobs((s) => s.byId);
   const dismissed = useJobs((s) => s.dismissed);
+  const source = useSearch((s) => s.source);
+  const searching = useSearch((s) => isSearching(s));
+  const collection = useCollections((s) => (source.kind === 'collection' ? s.collections.find((c) => c.id === source.id) : undefined));
+  const folderView = source.kind === 'folder';
 
   const folder = nodes.find((n) => n.id === selectedId) ?? null;
   const path = useMemo(() => pathTo(new Map(nodes.map((n) => [n.id, n])), selectedId), [nodes, selectedId]);
@@ -32,16 +42,17 @@ export function Gallery() {
     () =>
       sortJobs(Object.values(byId)).filter(
         (j) =>
+          folderView &&
           j.folderId === selectedId &&
           (isActive(j) || ((j.state === 'failed' || j.state === 'expired') && !dismissed[j.id])),
       ),
-    [byId, dismissed, selectedId],
+    [byId, dismissed, selectedId, folderView],
   );
 
   let body: React.ReactNode;
   if (!foldersLoaded) body = null;
   else if (nodes.length === 0) body = <Empty title={t('gallery.emptyNoProjects')} hint={t('gallery.emptyNoProjectsHint')} />;
-  else if (!folder) body = <Empty title={t('gallery.emptyNoFolder')} hint={t('gallery.emptyNoFolderHint')} />;
+  else if (!folder && folderView) body = <Empty title={t('gallery.emptyNoFolder')} hint={t('gallery.emptyNoFolderHint')} />;
   else if (error && items.length === 0)
     body = (
       <div className="empty" role="alert">
@@ -58,19 +69,34 @@ export function Gallery() {
         <p className="empty-hint">{t('gallery.loading')}</p>
       </div>
     ) : (
-      <Empty title={t('gallery.emptyFolder')} hint={t('gallery.emptyFolderHint')} />
+      searching ? (
+        <Empty title={t('search.noMatches')} hint={t('search.noMatchesHint')} />
+      ) : source.kind === 'trash' ? (
+        <Empty title={t('trash.emptyTitle')} hint={t('trash.emptyHint')} />
+      ) : source.kind === 'collection' ? (
+        <Empty title={t('collections.emptyTitle')} hint={t('collections.emptyHint')} />
+      ) : (
+        <Empty title={t('gallery.emptyFolder')} hint={t('gallery.emptyFolderHint')} />
+      )
     );
   // Keyed by folder: another folder starts at the top with its first tile as the tab stop.
-  else body = <Grid key={selectedId} jobs={jobs} assets={items} total={total} />;
+  else body = <Grid key={folderView ? selectedId : source.kind === 'collection' ? source.id : 'trash'} jobs={jobs} assets={items} total={total} />;
 
   return (
     <section className="gallery" aria-label={t('gallery.label')}>
       <div className="gallery-bar">
         <h2 className="gallery-title">
-          {path.length > 1 ? <span className="gallery-path">{path.slice(0, -1).map((p) => p.name).join(' / ')} / </span> : null}
-          {folder?.name ?? t('app.noFolder')}
+          {folderView && path.length > 1 ? (
+            <span className="gallery-path">{path.slice(0, -1).map((p) => p.name).join(' / ')} / </span>
+          ) : null}
+          {source.kind === 'trash' ? t('trash.heading') : source.kind === 'collection' ? (collection?.name ?? '') : (folder?.name ?? t('app.noFolder'))}
         </h2>
-        {folder ? <span className="muted gallery-count">{t('gallery.count', { count: total })}</span> : null}
+        {folder || !folderView ? (
+          <span className="muted gallery-count" aria-live="polite">
+            {searching ? t('search.matches', { count: total }) : t('gallery.count', { count: total })}
+          </span>
+        ) : null}
+        {source.kind === 'trash' ? <EmptyTrashButton /> : null}
         <div className="spacer" />
         {folder ? <CompareImagesButton /> : null}
         <Slider.Root
@@ -87,6 +113,8 @@ export function Gallery() {
           <Slider.Thumb className="slider-thumb" aria-label={t('gallery.thumbSize')} />
         </Slider.Root>
       </div>
+      <SearchBar />
+      <BulkBar />
       {body}
     </section>
   );

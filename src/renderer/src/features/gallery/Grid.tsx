@@ -1,7 +1,13 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AssetSummary, JobView } from '../../../../shared/domain';
+import type { JobView } from '../../../../shared/domain';
+import type { AssetListItem } from '../../../../shared/organise';
+import { patchSelection, restoreSelection, trashSelection } from '../organise/actions';
+import { queryFor, useSearch } from '../../store/search';
+import { useSelection } from '../../store/selection';
+import { useToasts } from '../../store/toasts';
+import { call } from '../../transport';
 import { useGallery } from '../../store/gallery';
 import { useJobs } from '../../store/jobs';
 import { useViewer } from '../../store/viewer';
@@ -13,7 +19,7 @@ const GAP = 6;
 
 interface GridProps {
   jobs: JobView[];
-  assets: AssetSummary[];
+  assets: AssetListItem[];
   total: number;
 }
 
@@ -32,6 +38,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const dismiss = useJobs((s) => s.dismiss);
   const retry = useJobs((s) => s.retry);
   const openViewer = useViewer((s) => s.open);
+  const selection = useSelection((s) => s.ids);
   const [focusIndex, setFocusIndex] = useState(0);
   const pendingFocus = useRef<number | null>(null);
 
@@ -85,7 +92,60 @@ export function Grid({ jobs, assets, total }: GridProps) {
     [count, cols, virtualizer],
   );
 
+  // Click opens the image (and makes it the selection); Ctrl/⌘-click toggles it; Shift-click selects the range.
+  const onTileClick = useCallback(
+    (id: string, e?: React.MouseEvent): void => {
+      const sel = useSelection.getState();
+      if (e && (e.ctrlKey || e.metaKey)) sel.toggle(id);
+      else if (e?.shiftKey) sel.extendTo(id, useGallery.getState().items.map((a) => a.id));
+      else {
+        sel.selectOnly(id);
+        openViewer(id);
+      }
+    },
+    [openViewer],
+  );
+
+  /** Organising keys on the grid (Lightroom's): Space, Ctrl/⌘+A, Escape, 0–5, P, X, U, Delete. */
+  const organiseKey = (e: KeyboardEvent<HTMLDivElement>): boolean => {
+    const sel = useSelection.getState();
+    const focused = assets[safeFocus - jobs.length];
+    const inTrash = useSearch.getState().source.kind === 'trash';
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+      const q = queryFor(useGallery.getState().folderId);
+      if (q) {
+        call('assets.ids', q)
+          .then((r) => sel.setAll(r.ids))
+          .catch((err: unknown) => useToasts.getState().error(err));
+      }
+      return true;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return false;
+    if (e.key === 'Escape') {
+      if (sel.ids.size === 0) return false;
+      sel.clear();
+      return true;
+    }
+    if (e.key === ' ' && focused) {
+      if (e.shiftKey) sel.extendTo(focused.id, assets.map((a) => a.id));
+      else sel.toggle(focused.id);
+      return true;
+    }
+    if (sel.ids.size === 0) return false;
+    if (/^[0-5]$/.test(e.key) && !inTrash) void patchSelection({ rating: Number(e.key) });
+    else if ((e.key === 'p' || e.key === 'P') && !inTrash) void patchSelection({ flag: 1 });
+    else if ((e.key === 'x' || e.key === 'X') && !inTrash) void patchSelection({ flag: -1 });
+    else if ((e.key === 'u' || e.key === 'U') && !inTrash) void patchSelection({ flag: 0 });
+    else if (e.key === 'Delete' || e.key === 'Backspace') void (inTrash ? restoreSelection() : trashSelection());
+    else return false;
+    return true;
+  };
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    if ((e.target as HTMLElement).closest('.job-tile') === null && organiseKey(e)) {
+      e.preventDefault();
+      return;
+    }
     const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 0) / (cell + GAP)));
     const steps: Record<string, number> = {
       ArrowRight: 1,
@@ -136,7 +196,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
                   role="listitem"
                   aria-setsize={jobs.length + total}
                   aria-posinset={i + 1}
-                  className="cell"
+                  className={`cell${asset && selection.has(asset.id) ? ' is-selected' : ''}`}
                   style={{ width: cell, height: cell }}
                   onFocus={() => setFocusIndex(i)}
                 >
@@ -149,7 +209,27 @@ export function Grid({ jobs, assets, total }: GridProps) {
                       onRetry={(id) => void retry(id)}
                     />
                   ) : asset ? (
-                    <AssetTile asset={asset} index={i} tabIndex={i === safeFocus ? 0 : -1} onOpen={openViewer} />
+                    <>
+                      <AssetTile
+                        asset={asset}
+                        index={i}
+                        tabIndex={i === safeFocus ? 0 : -1}
+                        selected={selection.has(asset.id)}
+                        onOpen={onTileClick}
+                      />
+                      <input
+                        type="checkbox"
+                        className="thumb-check"
+                        tabIndex={-1}
+                        checked={selection.has(asset.id)}
+                        aria-label={t('organise.selectImage', { name: asset.title || asset.prompt || '' })}
+                        onChange={(e) => {
+                          const ne = e.nativeEvent as MouseEvent;
+                          if (ne.shiftKey) useSelection.getState().extendTo(asset.id, assets.map((a) => a.id));
+                          else useSelection.getState().toggle(asset.id);
+                        }}
+                      />
+                    </>
                   ) : null}
                 </div>,
               );
