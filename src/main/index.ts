@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createApp, type App } from './app';
 import { registerIpc } from './ipc';
+import { registerDragOut } from './drag-out';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol';
 import { installSecurity } from './security';
 import { APP_DIR_NAME } from './services/paths';
@@ -55,8 +56,21 @@ async function start(): Promise<void> {
   const url = appUrl();
   installSecurity(url);
   const binding = electronNativeBinding();
-  atelier = await createApp({ dataDir, env: process.env, ...(binding ? { nativeBinding: binding } : {}) });
+  atelier = await createApp({
+    dataDir,
+    env: process.env,
+    ...(binding ? { nativeBinding: binding } : {}),
+    // The export folder picker: a native dialog, here in the shell (services never import electron).
+    shell: {
+      async pickFolder() {
+        const opts = { properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+        const r = mainWindow ? await dialog.showOpenDialog(mainWindow, opts) : await dialog.showOpenDialog(opts);
+        return r.canceled ? null : (r.filePaths[0] ?? null);
+      },
+    },
+  });
   disposers.push(registerIpc(atelier.dispatcher, url));
+  disposers.push(registerDragOut(() => atelier?.services.store ?? null, url));
   disposers.push(handleMediaProtocol(atelier.dispatcher));
   showMainWindow();
   app.on('activate', () => {

@@ -9,6 +9,7 @@ import type { AnyEvent, CallResult } from '../shared/contract';
 
 const CALL_CHANNEL = 'atelier:call';
 const EVENT_CHANNEL = 'atelier:event';
+const DRAG_CHANNEL = 'atelier:start-drag';
 
 const bridge: AtelierBridge = {
   transport: 'electron',
@@ -20,6 +21,9 @@ const bridge: AtelierBridge = {
     return () => {
       ipcRenderer.removeListener(EVENT_CHANNEL, forward);
     };
+  },
+  startDrag(blobId) {
+    ipcRenderer.send(DRAG_CHANNEL, String(blobId));
   },
   pathForFile(file) {
     try {

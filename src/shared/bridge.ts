@@ -20,6 +20,11 @@ export interface AtelierBridge {
   onEvent(listener: (event: AnyEvent) => void): () => void;
   /** The file-system path of a dropped or picked `File` (Electron `webUtils.getPathForFile`), '' if none. */
   pathForFile(file: File): string;
+  /**
+   * Starts dragging a library image out of the window (to the desktop or another app). The main process resolves
+   * the blob id to its file in the library; the page never names a path. Call it from `dragstart`.
+   */
+  startDrag(blobId: string): void;
 }
 
 /** URL of a stored image for `<img src>` in the web host. */

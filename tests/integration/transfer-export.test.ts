@@ -180,8 +180,8 @@ describe('export (real SQLite, real files)', () => {
       expect(e.params?.['field'], template).toBe('template');
     }
     expect((await call(app, 'export.presets', {})).map((p) => p.name)).toEqual(['JPEG with recipe', 'Original files']);
-    const ok = await call(app, 'export.checkTemplate', { template: '{project}/{original}', assetId: imported.imported[0]!.assetId });
-    expect(ok.example).toBe(`Client_ Acme/${imported.imported[0]!.name.replace(/\.\w+$/, '')}.png`);
+    const ok = await call(app, 'export.checkTemplate', { template: '{project}/{original}', assetId: imported.imported[0]!.assetId, format: 'jpeg' });
+    expect(ok.example).toBe(`Client_ Acme/${imported.imported[0]!.name.replace(/\.\w+$/, '')}.jpg`);
 
     const p = await preset({ name: 'P', template: '{index}', format: 'original', metadata: 'none' });
     const file = join(dir, 'a-file');

@@ -37,7 +37,7 @@ export function transferHandlers(s: AppServices): TransferHandlers {
       t.exporter.deletePreset(id);
       return { ok: true as const };
     },
-    'export.checkTemplate': ({ template, assetId }) => ({ example: t.exporter.example(template, assetId) }),
+    'export.checkTemplate': ({ template, assetId, format }) => ({ example: t.exporter.example(template, assetId, format) }),
     'export.checkTarget': async ({ path }) => ({ path: await checkTargetDir(path) }),
     'export.pickTarget': async (_i, ctx) => {
       if (ctx.transport !== 'electron' || !t.shell) {

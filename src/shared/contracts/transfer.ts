@@ -205,7 +205,7 @@ export const transferCalls = {
   'export.deletePreset': { input: z.object({ id: Id }).strict(), output: Ok },
   /** Checks a naming template and shows the name it gives an example (or the given) asset. */
   'export.checkTemplate': {
-    input: z.object({ template: z.string(), assetId: Id.nullable().default(null) }).strict(),
+    input: z.object({ template: z.string(), assetId: Id.nullable().default(null), format: ExportFormat.default('original') }).strict(),
     output: z.object({ example: z.string() }),
   },
   /** Checks a target folder typed by the user: it exists, is a folder, and can be written. Returns it absolute. */

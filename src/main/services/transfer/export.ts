@@ -169,15 +169,17 @@ export class ExportService {
   }
 
   /**
-   * The name `template` gives an asset (or a made-up example) as the first of 12 exported files.
+   * The name `template` gives an asset (or a made-up example) as the first exported file in `format`.
    * @throws AppError `validation` for a bad template; `not_found` for an unknown asset
    */
-  example(template: string, assetId: string | null): string {
+  example(template: string, assetId: string | null, format: ExportPreset['format'] = 'original'): string {
     const parsed = parseTemplate(template);
-    const values: TokenValues = assetId
-      ? this.values(this.assetRows([assetId])[0]!, this.folderPaths(), 1)
+    const row = assetId ? this.assetRows([assetId])[0]! : null;
+    const ext = format === 'original' ? (row?.ext ?? 'png') : EXT[format];
+    const values: TokenValues = row
+      ? this.values(row, this.folderPaths(), 1)
       : { project: 'Project', folder: 'Folder', date: dateToken(this.now()), model: 'gpt-image-2', provider: 'sandbox', rating: '4', index: 1, original: 'photo' };
-    return `${renderName(parsed, values, 2)}.png`;
+    return `${renderName(parsed, values, 3)}.${ext}`;
   }
 
   /** The asset ids a scope names, in export order (a folder: newest first, its sub-folders after it). */

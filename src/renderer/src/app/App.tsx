@@ -19,6 +19,7 @@ import { useSettings } from '../store/settings';
 import { startSync } from '../store/sync';
 import { useToasts } from '../store/toasts';
 import { Toasts } from './Toasts';
+import { TaskPanel } from '../features/import/TaskPanel';
 import { TopBar } from './TopBar';
 
 const DRAWER_ID = 'queue-drawer';
@@ -87,6 +88,7 @@ export function App() {
       <MaskEditor />
       <SettingsDialog />
       <Toasts />
+      <TaskPanel />
     </Tooltip.Provider>
   );
 }

@@ -1,6 +1,8 @@
 import { PanelLeftClose, PanelLeftOpen, Settings } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { QueueToggle } from '../features/jobs/QueueToggle';
+import { SpendButton } from '../features/spend/SpendDialog';
+import { TransferBar } from '../features/export/TransferBar';
 import { useSettings } from '../store/settings';
 import { IconButton } from '../ui/IconButton';
 
@@ -23,7 +25,9 @@ export function TopBar({ drawerId, sidebarOpen, onToggleSidebar }: TopBarProps) 
       />
       <h1 className="brand">{t('app.title')}</h1>
       <div className="spacer" />
+      <TransferBar />
       <QueueToggle drawerId={drawerId} />
+      <SpendButton />
       <button
         type="button"
         className="btn btn-ghost"

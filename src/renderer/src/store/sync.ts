@@ -6,6 +6,7 @@ import { useGallery } from './gallery';
 import { useJobs } from './jobs';
 import { isSearching, useSearch } from './search';
 import { useSettings } from './settings';
+import { useTransfer } from './transfer';
 
 /**
  * What each event does here. Events this window has no view for yet are ignored (the contract grows faster
@@ -23,6 +24,7 @@ const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'collections.changed': () => useCollections.getState().scheduleLoad(),
   'folders.changed': () => void useFolders.getState().load(),
   'settings.changed': () => void useSettings.getState().loadProviders(),
+  'task.updated': (task) => useTransfer.getState().apply(task),
 };
 
 /**

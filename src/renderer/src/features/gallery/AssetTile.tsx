@@ -41,6 +41,13 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
       aria-keyshortcuts="E"
       draggable
       onDragStart={(e) => {
+        // Desktop window, Alt/Option held: drag the file out to the desktop or another app (the main process
+        // resolves the blob id; drags inside the window keep working without the modifier).
+        if (e.altKey && window.atelier) {
+          e.preventDefault();
+          window.atelier.startDrag(asset.blob.id);
+          return;
+        }
         e.dataTransfer.setData(ASSET_DRAG, JSON.stringify(asset));
         e.dataTransfer.effectAllowed = 'copy';
       }}

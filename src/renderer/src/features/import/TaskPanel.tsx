@@ -1,0 +1,136 @@
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import type { TaskView } from '../../../../shared/contracts/transfer';
+import { describeError } from '../../i18n/format';
+import { useTransfer } from '../../store/transfer';
+import { ProgressBar } from '../../ui/ProgressBar';
+
+/** The long operations started in this window: progress and Cancel while they run, their report when done. */
+export function TaskPanel() {
+  const { t } = useTranslation();
+  const shown = useTransfer((s) => s.shown);
+  const tasks = useTransfer((s) => s.tasks);
+  const views = shown.map((id) => tasks[id]).filter((v): v is TaskView => !!v);
+  if (views.length === 0) return null;
+  return (
+    <div className="task-panel" role="region" aria-label={t('transfer.tasks')}>
+      {views.map((v) => (
+        <TaskCard key={v.id} view={v} />
+      ))}
+    </div>
+  );
+}
+
+function TaskCard({ view }: { view: TaskView }) {
+  const { t } = useTranslation();
+  const cancel = useTransfer((s) => s.cancel);
+  const dismiss = useTransfer((s) => s.dismiss);
+  const title = t(`transfer.taskTitle.${view.kind}`, { label: view.label });
+  const pct = view.total ? (100 * view.done) / view.total : null;
+  return (
+    <section className="task-card" aria-label={title}>
+      <div className="task-head">
+        <h3 className="task-title">{title}</h3>
+        <span className="muted">{t(`transfer.state.${view.state}`)}</span>
+      </div>
+      {view.state === 'running' ? (
+        <>
+          <ProgressBar value={pct} label={t('transfer.progress', { title })} />
+          <p className="muted task-count">
+            {view.total === null ? t('transfer.countUnknown', { done: view.done }) : t('transfer.count', { done: view.done, total: view.total })}
+          </p>
+          <button type="button" className="btn btn-plain" onClick={() => void cancel(view.id)}>
+            {t('transfer.cancel', { title })}
+          </button>
+        </>
+      ) : (
+        <>
+          {view.error ? <p className="error-text">{describeError(t, view.error)}</p> : null}
+          {view.report ? <Report view={view} t={t} /> : null}
+          <button type="button" className="btn btn-plain" onClick={() => dismiss(view.id)}>
+            {t('app.dismiss')}
+          </button>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Report({ view, t }: { view: TaskView; t: TFunction }) {
+  const r = view.report!;
+  const stopped = 'stoppedBy' in r && r.stoppedBy ? <p className="error-text" role="alert">{describeError(t, r.stoppedBy)}</p> : null;
+  switch (r.kind) {
+    case 'import':
+      return (
+        <div className="task-report" aria-label={t('transfer.importReport')} role="group">
+          {stopped}
+          <p>{t('transfer.importSummary', { imported: r.imported.length, skipped: r.skipped.length, duplicates: r.duplicates.length, similar: r.nearDuplicates.length })}</p>
+          {r.skipped.length > 0 ? (
+            <details open>
+              <summary>{t('transfer.skippedHeading', { count: r.skipped.length })}</summary>
+              <ul aria-label={t('transfer.skippedList')} className="task-list">
+                {r.skipped.map((s) => (
+                  <li key={s.name}>
+                    <span className="task-file">{s.name}</span> — {t(`badFile.${s.reason}`, { defaultValue: s.message })}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+          {r.duplicates.length > 0 ? (
+            <details>
+              <summary>{t('transfer.duplicatesHeading', { count: r.duplicates.length })}</summary>
+              <ul className="task-list">{r.duplicates.map((d) => <li key={d.name}>{d.name}</li>)}</ul>
+            </details>
+          ) : null}
+          {r.nearDuplicates.length > 0 ? (
+            <details>
+              <summary>{t('transfer.similarHeading', { count: r.nearDuplicates.length })}</summary>
+              <ul className="task-list">{r.nearDuplicates.map((d) => <li key={d.name}>{d.name}{d.stacked ? ` · ${t('transfer.stacked')}` : ''}</li>)}</ul>
+            </details>
+          ) : null}
+        </div>
+      );
+    case 'export':
+      return (
+        <div className="task-report" role="group" aria-label={t('transfer.exportReport')}>
+          {stopped}
+          <p>{t('transfer.exportSummary', { written: r.written.length, renamed: r.renamed.length, failed: r.failed.length })}</p>
+          <p className="muted task-file">{r.targetDir}</p>
+          {r.renamed.length > 0 ? (
+            <details>
+              <summary>{t('transfer.renamedHeading', { count: r.renamed.length })}</summary>
+              <ul className="task-list">{r.renamed.map((x) => <li key={x.file}>{x.wanted} → {x.file}</li>)}</ul>
+            </details>
+          ) : null}
+          {r.failed.length > 0 ? <ul className="task-list">{r.failed.map((x) => <li key={x.assetId}>{x.message}</li>)}</ul> : null}
+        </div>
+      );
+    case 'integrity':
+      return (
+        <div className="task-report" role="group" aria-label={t('transfer.integrityReport')}>
+          <p>{r.problems.length === 0 ? t('transfer.integrityOk', { blobs: r.checkedBlobs }) : t('transfer.integrityProblems', { count: r.problems.length })}</p>
+          {r.thumbnailsRebuilt > 0 ? <p>{t('transfer.thumbsRebuilt', { count: r.thumbnailsRebuilt })}</p> : null}
+          {r.problems.length > 0 ? (
+            <ul className="task-list">
+              {r.problems.map((p, i) => (
+                <li key={i}>
+                  {t(`transfer.problem.${p.problem}`)}: <span className="task-file">{p.path ?? p.blobId}</span>
+                  {p.action ? ` → ${t(`transfer.action.${p.action}`, { defaultValue: p.action })}` : ''}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      );
+    case 'thumbnails':
+      return <p>{t('transfer.thumbsRebuilt', { count: r.rebuilt })}</p>;
+    case 'backup':
+      return (
+        <div className="task-report">
+          <p>{t('transfer.backupDone', { count: r.blobs })}</p>
+          <p className="muted task-file">{r.path}</p>
+        </div>
+      );
+  }
+}
