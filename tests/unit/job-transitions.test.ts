@@ -25,7 +25,9 @@ describe('job state machine (DESIGN.md §1)', () => {
     expect(canTransition('running', 'completed')).toBe(false);
   });
 
-  it('every walk that reaches completed passed through submitting and downloading (property)', () => {
+  // The table alone also allows failed → running (a retry that resumes watching); the engine takes that edge only
+  // for a job with a remote id (tests/integration/jobs-queue.test.ts), so here: submitting or a failure came first.
+  it('every walk that reaches completed passed through downloading, after submitting or a failure (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...JOB_STATES), { maxLength: 30 }), (steps) => {
         let state: JobState = 'queued';
@@ -37,7 +39,7 @@ describe('job state machine (DESIGN.md §1)', () => {
           }
         }
         if (state === 'completed') {
-          expect(seen.has('submitting')).toBe(true);
+          expect(seen.has('submitting') || seen.has('failed')).toBe(true);
           expect(seen.has('downloading')).toBe(true);
         }
       }),
