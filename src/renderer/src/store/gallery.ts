@@ -41,6 +41,9 @@ const clampThumb = (v: number): number => Math.min(THUMB_MAX, Math.max(THUMB_MIN
 // Every request carries the generation it was made for; a reply for a folder no longer shown is dropped.
 let generation = 0;
 let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+// Ids of `seenFor` (the item list they were collected from); rebuilt when the list changed another way.
+let seen = new Set<string>();
+let seenFor: readonly AssetListItem[] | null = null;
 
 export const useGallery = create<GalleryState>()((set, get) => ({
   folderId: null,
@@ -92,9 +95,17 @@ export const useGallery = create<GalleryState>()((set, get) => ({
       const page = await call('assets.query', { ...q, limit: PAGE, cursor: nextCursor });
       if (gen !== generation) return;
       set((s) => {
-        const seen = new Set(s.items.map((a) => a.id));
+        // Keyset pages never overlap, but an image added meanwhile may already be on screen: check only the ids of
+        // the new page against a set built once per view (not the whole list per page: O(page), not O(n)).
+        if (seenFor !== s.items) {
+          seen = new Set(s.items.map((a) => a.id));
+        }
+        const fresh = page.items.filter((a) => !seen.has(a.id));
+        for (const a of fresh) seen.add(a.id);
+        const items = s.items.concat(fresh);
+        seenFor = items;
         return {
-          items: [...s.items, ...page.items.filter((a) => !seen.has(a.id))],
+          items,
           total: page.total,
           nextCursor: page.nextCursor,
           loading: false,

@@ -67,8 +67,11 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const rows = virtualizer.getVirtualItems();
   const lastRow = rows[rows.length - 1]?.index ?? 0;
   useEffect(() => {
-    if (nextCursor && !loading && lastRow >= rowCount - 4) void loadMore();
-  }, [lastRow, rowCount, nextCursor, loading, loadMore]);
+    // Fetch ahead: the next page is asked for while about three screens of rows are still left, so a fast scroll
+    // rarely reaches the end of what is loaded (the append is then the only work, not a wait).
+    const ahead = Math.max(4, Math.ceil(((scrollRef.current?.clientHeight ?? 600) * 3) / (cell + GAP)));
+    if (nextCursor && !loading && lastRow >= rowCount - ahead) void loadMore();
+  }, [lastRow, rowCount, nextCursor, loading, loadMore, cell]);
 
   const safeFocus = Math.min(focusIndex, Math.max(0, count - 1));
 

@@ -1,0 +1,71 @@
+/**
+ * bench/library: the library at scale (issue 6). Builds a synthetic library of N images (default 100,000;
+ * 250,000 supported) with real small images (build.ts), then runs each section, one function per file in
+ * bench/library/:
+ *   search.ts   search & filter through the app's own layer beside the same SQL run raw (p50/p95 over 50 queries)
+ *   gallery.ts  the gallery in Debian Chromium via the web host: open → first screen, scroll frame times, JS heap
+ *   import.ts   (optional; another section owner adds it) must export `importSection(ctx): Promise<SectionResult>`
+ *               whose `line` carries `import_per_s` (and whatever else it prints in its table)
+ * The last line reads:
+ *   library n=N search_p95_ms=… raw_ratio=… first_paint_ms=… scroll_p95_ms=… heap_mb=… import_per_s=…
+ * (`import_per_s=NA` when the import section is absent).
+ *
+ * Run: npm run bench:library   (or: npx tsx bench/library.ts [N]); needs the built app (npx electron-vite build)
+ * for the gallery section and Debian Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApp } from '../src/main/app';
+import { HOST_ENTRY } from '../tests/e2e/harness';
+import { buildLibrary } from './library/build';
+import type { BenchContext, SectionResult } from './library/context';
+import { gallerySection } from './library/gallery';
+import { searchSection } from './library/search';
+
+const N = Number(process.argv[2] ?? 100_000);
+if (!Number.isInteger(N) || N < 100 || N > 1_000_000) throw new Error(`N must be an integer from 100 to 1,000,000, got ${process.argv[2]}`);
+
+async function main(): Promise<void> {
+  if (!existsSync(HOST_ENTRY)) throw new Error(`${HOST_ENTRY} is missing: run \`npx electron-vite build\` first`);
+  const dataDir = await mkdtemp(join(tmpdir(), 'atelier-bench-library-'));
+  const app = await createApp({ dataDir, env: {}, keychainService: 'atelier-bench', logger: pino({ level: 'silent' }) });
+  let open = true;
+  const closeApp = async (): Promise<void> => {
+    if (open) await app.close();
+    open = false;
+  };
+  try {
+    const built = await buildLibrary(app, N);
+    const ctx: BenchContext = { n: N, dataDir, app, projectId: built.projectId, smallProjectId: built.smallProjectId, closeApp };
+    const out: string[] = [
+      `library bench: n=${N} (${built.blobs} distinct stored images), built in ${(built.buildMs / 1000).toFixed(1)} s, search index ${(built.indexMs / 1000).toFixed(1)} s`,
+    ];
+    const line: Record<string, string | number> = {};
+    const sections: ((c: BenchContext) => Promise<SectionResult>)[] = [searchSection];
+    const importPath = new URL('./library/import.ts', import.meta.url);
+    if (existsSync(importPath)) {
+      const mod = (await import(importPath.href)) as { importSection?: (c: BenchContext) => Promise<SectionResult> };
+      if (mod.importSection) sections.push(mod.importSection);
+    }
+    sections.push(gallerySection); // last: it closes the app and starts the web host on the same folder
+    for (const section of sections) {
+      const r = await section(ctx);
+      out.push('', ...r.table);
+      Object.assign(line, r.line);
+    }
+    console.log(out.join('\n'));
+    const keys = ['search_p95_ms', 'raw_ratio', 'first_paint_ms', 'scroll_p95_ms', 'heap_mb', 'import_per_s'];
+    console.log(`\nlibrary n=${N} ${keys.map((k) => `${k}=${line[k] ?? 'NA'}`).join(' ')}`);
+  } finally {
+    await closeApp();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
