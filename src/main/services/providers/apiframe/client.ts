@@ -11,9 +11,26 @@
  * Every failure is thrown as an {@link AppError} with `status` set where there was an HTTP reply. The API key is
  * only ever written into the `X-API-Key` header: never into messages, errors or logs.
  */
-import { FormData, getGlobalDispatcher, interceptors, request, type Dispatcher } from 'undici';
+import { FormData, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { AppError } from '../../../../shared/errors';
+import {
+  buildTransport,
+  downloadImage,
+  headerOf,
+  isHttpUrl,
+  isTransientFailure,
+  jsonOrUndefined,
+  parseJsonReply,
+  parseRetryAfter,
+  sendWithRetry,
+  type HttpClientOptions,
+  type HttpHeaders,
+  type HttpMethod,
+  type HttpRetryInfo,
+  type HttpTransport,
+  type ImageDownload,
+} from '../http';
 import {
   ApiframeGptImage15Params,
   ApiframeGptImage2Params,
@@ -48,6 +65,14 @@ export const APIFRAME_IDEMPOTENCY_KEY_MAX = 255;
 export const APIFRAME_PROMPT_MIN = 1;
 /** Longest prompt, in UTF-16 code units (Apiframe validates with Zod; the spec's `maxLength` counts code points). */
 export const APIFRAME_PROMPT_MAX = 2000;
+
+const APIFRAME_TRANSPORT_DEFAULTS = {
+  timeoutMs: APIFRAME_DEFAULT_TIMEOUT_MS,
+  maxRetries: APIFRAME_DEFAULT_MAX_RETRIES,
+  backoffBaseMs: APIFRAME_DEFAULT_BACKOFF_BASE_MS,
+  backoffCapMs: APIFRAME_DEFAULT_BACKOFF_CAP_MS,
+  maxRetryAfterMs: APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS,
+};
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -280,45 +305,20 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: st
 // Client
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Information passed to {@link ApiframeClientOptions.onRetry} before each retry sleep. */
-export interface ApiframeRetryInfo {
-  method: string;
-  /** Path (no query, no host), e.g. `/v2/jobs/…`. */
-  path: string;
-  /** 1 for the first retry, 2 for the second. */
-  attempt: number;
-  /** How long the client will sleep before retrying, ms. */
-  delayMs: number;
-  /** The failure being retried. */
-  error: AppError;
-}
+/** Information passed to {@link ApiframeClientOptions.onRetry} before each retry sleep (shape: {@link HttpRetryInfo}). */
+export type ApiframeRetryInfo = HttpRetryInfo;
 
-/** Construction options of {@link ApiframeClient}. All durations in ms. */
-export interface ApiframeClientOptions {
+/**
+ * Construction options of {@link ApiframeClient}. All durations in ms. The transport options are those of
+ * {@link HttpClientOptions}, with Apiframe's defaults: `timeoutMs` 60 000, `maxRetries` 2, `backoffBaseMs` 250,
+ * `backoffCapMs` 8 000 (SDK, providers.md §1.5), `maxRetryAfterMs` {@link APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS},
+ * `userAgent` `Atelier (apiframe-client)`.
+ */
+export interface ApiframeClientOptions extends HttpClientOptions {
   /** `afk_…` key, sent only as the `X-API-Key` header. */
   apiKey: string;
   /** Base URL without trailing slash; default {@link APIFRAME_DEFAULT_BASE_URL}. */
   baseUrl?: string;
-  /** undici dispatcher (Agent, MockAgent…); default undici's global dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Per-attempt timeout covering connect, headers and body; default 60 000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt; default 2. */
-  maxRetries?: number;
-  /** Full-jitter backoff base; default 250. */
-  backoffBaseMs?: number;
-  /** Full-jitter backoff cap; default 8 000. */
-  backoffCapMs?: number;
-  /** Longest `Retry-After` slept inside a call; default {@link APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS}. */
-  maxRetryAfterMs?: number;
-  /** Random source in [0, 1) for the jitter; default `Math.random`. */
-  random?: () => number;
-  /** Sleep used between attempts (tests inject a recorder); must reject when `signal` aborts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Called before each retry (e.g. to log; the info carries no key). */
-  onRetry?: (info: ApiframeRetryInfo) => void;
-  /** `User-Agent` header; default `Atelier (apiframe-client)`. */
-  userAgent?: string;
 }
 
 /** Per-call options. */
@@ -327,32 +327,17 @@ export interface ApiframeCallOptions {
   signal?: AbortSignal;
 }
 
-/** A downloaded body. */
-export interface ApiframeDownload {
-  bytes: Uint8Array;
-  /** `Content-Type` of the reply, or null. */
-  contentType: string | null;
-}
+/** A downloaded body: `bytes` and the reply's `Content-Type` (or null). */
+export type ApiframeDownload = ImageDownload;
 
-interface Attempt {
-  method: 'GET' | 'POST';
-  /** Absolute URL. */
-  url: URL;
-  headers: Record<string, string>;
-  body?: string | FormData;
-  /** Whether 5xx / network / timeout may be retried (GET, or POST with Idempotency-Key). */
-  idempotent: boolean;
-  maxBytes: number;
-  /** Maps a non-2xx reply to an AppError; default {@link errorFromReply}. */
-  mapError?: (status: number, headers: Record<string, string | string[] | undefined>, text: string) => AppError;
-  signal: AbortSignal | undefined;
-  dispatcher: Dispatcher | undefined;
-}
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  bytes: Uint8Array;
+/**
+ * Apiframe's retry rule (copied from its Node SDK `src/http.ts`, providers.md §1.5): a 429 is always retried; 5xx
+ * other than 501, network failures and timeouts only when the request is idempotent — a GET, or a POST that carries
+ * `Idempotency-Key`.
+ */
+export function apiframeRetryable(method: HttpMethod, hasIdempotencyKey: boolean, err: AppError): boolean {
+  if (err.code === 'rate_limited') return true;
+  return (method === 'GET' || hasIdempotencyKey) && isTransientFailure(err);
 }
 
 /**
@@ -375,15 +360,8 @@ export class ApiframeClient {
   private readonly apiKey: string;
   private readonly base: URL;
   private readonly dispatcher: Dispatcher | undefined;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly onRetry: ((info: ApiframeRetryInfo) => void) | undefined;
   private readonly userAgent: string;
+  private readonly http: HttpTransport;
 
   /**
    * @throws AppError `no_api_key` when `apiKey` is empty, `provider_auth` when it holds characters that cannot be
@@ -403,15 +381,10 @@ export class ApiframeClient {
     this.apiKey = opts.apiKey;
     this.base = new URL(`${baseUrl}/`);
     this.dispatcher = opts.dispatcher;
-    this.timeoutMs = opts.timeoutMs ?? APIFRAME_DEFAULT_TIMEOUT_MS;
-    this.maxRetries = opts.maxRetries ?? APIFRAME_DEFAULT_MAX_RETRIES;
-    this.backoffBaseMs = opts.backoffBaseMs ?? APIFRAME_DEFAULT_BACKOFF_BASE_MS;
-    this.backoffCapMs = opts.backoffCapMs ?? APIFRAME_DEFAULT_BACKOFF_CAP_MS;
-    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS;
-    this.random = opts.random ?? Math.random;
-    this.sleep = opts.sleep ?? abortableSleep;
-    this.onRetry = opts.onRetry;
     this.userAgent = opts.userAgent ?? 'Atelier (apiframe-client)';
+    this.http = buildTransport('Apiframe', opts, APIFRAME_TRANSPORT_DEFAULTS, apiframeRetryable, (status, headers, text, what) =>
+      errorFromReply(status, headers, text, what),
+    );
   }
 
   /**
@@ -437,17 +410,18 @@ export class ApiframeClient {
       }
       headers['idempotency-key'] = opts.idempotencyKey;
     }
-    const reply = await this.send({
+    const json = JSON.stringify(checked);
+    const reply = await sendWithRetry(this.http, {
       method: 'POST',
       url: this.url('/v2/images/generate'),
       headers,
-      body: JSON.stringify(checked),
-      idempotent: opts.idempotencyKey !== undefined,
+      body: () => json,
+      hasIdempotencyKey: opts.idempotencyKey !== undefined,
       maxBytes: APIFRAME_MAX_JSON_BYTES,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, JobAcceptedSchema, 'JobAccepted');
+    return parseJsonReply(reply, JobAcceptedSchema, 'JobAccepted', 'Apiframe');
   }
 
   /**
@@ -457,16 +431,16 @@ export class ApiframeClient {
    * @throws AppError `provider_not_found` for an unknown job or one owned by another key; see the class doc.
    */
   async getJob(id: string, opts: ApiframeCallOptions = {}): Promise<ApiframeJob> {
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'GET',
       url: this.url(`/v2/jobs/${encodeURIComponent(id)}`),
       headers: this.headers({}),
-      idempotent: true,
+      hasIdempotencyKey: false,
       maxBytes: APIFRAME_MAX_JSON_BYTES,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, JobSchema, 'Job');
+    return parseJsonReply(reply, JobSchema, 'Job', 'Apiframe');
   }
 
   /**
@@ -488,17 +462,17 @@ export class ApiframeClient {
     form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), fileName);
     const headers = this.headers({});
     if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'POST',
       url: this.url('/v2/uploads'),
       headers,
-      body: form,
-      idempotent: opts.idempotencyKey !== undefined,
+      body: () => form,
+      hasIdempotencyKey: opts.idempotencyKey !== undefined,
       maxBytes: APIFRAME_MAX_JSON_BYTES,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, UploadSchema, 'Upload');
+    return parseJsonReply(reply, UploadSchema, 'Upload', 'Apiframe');
   }
 
   /**
@@ -506,16 +480,16 @@ export class ApiframeClient {
    * @throws AppError `provider_auth` / `provider_forbidden` for a bad / inactive key; see the class doc.
    */
   async me(opts: ApiframeCallOptions = {}): Promise<ApiframeMe> {
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'GET',
       url: this.url('/v2/me'),
       headers: this.headers({}),
-      idempotent: true,
+      hasIdempotencyKey: false,
       maxBytes: APIFRAME_MAX_JSON_BYTES,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, MeSchema, 'Me');
+    return parseJsonReply(reply, MeSchema, 'Me', 'Apiframe');
   }
 
   /**
@@ -531,24 +505,16 @@ export class ApiframeClient {
     if (!isHttpUrl(url)) {
       throw new AppError('provider_bad_response', 'Apiframe result URL is not an http(s) URL');
     }
-    const reply = await this.send({
-      method: 'GET',
+    return downloadImage(this.http, {
       url: new URL(url),
-      headers: { 'user-agent': this.userAgent, accept: 'image/*' },
-      idempotent: true,
+      userAgent: this.userAgent,
       maxBytes: opts.maxBytes,
       signal: opts.signal,
-      dispatcher: redirecting(this.dispatcher),
-      mapError: (status, headers, text) => {
-        if (status === 404 || status === 410) {
-          return new AppError('result_expired', `Apiframe result is gone (HTTP ${status})`, { status });
-        }
-        if (status >= 500 || status === 429) return errorFromReply(status, headers, text, 'GET result');
-        return new AppError('provider_bad_response', `Apiframe result download failed (HTTP ${status})`, { status });
-      },
+      dispatcher: this.dispatcher,
+      noun: 'result',
+      goneStatuses: [404, 410],
+      sniff: false,
     });
-    const ct = reply.headers['content-type'];
-    return { bytes: reply.bytes, contentType: typeof ct === 'string' ? ct : null };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -560,93 +526,6 @@ export class ApiframeClient {
   private headers(extra: Record<string, string>): Record<string, string> {
     return { 'x-api-key': this.apiKey, accept: 'application/json', 'user-agent': this.userAgent, ...extra };
   }
-
-  /** Runs one logical request with the retry policy. */
-  private async send(a: Attempt): Promise<Reply> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(a);
-      } catch (e) {
-        const err = e instanceof AppError ? e : new AppError('internal', String(e), { cause: e });
-        if (attempt >= this.maxRetries || !shouldRetry(err, a.idempotent)) throw err;
-        let delayMs: number;
-        if (err.code === 'rate_limited' && err.retryAfterMs !== undefined) {
-          if (err.retryAfterMs > this.maxRetryAfterMs) throw err;
-          delayMs = err.retryAfterMs;
-        } else {
-          delayMs = Math.floor(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
-        }
-        this.onRetry?.({ method: a.method, path: a.url.pathname, attempt: attempt + 1, delayMs, error: err });
-        try {
-          await this.sleep(delayMs, a.signal);
-        } catch {
-          throw canceled();
-        }
-      }
-    }
-  }
-
-  /** One attempt: request + full body read under one timeout. */
-  private async once(a: Attempt): Promise<Reply> {
-    if (a.signal?.aborted) throw canceled();
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort(new Error('timeout'));
-    }, this.timeoutMs);
-    const onOuterAbort = () => ac.abort(new Error('canceled'));
-    a.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const label = `${a.method} ${a.url.pathname}`;
-    try {
-      const res = await request(a.url, {
-        method: a.method,
-        headers: a.headers,
-        body: a.body ?? null,
-        signal: ac.signal,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        ...(a.dispatcher ? { dispatcher: a.dispatcher } : {}),
-      });
-      // Destroying an unfinished undici body emits 'error' (RequestAbortedError); we already know why we stopped.
-      const discard = () => {
-        res.body.on('error', () => undefined);
-        res.body.destroy();
-      };
-      const declared = Number(headerOf(res.headers, 'content-length'));
-      if (Number.isFinite(declared) && declared > a.maxBytes) {
-        discard();
-        throw tooLarge(label, res.statusCode, a.maxBytes);
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        total += buf.length;
-        if (total > a.maxBytes) {
-          discard();
-          throw tooLarge(label, res.statusCode, a.maxBytes);
-        }
-        chunks.push(buf);
-      }
-      const bytes = new Uint8Array(Buffer.concat(chunks, total));
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        return { status: res.statusCode, headers: res.headers, bytes };
-      }
-      const text = Buffer.from(bytes).toString('utf8');
-      throw (a.mapError ?? ((s, h, t) => errorFromReply(s, h, t, label)))(res.statusCode, res.headers, text);
-    } catch (e) {
-      if (e instanceof AppError) throw e;
-      if (a.signal?.aborted) throw canceled();
-      if (timedOut || isTimeoutError(e)) {
-        throw new AppError('timeout', `Apiframe ${label} timed out after ${this.timeoutMs} ms`, { cause: e });
-      }
-      throw new AppError('network', `Apiframe ${label} failed: ${describeNetworkError(e)}`, { cause: e });
-    } finally {
-      clearTimeout(timer);
-      a.signal?.removeEventListener('abort', onOuterAbort);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -654,18 +533,11 @@ export class ApiframeClient {
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * True for an absolute `http:` / `https:` URL written only with RFC 3986 characters (what the spec's
- * `format: uri` accepts; a space or a raw non-ASCII character is refused even though WHATWG URL would fix it up).
+ * Re-exported from the shared transport (../http.ts), where they are documented: {@link isHttpUrl} (absolute
+ * http(s) URL in RFC 3986 characters, the spec's `format: uri`) and {@link parseRetryAfter} (RFC 9110 §10.2.3
+ * `Retry-After`, seconds or HTTP date, to ms).
  */
-export function isHttpUrl(s: string): boolean {
-  if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(s)) return false;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
+export { isHttpUrl, parseRetryAfter };
 
 /**
  * The output URLs of a job's `result`: `[result]` for the string shape, `result.images` for the object shape,
@@ -678,34 +550,16 @@ export function jobResultUrls(result: JobResult | undefined): string[] {
 }
 
 /**
- * Parses a `Retry-After` value (RFC 9110 §10.2.3: delay-seconds or an HTTP date) into ms from `now`.
- * Returns undefined when absent or unparseable; never negative.
- */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) return undefined;
-  return Math.max(0, t - now);
-}
-
-/**
  * Maps a non-2xx Apiframe reply to an {@link AppError} (table in {@link ApiframeClient}). `text` is the raw body;
  * the `{ error }` envelope's message becomes `providerMessage`.
  */
 export function errorFromReply(
   status: number,
-  headers: Record<string, string | string[] | undefined>,
+  headers: HttpHeaders,
   text: string,
   label = 'request',
 ): AppError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const json = jsonOrUndefined(text);
   const env = ErrorEnvelope.safeParse(json);
   const providerMessage = env.success ? env.data.error : undefined;
   const base = `Apiframe ${label} → HTTP ${status}${providerMessage ? `: ${providerMessage}` : ''}`;
@@ -747,95 +601,4 @@ export function errorFromReply(
       }
       return new AppError('provider_rejected', message, common);
   }
-}
-
-function shouldRetry(err: AppError, idempotent: boolean): boolean {
-  switch (err.code) {
-    case 'rate_limited':
-      return true;
-    case 'provider_unavailable':
-      return idempotent && err.status !== 501;
-    case 'network':
-    case 'timeout':
-      return idempotent;
-    default:
-      return false;
-  }
-}
-
-function parseJson<T extends z.ZodType>(reply: Reply, schema: T, name: string): z.output<T> {
-  const text = Buffer.from(reply.bytes).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    const ct = headerOf(reply.headers, 'content-type') ?? 'no content type';
-    throw new AppError('provider_bad_response', `Apiframe replied ${reply.status} with a body that is not JSON (${ct})`, {
-      status: reply.status,
-    });
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new AppError('provider_bad_response', `Apiframe ${name} reply failed its schema at ${where}`, {
-      status: reply.status,
-    });
-  }
-  return r.data;
-}
-
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function tooLarge(label: string, status: number, max: number): AppError {
-  return new AppError('provider_bad_response', `Apiframe ${label} reply is larger than ${max} bytes`, { status });
-}
-
-function canceled(): AppError {
-  return new AppError('canceled', 'Apiframe request canceled');
-}
-
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ETIMEDOUT',
-]);
-
-function isTimeoutError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TIMEOUT_CODES.has(code);
-}
-
-function describeNetworkError(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const msg = e instanceof Error ? e.message : String(e);
-  return [typeof code === 'string' ? code : undefined, typeof cause === 'string' ? cause : undefined, msg]
-    .filter(Boolean)
-    .join(' ');
-}
-
-/** Sleeps `ms`; rejects when `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** `dispatcher` (or undici's global one) composed with undici's redirect interceptor, at most 3 hops. */
-function redirecting(dispatcher: Dispatcher | undefined): Dispatcher {
-  return (dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
 }

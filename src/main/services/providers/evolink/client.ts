@@ -14,9 +14,27 @@
  * Every failure is thrown as an {@link AppError} with `status` set where there was an HTTP reply. The API key is only
  * ever written into the `Authorization` header: never into messages, errors or logs.
  */
-import { FormData, getGlobalDispatcher, interceptors, request, type Dispatcher } from 'undici';
+import { FormData, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { AppError } from '../../../../shared/errors';
+import {
+  buildTransport,
+  downloadImage,
+  headerOf,
+  isHttpUrl,
+  isTransientFailure,
+  jsonOrUndefined,
+  parseJsonReply,
+  parseRetryAfter,
+  sendWithRetry,
+  type HttpClientOptions,
+  type HttpHeaders,
+  type HttpMethod,
+  type HttpReply,
+  type HttpRetryInfo,
+  type HttpTransport,
+  type ImageDownload,
+} from '../http';
 import {
   EVOLINK_MAX_IMAGES,
   EVOLINK_MAX_N,
@@ -59,6 +77,14 @@ export const EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 export const EVOLINK_MAX_JSON_BYTES = 8 * 1024 * 1024;
 /** Files API upload limit, bytes: 100 MB per file (§2.6 [C-vendor: EV-MCP]). */
 export const EVOLINK_FILES_MAX_BYTES = 100 * 1024 * 1024;
+
+const EVOLINK_TRANSPORT_DEFAULTS = {
+  timeoutMs: EVOLINK_DEFAULT_TIMEOUT_MS,
+  maxRetries: EVOLINK_DEFAULT_MAX_RETRIES,
+  backoffBaseMs: EVOLINK_DEFAULT_BACKOFF_BASE_MS,
+  backoffCapMs: EVOLINK_DEFAULT_BACKOFF_CAP_MS,
+  maxRetryAfterMs: EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS,
+};
 
 /**
  * Task `error.code` values (§2.3 [C-vendor: EV-MCP api-client.ts]). A failed task carries one of these (or another
@@ -298,49 +324,24 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: st
 // Client
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Information passed to {@link EvolinkClientOptions.onRetry} before each retry sleep (carries no key). */
-export interface EvolinkRetryInfo {
-  method: string;
-  /** Host-less path, e.g. `/v1/tasks/…`. */
-  path: string;
-  /** 1 for the first retry, 2 for the second. */
-  attempt: number;
-  /** How long the client sleeps before retrying, ms. */
-  delayMs: number;
-  /** The failure being retried. */
-  error: AppError;
-}
+/** Information passed to {@link EvolinkClientOptions.onRetry} before each retry sleep (shape: {@link HttpRetryInfo}; no key). */
+export type EvolinkRetryInfo = HttpRetryInfo;
 
-/** Construction options of {@link EvolinkClient}. Durations in ms. */
-export interface EvolinkClientOptions {
+/**
+ * Construction options of {@link EvolinkClient}. Durations in ms. The transport options are those of
+ * {@link HttpClientOptions}, with EvoLink's defaults: `timeoutMs` 60 000, `maxRetries` 2, `backoffBaseMs` 250,
+ * `backoffCapMs` 8 000, `maxRetryAfterMs` {@link EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS} (60 000; the longest 429 wait
+ * slept inside a call), `userAgent` `Atelier (evolink-client)`.
+ */
+export interface EvolinkClientOptions extends HttpClientOptions {
   /** `sk-evo-…` key, sent only as `Authorization: Bearer …` (to both hosts; never to result URLs). */
   apiKey: string;
   /** Task API base URL without trailing slash; default {@link EVOLINK_DEFAULT_BASE_URL}. */
   baseUrl?: string;
   /** Files API base URL without trailing slash; default {@link EVOLINK_DEFAULT_FILES_BASE_URL}. */
   filesBaseUrl?: string;
-  /** undici dispatcher; default undici's global dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Per-attempt timeout (connect, headers, body); default 60 000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt; default 2. */
-  maxRetries?: number;
-  /** Full-jitter backoff base; default 250. */
-  backoffBaseMs?: number;
-  /** Full-jitter backoff cap; default 8 000. */
-  backoffCapMs?: number;
   /** Wait assumed for a 429 without `Retry-After`; default {@link EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS} (30 000). */
   rateLimitWaitMs?: number;
-  /** Longest 429 wait slept inside a call; default {@link EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS} (60 000). */
-  maxRetryAfterMs?: number;
-  /** Random source in [0, 1) for the jitter; default `Math.random`. */
-  random?: () => number;
-  /** Sleep between attempts (tests inject a recorder); must reject when `signal` aborts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Called before each retry. */
-  onRetry?: (info: EvolinkRetryInfo) => void;
-  /** `User-Agent`; default `Atelier (evolink-client)`. */
-  userAgent?: string;
 }
 
 /** Per-call options. */
@@ -349,41 +350,19 @@ export interface EvolinkCallOptions {
   signal?: AbortSignal;
 }
 
-/** A downloaded body. */
-export interface EvolinkDownload {
-  bytes: Uint8Array;
-  /** `Content-Type` of the reply, or null. */
-  contentType: string | null;
-}
+/** A downloaded body: `bytes` and the reply's `Content-Type` (or null). */
+export type EvolinkDownload = ImageDownload;
 
 /**
- * Which failures one request may retry: `safe` (GETs, and uploads, whose fixed file name makes a repeat overwrite
- * the same file, §2.6 "same name overwrites") retries 429, 5xx other than 501, network failures and timeouts;
- * `rateLimitOnly` (create task: no idempotency key) retries only 429.
+ * EvoLink's retry rule (EvoLink documents no policy; Atelier's Apiframe policy is reused, §2.7): a 429 is always
+ * retried (a refusal that certainly did not create a task); 5xx other than 501, network failures and timeouts only
+ * for GETs and for requests whose repeat is harmless (`hasIdempotencyKey`: uploads, whose fixed file name makes a
+ * repeat overwrite the same file, §2.6 "same name overwrites"). `createTask` has no idempotency key (§2.2, §2.7), so
+ * it is retried on 429 only.
  */
-type RetryPolicy = 'safe' | 'rateLimitOnly';
-
-interface Attempt {
-  method: 'GET' | 'POST';
-  url: URL;
-  headers: Record<string, string>;
-  body?: string | FormData;
-  retry: RetryPolicy;
-  maxBytes: number;
-  /** Maps a non-2xx reply to an AppError; default {@link errorFromEvolinkReply}. */
-  mapError?: (status: number, headers: Headers, text: string) => AppError;
-  /** Checks a 2xx reply inside the retry loop (the Files envelope); throws an AppError to refuse it. */
-  accept?: (reply: Reply) => void;
-  signal: AbortSignal | undefined;
-  dispatcher: Dispatcher | undefined;
-}
-
-type Headers = Record<string, string | string[] | undefined>;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  bytes: Uint8Array;
+export function evolinkRetryable(method: HttpMethod, hasIdempotencyKey: boolean, err: AppError): boolean {
+  if (err.code === 'rate_limited') return true;
+  return (method === 'GET' || hasIdempotencyKey) && isTransientFailure(err);
 }
 
 /**
@@ -410,16 +389,8 @@ export class EvolinkClient {
   private readonly base: URL;
   private readonly filesBase: URL;
   private readonly dispatcher: Dispatcher | undefined;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
-  private readonly rateLimitWaitMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly onRetry: ((info: EvolinkRetryInfo) => void) | undefined;
   private readonly userAgent: string;
+  private readonly http: HttpTransport;
 
   /**
    * @throws AppError `no_api_key` when `apiKey` is empty, `provider_auth` when it holds characters that cannot be
@@ -434,16 +405,11 @@ export class EvolinkClient {
     this.base = baseOf(opts.baseUrl ?? EVOLINK_DEFAULT_BASE_URL, 'baseUrl');
     this.filesBase = baseOf(opts.filesBaseUrl ?? EVOLINK_DEFAULT_FILES_BASE_URL, 'filesBaseUrl');
     this.dispatcher = opts.dispatcher;
-    this.timeoutMs = opts.timeoutMs ?? EVOLINK_DEFAULT_TIMEOUT_MS;
-    this.maxRetries = opts.maxRetries ?? EVOLINK_DEFAULT_MAX_RETRIES;
-    this.backoffBaseMs = opts.backoffBaseMs ?? EVOLINK_DEFAULT_BACKOFF_BASE_MS;
-    this.backoffCapMs = opts.backoffCapMs ?? EVOLINK_DEFAULT_BACKOFF_CAP_MS;
-    this.rateLimitWaitMs = opts.rateLimitWaitMs ?? EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS;
-    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS;
-    this.random = opts.random ?? Math.random;
-    this.sleep = opts.sleep ?? abortableSleep;
-    this.onRetry = opts.onRetry;
     this.userAgent = opts.userAgent ?? 'Atelier (evolink-client)';
+    const rateLimitWaitMs = opts.rateLimitWaitMs ?? EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS;
+    this.http = buildTransport('EvoLink', opts, EVOLINK_TRANSPORT_DEFAULTS, evolinkRetryable, (status, headers, text, what) =>
+      errorFromEvolinkReply(status, headers, text, what, rateLimitWaitMs),
+    );
   }
 
   /**
@@ -456,17 +422,19 @@ export class EvolinkClient {
    */
   async createTask(body: EvolinkCreateTaskBody, opts: EvolinkCallOptions = {}): Promise<EvolinkTask> {
     const checked = validateEvolinkCreateBody(body);
-    const reply = await this.send({
+    const json = JSON.stringify(checked);
+    const reply = await sendWithRetry(this.http, {
       method: 'POST',
       url: this.url(this.base, '/v1/images/generations'),
       headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify(checked),
-      retry: 'rateLimitOnly',
+      body: () => json,
+      // No idempotency key exists (§2.2, §2.7): retried on 429 only.
+      hasIdempotencyKey: false,
       maxBytes: EVOLINK_MAX_JSON_BYTES,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, EvolinkTaskSchema, 'task');
+    return parseJsonReply(reply, EvolinkTaskSchema, 'task', 'EvoLink');
   }
 
   /**
@@ -476,16 +444,16 @@ export class EvolinkClient {
    *   (`provider_rejected`), an unknown one 404 (`provider_not_found`).
    */
   async getTask(id: string, opts: EvolinkCallOptions = {}): Promise<EvolinkTask> {
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'GET',
       url: this.url(this.base, `/v1/tasks/${encodeURIComponent(id)}`),
       headers: this.headers({}),
-      retry: 'safe',
+      hasIdempotencyKey: false,
       maxBytes: EVOLINK_MAX_JSON_BYTES,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, EvolinkTaskSchema, 'task');
+    return parseJsonReply(reply, EvolinkTaskSchema, 'task', 'EvoLink');
   }
 
   /**
@@ -500,12 +468,13 @@ export class EvolinkClient {
   async uploadFile(bytes: Uint8Array, name: string, mime: string, opts: EvolinkCallOptions = {}): Promise<EvolinkFile> {
     const form = new FormData();
     form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), name);
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'POST',
       url: this.url(this.filesBase, '/api/v1/files/upload/stream'),
       headers: this.headers({}),
-      body: form,
-      retry: 'safe',
+      body: () => form,
+      // The unique file name acts as the idempotency key: a repeat overwrites the same file (§2.6).
+      hasIdempotencyKey: true,
       maxBytes: EVOLINK_MAX_JSON_BYTES,
       accept: acceptFilesEnvelope,
       signal: opts.signal,
@@ -519,11 +488,11 @@ export class EvolinkClient {
    * The cheapest authenticated call EvoLink has (it documents no balance endpoint, §2.7).
    */
   async getFilesQuota(opts: EvolinkCallOptions = {}): Promise<EvolinkQuota> {
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'GET',
       url: this.url(this.filesBase, '/api/v1/files/quota'),
       headers: this.headers({}),
-      retry: 'safe',
+      hasIdempotencyKey: false,
       maxBytes: EVOLINK_MAX_JSON_BYTES,
       accept: acceptFilesEnvelope,
       signal: opts.signal,
@@ -542,24 +511,17 @@ export class EvolinkClient {
    */
   async download(url: string, opts: EvolinkCallOptions & { maxBytes: number }): Promise<EvolinkDownload> {
     if (!isHttpUrl(url)) throw new AppError('provider_bad_response', 'EvoLink result URL is not an http(s) URL');
-    const reply = await this.send({
-      method: 'GET',
+    return downloadImage(this.http, {
       url: new URL(url),
-      headers: { 'user-agent': this.userAgent, accept: 'image/*' },
-      retry: 'safe',
+      userAgent: this.userAgent,
       maxBytes: opts.maxBytes,
       signal: opts.signal,
-      dispatcher: redirecting(this.dispatcher),
-      mapError: (status, headers, text) => {
-        if (status === 403 || status === 404 || status === 410) {
-          return new AppError('result_expired', `EvoLink result is gone (HTTP ${status}); results live 24 h`, { status });
-        }
-        if (status >= 500 || status === 429) return errorFromEvolinkReply(status, headers, text, 'GET result', this.rateLimitWaitMs);
-        return new AppError('provider_bad_response', `EvoLink result download failed (HTTP ${status})`, { status });
-      },
+      dispatcher: this.dispatcher,
+      noun: 'result',
+      goneStatuses: [403, 404, 410],
+      goneHint: '; results live 24 h',
+      sniff: false,
     });
-    const ct = reply.headers['content-type'];
-    return { bytes: reply.bytes, contentType: typeof ct === 'string' ? ct : null };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -571,92 +533,6 @@ export class EvolinkClient {
   private headers(extra: Record<string, string>): Record<string, string> {
     return { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', 'user-agent': this.userAgent, ...extra };
   }
-
-  /** Runs one logical request under the retry policy. */
-  private async send(a: Attempt): Promise<Reply> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const reply = await this.once(a);
-        a.accept?.(reply);
-        return reply;
-      } catch (e) {
-        const err = e instanceof AppError ? e : new AppError('internal', String(e), { cause: e });
-        if (attempt >= this.maxRetries || !shouldRetry(err, a.retry)) throw err;
-        let delayMs: number;
-        if (err.code === 'rate_limited' && err.retryAfterMs !== undefined) {
-          if (err.retryAfterMs > this.maxRetryAfterMs) throw err;
-          delayMs = err.retryAfterMs;
-        } else {
-          delayMs = Math.floor(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
-        }
-        this.onRetry?.({ method: a.method, path: a.url.pathname, attempt: attempt + 1, delayMs, error: err });
-        try {
-          await this.sleep(delayMs, a.signal);
-        } catch {
-          throw canceled();
-        }
-      }
-    }
-  }
-
-  /** One attempt: request + full body read under one timeout. */
-  private async once(a: Attempt): Promise<Reply> {
-    if (a.signal?.aborted) throw canceled();
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort(new Error('timeout'));
-    }, this.timeoutMs);
-    const onOuterAbort = () => ac.abort(new Error('canceled'));
-    a.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const label = `${a.method} ${a.url.pathname}`;
-    try {
-      const res = await request(a.url, {
-        method: a.method,
-        headers: a.headers,
-        body: a.body ?? null,
-        signal: ac.signal,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        ...(a.dispatcher ? { dispatcher: a.dispatcher } : {}),
-      });
-      const discard = () => {
-        res.body.on('error', () => undefined);
-        res.body.destroy();
-      };
-      const declared = Number(headerOf(res.headers, 'content-length'));
-      if (Number.isFinite(declared) && declared > a.maxBytes) {
-        discard();
-        throw tooLarge(label, res.statusCode, a.maxBytes);
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        total += buf.length;
-        if (total > a.maxBytes) {
-          discard();
-          throw tooLarge(label, res.statusCode, a.maxBytes);
-        }
-        chunks.push(buf);
-      }
-      const bytes = new Uint8Array(Buffer.concat(chunks, total));
-      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, bytes };
-      const text = Buffer.from(bytes).toString('utf8');
-      throw (a.mapError ?? ((s, h, t) => errorFromEvolinkReply(s, h, t, label, this.rateLimitWaitMs)))(res.statusCode, res.headers, text);
-    } catch (e) {
-      if (e instanceof AppError) throw e;
-      if (a.signal?.aborted) throw canceled();
-      if (timedOut || isTimeoutError(e)) {
-        throw new AppError('timeout', `EvoLink ${label} timed out after ${this.timeoutMs} ms`, { cause: e });
-      }
-      throw new AppError('network', `EvoLink ${label} failed: ${describeNetworkError(e)}`, { cause: e });
-    } finally {
-      clearTimeout(timer);
-      a.signal?.removeEventListener('abort', onOuterAbort);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -664,17 +540,11 @@ export class EvolinkClient {
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * True for an absolute `http:` / `https:` URL written only with RFC 3986 characters (`string(uri)`).
+ * Re-exported from the shared transport (../http.ts), where they are documented: {@link isHttpUrl} (absolute
+ * http(s) URL in RFC 3986 characters, `string(uri)`) and {@link parseRetryAfter} (RFC 9110 §10.2.3 `Retry-After`,
+ * seconds or HTTP date, to ms).
  */
-export function isHttpUrl(s: string): boolean {
-  if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(s)) return false;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
+export { isHttpUrl, parseRetryAfter };
 
 /**
  * The output URLs of a task: `results` when it has any, else `result_data[].image_url` (§2.3: the docs show
@@ -683,19 +553,6 @@ export function isHttpUrl(s: string): boolean {
 export function evolinkTaskOutputUrls(task: EvolinkTask): string[] {
   if (task.results && task.results.length > 0) return [...task.results];
   return (task.result_data ?? []).map((r) => r.image_url);
-}
-
-/**
- * Parses a `Retry-After` value (RFC 9110 §10.2.3: delay-seconds or an HTTP date) into ms from `now`.
- * Undefined when absent or unparseable; never negative.
- */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) return undefined;
-  return Math.max(0, t - now);
 }
 
 /**
@@ -708,17 +565,12 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
  */
 export function errorFromEvolinkReply(
   status: number,
-  headers: Headers,
+  headers: HttpHeaders,
   text: string,
   label = 'request',
   rateLimitWaitMs: number = EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS,
 ): AppError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const json = jsonOrUndefined(text);
   let providerMessage: string | undefined;
   let providerCode: string | number | undefined;
   let details: Record<string, string[]> | undefined;
@@ -795,58 +647,17 @@ export function filesEnvelopeError(code: number | undefined, msg: string | undef
   return new AppError('provider_rejected', message, opts);
 }
 
-function acceptFilesEnvelope(reply: Reply): void {
-  const env = FilesEnvelope.safeParse(jsonOf(reply));
+function acceptFilesEnvelope(reply: HttpReply): void {
+  const env = FilesEnvelope.safeParse(jsonOrUndefined(reply.bytes));
   if (env.success && env.data.success === false) {
     throw filesEnvelopeError(env.data.code, env.data.msg, reply.status, 'Files API');
   }
 }
 
-function shouldRetry(err: AppError, policy: RetryPolicy): boolean {
-  switch (err.code) {
-    case 'rate_limited':
-      return true;
-    case 'provider_unavailable':
-      return policy === 'safe' && err.status !== 501;
-    case 'network':
-    case 'timeout':
-      return policy === 'safe';
-    default:
-      return false;
-  }
-}
-
-function jsonOf(reply: Reply): unknown {
-  try {
-    return JSON.parse(Buffer.from(reply.bytes).toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function parseJson<T extends z.ZodType>(reply: Reply, schema: T, name: string): z.output<T> {
-  const text = Buffer.from(reply.bytes).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    const ct = headerOf(reply.headers, 'content-type') ?? 'no content type';
-    throw new AppError('provider_bad_response', `EvoLink replied ${reply.status} with a body that is not JSON (${ct})`, {
-      status: reply.status,
-    });
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new AppError('provider_bad_response', `EvoLink ${name} reply failed its schema at ${where}`, { status: reply.status });
-  }
-  return r.data;
-}
-
-function parseFilesData<T extends z.ZodType>(reply: Reply, schema: T, name: string): z.output<T> {
-  const env = parseJson(reply, FilesEnvelope, name);
-  return parseJson({ ...reply, bytes: new TextEncoder().encode(JSON.stringify(env.data ?? null)) }, schema, `${name} data`);
+function parseFilesData<T extends z.ZodType>(reply: HttpReply, schema: T, name: string): z.output<T> {
+  const env = parseJsonReply(reply, FilesEnvelope, name, 'EvoLink');
+  const data = { ...reply, bytes: new TextEncoder().encode(JSON.stringify(env.data ?? null)) };
+  return parseJsonReply(data, schema, `${name} data`, 'EvoLink');
 }
 
 function baseOf(raw: string, field: string): URL {
@@ -855,52 +666,4 @@ function baseOf(raw: string, field: string): URL {
     throw new AppError('validation', `EvoLink ${field} must be an http(s) URL`, { params: { field, reason: 'not_http_url' } });
   }
   return new URL(`${s}/`);
-}
-
-function headerOf(headers: Headers, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function tooLarge(label: string, status: number, max: number): AppError {
-  return new AppError('provider_bad_response', `EvoLink ${label} reply is larger than ${max} bytes`, { status });
-}
-
-function canceled(): AppError {
-  return new AppError('canceled', 'EvoLink request canceled');
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-
-function isTimeoutError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TIMEOUT_CODES.has(code);
-}
-
-function describeNetworkError(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const msg = e instanceof Error ? e.message : String(e);
-  return [typeof code === 'string' ? code : undefined, typeof cause === 'string' ? cause : undefined, msg].filter(Boolean).join(' ');
-}
-
-/** Sleeps `ms`; rejects when `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** `dispatcher` (or undici's global one) composed with undici's redirect interceptor, at most 3 hops. */
-function redirecting(dispatcher: Dispatcher | undefined): Dispatcher {
-  return (dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
 }

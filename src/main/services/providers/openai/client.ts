@@ -17,9 +17,25 @@
  * learn.microsoft.com dev-proxy "openai-insufficient-quota"). The API key only ever goes into the `Authorization`
  * header: never into messages, errors or logs.
  */
-import { getGlobalDispatcher, interceptors, request, FormData, type Dispatcher } from 'undici';
+import { FormData, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { AppError } from '../../../../shared/errors';
+import {
+  buildTransport,
+  downloadImage,
+  headerOf,
+  isTransientFailure,
+  jsonOrUndefined,
+  parseJsonReply,
+  retryAfterFromHeaders,
+  sendWithRetry,
+  type HttpClientOptions,
+  type HttpHeaders,
+  type HttpMethod,
+  type HttpReply,
+  type HttpRetryInfo,
+  type HttpTransport,
+} from '../http';
 import {
   OPENAI_LIMITS,
   OPENAI_PARAMS,
@@ -46,6 +62,7 @@ export const OPENAI_DEFAULT_TIMEOUT_MS = 5 * 60_000;
 export const OPENAI_DEFAULT_MAX_RETRIES = 2;
 /** Backoff without a Retry-After header: full jitter over base·2^n, capped (SDK: 0.5 s … 8 s). */
 export const OPENAI_DEFAULT_BACKOFF_BASE_MS = 500;
+/** Full-jitter backoff cap, ms (SDK: 8 s). */
 export const OPENAI_DEFAULT_BACKOFF_CAP_MS = 8_000;
 /**
  * Longest Retry-After slept inside a call, ms. A longer wait is thrown as `rate_limited` with `retryAfterMs` for the
@@ -59,6 +76,14 @@ export const OPENAI_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 export const OPENAI_MAX_RESPONSE_BYTES = 384 * 1024 * 1024;
 /** Largest `url` output downloaded (compatible servers), bytes. */
 export const OPENAI_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
+const OPENAI_TRANSPORT_DEFAULTS = {
+  timeoutMs: OPENAI_DEFAULT_TIMEOUT_MS,
+  maxRetries: OPENAI_DEFAULT_MAX_RETRIES,
+  backoffBaseMs: OPENAI_DEFAULT_BACKOFF_BASE_MS,
+  backoffCapMs: OPENAI_DEFAULT_BACKOFF_CAP_MS,
+  maxRetryAfterMs: OPENAI_DEFAULT_MAX_RETRY_AFTER_MS,
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Wire schemas: requests
@@ -380,45 +405,23 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: st
 // Client
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Information passed to {@link OpenAiClientOptions.onRetry} before each retry sleep (carries no key). */
-export interface OpenAiRetryInfo {
-  method: string;
-  /** Path without host, e.g. `/v1/images/generations`. */
-  path: string;
-  /** 1 for the first retry. */
-  attempt: number;
-  /** Sleep before the retry, ms. */
-  delayMs: number;
-  error: AppError;
-}
+/** Information passed to {@link OpenAiClientOptions.onRetry} before each retry sleep (shape: {@link HttpRetryInfo}; no key). */
+export type OpenAiRetryInfo = HttpRetryInfo;
 
-/** Construction options of {@link OpenAiClient}. Durations in ms, sizes in bytes. */
-export interface OpenAiClientOptions {
+/**
+ * Construction options of {@link OpenAiClient}. Durations in ms, sizes in bytes. The transport options are those
+ * of {@link HttpClientOptions}, with OpenAI's defaults: `timeoutMs` 300 000, `maxRetries` 2, `backoffBaseMs` 500,
+ * `backoffCapMs` 8 000 (SDK: 0.5 s … 8 s), `maxRetryAfterMs` 60 000, `userAgent` `Atelier (openai-client)`.
+ */
+export interface OpenAiClientOptions extends HttpClientOptions {
   /** `sk-…` key sent as `Authorization: Bearer`; null for a compatible server without auth. */
   apiKey: string | null;
   /** Base URL including the version path, without trailing slash; default {@link OPENAI_DEFAULT_BASE_URL}. */
   baseUrl?: string;
-  /** undici dispatcher; default undici's global dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Per-attempt timeout covering connect, headers and the whole body; default 300 000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt; default 2. */
-  maxRetries?: number;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  /** Longest Retry-After slept inside a call; default 60 000. */
-  maxRetryAfterMs?: number;
   /** Reply size cap; default {@link OPENAI_MAX_RESPONSE_BYTES}. */
   maxResponseBytes?: number;
   /** Accept `data[].url` outputs instead of `b64_json` (OpenAI-compatible servers). Default false. */
   allowUrlOutputs?: boolean;
-  /** Random source in [0, 1) for the jitter. */
-  random?: () => number;
-  /** Sleep between attempts; must reject when `signal` aborts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  onRetry?: (info: OpenAiRetryInfo) => void;
-  /** `User-Agent`; default `Atelier (openai-client)`. */
-  userAgent?: string;
   /** Wording of messages ("OpenAI" or e.g. "OpenAI-compatible server"). */
   label?: string;
 }
@@ -429,26 +432,16 @@ export interface OpenAiCallOptions {
   signal?: AbortSignal;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
-
-interface Attempt {
-  method: 'GET' | 'POST';
-  url: URL;
-  headers: Record<string, string>;
-  /** A function so that each attempt gets a fresh body (a FormData stream is consumed once). */
-  body?: () => string | FormData;
-  /** GET: 5xx / network / timeout may be retried. A POST is retried on 429 only. */
-  idempotent: boolean;
-  maxBytes: number;
-  signal: AbortSignal | undefined;
-  dispatcher: Dispatcher | undefined;
-  mapError?: (status: number, headers: Headers, text: string) => AppError;
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  bytes: Uint8Array;
+/**
+ * OpenAI's retry rule (providers.md §3; the SDK's own policy would resend a POST, see the file doc): a 429 rate limit
+ * is retried for every request — it certainly did not run the job. A 429 `insufficient_quota` (billing; OpenAI's
+ * error-code guide: retrying never helps) is mapped to `insufficient_credits` by {@link errorFromReply} and so is
+ * never retried. 5xx other than 501, network failures and timeouts are retried for GETs only: the Images API has no
+ * idempotency key, so a resent POST may pay twice.
+ */
+export function openAiRetryable(method: HttpMethod, _hasIdempotencyKey: boolean, err: AppError): boolean {
+  if (err.code === 'rate_limited') return true;
+  return method === 'GET' && isTransientFailure(err);
 }
 
 /**
@@ -474,18 +467,13 @@ export class OpenAiClient {
   private readonly apiKey: string | null;
   private readonly base: URL;
   private readonly dispatcher: Dispatcher | undefined;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
-  private readonly maxRetryAfterMs: number;
   private readonly maxResponseBytes: number;
   private readonly allowUrlOutputs: boolean;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly onRetry: ((info: OpenAiRetryInfo) => void) | undefined;
   private readonly userAgent: string;
   private readonly label: string;
+  /** Per-attempt timeout, ms (also in {@link http}; kept as a field, which tests read). */
+  private readonly timeoutMs: number;
+  private readonly http: HttpTransport;
 
   /**
    * @throws AppError `provider_auth` when the key holds characters that cannot go in a header (never echoed),
@@ -505,17 +493,14 @@ export class OpenAiClient {
     this.apiKey = opts.apiKey;
     this.base = new URL(`${baseUrl}/`);
     this.dispatcher = opts.dispatcher;
-    this.timeoutMs = opts.timeoutMs ?? OPENAI_DEFAULT_TIMEOUT_MS;
-    this.maxRetries = opts.maxRetries ?? OPENAI_DEFAULT_MAX_RETRIES;
-    this.backoffBaseMs = opts.backoffBaseMs ?? OPENAI_DEFAULT_BACKOFF_BASE_MS;
-    this.backoffCapMs = opts.backoffCapMs ?? OPENAI_DEFAULT_BACKOFF_CAP_MS;
-    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? OPENAI_DEFAULT_MAX_RETRY_AFTER_MS;
     this.maxResponseBytes = opts.maxResponseBytes ?? OPENAI_MAX_RESPONSE_BYTES;
     this.allowUrlOutputs = opts.allowUrlOutputs ?? false;
-    this.random = opts.random ?? Math.random;
-    this.sleep = opts.sleep ?? abortableSleep;
-    this.onRetry = opts.onRetry;
     this.userAgent = opts.userAgent ?? 'Atelier (openai-client)';
+    const label = this.label;
+    this.http = buildTransport(label, opts, OPENAI_TRANSPORT_DEFAULTS, openAiRetryable, (status, headers, text, what) =>
+      errorFromReply(status, headers, text, what, label),
+    );
+    this.timeoutMs = this.http.timeoutMs;
   }
 
   /**
@@ -526,12 +511,12 @@ export class OpenAiClient {
   async generate(body: GenerationsBody, opts: OpenAiCallOptions = {}): Promise<OpenAiImagesResult> {
     const checked = validateGenerationsBody(body);
     const json = JSON.stringify(checked);
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'POST',
       url: this.url('images/generations'),
       headers: this.headers({ 'content-type': 'application/json' }),
       body: () => json,
-      idempotent: false,
+      hasIdempotencyKey: false,
       maxBytes: this.maxResponseBytes,
       signal: opts.signal,
       dispatcher: this.dispatcher,
@@ -555,12 +540,12 @@ export class OpenAiClient {
       if (checked.mask) fd.append('mask', blobOf(checked.mask), checked.mask.name);
       return fd;
     };
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'POST',
       url: this.url('images/edits'),
       headers: this.headers({}),
       body: build,
-      idempotent: false,
+      hasIdempotencyKey: false,
       maxBytes: this.maxResponseBytes,
       signal: opts.signal,
       dispatcher: this.dispatcher,
@@ -574,16 +559,16 @@ export class OpenAiClient {
    * @throws AppError as the class doc (`provider_not_found` where a compatible server has no such route).
    */
   async listModels(opts: OpenAiCallOptions = {}): Promise<string[]> {
-    const reply = await this.send({
+    const reply = await sendWithRetry(this.http, {
       method: 'GET',
       url: this.url('models'),
       headers: this.headers({}),
-      idempotent: true,
+      hasIdempotencyKey: false,
       maxBytes: 8 * 1024 * 1024,
       signal: opts.signal,
       dispatcher: this.dispatcher,
     });
-    return parseJson(reply, ModelListSchema, 'model list', this.label).data.map((m) => m.id);
+    return parseJsonReply(reply, ModelListSchema, 'model list', this.label).data.map((m) => m.id);
   }
 
   /**
@@ -596,37 +581,25 @@ export class OpenAiClient {
   async download(url: string, opts: OpenAiCallOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
     if (!isHttpUrl(url)) throw new AppError('provider_bad_response', `${this.label} output URL is not an http(s) URL`);
     const target = new URL(url);
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'image/*' };
-    if (this.apiKey !== null && target.origin === this.base.origin) headers['authorization'] = `Bearer ${this.apiKey}`;
-    const reply = await this.send({
-      method: 'GET',
+    const auth = this.apiKey !== null && target.origin === this.base.origin;
+    const got = await downloadImage(this.http, {
       url: target,
-      headers,
-      idempotent: true,
+      userAgent: this.userAgent,
+      extraHeaders: auth ? { authorization: `Bearer ${this.apiKey}` } : undefined,
       maxBytes: opts.maxBytes ?? OPENAI_MAX_DOWNLOAD_BYTES,
       signal: opts.signal,
-      dispatcher: redirecting(this.dispatcher),
-      mapError: (status, h, text) => {
-        if (status === 404 || status === 410) {
-          return new AppError('result_expired', `${this.label} output is gone (HTTP ${status})`, { status });
-        }
-        if (status >= 500 || status === 429) return errorFromReply(status, h, text, 'GET output', this.label);
-        return new AppError('provider_bad_response', `${this.label} output download failed (HTTP ${status})`, { status });
-      },
+      dispatcher: this.dispatcher,
+      noun: 'output',
+      goneStatuses: [404, 410],
+      sniff: true,
     });
-    const h = readImageHeader(reply.bytes);
-    if (!h.ok) {
-      throw new AppError('provider_bad_response', `${this.label} output is not a PNG, JPEG or WebP image (${h.detail})`, {
-        params: { reason: 'not_an_image' },
-      });
-    }
-    return reply.bytes;
+    return got.bytes;
   }
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private imagesResult(reply: Reply): OpenAiImagesResult {
-    const res = parseJson(reply, ImagesResponseSchema, 'ImagesResponse', this.label);
+  private imagesResult(reply: HttpReply): OpenAiImagesResult {
+    const res = parseJsonReply(reply, ImagesResponseSchema, 'ImagesResponse', this.label);
     const outputs: OpenAiOutput[] = res.data.map((d, i) => {
       if (typeof d.b64_json === 'string' && d.b64_json.length > 0) return decodeImage(d.b64_json, i, this.label);
       if (this.allowUrlOutputs && typeof d.url === 'string' && isHttpUrl(d.url)) return { url: d.url };
@@ -645,98 +618,6 @@ export class OpenAiClient {
     const h: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent, ...extra };
     if (this.apiKey !== null) h['authorization'] = `Bearer ${this.apiKey}`;
     return h;
-  }
-
-  /** One logical request with the retry policy of the class doc. */
-  private async send(a: Attempt): Promise<Reply> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(a);
-      } catch (e) {
-        const err = e instanceof AppError ? e : new AppError('internal', String(e), { cause: e });
-        if (attempt >= this.maxRetries || !shouldRetry(err, a.idempotent)) throw err;
-        let delayMs: number;
-        if (err.code === 'rate_limited' && err.retryAfterMs !== undefined) {
-          if (err.retryAfterMs > this.maxRetryAfterMs) throw err;
-          delayMs = err.retryAfterMs;
-        } else {
-          delayMs = Math.floor(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
-        }
-        this.onRetry?.({ method: a.method, path: a.url.pathname, attempt: attempt + 1, delayMs, error: err });
-        try {
-          await this.sleep(delayMs, a.signal);
-        } catch {
-          throw this.canceled();
-        }
-      }
-    }
-  }
-
-  /** One attempt: request and the whole body under one timer. */
-  private async once(a: Attempt): Promise<Reply> {
-    if (a.signal?.aborted) throw this.canceled();
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort(new Error('timeout'));
-    }, this.timeoutMs);
-    const onOuterAbort = () => ac.abort(new Error('canceled'));
-    a.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const what = `${a.method} ${a.url.pathname}`;
-    try {
-      const res = await request(a.url, {
-        method: a.method,
-        headers: a.headers,
-        body: a.body ? a.body() : null,
-        signal: ac.signal,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        ...(a.dispatcher ? { dispatcher: a.dispatcher } : {}),
-      });
-      const discard = () => {
-        res.body.on('error', () => undefined);
-        res.body.destroy();
-      };
-      const declared = Number(headerOf(res.headers, 'content-length'));
-      if (Number.isFinite(declared) && declared > a.maxBytes) {
-        discard();
-        throw this.tooLarge(what, res.statusCode, a.maxBytes);
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        total += buf.length;
-        if (total > a.maxBytes) {
-          discard();
-          throw this.tooLarge(what, res.statusCode, a.maxBytes);
-        }
-        chunks.push(buf);
-      }
-      const bytes = new Uint8Array(Buffer.concat(chunks, total));
-      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, bytes };
-      const text = Buffer.from(bytes).toString('utf8');
-      throw (a.mapError ?? ((s, h, t) => errorFromReply(s, h, t, what, this.label)))(res.statusCode, res.headers, text);
-    } catch (e) {
-      if (e instanceof AppError) throw e;
-      if (a.signal?.aborted) throw this.canceled();
-      if (timedOut || isTimeoutError(e)) {
-        throw new AppError('timeout', `${this.label} ${what} timed out after ${this.timeoutMs} ms`, { cause: e });
-      }
-      throw new AppError('network', `${this.label} ${what} failed: ${describeNetworkError(e)}`, { cause: e });
-    } finally {
-      clearTimeout(timer);
-      a.signal?.removeEventListener('abort', onOuterAbort);
-    }
-  }
-
-  private canceled(): AppError {
-    return new AppError('canceled', `${this.label} request canceled`);
-  }
-
-  private tooLarge(what: string, status: number, max: number): AppError {
-    return new AppError('provider_bad_response', `${this.label} ${what} reply is larger than ${max} bytes`, { status });
   }
 }
 
@@ -757,13 +638,8 @@ const QUOTA_CODES = new Set([
  * Maps a non-2xx reply to an {@link AppError} (table on {@link OpenAiClient}). `text` is the raw body; an HTML or
  * otherwise non-JSON body maps by status alone, without `providerMessage`.
  */
-export function errorFromReply(status: number, headers: Headers, text: string, what = 'request', label = 'OpenAI'): AppError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+export function errorFromReply(status: number, headers: HttpHeaders, text: string, what = 'request', label = 'OpenAI'): AppError {
+  const json = jsonOrUndefined(text);
   const env = ErrorEnvelope.safeParse(json);
   const e = env.success ? env.data.error : undefined;
   const info = typeof e === 'string' ? { message: e } : e;
@@ -826,14 +702,8 @@ export function errorFromReply(status: number, headers: Headers, text: string, w
  * How long a 429 asks us to wait, ms: `retry-after-ms` (OpenAI's own header, ms) first, then `Retry-After`
  * (RFC 9110: delay-seconds or an HTTP date, relative to `now`). Undefined when absent or unparseable; never negative.
  */
-export function retryAfterOf(headers: Headers, now: number = Date.now()): number | undefined {
-  const ms = headerOf(headers, 'retry-after-ms')?.trim();
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
-  const v = headerOf(headers, 'retry-after')?.trim();
-  if (v === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+export function retryAfterOf(headers: HttpHeaders, now: number = Date.now()): number | undefined {
+  return retryAfterFromHeaders(headers, { retryAfterMs: true }, now);
 }
 
 /**
@@ -878,7 +748,10 @@ export function usageOf(res: ImagesResponse): OpenAiImageUsage | null {
   return out;
 }
 
-/** True for an absolute http(s) URL. */
+/**
+ * True for an absolute http(s) URL, as WHATWG URL parses it. Looser than the RFC 3986 check of ../http.ts
+ * (`isHttpUrl` there), which Apiframe's and EvoLink's schemas need; OpenAI-compatible servers' URLs keep this rule.
+ */
 export function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
@@ -888,85 +761,10 @@ export function isHttpUrl(s: string): boolean {
   }
 }
 
-function shouldRetry(err: AppError, idempotent: boolean): boolean {
-  switch (err.code) {
-    case 'rate_limited':
-      return true;
-    case 'provider_unavailable':
-      return idempotent && err.status !== 501;
-    case 'network':
-    case 'timeout':
-      return idempotent;
-    default:
-      return false;
-  }
-}
-
-function parseJson<T extends z.ZodType>(reply: Reply, schema: T, name: string, label: string): z.output<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(reply.bytes).toString('utf8'));
-  } catch {
-    const ct = headerOf(reply.headers, 'content-type') ?? 'no content type';
-    throw new AppError('provider_bad_response', `${label} replied ${reply.status} with a body that is not JSON (${ct})`, {
-      status: reply.status,
-    });
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new AppError('provider_bad_response', `${label} ${name} reply failed its schema at ${where}`, {
-      status: reply.status,
-    });
-  }
-  return r.data;
-}
-
 function blobOf(f: OpenAiImageFile): Blob {
   return new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.mime });
 }
 
 function extOf(mime: OpenAiImageFile['mime']): string {
   return mime === 'image/jpeg' ? 'jpg' : mime === 'image/webp' ? 'webp' : 'png';
-}
-
-function headerOf(headers: Headers, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-
-function isTimeoutError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TIMEOUT_CODES.has(code);
-}
-
-function describeNetworkError(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const msg = e instanceof Error ? e.message : String(e);
-  return [typeof code === 'string' ? code : undefined, typeof cause === 'string' ? cause : undefined, msg]
-    .filter(Boolean)
-    .join(' ');
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function redirecting(dispatcher: Dispatcher | undefined): Dispatcher {
-  return (dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 3 }));
 }
