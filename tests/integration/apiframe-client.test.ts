@@ -2,7 +2,7 @@
  * ApiframeClient against the Apiframe test server over real loopback HTTP: bodies, headers, replies, every error
  * mapping, the retry policy (429 / 5xx / network / timeout, idempotent or not) and idempotent replays.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AppError } from '../../src/shared/errors';
 import {
   ApiframeClient,
@@ -37,6 +37,10 @@ const newKey = () => `idem-${Date.now()}-${++seq}`;
 
 describe('happy paths', () => {
   it('gpt-image-2: exact body under gptImage2Params, auth/idempotency headers, 202, job runs to COMPLETED', async () => {
+    // A server on a frozen clock: the job's phases move only with advance(), however loaded the machine is.
+    const frozen = Date.now();
+    const srv = await startServer({ now: () => frozen });
+    onTestFinished(() => srv.close());
     const { client } = fastClient(srv);
     const idem = newKey();
     const body = buildGenerateBody({
