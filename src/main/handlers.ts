@@ -167,10 +167,10 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       const t0 = performance.now();
       try {
         const info = await s.adapters[provider].account(s.contextFor(provider));
-        return { provider, ok: true, latencyMs: Math.round(performance.now() - t0), credits: info.credits, error: null };
+        return { provider, ok: true, latencyMs: Math.round(performance.now() - t0), credits: info.credits, email: info.email, error: null };
       } catch (err) {
         const e = toAppError(err);
-        return { provider, ok: false, latencyMs: Math.round(performance.now() - t0), credits: null, error: e.toShape() };
+        return { provider, ok: false, latencyMs: Math.round(performance.now() - t0), credits: null, email: null, error: e.toShape() };
       }
     },
     ...chainHandlers(s),

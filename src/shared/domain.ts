@@ -62,6 +62,11 @@ export const Recipe = z.object({
   remoteJobId: z.string().nullable(),
   /** Credits charged by the provider (Apiframe `creditCost`), null where unknown. */
   credits: z.number().nullable(),
+  /** Actual charge in USD where the provider's usage could be priced (OpenAI), null where unknown. */
+  costUsd: z.number().nullable(),
+  /** What the composer estimated before submit (credits; USD), null where no price is published. */
+  creditsEstimate: z.number().nullable(),
+  usdEstimate: z.number().nullable(),
   /** From Generate pressed to the image stored, in ms. */
   durationMs: z.number().nullable(),
   /** Position of this image among the job's outputs (0-based). */
@@ -190,6 +195,8 @@ export const ConnectionCheck = z.object({
   /** Round-trip time of the check, ms. */
   latencyMs: z.number(),
   credits: z.number().nullable(),
+  /** The account's e-mail where the provider tells it (Apiframe). */
+  email: z.string().nullable(),
   error: AppErrorShape.nullable(),
 });
 export type ConnectionCheck = z.infer<typeof ConnectionCheck>;

@@ -51,7 +51,7 @@ describe('first light', () => {
     await apiframe.getByRole('button', { name: 'Save key' }).click();
     await expect.poll(() => apiframe.textContent(), { timeout: 10_000 }).toContain('0001');
     expect(await apiframe.textContent()).not.toContain(KEY);
-    await apiframe.getByRole('button', { name: 'Check balance' }).click();
+    await apiframe.getByRole('button', { name: 'Check connection' }).click();
     await expect.poll(() => apiframe.textContent(), { timeout: 10_000 }).toMatch(/1,000|1000/);
     await page.keyboard.press('Escape');
     await settings.waitFor({ state: 'hidden' });
@@ -194,7 +194,7 @@ describe('first light: bad input gets a clear error and changes nothing', () => 
     const apiframe = page.getByRole('dialog', { name: 'Settings' }).getByRole('region', { name: 'Apiframe' });
     await apiframe.getByRole('textbox', { name: 'API key' }).fill('afk_wrong_key_9999');
     await apiframe.getByRole('button', { name: 'Save key' }).click();
-    await apiframe.getByRole('button', { name: 'Check balance' }).click();
+    await apiframe.getByRole('button', { name: 'Check connection' }).click();
     await expect.poll(() => apiframe.textContent(), { timeout: 10_000 }).toContain('The API key was rejected (401)');
     await page.keyboard.press('Escape');
     await page.getByRole('textbox', { name: 'Prompt' }).fill('a lighthouse in fog');

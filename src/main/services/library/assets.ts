@@ -55,6 +55,9 @@ interface JobRow {
   params: string;
   remote_id: string | null;
   credits: number | null;
+  cost_usd: number | null;
+  credits_estimate: number | null;
+  usd_estimate: number | null;
   created_at: number;
 }
 
@@ -214,7 +217,10 @@ export class AssetService {
 
   private recipe(jobId: string, asset: SummaryRow): Recipe | null {
     const job = this.db
-      .prepare('SELECT id, provider, model, prompt, params, remote_id, credits, created_at FROM jobs WHERE id = ?')
+      .prepare(
+        `SELECT id, provider, model, prompt, params, remote_id, credits, cost_usd, credits_estimate, usd_estimate, created_at
+           FROM jobs WHERE id = ?`,
+      )
       .get(jobId) as JobRow | undefined;
     if (!job) return null;
     const references = this.db
@@ -241,6 +247,9 @@ export class AssetService {
       })),
       remoteJobId: job.remote_id,
       credits: job.credits,
+      costUsd: job.cost_usd,
+      creditsEstimate: job.credits_estimate,
+      usdEstimate: job.usd_estimate,
       durationMs: asset.created_at - job.created_at,
       outputIndex: asset.output_index ?? 0,
     };

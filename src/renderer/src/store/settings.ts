@@ -1,15 +1,16 @@
 import { create } from 'zustand';
 import type { KeyedProviderId } from '../../../shared/capabilities';
-import type { AccountInfo, Locale, ProviderSettings } from '../../../shared/domain';
+import type { ConnectionCheck, Locale, ProviderSettings } from '../../../shared/domain';
 import type { AppErrorShape } from '../../../shared/errors';
 import { applyLocale } from '../i18n';
 import { errorShape } from '../i18n/format';
 import { call } from '../transport';
 
+/** Settings' connection check (`settings.check`): the provider's answer (ok or its error) with the latency. */
 export type AccountCheck =
   | { status: 'idle' }
   | { status: 'loading' }
-  | { status: 'ok'; info: AccountInfo }
+  | { status: 'done'; result: ConnectionCheck }
   | { status: 'error'; error: AppErrorShape };
 
 interface SettingsState {
@@ -33,7 +34,7 @@ interface SettingsState {
   setBaseUrl(provider: KeyedProviderId, baseUrl: string | null): Promise<void>;
   /** The model names of the OpenAI-compatible server (plain names). */
   setCustomModels(models: string[]): Promise<void>;
-  checkAccount(provider: KeyedProviderId): Promise<void>;
+  checkConnection(provider: KeyedProviderId): Promise<void>;
 }
 
 export const useSettings = create<SettingsState>()((set, get) => {
@@ -95,11 +96,11 @@ export const useSettings = create<SettingsState>()((set, get) => {
       store(await call('settings.setCustomModels', { provider: 'openai-compatible', models }));
     },
 
-    async checkAccount(provider) {
+    async checkConnection(provider) {
       set((s) => ({ account: { ...s.account, [provider]: { status: 'loading' } } }));
       try {
-        const info = await call('settings.account', { provider });
-        set((s) => ({ account: { ...s.account, [provider]: { status: 'ok', info } } }));
+        const result = await call('settings.check', { provider });
+        set((s) => ({ account: { ...s.account, [provider]: { status: 'done', result } } }));
       } catch (err) {
         set((s) => ({ account: { ...s.account, [provider]: { status: 'error', error: errorShape(err) } } }));
       }

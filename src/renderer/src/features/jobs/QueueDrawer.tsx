@@ -65,17 +65,14 @@ export function QueueDrawer({ id }: { id: string }) {
   );
 }
 
-/** " · 23 credits", " · ≈ 23 credits" before the charge is known, " · $0.04" where priced in USD; '' for free. */
+/** " · 23 credits", " · estimated 23 credits" while no charge is known, " · $0.04" where priced in USD; '' for free. */
 function costText(t: TFunction, job: JobView, locale: string): string {
   if (job.provider === 'sandbox') return '';
   const parts: string[] = [];
   if (job.credits !== null) parts.push(t('jobs.credits', { count: job.credits }));
-  else if (job.creditsEstimate !== null) parts.push(t('composer.cost', { count: job.creditsEstimate }));
-  const usd = job.costUsd ?? job.usdEstimate;
-  if (usd !== null) {
-    const money = formatUsd(usd, locale);
-    parts.push(job.costUsd !== null ? money : `≈ ${money}`);
-  }
+  else if (job.creditsEstimate !== null) parts.push(t('jobs.estimatedCredits', { count: job.creditsEstimate }));
+  if (job.costUsd !== null) parts.push(formatUsd(job.costUsd, locale));
+  else if (job.usdEstimate !== null) parts.push(t('jobs.estimatedUsd', { amount: formatUsd(job.usdEstimate, locale) }));
   return parts.map((p) => ` · ${p}`).join('');
 }
 

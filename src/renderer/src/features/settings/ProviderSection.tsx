@@ -4,11 +4,12 @@ import { useTranslation } from 'react-i18next';
 import type { KeyedProviderId } from '../../../../shared/capabilities';
 import type { ProviderSettings } from '../../../../shared/domain';
 import type { AppErrorShape } from '../../../../shared/errors';
-import { describeError, errorShape, providerShortLabel } from '../../i18n/format';
+import { errorShape, providerShortLabel } from '../../i18n/format';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
+import { ConnectionResult } from './ConnectionResult';
 
-/** One keyed provider: its key (never shown, only its last four), base URL and a balance check. */
+/** One keyed provider: its key (never shown, only its last four), base URL and a connection check. */
 export function ProviderSection({ settings }: { settings: ProviderSettings }) {
   const { t } = useTranslation();
   const id = useId();
@@ -16,7 +17,7 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
   const setKey = useSettings((s) => s.setKey);
   const clearKey = useSettings((s) => s.clearKey);
   const setBaseUrl = useSettings((s) => s.setBaseUrl);
-  const checkAccount = useSettings((s) => s.checkAccount);
+  const checkConnection = useSettings((s) => s.checkConnection);
   const setCustomModels = useSettings((s) => s.setCustomModels);
   const savedModels = settings.customModels.map((m) => m.replace(/^custom:/, '')).join('\n');
   const [models, setModelsText] = useState(savedModels);
@@ -200,22 +201,11 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
           type="button"
           className="btn btn-plain"
           disabled={account.status === 'loading'}
-          onClick={() => void checkAccount(provider)}
+          onClick={() => void checkConnection(provider)}
         >
-          {t('settings.checkBalance')}
+          {t('settings.checkConnection')}
         </button>
-        <div role="status" className="balance">
-          {account.status === 'loading' ? <span className="muted">{t('settings.checking')}</span> : null}
-          {account.status === 'ok' ? (
-            <span>
-              {account.info.credits !== null
-                ? t('settings.balance', { count: account.info.credits })
-                : t('settings.noBalance')}
-              {account.info.email ? <span className="muted"> · {t('settings.account', { email: account.info.email })}</span> : null}
-            </span>
-          ) : null}
-          {account.status === 'error' ? <span className="error-text">{describeError(t, account.error)}</span> : null}
-        </div>
+        <ConnectionResult check={account} />
       </div>
     </section>
   );

@@ -1,10 +1,12 @@
 import { useTranslation } from 'react-i18next';
-import type { AssetDetail } from '../../../../shared/domain';
+import type { TFunction } from 'i18next';
+import type { AssetDetail, Recipe as RecipeData } from '../../../../shared/domain';
 import {
   describeError,
   formatBytes,
   formatDateTime,
   formatDuration,
+  formatUsd,
   modelLabel,
   paramLabel,
   paramValueLabel,
@@ -12,6 +14,7 @@ import {
 } from '../../i18n/format';
 import type { DetailEntry } from '../../store/viewer';
 import { MediaImg } from '../../ui/MediaImg';
+import './recipe-cost.css';
 
 /** The inspector beside the viewer: everything that made this image. */
 export function Recipe({ entry }: { entry: DetailEntry | undefined }) {
@@ -32,6 +35,37 @@ export function Recipe({ entry }: { entry: DetailEntry | undefined }) {
       )}
     </section>
   );
+}
+
+/**
+ * What the job cost: the charge the provider reported (Apiframe credits; OpenAI usage priced in USD), or, where
+ * none was reported (EvoLink), the estimate made before submit, marked as such.
+ */
+function RecipeCost({ recipe: r }: { recipe: RecipeData }) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language;
+  if (r.provider === 'sandbox') return <>{t('composer.costFree')}</>;
+  const charged: string[] = [];
+  if (r.credits !== null) charged.push(t('jobs.credits', { count: r.credits }));
+  if (r.costUsd !== null) charged.push(formatUsd(r.costUsd, locale));
+  if (charged.length > 0) return <>{t('viewer.charged', { amount: charged.join(' + ') })}</>;
+  const estimate = estimateText(t, r, locale);
+  if (estimate === null) {
+    return <span className="muted">{r.provider === 'openai-compatible' ? t('viewer.notPriced') : t('viewer.unknown')}</span>;
+  }
+  return (
+    <span className="recipe-estimate">
+      {t('viewer.estimatedCost', { amount: estimate })}
+      <span className="muted small recipe-estimate-note">{t('viewer.estimateNote')}</span>
+    </span>
+  );
+}
+
+function estimateText(t: TFunction, r: RecipeData, locale: string): string | null {
+  const parts: string[] = [];
+  if (r.creditsEstimate !== null) parts.push(t('jobs.credits', { count: r.creditsEstimate }));
+  if (r.usdEstimate !== null) parts.push(formatUsd(r.usdEstimate, locale));
+  return parts.length > 0 ? parts.join(' + ') : null;
 }
 
 function RecipeBody({ detail }: { detail: AssetDetail }) {
@@ -79,13 +113,9 @@ function RecipeBody({ detail }: { detail: AssetDetail }) {
             </dd>
             <dt>{t('viewer.remoteJobId')}</dt>
             <dd className="mono">{r.remoteJobId ?? unknown}</dd>
-            <dt>{t('viewer.credits')}</dt>
+            <dt>{t('viewer.cost')}</dt>
             <dd>
-              {r.provider === 'sandbox'
-                ? t('composer.costFree')
-                : r.credits !== null
-                  ? t('jobs.credits', { count: r.credits })
-                  : unknown}
+              <RecipeCost recipe={r} />
             </dd>
             <dt>{t('viewer.duration')}</dt>
             <dd>{r.durationMs !== null ? formatDuration(r.durationMs, locale) : unknown}</dd>
