@@ -1,6 +1,6 @@
 import { Brush, GitBranch, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
-import { currentCapability, useComposer } from '../../store/composer';
+import { useCapability } from '../../store/composer';
 import { MediaImg } from '../../ui/MediaImg';
 import { useChainUi } from './store';
 
@@ -16,7 +16,7 @@ export function EditBar() {
   const clearMask = useChainUi((s) => s.clearMask);
   const setMaskEditorOpen = useChainUi((s) => s.setMaskEditorOpen);
   const openChain = useChainUi((s) => s.openChain);
-  const cap = useComposer((s) => currentCapability(s));
+  const cap = useCapability();
   if (!parent) return null;
   const name = parent.prompt?.trim() || t('chains.untitled');
   return (
