@@ -44,13 +44,15 @@ async function main(): Promise<void> {
       `library bench: n=${N} (${built.blobs} distinct stored images), built in ${(built.buildMs / 1000).toFixed(1)} s, search index ${(built.indexMs / 1000).toFixed(1)} s`,
     ];
     const line: Record<string, string | number> = {};
-    const sections: ((c: BenchContext) => Promise<SectionResult>)[] = [searchSection];
+    // BENCH_ONLY=search (or import, gallery) runs one section, for iterating on it.
+    const only = process.env['BENCH_ONLY'];
+    const sections: ((c: BenchContext) => Promise<SectionResult>)[] = !only || only === 'search' ? [searchSection] : [];
     const importPath = new URL('./library/import.ts', import.meta.url);
-    if (existsSync(importPath)) {
+    if ((!only || only === 'import') && existsSync(importPath)) {
       const mod = (await import(importPath.href)) as { importSection?: (c: BenchContext) => Promise<SectionResult> };
       if (mod.importSection) sections.push(mod.importSection);
     }
-    sections.push(gallerySection); // last: it closes the app and starts the web host on the same folder
+    if (!only || only === 'gallery') sections.push(gallerySection); // last: it closes the app and starts the web host on the same folder
     for (const section of sections) {
       const r = await section(ctx);
       out.push('', ...r.table);

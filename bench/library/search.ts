@@ -106,9 +106,9 @@ export async function searchSection(ctx: BenchContext): Promise<SectionResult> {
       `SELECT a.id, a.folder_id, a.kind, a.created_at, b.id AS blob_id, b.mime, b.width, b.height, b.bytes, a.provider, a.model,
               j.prompt, a.title, a.rating, a.flag, a.deleted_at, a.sort_name, ifnull(a.cost_usd, -1) AS cost_key
          FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-        WHERE ${built.where} ORDER BY ${order} LIMIT 201`,
+        WHERE ${built.pageWhere} ORDER BY ${order} LIMIT 201`,
     );
-    const count = db.prepare(`SELECT COUNT(*) AS n FROM assets a WHERE ${built.where}`);
+    const count = db.prepare(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`);
     const rawRun = (): number => {
       const t = performance.now();
       page.all(...built.params);

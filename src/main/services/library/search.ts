@@ -53,9 +53,25 @@ interface Row {
 
 /** The SQL of a query's condition (over `assets a`), with its parameters. Exported for the bench's raw-SQL side. */
 export interface BuiltWhere {
+  /** The condition for counting (the text condition drives from the full-text index). */
   where: string;
   params: unknown[];
+  /**
+   * The condition for a page: the same rows; for a text that matches many images (over {@link BROAD_MATCHES}) the
+   * full-text set is only probed (`+a.id IN …`) while the sort's index is walked, so a page stops after its rows
+   * instead of sorting every match.
+   */
+  pageWhere: string;
+  /**
+   * FROM clause for the count: over live images with no text, collection or tag condition, the covering filter
+   * index (`assets_live_filter`, migration 0003) answers any mix of filters without reading the table, and SQLite's
+   * planner, seeing the folder column first in several indexes, does not always pick it by itself.
+   */
+  countFrom: string;
 }
+
+/** Above this many full-text matches a page walks the sort index rather than sorting the matches. */
+export const BROAD_MATCHES = 3000;
 
 const SORT_EXPR: Record<SortKey, string> = {
   date: '',
@@ -83,6 +99,7 @@ export class SearchService {
     insDoc: Stmt;
     insFts: Stmt;
     clean: Stmt;
+    ftsCount: Stmt;
   };
   private readonly cache = new Map<string, Stmt>();
 
@@ -103,23 +120,40 @@ export class SearchService {
       insDoc: db.prepare<unknown[]>('INSERT INTO search_docs (asset_id) VALUES (?)'),
       insFts: db.prepare<unknown[]>('INSERT INTO search_fts (rowid, body) VALUES (?, ?)'),
       clean: db.prepare<unknown[]>('DELETE FROM search_dirty WHERE asset_id = ?'),
+      ftsCount: db.prepare<unknown[]>('SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?').pluck(),
     };
+    this.optimize();
   }
 
   /**
-   * Indexes up to `max` queued assets (all when omitted), in one transaction per 2,000.
+   * Gathers the query planner's statistics where they are missing or stale (SQLite's recommended `PRAGMA optimize`
+   * at connection open, bounded by `analysis_limit` so it costs milliseconds, not seconds, at 250k images). Without
+   * them the planner cannot tell a selective filter index from a broad one. Run at construction and after a large
+   * batch is indexed.
+   */
+  optimize(): void {
+    this.db.pragma('analysis_limit = 1000');
+    this.db.pragma('optimize = 0x10002');
+  }
+
+  /**
+   * Indexes up to `max` queued assets (all when omitted), in one transaction per 2,000; runs
+   * {@link SearchService.optimize} after 5,000 or more.
    * @returns true when the queue is now empty
    */
   refresh(max = Number.POSITIVE_INFINITY): boolean {
     let left = max;
+    let done = 0;
     while (left > 0 && this.stmts.anyDirty.get()) {
       const n = Math.min(2000, left);
       this.db.transaction(() => {
         const ids = (this.stmts.dirtyBatch.all(n) as { asset_id: string }[]).map((r) => r.asset_id);
         for (const id of ids) this.indexOne(id);
+        done += ids.length;
       })();
       left -= n;
     }
+    if (done >= 5000) this.optimize();
     return !this.stmts.anyDirty.get();
   }
 
@@ -134,10 +168,13 @@ export class SearchService {
     this.refresh();
     const built = this.where(q);
     const { order, keyCols } = orderOf(q.sort, q.dir);
-    let where = built.where;
+    let where = built.pageWhere;
     const params = [...built.params];
+    // The total is counted for the first page and carried in the cursor (later pages skip the count).
+    let total: number | null = null;
     if (cursor) {
-      const values = decodeCursor(cursor, q.sort, q.dir);
+      const { values, total: carried } = decodeCursor(cursor, q.sort, q.dir);
+      total = carried;
       const op = q.dir === 'desc' ? '<' : '>';
       where += ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
       params.push(...values);
@@ -146,13 +183,13 @@ export class SearchService {
       `SELECT ${COLUMNS} FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
         WHERE ${where} ORDER BY ${order} LIMIT ?`,
     ).all(...params, limit + 1) as Row[];
-    const total = (this.prepared(`SELECT COUNT(*) AS n FROM assets a WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+    total ??= (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
     return {
       items: page.map(toItem),
-      nextCursor: more && last ? encodeCursor(q.sort, q.dir, cursorValues(q.sort, last)) : null,
+      nextCursor: more && last ? encodeCursor(q.sort, q.dir, cursorValues(q.sort, last), total) : null,
       total,
     };
   }
@@ -165,7 +202,7 @@ export class SearchService {
     this.refresh();
     const built = this.where(q);
     const { order } = orderOf(q.sort, q.dir);
-    const rows = this.prepared(`SELECT a.id FROM assets a WHERE ${built.where} ORDER BY ${order} LIMIT ${MAX_BULK_IDS}`)
+    const rows = this.prepared(`SELECT a.id FROM assets a WHERE ${built.pageWhere} ORDER BY ${order} LIMIT ${MAX_BULK_IDS}`)
       .pluck()
       .all(...built.params) as string[];
     return rows;
@@ -178,7 +215,7 @@ export class SearchService {
   count(q: ParsedQuery): number {
     this.refresh();
     const built = this.where(q);
-    return (this.prepared(`SELECT COUNT(*) AS n FROM assets a WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+    return (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
   }
 
   /**
@@ -190,44 +227,56 @@ export class SearchService {
    */
   where(q: Pick<ParsedQuery, 'scope' | 'text' | 'filters'>, depth = 0): BuiltWhere {
     const conds: string[] = [];
+    const pageConds: string[] = [];
     const params: unknown[] = [];
+    const both = (c: string): void => {
+      conds.push(c);
+      pageConds.push(c);
+    };
     const scope = q.scope;
-    conds.push(scope.kind === 'trash' ? 'a.deleted_at IS NOT NULL' : 'a.deleted_at IS NULL');
+    both(scope.kind === 'trash' ? 'a.deleted_at IS NOT NULL' : 'a.deleted_at IS NULL');
     if (scope.kind === 'folder') {
       const ids = scope.recursive ? this.descendants(scope.folderId) : [scope.folderId];
       if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(scope.folderId)) {
         throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
       }
-      if (ids.length === 1) {
-        conds.push('a.folder_id = ?');
-        params.push(ids[0]);
-      } else {
-        conds.push(`a.folder_id IN (${ids.map(() => '?').join(', ')})`);
-        params.push(...ids);
-      }
+      if (ids.length === 1) both('a.folder_id = ?');
+      else both(`a.folder_id IN (${ids.map(() => '?').join(', ')})`);
+      params.push(...ids);
     } else if (scope.kind === 'collection') {
       const c = this.db.prepare('SELECT query FROM collections WHERE id = ?').get(scope.collectionId) as
         | { query: string | null }
         | undefined;
       if (!c) throw new AppError('not_found', `no collection with id ${scope.collectionId}`, { params: { id: scope.collectionId } });
       if (c.query === null) {
-        conds.push('a.id IN (SELECT asset_id FROM collection_items WHERE collection_id = ?)');
+        both('a.id IN (SELECT asset_id FROM collection_items WHERE collection_id = ?)');
         params.push(scope.collectionId);
       } else {
         if (depth > 0) throw new AppError('validation', 'a smart collection cannot refer to another', { params: { field: 'scope', reason: 'nested' } });
-        const saved = parseSaved(c.query);
-        const inner = this.where(saved, depth + 1);
+        const inner = this.where(parseSaved(c.query), depth + 1);
         conds.push(`(${inner.where})`);
+        pageConds.push(`(${inner.pageWhere})`);
         params.push(...inner.params);
       }
     }
     const expr = matchExpression(q.text);
     if (expr) {
-      conds.push('a.id IN (SELECT d.asset_id FROM search_fts f JOIN search_docs d ON d.doc_id = f.rowid WHERE search_fts MATCH ?)');
+      const inFts = 'a.id IN (SELECT d.asset_id FROM search_fts f JOIN search_docs d ON d.doc_id = f.rowid WHERE search_fts MATCH ?)';
+      const broad = (this.stmts.ftsCount.get(expr) as number) > BROAD_MATCHES;
+      conds.push(inFts);
+      pageConds.push(broad ? `+${inFts}` : inFts);
       params.push(expr);
     }
-    addFilters(q.filters, conds, params);
-    return { where: conds.join(' AND '), params };
+    const filters: string[] = [];
+    addFilters(q.filters, filters, params);
+    for (const c of filters) both(c);
+    const covered = (scope.kind === 'library' || scope.kind === 'folder') && !expr && !q.filters.tags?.length;
+    return {
+      where: conds.join(' AND '),
+      pageWhere: pageConds.join(' AND '),
+      params,
+      countFrom: covered ? 'assets a INDEXED BY assets_live_filter' : 'assets a',
+    };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -345,11 +394,12 @@ function cursorValues(sort: SortKey, r: Row): (string | number)[] {
   }
 }
 
-function encodeCursor(sort: SortKey, dir: SortDir, values: (string | number)[]): string {
-  return Buffer.from(JSON.stringify([sort, dir, ...values]), 'utf8').toString('base64url');
+/** Cursor: base64url of `[sort, dir, total, ...key values of the page's last row]`. */
+function encodeCursor(sort: SortKey, dir: SortDir, values: (string | number)[], total: number): string {
+  return Buffer.from(JSON.stringify([sort, dir, total, ...values]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string, sort: SortKey, dir: SortDir): (string | number)[] {
+function decodeCursor(cursor: string, sort: SortKey, dir: SortDir): { values: (string | number)[]; total: number } {
   const bad = (reason: string): AppError =>
     new AppError('validation', `the page cursor is not valid (${reason})`, { params: { field: 'cursor', reason } });
   let value: unknown;
@@ -358,14 +408,16 @@ function decodeCursor(cursor: string, sort: SortKey, dir: SortDir): (string | nu
   } catch {
     throw bad('invalid');
   }
-  if (!Array.isArray(value) || value.length < 4) throw bad('invalid');
+  if (!Array.isArray(value) || value.length < 5) throw bad('invalid');
   if (value[0] !== sort || value[1] !== dir) throw bad('other_sort');
-  const rest = value.slice(2) as unknown[];
+  const total = value[2] as unknown;
+  if (!Number.isSafeInteger(total) || (total as number) < 0) throw bad('invalid');
+  const rest = value.slice(3) as unknown[];
   const n = sort === 'date' ? 2 : 3;
   if (rest.length !== n || !rest.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) {
     throw bad('invalid');
   }
-  return rest as (string | number)[];
+  return { values: rest as (string | number)[], total: total as number };
 }
 
 function parseSaved(json: string): SavedQuery {

@@ -15,7 +15,8 @@
  *   built in TypeScript (src/main/services/library/search-text.ts: CJK runs as unigrams + bigrams), keyed by
  *   `search_docs.doc_id`. Triggers only queue asset ids in `search_dirty`; the search service indexes them before
  *   each query, so an asset inserted by any code path is found without that code knowing about search.
- * - Partial indexes over live assets (`deleted_at IS NULL`) for each sort, per folder and library-wide.
+ * - Partial indexes over live assets (`deleted_at IS NULL`) for each sort, per folder and library-wide, and one
+ *   covering every filter column (totals are counted from it without reading the table).
  */
 export const up = /* sql */ `
 ALTER TABLE assets ADD COLUMN title TEXT;
@@ -119,4 +120,7 @@ CREATE INDEX assets_live_by_rating ON assets(rating, created_at, id) WHERE delet
 CREATE INDEX assets_live_by_cost ON assets(ifnull(cost_usd, -1), created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX assets_live_by_name ON assets(sort_name, created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX assets_trash_by_deleted ON assets(deleted_at) WHERE deleted_at IS NOT NULL;
+-- Covers every filter column: a total under any mix of filters is counted from this index alone.
+CREATE INDEX assets_live_filter ON assets(folder_id, flag, rating, kind, provider, model, has_refs, cost_usd, created_at)
+  WHERE deleted_at IS NULL;
 `;
