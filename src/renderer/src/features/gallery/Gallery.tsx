@@ -14,6 +14,7 @@ import { SearchBar } from '../search/SearchBar';
 import { EmptyTrashButton } from '../trash/EmptyTrashButton';
 import { useCollections } from '../../store/collections';
 import { isSearching, useSearch } from '../../store/search';
+import { useSelection } from '../../store/selection';
 
 /** The middle of the window: the selected folder's images, newest first, with its running jobs in front. */
 export function Gallery() {
@@ -21,6 +22,8 @@ export function Gallery() {
   const nodes = useFolders((s) => s.nodes);
   const foldersLoaded = useFolders((s) => s.loaded);
   const selectedId = useFolders((s) => s.selectedId);
+  // The gallery's multi-selection, in selection order: "Compare images" compares 2–4 of them directly.
+  const selected = useSelection((s) => s.ids);
   const items = useGallery((s) => s.items);
   const total = useGallery((s) => s.total);
   const loading = useGallery((s) => s.loading);
@@ -98,7 +101,7 @@ export function Gallery() {
         ) : null}
         {source.kind === 'trash' ? <EmptyTrashButton /> : null}
         <div className="spacer" />
-        {folder ? <CompareImagesButton /> : null}
+        {folder ? <CompareImagesButton selected={[...selected]} /> : null}
         <Slider.Root
           className="slider"
           min={THUMB_MIN}
