@@ -68,6 +68,13 @@ export interface BuiltWhere {
    * planner, seeing the folder column first in several indexes, does not always pick it by itself.
    */
   countFrom: string;
+  /**
+   * FROM clause for a page of a query known (from its total) to match at most {@link BROAD_MATCHES} images, with
+   * `where` as its condition: the matches are found through their id set (text, tags) and their scope and filters
+   * checked in the covering id index (`assets_live_by_id`, migration 0007) before any table row is read. Null
+   * when the query has no id set to drive from (the page then walks the sort index).
+   */
+  narrowFrom: string | null;
 }
 
 /** Above this many full-text matches a page walks the sort index rather than sorting the matches. */
@@ -168,22 +175,28 @@ export class SearchService {
     this.refresh();
     const built = this.where(q);
     const { order, keyCols } = orderOf(q.sort, q.dir);
-    let where = built.pageWhere;
     const params = [...built.params];
-    // The total is counted for the first page and carried in the cursor (later pages skip the count).
+    // The total is counted first (exactly) for the first page and carried in the cursor (later pages skip the
+    // count); knowing it picks the page's plan: no page at all for no match, and for few matches the matches are
+    // found through their set and sorted rather than the sort index walked past every non-match.
     let total: number | null = null;
+    let keyset = '';
     if (cursor) {
       const { values, total: carried } = decodeCursor(cursor, q.sort, q.dir);
       total = carried;
       const op = q.dir === 'desc' ? '<' : '>';
-      where += ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
+      keyset = ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
       params.push(...values);
     }
-    const rows = this.prepared(
-      `SELECT ${COLUMNS} FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-        WHERE ${where} ORDER BY ${order} LIMIT ?`,
-    ).all(...params, limit + 1) as Row[];
     total ??= (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+    const narrow = total <= BROAD_MATCHES && built.narrowFrom !== null;
+    const rows =
+      total === 0
+        ? []
+        : (this.prepared(
+            `SELECT ${COLUMNS} FROM ${narrow ? built.narrowFrom : 'assets a'} JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
+              WHERE ${narrow ? built.where : built.pageWhere}${keyset} ORDER BY ${order} LIMIT ?`,
+          ).all(...params, limit + 1) as Row[]);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
@@ -270,12 +283,17 @@ export class SearchService {
     const filters: string[] = [];
     addFilters(q.filters, filters, params);
     for (const c of filters) both(c);
-    const covered = (scope.kind === 'library' || scope.kind === 'folder') && !expr && !q.filters.tags?.length;
+    // Over live images (library or folder), a text or tag condition is an id set, probed through the covering id
+    // index; without one, the covering filter index answers any mix of filters.
+    const live = scope.kind === 'library' || scope.kind === 'folder';
+    const idSet = Boolean(expr) || Boolean(q.filters.tags?.length);
+    const byId = 'assets a INDEXED BY assets_live_by_id';
     return {
       where: conds.join(' AND '),
       pageWhere: pageConds.join(' AND '),
       params,
-      countFrom: covered ? 'assets a INDEXED BY assets_live_filter' : 'assets a',
+      countFrom: live ? (idSet ? byId : 'assets a INDEXED BY assets_live_filter') : 'assets a',
+      narrowFrom: live && idSet ? byId : null,
     };
   }
 

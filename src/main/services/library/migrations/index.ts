@@ -5,6 +5,7 @@ import * as m0003 from './0003-organise-and-search';
 import * as m0004 from './0004-import-export';
 import * as m0005 from './0005-edit-chains';
 import * as m0006 from './0006-comparisons';
+import * as m0007 from './0007-search-speed';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '0004-import-export', up: m0004.up },
   { version: 5, name: '0005-edit-chains', up: m0005.up },
   { version: 6, name: '0006-comparisons', up: m0006.up },
+  { version: 7, name: '0007-search-speed', up: m0007.up },
 ];
