@@ -153,7 +153,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
     apiframe: createApiframeAdapter(),
     evolink: createEvolinkAdapter() as ProviderAdapter,
-    openai: createOpenAiAdapter({ id: 'openai' }) as ProviderAdapter,
+    // OpenAI usage is priced with the table in force (Settings → Prices).
+    openai: createOpenAiAdapter({ id: 'openai', prices: () => settings.prices() }) as ProviderAdapter,
     'openai-compatible': createOpenAiAdapter({ id: 'openai-compatible' }) as ProviderAdapter,
   };
 
@@ -224,9 +225,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const submitJob = (input: CallInputParsed<'jobs.submit'>, edit?: EditPlan): JobView => {
     const { cap, prompt, params } = checkJob(input);
     const expectedCount = Number(params[cap.countParam] ?? 1);
+    const prices = settings.prices(); // the table in force, with the user's overrides
     const job = journal.create({
-      creditsEstimate: estimateCredits(input.provider, input.model, params),
-      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length),
+      creditsEstimate: estimateCredits(input.provider, input.model, params, prices),
+      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length, prices),
       folderId: input.folderId,
       provider: input.provider,
       model: input.model,

@@ -16,6 +16,7 @@ import { chainHandlers } from './handlers/chains';
 import { compareHandlers } from './handlers/compare';
 import { organiseHandlers } from './handlers/organise';
 import { transferHandlers } from './handlers/transfer';
+import { pricingHandlers } from './handlers/pricing';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -177,6 +178,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     ...compareHandlers(s),
     ...organiseHandlers(s),
     ...transferHandlers(s),
+    ...pricingHandlers(s),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   isOpenAiImageModel,
   type OpenAiImageModel,
 } from './providers/openai';
+import { DEFAULT_PRICES, priceOf, type PriceTable } from './pricing';
 
 /** Providers Atelier can talk to. `sandbox` renders locally, offline and free. */
 export const PROVIDER_IDS = ['sandbox', 'apiframe', 'evolink', 'openai', 'openai-compatible'] as const;
@@ -306,39 +307,57 @@ export function carryParams(cap: ModelCapability, previous: Record<string, unkno
   return defaults;
 }
 
-/**
- * Apiframe credits per image by quality, before the job runs. Source: docs-v2.apiframe.ai (gpt-image-2: low 4,
- * medium 9, high 23, auto 23; gpt-image-1.5: low 2, medium 5, high 14, auto 14). The two doc versions disagree
- * (providers.md §1.3), so this is an estimate; the job's `creditCost` is the truth.
- */
-export const APIFRAME_CREDITS_PER_IMAGE: Partial<Record<KnownModelId, Record<'low' | 'medium' | 'high' | 'auto', number>>> = {
-  'gpt-image-2': { low: 4, medium: 9, high: 23, auto: 23 },
-  'gpt-image-1.5': { low: 2, medium: 5, high: 14, auto: 14 },
-};
+/** Apiframe qualities a credit price is given for. */
+const APIFRAME_QUALITIES = ['low', 'medium', 'high', 'auto'] as const;
 
-/** Estimated credits for one job: 0 for the sandbox, null where the provider does not bill in credits. */
-export function estimateCredits(provider: ProviderId, model: ModelId, params: Record<string, unknown>): number | null {
+/**
+ * Apiframe credits per image by quality, before the job runs: a derived view of the `credits_per_image.*` rows of
+ * {@link DEFAULT_PRICES} (source AF-D2, see src/shared/pricing.ts; the two doc versions disagree, providers.md §1.3,
+ * so this is an estimate; the job's `creditCost` is the truth). Pass a table to {@link estimateCredits} for the
+ * prices in force.
+ */
+export const APIFRAME_CREDITS_PER_IMAGE: Partial<Record<KnownModelId, Record<'low' | 'medium' | 'high' | 'auto', number>>> =
+  Object.fromEntries(
+    MODEL_IDS.flatMap((m) => {
+      const row = APIFRAME_QUALITIES.map((q) => priceOf(DEFAULT_PRICES, 'apiframe', m, `credits_per_image.${q}`));
+      return row.every((v) => v !== null) ? [[m, Object.fromEntries(APIFRAME_QUALITIES.map((q, i) => [q, row[i]]))]] : [];
+    }),
+  );
+
+/**
+ * Estimated credits for one job: `credits_per_image.<quality>` × number_of_images (quality default `auto`).
+ * 0 for the sandbox, null where the provider does not bill in credits or `prices` has no figure.
+ * @param prices the price table in force (default {@link DEFAULT_PRICES})
+ */
+export function estimateCredits(
+  provider: ProviderId,
+  model: ModelId,
+  params: Record<string, unknown>,
+  prices: PriceTable = DEFAULT_PRICES,
+): number | null {
   if (provider === 'sandbox') return 0;
   if (provider !== 'apiframe' || isCustomModel(model)) return null;
   const q = (params['quality'] as 'low' | 'medium' | 'high' | 'auto' | undefined) ?? 'auto';
   const n = typeof params['number_of_images'] === 'number' ? (params['number_of_images'] as number) : 1;
-  const table = APIFRAME_CREDITS_PER_IMAGE[model as KnownModelId];
-  return table ? table[q] * n : null;
+  const perImage = priceOf(prices, 'apiframe', model, `credits_per_image.${q}`);
+  return perImage === null ? null : perImage * n;
 }
 
 /**
  * Estimated USD for one job before submit, where the provider publishes prices (EvoLink's token prices,
  * providers.md §6; OpenAI's per-image prices, §3.6 — third-party figures, see src/shared/providers/openai.ts).
  * 0 for the sandbox; null where no price is known (Apiframe bills credits; custom models).
+ * @param prices the price table in force (default {@link DEFAULT_PRICES}, src/shared/pricing.ts)
  */
 export function estimateUsd(
   provider: ProviderId,
   model: ModelId,
   params: Record<string, unknown>,
   referenceCount: number,
+  prices: PriceTable = DEFAULT_PRICES,
 ): number | null {
   if (provider === 'sandbox') return 0;
-  if (provider === 'evolink') return estimateEvolinkUsd(params, referenceCount);
-  if (provider === 'openai' && isOpenAiImageModel(model)) return estimateOpenAiUsd(model, params);
+  if (provider === 'evolink') return estimateEvolinkUsd(params, referenceCount, prices);
+  if (provider === 'openai' && isOpenAiImageModel(model)) return estimateOpenAiUsd(model, params, prices);
   return null;
 }

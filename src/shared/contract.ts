@@ -26,6 +26,7 @@ import { transferCalls, transferEvents } from './contracts/transfer';
 import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
 import { chainCalls, chainEvents } from './contracts/chains';
+import { pricingCalls, pricingEvents } from './contracts/pricing';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -148,6 +149,7 @@ export const contract = {
   ...chainCalls,
   ...compareCalls,
   ...organiseCalls,
+  ...pricingCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -170,6 +172,7 @@ export const events = {
   ...compareEvents,
   ...organiseEvents,
   ...transferEvents,
+  ...pricingEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

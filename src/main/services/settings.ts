@@ -6,6 +6,10 @@ import type { Db } from './library/db';
 import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '../../shared/capabilities';
 import { AppError } from '../../shared/errors';
 import { LOCALES, type Locale } from '../../shared/domain';
+import { applyOverrides, DEFAULT_PRICES, PRICED_PROVIDERS, priceKey, priceRow, type PriceOverride, type PriceTable } from '../../shared/pricing';
+
+/** The settings key holding the user's price overrides (a JSON array of {@link PriceOverride}). */
+const PRICE_OVERRIDES_KEY = 'prices.overrides';
 
 /** Documented production endpoints. Apiframe: OpenAPI `servers[0].url`. */
 export const DEFAULT_BASE_URLS: Record<KeyedProviderId, string> = {
@@ -134,5 +138,66 @@ export class SettingsService {
       });
     }
     this.write(`provider.${provider}.baseUrl`, raw === null ? null : normaliseBaseUrl(raw));
+  }
+
+  /** The user's price overrides as stored (unreadable or malformed entries are skipped). */
+  private priceOverrides(): PriceOverride[] {
+    try {
+      const v = JSON.parse(this.read(PRICE_OVERRIDES_KEY) ?? '[]') as unknown;
+      if (!Array.isArray(v)) return [];
+      return v.filter(
+        (o): o is PriceOverride =>
+          !!o &&
+          typeof o === 'object' &&
+          typeof (o as PriceOverride).provider === 'string' &&
+          typeof (o as PriceOverride).model === 'string' &&
+          typeof (o as PriceOverride).item === 'string' &&
+          typeof (o as PriceOverride).value === 'number' &&
+          typeof (o as PriceOverride).at === 'string',
+      );
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The price table in force: {@link DEFAULT_PRICES} with the user's overrides applied (each overridden row carries
+   * `overriddenAt`, the UTC date it was set). Credits or USD per row, as its `unit` says.
+   */
+  prices(): PriceTable {
+    return applyOverrides(DEFAULT_PRICES, this.priceOverrides());
+  }
+
+  /**
+   * Overrides one published price (`value` in the row's unit, finite and ≥ 0), or restores the published value
+   * (`value` null).
+   * @param today the override's date, YYYY-MM-DD (default today, UTC)
+   * @returns the table in force afterwards
+   * @throws AppError('validation') naming the field: `provider`, `model` or `item` for a row the table does not
+   *   have, `value` for a value that is not a finite number ≥ 0. Nothing is stored then.
+   */
+  setPrice(provider: string, model: string, item: string, value: number | null, today = new Date().toISOString().slice(0, 10)): PriceTable {
+    if (!(PRICED_PROVIDERS as readonly string[]).includes(provider)) {
+      throw new AppError('validation', `no prices are kept for provider "${provider}"`, { params: { field: 'provider', reason: 'unknown' } });
+    }
+    if (!DEFAULT_PRICES.rows.some((r) => r.provider === provider && r.model === model)) {
+      throw new AppError('validation', `no prices are kept for ${provider} model "${model}"`, { params: { field: 'model', reason: 'unknown' } });
+    }
+    if (!priceRow(DEFAULT_PRICES, provider, model, item)) {
+      throw new AppError('validation', `${provider} ${model} has no price "${item}"`, { params: { field: 'item', reason: 'unknown' } });
+    }
+    if (value !== null) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new AppError('validation', `price ${item}: ${String(value)} is not a finite number`, { params: { field: 'value', reason: 'not_finite' } });
+      }
+      if (value < 0) {
+        throw new AppError('validation', `price ${item}: ${value} is below 0`, { params: { field: 'value', reason: 'negative' } });
+      }
+    }
+    const key = priceKey(provider, model, item);
+    const rest = this.priceOverrides().filter((o) => priceKey(o.provider, o.model, o.item) !== key);
+    const next = value === null ? rest : [...rest, { provider, model, item, value, at: today }];
+    this.write(PRICE_OVERRIDES_KEY, next.length ? JSON.stringify(next) : null);
+    return this.prices();
   }
 }

@@ -11,6 +11,7 @@
  * Wire names are EvoLink's own (`size`, `resolution`, `quality`, `n`).
  */
 import { z } from 'zod';
+import { DEFAULT_PRICES, priceOf, type PriceTable } from '../pricing';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Limits
@@ -248,14 +249,37 @@ export function codePointLength(s: string): number {
 // Cost estimate
 // ---------------------------------------------------------------------------------------------------------------
 
-/** USD per 1,000 tokens for gpt-image-2 on EvoLink. Source: providers.md §6 (EvoLink pricing page, 2026). */
-export const EVOLINK_USD_PER_1K_TOKENS = {
-  imageOutput: 0.027,
-  imageInput: 0.0072,
-  imageCachedInput: 0.0018,
-  textInput: 0.0045,
-  textCachedInput: 0.0011,
+/** The token categories EvoLink prices for gpt-image-2 (the `usd_per_1k_tokens.*` items of the price table). */
+const EVOLINK_TOKEN_CATEGORIES = {
+  imageOutput: 'image_output',
+  imageInput: 'image_input',
+  imageCachedInput: 'image_cached_input',
+  textInput: 'text_input',
+  textCachedInput: 'text_cached_input',
 } as const;
+
+/**
+ * USD per 1,000 tokens for gpt-image-2 on EvoLink, read from `prices` (the `evolink` / `gpt-image-2` /
+ * `usd_per_1k_tokens.*` rows; source providers.md §6, EvoLink pricing page, 2026). A category without a row is null.
+ */
+export function evolinkTokenPrices(
+  prices: PriceTable = DEFAULT_PRICES,
+): { readonly [K in keyof typeof EVOLINK_TOKEN_CATEGORIES]: number | null } {
+  const of = (c: string): number | null => priceOf(prices, 'evolink', 'gpt-image-2', `usd_per_1k_tokens.${c}`);
+  return {
+    imageOutput: of(EVOLINK_TOKEN_CATEGORIES.imageOutput),
+    imageInput: of(EVOLINK_TOKEN_CATEGORIES.imageInput),
+    imageCachedInput: of(EVOLINK_TOKEN_CATEGORIES.imageCachedInput),
+    textInput: of(EVOLINK_TOKEN_CATEGORIES.textInput),
+    textCachedInput: of(EVOLINK_TOKEN_CATEGORIES.textCachedInput),
+  };
+}
+
+/**
+ * USD per 1,000 tokens for gpt-image-2 on EvoLink as published: a derived view of {@link DEFAULT_PRICES}
+ * (src/shared/pricing.ts; source providers.md §6, EvoLink pricing page, 2026).
+ */
+export const EVOLINK_USD_PER_1K_TOKENS = evolinkTokenPrices(DEFAULT_PRICES) as { readonly [K in keyof typeof EVOLINK_TOKEN_CATEGORIES]: number };
 
 /** Tile base by quality (output tokens scale with its square). Source: §6 ("16 / 48 / 96 for low / medium / high"). */
 export const EVOLINK_TILE_BASE: Readonly<Record<EvolinkQuality, number>> = { low: 16, medium: 48, high: 96 };
@@ -278,7 +302,8 @@ export const EVOLINK_AUTO_SIZE_PIXELS = EVOLINK_PIXEL_BUDGETS['1K'];
  *
  *   pixels        = W·H of {@link evolinkPixelSize}(size, resolution), or 1024² for `auto`
  *   outputTokens  = B² · pixels / 2048²          (B = tile base 16 / 48 / 96 for low / medium / high)
- *   USD           = n · outputTokens · 0.027/1000 + referenceCount · 2,820 · 0.0072/1000
+ *   USD           = n · outputTokens · imageOutput/1000 + referenceCount · 2,820 · imageInput/1000
+ *                   (imageOutput, imageInput: USD per 1K tokens from `prices`; published 0.027 and 0.0072)
  *
  * Why this shape: with B² the quality ratios are exactly the page's "low ≈ 0.11× medium, high ≈ 4×"
  * (16²/48² = 0.111, 96²/48² = 4); scaling by pixels/2048² makes the cheapest preset (low, 1K, ≈1.04 MP, no
@@ -288,19 +313,27 @@ export const EVOLINK_AUTO_SIZE_PIXELS = EVOLINK_PIXEL_BUDGETS['1K'];
  *
  * @param params parameters as accepted by {@link EvolinkGptImage2Params} (missing keys take the defaults).
  * @param referenceCount number of reference images (`image_urls`), 0–16.
- * @returns USD rounded to 6 decimals, or null when `params` fail the schema or `referenceCount` is out of range.
+ * @param prices the price table in force (default {@link DEFAULT_PRICES}, src/shared/pricing.ts).
+ * @returns USD rounded to 6 decimals, or null when `params` fail the schema, `referenceCount` is out of range or
+ *   `prices` lacks the image output/input prices.
  */
-export function estimateEvolinkUsd(params: EvolinkGptImage2ParamsInput, referenceCount: number): number | null {
+export function estimateEvolinkUsd(
+  params: EvolinkGptImage2ParamsInput,
+  referenceCount: number,
+  prices: PriceTable = DEFAULT_PRICES,
+): number | null {
   const parsed = EvolinkGptImage2Params.safeParse(params);
   if (!parsed.success) return null;
   if (!Number.isInteger(referenceCount) || referenceCount < 0 || referenceCount > EVOLINK_MAX_IMAGES) return null;
   const p = parsed.data;
+  const usdPer1k = evolinkTokenPrices(prices);
+  if (usdPer1k.imageOutput === null || usdPer1k.imageInput === null) return null;
   const px = evolinkPixelSize(p.size, p.resolution);
   const pixels = px ? px.width * px.height : EVOLINK_AUTO_SIZE_PIXELS;
   const base = EVOLINK_TILE_BASE[p.quality];
   const outputTokens = (base * base * pixels) / (2048 * 2048);
   const usd =
-    (p.n * outputTokens * EVOLINK_USD_PER_1K_TOKENS.imageOutput) / 1000 +
-    (referenceCount * EVOLINK_EST_TOKENS_PER_REFERENCE * EVOLINK_USD_PER_1K_TOKENS.imageInput) / 1000;
+    (p.n * outputTokens * usdPer1k.imageOutput) / 1000 +
+    (referenceCount * EVOLINK_EST_TOKENS_PER_REFERENCE * usdPer1k.imageInput) / 1000;
   return Math.round(usd * 1e6) / 1e6;
 }

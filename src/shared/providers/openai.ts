@@ -7,6 +7,7 @@
  * — "OAI-SDK"), marked per rule below; `[3P]` means third-party figures only.
  */
 import { z } from 'zod';
+import { DEFAULT_PRICES, priceOf, type PriceTable } from '../pricing';
 import type { ModelId } from '../capabilities';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -262,8 +263,8 @@ export function takesInputFidelity(model: OpenAiImageModel): boolean {
 // Prices (providers.md §3.6) — third-party figures
 // ---------------------------------------------------------------------------------------------------------------
 
-/** When the prices below were taken (YYYY-MM). */
-export const PRICES_TAKEN = '2026-11';
+/** When the published prices were taken (YYYY-MM): {@link DEFAULT_PRICES}`.takenAt` (src/shared/pricing.ts). */
+export const PRICES_TAKEN = DEFAULT_PRICES.takenAt;
 /** Where they come from. Not OpenAI's pricing page: third-party compilations, so treat every figure as an estimate. */
 export const PRICES_SOURCE =
   'shared/reference/providers.md §3.6 (third-party compilations [3P], not the official OpenAI pricing page)';
@@ -287,27 +288,44 @@ export interface OpenAiPerImagePrices {
   high: number;
 }
 
+/** The prices of one OpenAI model: USD per 1 M tokens and USD per 1024×1024 image. */
+export interface OpenAiModelPrices {
+  tokens: OpenAiTokenPrices;
+  perImage1024: OpenAiPerImagePrices;
+}
+
 /**
- * All OpenAI prices in one table, taken {@link PRICES_TAKEN} from {@link PRICES_SOURCE}. gpt-image-1-mini is not in
- * the source, so it has no prices (estimates and costs are `null` for it). gpt-image-2 per-image figures are marked
- * "≈" in the source. gpt-image-1.5 cached-input prices are not given.
+ * The prices of `model` read from `prices` (the `openai` rows: `usd_per_1m_tokens.{text_in, text_in_cached,
+ * image_in, image_in_cached, image_out}` and `usd_per_image_1024.{low, medium, high}`), or null where any of the
+ * required figures is missing (the cached ones are optional).
  */
-export const OPENAI_PRICES: {
-  readonly [M in OpenAiImageModel]: { tokens: OpenAiTokenPrices; perImage1024: OpenAiPerImagePrices } | null;
-} = {
-  'gpt-image-2': {
-    tokens: { textIn: 5, textInCached: 1.25, imageIn: 8, imageInCached: 2, imageOut: 30 },
-    perImage1024: { low: 0.006, medium: 0.053, high: 0.211 },
-  },
-  'gpt-image-1.5': {
-    tokens: { textIn: 5, textInCached: null, imageIn: 8, imageInCached: null, imageOut: 32 },
-    perImage1024: { low: 0.009, medium: 0.034, high: 0.133 },
-  },
-  'gpt-image-1': {
-    tokens: { textIn: 5, textInCached: 1.25, imageIn: 10, imageInCached: 2.5, imageOut: 40 },
-    perImage1024: { low: 0.011, medium: 0.042, high: 0.167 },
-  },
-  'gpt-image-1-mini': null,
+export function openAiPricesOf(model: OpenAiImageModel, prices: PriceTable = DEFAULT_PRICES): OpenAiModelPrices | null {
+  const tok = (c: string): number | null => priceOf(prices, 'openai', model, `usd_per_1m_tokens.${c}`);
+  const img = (q: string): number | null => priceOf(prices, 'openai', model, `usd_per_image_1024.${q}`);
+  const textIn = tok('text_in');
+  const imageIn = tok('image_in');
+  const imageOut = tok('image_out');
+  const low = img('low');
+  const medium = img('medium');
+  const high = img('high');
+  if (textIn === null || imageIn === null || imageOut === null || low === null || medium === null || high === null) return null;
+  return {
+    tokens: { textIn, textInCached: tok('text_in_cached'), imageIn, imageInCached: tok('image_in_cached'), imageOut },
+    perImage1024: { low, medium, high },
+  };
+}
+
+/**
+ * All published OpenAI prices, taken {@link PRICES_TAKEN} from {@link PRICES_SOURCE}: a derived view of
+ * {@link DEFAULT_PRICES}. gpt-image-1-mini is not in the source, so it has no prices (estimates and costs are `null`
+ * for it). gpt-image-2 per-image figures are marked "≈" in the source. gpt-image-1.5 cached-input prices are not
+ * given. Estimates read the table passed to them (default the published one).
+ */
+export const OPENAI_PRICES: { readonly [M in OpenAiImageModel]: OpenAiModelPrices | null } = {
+  'gpt-image-2': openAiPricesOf('gpt-image-2'),
+  'gpt-image-1.5': openAiPricesOf('gpt-image-1.5'),
+  'gpt-image-1': openAiPricesOf('gpt-image-1'),
+  'gpt-image-1-mini': openAiPricesOf('gpt-image-1-mini'),
 };
 
 /** 1024 × 1024 px, the size the per-image prices are quoted for. */
@@ -322,10 +340,15 @@ const AUTO_SIZE_PIXELS = 1536 * 1024;
  * - Scaling by area matches the gpt-image-1 table (1536×1024 costs 1.5× 1024×1024); for gpt-image-2's large sizes
  *   it is an approximation.
  * @param params a parsed parameter set (missing keys take the defaults: quality auto, size auto, n 1)
+ * @param table the price table in force (default {@link DEFAULT_PRICES}, src/shared/pricing.ts)
  * @returns USD, or null for a model without prices (gpt-image-1-mini) or an unusable size
  */
-export function estimateOpenAiUsd(model: OpenAiImageModel, params: Partial<Record<string, unknown>>): number | null {
-  const prices = OPENAI_PRICES[model];
+export function estimateOpenAiUsd(
+  model: OpenAiImageModel,
+  params: Partial<Record<string, unknown>>,
+  table: PriceTable = DEFAULT_PRICES,
+): number | null {
+  const prices = openAiPricesOf(model, table);
   if (!prices) return null;
   const q = params['quality'];
   const quality: keyof OpenAiPerImagePrices = q === 'low' || q === 'medium' || q === 'high' ? q : 'high';
@@ -355,14 +378,19 @@ export interface OpenAiImageUsage {
 }
 
 /**
- * USD actually charged for one call, from its `usage` and {@link OPENAI_PRICES} (USD per 1 M tokens):
+ * USD actually charged for one call, from its `usage` and the prices of `table` (USD per 1 M tokens; default
+ * {@link DEFAULT_PRICES}, the published figures of {@link OPENAI_PRICES}):
  * text input × textIn + image input × imageIn + output × imageOut. Without `input_tokens_details` all input is
  * priced as image input; without `output_tokens_details` all output as image output (both upper bounds).
  * Rounded to 1e-6 USD.
  * @returns USD, or null for a model without prices (gpt-image-1-mini)
  */
-export function costFromUsage(model: OpenAiImageModel, usage: OpenAiImageUsage): number | null {
-  const prices = OPENAI_PRICES[model];
+export function costFromUsage(
+  model: OpenAiImageModel,
+  usage: OpenAiImageUsage,
+  table: PriceTable = DEFAULT_PRICES,
+): number | null {
+  const prices = openAiPricesOf(model, table);
   if (!prices) return null;
   const p = prices.tokens;
   const inD = usage.input_tokens_details;

@@ -4,6 +4,7 @@ import { useCollections } from './collections';
 import { useFolders } from './folders';
 import { useGallery } from './gallery';
 import { useJobs } from './jobs';
+import { usePrices } from './prices';
 import { isSearching, useSearch } from './search';
 import { useSettings } from './settings';
 import { useTransfer } from './transfer';
@@ -24,6 +25,7 @@ const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'collections.changed': () => useCollections.getState().scheduleLoad(),
   'folders.changed': () => void useFolders.getState().load(),
   'settings.changed': () => void useSettings.getState().loadProviders(),
+  'prices.changed': () => void usePrices.getState().load(),
   'task.updated': (task) => useTransfer.getState().apply(task),
 };
 
@@ -56,12 +58,14 @@ export function startSync(): () => void {
     void useGallery.getState().reload();
     void useSettings.getState().loadProviders();
     void useCollections.getState().load();
+    void usePrices.getState().load();
   });
   void useFolders.getState().load();
   void useJobs.getState().load();
   void useJobs.getState().loadQueue();
   void useSettings.getState().loadProviders();
   void useCollections.getState().load();
+  void usePrices.getState().load();
   return () => {
     unsubscribe();
     unReconnect();

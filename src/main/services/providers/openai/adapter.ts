@@ -16,6 +16,7 @@ import {
   type OpenAiImageModel,
   type OpenAiImageUsage,
 } from '../../../../shared/providers/openai';
+import { DEFAULT_PRICES, type PriceTable } from '../../../../shared/pricing';
 import type {
   ProviderAdapter,
   ProviderContext,
@@ -44,7 +45,7 @@ export type OpenAiProviderId = 'openai' | 'openai-compatible';
  * - `outputs`: the images inline (`{ bytes }`), or `{ url }` where a compatible server answered with URLs.
  * - `credits`: always null (OpenAI bills USD, not credits).
  * - `usage`: the reply's token usage (tokens), or null when the server sent none.
- * - `usd`: {@link costFromUsage} of `usage` (USD, third-party prices as of `PRICES_TAKEN`), or null when there is
+ * - `usd`: {@link costFromUsage} of `usage` (USD, with the table of the `prices` option; published: third-party prices as of `PRICES_TAKEN`), or null when there is
  *   no usage, the model has no prices (gpt-image-1-mini), or the endpoint is an OpenAI-compatible server.
  * - `size`, `quality`, `background`, `output_format`: what the API says it produced (may resolve `auto`), or null.
  */
@@ -97,6 +98,11 @@ export interface OpenAiAdapterOptions {
   onRetry?: OpenAiClientOptions['onRetry'];
   /** Clock for the local id, epoch ms; default Date.now. */
   now?: () => number;
+  /**
+   * The price table in force, read at each completed call to price its `usage` (USD; Settings → Prices).
+   * Default: the published {@link DEFAULT_PRICES}.
+   */
+  prices?: () => PriceTable;
 }
 
 /**
@@ -122,6 +128,7 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
   const id = opts.id;
   const label = id === 'openai' ? 'OpenAI' : 'OpenAI-compatible server';
   const now = opts.now ?? Date.now;
+  const prices = opts.prices ?? ((): PriceTable => DEFAULT_PRICES);
 
   const clientFor = (ctx: ProviderContext): OpenAiClient => {
     if (id === 'openai' && !ctx.apiKey) {
@@ -179,7 +186,7 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
         result = await clientFor(ctx).generate(buildGenerationsBody(base), callOpts(ctx));
       }
       const usage = usageOf(result);
-      const usd = id === 'openai' && usage ? costFromUsage(model, usage) : null;
+      const usd = id === 'openai' && usage ? costFromUsage(model, usage, prices()) : null;
       const outputs: RemoteOutput[] = result.outputs.map((o) => ('url' in o ? { url: o.url } : { bytes: o.bytes }));
       return {
         remoteId: localId(result.created, now),

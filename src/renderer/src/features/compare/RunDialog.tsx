@@ -18,6 +18,7 @@ import { describeError, errorShape, modelLabel, providerLabel } from '../../i18n
 import { call } from '../../transport';
 import { useComposer } from '../../store/composer';
 import { useFolders } from '../../store/folders';
+import { usePrices } from '../../store/prices';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
@@ -82,7 +83,8 @@ function RunForm({ onDone }: { onDone(): void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const ready = references.flatMap((r) => (r.staged ? [{ blobId: r.staged.id, name: r.name }] : []));
-  const total = totalEstimate(rows, ready.length);
+  const prices = usePrices((s) => s.table);
+  const total = totalEstimate(rows, ready.length, prices);
   const lang = i18n.language;
   const runOfError = typeof error?.params?.['run'] === 'number' ? (error.params['run'] as number) - 1 : -1;
 
@@ -129,8 +131,8 @@ function RunForm({ onDone }: { onDone(): void }) {
       <ol className="cmp-runs" aria-label={t('compare.runs')}>
         {rows.map((row, i) => {
           const cap = capabilityOf(row.provider, row.model)!;
-          const credits = estimateCredits(row.provider, row.model, row.params);
-          const usd = estimateUsd(row.provider, row.model, row.params, ready.length);
+          const credits = estimateCredits(row.provider, row.model, row.params, prices);
+          const usd = estimateUsd(row.provider, row.model, row.params, ready.length, prices);
           const invalid = new Set(
             (() => {
               const r = cap.params.safeParse(row.params);

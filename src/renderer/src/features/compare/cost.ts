@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { estimateCredits, estimateUsd, type ModelId, type ProviderId } from '../../../../shared/capabilities';
+import { DEFAULT_PRICES, type PriceTable } from '../../../../shared/pricing';
 
 /** Credits as "9 credits", with "≈" for an estimate. */
 export const formatCredits = (t: TFunction, credits: number, estimate: boolean): string =>
@@ -22,15 +23,19 @@ export interface TotalEstimate {
   unknownRuns: number;
 }
 
-/** Sums the estimates of each run (per provider: Apiframe bills credits, EvoLink/OpenAI USD, sandbox 0). */
+/**
+ * Sums the estimates of each run (per provider: Apiframe bills credits, EvoLink/OpenAI USD, sandbox 0), with the
+ * prices of `prices` (default the published table).
+ */
 export function totalEstimate(
   runs: readonly { provider: ProviderId; model: ModelId; params: Record<string, unknown> }[],
   referenceCount: number,
+  prices: PriceTable = DEFAULT_PRICES,
 ): TotalEstimate {
   const out: TotalEstimate = { credits: 0, usd: 0, creditRuns: 0, usdRuns: 0, unknownRuns: 0 };
   for (const r of runs) {
-    const c = estimateCredits(r.provider, r.model, r.params);
-    const u = estimateUsd(r.provider, r.model, r.params, referenceCount);
+    const c = estimateCredits(r.provider, r.model, r.params, prices);
+    const u = estimateUsd(r.provider, r.model, r.params, referenceCount, prices);
     if (c !== null && r.provider !== 'sandbox') {
       out.credits += c;
       out.creditRuns += 1;

@@ -15,6 +15,7 @@ import { formatUsd, modelLabel, providerLabel } from '../../i18n/format';
 import { isModKey, modKeyLabel } from '../../lib/platform';
 import { useCapability, useComposer } from '../../store/composer';
 import { useFolders } from '../../store/folders';
+import { usePrices } from '../../store/prices';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { ParamControl } from './ParamControl';
@@ -53,9 +54,10 @@ export function Composer() {
   }, [cap, params]);
   const length = promptLength(cap, prompt);
   const tooLong = length > cap.maxPromptChars;
-  const credits = estimateCredits(provider, model, params);
+  const prices = usePrices((s) => s.table);
+  const credits = estimateCredits(provider, model, params, prices);
   const refCount = useComposer((s) => s.references.length);
-  const usd = credits === null ? estimateUsd(provider, model, params, refCount) : null;
+  const usd = credits === null ? estimateUsd(provider, model, params, refCount, prices) : null;
   const cost =
     provider === 'sandbox'
       ? t('composer.costFree')

@@ -11,8 +11,9 @@ import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
 import { ProviderSection } from './ProviderSection';
+import { PricesSection } from './PricesSection';
 
-/** Settings (button in the top bar, or Ctrl/⌘+,): language, and each keyed provider. */
+/** Settings (button in the top bar, or Ctrl/⌘+,): language, each keyed provider, and the price table. */
 export function SettingsDialog() {
   const { t } = useTranslation();
   const open = useSettings((s) => s.open);
@@ -47,7 +48,7 @@ function SettingsBody() {
   const loadProviders = useSettings((s) => s.loadProviders);
   const version = useSettings((s) => s.version);
   const [error, setError] = useState<AppErrorShape | null>(null);
-  const [tab, setTab] = useState<KeyedProviderId | null>(() => useSettings.getState().focusProvider);
+  const [tab, setTab] = useState<KeyedProviderId | 'prices' | null>(() => useSettings.getState().focusProvider);
   const listed = KEYED_PROVIDERS.map((p) => providers[p]).filter((p): p is ProviderSettings => !!p);
 
   useEffect(() => {
@@ -84,26 +85,30 @@ function SettingsBody() {
       <p className="note">{t('settings.sandboxNote')}</p>
       <ErrorText error={providersError} />
       {listed.length > 0 ? (
-        // One tab per keyed provider: only the chosen one's fields exist, so "API key" names one field.
+        // One tab per keyed provider, then Prices: only the chosen one's fields exist, so "API key" names one field.
         <Tabs.Root
-          value={tab && listed.some((p) => p.provider === tab) ? tab : listed[0]!.provider}
-          onValueChange={(v) => setTab(v as KeyedProviderId)}
+          value={tab === 'prices' || (tab && listed.some((p) => p.provider === tab)) ? tab : listed[0]!.provider}
+          onValueChange={(v) => setTab(v as KeyedProviderId | 'prices')}
         >
-          {listed.length > 1 ? (
-            <Tabs.List className="tabs" aria-labelledby={`${id}-providers`}>
-              {listed.map((p) => (
-                <Tabs.Trigger key={p.provider} value={p.provider} className="tab">
-                  {providerShortLabel(t, p.provider)}
-                  {p.keySet ? <KeyRound size={12} aria-hidden="true" className="tab-key" /> : null}
-                </Tabs.Trigger>
-              ))}
-            </Tabs.List>
-          ) : null}
+          <Tabs.List className="tabs" aria-labelledby={`${id}-providers`}>
+            {listed.map((p) => (
+              <Tabs.Trigger key={p.provider} value={p.provider} className="tab">
+                {providerShortLabel(t, p.provider)}
+                {p.keySet ? <KeyRound size={12} aria-hidden="true" className="tab-key" /> : null}
+              </Tabs.Trigger>
+            ))}
+            <Tabs.Trigger value="prices" className="tab">
+              {t('prices.tab')}
+            </Tabs.Trigger>
+          </Tabs.List>
           {listed.map((p) => (
             <Tabs.Content key={p.provider} value={p.provider} className="tab-panel">
               <ProviderSection settings={p} />
             </Tabs.Content>
           ))}
+          <Tabs.Content value="prices" className="tab-panel">
+            <PricesSection />
+          </Tabs.Content>
         </Tabs.Root>
       ) : null}
       {version ? <p className="muted small settings-version">{t('settings.version', { version })}</p> : null}
