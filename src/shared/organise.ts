@@ -88,6 +88,11 @@ export const AssetQuery = z
     filters: AssetFilters.default({}),
     sort: SortKey.default('date'),
     dir: SortDir.default('desc'),
+    /**
+     * Show each stack as its cover only (the gallery's default): members other than the cover are left out while
+     * their cover is live, and the cover carries `stackCount`. Ignored in the trash.
+     */
+    collapseStacks: z.boolean().optional(),
   })
   .strict();
 export type AssetQuery = z.infer<typeof AssetQuery>;
@@ -100,6 +105,10 @@ export const AssetListItem = AssetSummary.extend({
   flag: Flag,
   /** When it went to the trash (epoch ms), null when it is not in the trash. */
   deletedAt: z.number().nullable(),
+  /** The stack it is in (its cover's id), null or absent when in none. */
+  stackId: z.string().nullable().optional(),
+  /** On a stack's cover: how many images the stack holds (live ones, the cover included). */
+  stackCount: z.number().int().optional(),
 });
 export type AssetListItem = z.infer<typeof AssetListItem>;
 

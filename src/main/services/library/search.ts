@@ -49,6 +49,7 @@ interface Row {
   deleted_at: number | null;
   sort_name: string;
   cost_key: number;
+  stack_id: string | null;
 }
 
 /** The SQL of a query's condition (over `assets a`), with its parameters. Exported for the bench's raw-SQL side. */
@@ -89,7 +90,7 @@ const SORT_EXPR: Record<SortKey, string> = {
 
 const COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, b.id AS blob_id, b.mime, b.width, b.height, b.bytes,
   a.provider, a.model, j.prompt, a.title, a.rating, a.flag, a.deleted_at, a.sort_name,
-  ifnull(a.cost_usd, -1) AS cost_key`;
+  ifnull(a.cost_usd, -1) AS cost_key, a.stack_id`;
 
 /** Builds and runs queries over the library. Synchronous (better-sqlite3). */
 export class SearchService {
@@ -175,33 +176,37 @@ export class SearchService {
     this.refresh();
     const built = this.where(q);
     const { order, keyCols } = orderOf(q.sort, q.dir);
+    const collapse = collapsesStacks(q);
+    let extra = collapse ? ` AND NOT ${STACK_HIDDEN}` : '';
     const params = [...built.params];
     // The total is counted first (exactly) for the first page and carried in the cursor (later pages skip the
     // count); knowing it picks the page's plan: no page at all for no match, and for few matches the matches are
     // found through their set and sorted rather than the sort index walked past every non-match.
     let total: number | null = null;
-    let keyset = '';
     if (cursor) {
       const { values, total: carried } = decodeCursor(cursor, q.sort, q.dir);
       total = carried;
       const op = q.dir === 'desc' ? '<' : '>';
-      keyset = ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
+      extra += ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
       params.push(...values);
     }
-    total ??= (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+    if (total === null) {
+      total = (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+      if (collapse) total -= this.hiddenCount(built);
+    }
     const narrow = total <= BROAD_MATCHES && built.narrowFrom !== null;
     const rows =
       total === 0
         ? []
         : (this.prepared(
             `SELECT ${COLUMNS} FROM ${narrow ? built.narrowFrom : 'assets a'} JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-              WHERE ${narrow ? built.where : built.pageWhere}${keyset} ORDER BY ${order} LIMIT ?`,
+              WHERE ${narrow ? built.where : built.pageWhere}${extra} ORDER BY ${order} LIMIT ?`,
           ).all(...params, limit + 1) as Row[]);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
     return {
-      items: page.map(toItem),
+      items: this.withStackCounts(page.map(toItem)),
       nextCursor: more && last ? encodeCursor(q.sort, q.dir, cursorValues(q.sort, last), total) : null,
       total,
     };
@@ -215,7 +220,8 @@ export class SearchService {
     this.refresh();
     const built = this.where(q);
     const { order } = orderOf(q.sort, q.dir);
-    const rows = this.prepared(`SELECT a.id FROM assets a WHERE ${built.pageWhere} ORDER BY ${order} LIMIT ${MAX_BULK_IDS}`)
+    const where = collapsesStacks(q) ? `${built.pageWhere} AND NOT ${STACK_HIDDEN}` : built.pageWhere;
+    const rows = this.prepared(`SELECT a.id FROM assets a WHERE ${where} ORDER BY ${order} LIMIT ${MAX_BULK_IDS}`)
       .pluck()
       .all(...built.params) as string[];
     return rows;
@@ -299,6 +305,33 @@ export class SearchService {
 
   // -------------------------------------------------------------------------------------------------------------
 
+  /**
+   * Matches of `built` that a collapsed listing hides (stack members under a live cover). Counted through the
+   * small partial index over stacked assets, so the main count keeps its covering index.
+   */
+  private hiddenCount(built: BuiltWhere): number {
+    return (
+      this.prepared(`SELECT COUNT(*) AS n FROM assets a INDEXED BY assets_by_stack WHERE a.stack_id IS NOT NULL AND ${STACK_HIDDEN} AND ${built.where}`).get(
+        ...built.params,
+      ) as { n: number }
+    ).n;
+  }
+
+  /** Sets `stackCount` (live members, cover included) on the stacks' covers among `items`. */
+  private withStackCounts(items: AssetListItem[]): AssetListItem[] {
+    const covers = items.filter((i) => i.stackId && i.stackId === i.id).map((i) => i.id);
+    if (covers.length === 0) return items;
+    const counts = new Map(
+      (
+        this.prepared(
+          `SELECT stack_id AS id, COUNT(*) AS n FROM assets INDEXED BY assets_by_stack
+            WHERE stack_id IN (${covers.map(() => '?').join(', ')}) AND deleted_at IS NULL GROUP BY stack_id`,
+        ).all(...covers) as { id: string; n: number }[]
+      ).map((r) => [r.id, r.n]),
+    );
+    return items.map((i) => (counts.has(i.id) ? { ...i, stackCount: counts.get(i.id)! } : i));
+  }
+
   private indexOne(id: string): void {
     const s = this.stmts;
     const src = s.source.get(id) as { title: string | null; note: string | null; prompt: string | null } | undefined;
@@ -338,6 +371,18 @@ export class SearchService {
     }
     return st;
   }
+}
+
+/**
+ * Over `assets a`: a stack member other than the cover whose cover is live, i.e. what a collapsed listing hides
+ * (a member of a stack whose cover went to the trash stays visible).
+ */
+const STACK_HIDDEN = `(a.stack_id IS NOT NULL AND a.stack_id <> a.id
+  AND EXISTS (SELECT 1 FROM assets c WHERE c.id = a.stack_id AND c.deleted_at IS NULL))`;
+
+/** Whether the listing of `q` shows stacks as their covers (never in the trash). */
+function collapsesStacks(q: Pick<ParsedQuery, 'scope' | 'collapseStacks'>): boolean {
+  return q.collapseStacks === true && q.scope.kind !== 'trash';
 }
 
 function addFilters(f: AssetFilters, conds: string[], params: unknown[]): void {
@@ -460,5 +505,6 @@ function toItem(r: Row): AssetListItem {
     rating: r.rating,
     flag: r.flag,
     deletedAt: r.deleted_at,
+    stackId: r.stack_id,
   };
 }

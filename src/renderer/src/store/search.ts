@@ -62,7 +62,8 @@ export function isSearching(s: Pick<SearchState, 'text' | 'filters'>): boolean {
  * with no folder). A search in a folder looks into its sub-folders too.
  */
 export function queryFor(folderId: string | null, s: SearchState = useSearch.getState()): AssetQueryInput | null {
-  const base = { text: s.text, filters: s.filters, sort: s.sort, dir: s.dir };
+  // Stacks show as their cover (with a count); the stack dialog lists the members.
+  const base = { text: s.text, filters: s.filters, sort: s.sort, dir: s.dir, collapseStacks: true };
   switch (s.source.kind) {
     case 'trash':
       return { scope: { kind: 'trash' }, ...base };

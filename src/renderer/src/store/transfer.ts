@@ -57,14 +57,15 @@ export interface ImportFile {
 
 /**
  * Imports into `folderId`: paths (desktop window) or files (browser). Resolves once the last batch is handed over
- * (the task keeps running in the main process; follow it in the panel).
+ * (the task keeps running in the main process; follow it in the panel). Near-duplicates are only flagged: the
+ * report offers "Stack them" for each.
  */
 export async function startImport(folderId: string, source: { paths: string[] } | { files: ImportFile[] }): Promise<void> {
   if ('paths' in source) {
-    watchTask(await call('import.start', { folderId, paths: source.paths, stackNearDuplicates: true }));
+    watchTask(await call('import.start', { folderId, paths: source.paths, stackNearDuplicates: false }));
     return;
   }
-  const view = await call('import.start', { folderId, paths: null, stackNearDuplicates: true });
+  const view = await call('import.start', { folderId, paths: null, stackNearDuplicates: false });
   watchTask(view);
   const files = source.files;
   let i = 0;

@@ -1,4 +1,4 @@
-import { Check, Star, XCircle } from 'lucide-react';
+import { Check, Layers, Star, XCircle } from 'lucide-react';
 import type { AssetListItem } from '../../../../shared/organise';
 import { memo, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,6 +6,7 @@ import type { AssetSummary } from '../../../../shared/domain';
 import { formatDateTime } from '../../i18n/format';
 import { MediaImg } from '../../ui/MediaImg';
 import { ASSET_DRAG, useChainUi } from '../chains/store';
+import { useStackUi } from '../stacks/store';
 
 function frameStyle(width: number, height: number): CSSProperties {
   const w = Math.max(1, width);
@@ -14,7 +15,7 @@ function frameStyle(width: number, height: number): CSSProperties {
 }
 
 interface AssetTileProps {
-  asset: AssetSummary & Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title'>>;
+  asset: AssetSummary & Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title' | 'stackCount'>>;
   tabIndex: number;
   index: number;
   /** Selected in the multi-selection (store/selection.ts). */
@@ -25,11 +26,13 @@ interface AssetTileProps {
 
 /**
  * One thumbnail: no chrome, the image contained in its square; Enter or click opens the viewer, E edits it (as does
- * the Edit button shown on hover). It can be dragged into the composer's inputs.
+ * the Edit button shown on hover). It can be dragged into the composer's inputs. A stack's cover carries the stack's
+ * count as a button that opens the stack (S on the tile does too).
  */
 export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selected = false, onOpen }: AssetTileProps) {
   const { t, i18n } = useTranslation();
   const alt = asset.prompt?.trim() || t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) });
+  const stack = asset.stackCount && asset.stackCount > 1 ? asset.stackCount : 0;
   return (
     <>
     <button
@@ -38,7 +41,7 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
       tabIndex={tabIndex}
       data-tile-index={index}
       data-asset-id={asset.id}
-      aria-keyshortcuts="E"
+      aria-keyshortcuts={stack ? 'E S' : 'E'}
       draggable
       onDragStart={(e) => {
         // Desktop window, Alt/Option held: drag the file out to the desktop or another app (the main process
@@ -56,8 +59,12 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
           e.preventDefault();
           useChainUi.getState().edit(asset);
         }
+        if (stack && (e.key === 's' || e.key === 'S') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+          e.preventDefault();
+          useStackUi.getState().open(asset.id);
+        }
       }}
-      aria-describedby={asset.rating || asset.flag ? `meta-${asset.id}` : undefined}
+      aria-describedby={[asset.rating || asset.flag ? `meta-${asset.id}` : '', stack ? `stack-${asset.id}` : ''].join(' ').trim() || undefined}
       onClick={(e) => onOpen(asset.id, e)}
     >
       {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
@@ -88,6 +95,19 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
     >
       {t('chains.edit')}
     </button>
+    {stack ? (
+      <button
+        type="button"
+        className="thumb-stack"
+        id={`stack-${asset.id}`}
+        tabIndex={-1}
+        aria-label={t('stacks.open', { count: stack })}
+        onClick={() => useStackUi.getState().open(asset.id)}
+      >
+        <Layers size={12} aria-hidden="true" />
+        {stack}
+      </button>
+    ) : null}
     </>
   );
 });

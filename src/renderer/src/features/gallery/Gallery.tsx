@@ -12,6 +12,7 @@ import { CompareImagesButton } from '../compare/Compare';
 import { BulkBar } from '../organise/BulkBar';
 import { SearchBar } from '../search/SearchBar';
 import { EmptyTrashButton } from '../trash/EmptyTrashButton';
+import { StackDialog } from '../stacks/StackDialog';
 import { useCollections } from '../../store/collections';
 import { isSearching, useSearch } from '../../store/search';
 import { useSelection } from '../../store/selection';
@@ -119,6 +120,7 @@ export function Gallery() {
       <SearchBar />
       <BulkBar />
       {body}
+      <StackDialog />
     </section>
   );
 }

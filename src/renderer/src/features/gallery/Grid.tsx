@@ -199,7 +199,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
                   role="listitem"
                   aria-setsize={jobs.length + total}
                   aria-posinset={i + 1}
-                  className={`cell${asset && selection.has(asset.id) ? ' is-selected' : ''}`}
+                  className={`cell${asset && selection.has(asset.id) ? ' is-selected' : ''}${asset?.stackCount && asset.stackCount > 1 ? ' is-stack' : ''}`}
                   style={{ width: cell, height: cell }}
                   onFocus={() => setFocusIndex(i)}
                 >

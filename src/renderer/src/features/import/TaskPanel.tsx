@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { TaskView } from '../../../../shared/contracts/transfer';
 import { describeError } from '../../i18n/format';
 import { useTransfer } from '../../store/transfer';
 import { ProgressBar } from '../../ui/ProgressBar';
+import { stackPair } from '../stacks/store';
 
 /** The long operations started in this window: progress and Cancel while they run, their report when done. */
 export function TaskPanel() {
@@ -84,9 +86,9 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
             </details>
           ) : null}
           {r.nearDuplicates.length > 0 ? (
-            <details>
+            <details open>
               <summary>{t('transfer.similarHeading', { count: r.nearDuplicates.length })}</summary>
-              <ul className="task-list">{r.nearDuplicates.map((d) => <li key={d.name}>{d.name}{d.stacked ? ` · ${t('transfer.stacked')}` : ''}</li>)}</ul>
+              <ul className="task-list" aria-label={t('stacks.similarList')}>{r.nearDuplicates.map((d) => <NearDuplicate key={d.name} item={d} t={t} />)}</ul>
             </details>
           ) : null}
         </div>
@@ -133,4 +135,34 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
         </div>
       );
   }
+}
+
+/** A near-duplicate line of an import report: its name, and "Stack them" (with the image it resembles as the cover). */
+function NearDuplicate({ item, t }: { item: { name: string; assetId: string; similarTo: string; stacked: boolean }; t: TFunction }) {
+  const [stacked, setStacked] = useState(item.stacked);
+  const [busy, setBusy] = useState(false);
+  return (
+    <li>
+      {item.name}
+      {stacked ? (
+        ` · ${t('transfer.stacked')}`
+      ) : (
+        <button
+          type="button"
+          className="btn btn-plain btn-xs"
+          disabled={busy}
+          aria-label={t('stacks.stackThemLabel', { name: item.name })}
+          onClick={() => {
+            setBusy(true);
+            void stackPair(item.similarTo, item.assetId).then((ok) => {
+              setStacked(ok);
+              setBusy(false);
+            });
+          }}
+        >
+          {t('stacks.stackThem')}
+        </button>
+      )}
+    </li>
+  );
 }

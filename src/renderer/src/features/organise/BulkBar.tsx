@@ -1,4 +1,4 @@
-import { Check, Copy, FolderInput, Info, Library, RotateCcw, Star, Tags, Trash2, X, XCircle } from 'lucide-react';
+import { Check, Copy, FolderInput, Info, Layers, Library, RotateCcw, Star, Tags, Trash2, X, XCircle } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearch } from '../../store/search';
@@ -9,10 +9,11 @@ import { CollectDialog } from './CollectDialog';
 import { DetailsDialog } from './DetailsDialog';
 import { FolderPickDialog } from './FolderPickDialog';
 import { TagDialog } from './TagDialog';
+import { stackSelection } from '../stacks/store';
 
 type Dialog = 'tags' | 'details' | 'move' | 'copy' | 'collect' | null;
 
-/** The toolbar over a multi-selection: tag, rate, flag, details, move, copy, collect, trash or restore. */
+/** The toolbar over a multi-selection: tag, rate, flag, details, move, copy, collect, stack, trash or restore. */
 export function BulkBar() {
   const { t } = useTranslation();
   const ids = useSelection((s) => s.ids);
@@ -63,6 +64,14 @@ export function BulkBar() {
           <IconButton label={t('organise.moveTo')} icon={<FolderInput size={14} />} onClick={() => setDialog('move')} />
           <IconButton label={t('organise.copyTo')} icon={<Copy size={14} />} onClick={() => setDialog('copy')} />
           <IconButton label={t('organise.addToCollection')} icon={<Library size={14} />} onClick={() => setDialog('collect')} />
+          <IconButton
+            label={t('stacks.stackSelection', { count: ids.size })}
+            text={t('stacks.stack')}
+            icon={<Layers size={14} />}
+            variant="plain"
+            disabled={ids.size < 2}
+            onClick={() => void stackSelection()}
+          />
           <IconButton label={t('organise.trash')} icon={<Trash2 size={14} />} aria-keyshortcuts="Delete" onClick={() => void trashSelection()} />
         </>
       )}
