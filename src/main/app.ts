@@ -259,6 +259,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       references: input.references,
       maskBlobId: input.maskBlobId ?? null,
       replayOf: opts.replayOf ?? null,
+      chainMethod: input.chainMethod,
     });
     // The job row and its chain step are one transaction: no edit job exists without its place in the chain.
     return db.transaction(() => submitJob({ ...input, references: plan.references, params: plan.params }, plan))();

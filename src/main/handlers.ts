@@ -113,7 +113,8 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
 
     // An edit (a parent, or a mask) runs the chain's checks first (src/main/services/chains).
-    'jobs.submit': (input) => (input.parentAssetId || input.maskBlobId ? s.submitEdit(input) : s.submitJob(input)),
+    'jobs.submit': (input) =>
+      input.parentAssetId || input.maskBlobId || input.chainMethod === 'responses' ? s.submitEdit(input) : s.submitJob(input),
     'jobs.list': ({ folderId, activeOnly }) =>
       s.journal.list({ folderId, activeOnly }).map((j) => s.journal.view(j)),
     'jobs.get': ({ id }) => {

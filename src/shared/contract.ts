@@ -25,7 +25,7 @@ import { AppErrorShape } from './errors';
 import { transferCalls, transferEvents } from './contracts/transfer';
 import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
-import { chainCalls, chainEvents } from './contracts/chains';
+import { ChainMethod, chainCalls, chainEvents } from './contracts/chains';
 import { pricingCalls, pricingEvents } from './contracts/pricing';
 
 const Empty = z.object({}).strict();
@@ -94,6 +94,8 @@ export const contract = {
         parentAssetId: Id.optional(),
         /** A mask from `chains.stageMask` (OpenAI edits only: alpha 0 where to edit, the parent's size). */
         maskBlobId: BlobId.optional(),
+        /** An OpenAI edit: `images` (default) or `responses` (keep the model's context; providers.md §3.7). */
+        chainMethod: ChainMethod.optional(),
       })
       .strict(),
     output: JobView,

@@ -4,7 +4,7 @@
  */
 import type { CallContext, CallInputParsed, CallOutput } from '../../shared/contract';
 import { carryParams } from '../../shared/capabilities';
-import type { chainCalls } from '../../shared/contracts/chains';
+import { offersResponses, type chainCalls } from '../../shared/contracts/chains';
 import { AppError } from '../../shared/errors';
 import type { AppServices } from '../app';
 import { ChainService } from '../services/chains/service';
@@ -36,6 +36,9 @@ export function chainHandlers(s: AppServices): ChainHandlers {
           params: carried,
           references: r.references,
           ...(r.maskBlobId && cap.takesMask ? { maskBlobId: r.maskBlobId } : {}),
+          // A step made through the Responses API replays the same way where the target offers it (providers.md
+          // §3.7); elsewhere the target provider's own way.
+          ...(r.method === 'responses_previous_response_id' && offersResponses(provider, model) ? { chainMethod: 'responses' as const } : {}),
         },
         { parentVersionId: r.parentVersionId, replayOf: versionId },
       );

@@ -11,8 +11,9 @@ import { AssetSummary, BlobId, BlobInfo, Id, JobView } from '../domain';
 
 /**
  * How a step was made. `root`: the image the chain starts from. `images_edit`: OpenAI `POST /images/edits` with the
- * parent as `image[]` (providers.md §3.2). `responses_previous_response_id`: reserved for the Responses API (§3.7;
- * not offered, see src/main/services/chains/README.md). `input_url`: the parent's own provider URL reused as an input
+ * parent as `image[]` (providers.md §3.2). `responses_previous_response_id`: OpenAI Responses API with the
+ * `image_generation` tool (§3.7): the first such step sends the parent as an `input_image`, a later one
+ * `previous_response_id` of its parent's response, keeping the model's context. `input_url`: the parent's own provider URL reused as an input
  * image (Apiframe `input_images` §1.3, EvoLink `image_urls` §2.2). `input_upload`: the parent uploaded as a
  * reference first (its URL had expired, or it came from elsewhere). `sandbox_reference`: the offline sandbox.
  * `composite`: the original kept outside the mask.
@@ -28,6 +29,20 @@ export const STEP_METHODS = [
 ] as const;
 export const StepMethod = z.enum(STEP_METHODS);
 export type StepMethod = z.infer<typeof StepMethod>;
+
+/**
+ * How an OpenAI edit continues its parent, as the composer asks (`jobs.submit` `chainMethod`): `images` (default,
+ * `POST /images/edits`) or `responses` (keep the model's context: Responses API, providers.md §3.7). Only for
+ * provider `openai` and the models with the `image_generation` tool ({@link RESPONSES_TOOL_MODELS}).
+ */
+export const ChainMethod = z.enum(['images', 'responses']);
+export type ChainMethod = z.infer<typeof ChainMethod>;
+/** The models the Responses API's `image_generation` tool takes (providers.md §3.7 `tools[].model`). */
+export const RESPONSES_TOOL_MODELS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1'] as const;
+/** True when an edit on `provider`/`model` can keep the model's context through the Responses API. */
+export function offersResponses(provider: string, model: string): boolean {
+  return provider === 'openai' && (RESPONSES_TOOL_MODELS as readonly string[]).includes(model);
+}
 
 /** One input image of a step, in order (the parent first). Blob ids survive the deletion of the asset. */
 export const StepInput = z.object({ blobId: BlobId, name: z.string(), assetId: Id.nullable() });
@@ -50,6 +65,13 @@ export const ChainNode = z.object({
   jobId: Id.nullable(),
   /** The node this one replays (same step on another model or provider), if any. */
   replayOf: Id.nullable(),
+  /** The Responses API `response.id` this step came from (method `responses_previous_response_id`), else null. */
+  responseId: z.string().nullable(),
+  /**
+   * Why a step asked to keep the model's context was made another way (`parent_not_responses`: the parent was not
+   * made through the Responses API, so the Images API edit was used), else null.
+   */
+  fallback: z.string().nullable(),
   credits: z.number().nullable(),
   costUsd: z.number().nullable(),
   /** Job created → output stored, ms; null for a root or a composite. */

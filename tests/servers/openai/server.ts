@@ -29,6 +29,17 @@
  *   `state.inject(route, fault, { times, after })`: a status (e.g. 429 with `Retry-After` / `retry-after-ms`,
  *   500, 503), a dropped connection, a slow reply, an HTML page, malformed JSON, any JSON, b64 that is not an image.
  * - `GET /v1/models` (404 when `modelsEndpoint` is false, like some compatible servers).
+ * - `POST /v1/responses` (providers.md §3.7): a mainline `model` (not a gpt-image one), `input` as a string or one
+ *   user message of `input_text` / `input_image` (data URL) parts, exactly one `image_generation` tool whose fields
+ *   are the documented set (unknown → 400 `unknown_parameter`; tool model gpt-image-2, -1.5 or -1; values checked
+ *   with the Images rules), optional `tool_choice`/`store`, optional `previous_response_id` naming a response this
+ *   server made for the same key (else 400 `previous_response_not_found`). `action: edit` with no image in context
+ *   → 400. It renders one REAL image: from a previous response, that response's image scaled to the size with a
+ *   white bar across the top (so a test can tell the context was used); otherwise as an edit of the first input
+ *   image. Replies `{ id: 'resp_…', object: 'response', status: 'completed', output: [{ type:
+ *   'image_generation_call', id: 'ig_…', status: 'completed', result }], usage, tool_usage: { image_gen } }`;
+ *   `state.responses` keeps each response (key, image, previous id); counters `responsesCompleted`,
+ *   `responsesContinued`.
  * - Compatible mode: `customModels` maps a server's own model names to the rules of an OpenAI model;
  *   `requireAuth: false` accepts calls without a key; `outputMode: 'url'` answers `data[].url` served under
  *   `/generated-images/` (LocalAI's path).
@@ -46,8 +57,8 @@ import { Response } from 'undici';
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Routes faults can target. `files` is the URL-output download route of compatible mode. */
-export type OpenAiRoute = 'generations' | 'edits' | 'models' | 'files';
-export const OPENAI_ROUTES: readonly OpenAiRoute[] = ['generations', 'edits', 'models', 'files'];
+export type OpenAiRoute = 'generations' | 'edits' | 'models' | 'files' | 'responses';
+export const OPENAI_ROUTES: readonly OpenAiRoute[] = ['generations', 'edits', 'models', 'files', 'responses'];
 
 /** A fault replacing (or, with `after`, following) a route's normal work. */
 export type OpenAiFault =
@@ -205,6 +216,24 @@ const EDIT_FIELDS = new Set([
   'user',
 ]);
 
+/** Top-level fields of a Responses request this server takes (providers.md §3.7). */
+const RESPONSES_FIELDS = new Set(['model', 'input', 'previous_response_id', 'tools', 'tool_choice', 'store', 'instructions']);
+/** Fields of the `image_generation` tool (providers.md §3.7). */
+const TOOL_FIELDS = new Set([
+  'type',
+  'model',
+  'action',
+  'size',
+  'quality',
+  'background',
+  'output_format',
+  'output_compression',
+  'moderation',
+  'partial_images',
+  'input_fidelity',
+  'input_image_mask',
+]);
+
 const MAX_PROMPT = 32_000;
 const MAX_IMAGES = 16;
 const MAX_IMAGE_BYTES = 50_000_000;
@@ -237,6 +266,11 @@ interface FaultRule {
 export class OpenAiTestServerState {
   imagesGenerated = 0;
   callsCompleted = 0;
+  /** `POST /v1/responses` answered 200, and of those the ones continuing a `previous_response_id`. */
+  responsesCompleted = 0;
+  responsesContinued = 0;
+  /** Responses made, by id: the key that made it, its image, and the response it continued (if any). */
+  readonly responses = new Map<string, { key: string | null; image: Buffer; previousResponseId: string | null; imageCallId: string }>();
   readonly requests: RecordedRequest[] = [];
   readonly config: OpenAiServerConfig;
   /** @internal */ readonly keys = new Map<string, KeyState>();
@@ -280,6 +314,8 @@ export class OpenAiTestServerState {
     this.faults.length = 0;
     this.imagesGenerated = 0;
     this.callsCompleted = 0;
+    this.responsesCompleted = 0;
+    this.responsesContinued = 0;
   }
 
   /** @internal */
@@ -688,6 +724,151 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     }),
   );
 
+  // ----- POST /v1/responses (providers.md §3.7) ------------------------------------------------------------------
+
+  app.post('/v1/responses', { bodyLimit: maxBodyBytes }, async (req, reply) => {
+    try {
+      const before = state.takeFault('responses', false);
+      if (before && (await applyFault(req, reply, before))) return reply;
+      if (closing.signal.aborted) return reply;
+      const key = authenticate(req);
+      const ct = headerOf(req, 'content-type') ?? '';
+      if (!ct.toLowerCase().startsWith('application/json')) throw invalid('Expected a JSON body (Content-Type: application/json)', null, null);
+      const body = req.body;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('The request body must be a JSON object', null, null);
+      const r = await parseResponsesRequest(body as Record<string, unknown>, key);
+      checkAccount(key, r.job.model);
+      if (r.job.prompt.includes(state.config.moderationMarker)) {
+        throw new OpenAiHttpError(400, 'Your request was rejected by the safety system.', 'image_generation_user_error', null, 'moderation_blocked');
+      }
+      await delay(state.config.processingDelayMs, closing.signal);
+      if (closing.signal.aborted) return reply;
+      const image = r.previous ? await deriveImage(r.previous.image, r.job, state.config.maxRenderEdge) : await renderImage(r.job, 1, state.config.maxRenderEdge);
+      state.imagesGenerated += 1;
+      const after = state.takeFault('responses', true);
+      if (after && (await applyFault(req, reply, after, r.job))) return reply;
+      const id = `resp_${randomBytes(24).toString('hex')}`;
+      const imageCallId = `ig_${randomBytes(24).toString('hex')}`;
+      state.responses.set(id, { key: key?.key ?? null, image, previousResponseId: r.previousResponseId, imageCallId });
+      state.responsesCompleted += 1;
+      if (r.previous) state.responsesContinued += 1;
+      const textIn = Math.max(1, Math.ceil(r.job.prompt.length / 4));
+      const out: Record<string, unknown> = {
+        id,
+        object: 'response',
+        created_at: Math.floor(Date.now() / 1000),
+        status: 'completed',
+        model: r.mainline,
+        previous_response_id: r.previousResponseId,
+        output: [{ type: 'image_generation_call', id: imageCallId, status: 'completed', result: image.toString('base64') }],
+      };
+      if (state.config.usage) {
+        // The mainline model's own tokens (text), and the tool's image-model usage, Images-API shaped.
+        out['usage'] = {
+          input_tokens: textIn + 60,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 40,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: textIn + 100,
+        };
+        out['tool_usage'] = { image_gen: usageFor(r.job) };
+      }
+      return sendJson(req, reply, 200, out);
+    } catch (e) {
+      if (e instanceof OpenAiHttpError) return sendError(req, reply, e);
+      throw e;
+    }
+  });
+
+  /** Validates a Responses request (see the module doc) and resolves the image job it asks for. */
+  async function parseResponsesRequest(raw: Record<string, unknown>, key: KeyState | null) {
+    for (const k of Object.keys(raw)) {
+      if (!RESPONSES_FIELDS.has(k)) throw invalid(`Unknown parameter: '${k}'.`, k, 'unknown_parameter');
+    }
+    const mainline = raw['model'];
+    if (typeof mainline !== 'string' || mainline.length === 0) throw invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
+    if (mainline.startsWith('gpt-image')) {
+      throw invalid(`The model '${mainline}' is not supported with the Responses API; use a mainline model with the image_generation tool.`, 'model', 'invalid_value');
+    }
+    const tools = raw['tools'];
+    if (!Array.isArray(tools) || tools.length !== 1) throw invalid("Invalid 'tools': expected exactly one image_generation tool.", 'tools', 'invalid_value');
+    const tool = tools[0] as Record<string, unknown> | null;
+    if (!tool || typeof tool !== 'object' || tool['type'] !== 'image_generation') {
+      throw invalid("Invalid 'tools[0].type': expected 'image_generation'.", 'tools[0].type', 'invalid_value');
+    }
+    for (const k of Object.keys(tool)) {
+      if (!TOOL_FIELDS.has(k)) throw invalid(`Unknown parameter: 'tools[0].${k}'.`, `tools[0].${k}`, 'unknown_parameter');
+    }
+    const toolModel = tool['model'] ?? 'gpt-image-1';
+    if (typeof toolModel !== 'string' || !['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1'].includes(toolModel)) {
+      throw invalid(`Invalid 'tools[0].model': '${String(toolModel)}'.`, 'tools[0].model', 'invalid_value');
+    }
+    const action = tool['action'] ?? 'auto';
+    if (typeof action !== 'string' || !['generate', 'edit', 'auto'].includes(action)) throw invalid(`Invalid 'tools[0].action'.`, 'tools[0].action', 'invalid_value');
+    const tc = raw['tool_choice'];
+    if (tc !== undefined && !(tc === 'auto' || tc === 'required' || (typeof tc === 'object' && tc !== null && (tc as { type?: unknown }).type === 'image_generation'))) {
+      throw invalid("Invalid 'tool_choice'.", 'tool_choice', 'invalid_value');
+    }
+    if (raw['store'] === false && raw['previous_response_id'] !== undefined) throw invalid("'previous_response_id' needs stored responses.", 'store', 'invalid_value');
+    // input: a string, or one user message of input_text / input_image parts
+    const input = raw['input'];
+    const texts: string[] = [];
+    const images: ImageJob['inputImages'] = [];
+    if (typeof input === 'string') texts.push(input);
+    else if (Array.isArray(input) && input.length > 0) {
+      for (const [i, msg] of input.entries()) {
+        const m = msg as { role?: unknown; content?: unknown; type?: unknown } | null;
+        if (!m || typeof m !== 'object' || m.role !== 'user' || (m.type !== undefined && m.type !== 'message')) {
+          throw invalid(`Invalid 'input[${i}]': expected a user message.`, `input[${i}]`, 'invalid_value');
+        }
+        const parts = typeof m.content === 'string' ? [{ type: 'input_text', text: m.content }] : m.content;
+        if (!Array.isArray(parts) || parts.length === 0) throw invalid(`Invalid 'input[${i}].content'.`, `input[${i}].content`, 'invalid_value');
+        for (const [j, part] of parts.entries()) {
+          const pt = part as { type?: unknown; text?: unknown; image_url?: unknown } | null;
+          const where = `input[${i}].content[${j}]`;
+          if (pt?.type === 'input_text' && typeof pt.text === 'string') texts.push(pt.text);
+          else if (pt?.type === 'input_image' && typeof pt.image_url === 'string') {
+            const d = /^data:image\/(png|jpeg|webp);base64,(.+)$/s.exec(pt.image_url);
+            if (!d) throw invalid(`Invalid '${where}.image_url': expected a base64 data URL.`, `${where}.image_url`, 'invalid_image_url');
+            const bytes = Buffer.from(d[2] as string, 'base64');
+            const meta = sniff(bytes) ? await sharp(bytes).metadata().catch(() => undefined) : undefined;
+            if (!meta?.width || !meta.height) throw invalid(`Invalid '${where}.image_url': the image could not be decoded.`, `${where}.image_url`, 'invalid_image');
+            images.push({ bytes, width: meta.width, height: meta.height });
+          } else throw invalid(`Invalid '${where}': expected input_text or input_image.`, where, 'invalid_value');
+        }
+      }
+    } else throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+    const prevId = raw['previous_response_id'];
+    let previous: { image: Buffer } | null = null;
+    if (prevId !== undefined && prevId !== null) {
+      const found = typeof prevId === 'string' ? state.responses.get(prevId) : undefined;
+      if (!found || found.key !== (key?.key ?? null)) {
+        throw invalid(`Previous response with id '${String(prevId)}' not found.`, 'previous_response_id', 'previous_response_not_found');
+      }
+      previous = found;
+    }
+    if (action === 'edit' && !previous && images.length === 0) {
+      throw invalid('The image_generation tool was asked to edit, but there is no image in the context.', 'tools[0].action', 'invalid_value');
+    }
+    const fields: Record<string, unknown> = { model: toolModel, prompt: texts.join('\n') };
+    for (const k of ['size', 'quality', 'background', 'output_format', 'output_compression', 'moderation', 'partial_images'] as const) {
+      if (tool[k] !== undefined) fields[k] = tool[k];
+    }
+    const fidelity = tool['input_fidelity'];
+    if (fidelity !== undefined && fidelity !== null) {
+      if (!RULES[toolModel as KnownModel].inputFidelity) {
+        throw invalid(`Invalid parameter: 'input_fidelity' is not supported for model '${toolModel}'.`, 'tools[0].input_fidelity', 'unsupported_parameter');
+      }
+      if (fidelity !== 'low' && fidelity !== 'high') throw invalid(`Invalid 'tools[0].input_fidelity'.`, 'tools[0].input_fidelity', 'invalid_value');
+    }
+    const mask = tool['input_image_mask'] as { image_url?: unknown } | undefined;
+    if (mask !== undefined && (typeof mask !== 'object' || mask === null || typeof mask.image_url !== 'string' || !mask.image_url.startsWith('data:image/png;base64,'))) {
+      throw invalid("Invalid 'tools[0].input_image_mask': expected { image_url: PNG data URL }.", 'tools[0].input_image_mask', 'invalid_value');
+    }
+    const job = parseJob(fields, 'generations', previous ? [] : images);
+    return { job, mainline, previous, previousResponseId: typeof prevId === 'string' ? prevId : null };
+  }
+
   // ----- GET /v1/models -------------------------------------------------------------------------------------------
 
   app.get('/v1/models', async (req, reply) => {
@@ -943,6 +1124,21 @@ async function renderImage(job: ImageJob, index: number, maxEdge: number): Promi
   return img.flatten({ background: bg }).jpeg({ quality: Math.max(1, job.compression) }).toBuffer();
 }
 
+/**
+ * A Responses step continuing a previous response: that response's image scaled to the job's size with a white
+ * bar across its top eighth, in the job's format.
+ */
+async function deriveImage(previous: Buffer, job: ImageJob, maxEdge: number): Promise<Buffer> {
+  const { width, height } = renderSize(job.width, job.height, maxEdge);
+  const barH = Math.max(2, Math.round(height / 8));
+  const img = sharp(await sharp(previous).resize(width, height, { fit: 'fill' }).png().toBuffer()).composite([
+    { input: { create: { width, height: barH, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 1 } } }, left: 0, top: 0 },
+  ]);
+  if (job.format === 'png') return img.png().toBuffer();
+  if (job.format === 'webp') return img.webp({ quality: Math.max(1, job.compression) }).toBuffer();
+  return img.flatten({ background: { r: 255, g: 255, b: 255 } }).jpeg({ quality: Math.max(1, job.compression) }).toBuffer();
+}
+
 /** Plausible token usage for a job (see the module doc). */
 export function usageFor(job: Pick<ImageJob, 'prompt' | 'n' | 'width' | 'height' | 'quality' | 'inputImages'>) {
   const perImage = Math.round(OUTPUT_TOKENS_PER_1024[job.quality] * ((job.width * job.height) / (1024 * 1024)));
@@ -970,6 +1166,7 @@ function routeOf(method: string, url: string): OpenAiRoute | 'other' {
   if (method === 'POST' && path === '/v1/images/generations') return 'generations';
   if (method === 'POST' && path === '/v1/images/edits') return 'edits';
   if (method === 'GET' && path === '/v1/models') return 'models';
+  if (method === 'POST' && path === '/v1/responses') return 'responses';
   if (method === 'GET' && path.startsWith('/generated-images/')) return 'files';
   return 'other';
 }

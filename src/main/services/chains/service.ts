@@ -18,7 +18,15 @@ import type { UploadedReference } from '../providers/types';
 import { capabilityOf, type ModelCapability, type ModelId, type ProviderId } from '../../../shared/capabilities';
 import type { AssetSummary, BlobInfo } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
-import type { ChainNode, ChainView, OutsideMaskReport, StepInput, StepMethod } from '../../../shared/contracts/chains';
+import {
+  offersResponses,
+  type ChainMethod,
+  type ChainNode,
+  type ChainView,
+  type OutsideMaskReport,
+  type StepInput,
+  type StepMethod,
+} from '../../../shared/contracts/chains';
 import { compositePixels, decodeRgba, encodePng, heatmapPixels, measureOutsideMask, validateMask } from './mask';
 
 /**
@@ -50,6 +58,10 @@ interface VersionRow {
   mask_blob_id: string | null;
   replay_of: string | null;
   created_at: number;
+  /** Migration 8: the Responses API response id of a `responses_previous_response_id` step. */
+  response_id: string | null;
+  /** Migration 8: why a step asked to keep the model's context was made another way. */
+  fallback: string | null;
 }
 
 /** What an edit needs beyond an ordinary job, decided by {@link ChainService.planEdit}. */
@@ -66,6 +78,10 @@ export interface EditPlan {
   maskBlobId: string | null;
   method: StepMethod;
   replayOf: string | null;
+  /** Responses API steps: the parent's response id to continue (providers.md §3.7); null sends the parent image. */
+  previousResponseId: string | null;
+  /** Set when the Responses API was asked for but the step falls back to the Images API (`parent_not_responses`). */
+  fallback: string | null;
 }
 
 /** One step of a lineage as exported (schema `atelier.lineage/1`). Times epoch ms. */
@@ -167,6 +183,8 @@ export class ChainService {
       maskBlobId: null,
       jobId: a.job_id,
       replayOf: null,
+      responseId: null,
+      fallback: null,
       credits: job?.credits ?? null,
       costUsd: job?.costUsd ?? null,
       durationMs: null,
@@ -220,6 +238,8 @@ export class ChainService {
       maskBlobId: r.mask_blob_id,
       jobId: r.job_id,
       replayOf: r.replay_of,
+      responseId: r.response_id,
+      fallback: r.fallback,
       credits: job?.credits ?? null,
       costUsd: job ? (job.costUsd ?? job.usdEstimate) : null,
       durationMs: isStep && job && assetAt ? assetAt.created_at - job.createdAt : null,
@@ -247,8 +267,19 @@ export class ChainService {
     references: { blobId: string; name: string }[];
     maskBlobId?: string | null | undefined;
     replayOf?: string | null;
+    chainMethod?: ChainMethod | undefined;
   }): Promise<EditPlan> {
     const { cap } = input;
+    if (input.chainMethod === 'responses' && !offersResponses(cap.provider, cap.model)) {
+      throw new AppError('validation', `keeping the model's context (Responses API) is offered only for OpenAI gpt-image-2, -1.5 and -1`, {
+        params: { field: 'chainMethod', reason: 'unsupported' },
+      });
+    }
+    if (input.chainMethod === 'responses' && !input.parentAssetId && !input.parentVersionId) {
+      throw new AppError('validation', 'keeping the model\'s context needs an image to edit', {
+        params: { field: 'chainMethod', reason: 'needs_parent' },
+      });
+    }
     if (!input.parentAssetId && !input.parentVersionId) {
       throw new AppError('validation', 'a mask goes with an edit of an image', { params: { field: 'mask', reason: 'needs_parent' } });
     }
@@ -296,11 +327,26 @@ export class ChainService {
     if ('input_fidelity' in params && input.rawParams['input_fidelity'] === undefined) params['input_fidelity'] = 'high';
 
     let method: StepMethod;
+    let previousResponseId: string | null = null;
+    let fallback: string | null = null;
     const uploads: UploadedReference[] = [];
     switch (cap.provider) {
       case 'openai':
       case 'openai-compatible':
         method = 'images_edit';
+        if (input.chainMethod === 'responses') {
+          // Responses API (providers.md §3.7): from the chain's root the parent goes in as an input image (a fresh
+          // context); from a version itself made this way its response is continued (`previous_response_id`);
+          // from a version made any other way there is no context to keep, so the Images API edit is used.
+          if (!parentVersion || parentVersion.method === 'root') {
+            method = 'responses_previous_response_id';
+          } else if (parentVersion.method === 'responses_previous_response_id' && parentVersion.response_id) {
+            method = 'responses_previous_response_id';
+            previousResponseId = parentVersion.response_id;
+          } else {
+            fallback = 'parent_not_responses';
+          }
+        }
         break;
       case 'sandbox':
         method = 'sandbox_reference';
@@ -322,6 +368,8 @@ export class ChainService {
       maskBlobId,
       method,
       replayOf: input.replayOf ?? null,
+      previousResponseId,
+      fallback,
     };
   }
 
@@ -353,8 +401,22 @@ export class ChainService {
       assetId: i === 0 ? (this.version(parentId)?.asset_id ?? null) : null,
     }));
     this.d.db
-      .prepare('INSERT INTO chain_steps (job_id, parent_version_id, method, inputs, mask_blob_id, replay_of) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(jobId, parentId, plan.method, JSON.stringify(inputs), plan.maskBlobId, plan.replayOf);
+      .prepare(
+        `INSERT INTO chain_steps (job_id, parent_version_id, method, inputs, mask_blob_id, replay_of, previous_response_id, fallback)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(jobId, parentId, plan.method, JSON.stringify(inputs), plan.maskBlobId, plan.replayOf, plan.previousResponseId, plan.fallback);
+  }
+
+  /**
+   * The engine's submit hook: a Responses API step's way (`previous_response_id` of its parent, or null to send the
+   * parent as an input image; providers.md §3.7), or null for every other job.
+   */
+  submitChain(jobId: string): { method: 'responses'; previousResponseId: string | null } | null {
+    const step = this.d.db.prepare('SELECT method, previous_response_id FROM chain_steps WHERE job_id = ?').get(jobId) as
+      | { method: StepMethod; previous_response_id: string | null }
+      | undefined;
+    return step?.method === 'responses_previous_response_id' ? { method: 'responses', previousResponseId: step.previous_response_id } : null;
   }
 
   /** The root node of the chain starting at `assetId`, created (with its chain) if missing. */
@@ -385,7 +447,14 @@ export class ChainService {
   /** Makes a stored output of a chain step a version under its parent. Idempotent on the asset. */
   onOutput(jobId: string, assetId: string): void {
     const step = this.d.db.prepare('SELECT * FROM chain_steps WHERE job_id = ?').get(jobId) as
-      | { parent_version_id: string; method: StepMethod; inputs: string; mask_blob_id: string | null; replay_of: string | null }
+      | {
+          parent_version_id: string;
+          method: StepMethod;
+          inputs: string;
+          mask_blob_id: string | null;
+          replay_of: string | null;
+          fallback: string | null;
+        }
       | undefined;
     if (!step || this.versionOfAsset(assetId)) return;
     const parent = this.version(step.parent_version_id);
@@ -396,12 +465,14 @@ export class ChainService {
     this.d.db
       .prepare(
         `INSERT INTO versions (id, chain_id, parent_id, asset_id, blob_id, parent_blob_id, job_id, method, provider, model,
-           prompt, params, inputs, mask_blob_id, replay_of, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           prompt, params, inputs, mask_blob_id, replay_of, created_at, response_id, fallback)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id, parent.chain_id, parent.id, assetId, a.blob_id, parent.blob_id, jobId, step.method, job.provider, job.model,
         job.prompt, JSON.stringify(job.params), step.inputs, step.mask_blob_id, step.replay_of, this.now(),
+        // A Responses API step's remote id is its response id (`resp_…`), continued by the next step.
+        step.method === 'responses_previous_response_id' ? job.remoteId : null, step.fallback,
       );
     this.d.bus.emit('chain.changed', { chainId: parent.chain_id, versionId: id });
   }
@@ -431,7 +502,7 @@ export class ChainService {
   }
 
   /** The submit input replaying a step: same parent, prompt, further inputs and mask (if the model takes one). */
-  replayInput(versionId: string): { folderId: string; parentVersionId: string; prompt: string; params: Record<string, unknown>; references: { blobId: string; name: string }[]; maskBlobId: string | null } {
+  replayInput(versionId: string): { folderId: string; parentVersionId: string; prompt: string; params: Record<string, unknown>; references: { blobId: string; name: string }[]; maskBlobId: string | null; method: StepMethod } {
     const v = this.mustVersion(versionId);
     if (!v.parent_id) throw new AppError('validation', 'the first version of a chain is not a step', { params: { field: 'versionId', reason: 'root' } });
     if (v.method === 'composite') throw new AppError('validation', 'a composite is not a model step', { params: { field: 'versionId', reason: 'composite' } });
@@ -446,6 +517,7 @@ export class ChainService {
       params: (json(v.params) as Record<string, unknown> | null) ?? {},
       references: inputs.slice(1).map((i) => ({ blobId: i.blobId, name: i.name })),
       maskBlobId: v.mask_blob_id,
+      method: v.method,
     };
   }
 

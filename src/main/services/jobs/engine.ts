@@ -21,7 +21,7 @@ import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { JobView } from '../../../shared/domain';
 import type { EventBus } from '../../dispatcher';
-import type { ProviderAdapter, ProviderContext, ReferenceInput, RemoteStatus, UploadedReference } from '../providers/types';
+import type { ProviderAdapter, ProviderContext, ReferenceInput, RemoteStatus, SubmitRequest, UploadedReference } from '../providers/types';
 import type { BlobStore } from '../library/store';
 import type { AssetService } from '../library/assets';
 import { JobJournal, type JobRecord, type StoredOutput, type TransitionPatch } from './journal';
@@ -87,7 +87,12 @@ export interface EngineDeps {
    * Edit chains: the kind of a job's outputs (`edited` for a chain step) and a hook run after each output's asset
    * is stored (also on a resumed download, so it must be idempotent). See src/main/services/chains.
    */
-  chains?: { kindOf(jobId: string): 'generated' | 'edited'; onOutput(jobId: string, assetId: string): void };
+  chains?: {
+    kindOf(jobId: string): 'generated' | 'edited';
+    onOutput(jobId: string, assetId: string): void;
+    /** The step's way of continuing where it is not the provider's default (OpenAI Responses API), else null. */
+    submitChain?(jobId: string): SubmitRequest['chain'] | null;
+  };
 }
 
 /** A counting semaphore (per provider). */
@@ -421,6 +426,7 @@ export class JobEngine {
         }
         mask = { blobId: maskId, name: 'mask.png', mime: info.mime, bytes: await this.d.store.read(maskId) };
       }
+      const chain = this.d.chains?.submitChain?.(job.id) ?? null;
       const result = await adapter.submit(
         {
           model: job.model,
@@ -429,6 +435,7 @@ export class JobEngine {
           referenceUrls: urls,
           references: inputs,
           ...(mask ? { mask } : {}),
+          ...(chain ? { chain } : {}),
           idempotencyKey: job.idempotencyKey,
         },
         ctx,

@@ -45,6 +45,12 @@ export interface SubmitRequest {
   mask?: ReferenceInput;
   /** Sent as the provider's idempotency key where it has one (Apiframe `Idempotency-Key`). */
   idempotencyKey: string;
+  /**
+   * An edit-chain step that asked for another way than the provider's default (OpenAI `responses`: the Responses
+   * API's `image_generation` tool, continuing `previousResponseId` when set, else with the parent — `references[0]`
+   * — as an input image; providers.md §3.7). Absent: the default way.
+   */
+  chain?: { method: 'responses'; previousResponseId: string | null };
 }
 
 /** One output of a finished job: a URL to download, or bytes a synchronous provider returned inline. */

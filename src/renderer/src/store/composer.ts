@@ -187,7 +187,7 @@ export const useComposer = create<ComposerState>()((set, get) => {
           params: currentCapability({ provider, model }).params.parse(params),
           references: ready.map((r) => ({ blobId: r.staged.id, name: r.name })),
           // An edit: the image being edited goes first, with its mask where the model takes one.
-          ...editFields(currentCapability({ provider, model }).takesMask === true),
+          ...editFields(currentCapability({ provider, model }).takesMask === true, { provider, model }),
         });
         useChainUi.getState().clearMask();
         useJobs.getState().applyReply(job, mark);

@@ -6,6 +6,7 @@ import * as m0004 from './0004-import-export';
 import * as m0005 from './0005-edit-chains';
 import * as m0006 from './0006-comparisons';
 import * as m0007 from './0007-search-speed';
+import * as m0008 from './0008-responses-chains';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '0005-edit-chains', up: m0005.up },
   { version: 6, name: '0006-comparisons', up: m0006.up },
   { version: 7, name: '0007-search-speed', up: m0007.up },
+  { version: 8, name: '0008-responses-chains', up: m0008.up },
 ];

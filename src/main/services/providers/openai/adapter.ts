@@ -31,11 +31,13 @@ import {
   OpenAiClient,
   buildEditForm,
   buildGenerationsBody,
+  buildResponsesBody,
   usageOf,
   type OpenAiClientOptions,
   type OpenAiImagesResult,
 } from './client';
 import { readImageHeader } from '../../library/inspect';
+import { offersResponses } from '../../../../shared/contracts/chains';
 
 /** The two provider ids this adapter serves (not yet in the shared `PROVIDER_IDS`). */
 export type OpenAiProviderId = 'openai' | 'openai-compatible';
@@ -59,6 +61,12 @@ export interface OpenAiCompletedStatus {
   quality: string | null;
   background: string | null;
   output_format: string | null;
+  /**
+   * Responses API steps only (providers.md §3.7): the mainline model's own `usage` (text tokens), kept for the
+   * record but left out of `usd` — its prices are not in Atelier's table. `usage`/`usd` there are the tool's
+   * image-model usage (`tool_usage.image_gen`) when the reply reports it, else null.
+   */
+  mainlineUsage?: unknown;
 }
 
 /** What {@link OpenAiAdapter.submit} returns: a local id (the API has none) and the finished status. */
@@ -111,6 +119,8 @@ export interface OpenAiAdapterOptions {
  * - `idempotentSubmit: false`: the Images API has no idempotency key, so the engine never resends a submit that
  *   may have reached OpenAI (a 429 is the exception: it certainly did not run). `uploadsReferences: false`: images
  *   travel inline in the edit.
+ * - `submit(req)` with `req.chain.method: 'responses'` (`openai` only): `POST /responses` with the
+ *   `image_generation` tool (providers.md §3.7), see `submitResponses`.
  * - `submit(req)`: `req.references` non-empty → edit (their bytes as `image[]`, in order; `req.mask` as `mask`, a
  *   PNG the size of the first reference); otherwise generation (a `req.mask` without references is refused). Params
  *   are checked with the model's schema; the prompt is ≤ 32000 characters. Returns `{ remoteId, status }` with
@@ -153,6 +163,51 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
   };
   const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
 
+  /**
+   * A chain step through the Responses API (providers.md §3.7; `openai` only, models with the `image_generation`
+   * tool): continues `chain.previousResponseId` (the parent, `references[0]`, is already in the model's context, so
+   * only the further inputs are sent) or, without one, sends every reference as an `input_image`. The remote id is the
+   * response id (`resp_…`), which the chain records for the next step.
+   */
+  const submitResponses = async (
+    req: SubmitRequest,
+    chain: NonNullable<SubmitRequest['chain']>,
+    model: OpenAiImageModel,
+    ctx: ProviderContext,
+  ): Promise<OpenAiSubmitResult> => {
+    if (!offersResponses(id, model)) {
+      throw new AppError('validation', `${label} ${model}: the Responses API image tool is not offered here`, {
+        params: { field: 'chainMethod', reason: 'unsupported' },
+      });
+    }
+    const images = (chain.previousResponseId ? req.references.slice(1) : req.references).map((r) => ({ bytes: r.bytes, mime: r.mime }));
+    const body = buildResponsesBody({
+      model,
+      prompt: req.prompt,
+      params: req.params,
+      images,
+      ...(req.mask ? { mask: { bytes: req.mask.bytes, mime: req.mask.mime } } : {}),
+      previousResponseId: chain.previousResponseId,
+    });
+    const res = await clientFor(ctx).responses(body, callOpts(ctx));
+    const usage = usageOf({ usage: res.tool_usage?.image_gen ?? null });
+    return {
+      remoteId: res.id,
+      status: {
+        state: 'completed',
+        outputs: res.outputs.map((o) => ({ bytes: o.bytes })),
+        credits: null,
+        usage,
+        usd: usage ? costFromUsage(model, usage, prices()) : null,
+        size: null,
+        quality: null,
+        background: null,
+        output_format: null,
+        mainlineUsage: res.usage ?? null,
+      },
+    };
+  };
+
   return {
     id,
     idempotentSubmit: false,
@@ -169,6 +224,7 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
       const model = custom ? 'gpt-image-1' : openAiModel(req.model);
       const wireModel = custom ? wireModelName(req.model) : opts.modelNames?.[req.model];
       const base = { model, prompt: req.prompt, params: req.params, ...(wireModel ? { wireModel } : {}) };
+      if (req.chain?.method === 'responses') return submitResponses(req, req.chain, model, ctx);
       let result: OpenAiImagesResult;
       if (req.references.length > 0) {
         const form = buildEditForm({

@@ -1,6 +1,6 @@
 /**
  * OpenAI Images API HTTP client (undici): `POST /images/generations` (JSON), `POST /images/edits` (multipart),
- * `GET /models`, and a plain GET for `url` outputs of OpenAI-compatible servers. The only code in Atelier that
+ * `POST /responses` (JSON, the `image_generation` tool for chain steps, providers.md §3.7), `GET /models`, and a plain GET for `url` outputs of OpenAI-compatible servers. The only code in Atelier that
  * speaks OpenAI's wire protocol.
  *
  * Why undici and not the official `openai` package:
@@ -224,6 +224,91 @@ const ErrorEnvelope = z.looseObject({
 });
 
 // ---------------------------------------------------------------------------------------------------------------
+// Responses API (`POST /responses` with the `image_generation` tool), providers.md §3.7
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The `image_generation` tool of a Responses request: only the fields the tool takes (providers.md §3.7, OAI-SDK
+ * `Tool.ImageGeneration`): no `n` (one image per call), no `moderation` default change, no streaming partials.
+ */
+export const ImageGenerationTool = z.strictObject({
+  type: z.literal('image_generation'),
+  model: z.string().min(1),
+  action: z.enum(['generate', 'edit', 'auto']).optional(),
+  size: Size.optional(),
+  quality: Quality.optional(),
+  background: Background.optional(),
+  output_format: OutputFormat.optional(),
+  output_compression: Compression.optional(),
+  moderation: z.enum(['low', 'auto']).optional(),
+  input_fidelity: z.enum(['low', 'high']).nullable().optional(),
+  input_image_mask: z.strictObject({ image_url: z.string().startsWith('data:image/png;base64,') }).optional(),
+});
+/** Wire shape of {@link ImageGenerationTool}. */
+export type ImageGenerationTool = z.infer<typeof ImageGenerationTool>;
+
+/** One content part of a user message: the prompt text or an image as a data URL (OAI-SDK `ResponseInputImage`). */
+const InputPart = z.union([
+  z.strictObject({ type: z.literal('input_text'), text: Prompt }),
+  z.strictObject({
+    type: z.literal('input_image'),
+    image_url: z.string().regex(/^data:image\/(png|jpeg|webp);base64,/),
+    detail: z.enum(['low', 'high', 'auto']).optional(),
+  }),
+]);
+
+/**
+ * `POST /responses` body for a chain step (providers.md §3.7): a mainline `model` that drives the tool, `input` (the
+ * prompt alone, or one user message with `input_text` / `input_image` parts), `previous_response_id` to continue a
+ * stored response, and exactly one `image_generation` tool. `tool_choice` forces the tool so every call makes an image.
+ */
+export const ResponsesBody = z.strictObject({
+  model: z.string().min(1),
+  input: z.union([
+    Prompt,
+    z.array(z.strictObject({ role: z.literal('user'), content: z.array(InputPart).min(1) })).length(1),
+  ]),
+  previous_response_id: z.string().min(1).optional(),
+  tools: z.tuple([ImageGenerationTool]),
+  tool_choice: z.strictObject({ type: z.literal('image_generation') }).optional(),
+  store: z.boolean().optional(),
+});
+/** Wire shape of {@link ResponsesBody}. */
+export type ResponsesBody = z.infer<typeof ResponsesBody>;
+
+/**
+ * A Responses API reply (providers.md §3.7): `id` (`resp_…`), `status`, `output[]` items — of which only
+ * `image_generation_call` (`id` `ig_…`, `status`, `result` base64 or null) matters here; messages and reasoning
+ * items pass through loosely — and `usage` (the mainline model's tokens). `tool_usage.image_gen` (the tool's own
+ * image-model usage, Images-API shaped) is read when present; it is not in §3.7 (billing there is marked [X]).
+ */
+export const ResponsesReplySchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.string().nullish(),
+  output: z.array(
+    z.union([
+      z.looseObject({
+        type: z.literal('image_generation_call'),
+        id: z.string(),
+        status: z.string().nullish(),
+        result: z.string().nullish(),
+      }),
+      z.looseObject({ type: z.string() }),
+    ]),
+  ),
+  usage: z.looseObject({ input_tokens: Tokens, output_tokens: Tokens, total_tokens: Tokens }).nullish(),
+  tool_usage: z.looseObject({ image_gen: ImagesUsageSchema.nullish() }).nullish(),
+  error: z.looseObject({ message: z.string().nullish(), code: z.string().nullish() }).nullish(),
+});
+/** A parsed Responses reply. */
+export type ResponsesReply = z.infer<typeof ResponsesReplySchema>;
+
+/** What {@link OpenAiClient.responses} returns: the parsed reply plus the decoded images of its completed calls. */
+export type OpenAiResponsesResult = ResponsesReply & {
+  outputs: Array<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' | 'image/webp' }>;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
 // Building requests from Atelier parameters
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -294,6 +379,70 @@ export function buildEditForm(input: {
   }
   validateEditForm(form);
   return form;
+}
+
+/** The mainline model that drives the `image_generation` tool in a Responses request (providers.md §3.7 example). */
+export const OPENAI_RESPONSES_MAINLINE_MODEL = 'gpt-5.5';
+
+/**
+ * Builds a `POST /responses` body for one chain step (providers.md §3.7) from a model's parameters.
+ * - `previousResponseId` set: continues that stored response (its image is in the model's context); `images` are
+ *   only the further inputs, and `input` is the bare prompt when there are none.
+ * - Otherwise `images` start with the parent: one user message with the prompt as `input_text` and each image as an
+ *   `input_image` data URL, in order.
+ * - The tool gets only the fields it takes: `model`, `action: edit`, `size`, `quality`, `background`, `output_format`,
+ *   `output_compression` (jpeg/webp only), `moderation`, `input_fidelity` (gpt-image-1 / -1.5), `input_image_mask`
+ *   (the mask as a PNG data URL). It makes one image per call, so `n` above 1 is refused.
+ * @throws AppError `prompt_too_long`, `validation` (`field: 'n'`, `reason: 'one_per_call'`, or a parameter).
+ */
+export function buildResponsesBody(input: {
+  model: OpenAiImageModel;
+  wireModel?: string;
+  mainlineModel?: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  images: ReadonlyArray<{ bytes: Uint8Array; mime: OpenAiImageFile['mime'] }>;
+  mask?: { bytes: Uint8Array; mime: string };
+  previousResponseId?: string | null;
+}): ResponsesBody {
+  checkPrompt(input.prompt);
+  const p = parseParams(input.model, input.params);
+  if (p.n !== 1) {
+    throw new AppError('validation', 'The Responses API image tool makes one image per call', {
+      params: { field: 'n', reason: 'one_per_call' },
+    });
+  }
+  if (!input.previousResponseId && input.images.length === 0) {
+    // `action: edit` with no image in context is an error (providers.md §3.7).
+    throw new AppError('validation', 'A Responses API edit needs the parent image or a previous response', {
+      params: { field: 'references', reason: 'needs_parent' },
+    });
+  }
+  const tool: Record<string, unknown> = {
+    type: 'image_generation',
+    model: input.wireModel ?? input.model,
+    action: 'edit',
+    size: p.size,
+    quality: p.quality,
+    background: p.background,
+    output_format: p.output_format,
+    moderation: p.moderation,
+  };
+  if (p.output_format !== 'png') tool['output_compression'] = p.output_compression;
+  if (takesInputFidelity(input.model) && 'input_fidelity' in p) tool['input_fidelity'] = p.input_fidelity;
+  if (input.mask) tool['input_image_mask'] = { image_url: `data:image/png;base64,${Buffer.from(input.mask.bytes).toString('base64')}` };
+  const parts = [
+    { type: 'input_text', text: input.prompt },
+    ...input.images.map((img) => ({ type: 'input_image', image_url: `data:${img.mime};base64,${Buffer.from(img.bytes).toString('base64')}` })),
+  ];
+  const body: Record<string, unknown> = {
+    model: input.mainlineModel ?? OPENAI_RESPONSES_MAINLINE_MODEL,
+    input: input.images.length === 0 ? input.prompt : [{ role: 'user', content: parts }],
+    tools: [tool],
+    tool_choice: { type: 'image_generation' },
+  };
+  if (input.previousResponseId) body['previous_response_id'] = input.previousResponseId;
+  return parseOrThrow(ResponsesBody, body, '');
 }
 
 /**
@@ -554,6 +703,44 @@ export class OpenAiClient {
   }
 
   /**
+   * `POST {base}/responses` (JSON) with the `image_generation` tool (providers.md §3.7), checked first against
+   * {@link ResponsesBody}. Retried only on 429, like the Images POSTs (no idempotency key). Synchronous: the reply
+   * carries the finished `image_generation_call` items.
+   * @returns the parsed reply plus `outputs`: the decoded, type-checked `result` of each completed call, in order.
+   * @throws AppError as the class doc (`previous_response_not_found` and other 400s → `provider_rejected` with
+   *   `params.reason`); `provider_bad_response` when the reply is not `completed` or holds no image.
+   */
+  async responses(body: ResponsesBody, opts: OpenAiCallOptions = {}): Promise<OpenAiResponsesResult> {
+    const json = JSON.stringify(parseOrThrow(ResponsesBody, body, ''));
+    const reply = await sendWithRetry(this.http, {
+      method: 'POST',
+      url: this.url('responses'),
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: () => json,
+      hasIdempotencyKey: false,
+      maxBytes: this.maxResponseBytes,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    const res = parseJsonReply(reply, ResponsesReplySchema, 'Responses reply', this.label);
+    const calls = res.output.filter(
+      (o): o is { type: 'image_generation_call'; id: string; status?: string | null; result?: string | null } =>
+        o.type === 'image_generation_call',
+    );
+    const outputs = calls
+      .filter((c) => typeof c.result === 'string' && c.result.length > 0)
+      .map((c, i) => decodeImage(c.result as string, i, this.label));
+    if ((res.status && res.status !== 'completed') || outputs.length === 0) {
+      const why = res.error?.message ?? (calls.length === 0 ? 'no image_generation_call in the output' : 'the image call has no result');
+      throw new AppError('provider_bad_response', `${this.label} response ${res.id} is ${res.status ?? 'without status'}: ${why}`, {
+        status: reply.status,
+        params: { reason: res.status && res.status !== 'completed' ? res.status : 'no_image' },
+      });
+    }
+    return { ...res, outputs };
+  }
+
+  /**
    * `GET {base}/models`: the ids of the models the key may use. The cheapest authenticated call; idempotent, so
    * 5xx / network / timeout are retried.
    * @throws AppError as the class doc (`provider_not_found` where a compatible server has no such route).
@@ -728,7 +915,7 @@ export function decodeImage(b64: string, index: number, label = 'OpenAI'): { byt
 }
 
 /** Token usage of a reply in the shared {@link OpenAiImageUsage} shape, or null when the reply has none. */
-export function usageOf(res: ImagesResponse): OpenAiImageUsage | null {
+export function usageOf(res: Pick<ImagesResponse, 'usage'>): OpenAiImageUsage | null {
   const u = res.usage;
   if (!u) return null;
   const out: OpenAiImageUsage = { input_tokens: u.input_tokens, output_tokens: u.output_tokens, total_tokens: u.total_tokens };

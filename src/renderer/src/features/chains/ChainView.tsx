@@ -185,6 +185,12 @@ function ChainContent({ assetId }: { assetId: string }) {
                   {n.model ? modelLabel(t, n.model) : t('chains.noModel')}
                   {n.provider ? ` · ${providerLabel(t, n.provider)}` : ''}
                 </span>
+                {n.method === 'responses_previous_response_id' || n.method === 'images_edit' ? (
+                  <span className="muted chain-meta chain-way" data-method={n.method}>
+                    {n.method === 'responses_previous_response_id' ? t('chains.madeResponses') : t('chains.madeImages')}
+                    {n.fallback ? ` · ${t('chains.fallbackNote')}` : ''}
+                  </span>
+                ) : null}
                 <span className="muted chain-meta">
                   {costText(t, n)}
                   {n.durationMs !== null ? ` · ${formatDuration(n.durationMs, i18n.language)}` : ''}

@@ -2,6 +2,7 @@ import { Brush, GitBranch, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { useCapability } from '../../store/composer';
 import { MediaImg } from '../../ui/MediaImg';
+import { offersResponses } from '../../../../shared/contracts/chains';
 import { useChainUi } from './store';
 
 /**
@@ -16,6 +17,8 @@ export function EditBar() {
   const clearMask = useChainUi((s) => s.clearMask);
   const setMaskEditorOpen = useChainUi((s) => s.setMaskEditorOpen);
   const openChain = useChainUi((s) => s.openChain);
+  const chainMethod = useChainUi((s) => s.chainMethod);
+  const setChainMethod = useChainUi((s) => s.setChainMethod);
   const cap = useCapability();
   if (!parent) return null;
   const name = parent.prompt?.trim() || t('chains.untitled');
@@ -43,6 +46,18 @@ export function EditBar() {
         </>
       ) : mask ? (
         <span className="muted">{t('mask.notTaken')}</span>
+      ) : null}
+      {offersResponses(cap.provider, cap.model) ? (
+        // OpenAI: how the edit continues the image (providers.md §3.7). Images API by default.
+        <fieldset className="edit-way">
+          <legend className="sr-only">{t('chains.way')}</legend>
+          {(['images', 'responses'] as const).map((m) => (
+            <label key={m} className="edit-way-option">
+              <input type="radio" name="edit-way" value={m} checked={chainMethod === m} onChange={() => setChainMethod(m)} />
+              <span>{m === 'responses' ? t('chains.wayResponses') : t('chains.wayImages')}</span>
+            </label>
+          ))}
+        </fieldset>
       ) : null}
       <button type="button" className="btn btn-ghost btn-sm" onClick={() => openChain(parent.id)}>
         <GitBranch size={14} aria-hidden="true" />

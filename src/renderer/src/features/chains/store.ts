@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import type { AssetSummary, BlobInfo } from '../../../../shared/domain';
+import { offersResponses, type ChainMethod } from '../../../../shared/contracts/chains';
 import { errorShape } from '../../i18n/format';
 import { call } from '../../transport';
 import { useToasts } from '../../store/toasts';
@@ -17,6 +18,9 @@ interface ChainUiState {
   /** A staged mask for `parent` (OpenAI edits), with a preview data URL. */
   mask: { blob: BlobInfo; previewUrl: string } | null;
   maskEditorOpen: boolean;
+  /** OpenAI edits: keep the model's context (Responses API) or edit the image (Images API, the default). */
+  chainMethod: ChainMethod;
+  setChainMethod(method: ChainMethod): void;
   /** The asset whose chain the chain view shows, or null when it is closed. */
   chainOf: string | null;
   /** Makes `asset` the composer's input (Edit); clears a mask made for another image. */
@@ -34,6 +38,8 @@ export const useChainUi = create<ChainUiState>()((set, get) => ({
   parent: null,
   mask: null,
   maskEditorOpen: false,
+  chainMethod: 'images',
+  setChainMethod: (chainMethod) => set({ chainMethod }),
   chainOf: null,
 
   edit(asset) {
@@ -63,10 +69,18 @@ export const useChainUi = create<ChainUiState>()((set, get) => ({
 
 /**
  * The edit fields of `jobs.submit` for the current parent and mask (empty without a parent). The mask goes only
- * where the model takes one.
+ * where the model takes one; `chainMethod: 'responses'` only where the provider and model offer it.
  */
-export function editFields(takesMask: boolean): { parentAssetId?: string; maskBlobId?: string } {
-  const { parent, mask } = useChainUi.getState();
+export function editFields(
+  takesMask: boolean,
+  target?: { provider: string; model: string },
+): { parentAssetId?: string; maskBlobId?: string; chainMethod?: ChainMethod } {
+  const { parent, mask, chainMethod } = useChainUi.getState();
   if (!parent) return {};
-  return { parentAssetId: parent.id, ...(mask && takesMask ? { maskBlobId: mask.blob.id } : {}) };
+  const responses = chainMethod === 'responses' && target !== undefined && offersResponses(target.provider, target.model);
+  return {
+    parentAssetId: parent.id,
+    ...(mask && takesMask ? { maskBlobId: mask.blob.id } : {}),
+    ...(responses ? { chainMethod: 'responses' as const } : {}),
+  };
 }
