@@ -7,6 +7,7 @@ import * as m0005 from './0005-edit-chains';
 import * as m0006 from './0006-comparisons';
 import * as m0007 from './0007-search-speed';
 import * as m0008 from './0008-responses-chains';
+import * as m0009 from './0009-search-doc-id';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '0006-comparisons', up: m0006.up },
   { version: 7, name: '0007-search-speed', up: m0007.up },
   { version: 8, name: '0008-responses-chains', up: m0008.up },
+  { version: 9, name: '0009-search-doc-id', up: m0009.up },
 ];
