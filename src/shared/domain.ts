@@ -48,6 +48,8 @@ export const AssetSummary = z.object({
   model: ModelIdSchema.nullable(),
   prompt: z.string().nullable(),
   createdAt: z.number(),
+  /** The file name an imported image came in with; null for generated ones. */
+  originalName: z.string().nullable().optional(),
 });
 export type AssetSummary = z.infer<typeof AssetSummary>;
 

@@ -408,6 +408,7 @@ describe('AssetService: recipes and job outputs', () => {
       model: 'gpt-image-1.5',
       prompt: 'a cat on a coffee cup',
       createdAt: jobCreated + 4321,
+      originalName: null,
       recipe: {
         jobId: 'job-1',
         provider: 'apiframe',
@@ -437,6 +438,7 @@ describe('AssetService: recipes and job outputs', () => {
         model: 'gpt-image-1.5',
         prompt: 'a cat on a coffee cup',
         createdAt: jobCreated + 4321,
+        originalName: null,
       },
     ]);
   });

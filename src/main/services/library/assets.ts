@@ -45,6 +45,7 @@ interface SummaryRow {
   provider: string | null;
   model: string | null;
   prompt: string | null;
+  original_name: string | null;
 }
 
 interface JobRow {
@@ -62,7 +63,7 @@ interface JobRow {
 }
 
 const SUMMARY_COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, a.job_id, a.output_index,
-  b.id AS blob_id, b.mime, b.width, b.height, b.bytes, j.provider, j.model, j.prompt`;
+  b.id AS blob_id, b.mime, b.width, b.height, b.bytes, j.provider, j.model, j.prompt, a.original_name`;
 const SUMMARY_FROM = `assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id`;
 
 /** Lists, reads and creates assets. All methods are synchronous (better-sqlite3). */
@@ -273,6 +274,7 @@ function toSummary(row: SummaryRow): AssetSummary {
     model: (MODEL_IDS as readonly string[]).includes(row.model ?? '') ? (row.model as ModelId) : null,
     prompt: row.prompt,
     createdAt: row.created_at,
+    originalName: row.original_name,
   };
 }
 

@@ -50,6 +50,7 @@ interface Row {
   sort_name: string;
   cost_key: number;
   stack_id: string | null;
+  original_name: string | null;
 }
 
 /** The SQL of a query's condition (over `assets a`), with its parameters. Exported for the bench's raw-SQL side. */
@@ -99,7 +100,7 @@ const SORT_EXPR: Record<SortKey, string> = {
 
 const COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, b.id AS blob_id, b.mime, b.width, b.height, b.bytes,
   a.provider, a.model, j.prompt, a.title, a.rating, a.flag, a.deleted_at, a.sort_name,
-  ifnull(a.cost_usd, -1) AS cost_key, a.stack_id`;
+  ifnull(a.cost_usd, -1) AS cost_key, a.stack_id, a.original_name`;
 
 /** Builds and runs queries over the library. Synchronous (better-sqlite3). */
 export class SearchService {
@@ -534,5 +535,6 @@ function toItem(r: Row): AssetListItem {
     flag: r.flag,
     deletedAt: r.deleted_at,
     stackId: r.stack_id,
+    originalName: r.original_name,
   };
 }

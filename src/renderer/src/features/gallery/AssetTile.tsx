@@ -3,10 +3,10 @@ import type { AssetListItem } from '../../../../shared/organise';
 import { memo, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AssetSummary } from '../../../../shared/domain';
-import { formatDateTime } from '../../i18n/format';
 import { MediaImg } from '../../ui/MediaImg';
 import { ASSET_DRAG, useChainUi } from '../chains/store';
 import { useStackUi } from '../stacks/store';
+import { assetLabel } from './label';
 
 function frameStyle(width: number, height: number): CSSProperties {
   const w = Math.max(1, width);
@@ -15,7 +15,7 @@ function frameStyle(width: number, height: number): CSSProperties {
 }
 
 interface AssetTileProps {
-  asset: AssetSummary & Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title' | 'stackCount'>>;
+  asset: AssetSummary & Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title' | 'stackCount' | 'originalName'>>;
   tabIndex: number;
   index: number;
   /** Selected in the multi-selection (store/selection.ts). */
@@ -31,7 +31,7 @@ interface AssetTileProps {
  */
 export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selected = false, onOpen }: AssetTileProps) {
   const { t, i18n } = useTranslation();
-  const alt = asset.prompt?.trim() || t('gallery.untitled', { date: formatDateTime(asset.createdAt, i18n.language) });
+  const alt = assetLabel(asset, t, i18n.language);
   const stack = asset.stackCount && asset.stackCount > 1 ? asset.stackCount : 0;
   return (
     <>

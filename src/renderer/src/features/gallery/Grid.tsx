@@ -14,6 +14,7 @@ import { useViewer } from '../../store/viewer';
 import { AssetTile } from './AssetTile';
 import { JobTile } from './JobTile';
 import { useElementWidth } from './useElementWidth';
+import { assetLabel } from './label';
 
 const GAP = 6;
 
@@ -28,7 +29,7 @@ interface GridProps {
  * images scrolls like one of ten. One tab stop; arrow keys, Home/End and PageUp/PageDown move between tiles.
  */
 export function Grid({ jobs, assets, total }: GridProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(scrollRef);
   const thumbSize = useGallery((s) => s.thumbSize);
@@ -225,7 +226,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
                         className="thumb-check"
                         tabIndex={-1}
                         checked={selection.has(asset.id)}
-                        aria-label={t('organise.selectImage', { name: asset.title || asset.prompt || '' })}
+                        aria-label={t('organise.selectImage', { name: assetLabel(asset, t, i18n.language) })}
                         onChange={(e) => {
                           const ne = e.nativeEvent as MouseEvent;
                           if (ne.shiftKey) useSelection.getState().extendTo(asset.id, assets.map((a) => a.id));
