@@ -16,6 +16,7 @@ import { CollectionService } from './services/library/collections';
 import { TrashService } from './services/library/trash';
 import { JobJournal } from './services/jobs/journal';
 import { JobEngine, type EngineTiming } from './services/jobs/engine';
+import { JobSubmitter, type CheckedJob } from './services/jobs/submit';
 import { SecretStore } from './services/secrets/secrets';
 import { SettingsService } from './services/settings';
 import { createSandboxAdapter } from './services/providers/sandbox';
@@ -23,15 +24,7 @@ import { createApiframeAdapter } from './services/providers/apiframe/adapter';
 import { createEvolinkAdapter } from './services/providers/evolink/adapter';
 import { createOpenAiAdapter } from './services/providers/openai/adapter';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
-import {
-  capabilityOf,
-  estimateCredits,
-  estimateUsd,
-  KEY_OPTIONAL,
-  promptLength,
-  type ModelCapability,
-  type ProviderId,
-} from '../shared/capabilities';
+import { KEY_OPTIONAL, type ProviderId } from '../shared/capabilities';
 import type { CallInputParsed } from '../shared/contract';
 import type { JobView } from '../shared/domain';
 import { AppError } from '../shared/errors';
@@ -92,12 +85,7 @@ export interface AppServices {
   transfer: TransferServices;
 }
 
-/** A job input that passed every check: its capability, the trimmed prompt and the parsed parameters. */
-export interface CheckedJob {
-  cap: ModelCapability;
-  prompt: string;
-  params: Record<string, unknown>;
-}
+export type { CheckedJob } from './services/jobs/submit';
 
 export interface App {
   dispatcher: Dispatcher;
@@ -184,86 +172,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
   });
 
-  const checkJob = (input: CallInputParsed<'jobs.submit'>): CheckedJob => {
-    const cap = capabilityOf(input.provider, input.model);
-    if (!cap) {
-      throw new AppError('validation', `${input.provider} does not serve ${input.model}`, {
-        params: { field: 'model', reason: 'unsupported' },
-      });
-    }
-    const prompt = input.prompt.trim();
-    const length = promptLength(cap, prompt);
-    if (length === 0) {
-      throw new AppError('validation', 'the prompt is empty', { params: { field: 'prompt', reason: 'empty' } });
-    }
-    if (length > cap.maxPromptChars) {
-      throw new AppError('prompt_too_long', `the prompt is ${length} characters; the limit is ${cap.maxPromptChars}`, {
-        params: { length, max: cap.maxPromptChars },
-      });
-    }
-    const parsed = cap.params.safeParse(input.params);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || (issue && 'keys' in issue ? String((issue as { keys: string[] }).keys[0]) : '');
-      throw new AppError('validation', `parameter ${field}: ${issue?.message ?? 'invalid'}`, {
-        params: { field, reason: issue?.message ?? 'invalid' },
-      });
-    }
-    if (input.references.length > cap.maxReferenceImages) {
-      throw new AppError('validation', `${input.references.length} reference images; ${cap.model} takes ${cap.maxReferenceImages}`, {
-        params: { field: 'references', reason: 'too_many' },
-      });
-    }
-    for (const r of input.references) {
-      if (!store.get(r.blobId)) throw new AppError('not_found', `reference image ${r.name} is not in the library`);
-    }
-    if (!folders.exists(input.folderId)) throw new AppError('not_found', `folder ${input.folderId} does not exist`);
-    contextFor(input.provider); // refuses now, not later, when the key is missing
-    return { cap, prompt, params: parsed.data };
-  };
-
-  const submitJob = (input: CallInputParsed<'jobs.submit'>, edit?: EditPlan): JobView => {
-    const { cap, prompt, params } = checkJob(input);
-    const expectedCount = Number(params[cap.countParam] ?? 1);
-    const prices = settings.prices(); // the table in force, with the user's overrides
-    const job = journal.create({
-      creditsEstimate: estimateCredits(input.provider, input.model, params, prices),
-      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length, prices),
-      folderId: input.folderId,
-      provider: input.provider,
-      model: input.model,
-      prompt,
-      params,
-      expectedCount,
-      references: input.references,
-      ...(edit ? { uploads: edit.uploads, maskBlobId: edit.maskBlobId } : {}),
-    });
-    if (edit) chains.recordStep(job.id, edit);
-    const view = journal.view(job);
-    bus.emit('job.updated', view);
-    engine.enqueue(job.id);
-    return view;
-  };
-
-  const submitEdit: AppServices['submitEdit'] = async (input, opts = {}) => {
-    const cap = capabilityOf(input.provider, input.model);
-    const parsed = cap?.params.safeParse(input.params);
-    // An unknown model or bad parameters: submitJob refuses them with its usual reasons.
-    if (!cap || !parsed?.success) return submitJob(input);
-    const plan = await chains.planEdit({
-      cap,
-      params: parsed.data,
-      rawParams: input.params,
-      parentAssetId: opts.parentVersionId ? undefined : input.parentAssetId,
-      parentVersionId: opts.parentVersionId,
-      references: input.references,
-      maskBlobId: input.maskBlobId ?? null,
-      replayOf: opts.replayOf ?? null,
-      chainMethod: input.chainMethod,
-    });
-    // The job row and its chain step are one transaction: no edit job exists without its place in the chain.
-    return db.transaction(() => submitJob({ ...input, references: plan.references, params: plan.params }, plan))();
-  };
+  const submitter = new JobSubmitter({ db, bus, store, folders, journal, engine, settings, chains, contextFor });
+  const checkJob = (input: CallInputParsed<'jobs.submit'>): CheckedJob => submitter.check(input);
+  const submitJob = (input: CallInputParsed<'jobs.submit'>, edit?: EditPlan): JobView => submitter.submit(input, edit);
+  const submitEdit: AppServices['submitEdit'] = (input, opts = {}) => submitter.submitEdit(input, opts);
 
   const transfer = createTransfer({ db, store, bus, dataDir: opts.dataDir, shell: opts.shell ?? null });
   const services: AppServices = {

@@ -172,4 +172,24 @@ describe('jobs through the sandbox provider (real SQLite, real image store)', ()
     expect(err.code).toBe('bad_file');
     expect(err.params).toMatchObject({ name: 'huge.png', reason: 'too_large' });
   });
+
+  it('refuses at submit a reference larger than the chosen model takes, though it was staged for another', async () => {
+    // A real 30 MB PNG (noise does not compress): within EvoLink's 50 MB, over Apiframe's 25 MB upload limit.
+    const side = 3200;
+    const noise = Buffer.alloc(side * side * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    const png = await sharp(noise, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+    expect(png.length).toBeGreaterThan(25 * 1024 * 1024);
+    const ref = await call(app, 'references.stage', {
+      source: { name: 'noise.png', dataBase64: png.toString('base64') },
+      provider: 'evolink',
+      model: 'gpt-image-2',
+    });
+    const err = await callError(app, 'jobs.submit', {
+      folderId, provider: 'sandbox', model: 'gpt-image-2', prompt: 'p', params: {}, references: [{ blobId: ref.id, name: ref.name }],
+    });
+    expect(err.code).toBe('bad_file');
+    expect(err.params).toMatchObject({ name: 'noise.png', reason: 'too_large', maxBytes: 25 * 1024 * 1024 });
+    expect(await call(app, 'jobs.list', { folderId })).toHaveLength(0);
+  });
 });
