@@ -1,11 +1,12 @@
 /**
  * Shared helpers for the EvoLink integration tests (client, adapter, test server).
  */
-import sharp from 'sharp';
-import { FormData, request } from 'undici';
-import { AppError } from '../../src/shared/errors';
+import { FormData } from 'undici';
 import { EvolinkClient, type EvolinkClientOptions, type EvolinkRetryInfo } from '../../src/main/services/providers/evolink/client';
 import { startEvolinkTestServer, type EvolinkTestServer, type EvolinkTestServerOptions } from '../servers/evolink/server';
+import { fastBackoff, rawRequest, type RawReply } from '../helpers/providers';
+
+export { appErrorOf, solidImage, rgbAt as pixelAt } from '../helpers/providers';
 
 export const KEY = 'sk-evo-test-key-0001';
 export const OTHER_KEY = 'sk-evo-other-key-0002';
@@ -37,10 +38,8 @@ export function fastClient(
     apiKey: KEY,
     baseUrl: srv.url,
     filesBaseUrl: srv.url,
-    backoffBaseMs: 5,
-    backoffCapMs: 20,
     timeoutMs: 5_000,
-    onRetry: (i) => retries.push(i),
+    ...fastBackoff(retries),
     sleep: async (ms) => {
       slept.push(ms);
       await new Promise((r) => setTimeout(r, Math.min(ms, 20)));
@@ -50,65 +49,15 @@ export function fastClient(
   return { client, retries, slept };
 }
 
-/** Runs `fn` and returns the AppError it throws (fails the test if it resolves or throws something else). */
-export async function appErrorOf(fn: () => Promise<unknown>): Promise<AppError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw new Error(`expected an AppError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected an AppError, but the call resolved');
-}
-
-/** A solid-colour image, encoded. */
-export async function solidImage(
-  rgb: { r: number; g: number; b: number },
-  format: 'png' | 'jpeg' | 'webp' | 'gif' = 'png',
-  size = 64,
-): Promise<Uint8Array> {
-  const img = sharp({ create: { width: size, height: size, channels: 3, background: rgb } });
-  const buf =
-    format === 'png'
-      ? await img.png().toBuffer()
-      : format === 'jpeg'
-        ? await img.jpeg().toBuffer()
-        : format === 'webp'
-          ? await img.webp().toBuffer()
-          : await img.gif().toBuffer();
-  return new Uint8Array(buf);
-}
-
-/** RGB of pixel (x, y) of an encoded image. */
-export async function pixelAt(bytes: Uint8Array, x: number, y: number): Promise<{ r: number; g: number; b: number }> {
-  const px = await sharp(bytes).removeAlpha().extract({ left: x, top: y, width: 1, height: 1 }).raw().toBuffer();
-  return { r: px[0] as number, g: px[1] as number, b: px[2] as number };
-}
-
 /** A raw request to the test server (bypassing the client): status, headers and parsed JSON (or text). */
 export async function raw(
   srv: EvolinkTestServer,
   method: 'GET' | 'POST',
   path: string,
   opts: { key?: string | null; headers?: Record<string, string>; json?: unknown; body?: string | FormData } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown }> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  const key = opts.key === undefined ? KEY : opts.key;
-  if (key !== null) headers['authorization'] = `Bearer ${key}`;
-  let body: string | FormData | undefined = opts.body;
-  if (opts.json !== undefined) {
-    headers['content-type'] ??= 'application/json';
-    body = JSON.stringify(opts.json);
-  }
-  const res = await request(`${srv.url}${path}`, { method, headers, body: body ?? null });
-  const text = await res.body.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed };
+): Promise<RawReply> {
+  const { key, ...rest } = opts;
+  return rawRequest(`${srv.url}${path}`, method, { ...rest, bearer: key === undefined ? KEY : key });
 }
 
 /** Uploads `bytes` as multipart `file` with a raw request. */

@@ -2,10 +2,12 @@
  * Shared helpers for the OpenAI integration tests (client, adapter, test server).
  */
 import sharp from 'sharp';
-import { FormData, request } from 'undici';
-import { AppError } from '../../src/shared/errors';
+import { FormData } from 'undici';
 import { OpenAiClient, type OpenAiClientOptions, type OpenAiRetryInfo } from '../../src/main/services/providers/openai/client';
 import { startOpenAiTestServer, type OpenAiTestServer, type OpenAiTestServerOptions } from '../servers/openai/server';
+import { fastBackoff, rawRequest, type RawReply } from '../helpers/providers';
+
+export { appErrorOf, solidImage } from '../helpers/providers';
 
 export const KEY = 'sk-test-openai-0001';
 export const UNVERIFIED_KEY = 'sk-test-unverified-0002';
@@ -28,43 +30,11 @@ export function fastClient(
   const client = new OpenAiClient({
     apiKey: KEY,
     baseUrl: srv.baseUrl,
-    backoffBaseMs: 5,
-    backoffCapMs: 20,
     timeoutMs: 10_000,
-    onRetry: (i) => retries.push(i),
+    ...fastBackoff(retries),
     ...overrides,
   });
   return { client, retries };
-}
-
-/** Runs `fn` and returns the AppError it throws (fails if it resolves or throws something else). */
-export async function appErrorOf(fn: () => Promise<unknown>): Promise<AppError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw new Error(`expected an AppError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected an AppError, but the call resolved');
-}
-
-/** A solid-colour image, encoded, `width`×`height` px. */
-export async function solidImage(
-  rgb: { r: number; g: number; b: number },
-  format: 'png' | 'jpeg' | 'webp' | 'gif' = 'png',
-  width = 64,
-  height = width,
-): Promise<Uint8Array> {
-  const img = sharp({ create: { width, height, channels: 3, background: rgb } });
-  const buf =
-    format === 'png'
-      ? await img.png().toBuffer()
-      : format === 'jpeg'
-        ? await img.jpeg().toBuffer()
-        : format === 'webp'
-          ? await img.webp().toBuffer()
-          : await img.gif().toBuffer();
-  return new Uint8Array(buf);
 }
 
 /** A PNG mask `width`×`height` px with an alpha channel: transparent (edit here) left half, opaque right half. */
@@ -96,25 +66,9 @@ export async function raw(
   method: 'GET' | 'POST',
   path: string,
   opts: { key?: string | null; json?: unknown; form?: FormData; body?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown }> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  const key = opts.key === undefined ? KEY : opts.key;
-  if (key !== null) headers['authorization'] = `Bearer ${key}`;
-  let body: string | FormData | null = opts.body ?? null;
-  if (opts.json !== undefined) {
-    headers['content-type'] ??= 'application/json';
-    body = JSON.stringify(opts.json);
-  }
-  if (opts.form) body = opts.form;
-  const res = await request(`${srv.url}${path}`, { method, headers, body });
-  const text = await res.body.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed };
+): Promise<RawReply> {
+  const { key, form, ...rest } = opts;
+  return rawRequest(`${srv.url}${path}`, method, { ...rest, bearer: key === undefined ? KEY : key, ...(form ? { body: form, json: undefined } : {}) });
 }
 
 /** A multipart edit form: text fields, then files under `field` (default `image[]`). */

@@ -17,39 +17,19 @@
  * The `/__control/*` API is on (see server.ts): `GET /__control/state`, `POST /__control/faults`
  * `{ route, fault, times?, after? }`, `POST /__control/advance` `{ ms }`, `POST /__control/config`, `POST /__control/clear`.
  */
+import { commaList, numberEnv, parsePort, serveUntilSignal } from '../common';
 import { startApiframeTestServer, type ApiframeKeyConfig } from './server';
 
-function parsePort(argv: string[]): number {
-  const i = argv.indexOf('--port');
-  const fromFlag = i >= 0 ? argv[i + 1] : argv.find((a) => /^\d+$/.test(a));
-  const raw = fromFlag ?? process.env['APIFRAME_TEST_PORT'] ?? process.env['PORT'] ?? '0';
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${raw}`);
-  return port;
-}
-
 function parseKeys(raw: string | undefined): ApiframeKeyConfig[] {
-  return (raw ?? 'afk_test_key_0001')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((spec) => {
-      const m = /^([^:=]+)(?:=(\d+))?(?::(inactive))?$/.exec(spec);
-      if (!m) throw new Error('invalid APIFRAME_TEST_KEYS entry');
-      return {
-        key: m[1] as string,
-        ...(m[2] !== undefined ? { credits: Number(m[2]) } : {}),
-        ...(m[3] ? { active: false } : {}),
-      };
-    });
-}
-
-function numberEnv(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${name}`);
-  return n;
+  return commaList(raw, 'afk_test_key_0001').map((spec) => {
+    const m = /^([^:=]+)(?:=(\d+))?(?::(inactive))?$/.exec(spec);
+    if (!m) throw new Error('invalid APIFRAME_TEST_KEYS entry');
+    return {
+      key: m[1] as string,
+      ...(m[2] !== undefined ? { credits: Number(m[2]) } : {}),
+      ...(m[3] ? { active: false } : {}),
+    };
+  });
 }
 
 const shape = process.env['APIFRAME_TEST_RESULT_SHAPE'];
@@ -58,7 +38,7 @@ const retentionMs = numberEnv('APIFRAME_TEST_RETENTION_MS');
 const failMarker = process.env['APIFRAME_TEST_FAIL_MARKER'];
 
 const server = await startApiframeTestServer({
-  port: parsePort(process.argv.slice(2)),
+  port: parsePort(process.argv.slice(2), 'APIFRAME_TEST_PORT'),
   keys: parseKeys(process.env['APIFRAME_TEST_KEYS']),
   jobDurationMs,
   ...(shape === 'string' || shape === 'images' ? { resultShape: shape } : {}),
@@ -67,14 +47,4 @@ const server = await startApiframeTestServer({
   controlApi: true,
 });
 
-process.stdout.write(`APIFRAME_TEST_SERVER_URL=${server.url}\n`);
-
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await server.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+serveUntilSignal(server, `APIFRAME_TEST_SERVER_URL=${server.url}`);

@@ -32,7 +32,25 @@ import { createHash, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import sharp, { type OverlayOptions } from 'sharp';
 import { Response } from 'undici';
+import {
+  applyConfig,
+  applyTransportFault,
+  ClockedTestServerLog,
+  faultRoutes,
+  closer,
+  isTransportFault,
+  listenLocal,
+  recordRequests,
+  redactHeader,
+  registerClockControl,
+  registerFaultControl,
+  retryAfterValue,
+  type RecordedRequest as CommonRecordedRequest,
+  type TransportFault,
+} from '../common';
 import { apiframeSpecValidators, type ApiframeResponseSchema } from './spec';
+
+export type { InjectOptions } from '../common';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -47,24 +65,10 @@ export const APIFRAME_ROUTES: readonly ApiframeRoute[] = ['generate', 'getJob', 
 export type ApiframeFault =
   /** Answer `status` with `{ error }` (or `body`); `retryAfterSeconds` adds `Retry-After` (seconds or HTTP date). */
   | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterFormat?: 'seconds' | 'http-date'; body?: unknown }
-  /** Destroy the socket without answering. */
-  | { kind: 'drop' }
-  /** Send 200 headers and half a JSON body, then destroy the socket. */
-  | { kind: 'dropMidBody' }
-  /** Wait `delayMs`, then carry on normally (the client has usually given up by then). */
-  | { kind: 'slow'; delayMs: number }
-  /** Answer an HTML page (a proxy's error page) with `status` (default 200). */
-  | { kind: 'html'; status?: number }
+  /** `drop`, `dropMidBody`, `slow` and `html` (see ../common). */
+  | TransportFault
   /** Answer arbitrary JSON with `status` (default 200), e.g. a body of the wrong shape. */
   | { kind: 'json'; body: unknown; status?: number };
-
-/** Options of {@link ApiframeTestServerState.inject}. */
-export interface InjectOptions {
-  /** How many matching requests the fault applies to (default 1). */
-  times?: number;
-  /** Run the request for real first (e.g. create the job), then replace the reply with the fault. */
-  after?: boolean;
-}
 
 /** One API key the server knows. */
 export interface ApiframeKeyConfig {
@@ -116,19 +120,7 @@ export interface ApiframeTestServerOptions extends Partial<ApiframeServerConfig>
 }
 
 /** A request as the server received it. `body` is the parsed JSON, or a summary of a multipart upload. */
-export interface RecordedRequest {
-  seq: number;
-  route: ApiframeRoute | 'other';
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-  /** Status it was answered with (0 for a dropped connection), set when the reply is sent. */
-  status?: number;
-  /** Kind of the fault applied, if any. */
-  fault?: ApiframeFault['kind'];
-  at: number;
-}
+export type RecordedRequest = CommonRecordedRequest<ApiframeRoute, ApiframeFault['kind']>;
 
 /** A job as the server stores it. */
 export interface TestJob {
@@ -218,24 +210,15 @@ interface KeyState {
   keyId: string;
 }
 
-interface FaultRule {
-  route: ApiframeRoute;
-  fault: ApiframeFault;
-  remaining: number;
-  after: boolean;
-}
-
 /**
  * Inspection and scenario controls. Counters: `jobsCreated` (real creations only; idempotent replays do not
  * count), `uploadsCreated`, `requests` (everything received, in order), `jobs`, `uploads`, `responseViolations`.
  */
-export class ApiframeTestServerState {
+export class ApiframeTestServerState extends ClockedTestServerLog<ApiframeRoute, ApiframeFault> {
   /** Jobs really created (not replays). */
   jobsCreated = 0;
   /** Uploads really stored (not replays). */
   uploadsCreated = 0;
-  /** Every request received, in order. */
-  readonly requests: RecordedRequest[] = [];
   readonly jobs = new Map<string, TestJob>();
   readonly uploads = new Map<string, TestUpload>();
   /** Replies that failed their OpenAPI schema: should always stay empty. */
@@ -244,25 +227,12 @@ export class ApiframeTestServerState {
   readonly config: ApiframeServerConfig;
 
   /** @internal */ readonly keys = new Map<string, KeyState>();
-  /** @internal */ readonly faults: FaultRule[] = [];
   /** @internal */ readonly idempotency = new Map<string, { id: string; hash: string; at: number }>();
-  private offsetMs = 0;
-  private readonly clock: () => number;
 
   constructor(config: ApiframeServerConfig, keys: ReadonlyArray<string | ApiframeKeyConfig>, clock: () => number) {
+    super(clock);
     this.config = config;
-    this.clock = clock;
     for (const k of keys) this.addKey(k);
-  }
-
-  /** Server time, epoch ms (the injected clock plus everything passed to {@link advance}). */
-  now(): number {
-    return this.clock() + this.offsetMs;
-  }
-
-  /** Moves the server clock forward (jobs progress, results expire, uploads lapse). */
-  advance(ms: number): void {
-    this.offsetMs += ms;
   }
 
   /** Adds (or replaces) a key. */
@@ -296,26 +266,6 @@ export class ApiframeTestServerState {
     this.mustKey(key).active = active;
   }
 
-  /** Queues a fault for the next `times` requests on `route`. */
-  inject(route: ApiframeRoute, fault: ApiframeFault, opts: InjectOptions = {}): void {
-    this.faults.push({ route, fault, remaining: opts.times ?? 1, after: opts.after ?? false });
-  }
-
-  /** Drops every queued fault. */
-  clearFaults(): void {
-    this.faults.length = 0;
-  }
-
-  /** Faults still queued (per rule, how many left). */
-  pendingFaults(): Array<{ route: ApiframeRoute; kind: ApiframeFault['kind']; remaining: number; after: boolean }> {
-    return this.faults.map((f) => ({ route: f.route, kind: f.fault.kind, remaining: f.remaining, after: f.after }));
-  }
-
-  /** Requests received on `route`. */
-  requestsTo(route: ApiframeRoute | 'other'): RecordedRequest[] {
-    return this.requests.filter((r) => r.route === route);
-  }
-
   /** Status of a job right now (the same computation `GET /v2/jobs/{id}` answers with). */
   statusOf(id: string): ReturnType<typeof jobView>['status'] | undefined {
     const job = this.jobs.get(id);
@@ -324,19 +274,8 @@ export class ApiframeTestServerState {
 
   /** Forgets requests, faults and violations (jobs, uploads, keys and balances stay). */
   resetLog(): void {
-    this.requests.length = 0;
-    this.faults.length = 0;
+    this.clearLogAndFaults();
     this.responseViolations.length = 0;
-  }
-
-  /** @internal Takes one matching fault rule for this phase, if any. */
-  takeFault(route: ApiframeRoute, after: boolean): ApiframeFault | undefined {
-    const i = this.faults.findIndex((f) => f.route === route && f.after === after && f.remaining > 0);
-    if (i < 0) return undefined;
-    const rule = this.faults[i] as FaultRule;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.faults.splice(i, 1);
-    return rule.fault;
   }
 
   /** @internal Refunds failed jobs whose failure time has passed. */
@@ -445,7 +384,6 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
   const validators = apiframeSpecValidators();
   const closing = new AbortController();
   let baseUrl = '';
-  let seq = 0;
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 1024 * 1024 });
 
@@ -455,27 +393,10 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     done(null, body);
   });
 
-  const recordOf = new WeakMap<FastifyRequest, RecordedRequest>();
-  app.addHook('onRequest', async (req) => {
-    const rec: RecordedRequest = {
-      seq: ++seq,
-      route: routeOf(req.method, req.url),
-      method: req.method,
-      url: req.url,
-      headers: { ...req.headers },
-      body: undefined,
-      at: state.now(),
-    };
-    if (!req.url.startsWith('/__control')) state.requests.push(rec);
-    recordOf.set(req, rec);
-  });
-  app.addHook('preHandler', async (req) => {
-    const rec = recordOf.get(req);
-    if (rec && req.body !== undefined && !Buffer.isBuffer(req.body)) rec.body = req.body;
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const rec = recordOf.get(req);
-    if (rec && rec.status === undefined) rec.status = reply.statusCode;
+  const recordOf = recordRequests(app, state, {
+    routeOf,
+    now: () => state.now(),
+    keepBody: (req) => !Buffer.isBuffer(req.body),
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string; code?: string }, req, reply) => {
@@ -506,45 +427,19 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
   }
 
-  /** Applies a non-slow fault; returns true when the reply was taken over. */
+  /** Applies a fault; returns true when the reply was taken over (false for `slow`, after its wait). */
   async function applyFault(req: FastifyRequest, reply: FastifyReply, fault: ApiframeFault): Promise<boolean> {
     const rec = recordOf.get(req);
     if (rec) rec.fault = fault.kind;
+    if (isTransportFault(fault)) {
+      return applyTransportFault(req, reply, rec, fault, { signal: closing.signal, htmlPage: HTML_ERROR_PAGE, midBodyPrefix: '{"jobId":"' });
+    }
     switch (fault.kind) {
-      case 'slow':
-        await delay(fault.delayMs, closing.signal);
-        return false;
       case 'status': {
         const headers: Record<string, string> = {};
-        if (fault.retryAfterSeconds !== undefined) {
-          headers['retry-after'] =
-            fault.retryAfterFormat === 'http-date'
-              ? new Date(Date.now() + fault.retryAfterSeconds * 1000).toUTCString() // wall clock, not the test clock
-              : String(fault.retryAfterSeconds);
-        }
+        if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = retryAfterValue(fault.retryAfterSeconds, fault.retryAfterFormat);
         const body = fault.body ?? { error: defaultMessage(fault.status) };
         await sendJson(req, reply, { status: fault.status, body, schema: fault.body === undefined ? 'ErrorResponse' : null, headers });
-        return true;
-      }
-      case 'drop':
-        if (rec) rec.status = 0;
-        reply.hijack();
-        req.raw.socket.destroy();
-        return true;
-      case 'dropMidBody': {
-        if (rec) rec.status = 0;
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
-        res.write('{"jobId":"', () => res.destroy());
-        return true;
-      }
-      case 'html': {
-        if (rec) rec.status = fault.status ?? 200;
-        await reply
-          .code(fault.status ?? 200)
-          .type('text/html; charset=utf-8')
-          .send('<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><h1>Please wait</h1></body></html>');
         return true;
       }
       case 'json':
@@ -557,23 +452,20 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     }
   }
 
-  /** Wraps a route: faults before, the handler, faults after, then the JSON reply. */
-  function route(name: ApiframeRoute, handler: (req: FastifyRequest) => Promise<JsonOut | RawOut>) {
-    return async (req: FastifyRequest, reply: FastifyReply) => {
-      const before = state.takeFault(name, false);
-      if (before && (await applyFault(req, reply, before))) return reply;
-      if (closing.signal.aborted) return reply;
-      const out = await handler(req);
-      const after = state.takeFault(name, true);
-      if (after && (await applyFault(req, reply, after))) return reply;
+  /** Wraps a route: faults before, the handler, faults after, then the reply. */
+  const route = faultRoutes<ApiframeRoute, ApiframeFault, JsonOut | RawOut>({
+    state,
+    signal: closing.signal,
+    applyFault: (req, reply, _route, fault) => applyFault(req, reply, fault),
+    send: (req, reply, out) => {
       if ('raw' in out) {
         const rec = recordOf.get(req);
         if (rec) rec.status = out.status;
         return reply.code(out.status).type(out.contentType).send(out.raw);
       }
       return sendJson(req, reply, out);
-    };
-  }
+    },
+  });
 
   // ----- auth ---------------------------------------------------------------------------------------------------
 
@@ -825,26 +717,11 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
       jobs: [...state.jobs.values()].map((j) => jobView(state, j, baseUrl)),
       credits: Object.fromEntries([...state.keys.keys()].map((k) => [k.slice(0, 8), state.credits(k)])),
     }));
-    app.post('/__control/faults', async (req, reply) => {
-      const b = req.body as { route?: ApiframeRoute; fault?: ApiframeFault; times?: number; after?: boolean };
-      if (!b?.route || !APIFRAME_ROUTES.includes(b.route) || !b.fault) return reply.code(400).send({ error: 'route and fault required' });
-      state.inject(b.route, b.fault, { ...(b.times !== undefined ? { times: b.times } : {}), ...(b.after !== undefined ? { after: b.after } : {}) });
-      return { ok: true, pendingFaults: state.pendingFaults() };
-    });
-    app.post('/__control/clear', async () => {
-      state.resetLog();
-      return { ok: true };
-    });
-    app.post('/__control/advance', async (req) => {
-      const ms = Number((req.body as { ms?: unknown } | undefined)?.ms ?? 0);
-      state.advance(ms);
-      return { ok: true, now: state.now() };
-    });
+    registerFaultControl(app, state, APIFRAME_ROUTES);
+    registerClockControl(app, state);
     app.post('/__control/config', async (req) => {
       const b = (req.body ?? {}) as Partial<ApiframeServerConfig> & { credits?: Record<string, number>; inactive?: string[] };
-      for (const k of Object.keys(state.config) as Array<keyof ApiframeServerConfig>) {
-        if (b[k] !== undefined) (state.config as unknown as Record<string, unknown>)[k] = b[k];
-      }
+      applyConfig(state.config, b);
       for (const [key, n] of Object.entries(b.credits ?? {})) if (state.keys.has(key)) state.setCredits(key, n);
       for (const key of b.inactive ?? []) if (state.keys.has(key)) state.setKeyActive(key, false);
       return { ok: true, config: state.config };
@@ -868,21 +745,10 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     return up && up.url === url ? up : undefined;
   }
 
-  await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
-  const addr = app.server.address();
-  if (!addr || typeof addr === 'string') throw new Error('test server has no TCP address');
-  const url = `http://127.0.0.1:${addr.port}`;
+  const { url, port } = await listenLocal(app, opts.port);
   baseUrl = (opts.publicBaseUrl ?? url).replace(/\/+$/, '');
 
-  return {
-    url,
-    port: addr.port,
-    state,
-    async close() {
-      closing.abort();
-      await app.close();
-    },
-  };
+  return { url, port, state, close: closer(app, closing) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -938,6 +804,10 @@ interface RawOut {
   raw: Buffer | string;
   contentType: string;
 }
+
+/** What the `html` fault answers (a proxy's challenge page). */
+const HTML_ERROR_PAGE =
+  '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><h1>Please wait</h1></body></html>';
 
 function errorOut(status: number, error: string): JsonOut {
   return { status, body: { error }, schema: 'ErrorResponse' };
@@ -1028,20 +898,5 @@ function canonicalJson(v: unknown): string {
 }
 
 function redactHeaders(h: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
-  const out = { ...h };
-  if (out['x-api-key'] !== undefined) out['x-api-key'] = '[redacted]';
-  return out;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return redactHeader(h, 'x-api-key');
 }

@@ -20,39 +20,19 @@
  * The `/__control/*` API is on (see server.ts): `GET /__control/state`, `POST /__control/faults`
  * `{ route, fault, times?, after? }`, `POST /__control/advance` `{ ms }`, `POST /__control/config`, `POST /__control/clear`.
  */
+import { commaList, numberEnv, parsePort, serveUntilSignal } from '../common';
 import { startEvolinkTestServer, type EvolinkKeyConfig } from './server';
 
-function parsePort(argv: string[]): number {
-  const i = argv.indexOf('--port');
-  const fromFlag = i >= 0 ? argv[i + 1] : argv.find((a) => /^\d+$/.test(a));
-  const raw = fromFlag ?? process.env['EVOLINK_TEST_PORT'] ?? process.env['PORT'] ?? '0';
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${raw}`);
-  return port;
-}
-
 function parseKeys(raw: string | undefined): EvolinkKeyConfig[] {
-  return (raw ?? 'sk-evo-test-key-0001')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((spec) => {
-      const m = /^([^:=]+)(?:=(\d+(?:\.\d+)?))?(?::(noaccess))?$/.exec(spec);
-      if (!m) throw new Error('invalid EVOLINK_TEST_KEYS entry');
-      return {
-        key: m[1] as string,
-        ...(m[2] !== undefined ? { credits: Number(m[2]) } : {}),
-        ...(m[3] ? { modelAccess: false } : {}),
-      };
-    });
-}
-
-function numberEnv(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${name}`);
-  return n;
+  return commaList(raw, 'sk-evo-test-key-0001').map((spec) => {
+    const m = /^([^:=]+)(?:=(\d+(?:\.\d+)?))?(?::(noaccess))?$/.exec(spec);
+    if (!m) throw new Error('invalid EVOLINK_TEST_KEYS entry');
+    return {
+      key: m[1] as string,
+      ...(m[2] !== undefined ? { credits: Number(m[2]) } : {}),
+      ...(m[3] ? { modelAccess: false } : {}),
+    };
+  });
 }
 
 const shape = process.env['EVOLINK_TEST_RESULT_SHAPE'];
@@ -61,7 +41,7 @@ const imageScale = numberEnv('EVOLINK_TEST_IMAGE_SCALE');
 const policyMarker = process.env['EVOLINK_TEST_POLICY_MARKER'];
 
 const server = await startEvolinkTestServer({
-  port: parsePort(process.argv.slice(2)),
+  port: parsePort(process.argv.slice(2), 'EVOLINK_TEST_PORT'),
   keys: parseKeys(process.env['EVOLINK_TEST_KEYS']),
   taskDurationMs: numberEnv('EVOLINK_TEST_TASK_MS') ?? 3000,
   ...(shape === 'results' || shape === 'result_data' || shape === 'both' ? { resultShape: shape } : {}),
@@ -71,14 +51,4 @@ const server = await startEvolinkTestServer({
   controlApi: true,
 });
 
-process.stdout.write(`EVOLINK_TEST_SERVER_URL=${server.url}\n`);
-
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await server.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+serveUntilSignal(server, `EVOLINK_TEST_SERVER_URL=${server.url}`);

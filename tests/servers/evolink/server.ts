@@ -42,6 +42,24 @@ import sharp, { type OverlayOptions } from 'sharp';
 import { request } from 'undici';
 import { z } from 'zod';
 import { evolinkPixelSize, type EvolinkResolution } from '../../../src/shared/providers/evolink';
+import {
+  applyConfig,
+  applyTransportFault,
+  ClockedTestServerLog,
+  faultRoutes,
+  closer,
+  isTransportFault,
+  listenLocal,
+  recordRequests,
+  redactHeader,
+  retryAfterValue,
+  registerClockControl,
+  registerFaultControl,
+  type RecordedRequest as CommonRecordedRequest,
+  type TransportFault,
+} from '../common';
+
+export type { InjectOptions } from '../common';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -56,28 +74,14 @@ export const EVOLINK_ROUTES: readonly EvolinkRoute[] = ['create', 'getTask', 'up
 export type EvolinkFault =
   /** Answer `status` with EvoLink's error envelope (or `body`); `retryAfterSeconds` adds `Retry-After`. */
   | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterFormat?: 'seconds' | 'http-date'; body?: unknown }
-  /** Destroy the socket without answering. */
-  | { kind: 'drop' }
-  /** Send 200 headers and half a JSON body, then destroy the socket. */
-  | { kind: 'dropMidBody' }
-  /** Wait `delayMs`, then carry on normally (the client has usually given up by then). */
-  | { kind: 'slow'; delayMs: number }
-  /** Answer an HTML page (a proxy's or CDN's error page) with `status` (default 200). */
-  | { kind: 'html'; status?: number }
+  /** `drop`, `dropMidBody`, `slow` and `html` (see ../common). */
+  | TransportFault
   /** Answer arbitrary JSON with `status` (default 200), e.g. a body of the wrong shape. */
   | { kind: 'json'; body: unknown; status?: number }
   /** Answer complete but syntactically broken JSON with `status` (default 200). */
   | { kind: 'malformed'; status?: number }
   /** Answer the Files envelope `{ success: false, code, msg, data: null }` with `status` (default 200). */
   | { kind: 'filesFailure'; code: number; msg?: string; status?: number };
-
-/** Options of {@link EvolinkTestServerState.inject}. */
-export interface InjectOptions {
-  /** How many matching requests the fault applies to (default 1). */
-  times?: number;
-  /** Run the request for real first (e.g. create the task), then replace the reply with the fault. */
-  after?: boolean;
-}
 
 /** One API key the server knows. */
 export interface EvolinkKeyConfig {
@@ -133,19 +137,7 @@ export interface EvolinkTestServerOptions extends Partial<EvolinkServerConfig> {
 }
 
 /** A request as received. `body` is the parsed JSON, or a summary of a multipart upload. */
-export interface RecordedRequest {
-  seq: number;
-  route: EvolinkRoute | 'other';
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-  /** Status answered (0 for a dropped connection). */
-  status?: number;
-  /** Kind of the fault applied, if any. */
-  fault?: EvolinkFault['kind'];
-  at: number;
-}
+export type RecordedRequest = CommonRecordedRequest<EvolinkRoute, EvolinkFault['kind']>;
 
 /** A task error as EvoLink reports it (§2.3). */
 export interface TaskError {
@@ -310,26 +302,17 @@ interface KeyState {
   userGroup: string;
 }
 
-interface FaultRule {
-  route: EvolinkRoute;
-  fault: EvolinkFault;
-  remaining: number;
-  after: boolean;
-}
-
 /**
  * Inspection and scenario controls. Counters: `tasksCreated`, `filesStored` (new files), `filesOverwritten`
  * (same-name uploads), `requests` (everything received, in order), `tasks`, `files`, `responseViolations`.
  */
-export class EvolinkTestServerState {
+export class EvolinkTestServerState extends ClockedTestServerLog<EvolinkRoute, EvolinkFault> {
   /** Tasks created. */
   tasksCreated = 0;
   /** New files stored by uploads. */
   filesStored = 0;
   /** Uploads that replaced a same-name file. */
   filesOverwritten = 0;
-  /** Every request received (except `/__control`), in order. */
-  readonly requests: RecordedRequest[] = [];
   readonly tasks = new Map<string, TestTask>();
   readonly files = new Map<string, TestFile>();
   /** Replies that failed the server's own reply shapes: should always stay empty. */
@@ -338,24 +321,11 @@ export class EvolinkTestServerState {
   readonly config: EvolinkServerConfig;
 
   /** @internal */ readonly keys = new Map<string, KeyState>();
-  /** @internal */ readonly faults: FaultRule[] = [];
-  private offsetMs = 0;
-  private readonly clock: () => number;
 
   constructor(config: EvolinkServerConfig, keys: ReadonlyArray<string | EvolinkKeyConfig>, clock: () => number) {
+    super(clock);
     this.config = config;
-    this.clock = clock;
     for (const k of keys) this.addKey(k);
-  }
-
-  /** Server time, epoch ms (the clock plus everything passed to {@link advance}). */
-  now(): number {
-    return this.clock() + this.offsetMs;
-  }
-
-  /** Moves the server clock forward (tasks progress, results and files expire). */
-  advance(ms: number): void {
-    this.offsetMs += ms;
   }
 
   /** Adds (or replaces) a key. */
@@ -381,26 +351,6 @@ export class EvolinkTestServerState {
     this.mustKey(key).credits = credits;
   }
 
-  /** Queues a fault for the next `times` requests on `route`. */
-  inject(route: EvolinkRoute, fault: EvolinkFault, opts: InjectOptions = {}): void {
-    this.faults.push({ route, fault, remaining: opts.times ?? 1, after: opts.after ?? false });
-  }
-
-  /** Drops every queued fault. */
-  clearFaults(): void {
-    this.faults.length = 0;
-  }
-
-  /** Faults still queued. */
-  pendingFaults(): Array<{ route: EvolinkRoute; kind: EvolinkFault['kind']; remaining: number; after: boolean }> {
-    return this.faults.map((f) => ({ route: f.route, kind: f.fault.kind, remaining: f.remaining, after: f.after }));
-  }
-
-  /** Requests received on `route`. */
-  requestsTo(route: EvolinkRoute | 'other'): RecordedRequest[] {
-    return this.requests.filter((r) => r.route === route);
-  }
-
   /** Status of a task right now (what `GET /v1/tasks/{id}` would answer). */
   statusOf(id: string): 'pending' | 'processing' | 'completed' | 'failed' | undefined {
     const t = this.tasks.get(id);
@@ -420,19 +370,8 @@ export class EvolinkTestServerState {
 
   /** Forgets requests, faults and violations (tasks, files, keys and balances stay). */
   resetLog(): void {
-    this.requests.length = 0;
-    this.faults.length = 0;
+    this.clearLogAndFaults();
     this.responseViolations.length = 0;
-  }
-
-  /** @internal Takes one matching fault for this phase, if any. */
-  takeFault(route: EvolinkRoute, after: boolean): EvolinkFault | undefined {
-    const i = this.faults.findIndex((f) => f.route === route && f.after === after && f.remaining > 0);
-    if (i < 0) return undefined;
-    const rule = this.faults[i] as FaultRule;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.faults.splice(i, 1);
-    return rule.fault;
   }
 
   /** @internal Returns the reserved credits of tasks that have failed by now. */
@@ -543,32 +482,14 @@ export async function startEvolinkTestServer(opts: EvolinkTestServerOptions = {}
   const state = new EvolinkTestServerState(config, opts.keys ?? ['sk-evo-test-key-0001'], opts.now ?? Date.now);
   const closing = new AbortController();
   let baseUrl = '';
-  let seq = 0;
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 2 * 1024 * 1024 });
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: FILES_MAX_BYTES, files: 1, fields: 10 } });
 
-  const recordOf = new WeakMap<FastifyRequest, RecordedRequest>();
-  app.addHook('onRequest', async (req) => {
-    const rec: RecordedRequest = {
-      seq: ++seq,
-      route: routeOf(req.method, req.url),
-      method: req.method,
-      url: req.url,
-      headers: { ...req.headers },
-      body: undefined,
-      at: state.now(),
-    };
-    if (!req.url.startsWith('/__control')) state.requests.push(rec);
-    recordOf.set(req, rec);
-  });
-  app.addHook('preHandler', async (req) => {
-    const rec = recordOf.get(req);
-    if (rec && req.body !== undefined && !req.isMultipart()) rec.body = req.body;
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const rec = recordOf.get(req);
-    if (rec && rec.status === undefined) rec.status = reply.statusCode;
+  const recordOf = recordRequests(app, state, {
+    routeOf,
+    now: () => state.now(),
+    keepBody: (req) => !req.isMultipart(),
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string; code?: string }, req, reply) => {
@@ -611,18 +532,13 @@ export async function startEvolinkTestServer(opts: EvolinkTestServerOptions = {}
   async function applyFault(req: FastifyRequest, reply: FastifyReply, route: EvolinkRoute, fault: EvolinkFault): Promise<boolean> {
     const rec = recordOf.get(req);
     if (rec) rec.fault = fault.kind;
+    if (isTransportFault(fault)) {
+      return applyTransportFault(req, reply, rec, fault, { signal: closing.signal, htmlPage: HTML_ERROR_PAGE, midBodyPrefix: '{"id":"task-unified-' });
+    }
     switch (fault.kind) {
-      case 'slow':
-        await delay(fault.delayMs, closing.signal);
-        return false;
       case 'status': {
         const headers: Record<string, string> = {};
-        if (fault.retryAfterSeconds !== undefined) {
-          headers['retry-after'] =
-            fault.retryAfterFormat === 'http-date'
-              ? new Date(Date.now() + fault.retryAfterSeconds * 1000).toUTCString() // wall clock, not the test clock
-              : String(fault.retryAfterSeconds);
-        }
+        if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = retryAfterValue(fault.retryAfterSeconds, fault.retryAfterFormat);
         if (fault.body !== undefined) {
           await sendJson(req, reply, { status: fault.status, body: fault.body, schema: null, headers });
         } else if (route === 'upload' || route === 'quota') {
@@ -631,27 +547,6 @@ export async function startEvolinkTestServer(opts: EvolinkTestServerOptions = {}
           const [code, type] = defaultCode(fault.status);
           await sendJson(req, reply, { ...errorOut(fault.status, code, defaultMessage(fault.status), type), headers });
         }
-        return true;
-      }
-      case 'drop':
-        if (rec) rec.status = 0;
-        reply.hijack();
-        req.raw.socket.destroy();
-        return true;
-      case 'dropMidBody': {
-        if (rec) rec.status = 0;
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
-        res.write('{"id":"task-unified-', () => res.destroy());
-        return true;
-      }
-      case 'html': {
-        if (rec) rec.status = fault.status ?? 200;
-        await reply
-          .code(fault.status ?? 200)
-          .type('text/html; charset=utf-8')
-          .send('<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>');
         return true;
       }
       case 'json':
@@ -673,22 +568,19 @@ export async function startEvolinkTestServer(opts: EvolinkTestServerOptions = {}
   }
 
   /** Wraps a route: faults before, the handler, faults after, then the reply. */
-  function route(name: EvolinkRoute, handler: (req: FastifyRequest) => Promise<JsonOut | RawOut>) {
-    return async (req: FastifyRequest, reply: FastifyReply) => {
-      const before = state.takeFault(name, false);
-      if (before && (await applyFault(req, reply, name, before))) return reply;
-      if (closing.signal.aborted) return reply;
-      const out = await handler(req);
-      const after = state.takeFault(name, true);
-      if (after && (await applyFault(req, reply, name, after))) return reply;
+  const route = faultRoutes<EvolinkRoute, EvolinkFault, JsonOut | RawOut>({
+    state,
+    signal: closing.signal,
+    applyFault,
+    send: (req, reply, out) => {
       if ('raw' in out) {
         const rec = recordOf.get(req);
         if (rec) rec.status = out.status;
         return reply.code(out.status).type(out.contentType).send(out.raw);
       }
       return sendJson(req, reply, out);
-    };
-  }
+    },
+  });
 
   // ----- auth ---------------------------------------------------------------------------------------------------
 
@@ -1015,26 +907,11 @@ export async function startEvolinkTestServer(opts: EvolinkTestServerOptions = {}
       tasks: [...state.tasks.values()].map((t) => taskView(state, t, baseUrl)),
       credits: Object.fromEntries([...state.keys.keys()].map((k) => [k.slice(0, 10), state.credits(k)])),
     }));
-    app.post('/__control/faults', async (req, reply) => {
-      const b = req.body as { route?: EvolinkRoute; fault?: EvolinkFault; times?: number; after?: boolean };
-      if (!b?.route || !EVOLINK_ROUTES.includes(b.route) || !b.fault) return reply.code(400).send({ error: 'route and fault required' });
-      state.inject(b.route, b.fault, { ...(b.times !== undefined ? { times: b.times } : {}), ...(b.after !== undefined ? { after: b.after } : {}) });
-      return { ok: true, pendingFaults: state.pendingFaults() };
-    });
-    app.post('/__control/clear', async () => {
-      state.resetLog();
-      return { ok: true };
-    });
-    app.post('/__control/advance', async (req) => {
-      const ms = Number((req.body as { ms?: unknown } | undefined)?.ms ?? 0);
-      state.advance(ms);
-      return { ok: true, now: state.now() };
-    });
+    registerFaultControl(app, state, EVOLINK_ROUTES);
+    registerClockControl(app, state);
     app.post('/__control/config', async (req) => {
       const b = (req.body ?? {}) as Partial<EvolinkServerConfig> & { credits?: Record<string, number> };
-      for (const k of Object.keys(state.config) as Array<keyof EvolinkServerConfig>) {
-        if (b[k] !== undefined) (state.config as unknown as Record<string, unknown>)[k] = b[k];
-      }
+      applyConfig(state.config, b);
       for (const [key, n] of Object.entries(b.credits ?? {})) if (state.keys.has(key)) state.setCredits(key, n);
       return { ok: true, config: state.config };
     });
@@ -1046,21 +923,10 @@ export async function startEvolinkTestServer(opts: EvolinkTestServerOptions = {}
     return f && f.url === url ? f : undefined;
   }
 
-  await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
-  const addr = app.server.address();
-  if (!addr || typeof addr === 'string') throw new Error('test server has no TCP address');
-  const url = `http://127.0.0.1:${addr.port}`;
+  const { url, port } = await listenLocal(app, opts.port);
   baseUrl = (opts.publicBaseUrl ?? url).replace(/\/+$/, '');
 
-  return {
-    url,
-    port: addr.port,
-    state,
-    async close() {
-      closing.abort();
-      await app.close();
-    },
-  };
+  return { url, port, state, close: closer(app, closing) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1163,6 +1029,10 @@ function fileView(f: TestFile) {
   };
 }
 
+/** What the `html` fault answers (a proxy's error page). */
+const HTML_ERROR_PAGE =
+  '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+
 function cdnNotFound(): RawOut {
   return {
     status: 404,
@@ -1230,20 +1100,5 @@ function round2(x: number): number {
 }
 
 function redactHeaders(h: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
-  const out = { ...h };
-  if (out['authorization'] !== undefined) out['authorization'] = '[redacted]';
-  return out;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return redactHeader(h, 'authorization');
 }

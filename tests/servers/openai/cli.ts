@@ -19,31 +19,19 @@
  * The `/__control/*` API is on (see server.ts): `GET /__control/state`, `POST /__control/faults`
  * `{ route, fault, times?, after? }`, `POST /__control/config`, `POST /__control/clear`.
  */
+import { commaList, numberEnv, parsePort, serveUntilSignal } from '../common';
 import { startOpenAiTestServer, type KnownModel, type OpenAiKeyConfig } from './server';
 
-function parsePort(argv: string[]): number {
-  const i = argv.indexOf('--port');
-  const fromFlag = i >= 0 ? argv[i + 1] : argv.find((a) => /^\d+$/.test(a));
-  const raw = fromFlag ?? process.env['OPENAI_TEST_PORT'] ?? process.env['PORT'] ?? '0';
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${raw}`);
-  return port;
-}
-
 function parseKeys(raw: string | undefined): OpenAiKeyConfig[] {
-  return (raw ?? 'sk-test-openai-0001')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((spec) => {
-      const m = /^([^:]+)(?::(unverified|noquota))?$/.exec(spec);
-      if (!m) throw new Error('invalid OPENAI_TEST_KEYS entry');
-      return {
-        key: m[1] as string,
-        ...(m[2] === 'unverified' ? { verified: false } : {}),
-        ...(m[2] === 'noquota' ? { quotaExhausted: true } : {}),
-      };
-    });
+  return commaList(raw, 'sk-test-openai-0001').map((spec) => {
+    const m = /^([^:]+)(?::(unverified|noquota))?$/.exec(spec);
+    if (!m) throw new Error('invalid OPENAI_TEST_KEYS entry');
+    return {
+      key: m[1] as string,
+      ...(m[2] === 'unverified' ? { verified: false } : {}),
+      ...(m[2] === 'noquota' ? { quotaExhausted: true } : {}),
+    };
+  });
 }
 
 const KNOWN: readonly KnownModel[] = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini'];
@@ -58,20 +46,12 @@ function parseCustomModels(raw: string | undefined): Record<string, KnownModel> 
   return out;
 }
 
-function numberEnv(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${name}`);
-  return n;
-}
-
 const delayMs = numberEnv('OPENAI_TEST_DELAY_MS');
 const maxRenderEdge = numberEnv('OPENAI_TEST_MAX_RENDER_EDGE');
 const marker = process.env['OPENAI_TEST_MODERATION_MARKER'];
 
 const server = await startOpenAiTestServer({
-  port: parsePort(process.argv.slice(2)),
+  port: parsePort(process.argv.slice(2), 'OPENAI_TEST_PORT'),
   keys: parseKeys(process.env['OPENAI_TEST_KEYS']),
   customModels: parseCustomModels(process.env['OPENAI_TEST_CUSTOM_MODELS']),
   requireAuth: process.env['OPENAI_TEST_NO_AUTH'] !== '1',
@@ -83,14 +63,4 @@ const server = await startOpenAiTestServer({
   controlApi: true,
 });
 
-process.stdout.write(`OPENAI_TEST_SERVER_URL=${server.baseUrl}\n`);
-
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await server.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+serveUntilSignal(server, `OPENAI_TEST_SERVER_URL=${server.baseUrl}`);

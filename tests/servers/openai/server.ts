@@ -51,6 +51,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import sharp, { type OverlayOptions } from 'sharp';
 import { Response } from 'undici';
+import {
+  applyConfig,
+  applyTransportFault,
+  closer,
+  delay as commonDelay,
+  isTransportFault,
+  listenLocal,
+  recordRequests,
+  redactHeader,
+  registerFaultControl,
+  TestServerLog,
+  type RecordedRequest as CommonRecordedRequest,
+  type TransportFault,
+} from '../common';
+
+export type { InjectOptions } from '../common';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -64,26 +80,14 @@ export const OPENAI_ROUTES: readonly OpenAiRoute[] = ['generations', 'edits', 'm
 export type OpenAiFault =
   /** Answer `status` with OpenAI's envelope (or `body`); `retryAfterSeconds` / `retryAfterMs` add the headers. */
   | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterMs?: number; body?: unknown }
-  /** Destroy the socket without answering. */
-  | { kind: 'drop' }
-  /** Wait `delayMs`, then carry on normally (a client with a shorter timeout has given up by then). */
-  | { kind: 'slow'; delayMs: number }
-  /** An HTML page (a proxy's error page) with `status` (default 200). */
-  | { kind: 'html'; status?: number }
+  /** `drop`, `slow` and `html` (see ../common). */
+  | Extract<TransportFault, { kind: 'drop' | 'slow' | 'html' }>
   /** A truncated JSON body with `status` (default 200) and `application/json`. */
   | { kind: 'malformedJson'; status?: number }
   /** Arbitrary JSON with `status` (default 200). */
   | { kind: 'json'; body: unknown; status?: number }
   /** A well-formed ImagesResponse whose `b64_json` decodes to bytes that are not an image. */
   | { kind: 'badImage' };
-
-/** Options of {@link OpenAiTestServerState.inject}. */
-export interface InjectOptions {
-  /** How many matching requests the fault applies to (default 1). */
-  times?: number;
-  /** Do the real work first (images rendered and counted), then replace the reply. */
-  after?: boolean;
-}
 
 /** One API key the server knows. */
 export interface OpenAiKeyConfig {
@@ -146,18 +150,7 @@ export interface ReceivedFile {
 }
 
 /** A request as received. `body` is the JSON body, or for an edit `{ fields, images, mask }`. */
-export interface RecordedRequest {
-  seq: number;
-  route: OpenAiRoute | 'other';
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-  /** Status answered (0 for a dropped connection). */
-  status?: number;
-  fault?: OpenAiFault['kind'];
-  at: number;
-}
+export type RecordedRequest = CommonRecordedRequest<OpenAiRoute, OpenAiFault['kind']>;
 
 /** Running server handle. */
 export interface OpenAiTestServer {
@@ -251,19 +244,12 @@ interface KeyState {
   quotaExhausted: boolean;
 }
 
-interface FaultRule {
-  route: OpenAiRoute;
-  fault: OpenAiFault;
-  remaining: number;
-  after: boolean;
-}
-
 /**
  * Inspection and scenario controls. Counters: `imagesGenerated` (images rendered by calls that ran, including
  * ones whose reply a fault then replaced), `callsCompleted` (image calls answered 200), `requests` (everything, in
  * order).
  */
-export class OpenAiTestServerState {
+export class OpenAiTestServerState extends TestServerLog<OpenAiRoute, OpenAiFault> {
   imagesGenerated = 0;
   callsCompleted = 0;
   /** `POST /v1/responses` answered 200, and of those the ones continuing a `previous_response_id`. */
@@ -271,13 +257,12 @@ export class OpenAiTestServerState {
   responsesContinued = 0;
   /** Responses made, by id: the key that made it, its image, and the response it continued (if any). */
   readonly responses = new Map<string, { key: string | null; image: Buffer; previousResponseId: string | null; imageCallId: string }>();
-  readonly requests: RecordedRequest[] = [];
   readonly config: OpenAiServerConfig;
   /** @internal */ readonly keys = new Map<string, KeyState>();
-  /** @internal */ readonly faults: FaultRule[] = [];
   /** @internal URL outputs (compatible mode). */ readonly files = new Map<string, { bytes: Buffer; type: string }>();
 
   constructor(config: OpenAiServerConfig, keys: ReadonlyArray<string | OpenAiKeyConfig>) {
+    super();
     this.config = config;
     for (const k of keys) this.addKey(k);
   }
@@ -288,45 +273,15 @@ export class OpenAiTestServerState {
     this.keys.set(c.key, { key: c.key, verified: c.verified ?? true, quotaExhausted: c.quotaExhausted ?? false });
   }
 
-  /** Queues a fault for the next `times` requests on `route`. */
-  inject(route: OpenAiRoute, fault: OpenAiFault, opts: InjectOptions = {}): void {
-    this.faults.push({ route, fault, remaining: opts.times ?? 1, after: opts.after ?? false });
-  }
-
-  /** Drops every queued fault. */
-  clearFaults(): void {
-    this.faults.length = 0;
-  }
-
-  /** Faults still queued. */
-  pendingFaults(): Array<{ route: OpenAiRoute; kind: OpenAiFault['kind']; remaining: number; after: boolean }> {
-    return this.faults.map((f) => ({ route: f.route, kind: f.fault.kind, remaining: f.remaining, after: f.after }));
-  }
-
-  /** Requests received on `route`. */
-  requestsTo(route: OpenAiRoute | 'other'): RecordedRequest[] {
-    return this.requests.filter((r) => r.route === route);
-  }
-
   /** Forgets requests and faults, zeroes the counters (keys and config stay). */
   resetLog(): void {
-    this.requests.length = 0;
-    this.faults.length = 0;
+    this.clearLogAndFaults();
     this.imagesGenerated = 0;
     this.callsCompleted = 0;
     this.responsesCompleted = 0;
     this.responsesContinued = 0;
   }
 
-  /** @internal */
-  takeFault(route: OpenAiRoute, after: boolean): OpenAiFault | undefined {
-    const i = this.faults.findIndex((f) => f.route === route && f.after === after && f.remaining > 0);
-    if (i < 0) return undefined;
-    const rule = this.faults[i] as FaultRule;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.faults.splice(i, 1);
-    return rule.fault;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -405,7 +360,6 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
   const closing = new AbortController();
   const maxBodyBytes = opts.maxBodyBytes ?? 128 * 1024 * 1024;
   let origin = '';
-  let seq = 0;
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 2 * 1024 * 1024 });
   // Multipart bodies are read whole and parsed with undici's spec-compliant FormData parser in the handler.
@@ -413,27 +367,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     done(null, body);
   });
 
-  const recordOf = new WeakMap<FastifyRequest, RecordedRequest>();
-  app.addHook('onRequest', async (req) => {
-    const rec: RecordedRequest = {
-      seq: ++seq,
-      route: routeOf(req.method, req.url),
-      method: req.method,
-      url: req.url,
-      headers: { ...req.headers },
-      body: undefined,
-      at: Date.now(),
-    };
-    if (!req.url.startsWith('/__control')) state.requests.push(rec);
-    recordOf.set(req, rec);
-  });
-  app.addHook('preHandler', async (req) => {
-    const rec = recordOf.get(req);
-    if (rec && req.body !== undefined && !Buffer.isBuffer(req.body)) rec.body = req.body;
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const rec = recordOf.get(req);
-    if (rec && rec.status === undefined) rec.status = reply.statusCode;
+  const recordOf = recordRequests(app, state, {
+    routeOf,
+    now: () => Date.now(),
+    keepBody: (req) => !Buffer.isBuffer(req.body),
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string; code?: string }, req, reply) => {
@@ -472,10 +409,8 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
   async function applyFault(req: FastifyRequest, reply: FastifyReply, fault: OpenAiFault, job?: ImageJob): Promise<boolean> {
     const rec = recordOf.get(req);
     if (rec) rec.fault = fault.kind;
+    if (isTransportFault(fault)) return applyTransportFault(req, reply, rec, fault, { signal: closing.signal, htmlPage: HTML_ERROR_PAGE });
     switch (fault.kind) {
-      case 'slow':
-        await delay(fault.delayMs, closing.signal);
-        return false;
       case 'status': {
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
@@ -486,18 +421,6 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         await sendJson(req, reply, fault.status, body, headers);
         return true;
       }
-      case 'drop':
-        if (rec) rec.status = 0;
-        reply.hijack();
-        req.raw.socket.destroy();
-        return true;
-      case 'html':
-        if (rec) rec.status = fault.status ?? 200;
-        await reply
-          .code(fault.status ?? 200)
-          .type('text/html; charset=utf-8')
-          .send('<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>');
-        return true;
       case 'malformedJson':
         if (rec) rec.status = fault.status ?? 200;
         await reply.code(fault.status ?? 200).type('application/json').send('{"created": 1713833628, "data": [{"b64_json": "iVBORw0');
@@ -908,21 +831,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       pendingFaults: state.pendingFaults(),
       requests: state.requests.map((r) => ({ ...r, headers: redactHeaders(r.headers) })),
     }));
-    app.post('/__control/faults', async (req, reply) => {
-      const b = req.body as { route?: OpenAiRoute; fault?: OpenAiFault; times?: number; after?: boolean } | undefined;
-      if (!b?.route || !OPENAI_ROUTES.includes(b.route) || !b.fault) return reply.code(400).send({ error: 'route and fault required' });
-      state.inject(b.route, b.fault, { ...(b.times !== undefined ? { times: b.times } : {}), ...(b.after !== undefined ? { after: b.after } : {}) });
-      return { ok: true, pendingFaults: state.pendingFaults() };
-    });
-    app.post('/__control/clear', async () => {
-      state.resetLog();
-      return { ok: true };
-    });
+    registerFaultControl(app, state, OPENAI_ROUTES);
     app.post('/__control/config', async (req) => {
       const b = (req.body ?? {}) as Partial<OpenAiServerConfig>;
-      for (const k of Object.keys(state.config) as Array<keyof OpenAiServerConfig>) {
-        if (b[k] !== undefined) (state.config as unknown as Record<string, unknown>)[k] = b[k];
-      }
+      applyConfig(state.config, b);
       return { ok: true, config: state.config };
     });
   }
@@ -1050,21 +962,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     };
   }
 
-  await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
-  const addr = app.server.address();
-  if (!addr || typeof addr === 'string') throw new Error('test server has no TCP address');
-  origin = `http://127.0.0.1:${addr.port}`;
+  const { url, port } = await listenLocal(app, opts.port);
+  origin = url;
 
-  return {
-    url: origin,
-    baseUrl: `${origin}/v1`,
-    port: addr.port,
-    state,
-    async close() {
-      closing.abort();
-      await app.close();
-    },
-  };
+  return { url: origin, baseUrl: `${origin}/v1`, port, state, close: closer(app, closing) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1161,6 +1062,10 @@ export function usageFor(job: Pick<ImageJob, 'prompt' | 'n' | 'width' | 'height'
 // Small helpers
 // ---------------------------------------------------------------------------------------------------------------
 
+/** What the `html` fault answers (a proxy's error page). */
+const HTML_ERROR_PAGE =
+  '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>';
+
 function routeOf(method: string, url: string): OpenAiRoute | 'other' {
   const path = url.split('?')[0] ?? '';
   if (method === 'POST' && path === '/v1/images/generations') return 'generations';
@@ -1211,20 +1116,10 @@ function defaultCode(status: number): string | null {
 }
 
 function redactHeaders(h: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
-  const out = { ...h };
-  if (out['authorization'] !== undefined) out['authorization'] = '[redacted]';
-  return out;
+  return redactHeader(h, 'authorization');
 }
 
+/** {@link commonDelay}, resolving at once for `ms <= 0` (the default processing delay). */
 function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return ms <= 0 ? Promise.resolve() : commonDelay(ms, signal);
 }
