@@ -111,6 +111,9 @@ describe('organise and find', () => {
     const smart = sidebar.getByRole('list', { name: 'Smart collections' }).getByRole('button', { name: /^바다 \(sea\)/ });
     await expect.poll(() => smart.textContent(), { timeout: 10_000 }).toContain('3');
     await search.fill('');
+    // The cleared search re-runs 200 ms after typing stops: let it show the whole project before opening the
+    // collection, or its late re-read would replace the collection's view (and clear a selection made in it).
+    await expect.poll(() => images.getByRole('listitem').count(), { timeout: 10_000 }).toBe(4);
     await smart.click();
     await expect.poll(() => gallery.getByRole('img', { name: HARBOUR }).count(), { timeout: 10_000 }).toBe(3);
     await expect.poll(() => gallery.getByRole('heading', { level: 2 }).textContent()).toBe('바다 (sea)');
