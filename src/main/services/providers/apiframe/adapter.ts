@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { extOf, mapLimit, requireOutputImage, sniffImageType } from '../common';
 import { AppError, missingCase } from '../../../../shared/errors';
 import type {
   ProviderAdapter,
@@ -134,11 +135,11 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
 
     async fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array> {
       if ('bytes' in output) {
-        requireImage(output.bytes);
+        requireOutputImage(output.bytes, 'Apiframe');
         return output.bytes;
       }
       const { bytes } = await clientFor(ctx).download(output.url, { ...callOpts(ctx), maxBytes: maxOutputBytes });
-      requireImage(bytes);
+      requireOutputImage(bytes, 'Apiframe');
       return bytes;
     },
 
@@ -176,54 +177,5 @@ export function statusOf(job: ApiframeJob): RemoteStatus {
   }
 }
 
-/** The image type of `bytes` by magic number: PNG, JPEG, WebP, GIF, or null. */
-export function sniffImageType(bytes: Uint8Array): 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | null {
-  const b = bytes;
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) {
-    return 'image/png';
-  }
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'image/webp';
-  if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return 'image/gif';
-  return null;
-}
-
-/** Outputs must be one of the formats gpt-image produces (`output_format`: png | jpeg | webp). */
-function requireImage(bytes: Uint8Array): void {
-  const t = sniffImageType(bytes);
-  if (t === 'image/png' || t === 'image/jpeg' || t === 'image/webp') return;
-  throw new AppError('provider_bad_response', 'Apiframe output is not a PNG, JPEG or WebP image', {
-    params: { reason: 'not_an_image' },
-  });
-}
-
-function ascii(b: Uint8Array, from: number, to: number): string {
-  return String.fromCharCode(...b.subarray(from, to));
-}
-
-function extOf(mime: ReferenceInput['mime']): string {
-  switch (mime) {
-    case 'image/png':
-      return 'png';
-    case 'image/jpeg':
-      return 'jpg';
-    case 'image/webp':
-      return 'webp';
-    default:
-      throw missingCase(mime);
-  }
-}
-
-/** `Promise.all(items.map(fn))` with at most `limit` in flight; results in input order; first failure rejects. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+/** Re-exported for its tests: the shared magic-byte check of ../common. */
+export { sniffImageType };

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { extOf, mapLimit, requireOutputImage } from '../common';
 import { AppError, missingCase } from '../../../../shared/errors';
 import { EVOLINK_MAX_IMAGE_BYTES, EVOLINK_MAX_IMAGES } from '../../../../shared/providers/evolink';
 import type {
@@ -206,11 +207,11 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
 
     async fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array> {
       if ('bytes' in output) {
-        requireImage(output.bytes);
+        requireOutputImage(output.bytes, 'EvoLink');
         return output.bytes;
       }
       const { bytes } = await clientFor(ctx).download(output.url, { ...callOpts(ctx), maxBytes: maxOutputBytes });
-      requireImage(bytes);
+      requireOutputImage(bytes, 'EvoLink');
       return bytes;
     },
 
@@ -282,25 +283,6 @@ export function pollHint(task: EvolinkTask): number | null {
   return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : null;
 }
 
-/** The image type of `bytes` by magic number: PNG, JPEG, WebP, or null. */
-function imageTypeOf(b: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) {
-    return 'png';
-  }
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'webp';
-  return null;
-}
-
-function requireImage(bytes: Uint8Array): void {
-  if (imageTypeOf(bytes) !== null) return;
-  throw new AppError('provider_bad_response', 'EvoLink output is not a PNG, JPEG or WebP image', { params: { reason: 'not_an_image' } });
-}
-
-function ascii(b: Uint8Array, from: number, to: number): string {
-  return String.fromCharCode(...b.subarray(from, to));
-}
-
 /** `expires_at` as epoch ms: an ISO date, or a number in seconds (< 1e12) or ms; null when absent or unparseable. */
 function expiryOf(v: string | number | null | undefined): number | null {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e12 ? v * 1000 : v;
@@ -311,29 +293,3 @@ function expiryOf(v: string | number | null | undefined): number | null {
   return null;
 }
 
-function extOf(mime: ReferenceInput['mime']): string {
-  switch (mime) {
-    case 'image/png':
-      return 'png';
-    case 'image/jpeg':
-      return 'jpg';
-    case 'image/webp':
-      return 'webp';
-    default:
-      throw missingCase(mime);
-  }
-}
-
-/** `Promise.all(items.map(fn))` with at most `limit` in flight; results in input order; first failure rejects. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

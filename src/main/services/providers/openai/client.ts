@@ -46,6 +46,7 @@ import {
   type OpenAiImageUsage,
 } from '../../../../shared/providers/openai';
 import { readImageHeader } from '../../library/inspect';
+import { extOf } from '../common';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Constants
@@ -99,13 +100,8 @@ const Prompt = z.string().min(1).max(OPENAI_LIMITS.maxPromptChars);
 /** `size`: `auto` or `<W>x<H>`; the per-model rules are checked separately for known models. */
 const Size = z.string().regex(/^(auto|[1-9]\d{0,5}x[1-9]\d{0,5})$/, 'Expected "auto" or "<width>x<height>"');
 
-/**
- * `POST /images/generations` body (OAI-SDK `ImageGenerateParams`, minus streaming and the dall-e-only
- * `response_format`/`style`, which can therefore never be sent). `model` is always sent: without it the API falls
- * back to dall-e-2. `model` is any non-empty string so that OpenAI-compatible servers' own names pass; for
- * OpenAI's models the per-model rules of src/shared/providers/openai.ts apply on top.
- */
-export const GenerationsBody = z.strictObject({
+/** The fields generations and edits share (OAI-SDK `ImageGenerateParams` ∩ `ImageEditParams`). */
+const IMAGE_REQUEST_FIELDS = {
   model: z.string().min(1),
   prompt: Prompt,
   n: Count.optional(),
@@ -114,9 +110,16 @@ export const GenerationsBody = z.strictObject({
   background: Background.optional(),
   output_format: OutputFormat.optional(),
   output_compression: Compression.optional(),
-  moderation: z.enum(['low', 'auto']).optional(),
   user: z.string().optional(),
-});
+};
+
+/**
+ * `POST /images/generations` body (OAI-SDK `ImageGenerateParams`, minus streaming and the dall-e-only
+ * `response_format`/`style`, which can therefore never be sent). `model` is always sent: without it the API falls
+ * back to dall-e-2. `model` is any non-empty string so that OpenAI-compatible servers' own names pass; for
+ * OpenAI's models the per-model rules of src/shared/providers/openai.ts apply on top.
+ */
+export const GenerationsBody = z.strictObject({ ...IMAGE_REQUEST_FIELDS, moderation: z.enum(['low', 'auto']).optional() });
 /** Wire shape of {@link GenerationsBody}. */
 export type GenerationsBody = z.infer<typeof GenerationsBody>;
 
@@ -129,18 +132,7 @@ export interface OpenAiImageFile {
 }
 
 /** Scalar fields of `POST /images/edits` (OAI-SDK `ImageEditParams` minus streaming; no `moderation`, see below). */
-export const EditFields = z.strictObject({
-  model: z.string().min(1),
-  prompt: Prompt,
-  n: Count.optional(),
-  size: Size.optional(),
-  quality: Quality.optional(),
-  background: Background.optional(),
-  output_format: OutputFormat.optional(),
-  output_compression: Compression.optional(),
-  input_fidelity: z.enum(['low', 'high']).optional(),
-  user: z.string().optional(),
-});
+export const EditFields = z.strictObject({ ...IMAGE_REQUEST_FIELDS, input_fidelity: z.enum(['low', 'high']).optional() });
 /** Wire shape of {@link EditFields}. */
 export type EditFields = z.infer<typeof EditFields>;
 
@@ -952,6 +944,3 @@ function blobOf(f: OpenAiImageFile): Blob {
   return new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.mime });
 }
 
-function extOf(mime: OpenAiImageFile['mime']): string {
-  return mime === 'image/jpeg' ? 'jpg' : mime === 'image/webp' ? 'webp' : 'png';
-}
