@@ -6,7 +6,7 @@
  * error mapping live in {@link ApiframeClient}; this file only translates between the engine's types and the wire.
  */
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
+import type { HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage, sniffImageType } from '../common';
 import { AppError, missingCase } from '../../../../shared/errors';
 import type {
@@ -19,7 +19,7 @@ import type {
   SubmitResult,
   UploadedReference,
 } from '../types';
-import { ApiframeClient, buildGenerateBody, jobResultUrls, type ApiframeClientOptions, type ApiframeJob } from './client';
+import { ApiframeClient, buildGenerateBody, jobResultUrls, type ApiframeJob } from './client';
 
 /** Largest output image accepted, bytes (64 MB). A gpt-image PNG is a few MB. */
 export const APIFRAME_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -30,19 +30,11 @@ const UPLOAD_CONCURRENCY = 3;
  * Options of {@link createApiframeAdapter}. Everything is optional; tests inject a dispatcher and fast backoff.
  * Durations in ms, sizes in bytes.
  */
-export interface ApiframeAdapterOptions {
-  /** undici dispatcher for API and CDN calls; default undici's global dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Per-attempt timeout of every call (API and download); default 60 000. */
-  timeoutMs?: number;
-  /** Retry knobs forwarded to {@link ApiframeClient}. */
-  maxRetries?: number;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  maxRetryAfterMs?: number;
-  random?: () => number;
-  sleep?: ApiframeClientOptions['sleep'];
-  onRetry?: ApiframeClientOptions['onRetry'];
+/**
+ * The transport knobs of {@link HttpClientOptions} (dispatcher for API and CDN calls, per-attempt timeout — default
+ * 60 000 ms —, retries), forwarded to {@link ApiframeClient}, plus the output size cap.
+ */
+export interface ApiframeAdapterOptions extends Omit<HttpClientOptions, 'userAgent'> {
   /** Output size cap; default {@link APIFRAME_MAX_OUTPUT_BYTES}. */
   maxOutputBytes?: number;
 }

@@ -7,7 +7,7 @@
  * file only translates between the engine's types and the wire.
  */
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
+import type { HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage } from '../common';
 import { AppError, missingCase } from '../../../../shared/errors';
 import { EVOLINK_MAX_IMAGE_BYTES, EVOLINK_MAX_IMAGES } from '../../../../shared/providers/evolink';
@@ -26,7 +26,6 @@ import {
   EvolinkClient,
   buildEvolinkCreateBody,
   evolinkTaskOutputUrls,
-  type EvolinkClientOptions,
   type EvolinkTask,
   type EvolinkUsage,
 } from './client';
@@ -69,22 +68,15 @@ export type EvolinkAdapter = Omit<ProviderAdapter, 'id' | 'submit' | 'poll'> & {
 };
 
 /** Options of {@link createEvolinkAdapter}; all optional (tests inject fast backoff). Durations ms, sizes bytes. */
-export interface EvolinkAdapterOptions {
-  /** undici dispatcher for every call; default undici's global dispatcher. */
-  dispatcher?: Dispatcher;
+/**
+ * The transport knobs of {@link HttpClientOptions} (dispatcher, per-attempt timeout — default 60 000 ms —, retries),
+ * forwarded to {@link EvolinkClient}, plus EvoLink's own.
+ */
+export interface EvolinkAdapterOptions extends Omit<HttpClientOptions, 'userAgent'> {
   /** Files API base URL; default derived from `ctx.baseUrl` by {@link evolinkFilesBaseUrl}. */
   filesBaseUrl?: string;
-  /** Per-attempt timeout of every call; default 60 000. */
-  timeoutMs?: number;
-  /** Retry knobs forwarded to {@link EvolinkClient}. */
-  maxRetries?: number;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
+  /** Wait after a 429 without Retry-After, forwarded to {@link EvolinkClient}. */
   rateLimitWaitMs?: number;
-  maxRetryAfterMs?: number;
-  random?: () => number;
-  sleep?: EvolinkClientOptions['sleep'];
-  onRetry?: EvolinkClientOptions['onRetry'];
   /** Output size cap; default {@link EVOLINK_MAX_OUTPUT_BYTES}. */
   maxOutputBytes?: number;
 }

@@ -7,7 +7,7 @@
  * {@link OpenAiClient}; parameter rules and prices in src/shared/providers/openai.ts.
  */
 import { randomBytes } from 'node:crypto';
-import type { Dispatcher } from 'undici';
+import type { HttpClientOptions } from '../http';
 import { AppError } from '../../../../shared/errors';
 import { isCustomModel, wireModelName, type ModelId } from '../../../../shared/capabilities';
 import {
@@ -33,7 +33,6 @@ import {
   buildGenerationsBody,
   buildResponsesBody,
   usageOf,
-  type OpenAiClientOptions,
   type OpenAiImagesResult,
 } from './client';
 import { readImageHeader } from '../../library/inspect';
@@ -83,7 +82,11 @@ export type OpenAiAdapter = Omit<ProviderAdapter, 'id' | 'submit'> & {
 };
 
 /** Options of {@link createOpenAiAdapter}. Durations in ms, sizes in bytes. */
-export interface OpenAiAdapterOptions {
+/**
+ * The transport knobs of {@link HttpClientOptions} (per-request timeout default 300 000 ms, 5 min; retries),
+ * forwarded to {@link OpenAiClient}, plus the OpenAI adapter's own.
+ */
+export interface OpenAiAdapterOptions extends Omit<HttpClientOptions, 'userAgent'> {
   /** `openai` (api.openai.com, key required) or `openai-compatible` (any server speaking the same wire). */
   id: OpenAiProviderId;
   /**
@@ -92,18 +95,7 @@ export interface OpenAiAdapterOptions {
    * Default: the Atelier model id.
    */
   modelNames?: Partial<Record<ModelId, string>>;
-  /** undici dispatcher; default undici's global one. */
-  dispatcher?: Dispatcher;
-  /** Per-request timeout; default 300 000 (5 min). */
-  timeoutMs?: number;
-  maxRetries?: number;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  maxRetryAfterMs?: number;
   maxResponseBytes?: number;
-  random?: () => number;
-  sleep?: OpenAiClientOptions['sleep'];
-  onRetry?: OpenAiClientOptions['onRetry'];
   /** Clock for the local id, epoch ms; default Date.now. */
   now?: () => number;
   /**
