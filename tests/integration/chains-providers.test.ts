@@ -13,39 +13,26 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { JobView } from '../../src/shared/domain';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
-import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
-import { startEvolinkTestServer, type EvolinkTestServer } from '../servers/evolink/server';
-import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
+import { call, waitFor } from '../helpers/app';
+import type { ApiframeTestServer } from '../servers/apiframe/server';
+import type { EvolinkTestServer } from '../servers/evolink/server';
+import type { OpenAiTestServer } from '../servers/openai/server';
+import { startProviderWorld, type ProviderWorld } from '../helpers/provider-world';
 
-const KEYS = { apiframe: 'afk_test_key_0001', evolink: 'sk-evo-test-key-0001', openai: 'sk-test-openai-0001' } as const;
 
 describe('each provider continues a chain its own way', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
   let af: ApiframeTestServer;
   let ev: EvolinkTestServer;
   let oa: OpenAiTestServer;
   let app: App;
   let folderId: string;
 
+  let world: ProviderWorld;
   beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
-    af = await startApiframeTestServer({ keys: [KEYS.apiframe], jobDurationMs: 300, queueDelayMs: 50, imageLongEdge: 128 });
-    ev = await startEvolinkTestServer({ keys: [KEYS.evolink], taskDurationMs: 300 });
-    oa = await startOpenAiTestServer({ keys: [KEYS.openai], processingDelayMs: 20, maxRenderEdge: 256 });
-    app = await openTestApp(dir, {
-      env: { ATELIER_APIFRAME_BASE_URL: af.url, ATELIER_EVOLINK_BASE_URL: ev.url, ATELIER_OPENAI_BASE_URL: oa.baseUrl },
-    });
-    for (const p of ['apiframe', 'evolink', 'openai'] as const) await call(app, 'settings.setKey', { provider: p, key: KEYS[p] });
-    folderId = (await call(app, 'folders.create', { name: 'Providers', parentId: null })).id;
+    world = await startProviderWorld('Providers', { apiframe: { queueDelayMs: 50 }, openai: { processingDelayMs: 20 } });
+    ({ af, ev, oa, app, folderId } = world);
   });
-  afterEach(async () => {
-    for (const p of ['apiframe', 'evolink', 'openai'] as const) await call(app, 'settings.clearKey', { provider: p });
-    await app.close();
-    await Promise.all([af.close(), ev.close(), oa.close()]);
-    await cleanup();
-  });
+  afterEach(() => world.close());
 
   const done = async (job: JobView): Promise<string> => {
     const j = await waitFor(async () => {

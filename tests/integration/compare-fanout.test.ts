@@ -9,40 +9,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { CompareRun, CompareSetView } from '../../src/shared/contracts/compare';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
-import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
-import { startEvolinkTestServer, type EvolinkTestServer } from '../servers/evolink/server';
-import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
+import { call, callError, waitFor } from '../helpers/app';
+import type { ApiframeTestServer } from '../servers/apiframe/server';
+import type { EvolinkTestServer } from '../servers/evolink/server';
+import type { OpenAiTestServer } from '../servers/openai/server';
+import { startProviderWorld, type ProviderWorld } from '../helpers/provider-world';
 
 const PROMPT = 'The same cup of coffee, photographed from above on a marble table';
-const KEYS = { apiframe: 'afk_test_key_0001', evolink: 'sk-evo-test-key-0001', openai: 'sk-test-openai-0001' } as const;
 
 describe('compare: fan-out to several providers', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
   let af: ApiframeTestServer;
   let ev: EvolinkTestServer;
   let oa: OpenAiTestServer;
   let app: App;
   let folderId: string;
 
+  let world: ProviderWorld;
   beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
-    af = await startApiframeTestServer({ keys: [KEYS.apiframe], jobDurationMs: 300, queueDelayMs: 30, imageLongEdge: 128 });
-    ev = await startEvolinkTestServer({ keys: [KEYS.evolink], taskDurationMs: 300 });
-    oa = await startOpenAiTestServer({ keys: [KEYS.openai], processingDelayMs: 30, maxRenderEdge: 256 });
-    app = await openTestApp(dir, {
-      env: { ATELIER_APIFRAME_BASE_URL: af.url, ATELIER_EVOLINK_BASE_URL: ev.url, ATELIER_OPENAI_BASE_URL: oa.baseUrl },
-    });
-    for (const p of ['apiframe', 'evolink', 'openai'] as const) await call(app, 'settings.setKey', { provider: p, key: KEYS[p] });
-    folderId = (await call(app, 'folders.create', { name: 'Coffee', parentId: null })).id;
+    world = await startProviderWorld('Coffee', { apiframe: { queueDelayMs: 30 }, openai: { processingDelayMs: 30 } });
+    ({ af, ev, oa, app, folderId } = world);
   });
-  afterEach(async () => {
-    for (const p of ['apiframe', 'evolink', 'openai'] as const) await call(app, 'settings.clearKey', { provider: p });
-    await app.close();
-    await Promise.all([af.close(), ev.close(), oa.close()]);
-    await cleanup();
-  });
+  afterEach(() => world.close());
 
   const coffee = async () => {
     const ref = await call(app, 'references.stage', {
