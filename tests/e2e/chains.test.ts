@@ -9,11 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { tempDir } from '../helpers/app';
 import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
 
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = SCREENSHOTS;
 
 describe('edit chains', () => {
   let browser: Browser;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { tempDir } from '../helpers/app';
 import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
@@ -16,7 +16,7 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/
 
 const KEYS = { Apiframe: 'afk_e2e_key_0005', EvoLink: 'sk-evo-e2e-key-0005', OpenAI: 'sk-e2e-openai-0005' } as const;
 const PROMPT = 'The same cup of coffee as a product shot on warm linen, soft morning light';
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = SCREENSHOTS;
 
 describe('compare models', () => {
   let af: ApiframeTestServer;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { BAD_FILES, GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { BAD_FILES, GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { tempDir, waitFor } from '../helpers/app';
 import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
@@ -17,7 +17,7 @@ import { startApiframeTestServer, type ApiframeTestServer } from '../servers/api
 const KEY = 'afk_e2e_key_0001';
 const PROMPT = 'Edit this portrait to add a winter coat and scarf, keeping the face and background unchanged';
 const PROMPT2 = 'The same portrait at golden hour, warm rim light';
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = SCREENSHOTS;
 
 describe('first light', () => {
   let srv: ApiframeTestServer;

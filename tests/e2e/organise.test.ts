@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { REPO_ROOT } from '../helpers/paths';
+import { SCREENSHOTS } from '../helpers/paths';
 import { tempDir } from '../helpers/app';
 import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
 
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = SCREENSHOTS;
 const HARBOUR = 'Misty harbour at dawn, fishing boats, soft film grain';
 const BICYCLE = 'A red bicycle leaning on a cobbled street wall';
 

@@ -7,11 +7,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { REPO_ROOT } from '../helpers/paths';
+import { SCREENSHOTS } from '../helpers/paths';
 import { tempDir } from '../helpers/app';
 import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
 
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = SCREENSHOTS;
 const ROW = 'Apiframe GPT Image 2 credits per image (high)';
 
 describe('prices', () => {

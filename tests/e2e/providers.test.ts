@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { tempDir } from '../helpers/app';
 import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
@@ -19,7 +19,7 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/
 
 const PROMPT = 'Edit this portrait to add a winter coat and scarf, keeping the face and background unchanged';
 const KEYS = { apiframe: 'afk_e2e_key_0001', evolink: 'sk-evo-e2e-key-0001', openai: 'sk-e2e-openai-0001' } as const;
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = SCREENSHOTS;
 
 /** The app's USD format in English (src/renderer/src/i18n/format.ts `formatUsd`). */
 const usd = (n: number): string =>

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app';
-import { GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
 
 describe('stacks in the browser', () => {
@@ -62,9 +62,9 @@ describe('stacks in the browser', () => {
     expect(await badge.textContent()).toBe('2');
     await expect.poll(() => gallery().textContent()).toContain('2 images');
     await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
-    await mkdir(join(REPO_ROOT, 'docs/screenshots'), { recursive: true });
+    await mkdir(SCREENSHOTS, { recursive: true });
     await badge.hover();
-    await page.screenshot({ path: join(REPO_ROOT, 'docs/screenshots/stacks.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'stacks.png') });
 
     // Open the stack from the keyboard (S on the cover tile): both images, the original as the cover.
     const coverId = await gallery().getByRole('button', { name: 'Open stack of 2 images' }).evaluate((el) => el.id.replace(/^stack-/, ''));

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractXmp } from '../../src/main/services/transfer/xmp';
 import { tempDir } from '../helpers/app';
-import { BAD_FILES, GOOD_IMAGES, REPO_ROOT } from '../helpers/paths';
+import { BAD_FILES, GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
 
 const PROMPT = 'A paper boat on a rain puddle, 종이배, 紙の船';
@@ -56,8 +56,8 @@ describe('import and export in the browser', () => {
     expect(await skipped.getByRole('listitem').count()).toBe(7);
     expect(await skipped.textContent()).toContain('bomb_30000x30000.png');
     await expect.poll(() => gallery().getByRole('list', { name: 'Images' }).getByRole('listitem').count(), { timeout: 20_000 }).toBe(6);
-    await mkdir(join(REPO_ROOT, 'docs/screenshots'), { recursive: true });
-    await page.screenshot({ path: join(REPO_ROOT, 'docs/screenshots/import-report.png') });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'import-report.png') });
     await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
 
     // One generated image with a prompt.
@@ -76,7 +76,7 @@ describe('import and export in the browser', () => {
     await expect.poll(() => dialog.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     await dialog.getByRole('textbox', { name: 'Export folder' }).fill(out);
     await expect.poll(() => dialog.textContent()).toContain('Example: Project/');
-    await page.screenshot({ path: join(REPO_ROOT, 'docs/screenshots/export-dialog.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'export-dialog.png') });
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
     const exportReport = page.getByRole('group', { name: 'Export report' });
