@@ -10,7 +10,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -42,13 +41,6 @@ const build = spawnSync(process.execPath, [require.resolve('electron-vite/bin/el
 if (build.status !== 0) {
   console.error(`The build failed (exit ${build.status ?? build.signal}).`);
   process.exit(build.status ?? 1);
-}
-
-if (!existsSync(path.join(root, 'resources', 'native', 'electron', 'better_sqlite3.node'))) {
-  console.error(
-    'Note: no better-sqlite3 build for Electron in resources/native/electron/. If Atelier fails to open its\n' +
-      'library with a NODE_MODULE_VERSION error, run `node scripts/build-native-electron.mjs` once.',
-  );
 }
 
 const env = { ...process.env };

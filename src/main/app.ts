@@ -38,8 +38,6 @@ export interface AppOptions {
   dataDir: string;
   /** Environment (base URL overrides, sandbox timing for tests). */
   env: Record<string, string | undefined>;
-  /** A better-sqlite3 binary built for the running runtime (Electron's ABI). */
-  nativeBinding?: string;
   /** The keychain service name (tests use their own; also `ATELIER_KEYCHAIN_SERVICE`). Default `Atelier`. */
   keychainService?: string;
   timing?: Partial<EngineTiming>;
@@ -111,7 +109,7 @@ function appVersion(): string {
 export async function createApp(opts: AppOptions): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
   const log = opts.logger ?? createLogger(opts.dataDir, opts.env);
-  const db = openDatabase(join(opts.dataDir, 'library.sqlite'), opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  const db = openDatabase(join(opts.dataDir, 'library.sqlite'));
   const bus = new EventBus();
   const store = new BlobStore({ db, dataDir: opts.dataDir });
   const folders = new FolderService(db);

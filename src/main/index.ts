@@ -7,7 +7,6 @@
  * the user's real profile, and the single-instance lock is per data folder.
  */
 import { app, BrowserWindow, dialog } from 'electron';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createApp, type App } from './app';
 import { registerIpc } from './ipc';
@@ -25,15 +24,6 @@ app.setPath('userData', dataDir);
 
 // Privileged schemes can only be declared before `ready`.
 registerMediaScheme();
-
-/** A better-sqlite3 binary built for Electron's ABI (scripts/build-native-electron.mjs), if one exists. */
-function electronNativeBinding(): string | undefined {
-  const candidates = [
-    path.join(process.resourcesPath ?? '', 'native', 'electron', 'better_sqlite3.node'), // packaged app
-    path.join(app.getAppPath(), 'resources', 'native', 'electron', 'better_sqlite3.node'), // from the repo
-  ];
-  return candidates.find((file) => existsSync(file));
-}
 
 let mainWindow: BrowserWindow | null = null;
 let atelier: App | null = null;
@@ -55,11 +45,9 @@ async function start(): Promise<void> {
   await app.whenReady();
   const url = appUrl();
   installSecurity(url);
-  const binding = electronNativeBinding();
   atelier = await createApp({
     dataDir,
     env: process.env,
-    ...(binding ? { nativeBinding: binding } : {}),
     // The export folder picker: a native dialog, here in the shell (services never import electron).
     shell: {
       async pickFolder() {

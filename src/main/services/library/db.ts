@@ -9,12 +9,13 @@ export type Db = Database.Database;
 
 /**
  * Opens (creating if needed) the database at `file` and runs pending migrations, each in its own transaction.
+ * better-sqlite3 13 loads its Node-API prebuild (`prebuilds/<platform>-<arch>.node` inside its package), which
+ * Node and Electron load alike: there is no per-runtime binary to choose.
  * @param file path of the SQLite file, or ':memory:'
- * @param opts.nativeBinding path of a better-sqlite3 `.node` built for the current runtime (Electron's ABI)
  * @throws Error if the database was written by a newer Atelier (its schema version is above ours)
  */
-export function openDatabase(file: string, opts: { nativeBinding?: string; migrations?: readonly Migration[] } = {}): Db {
-  const db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+export function openDatabase(file: string, opts: { migrations?: readonly Migration[] } = {}): Db {
+  const db = new Database(file);
   try {
     const migrations = opts.migrations ?? MIGRATIONS;
     // Refuse a newer library before changing anything in it (not even its journal mode).
