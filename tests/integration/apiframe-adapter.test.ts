@@ -165,12 +165,14 @@ describe('poll mapping', () => {
     expect((st as { reason: string }).reason).toMatch(/could not download input image 1/);
   });
 
-  it('COMPLETED with expired: true → expired; the CDN then answers 404 → result_expired', async () => {
+  it('COMPLETED with expired: true → expired with its charge; the CDN then answers 404 → result_expired', async () => {
     const { remoteId } = await adapter.submit(submitReq(), ctx);
     const done = await runToEnd(remoteId);
     if (done.state !== 'completed') throw new Error(done.state);
     srv.state.advance(24 * 60 * 60 * 1000);
-    expect(await adapter.poll(remoteId, ctx)).toEqual({ state: 'expired' });
+    // Purged, but paid: the charge (creditCost) travels with the expired state.
+    expect(await adapter.poll(remoteId, ctx)).toEqual({ state: 'expired', credits: done.credits });
+    expect(done.credits).toBeGreaterThan(0);
     const err = await appErrorOf(() => adapter.fetchOutput(done.outputs[0] as { url: string }, ctx));
     expect(err).toMatchObject({ code: 'result_expired', status: 404 });
   });

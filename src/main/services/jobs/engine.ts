@@ -560,10 +560,12 @@ export class JobEngine {
         );
         return;
       case 'expired':
+        // The results are gone but the job was paid for: keep the actual charge the provider reports.
         this.emit(
           this.d.journal.transition(job.id, 'expired', {
             completedAt: this.now(),
             error: new AppError('result_expired', 'the provider purged the results before they were fetched').toShape(),
+            ...(status.credits !== undefined && status.credits !== null ? { credits: status.credits } : {}),
           }),
         );
         return;

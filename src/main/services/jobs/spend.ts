@@ -16,8 +16,10 @@ const KEY: Record<SpendGroup, string> = {
 };
 
 /**
- * Sums completed jobs in [from, to] (epoch ms on `completed_at`, nulls for open bounds), grouped.
- * Sandbox jobs are free and counted with zero cost.
+ * Sums completed jobs in [from, to] (epoch ms on `completed_at`, nulls for open bounds), grouped, and every other
+ * finished job (failed, expired, canceled) that carries an actual charge: a job whose results expired before they
+ * were fetched was still paid for (Apiframe `creditCost` on an `expired` job). Those count as charges only, never
+ * at an estimate. Sandbox jobs are free and counted with zero cost.
  */
 export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, to: number | null): SpendRow[] {
   const rows = db
@@ -35,7 +37,8 @@ export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, t
               coalesce(sum(CASE WHEN j.credits IS NULL AND j.cost_usd IS NULL THEN j.credits_estimate END), 0) AS creditsEstimated,
               coalesce(sum(CASE WHEN j.credits IS NULL AND j.cost_usd IS NULL THEN j.usd_estimate END), 0) AS usdEstimated
        FROM jobs j JOIN anc ON anc.id = j.folder_id
-       WHERE j.state = 'completed'
+       WHERE (j.state = 'completed'
+              OR (j.state IN ('failed', 'expired', 'canceled') AND (coalesce(j.credits, 0) > 0 OR coalesce(j.cost_usd, 0) > 0)))
          AND (? IS NULL OR j.completed_at >= ?) AND (? IS NULL OR j.completed_at <= ?)
        GROUP BY key ORDER BY key`,
     )

@@ -76,8 +76,11 @@ export type RemoteStatus =
     }
   | { state: 'failed'; reason: string; credits: number | null }
   | { state: 'canceled' }
-  /** The provider purged the results before we fetched them (Apiframe `expired: true`). */
-  | { state: 'expired' };
+  /**
+   * The provider purged the results before we fetched them (Apiframe `expired: true`). `credits` is what the job
+   * was charged all the same (Apiframe `creditCost`), null or absent where the provider does not say.
+   */
+  | { state: 'expired'; credits?: number | null };
 
 /** What a submit returns: the provider's job id, and for synchronous providers the finished status at once. */
 export interface SubmitResult {

@@ -52,7 +52,8 @@ export interface ApiframeAdapterOptions extends Omit<HttpClientOptions, 'userAge
  *   Returns `{ remoteId: jobId }` (no `status`: Apiframe is asynchronous). `req.references` (inline bytes) is not
  *   used; `req.mask` is refused with `validation` (no mask on Apiframe's gpt-image schemas).
  * - `poll(id)` → QUEUED→`queued`, PROCESSING→`running` (`progress` 0–100 or null), COMPLETED→`completed`
- *   (outputs from `result`, string or `{images}`; credits = `creditCost`) unless `expired` is true → `expired`,
+ *   (outputs from `result`, string or `{images}`; credits = `creditCost`) unless `expired` is true → `expired`
+ *   (credits = `creditCost`: the purged job was paid for),
  *   FAILED→`failed` (`reason` = `job.error`, credits = `creditCost`), CANCELLED→`canceled`. A COMPLETED job with no
  *   output URL → `provider_bad_response`.
  * - `fetchOutput(out)` → inline bytes as they are, or a GET on the URL (no key sent, 60 s, ≤ 64 MB); 404/410 →
@@ -153,7 +154,7 @@ export function statusOf(job: ApiframeJob): RemoteStatus {
     case 'PROCESSING':
       return { state: 'running', progress: job.progress === null ? null : Math.round(job.progress) };
     case 'COMPLETED': {
-      if (job.expired === true) return { state: 'expired' };
+      if (job.expired === true) return { state: 'expired', credits: job.creditCost }; // purged, but paid
       const urls = jobResultUrls(job.result);
       if (urls.length === 0) {
         throw new AppError('provider_bad_response', 'Apiframe job is COMPLETED but has no result URL', { status: 200 });
