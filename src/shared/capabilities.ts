@@ -55,7 +55,7 @@ export const wireModelName = (m: ModelId): string => (isCustomModel(m) ? m.slice
 
 /**
  * Apiframe `gptImage2Params` for `model: "gpt-image-2"`.
- * Source: shared/specs/apiframe-v2-openapi.json, GenerateImageRequest.oneOf[40] (additionalProperties: false);
+ * Source: specs/apiframe-v2-openapi.json, GenerateImageRequest.oneOf[40] (additionalProperties: false);
  * defaults from docs-v2.apiframe.ai/docs/images/gpt-image-2 (quality auto, output_format webp, background auto,
  * moderation auto). The aspect_ratio default is not documented for v2; we send 1:1 explicitly.
  * `input_images` is not a user parameter: the engine fills it from the reference images.
@@ -126,7 +126,8 @@ export interface ModelCapability {
   typicalDurationMs: number;
   /**
    * True where the model takes a mask with an edit (OpenAI `POST /images/edits` `mask`: a PNG, alpha 0 where to
-   * edit, the size of the first image — providers.md §3.2). Apiframe and EvoLink gpt-image schemas have none.
+   * edit, the size of the first image — https://platform.openai.com/docs/api-reference/images/createEdit). Apiframe and
+   * EvoLink gpt-image schemas have none.
    */
   takesMask?: boolean;
 }
@@ -312,7 +313,7 @@ const APIFRAME_QUALITIES = ['low', 'medium', 'high', 'auto'] as const;
 
 /**
  * Apiframe credits per image by quality, before the job runs: a derived view of the `credits_per_image.*` rows of
- * {@link DEFAULT_PRICES} (source AF-D2, see src/shared/pricing.ts; the two doc versions disagree, providers.md §1.3,
+ * {@link DEFAULT_PRICES} (source docs-v2.apiframe.ai, see src/shared/pricing.ts; Apiframe's two doc sites disagree,
  * so this is an estimate; the job's `creditCost` is the truth). Pass a table to {@link estimateCredits} for the
  * prices in force.
  */
@@ -345,7 +346,7 @@ export function estimateCredits(
 
 /**
  * Estimated USD for one job before submit, where the provider publishes prices (EvoLink's token prices,
- * providers.md §6; OpenAI's per-image prices, §3.6 — third-party figures, see src/shared/providers/openai.ts).
+ * https://evolink.ai/gpt-image-2; OpenAI's per-image prices — third-party figures, see src/shared/providers/openai.ts).
  * 0 for the sandbox; null where no price is known (Apiframe bills credits; custom models).
  * @param prices the price table in force (default {@link DEFAULT_PRICES}, src/shared/pricing.ts)
  */

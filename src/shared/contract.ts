@@ -94,7 +94,7 @@ export const contract = {
         parentAssetId: Id.optional(),
         /** A mask from `chains.stageMask` (OpenAI edits only: alpha 0 where to edit, the parent's size). */
         maskBlobId: BlobId.optional(),
-        /** An OpenAI edit: `images` (default) or `responses` (keep the model's context; providers.md §3.7). */
+        /** An OpenAI edit: `images` (default) or `responses` (keep the model's context; https://platform.openai.com/docs/api-reference/responses). */
         chainMethod: ChainMethod.optional(),
       })
       .strict(),

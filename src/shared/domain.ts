@@ -80,7 +80,7 @@ export const AssetDetail = AssetSummary.extend({ recipe: Recipe.nullable() });
 export type AssetDetail = z.infer<typeof AssetDetail>;
 
 /**
- * Job states (DESIGN.md §1): queued → submitting → running → downloading → completed | failed | canceled,
+ * Job states: queued → submitting → running → downloading → completed | failed | canceled,
  * plus expired when the provider purged results before we fetched them.
  */
 export const JOB_STATES = [

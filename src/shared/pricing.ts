@@ -7,11 +7,14 @@
  * {@link PriceTable} argument that defaults to {@link DEFAULT_PRICES}; the main process passes the table with the
  * user's overrides (Settings → Prices), the renderer the same table from its prices store.
  *
- * Sources (keys as in shared/reference/providers.md):
- * - Apiframe credits per image: §1.3, AF-D2 (docs-v2.apiframe.ai). The two doc versions disagree, so these are
- *   estimates; a job's `creditCost` is the truth.
- * - EvoLink USD per 1K tokens for gpt-image-2: §6 (EvoLink's pricing page, 2026).
- * - OpenAI USD per 1M tokens and per 1024×1024 image: §3.6, third-party compilations [3P], not OpenAI's own page.
+ * Sources (each row's `source`, shown in Settings → Prices):
+ * - Apiframe credits per image: the model pages of docs-v2.apiframe.ai
+ *   (https://docs-v2.apiframe.ai/docs/images/gpt-image-2, https://docs-v2.apiframe.ai/docs/images/gpt-image/gpt-image-1-5).
+ *   Apiframe's two doc sites disagree (https://apiframe.ai/docs/images/gpt-image/gpt-image-1-5 gives other figures),
+ *   so these are estimates; a job's `creditCost` is the truth.
+ * - EvoLink USD per 1K tokens for gpt-image-2: EvoLink's gpt-image-2 page (https://evolink.ai/gpt-image-2, 2026).
+ * - OpenAI USD per 1M tokens and per 1024×1024 image: third-party compilations, not checked against OpenAI's own
+ *   page (https://developers.openai.com/api/docs/pricing).
  *
  * Pure TS (zod only): no Node, no DOM, no import from the provider modules (they import this one).
  */
@@ -91,10 +94,15 @@ export type PriceTable = z.infer<typeof PriceTable>;
 // The published figures
 // ---------------------------------------------------------------------------------------------------------------
 
-const SRC_APIFRAME = 'providers.md §1.3, AF-D2 (docs-v2.apiframe.ai model pages); the job’s creditCost is the truth';
-const SRC_EVOLINK = 'providers.md §6 (EvoLink pricing page, 2026)';
-const SRC_OPENAI = 'providers.md §3.6 (third-party compilations [3P], not the official OpenAI pricing page)';
-const SRC_OPENAI_APPROX = `${SRC_OPENAI}; marked “≈” there`;
+/** Apiframe's page for each model with credit prices. */
+const SRC_APIFRAME: Readonly<Record<string, string>> = {
+  'gpt-image-2': 'https://docs-v2.apiframe.ai/docs/images/gpt-image-2',
+  'gpt-image-1.5': 'https://docs-v2.apiframe.ai/docs/images/gpt-image/gpt-image-1-5',
+};
+const SRC_EVOLINK = 'https://evolink.ai/gpt-image-2';
+const SRC_OPENAI = 'https://developers.openai.com/api/docs/pricing (figures from third-party compilations; check them there)';
+const SRC_OPENAI_APPROX =
+  'https://developers.openai.com/api/docs/pricing (approximate figures from third-party compilations; check them there)';
 
 type Row = PriceRow;
 const credits = (model: string, q: string, value: number): Row => ({
@@ -103,7 +111,7 @@ const credits = (model: string, q: string, value: number): Row => ({
   item: `credits_per_image.${q}`,
   value,
   unit: 'credits',
-  source: SRC_APIFRAME,
+  source: SRC_APIFRAME[model] ?? 'https://docs-v2.apiframe.ai/docs/images',
 });
 const evolink = (category: string, value: number): Row => ({
   provider: 'evolink',
@@ -138,7 +146,7 @@ const oaImage = (model: string, q: string, value: number, approx = false): Row =
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
   takenAt: '2026-11',
   rows: Object.freeze([
-    // Apiframe, credits per image by quality (AF-D2).
+    // Apiframe, credits per image by quality (docs-v2.apiframe.ai model pages).
     credits('gpt-image-2', 'low', 4),
     credits('gpt-image-2', 'medium', 9),
     credits('gpt-image-2', 'high', 23),
@@ -147,13 +155,13 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
     credits('gpt-image-1.5', 'medium', 5),
     credits('gpt-image-1.5', 'high', 14),
     credits('gpt-image-1.5', 'auto', 14),
-    // EvoLink gpt-image-2, USD per 1K tokens (§6).
+    // EvoLink gpt-image-2, USD per 1K tokens (https://evolink.ai/gpt-image-2).
     evolink('image_output', 0.027),
     evolink('image_input', 0.0072),
     evolink('image_cached_input', 0.0018),
     evolink('text_input', 0.0045),
     evolink('text_cached_input', 0.0011),
-    // OpenAI, USD per 1M tokens and per 1024×1024 image (§3.6, third-party).
+    // OpenAI, USD per 1M tokens and per 1024×1024 image (third-party compilations).
     oaTokens('gpt-image-2', 'text_in', 5),
     oaTokens('gpt-image-2', 'text_in_cached', 1.25),
     oaTokens('gpt-image-2', 'image_in', 8),

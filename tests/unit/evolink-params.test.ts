@@ -1,7 +1,8 @@
 /**
  * EvoLink gpt-image-2 parameters (src/shared/providers/evolink.ts): schema defaults and refusals, every WxH rule at
  * its exact boundaries, a property test that anything the checker accepts obeys every documented rule, the ratio ×
- * resolution pixel sizes of providers.md §2.2, and the §6 cost estimate.
+ * resolution pixel sizes of EvoLink's rules (https://github.com/EvoLinkAI/gpt-image-2-gen-skill
+ * `references/api-params.md`), and the cost estimate from https://evolink.ai/gpt-image-2.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -167,7 +168,7 @@ describe('checkEvolinkSize: each rule at its exact boundary', () => {
 });
 
 describe('evolinkPixelSize', () => {
-  it('reproduces the nine ratio × resolution examples of providers.md §2.2', () => {
+  it('reproduces the nine ratio × resolution examples of EvoLink’s gpt-image-2 skill', () => {
     const examples: Array<[string, '1K' | '2K' | '4K', number, number]> = [
       ['1:1', '1K', 1024, 1024],
       ['1:1', '2K', 2048, 2048],
@@ -219,7 +220,7 @@ describe('limits', () => {
   });
 });
 
-describe('estimateEvolinkUsd (providers.md §6)', () => {
+describe('estimateEvolinkUsd (EvoLink’s gpt-image-2 price page)', () => {
   const usd = (p: Record<string, unknown>, refs = 0) => {
     const v = estimateEvolinkUsd(p, refs);
     if (v === null) throw new Error('null estimate');

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { canTransition } from '../../src/main/services/jobs/journal';
 import { JOB_STATES, type JobState } from '../../src/shared/domain';
 
-describe('job state machine (DESIGN.md §1)', () => {
+describe('job state machine', () => {
   it('follows the happy path', () => {
     const path: JobState[] = ['queued', 'submitting', 'running', 'downloading', 'completed'];
     for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);

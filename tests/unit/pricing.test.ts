@@ -1,6 +1,6 @@
 /**
- * The one price table (src/shared/pricing.ts): it validates, holds exactly the published figures of
- * shared/reference/providers.md, every estimate reads it (same results as the formulas with those figures), and an
+ * The one price table (src/shared/pricing.ts): it validates, holds exactly the published figures with the public
+ * page each comes from, every estimate reads it (same results as the formulas with those figures), and an
  * override changes the estimate.
  */
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,10 @@ import {
 } from '../../src/shared/providers/evolink';
 import { costFromUsage, estimateOpenAiUsd, OPENAI_PRICES, PRICES_TAKEN } from '../../src/shared/providers/openai';
 
-/** providers.md as written: §1.3 (AF-D2), §6 (EvoLink), §3.6 (third-party OpenAI). */
+/**
+ * The figures as published: Apiframe's docs-v2 model pages, EvoLink's gpt-image-2 page, third-party compilations of
+ * OpenAI's prices.
+ */
 const PUBLISHED: Record<string, number> = {
   'apiframe gpt-image-2 credits_per_image.low': 4,
   'apiframe gpt-image-2 credits_per_image.medium': 9,
@@ -72,7 +75,17 @@ describe('the price table', () => {
     expect(got).toEqual(PUBLISHED);
     for (const r of DEFAULT_PRICES.rows) {
       expect(r.unit).toBe(r.provider === 'apiframe' ? 'credits' : 'USD');
-      expect(r.source).toMatch(r.provider === 'apiframe' ? /AF-D2/ : r.provider === 'evolink' ? /§6/ : /§3\.6.*third-party/);
+      // The public page of each price, as Settings → Prices shows it.
+      const page =
+        r.provider === 'evolink'
+          ? 'https://evolink.ai/gpt-image-2'
+          : r.provider === 'openai'
+            ? 'https://developers.openai.com/api/docs/pricing'
+            : r.model === 'gpt-image-2'
+              ? 'https://docs-v2.apiframe.ai/docs/images/gpt-image-2'
+              : 'https://docs-v2.apiframe.ai/docs/images/gpt-image/gpt-image-1-5';
+      expect(r.source.startsWith(page)).toBe(true);
+      if (r.provider === 'openai') expect(r.source).toMatch(/third-party/);
       expect(r.overriddenAt).toBeUndefined();
     }
   });

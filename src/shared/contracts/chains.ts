@@ -11,10 +11,12 @@ import { AssetSummary, BlobId, BlobInfo, Id, JobView } from '../domain';
 
 /**
  * How a step was made. `root`: the image the chain starts from. `images_edit`: OpenAI `POST /images/edits` with the
- * parent as `image[]` (providers.md §3.2). `responses_previous_response_id`: OpenAI Responses API with the
- * `image_generation` tool (§3.7): the first such step sends the parent as an `input_image`, a later one
+ * parent as `image[]` (https://platform.openai.com/docs/api-reference/images/createEdit).
+ * `responses_previous_response_id`: OpenAI Responses API with the `image_generation` tool
+ * (https://developers.openai.com/api/docs/guides/image-generation): the first such step sends the parent as an `input_image`, a later one
  * `previous_response_id` of its parent's response, keeping the model's context. `input_url`: the parent's own provider URL reused as an input
- * image (Apiframe `input_images` §1.3, EvoLink `image_urls` §2.2). `input_upload`: the parent uploaded as a
+ * image (Apiframe `input_images`, specs/apiframe-v2-openapi.json `GenerateImageRequest`; EvoLink `image_urls`,
+ * https://docs.evolink.ai/en/api-manual/image-series/gpt-image-2/gpt-image-2-image-generation). `input_upload`: the parent uploaded as a
  * reference first (its URL had expired, or it came from elsewhere). `sandbox_reference`: the offline sandbox.
  * `composite`: the original kept outside the mask.
  */
@@ -32,12 +34,13 @@ export type StepMethod = z.infer<typeof StepMethod>;
 
 /**
  * How an OpenAI edit continues its parent, as the composer asks (`jobs.submit` `chainMethod`): `images` (default,
- * `POST /images/edits`) or `responses` (keep the model's context: Responses API, providers.md §3.7). Only for
+ * `POST /images/edits`) or `responses` (keep the model's context: Responses API,
+ * https://platform.openai.com/docs/api-reference/responses). Only for
  * provider `openai` and the models with the `image_generation` tool ({@link RESPONSES_TOOL_MODELS}).
  */
 export const ChainMethod = z.enum(['images', 'responses']);
 export type ChainMethod = z.infer<typeof ChainMethod>;
-/** The models the Responses API's `image_generation` tool takes (providers.md §3.7 `tools[].model`). */
+/** The models the Responses API's `image_generation` tool takes (`tools[].model`, openai-node `Tool.ImageGeneration`). */
 export const RESPONSES_TOOL_MODELS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1'] as const;
 /** True when an edit on `provider`/`model` can keep the model's context through the Responses API. */
 export function offersResponses(provider: string, model: string): boolean {

@@ -2,11 +2,13 @@
  * EvoLink gpt-image-2: the user-settable parameters, the documented `size` rules, the request limits and a
  * pre-bill cost estimate. Pure TS (zod only): the composer and the main process validate with the same code.
  *
- * Sources (keys as in shared/reference/providers.md "Source keys"):
- * - §2.2 `POST /v1/images/generations` [C: EV-IMG; C-vendor: EV-SKILL `references/api-params.md`]: fields, ranges,
- *   defaults, the 15 ratio presets, the `WxH` rules and the ratio × resolution examples.
- * - §6 EvoLink token prices for gpt-image-2 (its pricing page, 2026): USD per 1K tokens, the quality tile base
- *   16 / 48 / 96, the pixel budgets per resolution and the per-image range $0.0017 – $0.817.
+ * Sources:
+ * - `POST /v1/images/generations`: EvoLink's API manual page for gpt-image-2 ("the manual",
+ *   https://docs.evolink.ai/en/api-manual/image-series/gpt-image-2/gpt-image-2-image-generation) and EvoLink's own
+ *   skill repository ("the skill", https://github.com/EvoLinkAI/gpt-image-2-gen-skill `references/api-params.md`):
+ *   fields, ranges, defaults, the 15 ratio presets, the `WxH` rules and the ratio × resolution examples.
+ * - EvoLink's gpt-image-2 price page ("the price page", https://evolink.ai/gpt-image-2, 2026): USD per 1K tokens,
+ *   the quality tile base 16 / 48 / 96, the pixel budgets per resolution and the per-image range $0.0017 – $0.817.
  *
  * Wire names are EvoLink's own (`size`, `resolution`, `quality`, `n`).
  */
@@ -19,7 +21,7 @@ import { DEFAULT_PRICES, priceOf, type PriceTable } from '../pricing';
 
 /**
  * The 15 ratio presets `size` accepts besides `auto` and `WxH`, written `W:H`.
- * Source: providers.md §2.2 [C-vendor: EV-SKILL; EV-IMG confirms "15 ratio presets + explicit pixel format"].
+ * Source: the skill (the manual confirms "15 ratio presets + explicit pixel format").
  */
 export const EVOLINK_RATIOS = [
   '1:1',
@@ -41,12 +43,12 @@ export const EVOLINK_RATIOS = [
 /** One of {@link EVOLINK_RATIOS}. */
 export type EvolinkRatio = (typeof EVOLINK_RATIOS)[number];
 
-/** `resolution` values; only used with a ratio `size` (ignored for `auto` and `WxH`). Source: §2.2 [C-vendor: EV-SKILL]. */
+/** `resolution` values; only used with a ratio `size` (ignored for `auto` and `WxH`). Source: the skill. */
 export const EVOLINK_RESOLUTIONS = ['1K', '2K', '4K'] as const;
 /** One of {@link EVOLINK_RESOLUTIONS}. */
 export type EvolinkResolution = (typeof EVOLINK_RESOLUTIONS)[number];
 
-/** `quality` values; EvoLink lists no `auto` (§2.2, §5) [C-vendor: EV-SKILL]. */
+/** `quality` values; EvoLink lists no `auto` (the skill). */
 export const EVOLINK_QUALITIES = ['low', 'medium', 'high'] as const;
 /** One of {@link EVOLINK_QUALITIES}. */
 export type EvolinkQuality = (typeof EVOLINK_QUALITIES)[number];
@@ -54,22 +56,23 @@ export type EvolinkQuality = (typeof EVOLINK_QUALITIES)[number];
 /** The `size` choices other than an explicit `WxH`, in display order: `auto` then the ratios. */
 export const EVOLINK_SIZE_PRESETS = ['auto', ...EVOLINK_RATIOS] as const;
 
-/** Longest `prompt`, in Unicode code points (not UTF-16 units). Source: §2.2 [C: EV-IMG]. */
+/** Longest `prompt`, in Unicode code points (not UTF-16 units). Source: the manual. */
 export const EVOLINK_MAX_PROMPT_CODEPOINTS = 32000;
-/** Most `image_urls` per request. Source: §2.2 [C: EV-IMG] ("1–16 items"). */
+/** Most `image_urls` per request. Source: the manual ("1–16 items"). */
 export const EVOLINK_MAX_IMAGES = 16;
 /**
  * Largest reference image, bytes: 50 MB, read as MiB like Atelier's other byte limits (APIFRAME_MAX_UPLOAD_BYTES).
- * Source: §2.2 [C: EV-IMG] ("≤ 50 MB each"). The Files API itself takes up to 100 MB (§2.6); this is the stricter one.
+ * Source: the manual ("≤ 50 MB each"). The Files API itself takes up to 100 MB (EvoLink's media MCP server,
+ * https://github.com/EvoLinkAI/evolink-media-mcp `file-api.md`); this is the stricter one.
  */
 export const EVOLINK_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
-/** Fewest images per request (`n`). Source: §2.2 [C-vendor: EV-SKILL]. */
+/** Fewest images per request (`n`). Source: the skill. */
 export const EVOLINK_MIN_N = 1;
-/** Most images per request (`n`). Source: §2.2 [C-vendor: EV-SKILL]; §5 (marketing "up to 8" vs spec 1–10). */
+/** Most images per request (`n`). Source: the skill (1–10; marketing pages say "up to 8"). */
 export const EVOLINK_MAX_N = 10;
 
 /**
- * The rules of an explicit `WxH` size, px. Source: §2.2 [C-vendor: EV-SKILL]: both edges multiples of 16, each edge
+ * The rules of an explicit `WxH` size, px. Source: the skill: both edges multiples of 16, each edge
  * 16–3840, 655,360 ≤ W·H ≤ 8,294,400, aspect (long ÷ short) ≤ 3.
  */
 export const EVOLINK_WXH_RULES = {
@@ -82,8 +85,8 @@ export const EVOLINK_WXH_RULES = {
 } as const;
 
 /**
- * Pixel budget per `resolution`, px (W·H). Source: §6 ("1K ≈ 1.05 MP, 2K ≈ 4.19 MP, 4K = 8.29 MP") read as
- * 1024², 2048² and the `WxH` maximum 8,294,400 (= 2880² = 3840×2160, §2.2 examples).
+ * Pixel budget per `resolution`, px (W·H). Source: the price page ("1K ≈ 1.05 MP, 2K ≈ 4.19 MP, 4K = 8.29 MP") read
+ * as 1024², 2048² and the `WxH` maximum 8,294,400 (= 2880² = 3840×2160, the skill's examples).
  */
 export const EVOLINK_PIXEL_BUDGETS: Readonly<Record<EvolinkResolution, number>> = {
   '1K': 1024 * 1024,
@@ -125,7 +128,7 @@ export function isEvolinkRatio(size: string): size is EvolinkRatio {
 }
 
 /**
- * Checks a `size` value against EvoLink's rules (providers.md §2.2 [C-vendor: EV-SKILL]): `auto` and the 15
+ * Checks a `size` value against EvoLink's rules (the skill, see the file doc): `auto` and the 15
  * ratios are accepted as they are; `WxH` (px) must have both edges multiples of 16, each edge 16–3840,
  * 655,360 ≤ W·H ≤ 8,294,400 and long ÷ short ≤ 3 (3:1 itself is allowed). Rules are checked in that order and the
  * first one broken is reported; anything that is not `auto`, a ratio or `WxH` is `bad_format`.
@@ -164,13 +167,13 @@ export function checkEvolinkSize(size: string): EvolinkSizeCheck {
 
 /**
  * Output pixel size, px, that EvoLink renders for a `size` and `resolution`:
- * - `WxH` → those numbers (resolution ignored, §2.2);
+ * - `WxH` → those numbers (resolution ignored, per the skill);
  * - a ratio `a:b` → W = √(budget·a/b), H = √(budget·b/a) with the budget of {@link EVOLINK_PIXEL_BUDGETS}; if the
  *   long edge exceeds 3840 both are scaled down to it; then each is rounded to the nearest multiple of 16, or
  *   floored when rounding would break the 3840 / 8,294,400 limits;
  * - `auto` → null (the model chooses).
  *
- * The ratio rule is inferred [I]: it reproduces all nine ratio × resolution examples of §2.2 exactly
+ * The ratio rule is inferred, not documented: it reproduces all nine ratio × resolution examples of the skill exactly
  * (1:1 → 1024², 2048², 2880²; 16:9 → 1360×768, 2736×1536, 3840×2160; 3:2 → 1248×832, 2512×1680, 3520×2352) and
  * every result satisfies {@link checkEvolinkSize}. Returns null for a size that is not valid.
  */
@@ -216,7 +219,7 @@ export const EvolinkSize = z.string().superRefine((size, ctx) => {
 
 /**
  * EvoLink gpt-image-2 user parameters (strict: unknown keys are refused), with the documented defaults
- * (providers.md §2.2 [C: EV-IMG for size; C-vendor: EV-SKILL for the rest]):
+ * (the manual for `size`, the skill for the rest; see the file doc):
  * - `size` — see {@link EvolinkSize}; default `auto`.
  * - `resolution` — `1K | 2K | 4K`, default `1K`; only meaningful with a ratio `size` (the client omits it otherwise).
  * - `quality` — `low | medium | high`, default `medium` (no `auto` on EvoLink).
@@ -238,7 +241,7 @@ export type EvolinkGptImage2Params = z.infer<typeof EvolinkGptImage2Params>;
 /** What {@link EvolinkGptImage2Params} accepts before defaults (every key optional). */
 export type EvolinkGptImage2ParamsInput = z.input<typeof EvolinkGptImage2Params>;
 
-/** Length of `s` in Unicode code points (what EvoLink's 32,000 prompt limit counts, §2.2). */
+/** Length of `s` in Unicode code points (what EvoLink's 32,000 prompt limit counts, per the manual). */
 export function codePointLength(s: string): number {
   let n = 0;
   for (const _ of s) n++;
@@ -260,7 +263,7 @@ const EVOLINK_TOKEN_CATEGORIES = {
 
 /**
  * USD per 1,000 tokens for gpt-image-2 on EvoLink, read from `prices` (the `evolink` / `gpt-image-2` /
- * `usd_per_1k_tokens.*` rows; source providers.md §6, EvoLink pricing page, 2026). A category without a row is null.
+ * `usd_per_1k_tokens.*` rows; source https://evolink.ai/gpt-image-2, 2026). A category without a row is null.
  */
 export function evolinkTokenPrices(
   prices: PriceTable = DEFAULT_PRICES,
@@ -277,15 +280,15 @@ export function evolinkTokenPrices(
 
 /**
  * USD per 1,000 tokens for gpt-image-2 on EvoLink as published: a derived view of {@link DEFAULT_PRICES}
- * (src/shared/pricing.ts; source providers.md §6, EvoLink pricing page, 2026).
+ * (src/shared/pricing.ts; source https://evolink.ai/gpt-image-2, 2026).
  */
 export const EVOLINK_USD_PER_1K_TOKENS = evolinkTokenPrices(DEFAULT_PRICES) as { readonly [K in keyof typeof EVOLINK_TOKEN_CATEGORIES]: number };
 
-/** Tile base by quality (output tokens scale with its square). Source: §6 ("16 / 48 / 96 for low / medium / high"). */
+/** Tile base by quality (output tokens scale with its square). Source: the price page ("16 / 48 / 96 for low / medium / high"). */
 export const EVOLINK_TILE_BASE: Readonly<Record<EvolinkQuality, number>> = { low: 16, medium: 48, high: 96 };
 
 /**
- * Image-input tokens assumed per reference image. §6 gives no per-reference figure; this value is calibrated so that
+ * Image-input tokens assumed per reference image. The price page gives no per-reference figure; this value is calibrated so that
  * {@link estimateEvolinkUsd} reproduces the page's quoted upper bound ($0.817 at high quality, a 4K 8.29 MP image,
  * 16 references, n = 1): (0.817 − 18,225 · 0.027/1000) / (16 · 0.0072/1000) ≈ 2,820.
  */
@@ -296,9 +299,9 @@ export const EVOLINK_AUTO_SIZE_PIXELS = EVOLINK_PIXEL_BUDGETS['1K'];
 
 /**
  * Pre-bill estimate, in USD, of one EvoLink gpt-image-2 request — an estimate only: the real charge follows the
- * `usage` object EvoLink returns (`credits_reserved`, in EvoLink credits), per providers.md §6.
+ * `usage` object EvoLink returns (`credits_reserved`, in EvoLink credits), per the price page.
  *
- * Formula (inputs from providers.md §6; its shape inferred [I] to match the page's figures):
+ * Formula (inputs from https://evolink.ai/gpt-image-2; its shape inferred, not documented, to match the page's figures):
  *
  *   pixels        = W·H of {@link evolinkPixelSize}(size, resolution), or 1024² for `auto`
  *   outputTokens  = B² · pixels / 2048²          (B = tile base 16 / 48 / 96 for low / medium / high)

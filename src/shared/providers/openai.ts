@@ -3,8 +3,9 @@
  * request limits, the gpt-image-2 size rules, and USD prices/cost functions.
  *
  * Pure TS (zod and types only), shared by the composer and the main process. Parameter names are OpenAI's own
- * wire names. Sources: shared/reference/providers.md §3 (openai-node @ 7b7d6ca, 2026-08-21, `src/resources/images.ts`
- * — "OAI-SDK"), marked per rule below; `[3P]` means third-party figures only.
+ * wire names. Sources: OpenAI's API reference (https://platform.openai.com/docs/api-reference/images) and its Node
+ * SDK, openai-node (https://github.com/openai/openai-node @ 7b7d6ca, 2026-08-21, `src/resources/images.ts`), marked
+ * per rule below; "third-party" means no OpenAI source gives the figure.
  */
 import { z } from 'zod';
 import { DEFAULT_PRICES, priceOf, type PriceTable } from '../pricing';
@@ -14,7 +15,7 @@ import type { ModelId } from '../capabilities';
 // Models
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The GPT Image models Atelier offers through OpenAI (a subset of OAI-SDK `ImageModel`). */
+/** The GPT Image models Atelier offers through OpenAI (a subset of openai-node's `ImageModel`). */
 export const OPENAI_IMAGE_MODELS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini'] as const satisfies readonly ModelId[];
 /** One of {@link OPENAI_IMAGE_MODELS}. */
 export type OpenAiImageModel = (typeof OPENAI_IMAGE_MODELS)[number];
@@ -25,15 +26,15 @@ export function isOpenAiImageModel(model: string): model is OpenAiImageModel {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Limits (providers.md §3.1, §3.2)
+// Limits (openai-node `ImageGenerateParams`, `ImageEditParams`)
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
  * Request limits of the Images API for GPT image models.
- * - `maxPromptChars`: 32000 characters (OAI-SDK `prompt` doc). Counted here as UTF-16 code units (JS `length`),
+ * - `maxPromptChars`: 32000 characters (openai-node `prompt` doc). Counted here as UTF-16 code units (JS `length`),
  *   the stricter reading for astral characters.
- * - `maxInputImages`: 16 images per edit (OAI-SDK `image` doc).
- * - `maxInputImageBytes`: each image "less than 50MB" (OAI-SDK). We read MB as 10^6 bytes — the smaller of the two
+ * - `maxInputImages`: 16 images per edit (openai-node `image` doc).
+ * - `maxInputImageBytes`: each image "less than 50MB" (openai-node). We read MB as 10^6 bytes — the smaller of the two
  *   readings, so anything we accept is under the limit either way — and the bound is exclusive.
  * - `inputImageMimes`: png, webp, jpg.
  * - `maxMaskBytes`: mask PNG "less than 4MB" (same reading, exclusive); it must have the same dimensions as the
@@ -52,13 +53,13 @@ export const OPENAI_LIMITS = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
-// gpt-image-2 size rules (providers.md §3.3)
+// gpt-image-2 size rules (openai-node `ImageGenerateParams.size`)
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
  * gpt-image-2 size limits: any `WIDTHxHEIGHT` with both edges multiples of 16, long:short edge ≤ 3:1, longest edge
- * ≤ 3840 px [C: OAI-SDK], total pixels 655,360–8,294,400 inclusive [3P: the SDK only says "the model's current pixel
- * and edge limits"; these figures agree with EvoLink's rules]. 3840×2160 and 2880×2880 sit exactly on the maximum.
+ * ≤ 3840 px (openai-node), total pixels 655,360–8,294,400 inclusive (third-party: the SDK only says "the model's current
+ * pixel and edge limits"; these figures agree with EvoLink's rules). 3840×2160 and 2880×2880 sit exactly on the maximum.
  */
 export const GPT_IMAGE_2_SIZE_RULES = {
   multipleOf: 16,
@@ -134,7 +135,7 @@ export const GPT_IMAGE_2_SIZE_PRESETS = [
   '2160x3840',
 ] as const;
 
-/** The fixed sizes of the gpt-image-1 family (gpt-image-1, -1-mini, -1.5) [C: OAI-SDK]. */
+/** The fixed sizes of the gpt-image-1 family (gpt-image-1, -1-mini, -1.5) (openai-node). */
 export const GPT_IMAGE_1_SIZES = ['auto', '1024x1024', '1536x1024', '1024x1536'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ export const GPT_IMAGE_1_SIZES = ['auto', '1024x1024', '1536x1024', '1024x1536']
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Whether gpt-image-2 is offered `background: "transparent"`. Sources conflict (providers.md §3.1 ⚠): the SDK as
+ * Whether gpt-image-2 is offered `background: "transparent"`. Sources conflict: openai-node as
  * of 2026-08 calls it "in preview" (openai-python PR #3703 replaced "not supported" with "preview"), while
  * Apiframe's gpt-image-2 schema and much client code from 2026-04…06 say the API rejects it.
  *
@@ -179,7 +180,7 @@ const GPT_IMAGE_2_BACKGROUNDS = GPT_IMAGE_2_ALLOWS_TRANSPARENT
   ? (['auto', 'opaque', 'transparent'] as const)
   : (['auto', 'opaque'] as const);
 
-/** `background: transparent` needs an output format with alpha (png or webp) [C: OAI-SDK `background` doc]. */
+/** `background: transparent` needs an output format with alpha (png or webp) (openai-node `background` doc). */
 function transparentNeedsAlpha(p: { background: string; output_format: string }, ctx: z.core.$RefinementCtx): void {
   if (p.background === 'transparent' && p.output_format === 'jpeg') {
     ctx.addIssue({
@@ -193,8 +194,9 @@ function transparentNeedsAlpha(p: { background: string; output_format: string },
 
 /**
  * gpt-image-2 parameters. Defaults: size `auto`, quality `auto`, background `auto`, output_format `png`,
- * output_compression 100 (%), moderation `auto`, n 1 [C: OAI-SDK defaults]. No `input_fidelity`: gpt-image-2 takes
- * inputs at high fidelity by itself and the parameter is omitted for it [I/3P, providers.md §3.2].
+ * output_compression 100 (%), moderation `auto`, n 1 (openai-node defaults). No `input_fidelity`: gpt-image-2 takes
+ * inputs at high fidelity by itself and the parameter is omitted for it (Apiframe's gpt-image-2 page,
+ * https://docs-v2.apiframe.ai/docs/images/gpt-image-2, and third-party clients; openai-node's wording is ambiguous).
  * `background: transparent` per {@link GPT_IMAGE_2_ALLOWS_TRANSPARENT}.
  */
 export const OpenAiGptImage2Params = z
@@ -224,7 +226,7 @@ const gptImage1Shape = {
 
 /**
  * gpt-image-1.5 and gpt-image-1 parameters: sizes `auto|1024x1024|1536x1024|1024x1536`, `transparent` allowed (with
- * png/webp only), `input_fidelity` low|high default low (used by edits; supported for gpt-image-1 and -1.5 [C]).
+ * png/webp only), `input_fidelity` low|high default low (used by edits; supported for gpt-image-1 and -1.5, openai-node).
  */
 export const OpenAiGptImage15Params = z
   .object({ ...gptImage1Shape, input_fidelity: InputFidelity })
@@ -238,7 +240,7 @@ export const OpenAiGptImage1Params = OpenAiGptImage15Params;
 /** Parsed {@link OpenAiGptImage1Params}. */
 export type OpenAiGptImage1Params = OpenAiGptImage15Params;
 
-/** gpt-image-1-mini: as gpt-image-1 but without `input_fidelity` (not supported for -1-mini [C: OAI-SDK]). */
+/** gpt-image-1-mini: as gpt-image-1 but without `input_fidelity` (not supported for -1-mini, openai-node). */
 export const OpenAiGptImage1MiniParams = z.object(gptImage1Shape).strict().superRefine(transparentNeedsAlpha);
 /** Parsed {@link OpenAiGptImage1MiniParams}. */
 export type OpenAiGptImage1MiniParams = z.infer<typeof OpenAiGptImage1MiniParams>;
@@ -254,20 +256,20 @@ export const OPENAI_PARAMS: { readonly [M in OpenAiImageModel]: z.ZodType<OpenAi
   'gpt-image-1-mini': OpenAiGptImage1MiniParams,
 };
 
-/** Models whose edits take `input_fidelity` (gpt-image-1, gpt-image-1.5) [C: OAI-SDK]. */
+/** Models whose edits take `input_fidelity` (gpt-image-1, gpt-image-1.5) (openai-node). */
 export function takesInputFidelity(model: OpenAiImageModel): boolean {
   return model === 'gpt-image-1' || model === 'gpt-image-1.5';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Prices (providers.md §3.6) — third-party figures
+// Prices — third-party figures (OpenAI's own page: https://developers.openai.com/api/docs/pricing)
 // ---------------------------------------------------------------------------------------------------------------
 
 /** When the published prices were taken (YYYY-MM): {@link DEFAULT_PRICES}`.takenAt` (src/shared/pricing.ts). */
 export const PRICES_TAKEN = DEFAULT_PRICES.takenAt;
 /** Where they come from. Not OpenAI's pricing page: third-party compilations, so treat every figure as an estimate. */
 export const PRICES_SOURCE =
-  'shared/reference/providers.md §3.6 (third-party compilations [3P], not the official OpenAI pricing page)';
+  'https://developers.openai.com/api/docs/pricing (figures from third-party compilations; check them there)';
 
 /** USD per 1 M tokens; `null` where the source gives no figure. */
 export interface OpenAiTokenPrices {
@@ -281,7 +283,7 @@ export interface OpenAiTokenPrices {
   imageOut: number;
 }
 
-/** USD per generated 1024×1024 image by quality (the per-image table of providers.md §3.6). */
+/** USD per generated 1024×1024 image by quality (third-party per-image figures). */
 export interface OpenAiPerImagePrices {
   low: number;
   medium: number;
@@ -365,7 +367,7 @@ export function estimateOpenAiUsd(
 }
 
 /**
- * Token usage as the Images API reports it (OAI-SDK `ImagesResponse.usage`): counts in tokens.
+ * Token usage as the Images API reports it (openai-node `ImagesResponse.usage`): counts in tokens.
  * `output_tokens_details` is optional; `cached_tokens` is accepted where an endpoint reports it (ignored: we cannot
  * tell text from image cache hits, so cost is an upper bound).
  */

@@ -48,7 +48,7 @@ export function EditBar() {
         <span className="muted">{t('mask.notTaken')}</span>
       ) : null}
       {offersResponses(cap.provider, cap.model) ? (
-        // OpenAI: how the edit continues the image (providers.md §3.7). Images API by default.
+        // OpenAI: how the edit continues the image (https://platform.openai.com/docs/api-reference/responses). Images API by default.
         <fieldset className="edit-way">
           <legend className="sr-only">{t('chains.way')}</legend>
           {(['images', 'responses'] as const).map((m) => (

@@ -1,6 +1,7 @@
 /**
  * Canvas helpers of the mask editor. The paint canvas holds what the user painted (any colour, alpha = painted);
- * the exported mask follows OpenAI's rule (providers.md §3.2): a PNG the image's size, alpha 0 where to edit,
+ * the exported mask follows OpenAI's rule (https://platform.openai.com/docs/api-reference/images/createEdit `mask`):
+ * a PNG the image's size, alpha 0 where to edit,
  * opaque elsewhere.
  */
 

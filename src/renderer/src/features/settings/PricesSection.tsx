@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { PriceRowView } from '../../../../shared/contracts/pricing';
@@ -36,6 +36,19 @@ const valueOf = (text: string): number | null => {
 };
 
 const formatValue = (v: number, locale: string): string => new Intl.NumberFormat(locale, { maximumFractionDigits: 6 }).format(v);
+
+/** `text` with each `https://` URL in it as a link (opened outside the app: the OS browser, or a new tab). */
+function withLinks(text: string): ReactNode[] {
+  return text.split(/(https:\/\/[^\s()]+)/).map((part, i) =>
+    i % 2 === 1 ? (
+      <a key={i} href={part} target="_blank" rel="noopener noreferrer">
+        {part}
+      </a>
+    ) : (
+      part
+    ),
+  );
+}
 
 /**
  * Settings → Prices: the one price table (src/shared/pricing.ts) grouped by provider and model, each value editable
@@ -106,7 +119,7 @@ export function PricesSection() {
             </table>
             {sources.map((s) => (
               <p key={s} className="muted small prices-source">
-                {t('prices.source', { source: s })}
+                {withLinks(t('prices.source', { source: s }))}
               </p>
             ))}
           </div>
