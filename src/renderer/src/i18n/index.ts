@@ -33,4 +33,5 @@ export async function applyLocale(locale: Locale): Promise<void> {
   if (i18n.language !== locale) await i18n.changeLanguage(locale);
 }
 
-document.documentElement.lang = i18n.language;
+// Outside a page (the stores' unit tests) there is no document to label.
+if (typeof document !== 'undefined') document.documentElement.lang = i18n.language;

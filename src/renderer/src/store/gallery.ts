@@ -8,6 +8,8 @@ import { queryFor, useSearch } from './search';
 import { useSelection } from './selection';
 
 const PAGE = 200;
+/** The largest page `assets.query` serves (its `limit` maximum in the contract). */
+const MAX_PAGE = 1000;
 export const THUMB_MIN = 80;
 export const THUMB_MAX = 400;
 
@@ -22,14 +24,14 @@ interface GalleryState {
   /** Shows `folderId` (first page) through the current source and search (store/search.ts); `null` and no other
    * source empties the gallery. */
   show(folderId: string | null): Promise<void>;
-  /** Re-reads the first page of the current folder (after a reconnect). */
+  /** Re-reads the current view as deep as it was loaded (after a reconnect or a change elsewhere). */
   reload(): Promise<void>;
   loadMore(): Promise<void>;
   /** An `asset.created` event: adds the new image in front when it belongs to the folder on screen. */
   assetCreated(assetId: string, folderId: string): Promise<void>;
   /** Applies an organising patch to the items on screen (after this window changed them). */
   patchItems(ids: readonly string[], patch: Partial<Pick<AssetListItem, 'rating' | 'flag' | 'title'>>): void;
-  /** Re-reads the first page after a short pause (collapses bursts of `library.changed`). */
+  /** Re-reads the view after a short pause (collapses bursts of `library.changed`). */
   scheduleReload(): void;
   /** Drops items from the view (moved away, trashed, restored from the trash view). */
   dropItems(ids: readonly string[]): void;
@@ -71,14 +73,23 @@ export const useGallery = create<GalleryState>()((set, get) => ({
   },
 
   async reload() {
-    const { folderId } = get();
+    const { folderId, items: before } = get();
     const gen = ++generation;
     const q = queryFor(folderId);
     if (!q) return;
     try {
-      const page = await call('assets.query', { ...q, limit: PAGE, cursor: null });
+      // Re-read as deep as the user had scrolled (a burst of `library.changed` must not send someone deep in the
+      // grid back to the first page): pages of up to MAX_PAGE until that many items are on hand or the list ends.
+      const want = Math.max(PAGE, before.length);
+      let page = await call('assets.query', { ...q, limit: Math.min(MAX_PAGE, want), cursor: null });
+      let items = page.items;
+      while (items.length < want && page.nextCursor) {
+        if (gen !== generation) return;
+        page = await call('assets.query', { ...q, limit: Math.min(MAX_PAGE, want - items.length), cursor: page.nextCursor });
+        items = items.concat(page.items);
+      }
       if (gen !== generation) return;
-      set({ items: page.items, total: page.total, nextCursor: page.nextCursor, loading: false, error: null });
+      set({ items, total: page.total, nextCursor: page.nextCursor, loading: false, error: null });
     } catch (err) {
       if (gen !== generation) return;
       set({ loading: false, error: errorShape(err) });

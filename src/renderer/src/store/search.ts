@@ -17,6 +17,12 @@ interface SearchState {
   dir: SortDir;
   setSource(source: Source): void;
   setText(text: string): void;
+  /**
+   * Text typed in the search box: applied and re-run (through `onRun`) after `TYPE_PAUSE_MS` without typing.
+   * A pending typed search is cancelled by `setText`, `setSource` (which applies its text at once, so the new
+   * source opens with it) and `clearSearch`, so a late timer never re-runs a view the user has left.
+   */
+  typeText(text: string, onRun: () => void): void;
   setFilters(patch: Partial<AssetFilters>): void;
   setSort(sort: SortKey, dir: SortDir): void;
   /** Clears text and filters (sort stays). */
@@ -29,14 +35,44 @@ const isSort = (v: unknown): v is { sort: SortKey; dir: SortDir } =>
 
 const initialSort = loadPref('gallerySort', { sort: 'date' as SortKey, dir: 'desc' as SortDir }, isSort);
 
-export const useSearch = create<SearchState>()((set) => ({
+/** Pause after the last keystroke before a typed search runs, in ms. */
+export const TYPE_PAUSE_MS = 200;
+let typeTimer: ReturnType<typeof setTimeout> | null = null;
+let typedText: string | null = null;
+/** Stops a pending typed search; returns its text (null when none was pending). */
+const cancelTyping = (): string | null => {
+  if (typeTimer) clearTimeout(typeTimer);
+  typeTimer = null;
+  const text = typedText;
+  typedText = null;
+  return text;
+};
+
+export const useSearch = create<SearchState>()((set, get) => ({
   source: { kind: 'folder' },
   text: '',
   filters: {},
   sort: initialSort.sort,
   dir: initialSort.dir,
-  setSource: (source) => set({ source }),
-  setText: (text) => set({ text }),
+  setSource: (source) => {
+    const typed = cancelTyping();
+    set(typed === null ? { source } : { source, text: typed });
+  },
+  setText: (text) => {
+    cancelTyping();
+    set({ text });
+  },
+  typeText: (text, onRun) => {
+    cancelTyping();
+    if (text === get().text) return;
+    typedText = text;
+    typeTimer = setTimeout(() => {
+      typeTimer = null;
+      typedText = null;
+      set({ text });
+      onRun();
+    }, TYPE_PAUSE_MS);
+  },
   setFilters: (patch) =>
     set((s) => {
       const filters: Record<string, unknown> = { ...s.filters, ...patch };
@@ -49,7 +85,10 @@ export const useSearch = create<SearchState>()((set) => ({
     savePref('gallerySort', { sort, dir });
     set({ sort, dir });
   },
-  clearSearch: () => set({ text: '', filters: {} }),
+  clearSearch: () => {
+    cancelTyping();
+    set({ text: '', filters: {} });
+  },
 }));
 
 /** True when text or a filter narrows the view. */

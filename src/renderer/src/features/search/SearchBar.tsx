@@ -12,8 +12,6 @@ import { IconButton } from '../../ui/IconButton';
 import { NameDialog } from '../folders/NameDialog';
 import { FilterPanel } from './FilterPanel';
 
-const TYPE_PAUSE_MS = 200;
-
 /** Re-reads the gallery with the current search. */
 function rerun(): void {
   const g = useGallery.getState();
@@ -38,14 +36,10 @@ export function SearchBar() {
   const selectedFolder = useFolders((s) => s.selectedId);
   const searching = isSearching({ text, filters });
 
-  // Typing re-runs the search after a short pause; Enter runs it at once.
+  // Typing re-runs the search after a short pause (the store's timer, which a change of source cancels); Enter
+  // runs it at once.
   useEffect(() => {
-    if (draft === useSearch.getState().text) return;
-    const timer = setTimeout(() => {
-      useSearch.getState().setText(draft);
-      rerun();
-    }, TYPE_PAUSE_MS);
-    return () => clearTimeout(timer);
+    useSearch.getState().typeText(draft, rerun);
   }, [draft]);
 
   const setSort = (next: SortKey, nextDir = dir): void => {
