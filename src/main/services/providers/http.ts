@@ -10,8 +10,9 @@
  *
  * Sources of the shared rules (cited again where each is implemented):
  * - Full-jitter backoff `random() · min(cap, base·2^n)` and sleeping exactly `Retry-After` on a 429: Apiframe's Node
- *   SDK `src/http.ts` (shared/reference/providers.md §1.5), adopted for EvoLink (§2, no documented policy) and OpenAI
- *   (§3; openai-node @ 7b7d6ca `core.ts`, whose jitter range is 0.5 s … 8 s).
+ *   SDK `src/http.ts` (https://github.com/apiframe-ai/apiframe-nodejs-sdk), adopted for EvoLink (it documents no
+ *   policy) and OpenAI (openai-node @ 7b7d6ca `core.ts`, https://github.com/openai/openai-node, whose jitter range is
+ *   0.5 s … 8 s).
  * - `Retry-After`: RFC 9110 §10.2.3 (delay-seconds or an HTTP date); `retry-after-ms`: OpenAI's own header
  *   (openai-node `core.ts` reads it first).
  * - Magic-byte sniffing: {@link readImageHeader} (src/main/services/library/inspect.ts): PNG, JPEG, WebP only.
@@ -214,7 +215,8 @@ export function isTransientFailure(err: AppError): boolean {
 
 /**
  * Full-jitter backoff before retry number `attempt + 1`, ms: `floor(random() · min(capMs, baseMs · 2^attempt))`
- * (Apiframe SDK `src/http.ts`, providers.md §1.5). An integer in `[0, min(cap, base·2^attempt))` for `random()`
+ * (Apiframe SDK `src/http.ts`, https://github.com/apiframe-ai/apiframe-nodejs-sdk). An integer in
+ * `[0, min(cap, base·2^attempt))` for `random()`
  * in [0, 1); 0 when the bound is 0.
  *
  * @param attempt 0 for the first retry.

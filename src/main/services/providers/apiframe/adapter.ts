@@ -2,14 +2,16 @@
  * The Apiframe v2 {@link ProviderAdapter}: references → `POST /v2/uploads`, submit → `POST /v2/images/generate`,
  * poll → `GET /v2/jobs/{id}`, outputs → a GET on the CDN URL, account → `GET /v2/me`.
  *
- * Sources: shared/specs/apiframe-v2-openapi.json and shared/reference/providers.md §1. Wire details and the
- * error mapping live in {@link ApiframeClient}; this file only translates between the engine's types and the wire.
+ * Sources: specs/apiframe-v2-openapi.json and Apiframe's docs (https://docs-v2.apiframe.ai/docs/images). Wire details
+ * and the error mapping live in {@link ApiframeClient}; this file only translates between the engine's types and the
+ * wire.
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage, sniffImageType } from '../common';
 import { AppError, missingCase } from '../../../../shared/errors';
 import type {
+  OriginalJobHint,
   ProviderAdapter,
   ProviderContext,
   ReferenceInput,
@@ -19,12 +21,14 @@ import type {
   SubmitResult,
   UploadedReference,
 } from '../types';
-import { ApiframeClient, buildGenerateBody, jobResultUrls, type ApiframeJob } from './client';
+import { ApiframeClient, buildGenerateBody, jobResultUrls, validateGenerateBody, type ApiframeJob, type GenerateImageBody } from './client';
 
 /** Largest output image accepted, bytes (64 MB). A gpt-image PNG is a few MB. */
 export const APIFRAME_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** How many reference uploads run at once. */
 const UPLOAD_CONCURRENCY = 3;
+/** `GET /v2/jobs` pages read at most when looking for a lost original job (100 jobs a page). */
+const MAX_LIST_PAGES = 10;
 
 /**
  * Options of {@link createApiframeAdapter}. Everything is optional; tests inject a dispatcher and fast backoff.
@@ -47,7 +51,8 @@ export interface ApiframeAdapterOptions extends Omit<HttpClientOptions, 'userAge
  * - `uploadReferences(refs)` → one `POST /v2/uploads` per ref (each with a fresh Idempotency-Key so a retry cannot
  *   duplicate it), in input order; `expiresAt` is the Upload's `expiresAt` in epoch ms (null if unparseable). The
  *   file name sent is neutral (`reference-<n>.<ext>`), not the user's.
- * - `submit(req)` → body from {@link buildGenerateBody}: `req.params` into `gptImage2Params` / `gptImageParams`,
+ * - `buildSubmitBody(req)` → the body `submit` sends, from {@link buildGenerateBody} (for the journal).
+ * - `submit(req)` → `req.body` verbatim where set (checked against the schema), else the body from {@link buildGenerateBody}: `req.params` into `gptImage2Params` / `gptImageParams`,
  *   `req.referenceUrls` into `input_images` (omitted when empty); `req.idempotencyKey` as `Idempotency-Key`.
  *   Returns `{ remoteId: jobId }` (no `status`: Apiframe is asynchronous). `req.references` (inline bytes) is not
  *   used; `req.mask` is refused with `validation` (no mask on Apiframe's gpt-image schemas).
@@ -59,6 +64,9 @@ export interface ApiframeAdapterOptions extends Omit<HttpClientOptions, 'userAge
  * - `fetchOutput(out)` → inline bytes as they are, or a GET on the URL (no key sent, 60 s, ≤ 64 MB); 404/410 →
  *   `result_expired`; a body that is not PNG/JPEG/WebP by magic bytes → `provider_bad_response`.
  * - `account()` → `{ credits: team.credits ?? null, email: user.email }`.
+ * - `findOriginal(hint)` → `GET /v2/jobs?model=…&limit=100` pages back to `hint.since`, then `GET /v2/jobs/{id}` of
+ *   each candidate, oldest first, not in `hint.exclude`, whose `input` equals `hint.body` leaving out `input_images`
+ *   (upload URLs change when references are uploaded again), else whose prompt, model and image count match.
  *
  * @throws AppError `no_api_key` when `ctx.apiKey` is null or empty.
  */
@@ -103,19 +111,10 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
       });
     },
 
+    buildSubmitBody: bodyFor,
+
     async submit(req: SubmitRequest, ctx: ProviderContext): Promise<SubmitResult> {
-      if (req.mask) {
-        // Apiframe's gpt-image schemas have no mask field (masks are `/v2/images/edit`, flux-fill-pro only).
-        throw new AppError('validation', 'Apiframe gpt-image models take no mask', {
-          params: { field: 'mask', reason: 'unsupported' },
-        });
-      }
-      const body = buildGenerateBody({
-        model: req.model,
-        prompt: req.prompt,
-        params: req.params,
-        inputImages: req.referenceUrls,
-      });
+      const body = req.body !== undefined ? validateGenerateBody(req.body) : bodyFor(req);
       const client = clientFor(ctx);
       const accepted = await client.generate(body, { ...callOpts(ctx), idempotencyKey: req.idempotencyKey });
       return { remoteId: accepted.jobId };
@@ -140,7 +139,88 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
       const me = await clientFor(ctx).me(callOpts(ctx));
       return { credits: me.team?.credits ?? null, email: me.user.email || null };
     },
+
+    async findOriginal(hint: OriginalJobHint, ctx: ProviderContext): Promise<string | null> {
+      const client = clientFor(ctx);
+      const candidates: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const list = await client.listJobs({ model: hint.model, limit: 100, ...(cursor ? { cursor } : {}) }, callOpts(ctx));
+        let reachedOlder = false;
+        for (const j of list.jobs) {
+          if (Date.parse(j.createdAt) < hint.since) {
+            reachedOlder = true;
+            break;
+          }
+          if (!hint.exclude.has(j.id)) candidates.push(j.id);
+        }
+        if (reachedOlder || !list.hasMore || !list.nextCursor) break;
+        cursor = list.nextCursor;
+      }
+      const wanted = hint.body !== null && hint.body !== undefined ? withoutInputImages(hint.body) : null;
+      // Oldest first: the first POST under the key made the original; anything later is another job.
+      for (const id of candidates.reverse()) {
+        const input = (await client.getJob(id, callOpts(ctx))).input;
+        if (!input) continue;
+        if (wanted !== null ? canonicalJson(withoutInputImages(input)) === canonicalJson(wanted) : looseMatch(input, hint)) return id;
+      }
+      return null;
+    },
   };
+}
+
+/**
+ * The `POST /v2/images/generate` body for a submit request.
+ * @throws AppError `validation` for a mask (Apiframe's gpt-image schemas have none) or a bad parameter
+ */
+function bodyFor(req: SubmitRequest): GenerateImageBody {
+  if (req.mask) {
+    // Masks are `/v2/images/edit`, flux-fill-pro only.
+    throw new AppError('validation', 'Apiframe gpt-image models take no mask', {
+      params: { field: 'mask', reason: 'unsupported' },
+    });
+  }
+  return buildGenerateBody({ model: req.model, prompt: req.prompt, params: req.params, inputImages: req.referenceUrls });
+}
+
+/** The generate body's parameter object (`gptImage2Params` / `gptImageParams`), or {}. */
+function paramsOf(body: Record<string, unknown>): Record<string, unknown> {
+  const p = body['gptImage2Params'] ?? body['gptImageParams'];
+  return p && typeof p === 'object' ? (p as Record<string, unknown>) : {};
+}
+
+/** A generate body without its `input_images` (the only part that changes when references are uploaded again). */
+function withoutInputImages(body: unknown): unknown {
+  if (!body || typeof body !== 'object') return body;
+  const b = { ...(body as Record<string, unknown>) };
+  for (const k of ['gptImage2Params', 'gptImageParams']) {
+    const p = b[k];
+    if (p && typeof p === 'object') {
+      const { input_images: _dropped, ...rest } = p as Record<string, unknown>;
+      b[k] = rest;
+    }
+  }
+  return b;
+}
+
+/** Same prompt, model and number of images: the match where the body first sent was not kept. */
+function looseMatch(input: Record<string, unknown>, hint: OriginalJobHint): boolean {
+  const n = paramsOf(input)['number_of_images'];
+  return input['prompt'] === hint.prompt && input['model'] === hint.model && (typeof n === 'number' ? n : 1) === hint.count;
+}
+
+/** JSON with object keys sorted, so key order does not change a comparison. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 /**

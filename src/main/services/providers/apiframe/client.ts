@@ -2,11 +2,14 @@
  * Apiframe v2 HTTP client (undici), the only code in Atelier that speaks Apiframe's wire protocol.
  *
  * Sources, in order of authority:
- * - `shared/specs/apiframe-v2-openapi.json` ("Apiframe API" 2.0.0): request bodies (`GenerateImageRequest.oneOf[39]`
+ * - `specs/apiframe-v2-openapi.json` ("Apiframe API" 2.0.0): request bodies (`GenerateImageRequest.oneOf[39]`
  *   gpt-image-1.5 / `oneOf[40]` gpt-image-2, both `additionalProperties: false`) and replies (`JobAccepted`, `Job`,
  *   `Upload`, `Me`, `ErrorResponse`, `ValidationError`, `InsufficientCredits`).
- * - `shared/reference/providers.md` §1: status codes, `Retry-After`, idempotency (24 h, 409 on a changed body), the
- *   two `result` shapes, and the SDK's retry policy (§1.5), which {@link ApiframeClient} copies.
+ * - The same file's responses and `IdempotencyKey` parameter: status codes, `Retry-After`, idempotency (24 h).
+ * - Apiframe's Node SDK (https://github.com/apiframe-ai/apiframe-nodejs-sdk): 409 on a replayed key with a changed
+ *   body (`src/errors.ts`) and the retry policy (`src/http.ts`), which {@link ApiframeClient} copies.
+ * - Apiframe's docs (https://docs-v2.apiframe.ai/docs/jobs/get, https://apiframe.ai/docs/jobs/get): the two
+ *   `result` shapes.
  *
  * Every failure is thrown as an {@link AppError} with `status` set where there was an HTTP reply. The API key is
  * only ever written into the `X-API-Key` header: never into messages, errors or logs.
@@ -43,7 +46,7 @@ import {
 
 /** Production base URL (OpenAPI `servers[0]`). */
 export const APIFRAME_DEFAULT_BASE_URL = 'https://api.apiframe.ai';
-/** Per-request timeout, ms (SDK default, providers.md §1.5). Covers connect, headers and the whole body. */
+/** Per-request timeout, ms (Apiframe Node SDK default, `src/http.ts`). Covers connect, headers and the whole body. */
 export const APIFRAME_DEFAULT_TIMEOUT_MS = 60_000;
 /** Retries after the first attempt (SDK default). */
 export const APIFRAME_DEFAULT_MAX_RETRIES = 2;
@@ -164,7 +167,7 @@ export type JobAccepted = z.infer<typeof JobAcceptedSchema>;
 /**
  * `Job.result` for image jobs. The spec leaves it untyped; the vendor's docs show both a plain URL string (older
  * docs, SDK tests) and `{ images: string[] }` (newer docs, Midjourney adds `gridUrl`), so both are accepted
- * (providers.md §1.6). Null until COMPLETED.
+ * (https://docs-v2.apiframe.ai/docs/jobs/get, https://apiframe.ai/docs/jobs/get). Null until COMPLETED.
  */
 export const JobResultSchema = z.union([HttpUrl, z.looseObject({ images: z.array(HttpUrl) }), z.null()]);
 /** `string | { images: string[] } | null`. */
@@ -191,6 +194,18 @@ export const JobSchema = z.looseObject({
 });
 /** A parsed Apiframe job. */
 export type ApiframeJob = z.infer<typeof JobSchema>;
+
+/**
+ * `GET /v2/jobs` reply (OpenAPI `JobList`): a page of the caller's jobs, newest first (cursor pagination keyed on
+ * `createdAt desc, id desc`). List items carry no `input`; read a job with `GET /v2/jobs/{id}` for it.
+ */
+export const JobListSchema = z.looseObject({
+  jobs: z.array(JobSchema),
+  nextCursor: z.string().nullable(),
+  hasMore: z.boolean(),
+});
+/** A parsed `JobList`. */
+export type ApiframeJobList = z.infer<typeof JobListSchema>;
 
 /** `201` reply of `POST /v2/uploads` (OpenAPI `Upload`). `expiresAt` is ISO; files live ~1–2 h. */
 export const UploadSchema = z.looseObject({
@@ -311,7 +326,7 @@ export type ApiframeRetryInfo = HttpRetryInfo;
 /**
  * Construction options of {@link ApiframeClient}. All durations in ms. The transport options are those of
  * {@link HttpClientOptions}, with Apiframe's defaults: `timeoutMs` 60 000, `maxRetries` 2, `backoffBaseMs` 250,
- * `backoffCapMs` 8 000 (SDK, providers.md §1.5), `maxRetryAfterMs` {@link APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS},
+ * `backoffCapMs` 8 000 (Apiframe Node SDK `src/http.ts`), `maxRetryAfterMs` {@link APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS},
  * `userAgent` `Atelier (apiframe-client)`.
  */
 export interface ApiframeClientOptions extends HttpClientOptions {
@@ -331,7 +346,7 @@ export interface ApiframeCallOptions {
 export type ApiframeDownload = ImageDownload;
 
 /**
- * Apiframe's retry rule (copied from its Node SDK `src/http.ts`, providers.md §1.5): a 429 is always retried; 5xx
+ * Apiframe's retry rule (copied from its Node SDK `src/http.ts`, see the file doc): a 429 is always retried; 5xx
  * other than 501, network failures and timeouts only when the request is idempotent — a GET, or a POST that carries
  * `Idempotency-Key`.
  */
@@ -343,7 +358,7 @@ export function apiframeRetryable(method: HttpMethod, hasIdempotencyKey: boolean
 /**
  * Apiframe v2 client. One instance per key and base URL; cheap to create.
  *
- * Retry policy (copied from Apiframe's Node SDK `src/http.ts`, providers.md §1.5): a 429 is always retried,
+ * Retry policy (copied from Apiframe's Node SDK `src/http.ts`, see the file doc): a 429 is always retried,
  * sleeping exactly `Retry-After` (seconds or HTTP date) or, without the header, the jittered backoff; 5xx other
  * than 501, network failures and timeouts are retried only when the request is idempotent (a GET, or a POST that
  * carries `Idempotency-Key`); at most `maxRetries` (2) retries; full-jitter backoff `random() · min(cap, base·2^n)`.
@@ -444,9 +459,36 @@ export class ApiframeClient {
   }
 
   /**
+   * `GET /v2/jobs` (OpenAPI `JobList`): one page of the caller's jobs, newest first. `limit` 1–100 (default 20);
+   * `cursor` is the previous page's `nextCursor`; `model` and `status` filter. Idempotent, so 5xx / network /
+   * timeout are retried.
+   * @throws AppError `provider_rejected` for a bad cursor or query; see the class doc.
+   */
+  async listJobs(
+    query: { model?: string; status?: ApiframeJobStatus; limit?: number; cursor?: string } = {},
+    opts: ApiframeCallOptions = {},
+  ): Promise<ApiframeJobList> {
+    const url = this.url('/v2/jobs');
+    if (query.model !== undefined) url.searchParams.set('model', query.model);
+    if (query.status !== undefined) url.searchParams.set('status', query.status);
+    if (query.limit !== undefined) url.searchParams.set('limit', String(query.limit));
+    if (query.cursor !== undefined) url.searchParams.set('cursor', query.cursor);
+    const reply = await sendWithRetry(this.http, {
+      method: 'GET',
+      url,
+      headers: this.headers({}),
+      hasIdempotencyKey: false,
+      maxBytes: APIFRAME_MAX_JSON_BYTES,
+      signal: opts.signal,
+      dispatcher: this.dispatcher,
+    });
+    return parseJsonReply(reply, JobListSchema, 'JobList', 'Apiframe');
+  }
+
+  /**
    * `POST /v2/uploads` (multipart, single field `file`; reply 201 `Upload`). The server sniffs magic bytes
    * (PNG/JPEG/WebP/GIF images, 25 MB max) and ignores the declared type. The returned URL lives ~1–2 h.
-   * `idempotencyKey` is honoured by the SDK (providers.md §1.4) and makes a 5xx / network retry safe; use a fresh
+   * `idempotencyKey` is honoured by the SDK (Apiframe Node SDK `src/resources/uploads.ts`) and makes a 5xx / network retry safe; use a fresh
    * key per upload (a replay within 24 h would hand back the original, possibly already purged, file).
    *
    * @param bytes file content; @param fileName name sent in the part; @param mime declared part type.
