@@ -2,13 +2,16 @@
  * EvoLink HTTP client (undici), the only code in Atelier that speaks EvoLink's wire protocol: the task API
  * (`https://api.evolink.ai`) and the Files API (`https://files-api.evolink.ai`, same key).
  *
- * Source: shared/reference/providers.md §2 — §2.1 auth and hosts [C: EV-QS; C-vendor: EV-MCP], §2.2 the create
- * body [C: EV-IMG; C-vendor: EV-SKILL], §2.3 the task object and task error codes [C: EV-TASK; C-vendor: EV-MCP],
- * §2.5 HTTP errors and the error envelope [C-vendor: EV-MCP error-handler.ts], §2.6 the Files API [C-vendor: EV-MCP
- * file-client.ts]. Where the sources leave a shape open (`results` vs `result_data[].image_url`, a numeric or string
- * error `code`) both are accepted.
+ * Sources: EvoLink's API manual ("the manual"): auth and hosts (https://docs.evolink.ai/ja/quickstart.md), the
+ * create body (https://docs.evolink.ai/en/api-manual/image-series/gpt-image-2/gpt-image-2-image-generation), the task
+ * object (https://docs.evolink.ai/en/api-manual/task-management/get-task-detail); EvoLink's gpt-image-2 skill
+ * (https://github.com/EvoLinkAI/gpt-image-2-gen-skill `references/api-params.md`) for the create body's ranges; and
+ * EvoLink's own media MCP server ("the MCP client", https://github.com/EvoLinkAI/evolink-media-mcp
+ * `packages/core/src/services/{api-client,file-client,error-handler}.ts`, `file-api.md`) for the Files host, task
+ * error codes, HTTP errors, the error envelope and the Files API. Where the sources leave a shape open (`results` vs
+ * `result_data[].image_url`, a numeric or string error `code`) both are accepted.
  *
- * EvoLink has **no idempotency key** (§2.2, §2.7): a `POST /v1/images/generations` that may have reached EvoLink is
+ * EvoLink has **no idempotency key** (none is documented): a `POST /v1/images/generations` that may have reached EvoLink is
  * never sent again by this client, except after a 429 (a refusal that certainly did not create a task).
  *
  * Every failure is thrown as an {@link AppError} with `status` set where there was an HTTP reply. The API key is only
@@ -52,11 +55,11 @@ import {
 // Constants
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Task API base URL (providers.md §2.1 [C: EV-QS]). */
+/** Task API base URL (the manual's quickstart). */
 export const EVOLINK_DEFAULT_BASE_URL = 'https://api.evolink.ai';
-/** Files API base URL, a different host with the same key (§2.1, §2.6 [C-vendor: EV-MCP]). */
+/** Files API base URL, a different host with the same key (the MCP client). */
 export const EVOLINK_DEFAULT_FILES_BASE_URL = 'https://files-api.evolink.ai';
-/** The only model this client creates tasks for (§2.2 "official channel"). */
+/** The only model this client creates tasks for (the manual: the "official channel"). */
 export const EVOLINK_MODEL = 'gpt-image-2';
 /** Per-attempt timeout, ms, covering connect, headers and the whole body. EvoLink documents none; 60 s like Apiframe. */
 export const EVOLINK_DEFAULT_TIMEOUT_MS = 60_000;
@@ -66,7 +69,7 @@ export const EVOLINK_DEFAULT_MAX_RETRIES = 2;
 export const EVOLINK_DEFAULT_BACKOFF_BASE_MS = 250;
 /** Full-jitter backoff cap, ms. */
 export const EVOLINK_DEFAULT_BACKOFF_CAP_MS = 8_000;
-/** Wait after a 429 without `Retry-After`, ms: §2.5 "vendor suggests waiting 30–60 s on 429" → the lower bound. */
+/** Wait after a 429 without `Retry-After`, ms: EvoLink's skill and MCP client suggest waiting 30–60 s on a 429 → the lower bound. */
 export const EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS = 30_000;
 /**
  * Longest 429 wait slept inside one call, ms. A longer one is thrown as `rate_limited` with `retryAfterMs` for the
@@ -75,7 +78,7 @@ export const EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS = 30_000;
 export const EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 /** Largest JSON reply read, bytes. Replies are a few KB. */
 export const EVOLINK_MAX_JSON_BYTES = 8 * 1024 * 1024;
-/** Files API upload limit, bytes: 100 MB per file (§2.6 [C-vendor: EV-MCP]). */
+/** Files API upload limit, bytes: 100 MB per file (the MCP client's `file-api.md`). */
 export const EVOLINK_FILES_MAX_BYTES = 100 * 1024 * 1024;
 
 const EVOLINK_TRANSPORT_DEFAULTS = {
@@ -87,7 +90,7 @@ const EVOLINK_TRANSPORT_DEFAULTS = {
 };
 
 /**
- * Task `error.code` values (§2.3 [C-vendor: EV-MCP api-client.ts]). A failed task carries one of these (or another
+ * Task `error.code` values (the MCP client's `api-client.ts`). A failed task carries one of these (or another
  * string; unknown codes are accepted) with EvoLink's message.
  */
 export const EVOLINK_TASK_ERROR_CODES = [
@@ -112,7 +115,7 @@ export const EVOLINK_TASK_ERROR_CODES = [
 export type EvolinkTaskErrorCode = (typeof EVOLINK_TASK_ERROR_CODES)[number];
 
 /**
- * Files API envelope codes (§2.6 [C-vendor: EV-MCP file-api.md]) and the `params.reason` Atelier reports for each:
+ * Files API envelope codes (the MCP client's `file-api.md`) and the `params.reason` Atelier reports for each:
  * 40001 too large, 40002 type not allowed, 40003 quota exceeded, 40004 URL download failed, 50001 storage error.
  */
 export const EVOLINK_FILES_ERROR_REASONS: Readonly<Record<number, string>> = {
@@ -131,9 +134,9 @@ export const EVOLINK_FILES_ERROR_REASONS: Readonly<Record<number, string>> = {
 const HttpUrl = z.string().refine(isHttpUrl, { message: 'Expected an absolute http(s) URL' });
 
 /**
- * `POST /v1/images/generations` body exactly as §2.2 documents it, minus `callback_url` (Atelier polls), so it can
+ * `POST /v1/images/generations` body exactly as the manual documents it, minus `callback_url` (Atelier polls), so it can
  * never be sent. Strict: any other key is refused before it reaches the wire. `resolution` is allowed only with a
- * ratio `size` (EvoLink ignores it otherwise, §2.2; the client does not send what is ignored).
+ * ratio `size` (EvoLink ignores it otherwise, per the skill; the client does not send what is ignored).
  */
 export const EvolinkCreateTaskBody = z
   .strictObject({
@@ -162,12 +165,12 @@ export type EvolinkCreateTaskBody = z.infer<typeof EvolinkCreateTaskBody>;
 // Wire schemas: replies
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Task `status` (§2.3 [C: EV-TASK]). */
+/** Task `status` (the manual's task detail page). */
 export const EVOLINK_TASK_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
 /** One of {@link EVOLINK_TASK_STATUSES}. */
 export type EvolinkTaskStatus = (typeof EVOLINK_TASK_STATUSES)[number];
 
-/** `usage` of a task: `credits_reserved` is in EvoLink credits (not USD) [C-vendor: EV-MCP; example in §2.2]. */
+/** `usage` of a task: `credits_reserved` is in EvoLink credits (not USD) (the MCP client; example in the manual). */
 export const EvolinkUsageSchema = z.looseObject({
   billing_rule: z.string().optional(),
   credits_reserved: z.number().min(0).optional(),
@@ -176,7 +179,7 @@ export const EvolinkUsageSchema = z.looseObject({
 /** `{ billing_rule?, credits_reserved?, user_group? }` plus whatever else EvoLink adds. */
 export type EvolinkUsage = z.infer<typeof EvolinkUsageSchema>;
 
-/** `error` of a failed task: `{ code, message, type }` [C-vendor: EV-MCP]; the code is usually an {@link EvolinkTaskErrorCode}. */
+/** `error` of a failed task: `{ code, message, type }` (the MCP client); the code is usually an {@link EvolinkTaskErrorCode}. */
 export const EvolinkTaskErrorSchema = z.looseObject({
   code: z.union([z.string(), z.number()]).optional(),
   message: z.string().optional(),
@@ -184,8 +187,8 @@ export const EvolinkTaskErrorSchema = z.looseObject({
 });
 
 /**
- * The task object of `POST /v1/images/generations` and `GET /v1/tasks/{id}` (§2.2 example, §2.3 [C: EV-TASK;
- * C-vendor: EV-MCP]): `id` and `status` are required; `progress` 0–100; outputs as `results: string[]` and/or
+ * The task object of `POST /v1/images/generations` and `GET /v1/tasks/{id}` (the manual's examples and the MCP
+ * client): `id` and `status` are required; `progress` 0–100; outputs as `results: string[]` and/or
  * `result_data: [{ image_url }]`; `task_info { can_cancel, estimated_time (s) }`; `usage`; `error` when failed;
  * `created` in epoch seconds. Unknown extra keys are tolerated.
  */
@@ -209,7 +212,7 @@ export const EvolinkTaskSchema = z.looseObject({
 /** A parsed EvoLink task. */
 export type EvolinkTask = z.infer<typeof EvolinkTaskSchema>;
 
-/** HTTP error envelope (§2.5 [C-vendor: EV-MCP error-handler.ts]; the docs' 400 example has no `type`). */
+/** HTTP error envelope (the MCP client's `error-handler.ts`; the docs' 400 example has no `type`). */
 const ErrorEnvelope = z.looseObject({
   error: z.looseObject({
     code: z.union([z.number(), z.string()]).optional(),
@@ -220,7 +223,7 @@ const ErrorEnvelope = z.looseObject({
   }),
 });
 
-/** Files API envelope `{ success, code, msg, data }` (§2.6). */
+/** Files API envelope `{ success, code, msg, data }` (the MCP client). */
 const FilesEnvelope = z.looseObject({
   success: z.boolean(),
   code: z.number().optional(),
@@ -229,7 +232,7 @@ const FilesEnvelope = z.looseObject({
 });
 
 /**
- * `data` of a Files API upload (§2.6): `file_url` is what goes into `image_urls`; `expires_at` (files live 72 h) is
+ * `data` of a Files API upload (the MCP client): `file_url` is what goes into `image_urls`; `expires_at` (files live 72 h) is
  * an ISO date or epoch seconds/ms. Other fields are kept when present.
  */
 export const EvolinkFileSchema = z.looseObject({
@@ -247,7 +250,7 @@ export const EvolinkFileSchema = z.looseObject({
 /** A parsed upload `data`. */
 export type EvolinkFile = z.infer<typeof EvolinkFileSchema>;
 
-/** `data` of `GET /api/v1/files/quota` (§2.6): file counts of the key's account. */
+/** `data` of `GET /api/v1/files/quota` (the MCP client): file counts of the key's account. */
 export const EvolinkQuotaSchema = z.looseObject({
   user_group: z.string().optional(),
   used_files: z.number().int().min(0),
@@ -354,10 +357,11 @@ export interface EvolinkCallOptions {
 export type EvolinkDownload = ImageDownload;
 
 /**
- * EvoLink's retry rule (EvoLink documents no policy; Atelier's Apiframe policy is reused, §2.7): a 429 is always
+ * EvoLink's retry rule (EvoLink documents no policy; Atelier's Apiframe policy is reused): a 429 is always
  * retried (a refusal that certainly did not create a task); 5xx other than 501, network failures and timeouts only
  * for GETs and for requests whose repeat is harmless (`hasIdempotencyKey`: uploads, whose fixed file name makes a
- * repeat overwrite the same file, §2.6 "same name overwrites"). `createTask` has no idempotency key (§2.2, §2.7), so
+ * repeat overwrite the same file, "same name overwrites" in the MCP client's `file-api.md`). `createTask` has no
+ * idempotency key (none is documented), so
  * it is retried on 429 only.
  */
 export function evolinkRetryable(method: HttpMethod, hasIdempotencyKey: boolean, err: AppError): boolean {
@@ -413,7 +417,7 @@ export class EvolinkClient {
   }
 
   /**
-   * `POST /v1/images/generations` (§2.2): creates a gpt-image-2 task. The body is checked against
+   * `POST /v1/images/generations` (the manual): creates a gpt-image-2 task. The body is checked against
    * {@link EvolinkCreateTaskBody} first (build it with {@link buildEvolinkCreateBody}). Retried on 429 only.
    *
    * @returns the task (normally `pending`, with `task_info.estimated_time` and `usage`).
@@ -428,7 +432,7 @@ export class EvolinkClient {
       url: this.url(this.base, '/v1/images/generations'),
       headers: this.headers({ 'content-type': 'application/json' }),
       body: () => json,
-      // No idempotency key exists (§2.2, §2.7): retried on 429 only.
+      // No idempotency key is documented: retried on 429 only.
       hasIdempotencyKey: false,
       maxBytes: EVOLINK_MAX_JSON_BYTES,
       signal: opts.signal,
@@ -438,7 +442,7 @@ export class EvolinkClient {
   }
 
   /**
-   * `GET /v1/tasks/{task_id}` (§2.3). Idempotent: 5xx / network / timeout are retried.
+   * `GET /v1/tasks/{task_id}` (the manual's task detail page). Idempotent: 5xx / network / timeout are retried.
    *
    * @param id the task id from {@link createTask} (`task-unified-…`); a malformed one answers 400 `invalid_task_id`
    *   (`provider_rejected`), an unknown one 404 (`provider_not_found`).
@@ -457,7 +461,7 @@ export class EvolinkClient {
   }
 
   /**
-   * `POST /api/v1/files/upload/stream` on the Files host (§2.6): multipart with the single part `file` (file name
+   * `POST /api/v1/files/upload/stream` on the Files host (the MCP client): multipart with the single part `file` (file name
    * `name`, type `mime`). The envelope is checked: `success: false` — even on HTTP 200 — is thrown per
    * {@link filesEnvelopeError}. Retried like a GET (5xx, network, timeout): EvoLink overwrites a file of the same
    * name, so give every upload a unique `name` and a repeat cannot store a second copy.
@@ -473,7 +477,7 @@ export class EvolinkClient {
       url: this.url(this.filesBase, '/api/v1/files/upload/stream'),
       headers: this.headers({}),
       body: () => form,
-      // The unique file name acts as the idempotency key: a repeat overwrites the same file (§2.6).
+      // The unique file name acts as the idempotency key: a repeat overwrites the same file (the MCP client's `file-api.md`).
       hasIdempotencyKey: true,
       maxBytes: EVOLINK_MAX_JSON_BYTES,
       accept: acceptFilesEnvelope,
@@ -484,8 +488,8 @@ export class EvolinkClient {
   }
 
   /**
-   * `GET /api/v1/files/quota` on the Files host (§2.6): `{ user_group, used_files, max_files, remain_files }`.
-   * The cheapest authenticated call EvoLink has (it documents no balance endpoint, §2.7).
+   * `GET /api/v1/files/quota` on the Files host (the MCP client): `{ user_group, used_files, max_files, remain_files }`.
+   * The cheapest authenticated call EvoLink has (it documents no balance endpoint).
    */
   async getFilesQuota(opts: EvolinkCallOptions = {}): Promise<EvolinkQuota> {
     const reply = await sendWithRetry(this.http, {
@@ -502,7 +506,7 @@ export class EvolinkClient {
   }
 
   /**
-   * Downloads a result URL (valid 24 h, §2.3) with the GET retry policy, following up to 3 redirects and **without**
+   * Downloads a result URL (valid 24 h, per the manual) with the GET retry policy, following up to 3 redirects and **without**
    * the API key (result hosts need none).
    *
    * @param opts.maxBytes size cap, bytes (checked on `Content-Length` and while streaming).
@@ -547,7 +551,7 @@ export class EvolinkClient {
 export { isHttpUrl, parseRetryAfter };
 
 /**
- * The output URLs of a task: `results` when it has any, else `result_data[].image_url` (§2.3: the docs show
+ * The output URLs of a task: `results` when it has any, else `result_data[].image_url` (the manual shows
  * `results`, the vendor's client reads `result_data`; both are accepted). `[]` when neither is present.
  */
 export function evolinkTaskOutputUrls(task: EvolinkTask): string[] {
@@ -559,9 +563,9 @@ export function evolinkTaskOutputUrls(task: EvolinkTask): string[] {
  * Maps a non-2xx EvoLink reply (either host) to an {@link AppError} (table on {@link EvolinkClient}). `text` is the raw
  * body: the `{ error: { code, message, type, param?, fallback_suggestion? } }` envelope or the Files envelope
  * `{ success: false, code, msg }` supplies `providerMessage`, `params.providerCode` and (for `param`) `details`.
- * A Files code of §2.6 also sets `params.reason` (see {@link EVOLINK_FILES_ERROR_REASONS}).
+ * A Files API code also sets `params.reason` (see {@link EVOLINK_FILES_ERROR_REASONS}).
  *
- * @param rateLimitWaitMs `retryAfterMs` of a 429 without `Retry-After` (default 30 000, §2.5).
+ * @param rateLimitWaitMs `retryAfterMs` of a 429 without `Retry-After` (default 30 000, {@link EVOLINK_DEFAULT_RATE_LIMIT_WAIT_MS}).
  */
 export function errorFromEvolinkReply(
   status: number,
@@ -630,7 +634,7 @@ export function errorFromEvolinkReply(
 }
 
 /**
- * The AppError for a Files API envelope with `success: false` (§2.6; checked even on HTTP 200):
+ * The AppError for a Files API envelope with `success: false` (the MCP client; checked even on HTTP 200):
  * 40001 (too large) → `provider_rejected` `params.reason: too_large`; 40002 (type not allowed) → `provider_rejected`
  * `unsupported_format`; 40003 (quota exceeded) → `provider_rejected` `quota_exceeded`; 40004 (URL download failed)
  * → `provider_rejected` `download_failed`; 50001 (storage error) and any other 5xxxx → `provider_unavailable`
