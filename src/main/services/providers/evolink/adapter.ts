@@ -3,8 +3,9 @@
  * submit → `POST /v1/images/generations`, poll → `GET /v1/tasks/{id}`, outputs → a GET on the result URL (24 h),
  * account → `GET /api/v1/files/quota` (EvoLink has no balance endpoint).
  *
- * Source: shared/reference/providers.md §2. Wire details and the error mapping live in {@link EvolinkClient}; this
- * file only translates between the engine's types and the wire.
+ * Source: EvoLink's API manual (https://docs.evolink.ai/en/api-manual/) and the sources cited in ./client.ts. Wire
+ * details and the error mapping live in {@link EvolinkClient}; this file only translates between the engine's types
+ * and the wire.
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpClientOptions } from '../http';
@@ -32,7 +33,7 @@ import {
 
 /** Largest output image accepted, bytes (64 MB); a 4K gpt-image PNG is well under. */
 export const EVOLINK_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-/** Files API files live 72 h (§2.6); used when an upload reply has no parseable `expires_at`. */
+/** Files API files live 72 h (EvoLink's media MCP server, https://github.com/EvoLinkAI/evolink-media-mcp); used when an upload reply has no parseable `expires_at`. */
 export const EVOLINK_FILE_TTL_MS = 72 * 60 * 60 * 1000;
 /** How many reference uploads run at once. */
 const UPLOAD_CONCURRENCY = 3;
@@ -111,7 +112,7 @@ export function evolinkFilesBaseUrl(apiBaseUrl: string): string {
  * - `poll(id)` → see {@link evolinkStatusOf}.
  * - `fetchOutput(out)` → GET without the key (60 s, ≤ 64 MB); 403/404/410 → `result_expired` (results live 24 h);
  *   a body that is not PNG/JPEG/WebP → `provider_bad_response`.
- * - `account()` → EvoLink documents no balance endpoint (providers.md §2.7): it calls `GET /api/v1/files/quota` on
+ * - `account()` → EvoLink documents no balance endpoint (none in its API manual): it calls `GET /api/v1/files/quota` on
  *   the Files host as the cheapest authenticated call (so a bad key surfaces as `provider_auth`) and returns
  *   `{ credits: null, email: null }`.
  *
@@ -142,7 +143,7 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
 
   return {
     id: 'evolink',
-    /** No idempotency key (providers.md §2.2, §2.7): the engine must never resend a submit on its own. */
+    /** No idempotency key (EvoLink documents none): the engine must never resend a submit on its own. */
     idempotentSubmit: false,
     /** References travel as Files API URLs in `image_urls`. */
     uploadsReferences: true,
@@ -215,11 +216,11 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
 }
 
 /**
- * Normalises an EvoLink task into {@link EvolinkRemoteStatus} (providers.md §2.3):
+ * Normalises an EvoLink task into {@link EvolinkRemoteStatus} (https://docs.evolink.ai/en/api-manual/task-management/get-task-detail):
  * - `pending` → `queued`, `processing` → `running`; `progress` rounded 0–100 or null; `estimatedTotalMs` =
  *   `task_info.estimated_time` (s) × 1000 when present.
  * - `completed` → `completed` with one `{ url }` per `results` entry (else `result_data[].image_url`); `credits` =
- *   null (EvoLink's `usage.credits_reserved` is its own unit, kept verbatim in `usage`; no actual charge is reported, §2.3);
+ *   null (EvoLink's `usage.credits_reserved` is its own unit, kept verbatim in `usage`; no actual charge is documented);
  *   `usage` = the raw object when present; `usd` = null (no token counts to price).
  * - `failed` → `failed`: `reason` = `error.message` (else the code, else a generic sentence), `errorCode` =
  *   `error.code`, `credits` null (a third-party note says failed tasks are refunded; EvoLink does not say).
@@ -266,9 +267,10 @@ export function evolinkStatusOf(task: EvolinkTask): EvolinkRemoteStatus {
 }
 
 /**
- * EvoLink's own estimate of the task's duration, seconds: `task_info.estimated_time` when present (§2.2 create
- * reply, §2.3 [C-vendor: EV-MCP]), else null. For adaptive polling; the vendor's advice (§2.3) is every 3 s for the
- * first 20 s, then every 8 s.
+ * EvoLink's own estimate of the task's duration, seconds: `task_info.estimated_time` when present (the create reply
+ * in EvoLink's API manual; the task in its media MCP server), else null. For adaptive polling; the vendor's advice
+ * (its gpt-image-2 skill, https://github.com/EvoLinkAI/gpt-image-2-gen-skill) is every 3 s for the first 20 s, then
+ * every 8 s.
  */
 export function pollHint(task: EvolinkTask): number | null {
   const t = task.task_info?.estimated_time;
