@@ -1,19 +1,23 @@
 /**
  * OpenAI Images API HTTP client (undici): `POST /images/generations` (JSON), `POST /images/edits` (multipart),
- * `POST /responses` (JSON, the `image_generation` tool for chain steps, providers.md §3.7), `GET /models`, and a plain GET for `url` outputs of OpenAI-compatible servers. The only code in Atelier that
+ * `POST /responses` (JSON, the `image_generation` tool for chain steps), `GET /models`, and a plain GET for `url` outputs of OpenAI-compatible servers. The only code in Atelier that
  * speaks OpenAI's wire protocol.
  *
  * Why undici and not the official `openai` package:
  * - One HTTP stack in the main process (the Apiframe client, downloads and the test servers all use undici), so
  *   timeouts, abort signals, dispatchers (MockAgent, proxies) and size caps behave the same everywhere.
  * - The SDK's retry policy resends 5xx / network / timeout failures of a POST. The Images API has no idempotency
- *   key, so such a resend can pay twice for one job; here a POST is only retried on 429 (providers.md §3, brief).
+ *   key, so such a resend can pay twice for one job; here a POST is only retried on 429.
  * - The SDK buffers replies without a size cap and its errors would still need mapping to {@link AppError}; we need
  *   both the cap (a reply carries up to 10 base64 images) and our own error codes anyway.
  * - It adds no dependency to the app bundle. The wire is small: two POSTs and a GET.
  *
- * Sources: shared/reference/providers.md §3 (openai-node @ 7b7d6ca `src/resources/images.ts`, `internal/uploads.ts`,
- * `core/error.ts`), OpenAI's error-code guide for 429 `insufficient_quota` (billing: retrying never helps; see also
+ * Sources: OpenAI's API reference (https://platform.openai.com/docs/api-reference/images,
+ * https://platform.openai.com/docs/api-reference/responses), its image-generation guide
+ * (https://developers.openai.com/api/docs/guides/image-generation), openai-node
+ * (https://github.com/openai/openai-node @ 7b7d6ca: `src/resources/images.ts`, `src/resources/responses/responses.ts`,
+ * `internal/uploads.ts`, `core/error.ts`), OpenAI's error-code guide
+ * (https://platform.openai.com/docs/guides/error-codes) for 429 `insufficient_quota` (billing: retrying never helps; see also
  * learn.microsoft.com dev-proxy "openai-insufficient-quota"). The API key only ever goes into the `Authorization`
  * header: never into messages, errors or logs.
  */
@@ -95,12 +99,12 @@ const Background = z.enum(['auto', 'opaque', 'transparent']);
 const OutputFormat = z.enum(['png', 'jpeg', 'webp']);
 const Compression = z.number().int().min(0).max(100);
 const Count = z.number().int().min(OPENAI_LIMITS.minImages).max(OPENAI_LIMITS.maxImages);
-/** Prompt, 1–32000 UTF-16 code units (providers.md §3.1). */
+/** Prompt, 1–32000 UTF-16 code units (openai-node `ImageGenerateParams.prompt`). */
 const Prompt = z.string().min(1).max(OPENAI_LIMITS.maxPromptChars);
 /** `size`: `auto` or `<W>x<H>`; the per-model rules are checked separately for known models. */
 const Size = z.string().regex(/^(auto|[1-9]\d{0,5}x[1-9]\d{0,5})$/, 'Expected "auto" or "<width>x<height>"');
 
-/** The fields generations and edits share (OAI-SDK `ImageGenerateParams` ∩ `ImageEditParams`). */
+/** The fields generations and edits share (openai-node `ImageGenerateParams` ∩ `ImageEditParams`). */
 const IMAGE_REQUEST_FIELDS = {
   model: z.string().min(1),
   prompt: Prompt,
@@ -114,7 +118,7 @@ const IMAGE_REQUEST_FIELDS = {
 };
 
 /**
- * `POST /images/generations` body (OAI-SDK `ImageGenerateParams`, minus streaming and the dall-e-only
+ * `POST /images/generations` body (openai-node `ImageGenerateParams`, minus streaming and the dall-e-only
  * `response_format`/`style`, which can therefore never be sent). `model` is always sent: without it the API falls
  * back to dall-e-2. `model` is any non-empty string so that OpenAI-compatible servers' own names pass; for
  * OpenAI's models the per-model rules of src/shared/providers/openai.ts apply on top.
@@ -131,7 +135,7 @@ export interface OpenAiImageFile {
   name: string;
 }
 
-/** Scalar fields of `POST /images/edits` (OAI-SDK `ImageEditParams` minus streaming; no `moderation`, see below). */
+/** Scalar fields of `POST /images/edits` (openai-node `ImageEditParams` minus streaming; no `moderation`, see below). */
 export const EditFields = z.strictObject({ ...IMAGE_REQUEST_FIELDS, input_fidelity: z.enum(['low', 'high']).optional() });
 /** Wire shape of {@link EditFields}. */
 export type EditFields = z.infer<typeof EditFields>;
@@ -164,7 +168,7 @@ export const ImagesUsageSchema = z.looseObject({
 });
 
 /**
- * `ImagesResponse` (OAI-SDK; providers.md §3.4): `created` (epoch s), `data[]` with `b64_json` (GPT image models
+ * `ImagesResponse` (openai-node): `created` (epoch s), `data[]` with `b64_json` (GPT image models
  * always answer base64) or `url` (dall-e and some compatible servers), and the echoed `background`, `output_format`,
  * `quality`, `size`, plus `usage`. Compatible servers often send `null` for absent fields, so every optional key is
  * nullish. `revised_prompt` is dall-e-3 only and not relied on.
@@ -198,7 +202,7 @@ export type OpenAiImagesResult = ImagesResponse & { outputs: OpenAiOutput[] };
 /** `GET /models` reply: `{ object: "list", data: [{ id, … }] }`. */
 export const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
 
-/** OpenAI's error envelope (OAI-SDK core/error.ts; moderation shape [3P], providers.md §3.5). */
+/** OpenAI's error envelope (openai-node `core/error.ts`; the moderation shape from third-party client fixtures only). */
 const ErrorEnvelope = z.looseObject({
   error: z.union([
     z.looseObject({
@@ -216,11 +220,11 @@ const ErrorEnvelope = z.looseObject({
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Responses API (`POST /responses` with the `image_generation` tool), providers.md §3.7
+// Responses API (`POST /responses` with the `image_generation` tool, https://platform.openai.com/docs/api-reference/responses)
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * The `image_generation` tool of a Responses request: only the fields the tool takes (providers.md §3.7, OAI-SDK
+ * The `image_generation` tool of a Responses request: only the fields the tool takes (openai-node
  * `Tool.ImageGeneration`): no `n` (one image per call), no `moderation` default change, no streaming partials.
  */
 export const ImageGenerationTool = z.strictObject({
@@ -239,7 +243,7 @@ export const ImageGenerationTool = z.strictObject({
 /** Wire shape of {@link ImageGenerationTool}. */
 export type ImageGenerationTool = z.infer<typeof ImageGenerationTool>;
 
-/** One content part of a user message: the prompt text or an image as a data URL (OAI-SDK `ResponseInputImage`). */
+/** One content part of a user message: the prompt text or an image as a data URL (openai-node `ResponseInputImage`). */
 const InputPart = z.union([
   z.strictObject({ type: z.literal('input_text'), text: Prompt }),
   z.strictObject({
@@ -250,7 +254,7 @@ const InputPart = z.union([
 ]);
 
 /**
- * `POST /responses` body for a chain step (providers.md §3.7): a mainline `model` that drives the tool, `input` (the
+ * `POST /responses` body for a chain step (openai-node `ResponseCreateParams`): a mainline `model` that drives the tool, `input` (the
  * prompt alone, or one user message with `input_text` / `input_image` parts), `previous_response_id` to continue a
  * stored response, and exactly one `image_generation` tool. `tool_choice` forces the tool so every call makes an image.
  */
@@ -269,10 +273,10 @@ export const ResponsesBody = z.strictObject({
 export type ResponsesBody = z.infer<typeof ResponsesBody>;
 
 /**
- * A Responses API reply (providers.md §3.7): `id` (`resp_…`), `status`, `output[]` items — of which only
+ * A Responses API reply (openai-node `Response`): `id` (`resp_…`), `status`, `output[]` items — of which only
  * `image_generation_call` (`id` `ig_…`, `status`, `result` base64 or null) matters here; messages and reasoning
  * items pass through loosely — and `usage` (the mainline model's tokens). `tool_usage.image_gen` (the tool's own
- * image-model usage, Images-API shaped) is read when present; it is not in §3.7 (billing there is marked [X]).
+ * image-model usage, Images-API shaped) is read when present; it is not in openai-node's types (how the tool is billed is not documented).
  */
 export const ResponsesReplySchema = z.looseObject({
   id: z.string().min(1),
@@ -337,7 +341,7 @@ export function buildGenerationsBody(input: {
 /**
  * Builds an edit request from a model's parameters and the reference images (in order; the first is the one the
  * mask applies to). As {@link buildGenerationsBody}, plus: `input_fidelity` only for gpt-image-1 / -1.5, and no
- * `moderation` (not an edit parameter in the SDK, providers.md §3.2 ⚠). Images get neutral part names
+ * `moderation` (not an edit parameter in openai-node's `ImageEditParams`). Images get neutral part names
  * (`image-<n>.<ext>`, `mask.png`), never the user's file names.
  * @throws AppError `prompt_too_long`, `validation`, or `bad_file` (see {@link validateEditForm}).
  */
@@ -373,11 +377,11 @@ export function buildEditForm(input: {
   return form;
 }
 
-/** The mainline model that drives the `image_generation` tool in a Responses request (providers.md §3.7 example). */
+/** The mainline model that drives the `image_generation` tool in a Responses request (as in OpenAI's image-generation guide). */
 export const OPENAI_RESPONSES_MAINLINE_MODEL = 'gpt-5.5';
 
 /**
- * Builds a `POST /responses` body for one chain step (providers.md §3.7) from a model's parameters.
+ * Builds a `POST /responses` body for one chain step from a model's parameters.
  * - `previousResponseId` set: continues that stored response (its image is in the model's context); `images` are
  *   only the further inputs, and `input` is the bare prompt when there are none.
  * - Otherwise `images` start with the parent: one user message with the prompt as `input_text` and each image as an
@@ -405,7 +409,7 @@ export function buildResponsesBody(input: {
     });
   }
   if (!input.previousResponseId && input.images.length === 0) {
-    // `action: edit` with no image in context is an error (providers.md §3.7).
+    // `action: edit` with no image in context is an error (OpenAI's image-generation guide).
     throw new AppError('validation', 'A Responses API edit needs the parent image or a previous response', {
       params: { field: 'references', reason: 'needs_parent' },
     });
@@ -574,7 +578,7 @@ export interface OpenAiCallOptions {
 }
 
 /**
- * OpenAI's retry rule (providers.md §3; the SDK's own policy would resend a POST, see the file doc): a 429 rate limit
+ * OpenAI's retry rule (the SDK's own policy would resend a POST, see the file doc): a 429 rate limit
  * is retried for every request — it certainly did not run the job. A 429 `insufficient_quota` (billing; OpenAI's
  * error-code guide: retrying never helps) is mapped to `insufficient_credits` by {@link errorFromReply} and so is
  * never retried. 5xx other than 501, network failures and timeouts are retried for GETs only: the Images API has no
@@ -695,7 +699,7 @@ export class OpenAiClient {
   }
 
   /**
-   * `POST {base}/responses` (JSON) with the `image_generation` tool (providers.md §3.7), checked first against
+   * `POST {base}/responses` (JSON) with the `image_generation` tool, checked first against
    * {@link ResponsesBody}. Retried only on 429, like the Images POSTs (no idempotency key). Synchronous: the reply
    * carries the finished `image_generation_call` items.
    * @returns the parsed reply plus `outputs`: the decoded, type-checked `result` of each completed call, in order.
