@@ -3,8 +3,9 @@
  * submit → `POST /images/edits` when the job has reference images, else `POST /images/generations`; both are
  * synchronous, so the submit returns the finished job with its images inline. Account → `GET /models`.
  *
- * Sources: shared/reference/providers.md §3. Wire details, limits and the error mapping live in
- * {@link OpenAiClient}; parameter rules and prices in src/shared/providers/openai.ts.
+ * Sources: OpenAI's API reference (https://platform.openai.com/docs/api-reference/images) and openai-node, as cited
+ * in ./client.ts. Wire details, limits and the error mapping live in {@link OpenAiClient}; parameter rules and prices
+ * in src/shared/providers/openai.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { HttpClientOptions } from '../http';
@@ -61,7 +62,7 @@ export interface OpenAiCompletedStatus {
   background: string | null;
   output_format: string | null;
   /**
-   * Responses API steps only (providers.md §3.7): the mainline model's own `usage` (text tokens), kept for the
+   * Responses API steps only: the mainline model's own `usage` (text tokens), kept for the
    * record but left out of `usd` — its prices are not in Atelier's table. `usage`/`usd` there are the tool's
    * image-model usage (`tool_usage.image_gen`) when the reply reports it, else null.
    */
@@ -112,7 +113,7 @@ export interface OpenAiAdapterOptions extends Omit<HttpClientOptions, 'userAgent
  *   may have reached OpenAI (a 429 is the exception: it certainly did not run). `uploadsReferences: false`: images
  *   travel inline in the edit.
  * - `submit(req)` with `req.chain.method: 'responses'` (`openai` only): `POST /responses` with the
- *   `image_generation` tool (providers.md §3.7), see `submitResponses`.
+ *   `image_generation` tool (https://platform.openai.com/docs/api-reference/responses), see `submitResponses`.
  * - `submit(req)`: `req.references` non-empty → edit (their bytes as `image[]`, in order; `req.mask` as `mask`, a
  *   PNG the size of the first reference); otherwise generation (a `req.mask` without references is refused). Params
  *   are checked with the model's schema; the prompt is ≤ 32000 characters. Returns `{ remoteId, status }` with
@@ -156,7 +157,7 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
   const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
 
   /**
-   * A chain step through the Responses API (providers.md §3.7; `openai` only, models with the `image_generation`
+   * A chain step through the Responses API (`openai` only, models with the `image_generation`
    * tool): continues `chain.previousResponseId` (the parent, `references[0]`, is already in the model's context, so
    * only the further inputs are sent) or, without one, sends every reference as an `input_image`. The remote id is the
    * response id (`resp_…`), which the chain records for the next step.
