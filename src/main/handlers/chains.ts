@@ -36,8 +36,7 @@ export function chainHandlers(s: AppServices): ChainHandlers {
           params: carried,
           references: r.references,
           ...(r.maskBlobId && cap.takesMask ? { maskBlobId: r.maskBlobId } : {}),
-          // A step made through the Responses API replays the same way where the target offers it (providers.md
-          // §3.7); elsewhere the target provider's own way.
+          // A step made through the Responses API replays the same way where the target offers it; elsewhere the target provider's own way.
           ...(r.method === 'responses_previous_response_id' && offersResponses(provider, model) ? { chainMethod: 'responses' as const } : {}),
         },
         { parentVersionId: r.parentVersionId, replayOf: versionId },

@@ -1,5 +1,5 @@
 /**
- * Masks of masked edits (OpenAI `POST /images/edits`, providers.md §3.2: a PNG with an alpha channel, "fully
+ * Masks of masked edits (OpenAI `POST /images/edits`, https://platform.openai.com/docs/api-reference/images/createEdit: a PNG with an alpha channel, "fully
  * transparent (alpha 0) areas are edited", the same dimensions as the image), and what a masked step changed
  * outside its mask.
  *

@@ -31,7 +31,8 @@ import { compositePixels, decodeRgba, encodePng, heatmapPixels, measureOutsideMa
 
 /**
  * How long a provider keeps a result URL fetchable, ms: Apiframe 24 h (OpenAPI Job `expired`: "default 24h
- * retention", providers.md §1.6), EvoLink 24 h (§2.3 "Result URLs valid 24 h"). Others: none reused.
+ * retention", specs/apiframe-v2-openapi.json), EvoLink 24 h (its API manual, https://docs.evolink.ai/en/api-manual/).
+ * Others: none reused.
  */
 export const RESULT_URL_LIFETIME_MS: Partial<Record<ProviderId, number>> = {
   apiframe: 24 * 3600_000,
@@ -78,7 +79,7 @@ export interface EditPlan {
   maskBlobId: string | null;
   method: StepMethod;
   replayOf: string | null;
-  /** Responses API steps: the parent's response id to continue (providers.md §3.7); null sends the parent image. */
+  /** Responses API steps: the parent's response id to continue (https://platform.openai.com/docs/api-reference/responses); null sends the parent image. */
   previousResponseId: string | null;
   /** Set when the Responses API was asked for but the step falls back to the Images API (`parent_not_responses`). */
   fallback: string | null;
@@ -322,7 +323,7 @@ export class ChainService {
       await validateMask(await this.d.store.read(maskBlobId), parentInfo);
     }
     // gpt-image-1.5 (and -1) edits keep more of the input at `input_fidelity: high`; Apiframe and OpenAI default
-    // it to low (providers.md §1.3, §3.2), so an edit sets it unless the user chose.
+    // it to low (specs/apiframe-v2-openapi.json `gptImageParams`; openai-node `ImageEditParams`), so an edit sets it unless the user chose.
     const params = { ...input.params };
     if ('input_fidelity' in params && input.rawParams['input_fidelity'] === undefined) params['input_fidelity'] = 'high';
 
@@ -335,7 +336,7 @@ export class ChainService {
       case 'openai-compatible':
         method = 'images_edit';
         if (input.chainMethod === 'responses') {
-          // Responses API (providers.md §3.7): from the chain's root the parent goes in as an input image (a fresh
+          // Responses API: from the chain's root the parent goes in as an input image (a fresh
           // context); from a version itself made this way its response is continued (`previous_response_id`);
           // from a version made any other way there is no context to keep, so the Images API edit is used.
           if (!parentVersion || parentVersion.method === 'root') {
@@ -410,7 +411,7 @@ export class ChainService {
 
   /**
    * The engine's submit hook: a Responses API step's way (`previous_response_id` of its parent, or null to send the
-   * parent as an input image; providers.md §3.7), or null for every other job.
+   * parent as an input image), or null for every other job.
    */
   submitChain(jobId: string): { method: 'responses'; previousResponseId: string | null } | null {
     const step = this.d.db.prepare('SELECT method, previous_response_id FROM chain_steps WHERE job_id = ?').get(jobId) as

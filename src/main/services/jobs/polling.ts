@@ -18,7 +18,7 @@ export interface PollObservation {
   progressAtMs: number | null;
   /** The provider's own estimate of the total duration (EvoLink `task_info.estimated_time`), if any. */
   providerEstimateMs: number | null;
-  /** The model's typical duration on this provider (e.g. gpt-image-2 on Apiframe ≈ 15 s, AF-D model page). */
+  /** The model's typical duration on this provider (e.g. gpt-image-2 on Apiframe ≈ 15 s, https://apiframe.ai/models/gpt-image-2). */
   typicalMs: number;
   /** Polls made so far for this job. */
   polls: number;

@@ -2,7 +2,7 @@
  * Provider API keys, kept in the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on
  * Linux) through `@napi-rs/keyring`, or in memory for this session when no keychain can be reached.
  *
- * Rules (DESIGN §1): keys are read only in the main process, never sent to the renderer (only `status()` is,
+ * Rules: keys are read only in the main process, never sent to the renderer (only `status()` is,
  * which gives the last four characters), never written to SQLite, logs or crash reports. Nothing here logs a key,
  * and no error message built here contains one.
  *

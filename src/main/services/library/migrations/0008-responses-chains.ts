@@ -1,5 +1,5 @@
 /**
- * 0008: OpenAI chain steps through the Responses API (issue 4; providers.md §3.7). Additive only.
+ * 0008: OpenAI chain steps through the Responses API (issue 4). Additive only.
  *
  * - `versions.response_id`: the Responses API `response.id` (`resp_…`) a step made with
  *   `method = 'responses_previous_response_id'` came from; a later step continuing this version sends it as
