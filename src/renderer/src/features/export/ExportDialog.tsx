@@ -12,6 +12,15 @@ import { Modal } from '../../ui/Modal';
 
 const TARGET_KEY = 'atelier.exportTarget';
 
+/** What the dialog edits of a preset: everything but its identity (`id`) and `createdAt`, which the service owns. */
+type PresetFields = Omit<ExportPreset, 'id' | 'createdAt'>;
+
+/** A stored preset's editable fields (sending the stored preset back whole was refused: "Unrecognized key"). */
+function presetFields(p: ExportPreset): PresetFields {
+  const { id: _id, createdAt: _createdAt, ...fields } = p;
+  return fields;
+}
+
 /** Export the selection, the folder or the project through a preset, to a folder the user picks or types. */
 export function ExportDialog({ open, onOpenChange }: { open: boolean; onOpenChange(open: boolean): void }) {
   const { t } = useTranslation();
@@ -36,7 +45,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
   const [scope, setScope] = useState<ScopeChoice>(selection.length > 0 ? 'selection' : 'folder');
   const [presets, setPresets] = useState<ExportPreset[]>([]);
   const [presetId, setPresetId] = useState('');
-  const [draft, setDraft] = useState<Omit<ExportPreset, 'id' | 'createdAt'> | null>(null);
+  const [draft, setDraft] = useState<PresetFields | null>(null);
   const [example, setExample] = useState('');
   const [templateError, setTemplateError] = useState<AppErrorShape | null>(null);
   const [target, setTarget] = useState(() => localStorage.getItem(TARGET_KEY) ?? '');
@@ -51,7 +60,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
         const first = list.find((p) => p.id === 'preset-jpeg-recipe') ?? list[0];
         if (first) {
           setPresetId(first.id);
-          setDraft(first);
+          setDraft(presetFields(first));
         }
       })
       .catch((err: unknown) => setError(errorShape(err)));
@@ -84,7 +93,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
   const choosePreset = (pid: string): void => {
     setPresetId(pid);
     const p = presets.find((x) => x.id === pid);
-    if (p) setDraft(p);
+    if (p) setDraft(presetFields(p));
   };
 
   const pick = async (): Promise<void> => {
@@ -103,7 +112,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
     setError(null);
     try {
       const saved = presets.find((p) => p.id === presetId);
-      const changed = !saved || (['template', 'format', 'quality', 'longEdge', 'metadata'] as const).some((k) => saved[k] !== draft[k]);
+      const changed = !saved || (Object.keys(draft) as (keyof PresetFields)[]).some((k) => saved[k] !== draft[k]);
       // An edited preset is saved under its name (so the export is reproducible), then used.
       const preset = changed ? await call('export.savePreset', { id: saved?.id ?? null, ...draft }) : saved;
       const dir = (await call('export.checkTarget', { path: target.trim() })).path;
