@@ -55,7 +55,10 @@ describe('prices', () => {
     await settings.getByRole('tab', { name: 'Prices' }).click();
     const prices = settings.getByRole('region', { name: 'Prices' });
     await expect.poll(() => prices.textContent()).toContain('November 2026');
-    expect(await prices.textContent()).toContain('AF-D2');
+    // Each price names its public page, as a link: Apiframe's model page here.
+    const apiframePage = 'https://docs-v2.apiframe.ai/docs/images/gpt-image-2';
+    expect(await prices.getByRole('link', { name: apiframePage, exact: true }).first().getAttribute('href')).toBe(apiframePage);
+    expect(await prices.textContent()).not.toMatch(/§|AF-D2|\.md\b/);
     const field = prices.getByRole('spinbutton', { name: ROW });
     expect(await field.inputValue()).toBe('23');
     const reset = prices.getByRole('button', { name: `Reset ${ROW}` });
