@@ -16,7 +16,7 @@ import { FolderService, MAX_FOLDER_NAME_LENGTH } from '../../src/main/services/l
 import { DEFAULT_MAX_PIXELS } from '../../src/main/services/library/inspect';
 import { BlobStore } from '../../src/main/services/library/store';
 
-const FIXTURES = process.env['ATELIER_FIXTURES'] ?? '/work/shared/fixtures';
+import { FIXTURES } from '../helpers/paths';
 const image = (name: string): Buffer => readFileSync(join(FIXTURES, 'images', name));
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: DEFAULT_MAX_PIXELS };
 

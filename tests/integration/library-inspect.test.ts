@@ -1,5 +1,5 @@
 /**
- * inspectImage / readImageHeader against the real fixtures (/work/shared/fixtures): every hostile file is refused
+ * inspectImage / readImageHeader against the real fixtures (tests/fixtures): every hostile file is refused
  * with its reason and its name in the message, every real photo is accepted with its true size, and a
  * decompression bomb is refused from its header without reaching the decoder.
  */
@@ -17,7 +17,7 @@ import {
   type InspectLimits,
 } from '../../src/main/services/library/inspect';
 
-const FIXTURES = process.env['ATELIER_FIXTURES'] ?? '/work/shared/fixtures';
+import { FIXTURES } from '../helpers/paths';
 const fixture = (dir: 'bad' | 'images', name: string): Buffer => readFileSync(join(FIXTURES, dir, name));
 const LIMITS: InspectLimits = { maxBytes: 50 * 1024 * 1024, maxPixels: DEFAULT_MAX_PIXELS };
 

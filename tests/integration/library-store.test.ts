@@ -13,7 +13,7 @@ import { openDatabase, type Db } from '../../src/main/services/library/db';
 import { DEFAULT_MAX_PIXELS } from '../../src/main/services/library/inspect';
 import { BlobStore, THUMBNAIL_SIZE } from '../../src/main/services/library/store';
 
-const FIXTURES = process.env['ATELIER_FIXTURES'] ?? '/work/shared/fixtures';
+import { FIXTURES } from '../helpers/paths';
 const image = (name: string): Buffer => readFileSync(join(FIXTURES, 'images', name));
 const bad = (name: string): Buffer => readFileSync(join(FIXTURES, 'bad', name));
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: DEFAULT_MAX_PIXELS };
