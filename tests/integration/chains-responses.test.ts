@@ -1,5 +1,5 @@
 /**
- * OpenAI chain steps through the Responses API (`previous_response_id`, providers.md §3.7), against the OpenAI test
+ * OpenAI chain steps through the Responses API (`previous_response_id`, https://platform.openai.com/docs/api-reference/responses), against the OpenAI test
  * server's `POST /v1/responses`:
  * - the first step sends the parent as an `input_image` data URL and no `previous_response_id`;
  * - the next step sends `previous_response_id` of the first, and the server derived its image from the first's;

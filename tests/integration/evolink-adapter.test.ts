@@ -186,7 +186,7 @@ describe('poll mapping', () => {
     expect(srv.state.credits(OTHER_KEY)).toBe(before);
   });
 
-  it('every task error code of providers.md §2.3 → failed with the provider’s message', async () => {
+  it('every documented task error code → failed with the provider’s message', async () => {
     const ids: Array<[string, string]> = [];
     for (const code of EVOLINK_TASK_ERROR_CODES) ids.push([code, (await adapter.submit(submitReq({ prompt: `x [[fail:${code}]]` }), ctx)).remoteId]);
     srv.state.advance(1_000);

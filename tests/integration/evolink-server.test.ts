@@ -1,5 +1,5 @@
 /**
- * The EvoLink test server's own contract, proved with raw requests: it refuses what providers.md §2 says EvoLink
+ * The EvoLink test server's own contract, proved with raw requests: it refuses what EvoLink's docs say EvoLink
  * refuses (with EvoLink's envelope naming the parameter), runs tasks on its clock, renders results at EvoLink's
  * sizes, runs the Files API with its envelope, and its size rules agree with the client's (property).
  */

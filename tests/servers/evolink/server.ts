@@ -1,6 +1,8 @@
 /**
  * A realistic EvoLink test server (fastify, 127.0.0.1, a free port) serving both the task API and the Files API
- * under one base URL, for integration and e2e tests. Behaviour after shared/reference/providers.md §2:
+ * under one base URL, for integration and e2e tests. Behaviour after EvoLink's API manual
+ * (https://docs.evolink.ai/en/api-manual/), its gpt-image-2 skill (https://github.com/EvoLinkAI/gpt-image-2-gen-skill)
+ * and its media MCP server (https://github.com/EvoLinkAI/evolink-media-mcp):
  *
  * - `POST /v1/images/generations`: `Authorization: Bearer` (401 missing/unknown key, 403 for a key without access to
  *   gpt-image-2); every documented rule is checked with the server's own code (not the client's), and a refusal is
@@ -14,7 +16,7 @@
  *   rising `progress`, then `completed` (or `failed`) at `taskDurationMs`. Replies carry `task_info
  *   { can_cancel, estimated_time }` and `usage { billing_rule, credits_reserved, user_group }`. A prompt containing
  *   `policyMarker` (`[[policy]]`) fails with `content_policy_violation`; `[[fail:<code>]]` fails with any task error
- *   code of §2.3.
+ *   code EvoLink's MCP server lists.
  * - Results are real images rendered with sharp at `/cdn/results/<task>-<n>.<ext>`, with the pixel size EvoLink
  *   would produce for `size`/`resolution` (src/shared/providers/evolink.ts `evolinkPixelSize`; `auto` → 1024²)
  *   **divided by `imageScale` (default 8) for speed, aspect ratio kept**; the first reference, if any, is composited
@@ -139,7 +141,7 @@ export interface EvolinkTestServerOptions extends Partial<EvolinkServerConfig> {
 /** A request as received. `body` is the parsed JSON, or a summary of a multipart upload. */
 export type RecordedRequest = CommonRecordedRequest<EvolinkRoute, EvolinkFault['kind']>;
 
-/** A task error as EvoLink reports it (§2.3). */
+/** A task error as EvoLink reports it (its MCP server's `api-client.ts`). */
 export interface TaskError {
   code: string;
   message: string;
@@ -200,7 +202,7 @@ export interface EvolinkTestServer {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Documented rules (the server's own copy, providers.md §2.2, §2.3, §2.6)
+// Documented rules (the server's own copy of EvoLink's create, task and Files API rules)
 // ---------------------------------------------------------------------------------------------------------------
 
 const RATIOS = new Set(['1:1', '1:2', '2:1', '1:3', '3:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '9:21', '21:9']);
@@ -209,7 +211,7 @@ const MAX_PROMPT_CODEPOINTS = 32000;
 const MAX_IMAGE_URLS = 16;
 const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 const FILES_MAX_BYTES = 100 * 1024 * 1024;
-/** Task error codes of §2.3 and the message/type the server gives each. */
+/** Task error codes EvoLink documents (its MCP server) and the message/type the server gives each. */
 export const TASK_ERRORS: Readonly<Record<string, { message: string; type: string }>> = {
   content_policy_violation: { message: 'Your request was rejected by the safety system.', type: 'content_policy' },
   invalid_parameters: { message: 'Invalid parameters for this model.', type: 'invalid_request' },
@@ -236,7 +238,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const TASK_ID_RE = /^task-unified-\d{10}-[a-z0-9]{8}$/;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reply shapes (the server's own copy of §2.2/§2.3/§2.5/§2.6, to catch drift)
+// Reply shapes (the server's own copy of the create, task, error and Files API replies, to catch drift)
 // ---------------------------------------------------------------------------------------------------------------
 
 const TaskReply = z.strictObject({
@@ -969,7 +971,7 @@ async function renderResult(t: TestTask, n: number, config: EvolinkServerConfig)
 // Small helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The §2.2 size rules, checked independently of the client's implementation. Returns the refusal or null. */
+/** EvoLink's `size` rules (its gpt-image-2 skill), checked independently of the client's implementation. Returns the refusal or null. */
 function sizeProblem(size: unknown): string | null {
   if (typeof size !== 'string') return 'size must be a string';
   if (size === 'auto' || RATIOS.has(size)) return null;

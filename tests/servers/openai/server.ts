@@ -3,7 +3,8 @@
  * also plays an "OpenAI-compatible" server (LocalAI-style): custom model names, optional auth, optional `/models`,
  * URL outputs.
  *
- * What it does, after shared/reference/providers.md §3 (its rules are written here independently of
+ * What it does, after OpenAI's API reference (https://platform.openai.com/docs/api-reference/images) and openai-node
+ * (https://github.com/openai/openai-node; its rules are written here independently of
  * src/shared/providers/openai.ts, so a bug there cannot hide in both):
  * - Auth: `Authorization: Bearer <key>` (401 missing/unknown key, `invalid_api_key`); a key with `verified: false`
  *   gets 403 for GPT image models (OpenAI's "organization must be verified"); a key with `quotaExhausted` gets 429
@@ -29,7 +30,7 @@
  *   `state.inject(route, fault, { times, after })`: a status (e.g. 429 with `Retry-After` / `retry-after-ms`,
  *   500, 503), a dropped connection, a slow reply, an HTML page, malformed JSON, any JSON, b64 that is not an image.
  * - `GET /v1/models` (404 when `modelsEndpoint` is false, like some compatible servers).
- * - `POST /v1/responses` (providers.md §3.7): a mainline `model` (not a gpt-image one), `input` as a string or one
+ * - `POST /v1/responses` (https://platform.openai.com/docs/api-reference/responses): a mainline `model` (not a gpt-image one), `input` as a string or one
  *   user message of `input_text` / `input_image` (data URL) parts, exactly one `image_generation` tool whose fields
  *   are the documented set (unknown → 400 `unknown_parameter`; tool model gpt-image-2, -1.5 or -1; values checked
  *   with the Images rules), optional `tool_choice`/`store`, optional `previous_response_id` naming a response this
@@ -164,7 +165,7 @@ export interface OpenAiTestServer {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Rules (providers.md §3)
+// Rules (OpenAI's API reference and openai-node)
 // ---------------------------------------------------------------------------------------------------------------
 
 interface ModelRules {
@@ -209,9 +210,9 @@ const EDIT_FIELDS = new Set([
   'user',
 ]);
 
-/** Top-level fields of a Responses request this server takes (providers.md §3.7). */
+/** Top-level fields of a Responses request this server takes (openai-node `ResponseCreateParams`). */
 const RESPONSES_FIELDS = new Set(['model', 'input', 'previous_response_id', 'tools', 'tool_choice', 'store', 'instructions']);
-/** Fields of the `image_generation` tool (providers.md §3.7). */
+/** Fields of the `image_generation` tool (openai-node `Tool.ImageGeneration`). */
 const TOOL_FIELDS = new Set([
   'type',
   'model',
@@ -647,7 +648,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     }),
   );
 
-  // ----- POST /v1/responses (providers.md §3.7) ------------------------------------------------------------------
+  // ----- POST /v1/responses --------------------------------------------------------------------------------------
 
   app.post('/v1/responses', { bodyLimit: maxBodyBytes }, async (req, reply) => {
     try {
@@ -974,7 +975,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
 
 /**
  * The first gpt-image-2 size rule `width`×`height` (px) breaks, in words, or null when it is fine. Written from
- * providers.md §3.3 independently of the app's `checkGptImage2Size`.
+ * openai-node's `size` doc independently of the app's `checkGptImage2Size`.
  */
 export function gptImage2SizeProblem(width: number, height: number): string | null {
   if (width <= 0 || height <= 0) return 'width and height must be positive';
