@@ -1,29 +1,34 @@
 /**
  * The Electron main process: app lifecycle only. It wires the plain-Node app (createApp) to Electron: IPC, the
- * `media:` protocol, the window and the security rules. Business logic lives in the services.
+ * `app:` and `media:` protocols, the window and the security rules. Business logic lives in the services.
  *
- * Data folder: `ATELIER_DATA_DIR`, else `<appData>/Atelier`, the same folder the web host uses by default.
- * Electron's own profile (`userData`) is pointed at it too, so a test run with its own data folder never touches
- * the user's real profile, and the single-instance lock is per data folder.
+ * Library folder: `ATELIER_DATA_DIR`, else `<appData>/Atelier`, the same folder the web host uses by default; it
+ * holds only Atelier's files. Chromium's profile (`userData`, `sessionData`) is a separate folder in app-data,
+ * one per library (desktop-paths.ts), so the single-instance lock is per library and a test run with its own
+ * library never touches the user's real profile.
  */
-import { app, BrowserWindow, dialog } from 'electron';
-import path from 'node:path';
+import { app, BrowserWindow, dialog, protocol } from 'electron';
 import { createApp, type App } from './app';
+import { desktopPaths } from './desktop-paths';
 import { registerIpc } from './ipc';
 import { registerDragOut } from './drag-out';
-import { handleMediaProtocol, registerMediaScheme } from './media-protocol';
+import { handleMediaProtocol, MEDIA_SCHEME } from './media-protocol';
 import { installSecurity } from './security';
-import { APP_DIR_NAME } from './services/paths';
-import { appUrl, createMainWindow } from './window';
+import { APP_SCHEME_PRIVILEGES, appUrl, createMainWindow, handleAppProtocol } from './window';
 
-const dataDir = process.env.ATELIER_DATA_DIR?.trim()
-  ? path.resolve(process.env.ATELIER_DATA_DIR.trim())
-  : path.join(app.getPath('appData'), APP_DIR_NAME);
+const paths = desktopPaths(app.getPath('appData'));
+const dataDir = paths.library;
 app.setName('Atelier');
-app.setPath('userData', dataDir);
+app.setPath('userData', paths.profile);
+app.setPath('sessionData', paths.profile);
 
-// Privileged schemes can only be declared before `ready`.
-registerMediaScheme();
+// Privileged schemes can only be declared before `ready`, and in one call: a later call replaces the earlier one
+// (https://github.com/electron/electron/issues/40362). `media:` is standard, secure and fetch-able, never
+// `bypassCSP` (the page's CSP lists it); `app:` is described in window.ts.
+protocol.registerSchemesAsPrivileged([
+  APP_SCHEME_PRIVILEGES,
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 let mainWindow: BrowserWindow | null = null;
 let atelier: App | null = null;
@@ -60,6 +65,7 @@ async function start(): Promise<void> {
   disposers.push(registerIpc(atelier.dispatcher, url));
   disposers.push(registerDragOut(() => atelier?.services.store ?? null, url));
   disposers.push(handleMediaProtocol(atelier.dispatcher));
+  disposers.push(handleAppProtocol());
   showMainWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) showMainWindow();

@@ -4,7 +4,10 @@
  * No electron import, so the rules are unit-tested on their own.
  */
 
-/** The Content-Security-Policy of the Electron renderer (file: page, images over `media:`). */
+/**
+ * The Content-Security-Policy of the Electron renderer (served over `app:` with this as a header, images over
+ * `media:`): the renderer's `<meta>` policy plus what only a header or a stricter page can say.
+ */
 export const ELECTRON_CSP = [
   "default-src 'self'",
   "img-src 'self' media: blob: data:",
@@ -25,29 +28,31 @@ function parse(url: string): URL | null {
   }
 }
 
-/** Windows drive letters may differ in case between Chromium's and Node's file URLs: compare them uppercased. */
-function normalizeFilePath(pathname: string): string {
-  return /^\/[a-zA-Z]:/.test(pathname) ? '/' + pathname[1]!.toUpperCase() + pathname.slice(2) : pathname;
+/** Hosts the electron-vite dev server may listen on (`npm run dev`; ELECTRON_RENDERER_URL). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * True when `url` may be the app's own page: the `app:` scheme's one host (`app://atelier/…`, see app-protocol.ts),
+ * or, in development only, the electron-vite dev server on a loopback `http:` address. Credentials never.
+ */
+export function isAppPageUrl(url: URL): boolean {
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.protocol === 'app:') return url.host === 'atelier';
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /**
- * True when `target` is the app's own page: a `file:` URL with the same host (none) and path as `appUrl`, and
- * the same query. Only the fragment may differ. Everything else (http(s), other files, `file://host/share`
- * UNC paths, `javascript:`, `data:`, unparsable URLs) is refused.
- * @param appUrl the file URL of out/renderer/index.html (`pathToFileURL(...).href`)
+ * True when `target` is on the app's own origin: the same scheme, host and port as `appUrl`, without credentials.
+ * Any path and query of that origin is the app (the `app:` scheme serves only files of the built renderer, see
+ * app-protocol.ts). Everything else (https, file:, another host or port, `javascript:`, `data:`, `blob:`,
+ * unparsable URLs) is refused, and so is everything when `appUrl` itself is not an app page URL.
+ * @param appUrl the page the window loads: `app://atelier/index.html`, or the dev server URL in `npm run dev`
  */
 export function isAllowedNavigation(target: string, appUrl: string): boolean {
   const t = parse(target);
   const app = parse(appUrl);
-  if (!t || !app || app.protocol !== 'file:') return false;
-  return (
-    t.protocol === 'file:' &&
-    t.host === app.host &&
-    t.username === '' &&
-    t.password === '' &&
-    normalizeFilePath(t.pathname) === normalizeFilePath(app.pathname) &&
-    t.search === app.search
-  );
+  if (!t || !app || !isAppPageUrl(app)) return false;
+  return t.protocol === app.protocol && t.host === app.host && t.username === '' && t.password === '';
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
- * Electron hardening (DESIGN §3, Electron's security checklist): every web contents may only show the app's own
- * page; new windows are refused (https links go to the OS browser); webviews are refused; every permission is
- * refused; file: documents get a strict CSP header. The URL decisions live in security-policy.ts (unit-tested).
+ * Electron hardening (Electron's security checklist, https://www.electronjs.org/docs/latest/tutorial/security):
+ * every web contents may only show the app's own origin (`app://atelier`, or the dev server in `npm run dev`); new
+ * windows are refused (https links go to the OS browser); webviews are refused; every permission is refused. The
+ * page's CSP header comes with it from the `app:` handler (window.ts, app-protocol.ts). The URL decisions live in
+ * security-policy.ts (unit-tested).
  */
 import { app, session, shell, type WebContents } from 'electron';
-import { ELECTRON_CSP, isAllowedNavigation, safeExternalUrl } from './security-policy';
+import { isAllowedNavigation, safeExternalUrl } from './security-policy';
 
 /** Applies the navigation, window-open and webview rules to one web contents. */
 export function hardenWebContents(contents: WebContents, appUrl: string): void {
@@ -29,7 +31,7 @@ export function hardenWebContents(contents: WebContents, appUrl: string): void {
 /**
  * Installs the rules for every web contents created from now on and for the default session.
  * Call once, after `app.whenReady()` (sessions do not exist before).
- * @param appUrl the file URL of the renderer's index.html
+ * @param appUrl the page the window loads (window.ts appUrl): its origin is the only one allowed
  */
 export function installSecurity(appUrl: string): void {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, appUrl));
@@ -38,25 +40,4 @@ export function installSecurity(appUrl: string): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.setDevicePermissionHandler(() => false);
-
-  // A header as well as the renderer's <meta> CSP: whichever Chromium honours for file:, the policy holds.
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    let isFile: boolean;
-    try {
-      isFile = new URL(details.url).protocol === 'file:';
-    } catch {
-      isFile = false;
-    }
-    if (!isFile) {
-      callback({});
-      return;
-    }
-    const headers = { ...(details.responseHeaders ?? {}) };
-    for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === 'content-security-policy') delete headers[name];
-    }
-    headers['Content-Security-Policy'] = [ELECTRON_CSP];
-    headers['X-Content-Type-Options'] = ['nosniff'];
-    callback({ responseHeaders: headers });
-  });
 }

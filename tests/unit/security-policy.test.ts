@@ -1,36 +1,35 @@
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ELECTRON_CSP, isAllowedNavigation, isSafeExternalUrl, safeExternalUrl } from '../../src/main/security-policy';
+import { APP_INDEX_URL } from '../../src/main/app-protocol';
 
-const APP = pathToFileURL('/opt/Atelier/resources/app/out/renderer/index.html').href;
+const APP = APP_INDEX_URL;
+const DEV = 'http://localhost:5173/';
 
 describe('isAllowedNavigation', () => {
-  it('allows the app page itself, with or without a fragment', () => {
-    expect(APP).toBe('file:///opt/Atelier/resources/app/out/renderer/index.html');
+  it('allows the app:// origin: the page itself, its fragments and other renderer files', () => {
+    expect(APP).toBe('app://atelier/index.html');
     expect(isAllowedNavigation(APP, APP)).toBe(true);
     expect(isAllowedNavigation(`${APP}#/library`, APP)).toBe(true);
-    // The URL parser's normalisations (scheme case, dot segments) give the same page.
-    expect(isAllowedNavigation(APP.replace('file:', 'FILE:'), APP)).toBe(true);
-    expect(isAllowedNavigation('file:///opt/Atelier/resources/app/out/main/../renderer/index.html', APP)).toBe(true);
-    // %2e%2e is a dot segment to the URL parser (and to Chromium): this is the app page again, not a way out.
-    expect(isAllowedNavigation('file:///opt/Atelier/resources/app/out/renderer/%2e%2e/renderer/index.html', APP)).toBe(true);
+    expect(isAllowedNavigation('app://atelier/', APP)).toBe(true);
+    expect(isAllowedNavigation('APP://atelier/index.html', APP)).toBe(true);
+    // Dot segments (plain or %2e%2e) are folded by the URL parser: still the same origin, and the scheme handler
+    // serves only files of the built renderer (tests/integration/app-protocol.test.ts).
+    expect(isAllowedNavigation('app://atelier/%2e%2e/%2e%2e/etc/passwd', APP)).toBe(true);
   });
 
   it.each([
     ['the web', 'https://example.com/'],
-    ['plain http', 'http://127.0.0.1:5173/'],
+    ['the dev server from the packaged app', 'http://127.0.0.1:5173/'],
     ['javascript:', 'javascript:alert(1)'],
     ['data:', 'data:text/html,<script>alert(1)</script>'],
-    ['blob:', 'blob:file:///0b2c'],
-    ['another local file', 'file:///etc/passwd'],
-    ['a sibling file', 'file:///opt/Atelier/resources/app/out/renderer/other.html'],
-    ['a traversal out of the folder', 'file:///opt/Atelier/resources/app/out/renderer/../../../../../etc/passwd'],
-    ['an encoded slash', 'file:///opt/Atelier/resources/app/out%2Frenderer/index.html'],
-    ['encoded dot-dots out of the folder', 'file:///opt/Atelier/resources/app/out/renderer/%2e%2e/%2E%2E/%2e%2e/etc/passwd'],
-    ['a UNC host (Windows share)', 'file://evil.com/opt/Atelier/resources/app/out/renderer/index.html'],
-    ['a different query', `${APP}?debug=1`],
-    ['uppercase path', APP.toUpperCase()],
-    ['a look-alike path', 'file:///opt/Atelier/resources/app/out/renderer/index.html.evil.html'],
+    ['blob:', 'blob:app://atelier/0b2c'],
+    ['a local file', 'file:///etc/passwd'],
+    ['the renderer as a file', 'file:///opt/Atelier/resources/app.asar/out/renderer/index.html'],
+    ['another app: host', 'app://evil/index.html'],
+    ['a look-alike host', 'app://atelier.evil/index.html'],
+    ['a port', 'app://atelier:80/index.html'],
+    ['credentials', 'app://user@atelier/index.html'],
+    ['the media scheme', 'media://blob/abc/original'],
     ['the app URL as a substring', `https://evil.com/${APP}`],
     ['nonsense', 'not a url'],
     ['empty', ''],
@@ -38,16 +37,20 @@ describe('isAllowedNavigation', () => {
     expect(isAllowedNavigation(target, APP)).toBe(false);
   });
 
-  it('refuses everything when the app URL itself is not a file URL', () => {
-    expect(isAllowedNavigation('https://example.com/', 'https://example.com/')).toBe(false);
-    expect(isAllowedNavigation('file:///x', 'nonsense')).toBe(false);
+  it('in development allows only the dev server origin (loopback http, same port)', () => {
+    expect(isAllowedNavigation('http://localhost:5173/index.html#/x', DEV)).toBe(true);
+    expect(isAllowedNavigation('http://localhost:5174/', DEV)).toBe(false);
+    expect(isAllowedNavigation('http://127.0.0.1:5173/', DEV)).toBe(false);
+    expect(isAllowedNavigation('https://localhost:5173/', DEV)).toBe(false);
+    expect(isAllowedNavigation(APP, DEV)).toBe(false);
   });
 
-  it('treats Windows drive letters case-insensitively and nothing else', () => {
-    const win = 'file:///C:/Program%20Files/Atelier/resources/app/out/renderer/index.html';
-    expect(isAllowedNavigation('file:///c:/Program%20Files/Atelier/resources/app/out/renderer/index.html', win)).toBe(true);
-    expect(isAllowedNavigation('file:///c:/program%20files/Atelier/resources/app/out/renderer/index.html', win)).toBe(false);
-    expect(isAllowedNavigation('file:///D:/Program%20Files/Atelier/resources/app/out/renderer/index.html', win)).toBe(false);
+  it('refuses everything when the app URL itself is not an app page', () => {
+    expect(isAllowedNavigation('https://example.com/', 'https://example.com/')).toBe(false);
+    expect(isAllowedNavigation('http://example.com/', 'http://example.com/')).toBe(false);
+    expect(isAllowedNavigation('file:///x', 'file:///x')).toBe(false);
+    expect(isAllowedNavigation('app://evil/', 'app://evil/')).toBe(false);
+    expect(isAllowedNavigation('app://atelier/', 'nonsense')).toBe(false);
   });
 });
 
@@ -100,5 +103,6 @@ describe('ELECTRON_CSP', () => {
     expect(ELECTRON_CSP).not.toContain('unsafe-eval');
     expect(ELECTRON_CSP).not.toMatch(/https?:/);
     expect(ELECTRON_CSP).not.toContain('*');
+    for (const directive of ["object-src 'none'", "base-uri 'none'", "form-action 'none'"]) expect(ELECTRON_CSP).toContain(directive);
   });
 });
