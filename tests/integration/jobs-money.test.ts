@@ -4,8 +4,12 @@
  * been used sends the body first sent; a 409 on our own key finds the original job; a retry that may pay again needs
  * the user's confirmation; an expired job keeps its charge.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
+import { GOOD_IMAGES } from '../helpers/paths';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { KEY, startServer } from './apiframe-helpers';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
@@ -51,6 +55,73 @@ describe('money: Apiframe jobs never pay twice', () => {
       params: extra.params ?? { quality: 'medium' },
       references: extra.references ?? [],
     });
+
+  const stage = async () => {
+    const data = await readFile(join(GOOD_IMAGES, 'astronaut.png'));
+    const ref = await call(app, 'references.stage', {
+      source: { name: 'astronaut.png', dataBase64: data.toString('base64') },
+      provider: 'apiframe',
+      model: 'gpt-image-2',
+    });
+    return { blobId: ref.id, name: ref.name };
+  };
+
+  /**
+   * With the app closed, puts the job back at the crash point: Apiframe accepted the POST but the reply was never
+   * journalled (state `submitting`, no remote id), and it is ~80 minutes later: the upload URL has 5 minutes left,
+   * so the engine uploads the reference again. `forgetBody` makes it a row journalled before bodies were kept.
+   */
+  const rewindToLostReply = (jobId: string, opts: { forgetBody?: boolean } = {}) => {
+    const db = new Database(join(dir, 'library.sqlite'));
+    try {
+      const row = db.prepare('SELECT uploads FROM jobs WHERE id = ?').get(jobId) as { uploads: string };
+      const uploads = (JSON.parse(row.uploads) as { expiresAt: number }[]).map((u) => ({ ...u, expiresAt: Date.now() + 5 * 60_000 }));
+      db.prepare(
+        `UPDATE jobs SET state = 'submitting', remote_id = NULL, submitted_at = NULL, progress = NULL, outputs = NULL,
+           credits = NULL, completed_at = NULL, uploads = ? ${opts.forgetBody ? ', request_body = NULL' : ''} WHERE id = ?`,
+      ).run(JSON.stringify(uploads), jobId);
+      db.prepare('DELETE FROM assets WHERE job_id = ?').run(jobId);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('a crash after Apiframe accepted a job with a reference, reopened with < 10 min of upload life: the body first sent is resent and the original job followed', async () => {
+    const job = await submit({ references: [await stage()] });
+    await waitFor(() => srv.state.jobsCreated === 1, 'the first POST');
+    await app.close();
+    rewindToLostReply(job.id);
+    app = await open();
+    const done = await finished(job.id);
+    expect(done.state).toBe('completed');
+    expect(done.assetIds).toHaveLength(1);
+    expect(srv.state.jobsCreated).toBe(1); // paid once
+    const gens = srv.state.requestsTo('generate');
+    expect(gens.map((g) => g.status)).toEqual([202, 202]); // the replay returned the original, no 409
+    expect(gens[1]!.headers['idempotency-key']).toBe(gens[0]!.headers['idempotency-key']);
+    expect(gens[1]!.body).toEqual(gens[0]!.body); // byte for byte the same request, old upload URL included
+    expect(done.remoteJobId).toBe([...srv.state.jobs.keys()][0]);
+  });
+
+  it('a 409 on our own key is not a dead end: the original job is found in GET /v2/jobs and followed', async () => {
+    // Another job of the same model first, so the search has to tell them apart.
+    const other = await finished((await submit({ prompt: 'A different picture entirely' })).id);
+    const job = await submit({ references: [await stage()] });
+    await waitFor(() => srv.state.jobsCreated === 2, 'the second POST');
+    await app.close();
+    rewindToLostReply(job.id, { forgetBody: true }); // the engine rebuilds the body with a fresh upload URL → 409
+    app = await open();
+    const done = await finished(job.id);
+    expect(srv.state.requestsTo('generate').map((g) => g.status)).toEqual([202, 202, 409]);
+    expect(srv.state.requestsTo('listJobs').length).toBeGreaterThan(0);
+    expect(done.state).toBe('completed');
+    expect(done.assetIds).toHaveLength(1);
+    expect(srv.state.jobsCreated).toBe(2); // no third job: the original was adopted
+    const original = [...srv.state.jobs.values()].find((j) => j.input['prompt'] === PROMPT)!;
+    expect(done.remoteJobId).toBe(original.id);
+    expect(done.remoteJobId).not.toBe(other.remoteJobId);
+    expect(done.credits).toBe(9);
+  });
 
   it('an expired job keeps the charge Apiframe reports, and spend counts it as charged', async () => {
     srv.state.config.retentionMs = 0; // purged the moment it completes: the first COMPLETED poll says expired

@@ -7,6 +7,8 @@
  *   `gptImage2Params.aspect_ratio`); `Idempotency-Key` (≤ 255 chars; same key + same body within 24 h → the original
  *   job, 202 with its current status, no new job; same key + other body → 409); credits per key and quality
  *   (402 `{ error: 'Insufficient credits', creditsRequired, creditsAvailable }`); 202 `{ jobId, status: 'QUEUED' }`.
+ * - `GET /v2/jobs`: the key's jobs newest first (`createdAt desc, id desc`), `model`/`status` filters, `limit` 1–100
+ *   (default 20), an opaque `cursor` (`nextCursor`, `hasMore`); list items carry no `input` (OpenAPI `JobList`).
  * - `GET /v2/jobs/{id}`: 400 if not a UUID, 404 if unknown or owned by another key. Status is a function of time
  *   since creation (so it survives client restarts): QUEUED for `queueDelayMs`, then PROCESSING with rising
  *   progress, then COMPLETED (or FAILED when the prompt contains `failMarker`, credits refunded) at `jobDurationMs`;
@@ -57,9 +59,9 @@ export type { InjectOptions } from '../common';
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Routes faults can target. `cdn` covers results and uploaded files. */
-export type ApiframeRoute = 'generate' | 'getJob' | 'upload' | 'me' | 'cdn';
+export type ApiframeRoute = 'generate' | 'getJob' | 'listJobs' | 'upload' | 'me' | 'cdn';
 /** Every {@link ApiframeRoute}, e.g. to validate `/__control/faults` input. */
-export const APIFRAME_ROUTES: readonly ApiframeRoute[] = ['generate', 'getJob', 'upload', 'me', 'cdn'];
+export const APIFRAME_ROUTES: readonly ApiframeRoute[] = ['generate', 'getJob', 'listJobs', 'upload', 'me', 'cdn'];
 
 /** A fault to inject in place of (or, with `after`, on top of) a route's normal reply. */
 export type ApiframeFault =
@@ -103,6 +105,11 @@ export interface ApiframeServerConfig {
   durationFor?: (body: Record<string, unknown>) => number;
   /** `linear` progress while PROCESSING (default), or `none` (progress stays null, as some upstreams do). */
   progressReporting?: 'linear' | 'none';
+  /**
+   * At most this many images come back from a job, whatever `number_of_images` asked (an upstream that returns
+   * fewer); `creditCost` then charges only those, the rest refunded. Default: unset (all asked for).
+   */
+  returnedImages?: number;
 }
 
 /** Options of {@link startApiframeTestServer}. */
@@ -137,6 +144,8 @@ export interface TestJob {
   /** Why it will fail, or null. */
   failReason: string | null;
   count: number;
+  /** Images it delivers (≤ count; see {@link ApiframeServerConfig.returnedImages}). */
+  returned: number;
   format: 'png' | 'jpeg' | 'webp';
   aspect: '1:1' | '3:2' | '2:3';
   transparent: boolean;
@@ -278,14 +287,17 @@ export class ApiframeTestServerState extends ClockedTestServerLog<ApiframeRoute,
     this.responseViolations.length = 0;
   }
 
-  /** @internal Refunds failed jobs whose failure time has passed. */
+  /** @internal Refunds failed jobs whose failure time has passed, and the missing images of short ones. */
   settle(): void {
     const now = this.now();
     for (const job of this.jobs.values()) {
-      if (!job.refunded && job.failReason !== null && now - job.createdAt >= job.durationMs) {
+      if (!job.refunded && now - job.createdAt >= job.durationMs) {
+        // A failed job is refunded whole; one that returned fewer images than asked, for the missing ones.
+        const refund = job.failReason !== null ? job.cost : job.cost - Math.round((job.cost * job.returned) / job.count);
+        if (refund <= 0) continue;
         job.refunded = true;
         const k = this.keys.get(job.ownerKey);
-        if (k) k.credits += job.cost;
+        if (k) k.credits += refund;
       }
     }
   }
@@ -328,7 +340,7 @@ function jobView(state: ApiframeTestServerState, job: TestJob, baseUrl: string) 
   }
   const completedAt = status === 'COMPLETED' || status === 'FAILED' ? job.createdAt + job.durationMs : null;
   const expired = status === 'COMPLETED' && now >= (completedAt as number) + state.config.retentionMs;
-  const urls = Array.from({ length: job.count }, (_, i) => `${baseUrl}/cdn/${job.id}-${i + 1}.${extOf(job.format)}`);
+  const urls = Array.from({ length: job.returned }, (_, i) => `${baseUrl}/cdn/${job.id}-${i + 1}.${extOf(job.format)}`);
   const result =
     status === 'COMPLETED' ? (state.config.resultShape === 'string' ? (urls[0] as string) : { images: urls }) : null;
   return {
@@ -338,7 +350,7 @@ function jobView(state: ApiframeTestServerState, job: TestJob, baseUrl: string) 
     progress,
     result,
     error: status === 'FAILED' ? job.failReason : null,
-    creditCost: status === 'COMPLETED' ? job.cost : status === 'FAILED' ? 0 : null,
+    creditCost: status === 'COMPLETED' ? Math.round((job.cost * job.returned) / job.count) : status === 'FAILED' ? 0 : null,
     webhookStatus: null,
     createdAt: new Date(job.createdAt).toISOString(),
     completedAt: completedAt === null ? null : new Date(completedAt).toISOString(),
@@ -554,6 +566,7 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
         cost,
         failReason,
         count,
+        returned: Math.max(1, Math.min(count, state.config.returnedImages ?? count)),
         format,
         aspect: (params['aspect_ratio'] as TestJob['aspect'] | undefined) ?? '1:1',
         transparent: params['background'] === 'transparent' && format !== 'jpeg',
@@ -584,6 +597,49 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
       if (!job || job.ownerKey !== auth.key) return errorOut(404, 'Job not found');
       state.settle();
       return { status: 200, body: jobView(state, job, baseUrl), schema: 'Job' };
+    }),
+  );
+
+  // ----- GET /v2/jobs ----------------------------------------------------------------------------------------------
+
+  app.get(
+    '/v2/jobs',
+    route('listJobs', async (req) => {
+      const auth = authenticate(req);
+      if (!('key' in auth)) return auth;
+      const q = (req.query ?? {}) as Record<string, string | undefined>;
+      const limit = q['limit'] === undefined ? 20 : Number(q['limit']);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        return validationOut('Invalid query parameters', { limit: ['Number must be between 1 and 100'] });
+      }
+      let after: { at: number; id: string } | null = null;
+      if (q['cursor'] !== undefined) {
+        const [at, id] = Buffer.from(q['cursor'], 'base64url').toString('utf8').split('|');
+        if (!at || !id || !Number.isFinite(Number(at))) return validationOut('Invalid cursor', { cursor: ['Invalid cursor'] });
+        after = { at: Number(at), id };
+      }
+      state.settle();
+      const views = [...state.jobs.values()]
+        .filter((j) => j.ownerKey === auth.key && (q['model'] === undefined || j.model === q['model']))
+        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+        .filter((j) => after === null || j.createdAt < after.at || (j.createdAt === after.at && j.id < after.id))
+        .map((j) => ({ job: j, view: jobView(state, j, baseUrl) }))
+        .filter((v) => q['status'] === undefined || v.view.status === q['status']);
+      const page = views.slice(0, limit);
+      const last = page[page.length - 1];
+      const hasMore = views.length > limit;
+      return {
+        status: 200,
+        body: {
+          jobs: page.map(({ view }) => {
+            const { input: _input, ...item } = view;
+            return item;
+          }),
+          nextCursor: hasMore && last ? Buffer.from(`${last.job.createdAt}|${last.job.id}`).toString('base64url') : null,
+          hasMore,
+        },
+        schema: 'JobList',
+      };
     }),
   );
 
@@ -690,7 +746,7 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
       if (!m || !job) return cdnNotFound();
       const n = Number(m[2]);
       const view = jobView(state, job, baseUrl);
-      if (view.status !== 'COMPLETED' || view.expired || n < 1 || n > job.count || m[3] !== extOf(job.format)) {
+      if (view.status !== 'COMPLETED' || view.expired || n < 1 || n > job.returned || m[3] !== extOf(job.format)) {
         return cdnNotFound();
       }
       let bytes = job.rendered.get(n);
@@ -736,7 +792,7 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     const job = m ? state.jobs.get(m[1] as string) : undefined;
     if (!m || !job || !url.startsWith(`${baseUrl}/cdn/`)) return false;
     const view = jobView(state, job, baseUrl);
-    return view.status === 'COMPLETED' && !view.expired && Number(m[2]) <= job.count;
+    return view.status === 'COMPLETED' && !view.expired && Number(m[2]) <= job.returned;
   }
 
   function uploadByUrl(url: string): TestUpload | undefined {
@@ -840,6 +896,7 @@ function routeOf(method: string, url: string): ApiframeRoute | 'other' {
   const path = url.split('?')[0] ?? '';
   if (method === 'POST' && path === '/v2/images/generate') return 'generate';
   if (method === 'GET' && path.startsWith('/v2/jobs/')) return 'getJob';
+  if (method === 'GET' && path === '/v2/jobs') return 'listJobs';
   if (method === 'POST' && path === '/v2/uploads') return 'upload';
   if (method === 'GET' && path === '/v2/me') return 'me';
   if (method === 'GET' && path.startsWith('/cdn/')) return 'cdn';

@@ -15,6 +15,7 @@ import addFormats from 'ajv-formats';
 export const APIFRAME_RESPONSE_SCHEMAS = [
   'JobAccepted',
   'Job',
+  'JobList',
   'Upload',
   'Me',
   'ErrorResponse',

@@ -7,8 +7,11 @@
  *
  * Every step first writes the journal, then talks to the network, then writes the journal again, so a crash
  * anywhere repeats at most the step that was under way — and repeating a submit is safe only where the provider
- * honours an idempotency key (Apiframe returns the original job for a replayed key within 24 h); for the others
- * an interrupted submit is never resent on its own.
+ * honours an idempotency key (Apiframe returns the original job for a replayed key and the same body within 24 h,
+ * and answers 409 to a changed body: https://docs-v2.apiframe.ai/docs/images); for the others an interrupted submit
+ * is never resent on its own. The exact body is journalled with the key before the POST and every resubmit under
+ * that key sends it verbatim; a 409 on our own key (or a key past its 24 h) looks the original job up in the
+ * provider's job list and follows it, else the job fails saying it may have been charged.
  *
  * Queue controls: per-provider concurrency for submits and downloads; a provider-wide cooldown when a provider
  * answers 429 (`Retry-After` honoured for every job of that provider); pause and resume of submissions (all, or
@@ -21,7 +24,15 @@ import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { JobView } from '../../../shared/domain';
 import type { EventBus } from '../../dispatcher';
-import type { ProviderAdapter, ProviderContext, ReferenceInput, RemoteStatus, SubmitRequest, UploadedReference } from '../providers/types';
+import type {
+  ProviderAdapter,
+  ProviderContext,
+  ReferenceInput,
+  RemoteStatus,
+  SubmitRequest,
+  SubmitResult,
+  UploadedReference,
+} from '../providers/types';
 import type { BlobStore } from '../library/store';
 import type { AssetService } from '../library/assets';
 import { JobJournal, type JobRecord, type StoredOutput, type TransitionPatch } from './journal';
@@ -54,6 +65,11 @@ export const DEFAULT_TIMING: EngineTiming = {
   maxSubmitAttempts: 8,
   giveUpAfterMs: 24 * 3600_000,
 };
+
+/** How long a provider honours an idempotency key (Apiframe: 24 h, https://docs-v2.apiframe.ai/docs/images), ms, less a margin. */
+const IDEMPOTENCY_WINDOW_MS = 23 * 3600_000;
+/** Clock skew allowed between us and the provider when looking for a lost original job, ms. */
+const ORIGINAL_SEARCH_SKEW_MS = 5 * 60_000;
 
 /** Largest output we accept from a provider, in bytes, and its largest pixel count. */
 const OUTPUT_LIMITS = { maxBytes: 64 * 1024 * 1024, maxPixels: 8_294_400 * 4 };
@@ -373,9 +389,10 @@ export class JobEngine {
   private async submit(job: JobRecord): Promise<void> {
     const adapter = this.d.adapters[job.provider];
     const idempotent = adapter.idempotentSubmit !== false;
-    if (job.state === 'submitting' && !idempotent && !this.retries.has(job.id)) {
+    if (job.state === 'submitting' && !idempotent && !this.retries.has(job.id) && job.postedAt !== null) {
       // A submit without an idempotency guarantee was under way when the app stopped: it may have been
-      // charged, so it is not sent again on its own. The user can retry it.
+      // charged, so it is not sent again on its own. The user can retry it. (Stopped before its POST — no
+      // `postedAt` — it was never sent and goes on.)
       this.fail(
         job,
         new AppError('interrupted', 'the app stopped while this job was being submitted; it was not sent again', {
@@ -389,57 +406,27 @@ export class JobEngine {
     this.emit(cur);
     try {
       const ctx = this.ctx(job.provider);
-      const refs = this.d.journal.references(job.id);
-      const inputs = await Promise.all(
-        refs.map(async (r) => {
-          const info = this.d.store.get(r.blobId);
-          if (!info || !this.d.store.exists(r.blobId)) {
-            throw new AppError('not_found', `reference image ${r.name} is missing from the library`, { retryable: false });
-          }
-          return { blobId: r.blobId, name: r.name, mime: info.mime, bytes: await this.d.store.read(r.blobId) };
-        }),
-      );
-      let urls: string[] = [];
-      if (refs.length > 0 && adapter.uploadsReferences !== false) {
-        // Upload URLs live 1–2 h (Apiframe): reuse the stored ones only while they have 10 minutes left. An edit
-        // may arrive with its parent's provider URL already in place: only the others are uploaded.
-        const kept = refs.map((r, i) => {
-          const u = cur!.uploads?.[i];
-          return u && u.blobId === r.blobId && (u.expiresAt === null || u.expiresAt - this.now() > 10 * 60_000) ? u : null;
-        });
-        let uploads = kept.every((u) => u !== null) ? (kept as UploadedReference[]) : null;
-        if (!uploads) {
-          const fresh = await adapter.uploadReferences(inputs.filter((_, i) => kept[i] === null), ctx);
-          let k = 0;
-          uploads = kept.map((u) => u ?? fresh[k++]!);
-          cur = this.d.journal.transition(job.id, 'submitting', { uploads });
-          if (!cur) return;
+      let result: SubmitResult;
+      if (cur.requestBody !== null && adapter.buildSubmitBody) {
+        // A body went (or was about to go) on the wire under this key: send exactly that body again, never a
+        // rebuilt one (fresh upload URLs would change it, and Apiframe answers 409 to a changed body). The same
+        // key and body within 24 h return the original job. Past that window the key no longer protects us:
+        // look for the original first, and resend only where it is certainly not there.
+        if (cur.postedAt !== null && this.now() - cur.postedAt > IDEMPOTENCY_WINDOW_MS) {
+          if (await this.adoptOriginal(cur, ctx)) return;
+          throw new AppError('interrupted', 'the idempotency key of this job has expired and no original job was found; it was not sent again', {
+            retryable: false,
+          });
         }
-        urls = uploads.map((u) => u.url);
+        result = await adapter.submit(this.verbatimRequest(cur), ctx);
+      } else {
+        const { req, uploads } = await this.buildRequest(cur, adapter, ctx);
+        const body = adapter.buildSubmitBody ? adapter.buildSubmitBody(req) : null;
+        // Journal the body (and fresh uploads) before anything goes on the wire under this key.
+        cur = this.d.journal.transition(job.id, 'submitting', { ...(uploads ? { uploads } : {}), posted: { at: this.now(), body } });
+        if (!cur) return;
+        result = await adapter.submit(body !== null ? { ...req, body } : req, ctx);
       }
-      const maskId = this.d.journal.mask(job.id);
-      let mask: ReferenceInput | undefined;
-      if (maskId) {
-        const info = this.d.store.get(maskId);
-        if (!info || !this.d.store.exists(maskId)) {
-          throw new AppError('not_found', 'the mask is missing from the library', { retryable: false });
-        }
-        mask = { blobId: maskId, name: 'mask.png', mime: info.mime, bytes: await this.d.store.read(maskId) };
-      }
-      const chain = this.d.chains?.submitChain?.(job.id) ?? null;
-      const result = await adapter.submit(
-        {
-          model: job.model,
-          prompt: job.prompt,
-          params: job.params,
-          referenceUrls: urls,
-          references: inputs,
-          ...(mask ? { mask } : {}),
-          ...(chain ? { chain } : {}),
-          idempotencyKey: job.idempotencyKey,
-        },
-        ctx,
-      );
       this.retries.delete(job.id);
       if (result.status?.state === 'completed') {
         // A synchronous provider answered with the images: store them, then journal the submit and the
@@ -471,6 +458,23 @@ export class JobEngine {
       // Shutting down aborts requests in flight: the journal keeps 'submitting' and the next start decides.
       if (this.stopped) return;
       const e = toAppError(err);
+      if (e.code === 'provider_conflict') {
+        // 409 on our own key: a job was made under it with another body (a row journalled before bodies were
+        // kept, or a provider-side change). Never a dead end: follow the original if it can be found, else say
+        // what happened and that it may have been charged (a retry then asks before paying again).
+        const now = this.d.journal.get(job.id) ?? cur ?? job;
+        if (await this.adoptOriginal(now, this.ctx(job.provider)).catch(() => false)) return;
+        this.fail(
+          now,
+          new AppError('provider_conflict', `${job.provider} already has a job under this job's idempotency key, made from another request, and it could not be found in the account's job list; it may have been charged`, {
+            status: e.status ?? 409,
+            retryable: false,
+            params: { reason: 'original_not_found' },
+            ...(e.providerMessage ? { providerMessage: e.providerMessage } : {}),
+          }),
+        );
+        return;
+      }
       // Without an idempotency guarantee only a refusal that certainly did not run the job may be resent.
       if (!idempotent && e.code !== 'rate_limited') {
         this.fail(this.d.journal.get(job.id) ?? job, e);
@@ -478,6 +482,114 @@ export class JobEngine {
       }
       this.onError(cur ?? job, e, 'submit');
     }
+  }
+
+  /** The request for a resend of the journalled body (the fields beside it are informational only). */
+  private verbatimRequest(job: JobRecord): SubmitRequest {
+    return {
+      model: job.model,
+      prompt: job.prompt,
+      params: job.params,
+      referenceUrls: [],
+      references: [],
+      idempotencyKey: job.idempotencyKey,
+      body: job.requestBody,
+    };
+  }
+
+  /**
+   * Reads the references (uploading those without a live provider URL), the mask and the chain step, and builds the
+   * submit request. `uploads` is set where fresh uploads must be journalled with it.
+   * @throws AppError `not_found` for a reference or mask missing from the library; upload failures as the adapter's
+   */
+  private async buildRequest(
+    job: JobRecord,
+    adapter: ProviderAdapter,
+    ctx: ProviderContext,
+  ): Promise<{ req: SubmitRequest; uploads: UploadedReference[] | null }> {
+    const refs = this.d.journal.references(job.id);
+    const inputs = await Promise.all(
+      refs.map(async (r) => {
+        const info = this.d.store.get(r.blobId);
+        if (!info || !this.d.store.exists(r.blobId)) {
+          throw new AppError('not_found', `reference image ${r.name} is missing from the library`, { retryable: false });
+        }
+        return { blobId: r.blobId, name: r.name, mime: info.mime, bytes: await this.d.store.read(r.blobId) };
+      }),
+    );
+    let urls: string[] = [];
+    let fresh: UploadedReference[] | null = null;
+    if (refs.length > 0 && adapter.uploadsReferences !== false) {
+      // Upload URLs live 1–2 h (Apiframe): reuse the stored ones only while they have 10 minutes left. An edit
+      // may arrive with its parent's provider URL already in place: only the others are uploaded.
+      const kept = refs.map((r, i) => {
+        const u = job.uploads?.[i];
+        return u && u.blobId === r.blobId && (u.expiresAt === null || u.expiresAt - this.now() > 10 * 60_000) ? u : null;
+      });
+      let uploads = kept.every((u) => u !== null) ? (kept as UploadedReference[]) : null;
+      if (!uploads) {
+        const up = await adapter.uploadReferences(inputs.filter((_, i) => kept[i] === null), ctx);
+        let k = 0;
+        uploads = kept.map((u) => u ?? up[k++]!);
+        fresh = uploads;
+      }
+      urls = uploads.map((u) => u.url);
+    }
+    const maskId = this.d.journal.mask(job.id);
+    let mask: ReferenceInput | undefined;
+    if (maskId) {
+      const info = this.d.store.get(maskId);
+      if (!info || !this.d.store.exists(maskId)) {
+        throw new AppError('not_found', 'the mask is missing from the library', { retryable: false });
+      }
+      mask = { blobId: maskId, name: 'mask.png', mime: info.mime, bytes: await this.d.store.read(maskId) };
+    }
+    const chain = this.d.chains?.submitChain?.(job.id) ?? null;
+    return {
+      req: {
+        model: job.model,
+        prompt: job.prompt,
+        params: job.params,
+        referenceUrls: urls,
+        references: inputs,
+        ...(mask ? { mask } : {}),
+        ...(chain ? { chain } : {}),
+        idempotencyKey: job.idempotencyKey,
+      },
+      uploads: fresh,
+    };
+  }
+
+  /**
+   * Looks for the remote job a lost submit reply belonged to (see {@link ProviderAdapter.findOriginal}) and, where
+   * found, follows it: the job goes to `running` with that remote id and is polled. Nothing is sent that could
+   * create a job.
+   * @returns true where the original was found and adopted
+   */
+  private async adoptOriginal(job: JobRecord, ctx: ProviderContext): Promise<boolean> {
+    const adapter = this.d.adapters[job.provider];
+    if (!adapter.findOriginal) return false;
+    const since = (job.postedAt ?? job.createdAt) - ORIGINAL_SEARCH_SKEW_MS;
+    const id = await adapter.findOriginal(
+      {
+        model: job.model,
+        body: job.requestBody,
+        prompt: job.prompt,
+        count: job.expectedCount,
+        since,
+        exclude: new Set(this.d.journal.remoteIdsSince(job.provider, since, job.id)),
+      },
+      ctx,
+    );
+    if (!id) return false;
+    this.d.log?.(`job ${job.id}: found the original remote job ${id} after a lost submit reply`);
+    this.retries.delete(job.id);
+    const running = this.d.journal.transition(job.id, 'running', { remoteId: id, submittedAt: job.postedAt ?? this.now(), progress: 0 });
+    this.emit(running);
+    if (!running) return true;
+    this.polls.set(job.id, { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null });
+    this.schedule(job.id, 0);
+    return true;
   }
 
   /** The model's typical duration, ms: the test/bench override, else the capability table's figure. */

@@ -36,6 +36,13 @@ export interface JobRecord {
   usdEstimate: number | null;
   /** The user canceled while the provider had the job and cannot cancel it: watched still, result kept. */
   cancelRequested: boolean;
+  /**
+   * The exact submit body (JSON) first sent under `idempotencyKey`, journalled before it went on the wire; every
+   * later attempt under that key resends it verbatim. Null until then (or for providers whose body is not JSON).
+   */
+  requestBody: unknown;
+  /** When a submit was first about to go on the wire under the current key (epoch ms); null: never sent. */
+  postedAt: number | null;
   error: AppErrorShape | null;
   attempts: number;
   createdAt: number;
@@ -96,6 +103,8 @@ interface JobRow {
   credits_estimate: number | null;
   usd_estimate: number | null;
   cancel_requested: number;
+  request_body: string | null;
+  posted_at: number | null;
   error: string | null;
   attempts: number;
   created_at: number;
@@ -125,6 +134,8 @@ function decode(row: JobRow): JobRecord {
     creditsEstimate: row.credits_estimate,
     usdEstimate: row.usd_estimate,
     cancelRequested: row.cancel_requested === 1,
+    requestBody: row.request_body === null ? null : (JSON.parse(row.request_body) as unknown),
+    postedAt: row.posted_at,
     error: row.error ? AppErrorShape.parse(JSON.parse(row.error)) : null,
     attempts: row.attempts,
     createdAt: row.created_at,
@@ -148,6 +159,11 @@ export interface TransitionPatch {
   newIdempotencyKey?: boolean;
   /** Forget the remote job, uploads and outputs (a retry that submits anew). */
   resetRemote?: boolean;
+  /**
+   * The submit body about to be sent under the current key, and the time (epoch ms): set together, in the
+   * transaction right before the POST, and only where none is stored yet (the first body sent under a key is kept).
+   */
+  posted?: { at: number; body: unknown };
   error?: AppErrorShape | null;
   attemptsDelta?: number;
   submittedAt?: number;
@@ -228,6 +244,21 @@ export class JobJournal {
     return row ? decode(row) : null;
   }
 
+  /**
+   * Remote ids of `provider`'s jobs other than `exceptId` submitted (or created) at or after `since` (epoch ms):
+   * jobs already followed, which a search for a lost original must not take.
+   */
+  remoteIdsSince(provider: ProviderId, since: number, exceptId: string): string[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT remote_id AS r FROM jobs
+           WHERE provider = ? AND id <> ? AND remote_id IS NOT NULL AND coalesce(submitted_at, created_at) >= ?`,
+        )
+        .all(provider, exceptId, since) as { r: string }[]
+    ).map((x) => x.r);
+  }
+
   /** Jobs not yet in a terminal state, oldest first: what the engine resumes on start. */
   listActive(): JobRecord[] {
     const marks = ACTIVE_JOB_STATES.map(() => '?').join(',');
@@ -293,7 +324,16 @@ export class JobJournal {
       if (patch.costUsd !== undefined) put('cost_usd', patch.costUsd);
       if (patch.usage !== undefined) put('usage', patch.usage === null ? null : JSON.stringify(patch.usage));
       if (patch.cancelRequested !== undefined) put('cancel_requested', patch.cancelRequested ? 1 : 0);
-      if (patch.newIdempotencyKey) put('idempotency_key', randomUUID());
+      if (patch.newIdempotencyKey) {
+        // A fresh key has never been sent: forget the body and time of the old one.
+        put('idempotency_key', randomUUID());
+        put('request_body', null);
+        put('posted_at', null);
+      }
+      if (patch.posted !== undefined && cur.postedAt === null) {
+        put('posted_at', patch.posted.at);
+        put('request_body', patch.posted.body === null || patch.posted.body === undefined ? null : JSON.stringify(patch.posted.body));
+      }
       if (patch.resetRemote) {
         put('remote_id', null);
         put('uploads', null);

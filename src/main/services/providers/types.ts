@@ -51,6 +51,26 @@ export interface SubmitRequest {
    * — as an input image; providers.md §3.7). Absent: the default way.
    */
   chain?: { method: 'responses'; previousResponseId: string | null };
+  /**
+   * A body from {@link ProviderAdapter.buildSubmitBody}, sent verbatim instead of one built from the fields above:
+   * a resubmit under a key that may have been used must send exactly the body first sent (Apiframe answers 409 to
+   * a changed body under the same `Idempotency-Key`).
+   */
+  body?: unknown;
+}
+
+/** What the engine knows of a job whose submit may have created a remote job it never heard of (see findOriginal). */
+export interface OriginalJobHint {
+  model: ModelId;
+  /** The exact submit body sent under the key, or null where it was not kept. */
+  body: unknown;
+  prompt: string;
+  /** Images asked for. */
+  count: number;
+  /** Earliest time the remote job can have been created, epoch ms (a few minutes of clock skew are allowed). */
+  since: number;
+  /** Remote ids other local jobs already follow: never the one we look for. */
+  exclude: ReadonlySet<string>;
 }
 
 /** One output of a finished job: a URL to download, or bytes a synchronous provider returned inline. */
@@ -103,8 +123,21 @@ export interface ProviderAdapter {
    * Returns one entry per input, in order.
    */
   uploadReferences(refs: ReferenceInput[], ctx: ProviderContext): Promise<UploadedReference[]>;
-  /** Submits a job; returns the provider's job id. Safe to call again with the same idempotency key. */
+  /**
+   * The exact JSON body {@link ProviderAdapter.submit} would send for `req`, for the engine to journal before it
+   * goes on the wire (idempotent providers only; absent elsewhere).
+   * @throws AppError `validation` / `prompt_too_long` as submit would, before anything is sent
+   */
+  buildSubmitBody?(req: SubmitRequest): unknown;
+  /** Submits a job (`req.body` verbatim where set); returns the provider's job id. Safe to repeat with the same key. */
   submit(req: SubmitRequest, ctx: ProviderContext): Promise<SubmitResult>;
+  /**
+   * Finds the remote job a submit created when its reply was lost and the key can no longer give it back (a 409 on
+   * our own key, or a key past the provider's 24 h window): Apiframe `GET /v2/jobs` (cursor pages, newest first)
+   * from `hint.since`, each candidate of `hint.model` read with `GET /v2/jobs/{id}` and matched on its `input`.
+   * @returns the remote job id, or null where none matches
+   */
+  findOriginal?(hint: OriginalJobHint, ctx: ProviderContext): Promise<string | null>;
   /** Reads the remote job's state once. */
   poll(remoteId: string, ctx: ProviderContext): Promise<RemoteStatus>;
   /** Downloads one output's bytes (undici, with a timeout and a size cap). */

@@ -8,6 +8,7 @@ import * as m0006 from './0006-comparisons';
 import * as m0007 from './0007-search-speed';
 import * as m0008 from './0008-responses-chains';
 import * as m0009 from './0009-search-doc-id';
+import * as m0010 from './0010-job-request-body';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '0007-search-speed', up: m0007.up },
   { version: 8, name: '0008-responses-chains', up: m0008.up },
   { version: 9, name: '0009-search-doc-id', up: m0009.up },
+  { version: 10, name: '0010-job-request-body', up: m0010.up },
 ];
