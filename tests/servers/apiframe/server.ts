@@ -1,7 +1,7 @@
 /**
  * A realistic Apiframe v2 test server (fastify, 127.0.0.1, a free port) for integration and e2e tests.
  *
- * What it does, after shared/reference/providers.md §1 and the OpenAPI file (see ./spec.ts):
+ * What it does, after Apiframe's docs (https://docs-v2.apiframe.ai/docs/images) and its OpenAPI file (see ./spec.ts):
  * - `POST /v2/images/generate`: X-API-Key auth (401 missing/unknown, 403 inactive key); the body is validated
  *   against `GenerateImageRequest` with ajv and refused like Apiframe does (400 `{ error, details }`, details keyed
  *   `gptImage2Params.aspect_ratio`); `Idempotency-Key` (≤ 255 chars; same key + same body within 24 h → the original
@@ -188,7 +188,7 @@ export interface ApiframeTestServer {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Pricing (providers.md §1.3, AF-D2 figures: credits per image by quality)
+// Pricing (docs-v2.apiframe.ai model pages: credits per image by quality)
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Credits per image by model and quality (docs-v2.apiframe.ai). */

@@ -2,9 +2,9 @@
  * Validators compiled from Apiframe's own OpenAPI file (OpenAPI 3.1 → JSON Schema draft 2020-12, ajv 2020 +
  * ajv-formats), shared by the Apiframe test server and the tests.
  *
- * The file is a verbatim copy of `shared/specs/apiframe-v2-openapi.json` ("Apiframe API" 2.0.0, MIT, from
- * apiframe-ai/apiframe-nodejs-sdk @ 9f9b464), vendored next to this file so the repo stands alone. Set
- * `APIFRAME_OPENAPI_PATH` to validate against another copy.
+ * The file is `specs/apiframe-v2-openapi.json` ("Apiframe API" 2.0.0, MIT, a verbatim copy of `openapi.json` in
+ * https://github.com/apiframe-ai/apiframe-nodejs-sdk @ 9f9b464; see specs/README.md). Set `APIFRAME_OPENAPI_PATH`
+ * to validate against another copy.
  */
 import { readFileSync } from 'node:fs';
 import { APIFRAME_OPENAPI } from '../../helpers/paths';
@@ -56,7 +56,7 @@ interface OpenApiDoc {
 
 const SCHEMA_ID = 'https://atelier.invalid/apiframe-v2.json';
 
-/** Path of the OpenAPI file used: `APIFRAME_OPENAPI_PATH`, else the authority in `../shared/specs/`. */
+/** Path of the OpenAPI file used: `APIFRAME_OPENAPI_PATH`, else the repository's `specs/apiframe-v2-openapi.json`. */
 export function apiframeOpenApiPath(): string {
   return process.env['APIFRAME_OPENAPI_PATH'] ?? APIFRAME_OPENAPI;
 }
