@@ -48,7 +48,7 @@ export interface SubmitRequest {
   /**
    * An edit-chain step that asked for another way than the provider's default (OpenAI `responses`: the Responses
    * API's `image_generation` tool, continuing `previousResponseId` when set, else with the parent — `references[0]`
-   * — as an input image; providers.md §3.7). Absent: the default way.
+   * — as an input image; https://developers.openai.com/api/docs/guides/image-generation). Absent: the default way.
    */
   chain?: { method: 'responses'; previousResponseId: string | null };
   /**
