@@ -2,12 +2,13 @@
  * The composition root: opens the library in `dataDir`, builds every service, resumes unfinished jobs, and
  * returns the dispatcher both transports use. Plain Node: the Electron shell and the web host call this alike.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher } from './dispatcher';
 import { createHandlers, isKeyed } from './handlers';
 import { openDatabase, type Db } from './services/library/db';
 import { BlobStore } from './services/library/store';
+import { secureLibraryFolder } from './services/library/library-fs';
 import { FolderService } from './services/library/folders';
 import { AssetService } from './services/library/assets';
 import { SearchService } from './services/library/search';
@@ -107,11 +108,17 @@ function appVersion(): string {
 
 /** Opens the library and starts the services. @throws Error when the library cannot be opened */
 export async function createApp(opts: AppOptions): Promise<App> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  // 0700 folder, 0600 database (its -wal/-shm follow), tightened on every open; see library-fs.ts.
+  secureLibraryFolder(opts.dataDir);
   const log = opts.logger ?? createLogger(opts.dataDir, opts.env);
   const db = openDatabase(join(opts.dataDir, 'library.sqlite'));
   const bus = new EventBus();
   const store = new BlobStore({ db, dataDir: opts.dataDir });
+  // Leftovers of a write killed mid-way (no running writer owns them) go on every open.
+  await store.initialize().catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
   const folders = new FolderService(db);
   const assets = new AssetService(db);
   const search = new SearchService(db);
@@ -202,12 +209,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const dispatcher = createDispatcher(
     createHandlers(services, appVersion()),
     bus,
-    async (blobId, variant) => {
-      const info = store.get(blobId);
-      if (!info) return null;
-      if (variant === 'thumb') return { path: await store.thumbnailPath(blobId), mime: 'image/webp' };
-      return { path: store.pathOf(blobId), mime: info.mime };
-    },
+    (blobId, variant) => store.mediaFile(blobId, variant),
     (msg, err) => log.error({ err }, msg),
   );
   chains.reconcile();

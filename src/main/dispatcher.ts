@@ -3,6 +3,7 @@
  * transports (Electron IPC in src/main/ipc.ts, the local web host in src/main/web) sit on top of it.
  */
 import { EventEmitter } from 'node:events';
+import type { FileHandle } from 'node:fs/promises';
 import {
   contract,
   events as eventSchemas,
@@ -24,8 +25,12 @@ export interface Dispatcher {
   call(name: string, input: unknown, ctx: CallContext): Promise<CallResult<unknown>>;
   /** Subscribes to events for the renderer; returns the unsubscribe function. */
   subscribe(listener: (event: AnyEvent) => void): () => void;
-  /** The file behind a media URL, or null when the blob is unknown. Only ids from the library resolve. */
-  mediaFile(blobId: string, variant: MediaVariant): Promise<{ path: string; mime: string } | null>;
+  /**
+   * The file behind a media URL, or null when the blob is unknown. Only ids from the library resolve. `open`, when
+   * given, opens it through the library's containment check (`openInside`: no symbolic link is followed); a
+   * transport uses it rather than opening `path` itself.
+   */
+  mediaFile(blobId: string, variant: MediaVariant): Promise<{ path: string; mime: string; open?: () => Promise<FileHandle> } | null>;
 }
 
 /** Typed event sink the services publish to. */

@@ -3,7 +3,6 @@
  * (`atelier:start-drag`); the library resolves it to its own file, so nothing the renderer names becomes a path.
  */
 import { ipcMain, nativeImage, type IpcMainEvent } from 'electron';
-import { existsSync } from 'node:fs';
 import type { BlobStore } from './services/library/store';
 import { isAllowedNavigation } from './security-policy';
 
@@ -22,8 +21,13 @@ export function registerDragOut(store: () => BlobStore | null, appUrl: string): 
     if (!frame || frame.parent !== null || !isAllowedNavigation(frame.url, appUrl)) return;
     const s = store();
     if (!s || typeof blobId !== 'string' || !s.get(blobId)) return;
-    const file = s.pathOf(blobId);
-    if (!existsSync(file)) return;
+    let file: string;
+    try {
+      // Inside the library and through no symbolic link (library-fs.ts), else nothing is dragged.
+      file = s.checkedPathOf(blobId);
+    } catch {
+      return;
+    }
     const info = s.get(blobId)!;
     let icon = info.mime === 'image/webp' ? nativeImage.createEmpty() : nativeImage.createFromPath(file);
     icon = icon.isEmpty() ? nativeImage.createFromDataURL(FALLBACK_ICON) : icon.resize({ width: 96 });

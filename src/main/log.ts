@@ -13,12 +13,14 @@ const REDACT = ['apiKey', '*.apiKey', 'key', '*.key', 'token', '*.token', 'heade
 /** Creates the logger for a library folder. Level from `ATELIER_LOG_LEVEL` (default info). */
 export function createLogger(dataDir: string, env: Record<string, string | undefined>): Logger {
   const dir = join(dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
+  // Private like the rest of the library (library-fs.ts): the folder 0700, the log 0600 (an existing one is
+  // tightened when the library opens).
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const level = env['ATELIER_LOG_LEVEL'] ?? 'info';
   return pino(
     { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'atelier' } },
     pino.multistream([
-      { level: level as pino.Level, stream: pino.destination({ dest: join(dir, 'atelier.log'), mkdir: true, sync: false }) },
+      { level: level as pino.Level, stream: pino.destination({ dest: join(dir, 'atelier.log'), mkdir: true, sync: false, mode: 0o600 }) },
       { level: 'warn', stream: process.stderr },
     ]),
   );

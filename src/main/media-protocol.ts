@@ -2,9 +2,12 @@
  * The `media:` protocol: `media://blob/<sha256>/<original|thumb>` → the stored image. Only ids the library
  * knows resolve (through `dispatcher.mediaFile`), so the renderer can never name an arbitrary path; the URL is
  * parsed with URL + zod (media-url.ts); only PNG, JPEG and WebP are served; responses are `no-store` + `nosniff`.
+ * The file is opened through the library's `openInside` (a symbolic link planted in objects/ or thumbs/ is refused).
  */
-import { net, protocol } from 'electron';
-import { pathToFileURL } from 'node:url';
+import { protocol } from 'electron';
+import { constants as fsConstants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from './dispatcher';
 import { MEDIA_MIME_ALLOWLIST, parseMediaUrl } from './media-url';
 
@@ -38,14 +41,21 @@ export function handleMediaProtocol(dispatcher: Dispatcher): () => void {
     if (!params) return plain(400, 'Bad Request');
     const file = await dispatcher.mediaFile(params.blobId, params.variant);
     if (!file || !MEDIA_MIME_ALLOWLIST.has(file.mime)) return plain(404, 'Not Found');
+    let handle: FileHandle | undefined;
     try {
-      const res = await net.fetch(pathToFileURL(file.path).href);
-      if (!res.ok) return plain(404, 'Not Found');
-      return new Response(request.method === 'HEAD' ? null : res.body, {
-        status: 200,
-        headers: { 'content-type': file.mime, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
-      });
+      // Opened by the library (openInside: inside the library folder, no symbolic link followed), never by URL.
+      handle = await (file.open ? file.open() : open(file.path, fsConstants.O_RDONLY | (process.platform === 'win32' ? 0 : fsConstants.O_NOFOLLOW)));
+      const st = await handle.stat();
+      if (!st.isFile()) throw new Error('not a file');
+      const headers = { 'content-type': file.mime, 'content-length': String(st.size), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+      if (request.method === 'HEAD') {
+        await handle.close();
+        return new Response(null, { status: 200, headers });
+      }
+      const body = Readable.toWeb(handle.createReadStream()) as unknown as ReadableStream<Uint8Array>;
+      return new Response(body, { status: 200, headers });
     } catch {
+      await handle?.close();
       return plain(404, 'Not Found');
     }
   });

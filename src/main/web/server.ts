@@ -15,6 +15,7 @@
  * Nothing logs the token or request bodies (they may hold API keys).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
@@ -258,7 +259,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     let handle;
     try {
-      handle = await open(file.path, 'r');
+      // The library's own open (no symbolic link followed) when it offers one; else never through a final link.
+      handle = await (file.open ? file.open() : open(file.path, fsConstants.O_RDONLY | (process.platform === 'win32' ? 0 : fsConstants.O_NOFOLLOW)));
       const stat = await handle.stat();
       if (!stat.isFile()) throw new Error('not a file');
       return reply

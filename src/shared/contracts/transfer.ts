@@ -60,6 +60,7 @@ export const INTEGRITY_PROBLEMS = [
   'orphan_file', // a file in objects/ with no row
   'stray_file', // a file in objects/ whose name is not <sha256>.<ext>
   'missing_blob_row', // an asset or job reference pointing at a blob with no row
+  'symlink', // a symbolic link in objects/ or thumbs/: never followed nor served; repair moves the link (not its target) to lost+found
 ] as const;
 
 /** What an integrity check found and, with repair, did. */

@@ -277,7 +277,8 @@ export class CompareService {
    */
   async diff(a: string, b: string, gain: number): Promise<{ width: number; height: number; dataUrl: string; meanDelta: number; changedShare: number }> {
     for (const id of [a, b]) if (!this.d.store.get(id)) throw new AppError('not_found', `image ${id} is not in the library`);
-    const r = await diffImages(this.d.store.pathOf(a), this.d.store.pathOf(b), gain);
+    // Bytes read through the store (openInside), never a path sharp would open through a symbolic link.
+    const r = await diffImages(await this.d.store.read(a), await this.d.store.read(b), gain);
     return {
       width: r.width,
       height: r.height,

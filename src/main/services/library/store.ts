@@ -4,27 +4,28 @@
  *
  *   <dataDir>/objects/<first 2 hex>/<sha256>.<ext>   originals: written to tmp/, fsynced, renamed into place
  *   <dataDir>/thumbs/<first 2 hex>/<sha256>.webp     512 px thumbnails: a cache, rebuilt on demand
- *   <dataDir>/tmp/                                    files being written; leftovers of a crash are swept
+ *   <dataDir>/tmp/                                    files being written, named by their writer (pid and
+ *                                                     start id); what no running writer owns is swept on open
  *
  * The file is in place before its `blobs` row is committed, so a row always has its file; a crash between the
- * two leaves a file without a row, which the next put of the same bytes adopts.
+ * two leaves a file without a row, which the next put of the same bytes adopts. Folders are made 0700 and files
+ * 0600 (POSIX), and every read goes through `openInside` (library-fs.ts): a symbolic link planted in objects/ or
+ * thumbs/ is never followed.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { BlobInfo } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
 import type { Db } from './db';
 import { inspectImage, type InspectLimits } from './inspect';
+import { checkInside, checkInsideSync, isRefusedPath, makePrivate, mkdirPrivate, openInside, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, readInside, sweepTemp, tempName, type SweepResult } from './library-fs';
 
 /** Long edge of a thumbnail, in px (never enlarged: smaller images keep their size). */
 export const THUMBNAIL_SIZE = 512;
-
-/** Temporary files older than this (ms, by file mtime) are deleted by {@link BlobStore.initialize}. */
-const STALE_TMP_MS = 60 * 60 * 1000;
 
 const BLOB_ID = /^[0-9a-f]{64}$/;
 
@@ -74,19 +75,16 @@ export class BlobStore {
   }
 
   /**
-   * Creates the store's folders and deletes temporary files left by a crash (older than an hour, so that a
-   * write in progress elsewhere is never touched). Optional: `put` creates what it needs.
+   * Creates the store's folders (0700) and deletes the temporary files in tmp/ that no running write owns: those
+   * of a process that is gone (killed mid-write), never those of another Atelier running on the same library
+   * (see `sweepTemp` in library-fs.ts). Called on every open; `put` creates what it needs without it.
+   * @returns the temporary files removed and kept
    */
-  async initialize(): Promise<void> {
-    await mkdir(join(this.dataDir, 'objects'), { recursive: true });
-    await mkdir(join(this.dataDir, 'thumbs'), { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
-    const cutoff = Date.now() - STALE_TMP_MS;
-    for (const entry of await readdir(this.tmpDir)) {
-      const path = join(this.tmpDir, entry);
-      const st = await stat(path).catch(() => null);
-      if (st?.isFile() && st.mtimeMs < cutoff) await rm(path, { force: true });
-    }
+  async initialize(): Promise<SweepResult> {
+    await mkdirPrivate(join(this.dataDir, 'objects'));
+    await mkdirPrivate(join(this.dataDir, 'thumbs'));
+    await mkdirPrivate(this.tmpDir);
+    return sweepTemp(this.tmpDir);
   }
 
   /**
@@ -147,15 +145,51 @@ export class BlobStore {
   }
 
   /**
-   * The blob's bytes.
-   * @throws AppError `not_found` for an unknown id or when its file has gone missing
+   * The blob's bytes, read through `openInside` (never through a symbolic link).
+   * @throws AppError `not_found` for an unknown id, when its file has gone missing, or (`params.reason`
+   *   `symlink` / `outside_library` / `not_a_file`) when its path does not resolve to itself inside the library
    */
   async read(id: string): Promise<Buffer> {
     const path = this.pathOf(id);
     try {
-      return await readFile(path);
+      return await readInside(this.dataDir, path);
     } catch (err) {
+      if (isRefusedPath(err)) throw err;
       throw missingFile(id, err);
+    }
+  }
+
+  /**
+   * {@link BlobStore.pathOf} after the containment check of `openInside` (synchronous): for readers that take a
+   * path (the OS drag-out).
+   * @throws as {@link BlobStore.read}
+   */
+  checkedPathOf(id: string): string {
+    const path = this.pathOf(id);
+    try {
+      checkInsideSync(this.dataDir, path);
+    } catch (err) {
+      if (isRefusedPath(err)) throw err;
+      throw missingFile(id, err);
+    }
+    return path;
+  }
+
+  /**
+   * The file behind a media URL (the original or its thumbnail) for the `media:` protocol and the web host:
+   * its MIME type and an `open()` that opens it through `openInside`.
+   * @returns null for an unknown id, a missing file or a path refused by `openInside`
+   */
+  async mediaFile(id: string, variant: 'original' | 'thumb'): Promise<{ path: string; mime: string; open(): Promise<FileHandle> } | null> {
+    const info = this.get(id);
+    if (!info) return null;
+    try {
+      const path = variant === 'thumb' ? await this.thumbnailPath(id) : this.pathOf(id);
+      await checkInside(this.dataDir, path);
+      return { path, mime: variant === 'thumb' ? 'image/webp' : info.mime, open: () => openInside(this.dataDir, path) };
+    } catch (err) {
+      if (isRefusedPath(err) || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err instanceof AppError && err.code === 'not_found')) return null;
+      throw err;
     }
   }
 
@@ -169,8 +203,9 @@ export class BlobStore {
     const row = this.requireRow(id);
     const path = join(this.dataDir, 'thumbs', row.id.slice(0, 2), `${row.id}.webp`);
     // A zero-length file is what a crash can leave of an unsynced write; thumbnails are not fsynced (a cache).
-    const st = await stat(path).catch(() => null);
-    if (st && st.size > 0) return path;
+    // lstat: a symbolic link planted here is refused when read (openInside), never replaced or followed.
+    const st = await lstat(path).catch(() => null);
+    if (st && (st.isSymbolicLink() || st.size > 0)) return path;
 
     let pending = this.thumbnailing.get(row.id);
     if (!pending) {
@@ -202,11 +237,11 @@ export class BlobStore {
     const target = this.objectPath(id, ext);
     if (await hasSize(target, bytes.length)) return;
 
-    await mkdir(dirname(target), { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
-    const tmp = join(this.tmpDir, `${id}.${randomUUID()}.tmp`);
+    await mkdir(dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(this.tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const tmp = join(this.tmpDir, tempName(id));
     try {
-      const fh = await open(tmp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+      const fh = await open(tmp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, PRIVATE_FILE_MODE);
       try {
         await fh.writeFile(bytes);
         await fh.sync();
@@ -226,11 +261,10 @@ export class BlobStore {
   }
 
   private async renderThumbnail(row: BlobRow, path: string): Promise<string> {
-    const source = this.objectPath(row.id, row.ext);
-    if (!existsSync(source)) throw missingFile(row.id);
-    await mkdir(dirname(path), { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
-    const tmp = join(this.tmpDir, `thumb-${row.id}.${randomUUID()}.tmp`);
+    const source = await this.read(row.id);
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(this.tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const tmp = join(this.tmpDir, tempName(`thumb-${row.id}`));
     try {
       // The original passed inspection when stored, so its own size is the pixel limit.
       await sharp(source, { failOn: 'none', limitInputPixels: Math.max(1, row.width * row.height) })
@@ -238,6 +272,7 @@ export class BlobStore {
         .resize({ width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 80 })
         .toFile(tmp);
+      await makePrivate(tmp);
       await rename(tmp, path);
       return path;
     } finally {
@@ -257,8 +292,9 @@ function missingFile(id: string, cause?: unknown): AppError {
   });
 }
 
+/** A regular file (not a symbolic link: a link planted there is replaced by the rename) of `size` bytes. */
 async function hasSize(path: string, size: number): Promise<boolean> {
-  const st = await stat(path).catch(() => null);
+  const st = await lstat(path).catch(() => null);
   return st !== null && st.isFile() && st.size === size;
 }
 

@@ -5,11 +5,12 @@
  * failed backup (a full disk) leaves nothing behind.
  */
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupReport } from '../../../shared/contracts/transfer';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../library/db';
+import { checkInside, isRefusedPath, makePrivate, PRIVATE_DIR_MODE } from '../library/library-fs';
 import { checkTargetDir } from './export';
 import { diskFull, isDiskFull } from './import';
 import type { TaskContext } from './tasks';
@@ -38,9 +39,12 @@ export async function backupLibrary(ctx: TaskContext, db: Db, dataDir: string, t
   const final = join(target, name);
   const partial = `${final}.partial`;
   try {
-    await mkdir(join(partial, 'objects'), { recursive: true });
+    // Private like the library it copies (library-fs.ts): folders 0700, files 0600.
+    await mkdir(join(partial, 'objects'), { recursive: true, mode: PRIVATE_DIR_MODE });
+    await chmod(partial, PRIVATE_DIR_MODE);
     // One synchronous step: the snapshot and the list of its blobs agree (nothing runs in between).
     db.prepare('VACUUM INTO ?').run(join(partial, 'library.sqlite'));
+    await makePrivate(join(partial, 'library.sqlite'));
     const blobs = db.prepare('SELECT id, ext, bytes FROM blobs ORDER BY id').all() as { id: string; ext: string; bytes: number }[];
     const report: BackupReport = { kind: 'backup', path: final, blobs: 0, bytes: 0, missing: [] };
     ctx.progress(0, blobs.length);
@@ -49,16 +53,19 @@ export async function backupLibrary(ctx: TaskContext, db: Db, dataDir: string, t
       if (ctx.signal.aborted) throw new AppError('canceled', 'the backup was canceled');
       const sub = b.id.slice(0, 2);
       if (!made.has(sub)) {
-        await mkdir(join(partial, 'objects', sub), { recursive: true });
+        await mkdir(join(partial, 'objects', sub), { recursive: true, mode: PRIVATE_DIR_MODE });
         made.add(sub);
       }
       const file = `${b.id}.${b.ext}`;
       // Copy-on-write clone where the file system can (btrfs, APFS, XFS), a plain copy elsewhere.
       try {
+        // Never through a symbolic link planted in objects/ (copyFile would follow it out of the library).
+        await checkInside(dataDir, join(dataDir, 'objects', sub, file));
         await copyFile(join(dataDir, 'objects', sub, file), join(partial, 'objects', sub, file), fsConstants.COPYFILE_FICLONE);
+        await makePrivate(join(partial, 'objects', sub, file));
       } catch (err) {
-        // A file already missing from the library is reported (the integrity check says more), not fatal.
-        if ((err as { code?: string }).code !== 'ENOENT') throw err;
+        // A file missing from the library (or refused) is reported (the integrity check says more), not fatal.
+        if ((err as { code?: string }).code !== 'ENOENT' && !isRefusedPath(err)) throw err;
         report.missing.push(b.id);
         continue;
       }

@@ -6,15 +6,18 @@
  * (it passes `inspectImage` like any new file); a missing file whose bytes wait in lost+found is put back;
  * missing thumbnails (a cache, made on first view, so counted rather than reported as problems) are rendered. Rows are never deleted: an asset whose bytes are gone stays
  * listed in the report for the user to decide.
+ *
+ * A symbolic link in objects/ or thumbs/ is named (`symlink`) and never followed: files are read through
+ * `openInside` (library-fs.ts), and the repair moves the link itself to lost+found as `<name>.symlink`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { lstat, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import type { IntegrityReport, ThumbnailReport } from '../../../shared/contracts/transfer';
 import { toAppError } from '../../../shared/errors';
 import type { Db } from '../library/db';
 import { DEFAULT_MAX_PIXELS } from '../library/inspect';
+import { openInside, readInside } from '../library/library-fs';
 import type { BlobStore } from '../library/store';
 import { IMPORT_MAX_BYTES } from './import';
 import type { TaskContext } from './tasks';
@@ -52,13 +55,25 @@ export class LibraryCare {
   async check(ctx: TaskContext, opts: { repair: boolean; verifyHashes: boolean }): Promise<IntegrityReport> {
     const report: IntegrityReport = { kind: 'integrity', checkedBlobs: 0, checkedFiles: 0, repair: opts.repair, missingThumbnails: 0, thumbnailsRebuilt: 0, problems: [] };
     const rows = this.db.prepare('SELECT id, ext, bytes FROM blobs ORDER BY id').all() as { id: string; ext: string; bytes: number }[];
-    const files = await this.objectFiles();
+    const { files, links } = await this.libraryFiles();
     const total = rows.length + files.length;
     ctx.progress(0, total);
     const known = new Map(rows.map((r) => [`${r.id}.${r.ext}`, r]));
     const lostFound = new Map<string, string>(); // file name → path, for restores
     for (const f of await listFiles(join(this.dataDir, 'lost+found'))) lostFound.set(f.name, f.path);
     let done = 0;
+
+    // 0. Symbolic links in objects/ and thumbs/: never followed; the repair sets the link (not its target) aside.
+    const underLink = (path: string) => links.some((l) => path === l.path || path.startsWith(l.path + sep));
+    for (const l of links) {
+      const m = OBJECT_NAME.exec(l.name);
+      const problem: Problem = { problem: 'symlink', blobId: m?.[1] ?? null, path: this.rel(l.path), action: null };
+      if (opts.repair) {
+        await this.toLostFound(l.path, `${l.name}.symlink`);
+        problem.action = 'moved_to_lost_found';
+      }
+      report.problems.push(problem);
+    }
 
     // 1. Files in objects/ that no row explains: register again (bytes match their name) or set aside.
     for (const f of files) {
@@ -75,7 +90,7 @@ export class LibraryCare {
         let reregistered = false;
         if (m && inPlace) {
           try {
-            const bytes = await readFile(f.path);
+            const bytes = await readInside(this.dataDir, f.path);
             if (sha256(bytes) === m[1]) {
               await this.store.put(bytes, f.name, { maxBytes: IMPORT_MAX_BYTES, maxPixels: DEFAULT_MAX_PIXELS });
               reregistered = true;
@@ -99,11 +114,16 @@ export class LibraryCare {
       if (ctx.signal.aborted) return report;
       report.checkedBlobs++;
       const path = join(this.dataDir, 'objects', r.id.slice(0, 2), `${r.id}.${r.ext}`);
-      const st = await stat(path).catch(() => null);
+      if (underLink(path) && !opts.repair) {
+        // Named above as a symlink; its target is not this blob's file and is not looked at.
+        ctx.progress(++done, total, r.id);
+        continue;
+      }
+      const st = await lstat(path).catch(() => null);
       let problem: Problem | null = null;
       if (!st) problem = { problem: 'missing_file', blobId: r.id, path: this.rel(path), action: null };
       else if (st.size !== r.bytes) problem = { problem: 'size_mismatch', blobId: r.id, path: this.rel(path), action: null };
-      else if (opts.verifyHashes && (await sha256File(path)) !== r.id) {
+      else if (opts.verifyHashes && (await sha256File(this.dataDir, path)) !== r.id) {
         problem = { problem: 'hash_mismatch', blobId: r.id, path: this.rel(path), action: null };
       }
       if (problem && opts.repair) {
@@ -113,7 +133,7 @@ export class LibraryCare {
         }
         // The right bytes may be waiting in lost+found (set aside by an earlier repair, or by the user).
         const candidate = lostFound.get(`${r.id}.${r.ext}`);
-        if (candidate && (await sha256File(candidate).catch(() => '')) === r.id) {
+        if (candidate && (await sha256File(this.dataDir, candidate).catch(() => '')) === r.id) {
           await mkdir(join(this.dataDir, 'objects', r.id.slice(0, 2)), { recursive: true });
           await rename(candidate, path);
           problem.action = 'restored_from_lost_found';
@@ -122,7 +142,7 @@ export class LibraryCare {
       if (problem) report.problems.push(problem);
       // 3. Its thumbnail (a cache).
       const thumb = join(this.dataDir, 'thumbs', r.id.slice(0, 2), `${r.id}.webp`);
-      const tst = await stat(thumb).catch(() => null);
+      const tst = await lstat(thumb).catch(() => null);
       if (!tst || tst.size === 0) {
         report.missingThumbnails++;
         if (opts.repair && (!problem || problem.action === 'restored_from_lost_found')) {
@@ -179,19 +199,26 @@ export class LibraryCare {
     return relative(this.dataDir, path).split('\\').join('/');
   }
 
-  private async objectFiles(): Promise<Array<{ name: string; path: string }>> {
-    const root = join(this.dataDir, 'objects');
-    const out: Array<{ name: string; path: string }> = [];
-    const walk = async (dir: string): Promise<void> => {
+  /** The files under objects/ and the symbolic links under objects/ and thumbs/ (folders are walked, links never). */
+  private async libraryFiles(): Promise<{ files: Array<{ name: string; path: string }>; links: Array<{ name: string; path: string }> }> {
+    const files: Array<{ name: string; path: string }> = [];
+    const links: Array<{ name: string; path: string }> = [];
+    const walk = async (dir: string, collectFiles: boolean): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         const p = join(dir, e.name);
-        if (e.isDirectory()) await walk(p);
-        else out.push({ name: e.name, path: p });
+        if (e.isSymbolicLink()) links.push({ name: e.name, path: p });
+        else if (e.isDirectory()) await walk(p, collectFiles);
+        else if (collectFiles) files.push({ name: e.name, path: p });
       }
     };
-    await walk(root);
-    return out.sort((a, b) => a.path.localeCompare(b.path));
+    for (const [sub, collectFiles] of [['objects', true], ['thumbs', false]] as const) {
+      const root = join(this.dataDir, sub);
+      if ((await lstat(root).catch(() => null))?.isSymbolicLink()) links.push({ name: sub, path: root });
+      else await walk(root, collectFiles);
+    }
+    const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
+    return { files: files.sort(byPath), links: links.sort(byPath) };
   }
 
   /** Moves a file into lost+found, never over another file there. */
@@ -216,10 +243,12 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function sha256File(path: string): Promise<string> {
+/** SHA-256 (hex) of a library file, read through `openInside` (never through a symbolic link). */
+async function sha256File(root: string, path: string): Promise<string> {
+  const fh = await openInside(root, path);
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(path)
+    fh.createReadStream()
       .on('data', (c) => h.update(c))
       .on('error', reject)
       .on('end', () => resolve(h.digest('hex')));
