@@ -1,6 +1,6 @@
 /**
  * The content-addressed image store. Bytes are named by their SHA-256, so the same image is kept once however
- * many assets and jobs use it, and a stored file is never modified (DESIGN.md §1):
+ * many assets and jobs use it, and a stored file is never modified:
  *
  *   <dataDir>/objects/<first 2 hex>/<sha256>.<ext>   originals: written to tmp/, fsynced, renamed into place
  *   <dataDir>/thumbs/<first 2 hex>/<sha256>.webp     512 px thumbnails: a cache, rebuilt on demand
