@@ -2,9 +2,10 @@
 /**
  * `npm start`: builds the app with electron-vite and runs it in Electron.
  *
- * The Electron runtime is a separate download (the `electron` package's install step). Where it could not be
- * downloaded, `require('electron')` throws or names a file that does not exist; then we say so plainly and exit 1
- * before spending time on a build nobody can run. `npm run serve` runs the same app in a browser instead.
+ * The Electron runtime is a separate download. Since Electron 42 the `electron` package fetches it on first use
+ * (`require('electron')` downloads it when missing) instead of in an install script. Where it cannot be downloaded,
+ * `require('electron')` throws or names a file that does not exist; then we say so plainly and exit 1 before
+ * spending time on a build nobody can run. `npm run serve` runs the same app in a browser instead.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,7 +29,7 @@ const electron = electronExecutable();
 if (!electron) {
   console.error(
     'The Electron runtime is not installed here, so the desktop app cannot start.\n' +
-      '  - Install it with `npm install electron` on a machine where downloads are allowed, or\n' +
+      '  - install it with `npx --no install-electron` on a machine that can reach Electron\'s releases, or\n' +
       '  - use `npm run serve` to open Atelier in your browser instead.',
   );
   process.exit(1);
