@@ -86,4 +86,4 @@ function run(label, cli, args) {
 
 if (process.env.ATELIER_DIST_SKIP_BUILD !== '1') run('electron-vite build', require.resolve('electron-vite/bin/electron-vite.js'), ['build']);
 run('electron-builder', path.join(path.dirname(require.resolve('electron-builder/package.json')), 'cli.js'), builderArgs);
-console.log(`Packaged Atelier for ${process.platform} into ${path.join(root, 'dist')}.`);
+console.log(`Packaged Atelier for ${process.platform} into electron-builder's output folder (dist/ unless -c.directories.output says otherwise).`);
