@@ -2,6 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+import { CSP_PLACEHOLDER, RENDERER_CSP_META } from './src/shared/csp';
 
 /**
  * Three builds: the main process (with a second entry, the local web host, which runs in plain Node and never
@@ -9,6 +11,17 @@ import react from '@vitejs/plugin-react';
  * file loader and by the web host alike).
  */
 const root = dirname(fileURLToPath(import.meta.url));
+
+/** Writes the one renderer CSP (src/shared/csp.ts) into index.html's `<meta>`; a page without the placeholder fails the build. */
+function rendererCsp(): Plugin {
+  return {
+    name: 'atelier-renderer-csp',
+    transformIndexHtml(html) {
+      if (!html.includes(CSP_PLACEHOLDER)) throw new Error(`index.html has no ${CSP_PLACEHOLDER} for the CSP`);
+      return html.split(CSP_PLACEHOLDER).join(RENDERER_CSP_META);
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -37,6 +50,6 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve(root, 'src/renderer/index.html') } },
     },
-    plugins: [react()],
+    plugins: [react(), rendererCsp()],
   },
 });

@@ -17,6 +17,7 @@ import {
   type MediaVariant,
 } from '../shared/contract';
 import { AppError, toAppError } from '../shared/errors';
+import { tooBigParams } from '../shared/limits';
 import { z } from 'zod';
 
 /** What a transport needs from the app. */
@@ -72,12 +73,14 @@ export function createDispatcher(
       const spec = contract[name];
       const parsed = spec.input.safeParse(input ?? {});
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
+        // A limit of src/shared/limits.ts (too long, too many) is reported first, with the limit (`max`, `unit`).
+        const issue = parsed.error.issues.find((i) => tooBigParams(i) !== null) ?? parsed.error.issues[0];
         const field = issue?.path.join('.') ?? '';
+        const limit = issue ? tooBigParams(issue) : null;
         return {
           ok: false,
           error: new AppError('validation', `${name}: ${field ? field + ': ' : ''}${issue?.message ?? 'invalid input'}`, {
-            params: { field, reason: issue?.message ?? 'invalid' },
+            params: limit ? { field, ...limit } : { field, reason: issue?.message ?? 'invalid' },
           }).toShape(),
         };
       }

@@ -3,22 +3,13 @@
  * handed to the OS browser. Parsed with WHATWG `URL` and compared field by field; never substring checks.
  * No electron import, so the rules are unit-tested on their own.
  */
+import { RENDERER_CSP_HEADER } from '../shared/csp';
 
 /**
  * The Content-Security-Policy of the Electron renderer (served over `app:` with this as a header, images over
- * `media:`): the renderer's `<meta>` policy plus what only a header or a stricter page can say.
+ * `media:`): the one renderer policy of src/shared/csp.ts, as a header (the `<meta>` policy plus `frame-ancestors`).
  */
-export const ELECTRON_CSP = [
-  "default-src 'self'",
-  "img-src 'self' media: blob: data:",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export const ELECTRON_CSP: string = RENDERER_CSP_HEADER;
 
 function parse(url: string): URL | null {
   try {

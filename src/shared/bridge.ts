@@ -2,12 +2,14 @@
  * The shape the Electron preload exposes on `window.atelier`, and the HTTP protocol of the local web host.
  * The renderer talks to either through one `Transport` (src/renderer/src/transport).
  *
- * Web host protocol (all on 127.0.0.1, Host and Origin must be the host's own):
- * - `GET /?token=T` sets the session cookie (HttpOnly, SameSite=Strict) and redirects to `/`.
- * - `POST /api/call/:name` with the JSON input → 200 with a {@link CallResult} envelope (app errors included);
- *   401 without the session cookie, 403 for a foreign Host/Origin, 404 for an unknown call name.
- * - `GET /api/events` → Server-Sent Events; each `data:` line is one JSON {@link AnyEvent}.
- * - `GET /media/:blobId/:variant` (variant `original` | `thumb`) → image bytes, immutable cache.
+ * Web host protocol (all on 127.0.0.1, Host and Origin must be the host's own; no cookies):
+ * - `GET /?launch=CODE` is the page; the page posts the one-use code to `POST /api/session` (`{ launch }`) and gets
+ *   `{ token, mediaKey }` (401 for a used or unknown code). `GET /api/session` → 204 while the token is good.
+ * - `POST /api/call/:name` with the JSON input and `Authorization: Bearer <token>` → 200 with a {@link CallResult}
+ *   envelope (app errors included); 401 without the session, 403 for a foreign Host/Origin, 404 for an unknown call.
+ * - `GET /api/events` with the bearer → Server-Sent Events; each `data:` line is one JSON {@link AnyEvent}.
+ * - `GET /media/:blobId/:variant?exp=…&sig=…` (variant `original` | `thumb`; signed as src/shared/media-sign.ts
+ *   says) → image bytes, immutable cache.
  * Electron serves the same images at `media://blob/<blobId>/<variant>`.
  */
 import type { AnyEvent, CallName, CallResult } from './contract';
@@ -27,7 +29,7 @@ export interface AtelierBridge {
   startDrag(blobId: string): void;
 }
 
-/** URL of a stored image for `<img src>` in the web host. */
+/** Path of a stored image in the web host, before its signature (src/shared/media-sign.ts adds it). */
 export const webMediaUrl = (blobId: string, variant: 'original' | 'thumb'): string => `/media/${blobId}/${variant}`;
 /** URL of a stored image for `<img src>` in Electron (the `media:` protocol). */
 export const electronMediaUrl = (blobId: string, variant: 'original' | 'thumb'): string =>

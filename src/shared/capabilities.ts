@@ -24,6 +24,7 @@ import {
   type OpenAiImageModel,
 } from './providers/openai';
 import { DEFAULT_PRICES, priceOf, type PriceTable } from './pricing';
+import { LIMITS } from './limits';
 
 /** Providers Atelier can talk to. `sandbox` renders locally, offline and free. */
 export const PROVIDER_IDS = ['sandbox', 'apiframe', 'evolink', 'openai', 'openai-compatible'] as const;
@@ -47,7 +48,7 @@ export type ModelId = KnownModelId | CustomModelId;
 export const CUSTOM_MODEL_RE = /^custom:[A-Za-z0-9._:/-]{1,128}$/;
 export const ModelIdSchema = z.union([
   z.enum(MODEL_IDS),
-  z.string().regex(CUSTOM_MODEL_RE, 'a custom model name (letters, digits, . _ : / -)') as z.ZodType<CustomModelId>,
+  z.string().max(LIMITS.modelName).regex(CUSTOM_MODEL_RE, 'a custom model name (letters, digits, . _ : / -)') as z.ZodType<CustomModelId>,
 ]);
 export const isCustomModel = (m: string): m is CustomModelId => CUSTOM_MODEL_RE.test(m);
 /** The model name sent on the wire (`custom:foo` → `foo`). */

@@ -27,14 +27,18 @@ import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
 import { ChainMethod, chainCalls, chainEvents } from './contracts/chains';
 import { pricingCalls, pricingEvents } from './contracts/pricing';
+import { LIMITS, ParamsRecord, PathString } from './limits';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 
-/** Bytes of a file the user gave us, base64 (web transport), or a path resolved by the preload (Electron only). */
+/**
+ * Bytes of a file the user gave us, base64 (web transport), or, in the desktop window only, `path`: the path grant
+ * token the preload got for a dropped or picked file (src/main/path-grants.ts; a raw path is refused there).
+ */
 export const FileSource = z.union([
-  z.object({ name: z.string().min(1).max(1024), dataBase64: z.string() }).strict(),
-  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ name: z.string().min(1).max(LIMITS.fileName), dataBase64: z.string().max(LIMITS.fileBase64) }).strict(),
+  z.object({ path: PathString }).strict(),
 ]);
 export type FileSource = z.infer<typeof FileSource>;
 
@@ -47,10 +51,10 @@ export const contract = {
 
   'folders.list': { input: Empty, output: z.array(FolderNode) },
   'folders.create': {
-    input: z.object({ name: z.string(), parentId: Id.nullable() }).strict(),
+    input: z.object({ name: z.string().max(LIMITS.name), parentId: Id.nullable() }).strict(),
     output: FolderNode,
   },
-  'folders.rename': { input: z.object({ id: Id, name: z.string() }).strict(), output: FolderNode },
+  'folders.rename': { input: z.object({ id: Id, name: z.string().max(LIMITS.name) }).strict(), output: FolderNode },
   'folders.move': {
     input: z.object({ id: Id, parentId: Id.nullable() }).strict(),
     output: FolderNode,
@@ -67,7 +71,7 @@ export const contract = {
         folderId: Id,
         limit: z.number().int().min(1).max(1000).default(200),
         /** Opaque cursor from the previous page. */
-        cursor: z.string().nullable().default(null),
+        cursor: z.string().max(LIMITS.cursor).nullable().default(null),
       })
       .strict(),
     output: z.object({ items: z.array(AssetSummary), nextCursor: z.string().nullable(), total: z.number().int() }),
@@ -86,10 +90,11 @@ export const contract = {
         folderId: Id,
         provider: ProviderIdSchema,
         model: ModelIdSchema,
-        prompt: z.string(),
-        params: z.record(z.string(), z.unknown()),
+        /** At most {@link LIMITS.prompt} here; the provider's own limit (capabilities `maxPromptChars`) at submit. */
+        prompt: z.string().max(LIMITS.prompt),
+        params: ParamsRecord,
         /** Reference images in order, as staged by `references.stage`. */
-        references: z.array(z.object({ blobId: BlobId, name: z.string() })).max(16),
+        references: z.array(z.object({ blobId: BlobId, name: z.string().max(LIMITS.fileName) })).max(LIMITS.references),
         /** An edit: the asset this step continues (sent as the first input, before `references`). */
         parentAssetId: Id.optional(),
         /** A mask from `chains.stageMask` (OpenAI edits only: alpha 0 where to edit, the parent's size). */
@@ -130,17 +135,17 @@ export const contract = {
 
   'settings.providers': { input: Empty, output: z.array(ProviderSettings) },
   'settings.setKey': {
-    input: z.object({ provider: KeyedProviderIdSchema, key: z.string() }).strict(),
+    input: z.object({ provider: KeyedProviderIdSchema, key: z.string().max(LIMITS.apiKey) }).strict(),
     output: ProviderSettings,
   },
   'settings.clearKey': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: ProviderSettings },
   'settings.setBaseUrl': {
-    input: z.object({ provider: KeyedProviderIdSchema, baseUrl: z.string().nullable() }).strict(),
+    input: z.object({ provider: KeyedProviderIdSchema, baseUrl: z.string().max(LIMITS.url).nullable() }).strict(),
     output: ProviderSettings,
   },
   /** The model names of the OpenAI-compatible server (plain names, e.g. `stablediffusion`). */
   'settings.setCustomModels': {
-    input: z.object({ provider: z.literal('openai-compatible'), models: z.array(z.string()).max(50) }).strict(),
+    input: z.object({ provider: z.literal('openai-compatible'), models: z.array(z.string().max(LIMITS.modelName)).max(LIMITS.customModels) }).strict(),
     output: ProviderSettings,
   },
   ...transferCalls,

@@ -7,7 +7,7 @@ import { ModelIdSchema, ProviderIdSchema, KeyedProviderIdSchema } from './capabi
 import { AppErrorShape } from './errors';
 
 export const Id = z.string().min(1).max(64);
-export const BlobId = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
+export const BlobId = z.string().length(64).regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
 
 /** A project (parentId null) or a folder nested inside one. */
 export const FolderNode = z.object({

@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'interrupted', // the app stopped while a submit without an idempotency guarantee was under way; not resent
   'keychain_unavailable', // the OS keychain cannot be reached
   'disk_full', // no space left where a file was being written (import, export, backup): `params.path`
+  'forbidden', // a path the user did not choose in this session (desktop window: no path grant); `params.field`
   'internal', // a bug: logged with its stack in the main process
 ] as const;
 

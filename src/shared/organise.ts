@@ -5,17 +5,18 @@
 import { z } from 'zod';
 import { ProviderIdSchema } from './capabilities';
 import { AssetKind, AssetSummary, Id } from './domain';
+import { LIMITS } from './limits';
 
-/** Longest tag, in characters. */
-export const MAX_TAG_LENGTH = 64;
+/** Longest tag, in characters ({@link LIMITS}). */
+export const MAX_TAG_LENGTH = LIMITS.tag;
 /** Longest title, in characters. */
-export const MAX_TITLE_LENGTH = 200;
+export const MAX_TITLE_LENGTH = LIMITS.title;
 /** Longest note, in characters. */
-export const MAX_NOTE_LENGTH = 5000;
+export const MAX_NOTE_LENGTH = LIMITS.note;
 /** Longest search text, in characters. */
-export const MAX_SEARCH_LENGTH = 500;
+export const MAX_SEARCH_LENGTH = LIMITS.search;
 /** Most assets one bulk call may touch (a whole 250k library). */
-export const MAX_BULK_IDS = 250_000;
+export const MAX_BULK_IDS = LIMITS.bulkIds;
 
 /** Pick/reject flag: 1 = pick, -1 = reject, 0 = none (Lightroom's P / X / U). */
 export const Flag = z.union([z.literal(-1), z.literal(0), z.literal(1)]);
@@ -29,7 +30,7 @@ export const AssetFilters = z
   .object({
     providers: z.array(ProviderIdSchema).max(20).optional(),
     /** Model ids as stored on the job (`gpt-image-2`, `custom:<name>`…). */
-    models: z.array(z.string().min(1).max(200)).max(50).optional(),
+    models: z.array(z.string().min(1).max(LIMITS.modelName)).max(50).optional(),
     /** Created at or after / at or before, epoch ms (inclusive). */
     from: z.number().nullable().optional(),
     to: z.number().nullable().optional(),
@@ -43,7 +44,7 @@ export const AssetFilters = z
     /** true: made from reference images; false: made without any. */
     hasReferences: z.boolean().nullable().optional(),
     /** Every one of these tags (matched case-, accent- and width-insensitively). */
-    tags: z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(20).optional(),
+    tags: z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(LIMITS.filterTags).optional(),
   })
   .strict();
 export type AssetFilters = z.infer<typeof AssetFilters>;

@@ -12,6 +12,10 @@ import { REPO_ROOT } from '../helpers/paths';
 export const HOST_ENTRY = join(REPO_ROOT, 'out/main/web-host.js');
 
 export interface RunningHost {
+  /**
+   * The launch link the host printed: it works once (the page exchanges it for a session kept in the origin's
+   * localStorage, so later pages of the same browser context need no link). {@link RunningHost.newLink} gets another.
+   */
   url: string;
   origin: string;
   proc: ChildProcess;
@@ -20,6 +24,8 @@ export interface RunningHost {
   /** SIGTERM and wait (a clean quit). */
   stop(): Promise<void>;
   output(): string;
+  /** Asks the running host for a fresh one-use launch link (SIGUSR1) and resolves with it. */
+  newLink(): Promise<string>;
 }
 
 /** Starts `node out/main/web-host.js` on a free port with its own data folder; resolves once it prints its URL. */
@@ -70,6 +76,21 @@ export async function startHost(dataDir: string, env: Record<string, string> = {
       await gone();
     },
     output: () => out,
+    newLink() {
+      const seen = out.length;
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no new link within 10 s:\n${out.slice(seen)}`)), 10_000);
+        const onData = () => {
+          const m = /a new link, valid once: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out.slice(seen));
+          if (!m) return;
+          clearTimeout(timer);
+          proc.stdout!.off('data', onData);
+          resolve(m[1]!);
+        };
+        proc.stdout!.on('data', onData);
+        proc.kill('SIGUSR1');
+      });
+    },
   };
 }
 

@@ -8,13 +8,17 @@
  * - `ATELIER_NO_OPEN=1`: do not open a browser
  * - `ATELIER_RENDERER_DIR`: the built renderer (default: `../renderer` next to this file, then `out/renderer`)
  *
- * Prints exactly one line to stdout, `Atelier is running at <url>`, which tests and users read; everything else
- * goes to stderr. SIGINT/SIGTERM close the host, then the app.
+ * Prints `Atelier is running at <launch link>` to stdout, which tests and users read; everything else goes to
+ * stderr. The link works once. The browser is opened on a different one-use link, through a 0600 HTML file in a
+ * private temporary folder (as Jupyter does), so that no secret is ever on a command line (`ps` shows argv).
+ * SIGUSR1 prints a fresh link (`Atelier: a new link, valid once: <url>`). SIGINT/SIGTERM close the host, then the
+ * app, and remove the launch file.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createApp } from '../app';
 import { resolveDataDir } from '../services/paths';
 import { startWebHost } from './server';
@@ -38,6 +42,23 @@ function findRendererDir(env: NodeJS.ProcessEnv = process.env, moduleUrl: string
     path.resolve('out', 'renderer'),
   ];
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
+}
+
+/**
+ * Writes a page that sends the browser on to `launchUrl` into a new private folder (0700) as a 0600 file, and
+ * returns the folder and the file's URL (which holds no secret, so it may go on a command line).
+ */
+function writeLaunchFile(launchUrl: string): { dir: string; fileUrl: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'atelier-open-'));
+  const file = path.join(dir, 'open-atelier.html');
+  const attr = launchUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  writeFileSync(
+    file,
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${attr}">` +
+      `<title>Atelier</title></head><body><p><a href="${attr}">Open Atelier</a></p></body></html>\n`,
+    { mode: 0o600, flag: 'wx' },
+  );
+  return { dir, fileUrl: pathToFileURL(file).href };
 }
 
 /** Opens `url` in the default browser; failures (no desktop, no opener) are ignored: the URL is printed anyway. */
@@ -74,13 +95,24 @@ async function main(): Promise<void> {
     throw err;
   }
   process.stdout.write(`Atelier is running at ${host.url}\n`);
-  if (process.env.ATELIER_NO_OPEN !== '1') openInBrowser(host.url);
+  let launchDir: string | null = null;
+  if (process.env.ATELIER_NO_OPEN !== '1') {
+    try {
+      const launch = writeLaunchFile(host.newLaunchUrl());
+      launchDir = launch.dir;
+      openInBrowser(launch.fileUrl);
+    } catch (err) {
+      process.stderr.write(`could not open a browser: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  process.on('SIGUSR1', () => process.stdout.write(`Atelier: a new link, valid once: ${host.newLaunchUrl()}\n`));
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     let code = 0;
+    if (launchDir) rmSync(launchDir, { recursive: true, force: true });
     try {
       await host.close();
     } catch (err) {

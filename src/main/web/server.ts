@@ -3,18 +3,30 @@
  * the e2e tests on machines where the Electron runtime cannot be installed). The protocol is the one documented
  * in src/shared/bridge.ts.
  *
+ * The session is never a cookie: browsers send the cookies of 127.0.0.1 to every port of it, so any other local
+ * server the browser visits would receive a cookie session. Instead:
+ * - The host mints one-use launch codes (`/?launch=CODE`, printed in the terminal or opened through a 0600 file).
+ *   The page posts its code once to `POST /api/session`; the code dies and the page receives a session secret,
+ *   which it keeps in its origin's localStorage (scoped by scheme, host *and port*: no other port can read it)
+ *   and sends as `Authorization: Bearer …` on every call and on the event stream.
+ * - Images (`<img src>` cannot carry a header) are served against a per-image, short-lived HMAC in the query
+ *   (src/shared/media-sign.ts) under a media key handed out with the session; never against the session itself.
+ * - Nothing the browser attaches by itself (cookies, Referer) is ever accepted as a credential.
+ *
  * Defences, in the order every request meets them (the `onRequest` hook):
  * 1. Host must be exactly `127.0.0.1:PORT` or `localhost:PORT` (DNS rebinding: a page on evil.com that re-points
  *    its name at 127.0.0.1 still sends `Host: evil.com`).
  * 2. Origin, when sent, must be exactly `http://127.0.0.1:PORT` or `http://localhost:PORT` (CSRF from any other
- *    page, including other local servers on other ports, which count as the same *site* for cookies).
- *    `Sec-Fetch-Site: same-site | cross-site` is refused for the same reason (covers GETs that carry no Origin).
- * 3. The session cookie must hold the per-start token (compared in constant time). The only way to get the
- *    cookie is `GET /?token=T` with the token printed in the terminal.
- * Every response carries a strict CSP and the other headers in {@link SECURITY_HEADERS}.
- * Nothing logs the token or request bodies (they may hold API keys).
+ *    page, including other local servers on other ports). `Sec-Fetch-Site: same-site | cross-site` is refused,
+ *    except for a top-level navigation to `/` (the launch file opened from disk navigates cross-site).
+ * 3. The renderer's static files and `POST /api/session` are public (they hold no secret); `/api/*` needs the
+ *    bearer secret (compared through its SHA-256), `/media/*` a valid signature.
+ * Every refusal answers with `Connection: close`, and the socket limits in {@link WebHostLimits} (header and
+ * request timeouts, idle timeout, a connection cap) keep a local process from holding the host's sockets.
+ * Every response carries the renderer's CSP (src/shared/csp.ts) and the other headers in {@link SECURITY_HEADERS}.
+ * Nothing logs a launch code, a session secret or request bodies (they may hold API keys).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -23,15 +35,12 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from '
 import fastifyStatic from '@fastify/static';
 import { isCallName, type Dispatcher } from '../dispatcher';
 import { AppError } from '../../shared/errors';
+import { RENDERER_CSP_HEADER } from '../../shared/csp';
+import { MEDIA_SIG_MAX_AHEAD_S, mediaSigMessage } from '../../shared/media-sign';
 import { MEDIA_MIME_ALLOWLIST, MediaParams } from '../media-url';
 
-/** Name of the session cookie. */
-export const SESSION_COOKIE = 'atelier_session';
-
-/** The renderer's Content-Security-Policy in the browser. */
-export const WEB_CSP =
-  "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
-  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** The renderer's Content-Security-Policy header (the one policy of src/shared/csp.ts). */
+export const WEB_CSP = RENDERER_CSP_HEADER;
 
 /** Headers on every response, including errors and the event stream. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -52,16 +61,47 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 const HEARTBEAT_MS = 15_000;
 /** A client that lets this much event data pile up unread is dropped rather than grow memory without bound. */
 const MAX_SSE_BACKLOG = 4 * 1024 * 1024;
+/** Launch codes not yet used, at most; minting another forgets the oldest. */
+const MAX_LAUNCH_CODES = 16;
+/** Live sessions, at most; a new one ends the oldest. */
+const MAX_SESSIONS = 64;
 
-const UNAUTHORIZED_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Atelier: open the link from the terminal</title></head>
-<body style="font-family: system-ui, sans-serif; background: #1e1e1e; color: #ddd; padding: 3rem; max-width: 40rem">
-<h1 style="font-weight: 500">Atelier needs the link from the terminal</h1>
-<p>For your safety, this page only opens through the address Atelier printed when it started
-(the line <code>Atelier is running at http://127.0.0.1:…/?token=…</code>).
-Open that address, or restart Atelier to get a new one.</p>
-</body></html>
-`;
+/**
+ * Socket limits. Node checks the header and request timeouts every `checkIntervalMs`, so a socket is closed at
+ * most that much after its deadline.
+ */
+export interface WebHostLimits {
+  /** All request headers must arrive within this (ms; Node `headersTimeout`); else 408 and close. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (ms; Node `requestTimeout`). A 40 MB body over loopback takes well under a second. */
+  requestTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (ms; fastify `connectionTimeout`). Above the event-stream heartbeat. */
+  idleTimeoutMs: number;
+  /** An idle keep-alive socket is closed after this (ms; fastify `keepAliveTimeout`). */
+  keepAliveTimeoutMs: number;
+  /** Concurrent connections accepted; more are closed at once (Node `server.maxConnections`). */
+  maxConnections: number;
+  /** How often Node checks the header and request timeouts (ms; Node `connectionsCheckingInterval`). */
+  checkIntervalMs: number;
+}
+
+/** The defaults of {@link WebHostLimits}. */
+export const DEFAULT_LIMITS: Readonly<WebHostLimits> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 64,
+  checkIntervalMs: 1_000,
+};
+
+/** What `POST /api/session` returns for a good launch code. */
+export interface SessionGrant {
+  /** The bearer secret (32 random bytes, base64url). */
+  token: string;
+  /** The media signing key (32 random bytes, base64url); see src/shared/media-sign.ts. */
+  mediaKey: string;
+}
 
 export interface WebHostOptions {
   dispatcher: Dispatcher;
@@ -69,65 +109,73 @@ export interface WebHostOptions {
   rendererDir: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
-  /** Session token; default 32 random bytes, base64url. Must be base64url, at least 16 characters. */
-  token?: string;
   /** Log level of fastify's pino logger, written to stderr (default 'warn'). */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Event-stream heartbeat interval in ms (default 15 000); for tests. */
   heartbeatMs?: number;
+  /** Socket limits (default {@link DEFAULT_LIMITS}); tests shorten them. */
+  limits?: Partial<WebHostLimits>;
 }
 
 export interface WebHost {
-  /** What the user opens: `http://127.0.0.1:PORT/?token=…` (holds the token: print it, never log it). */
+  /** The first launch link, `http://127.0.0.1:PORT/?launch=CODE`: works once (print it, never log it). */
   url: string;
   /** `http://127.0.0.1:PORT` */
   origin: string;
   port: number;
-  token: string;
+  /** Mints another one-use launch link (for a second browser, or after the first was used). */
+  newLaunchUrl(): string;
   /** Ends the event streams and closes the server; idempotent. */
   close(): Promise<void>;
 }
 
-/** SHA-256 of both sides then `timingSafeEqual`: constant time whatever the lengths. */
-function tokenEquals(given: string, token: string): boolean {
+const digest = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** Constant-time comparison of two base64url strings of any lengths. */
+function secretEquals(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(token).digest();
-  return timingSafeEqual(a, b) && given.length === token.length;
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-/** Every value of cookie `name` in a Cookie header (a browser may send several with the same name). */
-function cookieValues(header: string | undefined, name: string): string[] {
-  if (!header) return [];
-  const out: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
-  }
-  return out;
-}
-
-/** The path of a request target without its query (which may hold the token). */
+/** The path of a request target without its query (which may hold a launch code or a signature). */
 function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
 }
 
+/** The secret of an `Authorization: Bearer <secret>` header, or null. */
+function bearerOf(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer ([A-Za-z0-9_-]{16,512})$/.exec(header);
+  return m ? m[1]! : null;
+}
+
+/** Remembers at most `max` entries, forgetting the oldest first. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.set(key, value);
+  while (map.size > max) map.delete(map.keys().next().value as string);
+}
+
 /**
  * Starts the web host on 127.0.0.1.
- * @throws Error for a malformed `token`, or when the port cannot be bound
+ * @throws Error when the port cannot be bound, or for limits Node refuses (headers timeout above the request timeout)
  */
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const { dispatcher, rendererDir } = opts;
-  const token = opts.token ?? randomBytes(32).toString('base64url');
-  if (!/^[A-Za-z0-9_-]{16,512}$/.test(token)) throw new Error('web host token must be 16-512 base64url characters');
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  const limits: WebHostLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const mediaKey = randomBytes(32);
+  /** SHA-256 (hex) of each unused launch code. */
+  const launchCodes = new Map<string, true>();
+  /** SHA-256 (hex) of each live session secret. */
+  const sessions = new Map<string, true>();
 
   const app = Fastify({
     logger: {
       level: opts.logLevel ?? 'warn',
       stream: process.stderr,
-      // Only method and path: the query of `/?token=` is the secret, bodies may hold API keys.
+      // Only method and path: queries hold launch codes and signatures, bodies may hold API keys.
       serializers: {
         req: (req: { method?: string; url?: string }) => ({ method: req.method, path: pathOf(req.url ?? '') }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
@@ -135,10 +183,19 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
     // Event streams never go idle; close() must not wait for them.
     forceCloseConnections: true,
     return503OnClosing: true,
   });
+  app.server.maxConnections = limits.maxConnections;
 
   // Calls take JSON only: a cross-site "simple" request (text/plain, form) cannot even be parsed.
   app.removeContentTypeParser('text/plain');
@@ -147,25 +204,47 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   let allowedOrigins = new Set<string>();
   const streams = new Set<ServerResponse>();
 
-  const isAuthenticated = (req: FastifyRequest) =>
-    cookieValues(req.headers.cookie, SESSION_COOKIE).some((v) => tokenEquals(v, token));
-  const forbidden = (reply: FastifyReply) => reply.code(403).type('text/plain; charset=utf-8').send('Forbidden');
+  const hasSession = (req: FastifyRequest) => {
+    const secret = bearerOf(req.headers.authorization);
+    return secret !== null && sessions.has(digest(secret));
+  };
+  /** Refusals close the connection: nothing more is read from a caller that has been refused. */
+  const refuse = (reply: FastifyReply, status: 401 | 403, text: string) =>
+    reply.code(status).header('connection', 'close').type('text/plain; charset=utf-8').send(text);
+  const mediaSignatureOk = (req: FastifyRequest): boolean => {
+    const q = req.query as Record<string, unknown>;
+    const params = req.params as Record<string, unknown> | undefined;
+    const parsed = MediaParams.safeParse(params);
+    if (!parsed.success || typeof q.exp !== 'string' || typeof q.sig !== 'string' || !/^\d{1,12}$/.test(q.exp)) return false;
+    const exp = Number(q.exp);
+    const now = Date.now() / 1000;
+    if (exp <= now || exp > now + MEDIA_SIG_MAX_AHEAD_S) return false;
+    const expected = createHmac('sha256', mediaKey)
+      .update(mediaSigMessage(parsed.data.blobId, parsed.data.variant, exp))
+      .digest('base64url');
+    return secretEquals(q.sig, expected);
+  };
 
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host?.toLowerCase();
-    if (host === undefined || !allowedHosts.has(host)) return forbidden(reply);
+    if (host === undefined || !allowedHosts.has(host)) return refuse(reply, 403, 'Forbidden');
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(origin)) return forbidden(reply);
-    const site = req.headers['sec-fetch-site'];
-    if (site === 'cross-site' || site === 'same-site') return forbidden(reply);
-
+    if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(reply, 403, 'Forbidden');
     const path = pathOf(req.url);
     const isPage = path === '/' && (req.method === 'GET' || req.method === 'HEAD');
-    // `GET /?token=` is checked by its route; everything else needs the cookie.
-    if (isPage && req.query && typeof req.query === 'object' && 'token' in req.query) return;
-    if (isAuthenticated(req)) return;
-    if (isPage) return reply.code(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(UNAUTHORIZED_PAGE);
-    return reply.code(401).type('text/plain; charset=utf-8').send('Unauthorized: open the URL Atelier printed in the terminal');
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site') {
+      // Only a top-level navigation to the page itself (the launch file opened from disk is cross-site).
+      const navigation = req.headers['sec-fetch-mode'] === 'navigate' && req.headers['sec-fetch-dest'] === 'document';
+      if (!(isPage && navigation)) return refuse(reply, 403, 'Forbidden');
+    }
+    if (path.startsWith('/media/')) return; // the route checks the signature (it needs the parsed params)
+    if (path === '/api/session' && req.method === 'POST') return; // the launch code is the credential
+    if (path.startsWith('/api/')) {
+      if (hasSession(req)) return;
+      return refuse(reply, 401, 'Unauthorized: open the link Atelier printed in the terminal');
+    }
+    // The renderer's own files: public, they hold no secret.
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -192,20 +271,24 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     decorateReply: true,
   });
 
-  app.get('/', async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    if ('token' in query) {
-      if (typeof query.token !== 'string' || !tokenEquals(query.token, token)) {
-        return reply.code(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(UNAUTHORIZED_PAGE);
-      }
-      // The token leaves the address bar (and history) at once; the cookie carries it from now on.
-      return reply
-        .header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`)
-        .header('cache-control', 'no-store')
-        .redirect('/', 302);
+  // The page is the same with or without `?launch=`: the renderer exchanges the code (and drops it from the URL).
+  app.get('/', async (_req, reply) => reply.header('cache-control', 'no-store').sendFile('index.html', { cacheControl: false }));
+
+  app.post('/api/session', async (req, reply) => {
+    const body = req.body as { launch?: unknown } | null | undefined;
+    const code = body && typeof body === 'object' && typeof body.launch === 'string' ? body.launch : '';
+    const key = digest(code);
+    if (!/^[A-Za-z0-9_-]{16,512}$/.test(code) || !launchCodes.delete(key)) {
+      return refuse(reply, 401, 'Unauthorized: that link was already used or is not this host\'s; get a new one from the terminal');
     }
-    return reply.header('cache-control', 'no-store').sendFile('index.html', { cacheControl: false });
+    const token = randomBytes(32).toString('base64url');
+    remember(sessions, digest(token), true, MAX_SESSIONS);
+    const grant: SessionGrant = { token, mediaKey: mediaKey.toString('base64url') };
+    return reply.header('cache-control', 'no-store').code(200).send(grant);
   });
+
+  // A page that kept its secret asks whether it is still good (204), e.g. after the host restarted.
+  app.get('/api/session', async (_req, reply) => reply.header('cache-control', 'no-store').code(204).send());
 
   app.post<{ Params: { name: string } }>('/api/call/:name', { bodyLimit: CALL_BODY_LIMIT }, async (req, reply) => {
     const { name } = req.params;
@@ -251,6 +334,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   app.get<{ Params: { blobId: string; variant: string } }>('/media/:blobId/:variant', async (req, reply) => {
     const params = MediaParams.safeParse(req.params);
     if (!params.success) return reply.code(400).type('text/plain; charset=utf-8').send('Bad Request');
+    if (!mediaSignatureOk(req) && !hasSession(req)) return refuse(reply, 401, 'Unauthorized');
     const file = await dispatcher.mediaFile(params.data.blobId, params.data.variant);
     if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('Not Found');
     if (!MEDIA_MIME_ALLOWLIST.has(file.mime)) {
@@ -285,13 +369,18 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   const origin = `http://127.0.0.1:${port}`;
+  const newLaunchUrl = () => {
+    const code = randomBytes(32).toString('base64url');
+    remember(launchCodes, digest(code), true, MAX_LAUNCH_CODES);
+    return `${origin}/?launch=${code}`;
+  };
 
   let closing: Promise<void> | undefined;
   return {
-    url: `${origin}/?token=${encodeURIComponent(token)}`,
+    url: newLaunchUrl(),
     origin,
     port,
-    token,
+    newLaunchUrl,
     close: () => (closing ??= app.close()),
   };
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ModelIdSchema, ProviderIdSchema } from '../capabilities';
 import { AssetSummary, BlobId, BlobInfo, Id, JobView } from '../domain';
+import { LIMITS, ParamsRecord } from '../limits';
 
 /**
  * How a step was made. `root`: the image the chain starts from. `images_edit`: OpenAI `POST /images/edits` with the
@@ -125,7 +126,7 @@ export const chainCalls = {
    */
   'chains.replay': {
     input: z
-      .object({ versionId: Id, provider: ProviderIdSchema, model: ModelIdSchema, params: z.record(z.string(), z.unknown()).optional() })
+      .object({ versionId: Id, provider: ProviderIdSchema, model: ModelIdSchema, params: ParamsRecord.optional() })
       .strict(),
     output: JobView,
   },
@@ -134,7 +135,7 @@ export const chainCalls = {
    * @throws validation (`field: 'mask'`, `reason`: `not_png` | `size_mismatch` | `no_alpha`)
    */
   'chains.stageMask': {
-    input: z.object({ assetId: Id, dataBase64: z.string().max(16 * 1024 * 1024) }).strict(),
+    input: z.object({ assetId: Id, dataBase64: z.string().max(LIMITS.maskBase64) }).strict(),
     output: BlobInfo,
   },
   /** Measures the change outside the mask of a masked step, with a heat map. @throws validation when it had no mask */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ModelIdSchema, ProviderIdSchema } from '../capabilities';
 import { BlobId, BlobInfo, Id, JobState } from '../domain';
 import { AppErrorShape } from '../errors';
+import { LIMITS, ParamsRecord } from '../limits';
 
 /** Fewest and most items a comparison holds. */
 export const COMPARE_MIN = 2;
@@ -14,7 +15,7 @@ export const COMPARE_MAX = 4;
 
 /** One run of a fan-out: where it goes and with which parameters (the model's schema checks them). */
 export const CompareRun = z
-  .object({ provider: ProviderIdSchema, model: ModelIdSchema, params: z.record(z.string(), z.unknown()) })
+  .object({ provider: ProviderIdSchema, model: ModelIdSchema, params: ParamsRecord })
   .strict();
 export type CompareRun = z.infer<typeof CompareRun>;
 
@@ -127,8 +128,8 @@ export const compareCalls = {
     input: z
       .object({
         folderId: Id,
-        prompt: z.string(),
-        references: z.array(z.object({ blobId: BlobId, name: z.string() })).max(16),
+        prompt: z.string().max(LIMITS.prompt),
+        references: z.array(z.object({ blobId: BlobId, name: z.string().max(LIMITS.fileName) })).max(LIMITS.references),
         runs: z.array(CompareRun).min(COMPARE_MIN).max(COMPARE_MAX),
         blind: z.boolean().default(true),
       })

@@ -16,11 +16,12 @@ import {
   SavedQuery,
   TagCount,
 } from '../organise';
+import { LIMITS } from '../limits';
 
 const Ids = z.array(Id).min(1).max(MAX_BULK_IDS);
 const Count = z.number().int();
-const TagList = z.array(z.string().max(MAX_TAG_LENGTH)).max(50);
-const CollectionName = z.string().max(200);
+const TagList = z.array(z.string().max(MAX_TAG_LENGTH)).max(LIMITS.tagsPerCall);
+const CollectionName = z.string().max(LIMITS.name);
 
 export const organiseCalls = {
   /** One page of a search over a scope (folder, library, collection, trash), keyset-paginated. */
@@ -28,7 +29,7 @@ export const organiseCalls = {
     input: AssetQuery.extend({
       limit: z.number().int().min(1).max(1000).default(200),
       /** Opaque cursor from the previous page (only valid for the same query). */
-      cursor: z.string().nullable().default(null),
+      cursor: z.string().max(LIMITS.cursor).nullable().default(null),
     }).strict(),
     output: z.object({ items: z.array(AssetListItem), nextCursor: z.string().nullable(), total: Count }),
   },

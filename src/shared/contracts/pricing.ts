@@ -4,6 +4,7 @@
  * spread into `contract` / `events` in ../contract.ts.
  */
 import { z } from 'zod';
+import { LIMITS } from '../limits';
 import { PriceDate, PriceItem, PricedProviderSchema, PriceUnit } from '../pricing';
 
 /**
@@ -39,7 +40,12 @@ export const pricingCalls = {
    */
   'prices.set': {
     input: z
-      .object({ provider: z.string(), model: z.string(), item: z.string(), value: z.number().nullable() })
+      .object({
+        provider: z.string().max(LIMITS.modelName),
+        model: z.string().max(LIMITS.modelName),
+        item: z.string().max(LIMITS.modelName),
+        value: z.number().nullable(),
+      })
       .strict(),
     output: PriceTableView,
   },

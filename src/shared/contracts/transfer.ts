@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { Id } from '../domain';
 import { AppErrorShape } from '../errors';
+import { LIMITS, PathString } from '../limits';
 
 const Ok = z.object({ ok: z.literal(true) });
 
@@ -153,7 +154,11 @@ export const ExportScope = z.discriminatedUnion('kind', [
 ]);
 export type ExportScope = z.infer<typeof ExportScope>;
 
-const AbsPath = z.string().min(1).max(4096);
+/**
+ * A folder or file the user chose. Desktop window: a path grant token from a native dialog or a drop (a raw path is
+ * refused, see src/main/path-grants.ts). Web host: the absolute path the user typed (export and backup targets).
+ */
+const AbsPath = PathString;
 
 export const transferCalls = {
   'tasks.list': { input: z.object({}).strict(), output: z.array(TaskView) },
@@ -166,7 +171,7 @@ export const transferCalls = {
     input: z
       .object({
         folderId: Id,
-        paths: z.array(AbsPath).min(1).max(10_000).nullable().default(null),
+        paths: z.array(AbsPath).min(1).max(LIMITS.importPaths).nullable().default(null),
         /** Put each near-duplicate in a stack with the image it resembles. */
         stackNearDuplicates: z.boolean().default(false),
       })
@@ -178,7 +183,9 @@ export const transferCalls = {
     input: z
       .object({
         taskId: Id,
-        files: z.array(z.object({ name: z.string().min(1).max(1024), dataBase64: z.string() }).strict()).max(500),
+        files: z
+          .array(z.object({ name: z.string().min(1).max(LIMITS.fileName), dataBase64: z.string().max(LIMITS.fileBase64) }).strict())
+          .max(LIMITS.filesPerBatch),
         /** How many files the page will send in all, when known (for the progress bar). */
         total: z.number().int().min(0).nullable().default(null),
         last: z.boolean(),
@@ -193,8 +200,8 @@ export const transferCalls = {
     input: z
       .object({
         id: Id.nullable(),
-        name: z.string(),
-        template: z.string(),
+        name: z.string().max(LIMITS.name),
+        template: z.string().max(LIMITS.template),
         format: ExportFormat,
         quality: z.number().int().min(1).max(100).default(90),
         longEdge: z.number().int().min(16).max(16384).nullable().default(null),
@@ -206,7 +213,7 @@ export const transferCalls = {
   'export.deletePreset': { input: z.object({ id: Id }).strict(), output: Ok },
   /** Checks a naming template and shows the name it gives an example (or the given) asset. */
   'export.checkTemplate': {
-    input: z.object({ template: z.string(), assetId: Id.nullable().default(null), format: ExportFormat.default('original') }).strict(),
+    input: z.object({ template: z.string().max(LIMITS.template), assetId: Id.nullable().default(null), format: ExportFormat.default('original') }).strict(),
     output: z.object({ example: z.string() }),
   },
   /** Checks a target folder typed by the user: it exists, is a folder, and can be written. Returns it absolute. */

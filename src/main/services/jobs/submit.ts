@@ -63,7 +63,7 @@ export class JobSubmitter {
     }
     if (length > cap.maxPromptChars) {
       throw new AppError('prompt_too_long', `the prompt is ${length} characters; the limit is ${cap.maxPromptChars}`, {
-        params: { length, max: cap.maxPromptChars },
+        params: { field: 'prompt', length, max: cap.maxPromptChars },
       });
     }
     const parsed = cap.params.safeParse(input.params);

@@ -119,7 +119,19 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
     case 'no_api_key':
       p['provider'] = providerShortLabel(t, typeof p['provider'] === 'string' ? p['provider'] : 'apiframe');
       break;
-    case 'validation':
+    case 'validation': {
+      // Over a limit of src/shared/limits.ts: name the field and the limit.
+      const max = num(p['max']);
+      const limitKey = validationLimitKey(p['reason'], p['unit']);
+      if (max !== null && limitKey) {
+        key = limitKey;
+        p['field'] = fieldLabel(t, p['field']);
+        p['max'] = p['unit'] === 'bytes' && p['reason'] === 'too_large' ? formatBytes(max, i18n.language) : max;
+        break;
+      }
+      if (typeof p['reason'] === 'string' && p['reason']) key = `errors.${e.code}_reason`;
+      break;
+    }
     case 'conflict':
       if (typeof p['reason'] === 'string' && p['reason']) key = `errors.${e.code}_reason`;
       break;
@@ -129,6 +141,25 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
   let text = t(key, { ...p, defaultValue: t('errors.internal') });
   if (e.providerMessage) text += ` ${t('errors.providerSaid', { message: e.providerMessage })}`;
   return text;
+}
+
+/** The message key of a `validation` error over a limit (`reason` too_long / too_many / too_large), else null. */
+function validationLimitKey(reason: unknown, unit: unknown): string | null {
+  if (reason === 'too_long') return unit === 'bytes' ? 'errors.validation_too_long_bytes' : 'errors.validation_too_long';
+  if (reason === 'too_many') return 'errors.validation_too_many';
+  if (reason === 'too_large') return 'errors.validation_too_large';
+  return null;
+}
+
+/**
+ * A contract field path (`patch.note`, `references.3.name`, `add`) as the user knows it: the translated name of its
+ * last named segment (`errors.fields.<segment>`), else the path itself.
+ */
+export function fieldLabel(t: TFunction, field: unknown): string {
+  const path = typeof field === 'string' ? field : '';
+  const segment = path.split('.').filter((s) => s !== '' && !/^\d+$/.test(s)).pop();
+  if (!segment) return t('errors.fields.field');
+  return t(`errors.fields.${segment}`, { defaultValue: path });
 }
 
 function isShape(x: unknown): x is AppErrorShape {

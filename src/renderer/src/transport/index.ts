@@ -1,15 +1,19 @@
 import type { CallInput, CallName, CallOutput } from '../../../shared/contract';
 import { createElectronTransport } from './electron';
 import type { Transport } from './types';
+import { storedSession } from './session';
 import { createWebTransport } from './web';
 
 export type { Transport } from './types';
 
 let current: Transport | null = null;
 
-/** The transport for this page: Electron's preload bridge when present, the local web host otherwise. */
+/**
+ * The transport for this page: Electron's preload bridge when present, the local web host otherwise (with the
+ * session main.tsx established and set; this fallback reads the stored one).
+ */
 export function getTransport(): Transport {
-  if (!current) current = window.atelier ? createElectronTransport(window.atelier) : createWebTransport();
+  if (!current) current = window.atelier ? createElectronTransport(window.atelier) : createWebTransport(storedSession());
   return current;
 }
 
