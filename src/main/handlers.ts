@@ -124,7 +124,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
 
     'jobs.cancel': ({ id }) => s.engine.cancel(id),
-    'jobs.retry': ({ id }) => s.engine.retry(id),
+    'jobs.retry': ({ id, confirmPaid }) => s.engine.retry(id, { confirmPaid: confirmPaid === true }),
 
     'queue.state': () => s.engine.queueState(),
     'queue.pause': ({ scope }) => {

@@ -112,8 +112,12 @@ export const contract = {
   'jobs.get': { input: z.object({ id: Id }).strict(), output: JobView },
   /** Cancels a job; after the provider has it, marks it (`cancelRequested`) and keeps a result that arrives. */
   'jobs.cancel': { input: z.object({ id: Id }).strict(), output: JobView },
-  /** Retries a failed job in place (resumes watching where the provider may still deliver, else resubmits). */
-  'jobs.retry': { input: z.object({ id: Id }).strict(), output: JobView },
+  /**
+   * Retries a failed, canceled or expired job in place (resumes watching where the provider may still deliver, else
+   * resubmits). A resubmit of a job that may have been charged (`JobView.charge` not `none`) pays again and needs
+   * `confirmPaid: true`, else it is refused (`paid_retry_unconfirmed`, with the estimate); see src/shared/jobs.ts.
+   */
+  'jobs.retry': { input: z.object({ id: Id, confirmPaid: z.boolean().optional() }).strict(), output: JobView },
 
   'queue.state': { input: Empty, output: QueueState },
   /** Holds submissions for every provider (`all`) or one; jobs the provider already has keep being watched. */

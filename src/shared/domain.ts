@@ -98,6 +98,13 @@ export type JobState = z.infer<typeof JobState>;
 export const ACTIVE_JOB_STATES: readonly JobState[] = ['queued', 'submitting', 'running', 'downloading'];
 
 /** A job as the renderer sees it. */
+/**
+ * Whether a job's current attempt has cost money (see src/shared/jobs.ts `jobCharge`): `charged` (a charge above
+ * zero was reported), `none` (free, zero, never sent, or refused unrun), `unknown` (the provider has or may have it).
+ */
+export const JobCharge = z.enum(['none', 'charged', 'unknown']);
+export type JobCharge = z.infer<typeof JobCharge>;
+
 export const JobView = z.object({
   id: Id,
   folderId: Id,
@@ -117,6 +124,8 @@ export const JobView = z.object({
   /** What the composer estimated before submit. */
   creditsEstimate: z.number().nullable(),
   usdEstimate: z.number().nullable(),
+  /** Whether this attempt has cost money; a retry that submits anew needs `confirmPaid` unless `none`. */
+  charge: JobCharge,
   /** Canceled by the user while the provider (which cannot cancel) had it: a result that still arrives is kept. */
   cancelRequested: z.boolean(),
   /** Images expected from the job (`number_of_images`). */

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { KEY, startServer } from './apiframe-helpers';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
 
@@ -123,6 +123,30 @@ describe('money: Apiframe jobs never pay twice', () => {
     expect(done.credits).toBe(9);
   });
 
+  it('a 409 whose original cannot be found says so and what it may have cost; a retry pays again only when confirmed', async () => {
+    const job = await submit({ references: [await stage()] });
+    await waitFor(() => srv.state.jobsCreated === 1, 'the first POST');
+    await app.close();
+    rewindToLostReply(job.id, { forgetBody: true });
+    srv.state.jobs.clear(); // Apiframe still holds the key, but the job is not in the account's list
+    app = await open();
+    const failed = await finished(job.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'provider_conflict', params: { reason: 'original_not_found' } });
+    expect(failed.charge).toBe('unknown');
+    expect(failed.creditsEstimate).toBe(9);
+    const refused = await callError(app, 'jobs.retry', { id: job.id });
+    expect(refused.code).toBe('paid_retry_unconfirmed');
+    expect(refused.params).toMatchObject({ credits: 9 });
+    expect((await get(job.id)).state).toBe('failed'); // refused: nothing changed
+    expect(srv.state.requestsTo('generate')).toHaveLength(2);
+    await call(app, 'jobs.retry', { id: job.id, confirmPaid: true });
+    const done = await finished(job.id);
+    expect(done.state).toBe('completed');
+    const keys = new Set(srv.state.requestsTo('generate').map((g) => g.headers['idempotency-key']));
+    expect(keys.size).toBe(2); // the confirmed retry is a new job under a new key
+  });
+
   it('an expired job keeps the charge Apiframe reports, and spend counts it as charged', async () => {
     srv.state.config.retentionMs = 0; // purged the moment it completes: the first COMPLETED poll says expired
     const done = await finished((await submit()).id);
@@ -132,5 +156,19 @@ describe('money: Apiframe jobs never pay twice', () => {
     const rows = await call(app, 'spend.summary', { groupBy: 'provider', from: null, to: null });
     const apiframe = rows.find((r) => r.key === 'apiframe');
     expect(apiframe).toMatchObject({ jobs: 1, credits: 9, unpricedJobs: 0, creditsEstimated: 0 });
+  });
+
+  it('a confirmed retry of an expired job pays again and spend keeps both charges', async () => {
+    srv.state.config.retentionMs = 0;
+    const expired = await finished((await submit()).id);
+    expect(expired).toMatchObject({ state: 'expired', charge: 'charged', credits: 9 });
+    expect((await callError(app, 'jobs.retry', { id: expired.id })).code).toBe('paid_retry_unconfirmed');
+    srv.state.config.retentionMs = 24 * 3600_000;
+    await call(app, 'jobs.retry', { id: expired.id, confirmPaid: true });
+    const done = await finished(expired.id);
+    expect(done).toMatchObject({ state: 'completed', credits: 9 });
+    expect(srv.state.jobsCreated).toBe(2);
+    const rows = await call(app, 'spend.summary', { groupBy: 'provider', from: null, to: null });
+    expect(rows.find((r) => r.key === 'apiframe')).toMatchObject({ jobs: 1, credits: 18, images: 1 });
   });
 });

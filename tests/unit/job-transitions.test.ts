@@ -9,11 +9,11 @@ describe('job state machine', () => {
     for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
-  it('never leaves completed, canceled or expired', () => {
+  it('never leaves completed; leaves canceled or expired only for queued (a retry that submits anew)', () => {
     for (const to of JOB_STATES) {
       expect(canTransition('completed', to)).toBe(false);
-      expect(canTransition('canceled', to)).toBe(false);
-      expect(canTransition('expired', to)).toBe(false);
+      expect(canTransition('canceled', to)).toBe(to === 'queued');
+      expect(canTransition('expired', to)).toBe(to === 'queued');
     }
   });
 

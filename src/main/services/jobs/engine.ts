@@ -22,7 +22,8 @@
 import { setMaxListeners } from 'node:events';
 import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
 import { AppError, toAppError } from '../../../shared/errors';
-import type { JobView } from '../../../shared/domain';
+import { ACTIVE_JOB_STATES, type JobView } from '../../../shared/domain';
+import { jobActions } from '../../../shared/jobs';
 import type { EventBus } from '../../dispatcher';
 import type {
   ProviderAdapter,
@@ -218,11 +219,19 @@ export class JobEngine {
   /**
    * Cancels a job. Before the provider has it: at once (→ canceled). After: providers without a cancel call
    * (Apiframe, EvoLink, OpenAI's synchronous API) cannot stop it, so the job is marked `cancelRequested` and still
-   * watched; a result that arrives is kept, since it was paid for.
+   * watched; a result that arrives is kept, since it was paid for. Accepted exactly where the queue offers it
+   * ({@link jobActions}); a repeated cancel of a job already marked returns it unchanged.
    * @throws AppError('not_found') for an unknown job, ('conflict') for a finished one
    */
   cancel(jobId: string): JobView {
     const job = this.mustGet(jobId);
+    const view = this.d.journal.view(job);
+    if (!jobActions(view).cancel) {
+      if (job.cancelRequested && ACTIVE_JOB_STATES.includes(job.state)) return view;
+      throw new AppError('conflict', `job ${jobId} has already finished (${job.state})`, {
+        params: { field: 'state', reason: job.state },
+      });
+    }
     const sentOrSending = job.remoteId !== null || this.busy.has(jobId);
     if ((job.state === 'queued' || job.state === 'submitting') && !sentOrSending) {
       const t = this.timers.get(jobId);
@@ -235,43 +244,48 @@ export class JobEngine {
       this.emit(done);
       return this.d.journal.view(done);
     }
-    if (job.state === 'queued' || job.state === 'submitting' || job.state === 'running' || job.state === 'downloading') {
-      const marked = this.d.journal.transition(jobId, job.state, { cancelRequested: true })!;
-      this.emit(marked);
-      return this.d.journal.view(marked);
-    }
-    throw new AppError('conflict', `job ${jobId} has already finished (${job.state})`, {
-      params: { field: 'state', reason: job.state },
-    });
+    const marked = this.d.journal.transition(jobId, job.state, { cancelRequested: true })!;
+    this.emit(marked);
+    return this.d.journal.view(marked);
   }
 
   /**
-   * Retries a failed job in place. Where the provider may still hold its result (it was submitted and failed on
-   * our side: a poll or a download), watching resumes; otherwise it is submitted anew with a fresh idempotency key
-   * (the old one would replay the failed attempt).
-   * @throws AppError('not_found'), ('conflict') for a job that has not failed
+   * Retries a failed, canceled or expired job in place, as {@link jobActions} offers it. Where the provider may
+   * still hold its result (it was submitted and failed on our side: a poll or a download), watching resumes, free;
+   * otherwise it is submitted anew with a fresh idempotency key (the old one would replay the old attempt). A fresh
+   * submit of a job that may already have been charged (`charge` not `none`) pays again, so it needs
+   * `confirmPaid: true` — the UI asks first, naming the estimate. The old attempt's charge stays in spend.
+   * @throws AppError('not_found'); ('conflict') for a job that cannot be retried (on its way, or completed);
+   *   ('paid_retry_unconfirmed', params `credits`, `usd`: the estimate of the new charge, or null) for an
+   *   unconfirmed paid retry — nothing changes then
    */
-  retry(jobId: string): JobView {
+  retry(jobId: string, opts: { confirmPaid?: boolean } = {}): JobView {
     const job = this.mustGet(jobId);
-    if (job.state !== 'failed') {
-      throw new AppError('conflict', `only a failed job can be retried; this one is ${job.state}`, {
+    const view = this.d.journal.view(job);
+    const action = jobActions(view).retry;
+    if (!action) {
+      throw new AppError('conflict', `a ${job.state} job cannot be retried`, {
         params: { field: 'state', reason: job.state },
       });
     }
-    const remoteMayDeliver =
-      job.remoteId !== null && job.error !== null && !['provider_job_failed', 'result_expired'].includes(job.error.code);
+    if (action.confirm && opts.confirmPaid !== true) {
+      throw new AppError(
+        'paid_retry_unconfirmed',
+        `job ${jobId} may already have been charged (${view.charge}); a retry submits it again and pays again, so it needs confirmPaid`,
+        { params: { credits: job.creditsEstimate, usd: job.usdEstimate } },
+      );
+    }
     this.retries.delete(jobId);
     this.polls.delete(jobId);
-    const next = remoteMayDeliver
-      ? this.d.journal.transition(jobId, 'running', { error: null, completedAt: null, cancelRequested: false })!
-      : this.d.journal.transition(jobId, 'queued', {
-          error: null,
-          newIdempotencyKey: true,
-          resetRemote: true,
-          credits: null,
-          costUsd: null,
-          cancelRequested: false,
-        })!;
+    const next =
+      action.mode === 'resume'
+        ? this.d.journal.transition(jobId, 'running', { error: null, completedAt: null, cancelRequested: false })!
+        : this.d.journal.transition(jobId, 'queued', {
+            error: null,
+            newIdempotencyKey: true,
+            resetRemote: true,
+            cancelRequested: false,
+          })!;
     this.emit(next);
     this.schedule(jobId, 0);
     return this.d.journal.view(next);

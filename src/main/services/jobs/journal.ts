@@ -8,6 +8,7 @@ import type { Db } from '../library/db';
 import { AppErrorShape } from '../../../shared/errors';
 import type { ModelId, ProviderId } from '../../../shared/capabilities';
 import { ACTIVE_JOB_STATES, type JobState, type JobView } from '../../../shared/domain';
+import { jobCharge } from '../../../shared/jobs';
 import type { UploadedReference } from '../providers/types';
 
 /** A job row, decoded. Times in epoch ms. */
@@ -43,6 +44,9 @@ export interface JobRecord {
   requestBody: unknown;
   /** When a submit was first about to go on the wire under the current key (epoch ms); null: never sent. */
   postedAt: number | null;
+  /** What earlier attempts cost before a retry submitted the job anew in place (credits, USD), or null. */
+  priorCredits: number | null;
+  priorUsd: number | null;
   error: AppErrorShape | null;
   attempts: number;
   createdAt: number;
@@ -64,8 +68,8 @@ export interface JobReference {
  * Allowed transitions. `submitting → submitting` is a retry with the same idempotency key; `running → running`
  * a progress update; `downloading → downloading` a partial download; `submitting → downloading` a synchronous
  * provider whose reply carried the images (stored before this one transaction). Terminal states have no way out except
- * `failed → queued` (retry anew) and `failed → running` (resume watching a
- * remote job that may still deliver).
+ * a retry (src/shared/jobs.ts `jobActions`): `failed | canceled | expired → queued` (submit anew) and
+ * `failed → running` (resume watching a remote job that may still deliver).
  */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   queued: ['submitting', 'canceled', 'failed'],
@@ -74,8 +78,8 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   downloading: ['downloading', 'completed', 'failed', 'expired'],
   completed: [],
   failed: ['queued', 'running'],
-  canceled: [],
-  expired: [],
+  canceled: ['queued'],
+  expired: ['queued'],
 };
 
 /** True where `from → to` is a legal journal transition. */
@@ -105,6 +109,8 @@ interface JobRow {
   cancel_requested: number;
   request_body: string | null;
   posted_at: number | null;
+  prior_credits: number | null;
+  prior_usd: number | null;
   error: string | null;
   attempts: number;
   created_at: number;
@@ -136,6 +142,8 @@ function decode(row: JobRow): JobRecord {
     cancelRequested: row.cancel_requested === 1,
     requestBody: row.request_body === null ? null : (JSON.parse(row.request_body) as unknown),
     postedAt: row.posted_at,
+    priorCredits: row.prior_credits,
+    priorUsd: row.prior_usd,
     error: row.error ? AppErrorShape.parse(JSON.parse(row.error)) : null,
     attempts: row.attempts,
     createdAt: row.created_at,
@@ -157,7 +165,10 @@ export interface TransitionPatch {
   cancelRequested?: boolean;
   /** Retry in place with a fresh idempotency key (the old one would replay the old, failed job). */
   newIdempotencyKey?: boolean;
-  /** Forget the remote job, uploads and outputs (a retry that submits anew). */
+  /**
+   * Forget the remote job, uploads and outputs (a retry that submits anew). The attempt's charge (credits, USD)
+   * moves to `prior_credits` / `prior_usd`, so spend still counts it.
+   */
   resetRemote?: boolean;
   /**
    * The submit body about to be sent under the current key, and the time (epoch ms): set together, in the
@@ -320,9 +331,9 @@ export class JobJournal {
       if (patch.remoteId !== undefined) put('remote_id', patch.remoteId);
       if (patch.uploads !== undefined) put('uploads', JSON.stringify(patch.uploads));
       if (patch.outputs !== undefined) put('outputs', JSON.stringify(patch.outputs));
-      if (patch.credits !== undefined) put('credits', patch.credits);
-      if (patch.costUsd !== undefined) put('cost_usd', patch.costUsd);
-      if (patch.usage !== undefined) put('usage', patch.usage === null ? null : JSON.stringify(patch.usage));
+      if (patch.credits !== undefined && !patch.resetRemote) put('credits', patch.credits);
+      if (patch.costUsd !== undefined && !patch.resetRemote) put('cost_usd', patch.costUsd);
+      if (patch.usage !== undefined && !patch.resetRemote) put('usage', patch.usage === null ? null : JSON.stringify(patch.usage));
       if (patch.cancelRequested !== undefined) put('cancel_requested', patch.cancelRequested ? 1 : 0);
       if (patch.newIdempotencyKey) {
         // A fresh key has never been sent: forget the body and time of the old one.
@@ -335,6 +346,11 @@ export class JobJournal {
         put('request_body', patch.posted.body === null || patch.posted.body === undefined ? null : JSON.stringify(patch.posted.body));
       }
       if (patch.resetRemote) {
+        if (cur.credits !== null) put('prior_credits', (cur.priorCredits ?? 0) + cur.credits);
+        if (cur.costUsd !== null) put('prior_usd', (cur.priorUsd ?? 0) + cur.costUsd);
+        put('credits', null);
+        put('cost_usd', null);
+        put('usage', null);
         put('remote_id', null);
         put('uploads', null);
         put('outputs', null);
@@ -388,6 +404,7 @@ export class JobJournal {
       costUsd: job.costUsd,
       creditsEstimate: job.creditsEstimate,
       usdEstimate: job.usdEstimate,
+      charge: jobCharge({ ...job, error: job.error }),
       cancelRequested: job.cancelRequested,
       expectedCount: job.expectedCount,
       assetIds,

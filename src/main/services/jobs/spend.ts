@@ -12,14 +12,16 @@ const KEY: Record<SpendGroup, string> = {
   project: 'anc.root',
   provider: 'j.provider',
   model: 'j.model',
-  day: "strftime('%Y-%m-%d', j.completed_at / 1000, 'unixepoch')",
+  // A job retried in place has no completed_at while its new attempt runs; its earlier charge dates from then.
+  day: "strftime('%Y-%m-%d', coalesce(j.completed_at, j.updated_at) / 1000, 'unixepoch')",
 };
 
 /**
  * Sums completed jobs in [from, to] (epoch ms on `completed_at`, nulls for open bounds), grouped, and every other
  * finished job (failed, expired, canceled) that carries an actual charge: a job whose results expired before they
  * were fetched was still paid for (Apiframe `creditCost` on an `expired` job). Those count as charges only, never
- * at an estimate. Sandbox jobs are free and counted with zero cost.
+ * at an estimate; so do earlier attempts of a job retried in place (`prior_credits`, `prior_usd`), even while its
+ * new attempt runs. Sandbox jobs are free and counted with zero cost.
  */
 export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, to: number | null): SpendRow[] {
   const rows = db
@@ -31,15 +33,16 @@ export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, t
        SELECT ${KEY[groupBy]} AS key,
               count(*) AS jobs,
               coalesce(sum((SELECT count(*) FROM assets a WHERE a.job_id = j.id)), 0) AS images,
-              coalesce(sum(j.credits), 0) AS credits,
-              coalesce(sum(j.cost_usd), 0) AS usd,
-              sum(CASE WHEN j.provider <> 'sandbox' AND j.credits IS NULL AND j.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpricedJobs,
-              coalesce(sum(CASE WHEN j.credits IS NULL AND j.cost_usd IS NULL THEN j.credits_estimate END), 0) AS creditsEstimated,
-              coalesce(sum(CASE WHEN j.credits IS NULL AND j.cost_usd IS NULL THEN j.usd_estimate END), 0) AS usdEstimated
+              coalesce(sum(coalesce(j.credits, 0) + coalesce(j.prior_credits, 0)), 0) AS credits,
+              coalesce(sum(coalesce(j.cost_usd, 0) + coalesce(j.prior_usd, 0)), 0) AS usd,
+              sum(CASE WHEN j.state = 'completed' AND j.provider <> 'sandbox' AND j.credits IS NULL AND j.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpricedJobs,
+              coalesce(sum(CASE WHEN j.state = 'completed' AND j.credits IS NULL AND j.cost_usd IS NULL THEN j.credits_estimate END), 0) AS creditsEstimated,
+              coalesce(sum(CASE WHEN j.state = 'completed' AND j.credits IS NULL AND j.cost_usd IS NULL THEN j.usd_estimate END), 0) AS usdEstimated
        FROM jobs j JOIN anc ON anc.id = j.folder_id
        WHERE (j.state = 'completed'
-              OR (j.state IN ('failed', 'expired', 'canceled') AND (coalesce(j.credits, 0) > 0 OR coalesce(j.cost_usd, 0) > 0)))
-         AND (? IS NULL OR j.completed_at >= ?) AND (? IS NULL OR j.completed_at <= ?)
+              OR (j.state NOT IN ('queued', 'submitting', 'running', 'downloading') AND (coalesce(j.credits, 0) > 0 OR coalesce(j.cost_usd, 0) > 0))
+              OR coalesce(j.prior_credits, 0) > 0 OR coalesce(j.prior_usd, 0) > 0)
+         AND (? IS NULL OR coalesce(j.completed_at, j.updated_at) >= ?) AND (? IS NULL OR coalesce(j.completed_at, j.updated_at) <= ?)
        GROUP BY key ORDER BY key`,
     )
     .all(from, from, to, to) as Omit<SpendRow, 'label'>[];

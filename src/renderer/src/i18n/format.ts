@@ -107,6 +107,10 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
       p['length'] = num(p['length']) ?? 0;
       p['max'] = num(p['max']) ?? 0;
       break;
+    case 'provider_conflict':
+      // A 409 on our own key whose original job could not be found (engine.ts): say what it may have cost.
+      if (p['reason'] === 'original_not_found') key = 'errors.provider_conflict_not_found';
+      break;
     case 'insufficient_credits':
       if (num(p['required']) === null || num(p['available']) === null) key = 'errors.insufficient_credits_unknown';
       break;

@@ -22,7 +22,8 @@ interface JobsState {
   pause(scope: PauseScope): Promise<void>;
   resume(scope: PauseScope): Promise<void>;
   cancel(id: string): Promise<void>;
-  retry(id: string): Promise<void>;
+  /** `confirmPaid`: the user confirmed paying again for a job that may have been charged (see src/shared/jobs.ts). */
+  retry(id: string, opts?: { confirmPaid?: boolean }): Promise<void>;
   /** A `job.updated` event. */
   applyEvent(job: JobView): void;
   /** A reply to a request made when the event counter read `mark` (see {@link eventMark}). */
@@ -84,10 +85,10 @@ export const useJobs = create<JobsState>()((set, get) => ({
       useToasts.getState().error(err);
     }
   },
-  async retry(id) {
+  async retry(id, opts = {}) {
     const mark = eventMark();
     try {
-      const job = await call('jobs.retry', { id });
+      const job = await call('jobs.retry', { id, ...(opts.confirmPaid ? { confirmPaid: true } : {}) });
       // A retried job is a new attempt: show it again even if its failure had been dismissed.
       const dismissed = { ...get().dismissed };
       delete dismissed[id];

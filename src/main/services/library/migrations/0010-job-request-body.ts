@@ -10,9 +10,14 @@
  * `jobs.posted_at`: epoch ms of the first time a submit was about to go on the wire under the current key (every
  * provider); null means the provider never saw this attempt, so it cannot have been charged for it. Rows from
  * before this migration that ever started a submit (`attempts > 0`) are taken as sent, at their last known time.
+ *
+ * `jobs.prior_credits`, `jobs.prior_usd`: what earlier attempts of the job cost (credits, USD) before a confirmed
+ * retry submitted it anew in place, so spend keeps every charge; null where none did.
  */
 export const up = /* sql */ `
 ALTER TABLE jobs ADD COLUMN request_body TEXT;
 ALTER TABLE jobs ADD COLUMN posted_at INTEGER;
+ALTER TABLE jobs ADD COLUMN prior_credits INTEGER;
+ALTER TABLE jobs ADD COLUMN prior_usd REAL;
 UPDATE jobs SET posted_at = coalesce(submitted_at, updated_at) WHERE attempts > 0;
 `;

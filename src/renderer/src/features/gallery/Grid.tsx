@@ -37,7 +37,6 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const loading = useGallery((s) => s.loading);
   const loadMore = useGallery((s) => s.loadMore);
   const dismiss = useJobs((s) => s.dismiss);
-  const retry = useJobs((s) => s.retry);
   const openViewer = useViewer((s) => s.open);
   const selection = useSelection((s) => s.ids);
   const [focusIndex, setFocusIndex] = useState(0);
@@ -77,6 +76,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const safeFocus = Math.min(focusIndex, Math.max(0, count - 1));
 
   useEffect(() => {
+    if (pendingFocus.current !== null && count > 0) pendingFocus.current = Math.min(pendingFocus.current, count - 1);
     const want = pendingFocus.current;
     if (want === null) return;
     const el = scrollRef.current?.querySelector<HTMLElement>(`[data-tile-index="${want}"]`);
@@ -140,12 +140,22 @@ export function Grid({ jobs, assets, total }: GridProps) {
     else if ((e.key === 'p' || e.key === 'P') && !inTrash) void patchSelection({ flag: 1 });
     else if ((e.key === 'x' || e.key === 'X') && !inTrash) void patchSelection({ flag: -1 });
     else if ((e.key === 'u' || e.key === 'U') && !inTrash) void patchSelection({ flag: 0 });
-    else if (e.key === 'Delete' || e.key === 'Backspace') void (inTrash ? restoreSelection() : trashSelection());
+    else if (e.key === 'Delete' || e.key === 'Backspace') {
+      // The trashed tiles leave the DOM: focus stays in the grid, on the tile that takes the focused one's place.
+      const at = safeFocus;
+      void (inTrash ? restoreSelection() : trashSelection()).then(() => {
+        pendingFocus.current = at;
+        setFocusIndex(at);
+      });
+    }
     else return false;
     return true;
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    // The browser's own undo/redo would replay an edit of the search box (its undo stack is the page's, not the
+    // field's): in the grid, Ctrl/⌘+Z and Ctrl+Y never reach it.
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key.toLowerCase() === 'z' || e.key.toLowerCase() === 'y')) e.preventDefault();
     if ((e.target as HTMLElement).closest('.job-tile') === null && organiseKey(e)) {
       e.preventDefault();
       return;
@@ -210,7 +220,6 @@ export function Grid({ jobs, assets, total }: GridProps) {
                       index={i}
                       tabIndex={i === safeFocus ? 0 : -1}
                       onDismiss={dismiss}
-                      onRetry={(id) => void retry(id)}
                     />
                   ) : asset ? (
                     <>

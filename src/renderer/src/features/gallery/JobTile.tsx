@@ -1,20 +1,20 @@
-import { AlertTriangle, RotateCcw, X } from 'lucide-react';
+import { AlertTriangle, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '../../../../shared/domain';
 import { describeError } from '../../i18n/format';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { jobStateLabel } from '../jobs/labels';
+import { RetryButton } from '../jobs/RetryButton';
 
 interface JobTileProps {
   job: JobView;
   tabIndex: number;
   index: number;
   onDismiss(id: string): void;
-  onRetry(id: string): void;
 }
 
 /** Where a job's image will appear: its state and progress, or why it failed. */
-export function JobTile({ job, tabIndex, index, onDismiss, onRetry }: JobTileProps) {
+export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
   const { t } = useTranslation();
   const failed = job.state === 'failed' || job.state === 'expired' || job.state === 'canceled';
   const state = jobStateLabel(t, job);
@@ -38,12 +38,8 @@ export function JobTile({ job, tabIndex, index, onDismiss, onRetry }: JobTilePro
         {failed ? <AlertTriangle size={18} aria-hidden="true" className="job-tile-icon" /> : null}
         <span className="job-tile-state">{state}</span>
         {failed && job.error ? <p className="job-tile-error">{describeError(t, job.error)}</p> : null}
-        {failed ? (
-          <button type="button" className="btn btn-plain btn-sm" onClick={() => onRetry(job.id)}>
-            <RotateCcw size={12} aria-hidden="true" />
-            <span>{t('jobs.retry')}</span>
-          </button>
-        ) : null}
+        {/* Retry where the engine accepts it, asking first where it would pay again (src/shared/jobs.ts). */}
+        {failed ? <RetryButton job={job} /> : null}
         {!failed ? <ProgressBar value={progress} label={t('jobs.progress')} /> : null}
         {job.expectedCount > 1 && !failed ? (
           <span className="job-tile-meta">{t('jobs.images', { done: job.assetIds.length, expected: job.expectedCount })}</span>

@@ -1,13 +1,15 @@
-import { FolderOpen, Pause, Play, RotateCcw, X } from 'lucide-react';
+import { FolderOpen, Pause, Play, X } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '../../../../shared/domain';
+import { jobActions, jobShortfall } from '../../../../shared/jobs';
 import { describeError, formatTime, formatUsd, modelLabel, providerShortLabel } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { isActive, sortJobs, useJobs } from '../../store/jobs';
 import { ProgressBar } from '../../ui/ProgressBar';
-import { jobStateLabel, retriable } from './labels';
+import { jobStateLabel } from './labels';
+import { RetryButton } from './RetryButton';
 
 /** The queue drawer: every job, newest first, with state, progress, provider/model and errors. */
 export function QueueDrawer({ id }: { id: string }) {
@@ -76,6 +78,19 @@ function costText(t: TFunction, job: JobView, locale: string): string {
   return parts.map((p) => ` · ${p}`).join('');
 }
 
+/**
+ * Why a completed job holds fewer images than it asked for, and what the charge covers: "The provider returned 1
+ * of the 3 images asked for; nothing more can be fetched. Charged for 1 image." (or "Charge unknown."); null
+ * where nothing is missing.
+ */
+function shortfallText(t: TFunction, job: JobView): string | null {
+  const s = jobShortfall(job);
+  if (!s) return null;
+  const charge =
+    s.chargedFor === null ? t('jobs.shortfallChargeUnknown') : t('jobs.shortfallCharged', { count: s.chargedFor });
+  return `${t('jobs.shortfall', { returned: s.returned, expected: s.expected })} ${charge}`;
+}
+
 /** The current time, refreshed every `everyMs` (or not at all for null). */
 function useNow(everyMs: number | null): number {
   const [now, setNow] = useState(() => Date.now());
@@ -91,15 +106,16 @@ function JobRow({ job }: { job: JobView }) {
   const { t, i18n } = useTranslation();
   const select = useFolders((s) => s.select);
   const cancel = useJobs((s) => s.cancel);
-  const retry = useJobs((s) => s.retry);
   const folderExists = useFolders((s) => s.nodes.some((n) => n.id === job.folderId));
   const active = isActive(job);
+  const actions = jobActions(job); // the same rule the engine applies: every button shown is accepted
   const failed = job.state === 'failed' || job.state === 'expired';
+  const shortfall = shortfallText(t, job);
   return (
     <li className={`job${failed ? ' is-failed' : ''}`}>
       <div className="job-top">
         <span className={`job-state state-${job.state}`}>{jobStateLabel(t, job)}</span>
-        <span className="muted job-time">{t('jobs.when', { time: formatTime(job.createdAt, i18n.language) })}</span>
+        <span className="muted job-time">{t(job.state === 'queued' ? 'jobs.queuedWhen' : 'jobs.when', { time: formatTime(job.createdAt, i18n.language) })}</span>
       </div>
       <p className="job-prompt" title={job.prompt}>
         {job.prompt}
@@ -115,6 +131,7 @@ function JobRow({ job }: { job: JobView }) {
           label={t('jobs.progress')}
         />
       ) : null}
+      {shortfall ? <p className="muted job-meta job-shortfall">{shortfall}</p> : null}
       {job.error ? <p className="error-text job-error">{describeError(t, job.error)}</p> : null}
       {job.cancelRequested && active ? <p className="muted job-meta">{t('jobs.cancelRequested')}</p> : null}
       <div className="job-actions">
@@ -124,17 +141,12 @@ function JobRow({ job }: { job: JobView }) {
           </button>
         ) : null}
         <span className="spacer" />
-        {active && !job.cancelRequested ? (
+        {actions.cancel ? (
           <button type="button" className="btn btn-plain btn-sm" onClick={() => void cancel(job.id)}>
             {t('jobs.cancel')}
           </button>
         ) : null}
-        {retriable(job) ? (
-          <button type="button" className="btn btn-plain btn-sm" onClick={() => void retry(job.id)}>
-            <RotateCcw size={12} aria-hidden="true" />
-            <span>{t('jobs.retry')}</span>
-          </button>
-        ) : null}
+        <RetryButton job={job} />
       </div>
     </li>
   );

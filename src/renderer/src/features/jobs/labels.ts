@@ -8,7 +8,3 @@ export function jobStateLabel(t: TFunction, job: Pick<JobView, 'state' | 'progre
   }
   return t(`jobState.${job.state}`);
 }
-
-/** Jobs the user can retry (`jobs.retry`): those that ended without their images. */
-export const retriable = (job: Pick<JobView, 'state'>): boolean =>
-  job.state === 'failed' || job.state === 'expired' || job.state === 'canceled';
