@@ -90,7 +90,10 @@ describe('export (real SQLite, real files)', () => {
     expect(xmp).toContain('물결 and 波, watercolor &amp; ink &lt;soft&gt;');
     expect(xmp).toContain('<atelier:Model>gpt-image-2</atelier:Model>');
     expect(xmp).toContain('<atelier:Provider>sandbox</atelier:Provider>');
-    expect(meta.xmp?.toString('utf8')).toContain('atelier:Prompt'); // libvips reads our packet too
+    expect(meta.xmp?.toString('utf8')).toContain('<atelier:Kind>generated</atelier:Kind>'); // libvips reads our packet too
+    // The prompt is written once, as dc:description (not also as atelier:Prompt).
+    expect(xmp.split('물결 and 波').length - 1).toBe(1);
+    expect(xmp).not.toContain('atelier:Prompt');
     const sidecar = JSON.parse(await readFile(join(out, first.sidecar!), 'utf8')) as Record<string, unknown>;
     expect(sidecar).toMatchObject({ prompt: PROMPT, provider: 'sandbox', model: 'gpt-image-2', params: expect.objectContaining({ aspect_ratio: '1:1' }) });
     expect(sidecar['lineage']).toMatchObject({ jobId: asset.recipe!.jobId, references: [] });
@@ -134,8 +137,8 @@ describe('export (real SQLite, real files)', () => {
     const webp = await readFile(join(out, r1.written[0]!.file));
     expect((await sharp(webp).metadata()).format).toBe('webp');
     const xmp = extractXmp(webp)!;
-    expect(xmp).toContain('atelier:Prompt');
-    expect(xmp).not.toContain('atelier:Model');
+    expect(xmp).toContain('<dc:description>');
+    expect(xmp).not.toContain('atelier:');
     expect(r1.written[0]!.sidecar).toBeNull();
 
     const none = await preset({ name: 'Clean', template: 'clean-{index}', format: 'png', metadata: 'none' });

@@ -42,11 +42,39 @@ export const ImportReport = z.object({
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 
+/**
+ * Why an export's XMP was not written into a file: the file's own XMP cannot be read (it is kept as it was,
+ * never replaced), writing it failed, or reading it back from the written bytes did not find it all.
+ */
+export const EMBED_FAILURES = ['source_unreadable', 'write_failed', 'readback_failed'] as const;
+
 /** What an export did. Paths are relative to the target folder. */
 export const ExportReport = z.object({
   kind: z.literal('export'),
   targetDir: z.string(),
-  written: z.array(z.object({ assetId: Id, file: z.string(), sidecar: z.string().nullable() })),
+  written: z.array(
+    z.object({
+      assetId: Id,
+      file: z.string(),
+      /** The JSON sidecar (metadata `full`), or null. */
+      sidecar: z.string().nullable(),
+      /** The `.xmp` sidecar (presets with `xmpSidecar`), or null. */
+      xmpSidecar: z.string().nullable().default(null),
+      /**
+       * The XMP inside the file, as read back from the written bytes: `written` (and whether a JPEG needed
+       * Extended XMP), `none` when the level or the image had nothing to write, `not_written` with the reason
+       * (`detail` in English) — the image was then written without it.
+       */
+      embedded: z
+        .object({
+          state: z.enum(['written', 'none', 'not_written']),
+          extended: z.boolean(),
+          reason: z.enum(EMBED_FAILURES).nullable(),
+          detail: z.string().nullable(),
+        })
+        .default({ state: 'none', extended: false, reason: null, detail: null }),
+    }),
+  ),
   /** Files whose name was taken: written under `file` (with ` (2)` …) instead of `wanted`. Never overwritten. */
   renamed: z.array(z.object({ assetId: Id, wanted: z.string(), file: z.string() })),
   failed: z.array(z.object({ assetId: Id, message: z.string() })),
@@ -143,6 +171,8 @@ export const ExportPreset = z.object({
   quality: z.number().int().min(1).max(100),
   longEdge: z.number().int().min(16).max(16384).nullable(),
   metadata: MetadataLevel,
+  /** Also write `<name>.xmp` beside each file (a standalone XMP document, as Lightroom's sidecars). */
+  xmpSidecar: z.boolean(),
   createdAt: z.number(),
 });
 export type ExportPreset = z.infer<typeof ExportPreset>;
@@ -206,6 +236,7 @@ export const transferCalls = {
         quality: z.number().int().min(1).max(100).default(90),
         longEdge: z.number().int().min(16).max(16384).nullable().default(null),
         metadata: MetadataLevel,
+        xmpSidecar: z.boolean().default(false),
       })
       .strict(),
     output: ExportPreset,

@@ -2,10 +2,19 @@
  * Export of images to a folder the user chose, through a preset (naming template, format, metadata level), as a
  * task (see tasks.ts).
  *
- * Formats: `original` writes the stored bytes (with metadata `prompt`/`full`, the XMP packet is spliced in
- * without re-encoding: the image data stays byte for byte); `png`/`jpeg`/`webp` convert with sharp (upright,
- * optional long-edge resize, JPEG flattened on white), carrying only the XMP we write: EXIF and other metadata
- * of the source are dropped. Metadata `full` also writes a JSON sidecar `<file>.json` with the whole recipe.
+ * Formats: `original` writes the stored bytes (with metadata `prompt`/`full`, Atelier's properties are merged
+ * into the file's own XMP, every other property and namespace kept, and spliced in without re-encoding: the
+ * image data stays byte for byte); `png`/`jpeg`/`webp` convert with sharp (upright, optional long-edge resize,
+ * JPEG flattened on white), carrying only the XMP we write: EXIF and other metadata of the source are dropped.
+ * The XMP goes in as the XMP specification puts it (see xmp-file.ts: PNG `iTXt`, JPEG APP1 after Exif with
+ * Extended XMP for a packet over 64 KB, WebP `XMP ` chunk), never through libvips. Which properties: xmp.ts.
+ *
+ * Metadata is reported as written only after it was read back from the output bytes: each written item says
+ * `embedded: 'written'` (or `'none'` when the level or the image has nothing to write), else `'not_written'`
+ * with the reason (the file's own XMP is malformed and was kept as it was; the read-back failed), the image
+ * being written without it. Metadata `full` also writes a JSON sidecar `<file>.json` with the whole recipe; a
+ * preset with `xmpSidecar` writes `<name>.xmp` (the file's name with `.xmp` for its extension, as Lightroom
+ * does: a standalone x:xmpmeta document with the same properties as the file's packet).
  *
  * Files are never overwritten: each is written to a temp file in the target folder, flushed, then hard-linked
  * to its name (which fails if the name is taken, atomically) or, on file systems without hard links, renamed
@@ -23,7 +32,18 @@ import { AppError, toAppError } from '../../../shared/errors';
 import type { Db } from '../library/db';
 import type { BlobStore } from '../library/store';
 import { dateToken, parseTemplate, renderName, type TokenValues } from './naming';
-import { buildXmp, injectXmp, type ExportRecipe } from './xmp';
+import {
+  mergeXmp,
+  packetsFor,
+  readXmp,
+  recipeProperties,
+  verifyXmp,
+  writeXmp,
+  xmpDocument,
+  type ExportRecipe,
+  type ParsedXmp,
+  type XmpProperty,
+} from './xmp';
 import { diskFull, isDiskFull } from './import';
 import type { TaskRegistry } from './tasks';
 
@@ -44,6 +64,8 @@ export interface ExportServiceOptions {
   tasks: TaskRegistry;
   fs?: ExportFs;
   now?: () => number;
+  /** `xmp:CreatorTool` and `x:xmptk` of what is written, e.g. `Atelier 0.1.0`. */
+  tool?: string;
 }
 
 interface PresetRow {
@@ -54,6 +76,7 @@ interface PresetRow {
   quality: number;
   long_edge: number | null;
   metadata: ExportPreset['metadata'];
+  xmp_sidecar?: number;
   created_at: number;
 }
 
@@ -77,9 +100,15 @@ interface AssetRow {
   cost_usd: number | null;
   usd_estimate: number | null;
   rating: number;
+  flag: number;
+  title: string | null;
 }
 
 const EXT: Record<Exclude<ExportPreset['format'], 'original'>, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
+const MIME: Record<Exclude<ExportPreset['format'], 'original'>, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+/** What became of one file's embedded metadata (see the module comment). */
+type Embedded = ExportReport['written'][number]['embedded'];
 
 /** Checks a folder typed or picked by the user. @returns it, absolute and normalised
  * @throws AppError `validation` (`field: 'targetDir'`, reason `not_absolute`, `missing`, `not_a_folder`,
@@ -112,6 +141,7 @@ export class ExportService {
   private readonly tasks: TaskRegistry;
   private readonly fs: ExportFs;
   private readonly now: () => number;
+  private readonly tool: string;
 
   constructor(opts: ExportServiceOptions) {
     this.db = opts.db;
@@ -119,6 +149,7 @@ export class ExportService {
     this.tasks = opts.tasks;
     this.fs = opts.fs ?? realFs;
     this.now = opts.now ?? Date.now;
+    this.tool = opts.tool ?? 'Atelier';
   }
 
   /** Every preset, by name. */
@@ -139,7 +170,7 @@ export class ExportService {
    *   `parseTemplate`); `conflict` (`reason: 'name_taken'`) for a name another preset has; `not_found` for an
    *   unknown id
    */
-  savePreset(input: Omit<ExportPreset, 'id' | 'createdAt'> & { id: string | null }): ExportPreset {
+  savePreset(input: Omit<ExportPreset, 'id' | 'createdAt' | 'xmpSidecar'> & { id: string | null; xmpSidecar?: boolean }): ExportPreset {
     const name = input.name.normalize('NFC').trim();
     if (name.length === 0 || name.length > 100) {
       throw new AppError('validation', 'preset name must be 1–100 characters', { params: { field: 'name', reason: name ? 'too_long' : 'empty' } });
@@ -157,6 +188,9 @@ export class ExportService {
       this.db
         .prepare('INSERT INTO export_presets (id, name, template, format, quality, long_edge, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(id, name, input.template, input.format, input.quality, input.longEdge, input.metadata, this.now());
+    }
+    if (hasColumn(this.db, 'export_presets', 'xmp_sidecar')) {
+      this.db.prepare('UPDATE export_presets SET xmp_sidecar = ? WHERE id = ?').run(input.xmpSidecar ? 1 : 0, id);
     }
     return this.preset(id);
   }
@@ -240,24 +274,51 @@ export class ExportService {
 
   private async exportOne(row: AssetRow, preset: ExportPreset, dir: string, wanted: string, report: ExportReport): Promise<void> {
     const recipe = this.recipe(row);
-    const xmp = buildXmp(recipe, preset.metadata);
+    const ours = recipeProperties(recipe, preset.metadata, this.tool);
     const source = await this.store.read(row.blob_id);
-    let bytes: Buffer;
+    let plain: Buffer;
+    let mime: string;
     let ext: string;
+    // What goes into the file: our properties, merged into the file's own XMP for original bytes.
+    let parsed: ParsedXmp | null = ours.length > 0 ? { about: '', props: ours } : null;
+    let embedded: Embedded = { state: 'none', extended: false, reason: null, detail: null };
     if (preset.format === 'original') {
       ext = row.ext;
-      bytes = xmp ? injectXmp(source, row.mime, xmp) : source;
+      mime = row.mime;
+      plain = source;
+      if (parsed) {
+        try {
+          const own = readXmp(source);
+          if (own.standard !== null) parsed = mergeXmp(own.standard, ours, own.extended);
+        } catch (err) {
+          // Never replace what another tool wrote when it cannot be read: the file goes out as it was.
+          embedded = {
+            state: 'not_written',
+            extended: false,
+            reason: 'source_unreadable',
+            detail: `the file's own XMP cannot be read (${(err as Error).message}); it was left as it was`,
+          };
+          parsed = null;
+        }
+      }
     } else {
       ext = EXT[preset.format];
+      mime = MIME[preset.format];
       let img = sharp(source, { failOn: 'none', limitInputPixels: Math.max(1, row.width * row.height) }).rotate();
       if (preset.longEdge) img = img.resize({ width: preset.longEdge, height: preset.longEdge, fit: 'inside', withoutEnlargement: true });
       if (preset.format === 'jpeg') img = img.flatten({ background: '#ffffff' }).jpeg({ quality: preset.quality, mozjpeg: false });
       else if (preset.format === 'webp') img = img.webp({ quality: preset.quality });
       else img = img.png();
-      if (xmp) img = img.withXmp(xmp);
-      bytes = await img.toBuffer();
+      plain = await img.toBuffer();
+    }
+    let bytes = plain;
+    if (parsed) {
+      const written = this.embed(plain, mime, parsed);
+      bytes = written.bytes;
+      embedded = written.embedded;
     }
     const sidecar = preset.metadata === 'full' ? Buffer.from(JSON.stringify({ atelier: 1, ...recipe }, null, 2) + '\n', 'utf8') : null;
+    const xmpSidecar = preset.xmpSidecar && preset.metadata !== 'none' ? Buffer.from(xmpDocument(parsed?.props ?? ours, parsed?.about ?? '', this.tool), 'utf8') : null;
 
     // Sub-folders of the template (already made safe by renderName), then the file itself.
     const parts = wanted.split('/');
@@ -268,16 +329,22 @@ export class ExportService {
 
     const tmpImage = join(folder, `.atelier-${randomUUID()}.tmp`);
     const tmpSidecar = sidecar ? join(folder, `.atelier-${randomUUID()}.tmp`) : null;
+    const tmpXmp = xmpSidecar ? join(folder, `.atelier-${randomUUID()}.tmp`) : null;
     const placed: string[] = [];
     try {
       await this.writeDurably(tmpImage, bytes);
       if (tmpSidecar && sidecar) await this.writeDurably(tmpSidecar, sidecar);
+      if (tmpXmp && xmpSidecar) await this.writeDurably(tmpXmp, xmpSidecar);
       for (let n = 1; ; n++) {
         if (n > 10_000) throw new AppError('conflict', `no free name for ${wanted}`, { params: { reason: 'no_free_name' } });
-        const name = n === 1 ? `${base}.${ext}` : `${base} (${n}).${ext}`;
+        const stem = n === 1 ? base : `${base} (${n})`;
+        const name = `${stem}.${ext}`;
         const file = join(folder, name);
+        const xmpFile = join(folder, `${stem}.xmp`);
         assertInside(dir, file);
+        assertInside(dir, xmpFile);
         if (tmpSidecar && (await exists(this.fs, `${file}.json`))) continue;
+        if (tmpXmp && (await exists(this.fs, xmpFile))) continue;
         if (!(await this.place(tmpImage, file))) continue;
         placed.push(file);
         if (tmpSidecar) {
@@ -286,8 +353,20 @@ export class ExportService {
           }
           placed.push(`${file}.json`);
         }
+        if (tmpXmp) {
+          if (!(await this.place(tmpXmp, xmpFile))) {
+            throw new AppError('conflict', `${stem}.xmp appeared while exporting`, { params: { reason: 'name_taken' } });
+          }
+          placed.push(xmpFile);
+        }
         const rel = [...parts, name].join('/');
-        report.written.push({ assetId: row.id, file: rel, sidecar: tmpSidecar ? `${rel}.json` : null });
+        report.written.push({
+          assetId: row.id,
+          file: rel,
+          sidecar: tmpSidecar ? `${rel}.json` : null,
+          xmpSidecar: tmpXmp ? [...parts, `${stem}.xmp`].join('/') : null,
+          embedded,
+        });
         if (n > 1) report.renamed.push({ assetId: row.id, wanted: [...parts, `${base}.${ext}`].join('/'), file: rel });
         placed.length = 0;
         return;
@@ -297,7 +376,29 @@ export class ExportService {
       for (const p of placed) await this.fs.unlink(p).catch(() => {});
       await this.fs.unlink(tmpImage).catch(() => {});
       if (tmpSidecar) await this.fs.unlink(tmpSidecar).catch(() => {});
+      if (tmpXmp) await this.fs.unlink(tmpXmp).catch(() => {});
     }
+  }
+
+  /**
+   * `plain` with the packet(s) of `parsed` written in, read back and checked property by property; when the
+   * writing or the check fails, `plain` itself with the reason.
+   */
+  private embed(plain: Buffer, mime: string, parsed: ParsedXmp): { bytes: Buffer; embedded: Embedded } {
+    let expected: XmpProperty[];
+    let bytes: Buffer;
+    let extended: boolean;
+    try {
+      const packets = packetsFor(mime, parsed, this.tool);
+      bytes = writeXmp(plain, mime, packets.write);
+      expected = [...packets.standard, ...packets.extended];
+      extended = packets.write.extended !== null;
+    } catch (err) {
+      return { bytes: plain, embedded: { state: 'not_written', extended: false, reason: 'write_failed', detail: toAppError(err).message } };
+    }
+    const problem = verifyXmp(bytes, expected);
+    if (problem) return { bytes: plain, embedded: { state: 'not_written', extended: false, reason: 'readback_failed', detail: problem } };
+    return { bytes, embedded: { state: 'written', extended, reason: null, detail: null } };
   }
 
   private async writeDurably(path: string, bytes: Buffer): Promise<void> {
@@ -347,10 +448,12 @@ export class ExportService {
   }
 
   private assetRows(ids: string[]): AssetRow[] {
-    const rating = hasColumn(this.db, 'assets', 'rating') ? 'a.rating' : '0';
+    const organised = hasColumn(this.db, 'assets', 'rating');
+    const rating = organised ? 'a.rating' : '0';
+    const extra = organised ? 'a.flag AS flag, a.title AS title' : '0 AS flag, NULL AS title';
     const stmt = this.db.prepare(
       `SELECT a.id, a.folder_id, a.kind, a.created_at, a.original_name, a.blob_id, b.ext, b.mime, b.width, b.height,
-              a.job_id, j.provider, j.model, j.prompt, j.params, j.credits, j.cost_usd, j.usd_estimate, ${rating} AS rating
+              a.job_id, j.provider, j.model, j.prompt, j.params, j.credits, j.cost_usd, j.usd_estimate, ${rating} AS rating, ${extra}
          FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
     );
     return ids.map((id) => {
@@ -367,12 +470,29 @@ export class ExportService {
           .all(row.job_id) as Array<{ name: string; blobId: string }>)
       : [];
     let parentAssetId: string | null = null;
+    // An edit's pixels come from a photo when its chain starts at an imported image (a root with no job).
+    let rootIsPhoto = false;
     if (hasTable(this.db, 'versions')) {
       const p = this.db
         .prepare('SELECT pv.asset_id AS id FROM versions v JOIN versions pv ON pv.id = v.parent_id WHERE v.asset_id = ?')
         .get(row.id) as { id: string | null } | undefined;
       parentAssetId = p?.id ?? null;
+      const root = this.db
+        .prepare(
+          `WITH RECURSIVE up(id, parent_id, job_id, depth) AS (
+             SELECT id, parent_id, job_id, 0 FROM versions WHERE asset_id = ?
+             UNION ALL SELECT v.id, v.parent_id, v.job_id, up.depth + 1 FROM versions v JOIN up ON v.id = up.parent_id WHERE up.depth < 10000)
+           SELECT up.job_id AS jobId, a.kind AS kind FROM up LEFT JOIN assets a ON a.id = (SELECT asset_id FROM versions WHERE id = up.id)
+           WHERE up.parent_id IS NULL`,
+        )
+        .get(row.id) as { jobId: string | null; kind: string | null } | undefined;
+      rootIsPhoto = root !== undefined && (root.kind === 'imported' || (root.kind === null && root.jobId === null));
     }
+    const tags = hasTable(this.db, 'asset_tags')
+      ? (this.db.prepare('SELECT t.name FROM asset_tags x JOIN tags t ON t.id = x.tag_id WHERE x.asset_id = ? ORDER BY t.name').all(row.id) as { name: string }[]).map((t) => t.name)
+      : [];
+    const source: ExportRecipe['source'] =
+      row.kind === 'imported' ? 'photo' : row.provider === 'sandbox' ? 'sandbox' : row.kind === 'edited' && rootIsPhoto ? 'composite' : 'generated';
     let params: Record<string, unknown> | null;
     try {
       params = row.params ? (JSON.parse(row.params) as Record<string, unknown>) : null;
@@ -382,6 +502,7 @@ export class ExportService {
     return {
       assetId: row.id,
       kind: row.kind,
+      source,
       prompt: row.prompt,
       provider: row.provider,
       model: row.model,
@@ -389,6 +510,10 @@ export class ExportService {
       lineage: { references, parentAssetId, jobId: row.job_id },
       cost: { credits: row.credits, usd: row.cost_usd, usdEstimate: row.usd_estimate },
       originalName: row.original_name,
+      title: row.title,
+      tags,
+      rating: row.rating ?? 0,
+      flag: row.flag ?? 0,
       createdAt: row.created_at,
       width: row.width,
       height: row.height,
@@ -397,7 +522,17 @@ export class ExportService {
 }
 
 function toPreset(r: PresetRow): ExportPreset {
-  return { id: r.id, name: r.name, template: r.template, format: r.format, quality: r.quality, longEdge: r.long_edge, metadata: r.metadata, createdAt: r.created_at };
+  return {
+    id: r.id,
+    name: r.name,
+    template: r.template,
+    format: r.format,
+    quality: r.quality,
+    longEdge: r.long_edge,
+    metadata: r.metadata,
+    xmpSidecar: r.xmp_sidecar === 1,
+    createdAt: r.created_at,
+  };
 }
 
 async function exists(fs: ExportFs, path: string): Promise<boolean> {

@@ -2,6 +2,7 @@
  * Import, export and library care, wired together over one library: the task registry and the services the
  * `transfer` handlers call. Plain Node: the Electron shell passes its native folder picker in.
  */
+import { readFileSync } from 'node:fs';
 import type { EventBus } from '../../dispatcher';
 import type { Db } from '../library/db';
 import type { BlobStore } from '../library/store';
@@ -43,6 +44,21 @@ export interface TransferOptions {
   /** File-system seam of the exporter (fault injection in tests). */
   exportFs?: ExportFs;
   now?: () => number;
+  /** The name and version written as `xmp:CreatorTool` (default `Atelier <version of package.json>`). */
+  tool?: string;
+}
+
+/** `Atelier <version>` from the nearest package.json named atelier above this module (source tree or `out/`). */
+export function atelierTool(): string {
+  for (let up = 1; up <= 6; up++) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${'../'.repeat(up)}package.json`, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'atelier' && pkg.version) return `Atelier ${pkg.version}`;
+    } catch {
+      // try one level up
+    }
+  }
+  return 'Atelier';
 }
 
 /** Builds the transfer services; publishes task changes as `task.updated` and finished imports as `folders.changed`. */
@@ -58,7 +74,7 @@ export function createTransfer(opts: TransferOptions): TransferServices {
     // Folder counts changed; the renderer reloads the tree (and the gallery when the import ends).
     onImported: () => opts.bus.emit('folders.changed', {}),
   });
-  const exporter = new ExportService({ db: opts.db, store: opts.store, tasks, now, ...(opts.exportFs ? { fs: opts.exportFs } : {}) });
+  const exporter = new ExportService({ db: opts.db, store: opts.store, tasks, now, tool: opts.tool ?? atelierTool(), ...(opts.exportFs ? { fs: opts.exportFs } : {}) });
   const care = new LibraryCare({ db: opts.db, store: opts.store, dataDir: opts.dataDir });
   return {
     tasks,

@@ -1,20 +1,67 @@
 /**
- * The recipe as XMP: building the packet, writing it into PNG, JPEG and WebP files *without re-encoding* (the
- * pixel data stays byte for byte as stored), and reading it back.
+ * The recipe as XMP: which properties an export writes, merging them into the XMP a file already carries,
+ * serialising the packet (split into a standard and an extended part where JPEG needs it), the `.xmp` sidecar,
+ * and reading a written file back to check that every property is really there. The bytes-level work is in
+ * xmp-file.ts.
  *
- * Where it goes: PNG an `iTXt` chunk with keyword `XML:com.adobe.xmp` right after IHDR; JPEG an APP1 segment
- * with the `http://ns.adobe.com/xap/1.0/` header after SOI (and after JFIF's APP0); WebP an `XMP ` chunk at the
- * end of an extended (VP8X) file, a simple file being turned into an extended one. Any XMP already there is
- * replaced. Properties: `dc:description` (the prompt, the field most tools show) and `atelier:*` for the rest.
+ * Properties written (metadata `full`; `prompt` writes only the prompt and the digital source type):
+ * - `dc:description` (rdf:Alt, x-default): the prompt, written once.
+ * - `dc:title` (rdf:Alt, x-default): the title; `dc:subject` (rdf:Bag): the tags, joined with any already in
+ *   the file.
+ * - `xmp:Rating`: 1–5 stars, or -1 for a rejected image (as Lightroom writes a reject); nothing when unrated.
+ *   A *pick* has no standard XMP property: it is `atelier:Pick` = `True`.
+ * - `xmp:CreateDate` (ISO 8601 with the local offset) and `xmp:CreatorTool` (`Atelier <version>`): for images
+ *   Atelier made (generated or edited), never for imported photos, whose camera date and tool stay.
+ * - `Iptc4xmpExt:DigitalSourceType` (IPTC NewsCodes, https://cv.iptc.org/newscodes/digitalsourcetype/):
+ *   `trainedAlgorithmicMedia` for a generated image and for an edit of one, `compositeWithTrainedAlgorithmicMedia`
+ *   for an edit of an imported photo, `algorithmicMedia` for the offline sandbox (its pictures come from a plain
+ *   algorithm, no trained model), nothing for an imported photo.
+ * - `Iptc4xmpExt:AISystemUsed` (the model, e.g. `gpt-image-2`) from the IPTC Photo Metadata Standard 2025.1,
+ *   https://www.iptc.org/std/photometadata/specification/IPTC-PhotoMetadata (section "AI System Used"). Its
+ *   "AI System Version Used" is not written (providers name a model, not a version of it), nor "AI Prompt
+ *   Information" (the prompt is in `dc:description` and is written once: a long prompt would otherwise take
+ *   twice the room), nor "AI Prompt Writer Name" (Atelier does not know who wrote it).
+ * - `atelier:*` (namespace {@link NS.atelier}): the whole recipe — Kind, Provider, Model, Parameters, Lineage
+ *   and Cost (JSON), OriginalName, Created, Pick.
+ *
+ * Merging (original-bytes exports): every property and namespace the file's packet already has is kept, except
+ * the ones written now (replaced), anything in Atelier's namespace, and `xmpNote:HasExtendedXMP` (the extended
+ * part is rewritten as a whole).
  */
-import { crc32, inflateSync } from 'node:zlib';
 import { AppError } from '../../../shared/errors';
 import type { MetadataLevel } from '../../../shared/contracts/transfer';
+import { extendedGuid, JPEG_STANDARD_MAX, readXmp, type XmpToWrite } from './xmp-file';
+import { parseXml, xmlEscape, XmlError, type XmlElement } from './xml';
+
+export { extractXmp, readXmp, writeXmp, type XmpInFile, type XmpToWrite } from './xmp-file';
+
+/** The namespaces Atelier writes. */
+export const NS = {
+  x: 'adobe:ns:meta/',
+  rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  dc: 'http://purl.org/dc/elements/1.1/',
+  xmp: 'http://ns.adobe.com/xap/1.0/',
+  xmpNote: 'http://ns.adobe.com/xmp/note/',
+  Iptc4xmpExt: 'http://iptc.org/std/Iptc4xmpExt/2008-02-29/',
+  atelier: 'https://atelier.invalid/ns/recipe/1.0/',
+} as const;
+
+/** IPTC digital source type codes. */
+export const DIGITAL_SOURCE = {
+  trained: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia',
+  composite: 'http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia',
+  algorithmic: 'http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia',
+} as const;
 
 /** The recipe written into exports (XMP and JSON sidecar). Times epoch ms; money in credits and USD. */
 export interface ExportRecipe {
   assetId: string;
   kind: 'generated' | 'edited' | 'imported';
+  /**
+   * Where the pixels came from: a model (`generated`, also an edit of a generated image), an edit of an imported
+   * photo (`composite`), the offline sandbox (`sandbox`), or a photo brought in (`photo`).
+   */
+  source: 'generated' | 'composite' | 'sandbox' | 'photo';
   prompt: string | null;
   provider: string | null;
   model: string | null;
@@ -24,273 +71,266 @@ export interface ExportRecipe {
   cost: { credits: number | null; usd: number | null; usdEstimate: number | null };
   /** The imported file's own name, when imported. */
   originalName: string | null;
+  title: string | null;
+  tags: string[];
+  /** 0 (unrated) – 5 stars. */
+  rating: number;
+  /** -1 rejected, 0 none, 1 picked. */
+  flag: number;
   createdAt: number;
   width: number;
   height: number;
 }
 
-const NS_ATELIER = 'https://atelier.invalid/ns/recipe/1.0/';
-const PNG_KEYWORD = 'XML:com.adobe.xmp';
-const JPEG_XMP_HEADER = 'http://ns.adobe.com/xap/1.0/\0';
+/** One top-level XMP property: its expanded name, the element as serialised, and the prefixes that needs. */
+export interface XmpProperty {
+  ns: string;
+  local: string;
+  /** The property element, e.g. `<dc:title><rdf:Alt>…</rdf:Alt></dc:title>`. */
+  xml: string;
+  /** Namespace declarations the element needs beyond `rdf` and `xml` (prefix → URI; '' the default). */
+  decls: Record<string, string>;
+}
 
-const esc = (s: string): string =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // XML 1.0 has no place for most control characters.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+/** A packet taken apart: `rdf:about` and the top-level properties of all its rdf:Description elements. */
+export interface ParsedXmp {
+  about: string;
+  props: XmpProperty[];
+}
+
+const BAG_SEP = '\u0000';
 
 /**
- * The XMP packet for a recipe at a metadata level (`none` gives null). `prompt` carries only `dc:description`
- * and `atelier:Prompt`; `full` adds provider, model, parameters, lineage and cost (JSON values).
+ * The properties a recipe gives at a metadata level (see the module comment), in writing order; `none`, or a
+ * level with nothing to say, gives [].
+ * @param tool the `xmp:CreatorTool` value, e.g. `Atelier 0.1.0`
  */
-export function buildXmp(recipe: ExportRecipe, level: MetadataLevel): string | null {
-  if (level === 'none') return null;
-  const props: string[] = [];
-  if (recipe.prompt !== null) {
-    props.push(`<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${esc(recipe.prompt)}</rdf:li></rdf:Alt></dc:description>`);
-    props.push(`<atelier:Prompt>${esc(recipe.prompt)}</atelier:Prompt>`);
+export function recipeProperties(recipe: ExportRecipe, level: MetadataLevel, tool: string): XmpProperty[] {
+  if (level === 'none') return [];
+  const out: XmpProperty[] = [];
+  const dc = { dc: NS.dc };
+  const alt = (local: string, v: string): void => {
+    out.push({ ns: NS.dc, local, decls: dc, xml: `<dc:${local}><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(v)}</rdf:li></rdf:Alt></dc:${local}>` });
+  };
+  const simple = (prefix: 'xmp' | 'Iptc4xmpExt' | 'atelier', local: string, v: string): void => {
+    out.push({ ns: NS[prefix], local, decls: { [prefix]: NS[prefix] }, xml: `<${prefix}:${local}>${xmlEscape(v)}</${prefix}:${local}>` });
+  };
+  const source =
+    recipe.source === 'generated' ? DIGITAL_SOURCE.trained : recipe.source === 'composite' ? DIGITAL_SOURCE.composite : recipe.source === 'sandbox' ? DIGITAL_SOURCE.algorithmic : null;
+
+  if (level === 'full' && recipe.title) alt('title', recipe.title);
+  if (recipe.prompt !== null && recipe.prompt !== '') alt('description', recipe.prompt);
+  if (source) simple('Iptc4xmpExt', 'DigitalSourceType', source);
+  if (level !== 'full') return out;
+
+  if (recipe.tags.length > 0) out.push(subjectProperty(recipe.tags));
+  if (recipe.flag === -1) simple('xmp', 'Rating', '-1');
+  else if (recipe.rating > 0) simple('xmp', 'Rating', String(recipe.rating));
+  if (recipe.kind !== 'imported') {
+    simple('xmp', 'CreateDate', isoWithOffset(recipe.createdAt));
+    simple('xmp', 'CreatorTool', tool);
   }
-  if (level === 'full') {
-    props.push('<xmp:CreatorTool>Atelier</xmp:CreatorTool>');
-    const add = (name: string, v: unknown) => {
-      if (v === null || v === undefined) return;
-      props.push(`<atelier:${name}>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</atelier:${name}>`);
-    };
-    add('Kind', recipe.kind);
-    add('Provider', recipe.provider);
-    add('Model', recipe.model);
-    add('Parameters', recipe.params);
-    add('Lineage', recipe.lineage);
-    add('Cost', recipe.cost);
-    add('OriginalName', recipe.originalName);
-    add('Created', new Date(recipe.createdAt).toISOString());
-  }
+  if ((recipe.source === 'generated' || recipe.source === 'composite') && recipe.model) simple('Iptc4xmpExt', 'AISystemUsed', recipe.model);
+  const add = (name: string, v: unknown): void => {
+    if (v === null || v === undefined) return;
+    simple('atelier', name, typeof v === 'string' ? v : JSON.stringify(v));
+  };
+  add('Kind', recipe.kind);
+  add('Provider', recipe.provider);
+  add('Model', recipe.model);
+  add('Parameters', recipe.params);
+  add('Lineage', recipe.lineage);
+  add('Cost', recipe.cost);
+  add('OriginalName', recipe.originalName);
+  add('Created', new Date(recipe.createdAt).toISOString());
+  if (recipe.flag === 1) add('Pick', 'True');
+  return out;
+}
+
+function subjectProperty(items: string[]): XmpProperty {
+  const li = items.map((t) => `<rdf:li>${xmlEscape(t)}</rdf:li>`).join('');
+  return { ns: NS.dc, local: 'subject', decls: { dc: NS.dc }, xml: `<dc:subject><rdf:Bag>${li}</rdf:Bag></dc:subject>` };
+}
+
+/** `ms` as ISO 8601 in the local time zone with its offset, seconds precision: `2026-12-01T10:42:46+01:00`. */
+export function isoWithOffset(ms: number): string {
+  const d = new Date(ms);
+  const off = -d.getTimezoneOffset();
+  const p = (n: number): string => String(Math.trunc(Math.abs(n))).padStart(2, '0');
+  const sign = off >= 0 ? '+' : '-';
   return (
-    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' +
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n' +
-    ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n' +
-    `  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:atelier="${NS_ATELIER}">\n` +
-    props.map((p) => `   ${p}\n`).join('') +
-    '  </rdf:Description>\n' +
-    ' </rdf:RDF>\n' +
-    '</x:xmpmeta>\n' +
-    '<?xpacket end="w"?>'
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` +
+    `${sign}${p(off / 60)}:${p(off % 60)}`
   );
 }
 
 /**
- * A copy of `bytes` with `xmp` as its XMP packet (replacing any), the image data untouched.
- * @throws AppError `validation` (`field: 'xmp'`) when the file's structure is not what its type says, or the
- *   packet is over JPEG's 64 KB segment limit
+ * The top-level properties of an XMP packet (or `.xmp` document): the children of every rdf:Description under
+ * rdf:RDF, as written (with the namespace declarations in scope), and attribute-form properties turned into
+ * elements.
+ * @throws XmlError when the packet is not well-formed XML, or is not RDF as XMP writes it
  */
-export function injectXmp(bytes: Uint8Array, mime: string, xmp: string): Buffer {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  switch (mime) {
-    case 'image/png':
-      return injectPng(b, xmp);
-    case 'image/jpeg':
-      return injectJpeg(b, xmp);
-    case 'image/webp':
-      return injectWebp(b, xmp);
-    default:
-      throw bad(`cannot write XMP into ${mime}`);
-  }
-}
-
-/** The XMP packet of a PNG, JPEG or WebP file (decompressed where the PNG chunk is compressed), or null. */
-export function extractXmp(bytes: Uint8Array): string | null {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.length > 8 && b.readUInt32BE(0) === 0x89504e47) {
-    for (const c of pngChunks(b)) {
-      if (c.type !== 'iTXt') continue;
-      const data = b.subarray(c.dataStart, c.dataStart + c.length);
-      const z0 = data.indexOf(0);
-      if (data.subarray(0, z0).toString('latin1') !== PNG_KEYWORD) continue;
-      const compressed = data[z0 + 1] === 1;
-      let i = z0 + 3;
-      i = data.indexOf(0, i) + 1; // language tag
-      i = data.indexOf(0, i) + 1; // translated keyword
-      const text = data.subarray(i);
-      return (compressed ? inflateSync(text) : text).toString('utf8');
+export function parseXmpPacket(packet: string): ParsedXmp {
+  const root = parseXml(packet);
+  const rdf = root.ns === NS.rdf && root.local === 'RDF' ? root : root.children.find((c) => c.ns === NS.rdf && c.local === 'RDF');
+  if (!rdf) throw new XmlError('no rdf:RDF element', root.start);
+  let about = '';
+  const props: XmpProperty[] = [];
+  for (const d of rdf.children) {
+    if (d.ns !== NS.rdf || d.local !== 'Description') throw new XmlError(`unsupported top-level node <${d.name}> in rdf:RDF`, d.start);
+    const decls: Record<string, string> = {};
+    for (const [prefix, uri] of d.scope) {
+      if (prefix === 'xml' || (prefix === 'rdf' && uri === NS.rdf) || (prefix === 'x' && uri === NS.x)) continue;
+      decls[prefix] = uri;
     }
-    return null;
-  }
-  if (b[0] === 0xff && b[1] === 0xd8) {
-    for (const s of jpegSegments(b)) {
-      if (s.marker !== 0xe1) continue;
-      const payload = b.subarray(s.start + 4, s.end);
-      if (payload.subarray(0, JPEG_XMP_HEADER.length).toString('latin1') === JPEG_XMP_HEADER) {
-        return payload.subarray(JPEG_XMP_HEADER.length).toString('utf8');
+    for (const a of d.attrs) {
+      if (a.ns === NS.rdf && a.local === 'about') {
+        about = a.value;
+        continue;
       }
+      if (a.ns === null || a.ns === NS.rdf || a.name.startsWith('xml:')) continue;
+      props.push({ ns: a.ns, local: a.local, decls, xml: `<${a.name}>${xmlEscape(a.value)}</${a.name}>` });
     }
-    return null;
-  }
-  if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') {
-    for (const c of riffChunks(b)) if (c.type === 'XMP ') return b.toString('utf8', c.dataStart, c.dataStart + c.length);
-    return null;
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-function bad(detail: string): AppError {
-  return new AppError('validation', `XMP: ${detail}`, { params: { field: 'xmp', reason: detail } });
-}
-
-interface Chunk {
-  type: string;
-  start: number;
-  dataStart: number;
-  length: number;
-  end: number;
-}
-
-function pngChunks(b: Buffer): Chunk[] {
-  const out: Chunk[] = [];
-  for (let off = 8; off + 12 <= b.length; ) {
-    const length = b.readUInt32BE(off);
-    const end = off + 12 + length;
-    if (end > b.length) throw bad('the PNG ends inside a chunk');
-    out.push({ type: b.toString('latin1', off + 4, off + 8), start: off, dataStart: off + 8, length, end });
-    if (b.toString('latin1', off + 4, off + 8) === 'IEND') break;
-    off = end;
-  }
-  return out;
-}
-
-function injectPng(b: Buffer, xmp: string): Buffer {
-  const chunks = pngChunks(b);
-  if (chunks[0]?.type !== 'IHDR') throw bad('the PNG does not start with IHDR');
-  const data = Buffer.concat([Buffer.from(`${PNG_KEYWORD}\0\0\0\0\0`, 'latin1'), Buffer.from(xmp, 'utf8')]);
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write('iTXt', 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  const parts: Buffer[] = [b.subarray(0, 8)];
-  for (const c of chunks) {
-    if (c.type === 'iTXt') {
-      const kw = b.subarray(c.dataStart, c.dataStart + c.length);
-      if (kw.subarray(0, Math.max(0, kw.indexOf(0))).toString('latin1') === PNG_KEYWORD) continue;
+    for (const c of d.children) {
+      if (c.ns === null) throw new XmlError(`property <${c.name}> has no namespace`, c.start);
+      props.push({ ns: c.ns, local: c.local, decls, xml: packet.slice(c.start, c.end) });
     }
-    parts.push(b.subarray(c.start, c.end));
-    if (c.type === 'IHDR') parts.push(head, data, crc);
   }
-  return Buffer.concat(parts);
+  return { about, props };
 }
 
-function jpegSegments(b: Buffer): Array<{ marker: number; start: number; end: number }> {
-  const out: Array<{ marker: number; start: number; end: number }> = [];
-  for (let off = 2; off + 4 <= b.length; ) {
-    if (b[off] !== 0xff) throw bad('the JPEG has a malformed segment');
-    const marker = b[off + 1]!;
-    if (marker === 0xff) {
-      off++;
-      continue;
-    }
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      off += 2;
-      continue;
-    }
-    const end = off + 2 + b.readUInt16BE(off + 2);
-    out.push({ marker, start: off, end });
-    if (marker === 0xda || marker === 0xd9) break; // start of scan: the rest is image data
-    off = end;
-  }
-  return out;
+/** The `rdf:li` texts of an rdf:Bag/Seq property element. */
+function listItems(xml: string, decls: Record<string, string>): string[] {
+  const ns = Object.entries(decls)
+    .map(([p, u]) => (p ? ` xmlns:${p}="${xmlEscape(u)}"` : ` xmlns="${xmlEscape(u)}"`))
+    .join('');
+  // Re-root the element with the declarations it relied on.
+  const wrapped = `<w xmlns:rdf="${NS.rdf}"${ns}>${xml}</w>`;
+  const el = parseXml(wrapped).children[0]!;
+  const list = el.children.find((c: XmlElement) => c.ns === NS.rdf && (c.local === 'Bag' || c.local === 'Seq'));
+  return (list?.children ?? []).filter((c) => c.ns === NS.rdf && c.local === 'li').map((c) => c.text);
 }
 
-function injectJpeg(b: Buffer, xmp: string): Buffer {
-  const payload = Buffer.concat([Buffer.from(JPEG_XMP_HEADER, 'latin1'), Buffer.from(xmp, 'utf8')]);
-  if (payload.length + 2 > 0xffff) throw bad('the recipe is too large for a JPEG XMP segment (64 KB)');
-  const seg = Buffer.alloc(4);
-  seg.writeUInt16BE(0xffe1, 0);
-  seg.writeUInt16BE(payload.length + 2, 2);
-  const segments = jpegSegments(b);
-  const sos = segments.at(-1);
-  if (!sos || sos.marker !== 0xda) throw bad('the JPEG has no image data');
-  const parts: Buffer[] = [b.subarray(0, 2)];
-  let inserted = false;
-  for (const s of segments) {
-    if (!inserted && s.marker !== 0xe0) {
-      parts.push(seg, payload);
-      inserted = true;
-    }
-    if (s.marker === 0xda) {
-      parts.push(b.subarray(s.start));
-      break;
-    }
-    const isXmp =
-      s.marker === 0xe1 && b.subarray(s.start + 4, s.start + 4 + JPEG_XMP_HEADER.length).toString('latin1') === JPEG_XMP_HEADER;
-    if (!isXmp) parts.push(b.subarray(s.start, s.end));
-  }
-  return Buffer.concat(parts);
+/**
+ * `ours` merged into an existing packet: every property of `existing` is kept except those `ours` replaces
+ * (same namespace and name), Atelier's namespace, and `xmpNote:HasExtendedXMP`; `dc:subject` becomes the union
+ * of both bags (existing order first). Existing properties come first, in their order.
+ * @throws XmlError when `existing` is not a well-formed XMP packet
+ */
+export function mergeXmp(existing: string, ours: XmpProperty[], existingExtended: string | null = null): ParsedXmp {
+  const base = parseXmpPacket(existing);
+  if (existingExtended) base.props.push(...parseXmpPacket(existingExtended).props);
+  const key = (p: { ns: string; local: string }): string => `${p.ns}${BAG_SEP}${p.local}`;
+  const mine = new Set(ours.map(key));
+  const kept = base.props.filter(
+    (p) => !mine.has(key(p)) && p.ns !== NS.atelier && !(p.ns === NS.xmpNote && p.local === 'HasExtendedXMP'),
+  );
+  const merged = ours.map((p) => {
+    if (p.ns !== NS.dc || p.local !== 'subject') return p;
+    const theirs = base.props.filter((q) => q.ns === NS.dc && q.local === 'subject').flatMap((q) => listItems(q.xml, q.decls));
+    if (theirs.length === 0) return p;
+    const all = [...new Set([...theirs, ...listItems(p.xml, p.decls)])];
+    return subjectProperty(all);
+  });
+  return { about: base.about, props: [...kept, ...merged] };
 }
 
-function riffChunks(b: Buffer): Chunk[] {
-  const out: Chunk[] = [];
-  const riffEnd = Math.min(b.length, 8 + b.readUInt32LE(4));
-  for (let off = 12; off + 8 <= riffEnd; ) {
-    const length = b.readUInt32LE(off + 4);
-    const end = off + 8 + length + (length & 1);
-    if (off + 8 + length > b.length) throw bad('the WebP ends inside a chunk');
-    out.push({ type: b.toString('latin1', off, off + 4), start: off, dataStart: off + 8, length, end: Math.min(end, b.length) });
-    off = end;
+/** rdf:Description elements holding `props`, one per run of properties whose declarations agree. */
+function descriptions(props: XmpProperty[], about: string, indent: string): string {
+  const groups: Array<{ decls: Record<string, string>; props: XmpProperty[] }> = [];
+  for (const p of props) {
+    const g = groups.at(-1);
+    if (g && Object.entries(p.decls).every(([k, v]) => g.decls[k] === undefined || g.decls[k] === v)) {
+      Object.assign(g.decls, p.decls);
+      g.props.push(p);
+    } else groups.push({ decls: { ...p.decls }, props: [p] });
   }
-  return out;
+  return groups
+    .map((g) => {
+      const ns = Object.entries(g.decls)
+        .map(([p, u]) => (p ? ` xmlns:${p}="${xmlEscape(u)}"` : ` xmlns="${xmlEscape(u)}"`))
+        .join('');
+      return (
+        `${indent}<rdf:Description rdf:about="${xmlEscape(about)}"${ns}>\n` +
+        g.props.map((p) => `${indent} ${p.xml}\n`).join('') +
+        `${indent}</rdf:Description>\n`
+      );
+    })
+    .join('');
 }
 
-function riffChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.write(type, 0, 'latin1');
-  head.writeUInt32LE(data.length, 4);
-  return Buffer.concat([head, data, data.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0)]);
+/** An x:xmpmeta document holding `props` (no xpacket wrapper: the `.xmp` sidecar and Extended XMP form). */
+export function xmpDocument(props: XmpProperty[], about: string, tool: string): string {
+  return (
+    `<x:xmpmeta xmlns:x="${NS.x}" x:xmptk="${xmlEscape(tool)}">\n` +
+    ` <rdf:RDF xmlns:rdf="${NS.rdf}">\n` +
+    descriptions(props, about, '  ') +
+    ' </rdf:RDF>\n' +
+    '</x:xmpmeta>\n'
+  );
 }
 
-function injectWebp(b: Buffer, xmp: string): Buffer {
-  const chunks = riffChunks(b);
-  const first = chunks[0];
-  if (!first) throw bad('the WebP has no chunks');
-  const body: Buffer[] = [];
-  if (first.type === 'VP8X') {
-    const vp8x = Buffer.from(b.subarray(first.start, first.end));
-    vp8x[8] = vp8x[8]! | 0x04; // XMP present
-    body.push(vp8x);
-    for (const c of chunks.slice(1)) if (c.type !== 'XMP ') body.push(b.subarray(c.start, c.end));
-  } else {
-    // A simple (VP8 / VP8L) file: give it a VP8X header that announces the XMP chunk.
-    let width: number;
-    let height: number;
-    let alpha = false;
-    const d = first.dataStart;
-    if (first.type === 'VP8 ') {
-      width = b.readUInt16LE(d + 6) & 0x3fff;
-      height = b.readUInt16LE(d + 8) & 0x3fff;
-    } else if (first.type === 'VP8L') {
-      const bits = b.readUInt32LE(d + 1);
-      width = (bits & 0x3fff) + 1;
-      height = ((bits >>> 14) & 0x3fff) + 1;
-      alpha = ((bits >>> 28) & 1) === 1;
-    } else {
-      throw bad(`the WebP starts with an unknown chunk ${first.type}`);
+/** A packet for embedding: {@link xmpDocument} inside the `<?xpacket?>` wrapper. */
+export function xmpPacket(props: XmpProperty[], about: string, tool: string): string {
+  return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n${xmpDocument(props, about, tool)}<?xpacket end="w"?>`;
+}
+
+/**
+ * What to write into a file of type `mime`. For JPEG, a packet over {@link JPEG_STANDARD_MAX} bytes is split:
+ * the largest properties move to the extended serialisation until the standard packet (with
+ * `xmpNote:HasExtendedXMP` naming the extended part's MD5) fits. Other types take any size in one packet.
+ * @returns the packets and the properties each holds
+ */
+export function packetsFor(mime: string, parsed: ParsedXmp, tool: string): { write: XmpToWrite; standard: XmpProperty[]; extended: XmpProperty[] } {
+  const all = parsed.props;
+  const whole = xmpPacket(all, parsed.about, tool);
+  if (mime !== 'image/jpeg' || Buffer.byteLength(whole, 'utf8') <= JPEG_STANDARD_MAX) {
+    return { write: { standard: whole, extended: null }, standard: all, extended: [] };
+  }
+  const note = (guid: string): XmpProperty => ({
+    ns: NS.xmpNote,
+    local: 'HasExtendedXMP',
+    decls: { xmpNote: NS.xmpNote },
+    xml: `<xmpNote:HasExtendedXMP>${guid}</xmpNote:HasExtendedXMP>`,
+  });
+  const placeholder = note('0'.repeat(32));
+  const moved = new Set<XmpProperty>();
+  const bySize = [...all].sort((a, b) => Buffer.byteLength(b.xml, 'utf8') - Buffer.byteLength(a.xml, 'utf8'));
+  const standardOf = (): XmpProperty[] => [...all.filter((p) => !moved.has(p)), placeholder];
+  for (const p of bySize) {
+    if (Buffer.byteLength(xmpPacket(standardOf(), parsed.about, tool), 'utf8') <= JPEG_STANDARD_MAX) break;
+    moved.add(p);
+  }
+  const extended = all.filter((p) => moved.has(p));
+  const data = Buffer.from(xmpDocument(extended, parsed.about, tool), 'utf8');
+  const guid = extendedGuid(data);
+  const standard = [...all.filter((p) => !moved.has(p)), note(guid)];
+  const packet = xmpPacket(standard, parsed.about, tool);
+  if (Buffer.byteLength(packet, 'utf8') > JPEG_STANDARD_MAX) {
+    throw new AppError('validation', 'XMP: the standard packet does not fit in a JPEG segment', { params: { field: 'xmp', reason: 'too_large' } });
+  }
+  return { write: { standard: packet, extended: { guid, data } }, standard, extended };
+}
+
+/**
+ * Reads the XMP back from written bytes and checks that each of `expected` is there exactly as serialised
+ * (the standard packet and, for JPEG, the reassembled extended part whose MD5 the standard one names).
+ * @returns null when all are there, else why not (for the export report)
+ */
+export function verifyXmp(bytes: Uint8Array, expected: XmpProperty[]): string | null {
+  let found: XmpProperty[];
+  try {
+    const x = readXmp(bytes);
+    if (x.standard === null) return 'no XMP packet was found in the written file';
+    found = parseXmpPacket(x.standard).props;
+    if (x.extendedGuid) {
+      if (x.extended === null) return `the Extended XMP ${x.extendedGuid} is missing or incomplete in the written file`;
+      found.push(...parseXmpPacket(x.extended).props);
     }
-    const data = Buffer.alloc(10);
-    data[0] = 0x04 | (alpha ? 0x10 : 0);
-    data.writeUIntLE(width - 1, 4, 3);
-    data.writeUIntLE(height - 1, 7, 3);
-    body.push(riffChunk('VP8X', data));
-    for (const c of chunks) if (c.type !== 'XMP ') body.push(b.subarray(c.start, c.end));
+  } catch (err) {
+    return `the written XMP cannot be read back (${(err as Error).message})`;
   }
-  body.push(riffChunk('XMP ', Buffer.from(xmp, 'utf8')));
-  const payload = Buffer.concat(body);
-  const head = Buffer.alloc(12);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(payload.length + 4, 4);
-  head.write('WEBP', 8, 'latin1');
-  return Buffer.concat([head, payload]);
+  const have = new Set(found.map((p) => `${p.ns}${BAG_SEP}${p.local}${BAG_SEP}${p.xml}`));
+  const missing = expected.filter((p) => !have.has(`${p.ns}${BAG_SEP}${p.local}${BAG_SEP}${p.xml}`));
+  return missing.length === 0 ? null : `not found in the written file: ${missing.map((p) => p.local).join(', ')}`;
 }

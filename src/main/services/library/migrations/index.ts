@@ -9,6 +9,7 @@ import * as m0007 from './0007-search-speed';
 import * as m0008 from './0008-responses-chains';
 import * as m0009 from './0009-search-doc-id';
 import * as m0010 from './0010-job-request-body';
+import * as m0011 from './0011-export-xmp-sidecar';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: '0008-responses-chains', up: m0008.up },
   { version: 9, name: '0009-search-doc-id', up: m0009.up },
   { version: 10, name: '0010-job-request-body', up: m0010.up },
+  { version: 11, name: '0011-export-xmp-sidecar', up: m0011.up },
 ];
