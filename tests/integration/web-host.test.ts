@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus, isCallName, type Dispatcher } from '../../src/main/dispatcher';
 import { startWebHost, WEB_CSP, type SessionGrant, type WebHost } from '../../src/main/web/server';
+import { callBodyLimit } from '../../src/shared/limits';
 import { RENDERER_CSP_HEADER, RENDERER_CSP_META } from '../../src/shared/csp';
 import { fromBase64Url } from '../../src/shared/hmac';
 import { mediaExpiry, signedWebMediaUrl } from '../../src/shared/media-sign';
@@ -330,9 +331,15 @@ describe('web host', () => {
     const ok = await post('/api/call/references.stage', big);
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
-    const tooBig = await post('/api/call/references.stage', { dataBase64: 'A'.repeat(41 * 1024 * 1024) });
+    const tooBig = await post('/api/call/references.stage', { dataBase64: 'A'.repeat(callBodyLimit('references.stage')) });
     expect(tooBig.statusCode).toBe(413);
     await tooBig.body.dump();
+    // Each call has its own limit: 2 MiB is far more than any folder name, so folders.create refuses it unread.
+    const calls = dispatcher.calls.length;
+    const longName = await post('/api/call/folders.create', { name: 'x'.repeat(2 * 1024 * 1024), parentId: null });
+    expect(longName.statusCode).toBe(413);
+    await longName.body.dump();
+    expect(dispatcher.calls.length).toBe(calls);
   });
 
   it('streams events over SSE and unsubscribes when the client goes away', async () => {

@@ -34,6 +34,8 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { isCallName, type Dispatcher } from '../dispatcher';
+import { contract, type CallName } from '../../shared/contract';
+import { callBodyLimit, MAX_CALL_BODY_BYTES } from '../../shared/limits';
 import { AppError } from '../../shared/errors';
 import { RENDERER_CSP_HEADER } from '../../shared/csp';
 import { MEDIA_SIG_MAX_AHEAD_S, mediaSigMessage } from '../../shared/media-sign';
@@ -53,8 +55,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
 
-/** Largest call body: a 25 MB reference image as base64 (~33.4 MB) plus JSON, with headroom. Not unbounded. */
-export const CALL_BODY_LIMIT = 40 * 1024 * 1024;
+/**
+ * Largest call body of all (65 MiB: one 48 MiB file as base64, e.g. a 50 MB OpenAI reference image). Each call has
+ * its own, smaller limit where its input is smaller ({@link callBodyLimit} in src/shared/limits.ts: 1 MiB for most,
+ * about 17 MiB for bulk id lists); a body over its call's limit is refused with 413 before it is read.
+ */
+export const CALL_BODY_LIMIT = MAX_CALL_BODY_BYTES;
 /** Largest body anywhere else (no other route takes one). */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** Interval of the SSE comment that keeps proxies and idle timers from closing the stream. */
@@ -290,13 +296,22 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   // A page that kept its secret asks whether it is still good (204), e.g. after the host restarted.
   app.get('/api/session', async (_req, reply) => reply.header('cache-control', 'no-store').code(204).send());
 
-  app.post<{ Params: { name: string } }>('/api/call/:name', { bodyLimit: CALL_BODY_LIMIT }, async (req, reply) => {
+  // One route per call, each with its call's body limit (src/shared/limits.ts): fastify refuses a longer body with
+  // 413 from its Content-Length, or as soon as a chunked one passes the limit, before any of it is parsed.
+  const callRoute = async (name: CallName, body: unknown, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    return reply.code(200).send(await dispatcher.call(name, body, { transport: 'web' }));
+  };
+  for (const name of Object.keys(contract) as CallName[]) {
+    app.post(`/api/call/${name}`, { bodyLimit: callBodyLimit(name) }, async (req, reply) => callRoute(name, req.body, reply));
+  }
+  app.post<{ Params: { name: string } }>('/api/call/:name', { bodyLimit: DEFAULT_BODY_LIMIT }, async (req, reply) => {
     const { name } = req.params;
     reply.header('cache-control', 'no-store');
     if (!isCallName(name)) {
       return reply.code(404).send({ ok: false, error: new AppError('not_found', 'unknown call').toShape() });
     }
-    return reply.code(200).send(await dispatcher.call(name, req.body, { transport: 'web' }));
+    return callRoute(name, req.body, reply);
   });
 
   app.get('/api/events', (req, reply) => {

@@ -1,5 +1,6 @@
 import type { AnyEvent } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import { callBodyLimit } from '../../../shared/limits';
 import { mediaExpiry, signedWebMediaUrl } from '../../../shared/media-sign';
 import type { WebSession } from './session';
 import type { Transport } from './types';
@@ -108,6 +109,14 @@ export function createWebTransport(session: WebSession | null, base = ''): Trans
         });
       } catch (err) {
         throw new AppError('network', `${name}: the local host cannot be reached`, { cause: err });
+      }
+      if (res.status === 413) {
+        // The host refused the body unread: over this call's limit (src/shared/limits.ts callBodyLimit).
+        const max = callBodyLimit(name);
+        throw new AppError('validation', `${name}: the request is over ${max} bytes`, {
+          params: { field: 'body', reason: 'too_large', max, unit: 'bytes' },
+          status: 413,
+        });
       }
       if (!res.ok) {
         // App errors come as 200 with an envelope; any other status is the host refusing the request itself
