@@ -7,13 +7,32 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ELECTRON_CSP } from './security-policy';
+import { ELECTRON_CSP, isAppPageUrl } from './security-policy';
 
 /** The scheme (`app:`), its only host, and the origin and page URL built from them. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'atelier';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
+
+/**
+ * The URL the window loads: {@link APP_INDEX_URL}, except in an unpackaged run started by `electron-vite dev`, which
+ * passes its dev server as ELECTRON_RENDERER_URL (https://electron-vite.org/guide/dev) for hot reload; that is
+ * accepted only as a loopback `http:` URL, anything else falls back to the built renderer.
+ * @param packaged `app.isPackaged`
+ * @param rendererUrl `process.env.ELECTRON_RENDERER_URL`
+ * @returns the URL and, when a given dev URL was refused, why (for the log)
+ */
+export function appPageUrl(packaged: boolean, rendererUrl: string | undefined): { url: string; ignored?: string } {
+  if (packaged || !rendererUrl) return { url: APP_INDEX_URL };
+  try {
+    const url = new URL(rendererUrl);
+    if (url.protocol === 'http:' && isAppPageUrl(url)) return { url: url.href };
+  } catch {
+    // not a URL
+  }
+  return { url: APP_INDEX_URL, ignored: `ELECTRON_RENDERER_URL=${rendererUrl} is not a loopback http: URL` };
+}
 
 /** MIME types of the files a Vite build of the renderer emits; anything else is served as opaque bytes. */
 const MIME: Record<string, string> = {

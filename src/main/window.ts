@@ -9,8 +9,7 @@ import { app, BrowserWindow, protocol, type CustomScheme } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_INDEX_URL, APP_SCHEME, resolveAppRequest } from './app-protocol';
-import { isAppPageUrl } from './security-policy';
+import { APP_SCHEME, appPageUrl, resolveAppRequest } from './app-protocol';
 
 /** Neutral dark grey behind the renderer until it paints (matches the default theme; no white flash). */
 export const WINDOW_BACKGROUND = '#1e1e1e';
@@ -52,17 +51,9 @@ export function windowIconPath(): string | undefined {
  * ELECTRON_RENDERER_URL to its dev server (accepted only on a loopback http: address).
  */
 export function appUrl(): string {
-  const dev = process.env.ELECTRON_RENDERER_URL;
-  if (!app.isPackaged && dev) {
-    try {
-      const url = new URL(dev);
-      if (isAppPageUrl(url) && url.protocol === 'http:') return url.href;
-    } catch {
-      // not a URL: fall through to the built renderer
-    }
-    console.error(`Atelier: ignoring ELECTRON_RENDERER_URL=${dev} (not a loopback http: URL)`);
-  }
-  return APP_INDEX_URL;
+  const { url, ignored } = appPageUrl(app.isPackaged, process.env.ELECTRON_RENDERER_URL);
+  if (ignored) console.error(`Atelier: ignoring ${ignored}; loading the built renderer`);
+  return url;
 }
 
 function plain(status: number, text: string): Response {
