@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import { GOOD_IMAGES } from '../helpers/paths';
+import { jobShortfall } from '../../src/shared/jobs';
 import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { KEY, startServer } from './apiframe-helpers';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
@@ -170,5 +171,14 @@ describe('money: Apiframe jobs never pay twice', () => {
     expect(srv.state.jobsCreated).toBe(2);
     const rows = await call(app, 'spend.summary', { groupBy: 'provider', from: null, to: null });
     expect(rows.find((r) => r.key === 'apiframe')).toMatchObject({ jobs: 1, credits: 18, images: 1 });
+  });
+
+  it('a job that asked for 3 images and got 1 is complete with the reason, and its charge covers 1', async () => {
+    srv.state.config.returnedImages = 1;
+    const done = await finished((await submit({ params: { quality: 'low', number_of_images: 3 } })).id);
+    expect(done).toMatchObject({ state: 'completed', expectedCount: 3, creditsEstimate: 12, credits: 4, charge: 'charged' });
+    expect(done.assetIds).toHaveLength(1);
+    expect(jobShortfall(done)).toEqual({ returned: 1, expected: 3, chargedFor: 1 });
+    expect(srv.state.credits(KEY)).toBe(1000 - 4); // the test server, like Apiframe, charged for the one image only
   });
 });
