@@ -61,9 +61,11 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       return f;
     },
     'folders.delete': ({ id }) => {
-      const r = s.folders.delete(id);
+      const { deletedFolders, trashedAssetIds } = s.folders.delete(id);
       s.bus.emit('folders.changed', {});
-      return r;
+      // The images went to the trash: its count and any open view follow.
+      s.bus.emit('library.changed', { reason: 'trashed', assetIds: trashedAssetIds.length <= 1000 ? trashedAssetIds : [] });
+      return { deletedFolders, trashedAssets: trashedAssetIds.length };
     },
 
     'assets.list': (input) => s.assets.list(input),

@@ -59,10 +59,13 @@ export const contract = {
     input: z.object({ id: Id, parentId: Id.nullable() }).strict(),
     output: FolderNode,
   },
-  /** Deletes a folder, its sub-folders and their images (the UI confirms first). */
+  /**
+   * Deletes a folder and its sub-folders; their images go to the trash, from where each can be restored to the
+   * same folder path (the UI confirms first). Only emptying the trash deletes bytes.
+   */
   'folders.delete': {
     input: z.object({ id: Id }).strict(),
-    output: z.object({ deletedFolders: z.number().int(), deletedAssets: z.number().int() }),
+    output: z.object({ deletedFolders: z.number().int(), trashedAssets: z.number().int() }),
   },
 
   'assets.list': {

@@ -209,7 +209,7 @@ describe('FolderService: move', () => {
 });
 
 describe('FolderService: delete', () => {
-  it('deletes the subtree with its assets and jobs in one go, and reports the counts', () => {
+  it('deletes the subtree, moves its images to the trash (never deleting one), keeps its jobs, and reports the counts', () => {
     const p = folders.create('P', null);
     const a = folders.create('A', p.id);
     const b = folders.create('B', a.id);
@@ -219,19 +219,28 @@ describe('FolderService: delete', () => {
     insertJob({ id: 'job-in-a', folderId: a.id });
     assets.createForJobOutput({ jobId: 'job-in-b', folderId: b.id, blobId: blob, outputIndex: 0, kind: 'generated' });
     assets.createForJobOutput({ jobId: 'job-in-b', folderId: b.id, blobId: blob, outputIndex: 1, kind: 'generated' });
-    // An output of a job in A that was filed in Other: it survives, without its recipe.
+    // An output of a job in A that was filed in Other: untouched, recipe and all.
     const kept = assets.createForJobOutput({ jobId: 'job-in-a', folderId: other.id, blobId: blob, outputIndex: 0, kind: 'generated' });
     assets.createImported({ folderId: p.id, blobId: blob });
     assets.createImported({ folderId: other.id, blobId: blob });
+    const trashed = () => db.prepare('SELECT COUNT(*) AS n FROM assets WHERE deleted_at IS NOT NULL').get();
 
-    expect(folders.delete(a.id)).toEqual({ deletedFolders: 2, deletedAssets: 2 });
+    const r = folders.delete(a.id);
+    expect({ folders: r.deletedFolders, images: r.trashedAssetIds.length }).toEqual({ folders: 2, images: 2 });
     expect(folders.list().map((f) => f.name).sort()).toEqual(['Other', 'P']);
-    expect(db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
-    expect(db.prepare('SELECT COUNT(*) AS n FROM job_references').get()).toEqual({ n: 0 });
-    expect(assets.get(kept.assetId)).toMatchObject({ folderId: other.id, recipe: null, provider: null });
+    expect(trashed()).toEqual({ n: 2 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM assets').get()).toEqual({ n: 5 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 2 });
+    expect(assets.get(kept.assetId)).toMatchObject({ folderId: other.id, recipe: expect.objectContaining({ jobId: 'job-in-a' }) });
+    // A deleted folder is gone for every call that names it.
+    expect(folders.exists(b.id)).toBe(false);
+    expect(() => folders.get(b.id)).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(() => folders.create('C', b.id)).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(() => folders.move(other.id, a.id)).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(() => folders.delete(a.id)).toThrow(expect.objectContaining({ code: 'not_found' }));
 
-    expect(folders.delete(p.id)).toEqual({ deletedFolders: 1, deletedAssets: 1 });
-    expect(db.prepare('SELECT COUNT(*) AS n FROM assets').get()).toEqual({ n: 2 });
+    expect(folders.delete(p.id).trashedAssetIds).toHaveLength(1);
+    expect(trashed()).toEqual({ n: 3 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM blobs').get()).toEqual({ n: 2 }); // bytes stay in the store
     expect(db.pragma('foreign_key_check')).toEqual([]);
     expect(() => folders.delete(p.id)).toThrow(expect.objectContaining({ code: 'not_found' }));

@@ -235,6 +235,14 @@ async function sessionHeaders(url: string): Promise<Record<string, string>> {
   return { cookie: (Array.isArray(setCookie) ? setCookie : [setCookie ?? '']).map((c) => c.split(';')[0]).join('; ') };
 }
 
+/** Imports fixture files the way the web page does (push import: bytes, no path), and waits for the report. */
+async function importFiles(app: App, folderId: string, names: string[]): Promise<ImportReport> {
+  const task = await call(app, 'import.start', { folderId, paths: null, stackNearDuplicates: false });
+  const files = await Promise.all(names.map(async (name) => ({ name, dataBase64: (await readFile(join(GOOD_IMAGES, name))).toString('base64') })));
+  await call(app, 'import.addFiles', { taskId: task.id, files, total: files.length, last: true });
+  return (await finished(app, task)).report as ImportReport;
+}
+
 describe('symbolic links planted in the library (issue 9 item 9)', () => {
   let dir: string;
   let lib: string;
@@ -247,8 +255,7 @@ describe('symbolic links planted in the library (issue 9 item 9)', () => {
     lib = join(dir, 'lib');
     app = await openTestApp(lib);
     const folderId = (await call(app, 'folders.create', { name: 'Links', parentId: null })).id;
-    const v = await call(app, 'import.start', { folderId, paths: [join(GOOD_IMAGES, 'coffee.png'), join(GOOD_IMAGES, 'astronaut.png')], stackNearDuplicates: false }, 'electron');
-    report = (await finished(app, v)).report as ImportReport;
+    report = await importFiles(app, folderId, ['coffee.png', 'astronaut.png']);
     expect(report.imported).toHaveLength(2);
   });
   afterEach(async () => {

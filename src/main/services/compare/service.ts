@@ -294,7 +294,7 @@ export class CompareService {
   }
 
   private insertSet(id: string, folderId: string, kind: 'runs' | 'picked', prompt: string | null, blind: boolean): void {
-    if (!this.d.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(folderId)) {
+    if (!this.d.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(folderId)) {
       throw new AppError('not_found', `folder ${folderId} does not exist`);
     }
     this.d.db

@@ -94,7 +94,7 @@ export class AssetService {
     }
     const after = q.cursor ? decodeCursor(q.cursor) : null;
     return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(q.folderId)) {
+      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(q.folderId)) {
         throw new AppError('not_found', `no folder with id ${q.folderId}`, { params: { id: q.folderId } });
       }
       const total = (

@@ -1,8 +1,14 @@
 /**
  * Projects and folders: one tree in the `folders` table, where a project is a folder without a parent.
  * Invariants kept here: every name is valid (see {@link validateFolderName}), the tree has no cycle, and a new or
- * moved folder goes to the end of its siblings. Deleting removes the whole subtree in one transaction; its jobs
- * and assets go with it through the foreign keys (`ON DELETE CASCADE`).
+ * moved folder goes to the end of its siblings.
+ *
+ * Deleting a folder never deletes an image: the folder and its sub-folders are marked deleted (`deleted_at`,
+ * hidden from the tree and refused as a target) and their images go to the trash, in one transaction. An image
+ * restored from the trash goes back to its folder's path ({@link restoreFolderPath}): each deleted folder on the
+ * way is brought back under its (restored) parent, unless a live folder of the same name is there already.
+ * Only emptying the trash removes the rows (trash.ts), and with them the folders' jobs. A live folder is never
+ * inside a deleted one.
  */
 import { randomUUID } from 'node:crypto';
 import type { FolderNode } from '../../../shared/domain';
@@ -62,8 +68,9 @@ export class FolderService {
   }
 
   /**
-   * Every project and folder as a flat list (build the tree from `parentId`): projects first, then folders grouped
-   * by parent; siblings by ascending position. `assetCount` counts the images directly in each folder (not in the trash).
+   * Every project and folder (deleted ones left out) as a flat list (build the tree from `parentId`): projects
+   * first, then folders grouped by parent; siblings by ascending position. `assetCount` counts the images directly
+   * in each folder (not in the trash).
    */
   list(): FolderNode[] {
     const rows = this.db
@@ -71,27 +78,28 @@ export class FolderService {
         `SELECT f.id, f.parent_id, f.name, f.position, f.created_at,
                 (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count
            FROM folders f
+          WHERE f.deleted_at IS NULL
           ORDER BY f.parent_id IS NOT NULL, f.parent_id, f.position, f.created_at, f.id`,
       )
       .all() as FolderRow[];
     return rows.map(toNode);
   }
 
-  /** True when a folder (or project) with this id exists. */
+  /** True when a folder (or project) with this id exists and is not deleted. */
   exists(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(id) !== undefined;
+    return this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(id) !== undefined;
   }
 
   /**
    * One folder.
-   * @throws AppError `not_found` for an unknown id
+   * @throws AppError `not_found` for an unknown or deleted id
    */
   get(id: string): FolderNode {
     const row = this.db
       .prepare(
         `SELECT f.id, f.parent_id, f.name, f.position, f.created_at,
                 (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count
-           FROM folders f WHERE f.id = ?`,
+           FROM folders f WHERE f.id = ? AND f.deleted_at IS NULL`,
       )
       .get(id) as FolderRow | undefined;
     if (!row) throw notFound(id);
@@ -120,7 +128,7 @@ export class FolderService {
    */
   rename(id: string, name: string): FolderNode {
     const clean = validateFolderName(name);
-    const info = this.db.prepare('UPDATE folders SET name = ? WHERE id = ?').run(clean, id);
+    const info = this.db.prepare('UPDATE folders SET name = ? WHERE id = ? AND deleted_at IS NULL').run(clean, id);
     if (info.changes === 0) throw notFound(id);
     return this.get(id);
   }
@@ -133,7 +141,7 @@ export class FolderService {
    */
   move(id: string, parentId: string | null): FolderNode {
     this.db.transaction(() => {
-      const current = this.db.prepare('SELECT parent_id FROM folders WHERE id = ?').get(id) as
+      const current = this.db.prepare('SELECT parent_id FROM folders WHERE id = ? AND deleted_at IS NULL').get(id) as
         | { parent_id: string | null }
         | undefined;
       if (!current) throw notFound(id);
@@ -165,43 +173,97 @@ export class FolderService {
   }
 
   /**
-   * Deletes a folder, its sub-folders, and (through the foreign keys) their assets, jobs and job references, in
-   * one transaction. Blobs stay in the store (other assets may share them).
-   * @returns how many folders (including this one) and assets were deleted
-   * @throws AppError `not_found` for an unknown id
+   * Deletes a folder and its sub-folders, moving their images to the trash, in one transaction: nothing is
+   * deleted from disk or from the database (see the module comment); restoring an image brings its folder back.
+   * Images already in the trash keep their time.
+   * @returns how many folders (including this one) were deleted, and the ids of the images moved to the trash
+   * @throws AppError `not_found` for an unknown or already deleted id
    */
-  delete(id: string): { deletedFolders: number; deletedAssets: number } {
+  delete(id: string): { deletedFolders: number; trashedAssetIds: string[] } {
     return this.db.transaction(() => {
       this.requireExists(id);
-      const counts = this.db
-        .prepare(
-          `WITH RECURSIVE sub(id) AS (
-             SELECT ?
-             UNION
-             SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id
-           )
-           SELECT (SELECT COUNT(*) FROM sub) AS folders,
-                  (SELECT COUNT(*) FROM assets WHERE folder_id IN (SELECT id FROM sub)) AS assets`,
-        )
-        .get(id) as { folders: number; assets: number };
-      this.db.prepare('DELETE FROM folders WHERE id = ?').run(id);
-      return { deletedFolders: counts.folders, deletedAssets: counts.assets };
+      const now = this.now();
+      const sub = `WITH RECURSIVE sub(id) AS (
+                     SELECT ?
+                     UNION
+                     SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id
+                   )`;
+      const trashedAssetIds = this.db
+        .prepare(`${sub} SELECT id FROM assets WHERE folder_id IN (SELECT id FROM sub) AND deleted_at IS NULL ORDER BY created_at, id`)
+        .pluck()
+        .all(id) as string[];
+      this.db.prepare(`${sub} UPDATE assets SET deleted_at = ? WHERE folder_id IN (SELECT id FROM sub) AND deleted_at IS NULL`).run(id, now);
+      const deletedFolders = this.db
+        .prepare(`${sub} UPDATE folders SET deleted_at = ? WHERE id IN (SELECT id FROM sub) AND deleted_at IS NULL`)
+        .run(id, now).changes;
+      return { deletedFolders, trashedAssetIds };
     })();
   }
 
   // -------------------------------------------------------------------------------------------------------------
 
+  /** @throws AppError `not_found` unless `id` is a live (not deleted) folder */
   private requireExists(id: string): void {
     if (!this.exists(id)) throw notFound(id);
   }
 
   /** One past the last sibling's position (0 for the first child). */
   private nextPosition(parentId: string | null): number {
-    const row = this.db
-      .prepare('SELECT MAX(position) AS max FROM folders WHERE parent_id IS ?')
-      .get(parentId) as { max: number | null };
-    return row.max === null ? 0 : Math.floor(row.max) + 1;
+    return nextPosition(this.db, parentId);
   }
+}
+
+function nextPosition(db: Db, parentId: string | null): number {
+  const row = db
+    .prepare('SELECT MAX(position) AS max FROM folders WHERE parent_id IS ? AND deleted_at IS NULL')
+    .get(parentId) as { max: number | null };
+  return row.max === null ? 0 : Math.floor(row.max) + 1;
+}
+
+/**
+ * The live folder at the path of `folderId`, bringing deleted folders back as needed: walking from the project
+ * down, a live folder is kept; a deleted one is replaced by a live sibling of the same name under the (restored)
+ * parent when there is one, else it is brought back itself (same id and name) at the end of that parent's
+ * children. Call inside the transaction that restores the images.
+ * @param cache deleted folder id → live folder id, shared across one restore so that siblings agree
+ * @returns the id of the live folder (`folderId` itself when it was never deleted)
+ * @throws AppError `not_found` when `folderId` has no row
+ */
+export function restoreFolderPath(db: Db, folderId: string, cache: Map<string, string> = new Map()): string {
+  const chain = db
+    .prepare(
+      `WITH RECURSIVE up(id, parent_id, name, deleted_at, depth) AS (
+         SELECT id, parent_id, name, deleted_at, 0 FROM folders WHERE id = ?
+         UNION ALL
+         SELECT f.id, f.parent_id, f.name, f.deleted_at, up.depth + 1 FROM folders f JOIN up ON f.id = up.parent_id
+       )
+       SELECT id, name, deleted_at FROM up ORDER BY depth DESC`,
+    )
+    .all(folderId) as { id: string; name: string; deleted_at: number | null }[];
+  if (chain.length === 0) throw notFound(folderId);
+  const sameName = db.prepare('SELECT id FROM folders WHERE parent_id IS ? AND name = ? AND deleted_at IS NULL ORDER BY position LIMIT 1').pluck();
+  const bringBack = db.prepare('UPDATE folders SET deleted_at = NULL, parent_id = ?, position = ? WHERE id = ?');
+  let parent: string | null = null;
+  for (const node of chain) {
+    if (node.deleted_at === null) {
+      parent = node.id;
+      continue;
+    }
+    const known = cache.get(node.id);
+    if (known) {
+      parent = known;
+      continue;
+    }
+    const live = sameName.get(parent, node.name) as string | undefined;
+    if (live) {
+      parent = live;
+    } else {
+      bringBack.run(parent, nextPosition(db, parent), node.id);
+      parent = node.id;
+    }
+    cache.set(node.id, parent);
+  }
+  return parent!;
 }
 
 function toNode(row: FolderRow): FolderNode {

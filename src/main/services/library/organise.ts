@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type TagCount } from '../../../shared/organise';
 import { AppError } from '../../../shared/errors';
 import type { Db } from './db';
+import { restoreFolderPath } from './folders';
 import { foldLatin, tagKey } from './search-text';
 
 /** Construction options of {@link OrganiseService}. */
@@ -213,16 +214,24 @@ export class OrganiseService {
   }
 
   /**
-   * Takes images out of the trash, back into the folder they were in.
+   * Takes images out of the trash, back into the folder they were in. When that folder was deleted (with the
+   * images in it), its path is brought back: the same folders, by name and nesting, reusing a live folder of the
+   * same name at the same place ({@link restoreFolderPath}).
    * @returns how many were restored
    * @throws AppError `not_found` when any id is unknown (nothing changes)
    */
   restore(ids: readonly string[]): number {
-    const st = this.db.prepare('UPDATE assets SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL');
+    const row = this.db.prepare('SELECT folder_id, deleted_at FROM assets WHERE id = ?');
+    const st = this.db.prepare('UPDATE assets SET deleted_at = NULL, folder_id = ? WHERE id = ? AND deleted_at IS NOT NULL');
     return this.db.transaction(() => {
       this.requireAll(ids);
+      const folders = new Map<string, string>();
       let n = 0;
-      for (const id of ids) n += st.run(id).changes;
+      for (const id of ids) {
+        const r = row.get(id) as { folder_id: string; deleted_at: number | null };
+        if (r.deleted_at === null) continue;
+        n += st.run(restoreFolderPath(this.db, r.folder_id, folders), id).changes;
+      }
       return n;
     })();
   }
@@ -243,7 +252,7 @@ export class OrganiseService {
   }
 
   private requireFolder(id: string): void {
-    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(id)) {
+    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(id)) {
       throw new AppError('not_found', `no folder with id ${id}`, { params: { id } });
     }
   }

@@ -270,7 +270,7 @@ export class SearchService {
     both(scope.kind === 'trash' ? 'a.deleted_at IS NOT NULL' : 'a.deleted_at IS NULL');
     if (scope.kind === 'folder') {
       const ids = scope.recursive ? this.descendants(scope.folderId) : [scope.folderId];
-      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(scope.folderId)) {
+      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(scope.folderId)) {
         throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
       }
       if (ids.length === 1) both('a.folder_id = ?');

@@ -71,6 +71,8 @@ export function isBlobReferenced(db: Db, blobId: string, checks: BlobReference[]
 /** What {@link emptyTrash} did. */
 export interface EmptyTrashResult {
   deletedAssets: number;
+  /** Deleted folders (folders.ts) removed for good: those left with no image and no unfinished job. */
+  deletedFolders: number;
   /** Stored originals deleted (their thumbnails too). */
   deletedFiles: number;
   /** Bytes of the originals deleted. */
@@ -79,20 +81,22 @@ export interface EmptyTrashResult {
 
 /**
  * Deletes every asset in the trash (rows first, in one transaction, with their tags and collection memberships
- * through the foreign keys), then the blobs of those assets that nothing refers to any more: their rows in the
- * same transaction, their files (original and thumbnail) after it commits. A crash between the two leaves files
- * without rows, which a later `put` of the same bytes adopts (store.ts). Blobs the trash never held (a staged
- * reference in the composer) are never touched.
+ * through the foreign keys), then the deleted folders (folders.ts) left empty — with their jobs and those jobs'
+ * references, through the foreign keys; a folder with a job still under way stays until a later emptying — then the
+ * blobs of those assets and jobs that nothing refers to any more: their rows in the same transaction, their files
+ * (original and thumbnail) after it commits. A crash between the two leaves files without rows, which a later `put`
+ * of the same bytes adopts (store.ts). Blobs the trash never held (a staged reference in the composer) are never
+ * touched.
  * @param dataDir the library folder (`objects/`, `thumbs/`)
  * @throws file system errors other than a missing file
  */
 export async function emptyTrash(db: Db, dataDir: string): Promise<EmptyTrashResult> {
-  const { deletedAssets, gone } = db.transaction(() => {
-    const candidates = db
-      .prepare('SELECT DISTINCT blob_id FROM assets WHERE deleted_at IS NOT NULL')
-      .pluck()
-      .all() as string[];
+  const { deletedAssets, deletedFolders, gone } = db.transaction(() => {
+    const candidates = new Set(
+      db.prepare('SELECT DISTINCT blob_id FROM assets WHERE deleted_at IS NOT NULL').pluck().all() as string[],
+    );
     const deletedAssets = db.prepare('DELETE FROM assets WHERE deleted_at IS NOT NULL').run().changes;
+    const deletedFolders = purgeDeletedFolders(db, candidates);
     const checks = blobReferenceChecks(db);
     const info = db.prepare('SELECT id, ext, bytes FROM blobs WHERE id = ?');
     const del = db.prepare('DELETE FROM blobs WHERE id = ?');
@@ -104,13 +108,43 @@ export async function emptyTrash(db: Db, dataDir: string): Promise<EmptyTrashRes
       del.run(id);
       gone.push(row);
     }
-    return { deletedAssets, gone };
+    return { deletedAssets, deletedFolders, gone };
   })();
   for (const b of gone) {
     await rm(join(dataDir, 'objects', b.id.slice(0, 2), `${b.id}.${b.ext}`), { force: true });
     await rm(join(dataDir, 'thumbs', b.id.slice(0, 2), `${b.id}.webp`), { force: true });
   }
-  return { deletedAssets, deletedFiles: gone.length, freedBytes: gone.reduce((n, b) => n + b.bytes, 0) };
+  return { deletedAssets, deletedFolders, deletedFiles: gone.length, freedBytes: gone.reduce((n, b) => n + b.bytes, 0) };
+}
+
+const UNFINISHED = "('queued', 'submitting', 'running', 'downloading')";
+
+/**
+ * Removes the deleted folders that hold no image, no folder and no unfinished job, deepest first, adding the blobs
+ * their jobs referred to (references, masks) to `candidates`. Runs inside {@link emptyTrash}'s transaction.
+ * @returns how many folders were removed
+ */
+function purgeDeletedFolders(db: Db, candidates: Set<string>): number {
+  const removable = db.prepare(
+    `SELECT id FROM folders f WHERE f.deleted_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM folders c WHERE c.parent_id = f.id)
+        AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.folder_id = f.id)
+        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.folder_id = f.id AND j.state IN ${UNFINISHED})`,
+  ).pluck();
+  const jobBlobs = db.prepare(
+    `SELECT r.blob_id FROM job_references r JOIN jobs j ON j.id = r.job_id WHERE j.folder_id = ?
+     UNION SELECT mask_blob_id FROM jobs WHERE folder_id = ? AND mask_blob_id IS NOT NULL`,
+  ).pluck();
+  const del = db.prepare('DELETE FROM folders WHERE id = ?');
+  let total = 0;
+  for (;;) {
+    const ids = removable.all() as string[];
+    if (ids.length === 0) return total;
+    for (const id of ids) {
+      for (const b of jobBlobs.all(id, id) as string[]) candidates.add(b);
+      total += del.run(id).changes;
+    }
+  }
 }
 
 /** The trash of one library: {@link emptyTrash} bound to its database and folder. */

@@ -219,7 +219,7 @@ export class ExportService {
   /** The asset ids a scope names, in export order (a folder: newest first, its sub-folders after it). */
   resolveScope(scope: ExportScope): string[] {
     if (scope.kind === 'assets') return [...new Set(scope.assetIds)];
-    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(scope.folderId)) {
+    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(scope.folderId)) {
       throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
     }
     const live = hasColumn(this.db, 'assets', 'deleted_at') ? 'AND a.deleted_at IS NULL' : '';

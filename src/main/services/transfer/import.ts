@@ -224,7 +224,7 @@ export class ImportService {
   }
 
   private folderName(folderId: string): string {
-    const row = this.db.prepare('SELECT name FROM folders WHERE id = ?').get(folderId) as { name: string } | undefined;
+    const row = this.db.prepare('SELECT name FROM folders WHERE id = ? AND deleted_at IS NULL').get(folderId) as { name: string } | undefined;
     if (!row) throw new AppError('not_found', `no folder with id ${folderId}`, { params: { id: folderId } });
     return row.name;
   }

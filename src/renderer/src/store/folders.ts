@@ -19,7 +19,8 @@ interface FoldersState {
   create(name: string, parentId: string | null): Promise<FolderNode>;
   rename(id: string, name: string): Promise<void>;
   move(id: string, parentId: string | null): Promise<void>;
-  remove(id: string): Promise<{ deletedFolders: number; deletedAssets: number }>;
+  /** Deletes a folder and its sub-folders; their images go to the trash (restorable to the same folders). */
+  remove(id: string): Promise<{ deletedFolders: number; trashedAssets: number }>;
   bumpCount(folderId: string, by: number): void;
 }
 

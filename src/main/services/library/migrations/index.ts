@@ -10,6 +10,7 @@ import * as m0008 from './0008-responses-chains';
 import * as m0009 from './0009-search-doc-id';
 import * as m0010 from './0010-job-request-body';
 import * as m0011 from './0011-export-xmp-sidecar';
+import * as m0012 from './0012-folder-trash';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: '0009-search-doc-id', up: m0009.up },
   { version: 10, name: '0010-job-request-body', up: m0010.up },
   { version: 11, name: '0011-export-xmp-sidecar', up: m0011.up },
+  { version: 12, name: '0012-folder-trash', up: m0012.up },
 ];

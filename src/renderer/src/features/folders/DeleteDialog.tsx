@@ -8,7 +8,10 @@ import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
 import { childMap, deleteCounts } from './tree';
 
-/** Confirms a delete, naming what goes with it; focus starts on Cancel. */
+/**
+ * Confirms a delete, naming what goes with it: the folders, and how many images move to the trash (restorable to
+ * the same folders); focus starts on Cancel.
+ */
 export function DeleteDialog({ folder, onOpenChange }: { folder: FolderNode | null; onOpenChange(open: boolean): void }) {
   const { t } = useTranslation();
   const nodes = useFolders((s) => s.nodes);
@@ -23,7 +26,7 @@ export function DeleteDialog({ folder, onOpenChange }: { folder: FolderNode | nu
       onOpenChange={onOpenChange}
       role="alertdialog"
       title={t('folders.deleteTitle', { name: folder?.name ?? '' })}
-      description={t('folders.deleteBody', {
+      description={t(counts.images > 0 ? 'folders.deleteBody' : 'folders.deleteBodyEmpty', {
         folders: t('folders.folderCount', { count: counts.folders }),
         images: t('folders.imageCount', { count: counts.images }),
       })}
