@@ -58,8 +58,8 @@ if (!platformFlag) {
 const runtime = electronRuntime();
 if (!runtime.distDir) {
   console.error(
-    'The Electron runtime is not installed: it was skipped (ELECTRON_SKIP_BINARY_DOWNLOAD) or cannot be downloaded\n' +
-      'on this machine; packaging needs it.\n' +
+    'The Electron runtime is not installed (it is fetched on first use, and was not, or cannot be downloaded on this\n' +
+      'machine); packaging needs it.\n' +
       `  (${runtime.missing})\n` +
       'Install it with `npx --no install-electron` (Electron 42 and later fetch the runtime on first use, not during\n' +
       'npm install) on a machine that can reach https://github.com/electron/electron/releases,\n' +
