@@ -130,7 +130,11 @@ describe('every provider through the engine', () => {
     expect(failed.state).toBe('failed');
     expect(failed.error?.code).toBe('interrupted');
     expect(oa.state.requestsTo('generations')).toHaveLength(1);
-    await call(app, 'jobs.retry', { id: job.id });
+    // It may have been charged (OpenAI may have run it): a retry pays again only when the user confirms it.
+    expect(failed.charge).toBe('unknown');
+    expect((await callError(app, 'jobs.retry', { id: job.id })).code).toBe('paid_retry_unconfirmed');
+    expect(oa.state.requestsTo('generations')).toHaveLength(1);
+    await call(app, 'jobs.retry', { id: job.id, confirmPaid: true });
     const done = await finished(job.id);
     expect(done.state).toBe('completed');
     expect(oa.state.requestsTo('generations')).toHaveLength(2);
