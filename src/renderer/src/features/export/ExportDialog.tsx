@@ -198,6 +198,10 @@ function ExportForm({ onDone }: { onDone(): void }) {
               <option key={m} value={m}>{t(`transfer.metadataLevels.${m}`)}</option>
             ))}
           </select>
+          <label className="export-help export-check">
+            <input type="checkbox" checked={draft.xmpSidecar && draft.metadata !== 'none'} disabled={draft.metadata === 'none'} onChange={(e) => set('xmpSidecar', e.target.checked)} />{' '}
+            {t('transfer.xmpSidecar')}
+          </label>
         </div>
       ) : null}
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { TaskView } from '../../../../shared/contracts/transfer';
+import type { ExportReport, TaskView } from '../../../../shared/contracts/transfer';
 import { describeError } from '../../i18n/format';
 import { useTransfer } from '../../store/transfer';
 import { ProgressBar } from '../../ui/ProgressBar';
@@ -105,6 +105,18 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
               <ul className="task-list">{r.renamed.map((x) => <li key={x.file}>{x.wanted} → {x.file}</li>)}</ul>
             </details>
           ) : null}
+          {notWritten(r).length > 0 ? (
+            <details open>
+              <summary>{t('transfer.metadataNotWrittenHeading', { count: notWritten(r).length })}</summary>
+              <ul className="task-list">
+                {notWritten(r).map((w) => (
+                  <li key={w.file} title={w.embedded.detail ?? undefined}>
+                    <span className="task-file">{w.file}</span>: {t(`transfer.embedFailure.${w.embedded.reason ?? 'write_failed'}`)}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
           {r.failed.length > 0 ? <ul className="task-list">{r.failed.map((x) => <li key={x.assetId}>{x.message}</li>)}</ul> : null}
         </div>
       );
@@ -138,6 +150,11 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
 }
 
 /** A near-duplicate line of an import report: its name, and "Stack them" (with the image it resembles as the cover). */
+/** The files of an export whose recipe could not be written inside them (written without it). */
+function notWritten(r: ExportReport): ExportReport['written'] {
+  return r.written.filter((w) => w.embedded.state === 'not_written');
+}
+
 function NearDuplicate({ item, t }: { item: { name: string; assetId: string; similarTo: string; stacked: boolean }; t: TFunction }) {
   const [stacked, setStacked] = useState(item.stacked);
   const [busy, setBusy] = useState(false);
