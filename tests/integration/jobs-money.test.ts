@@ -124,6 +124,21 @@ describe('money: Apiframe jobs never pay twice', () => {
     expect(done.credits).toBe(9);
   });
 
+  it('a 409 whose job list cannot be read yet looks again later instead of giving up', async () => {
+    const job = await submit({ references: [await stage()] });
+    await waitFor(() => srv.state.jobsCreated === 1, 'the first POST');
+    await app.close();
+    rewindToLostReply(job.id, { forgetBody: true });
+    srv.state.inject('listJobs', { kind: 'status', status: 503 }, { times: 3 }); // more than the client retries
+    app = await open();
+    const done = await finished(job.id);
+    expect(done.state).toBe('completed');
+    expect(srv.state.jobsCreated).toBe(1);
+    expect(srv.state.requestsTo('listJobs').filter((r) => r.status === 503)).toHaveLength(3);
+    // The resend under the same key could only answer 409 again; it made no job.
+    expect(srv.state.requestsTo('generate').slice(1).every((g) => g.status === 409)).toBe(true);
+  });
+
   it('a 409 whose original cannot be found says so and what it may have cost; a retry pays again only when confirmed', async () => {
     const job = await submit({ references: [await stage()] });
     await waitFor(() => srv.state.jobsCreated === 1, 'the first POST');

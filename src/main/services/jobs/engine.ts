@@ -477,7 +477,18 @@ export class JobEngine {
         // kept, or a provider-side change). Never a dead end: follow the original if it can be found, else say
         // what happened and that it may have been charged (a retry then asks before paying again).
         const now = this.d.journal.get(job.id) ?? cur ?? job;
-        if (await this.adoptOriginal(now, this.ctx(job.provider)).catch(() => false)) return;
+        try {
+          if (await this.adoptOriginal(now, this.ctx(job.provider))) return;
+        } catch (lookupErr) {
+          // The job list could not be read (429, 5xx, network): look again later — resending the same body under
+          // the same key only answers 409 again, it cannot create a job.
+          const le = toAppError(lookupErr);
+          if (le.retryable && !this.stopped) {
+            this.onError(now, le, 'submit');
+            return;
+          }
+        }
+        if (this.stopped) return;
         this.fail(
           now,
           new AppError('provider_conflict', `${job.provider} already has a job under this job's idempotency key, made from another request, and it could not be found in the account's job list; it may have been charged`, {
