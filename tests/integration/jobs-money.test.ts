@@ -75,11 +75,11 @@ describe('money: Apiframe jobs never pay twice', () => {
   const rewindToLostReply = (jobId: string, opts: { forgetBody?: boolean } = {}) => {
     const db = new Database(join(dir, 'library.sqlite'));
     try {
-      const row = db.prepare('SELECT uploads FROM jobs WHERE id = ?').get(jobId) as { uploads: string };
-      const uploads = (JSON.parse(row.uploads) as { expiresAt: number }[]).map((u) => ({ ...u, expiresAt: Date.now() + 5 * 60_000 }));
+      const row = db.prepare('SELECT uploads FROM jobs WHERE id = ?').get(jobId) as { uploads: string | null };
+      const uploads = (JSON.parse(row.uploads ?? '[]') as { expiresAt: number }[]).map((u) => ({ ...u, expiresAt: Date.now() + 5 * 60_000 }));
       db.prepare(
         `UPDATE jobs SET state = 'submitting', remote_id = NULL, submitted_at = NULL, progress = NULL, outputs = NULL,
-           credits = NULL, completed_at = NULL, uploads = ? ${opts.forgetBody ? ', request_body = NULL' : ''} WHERE id = ?`,
+           credits = NULL, completed_at = NULL, uploads = nullif(?, '[]') ${opts.forgetBody ? ', request_body = NULL' : ''} WHERE id = ?`,
       ).run(JSON.stringify(uploads), jobId);
       db.prepare('DELETE FROM assets WHERE job_id = ?').run(jobId);
     } finally {
@@ -101,6 +101,22 @@ describe('money: Apiframe jobs never pay twice', () => {
     expect(gens.map((g) => g.status)).toEqual([202, 202]); // the replay returned the original, no 409
     expect(gens[1]!.headers['idempotency-key']).toBe(gens[0]!.headers['idempotency-key']);
     expect(gens[1]!.body).toEqual(gens[0]!.body); // byte for byte the same request, old upload URL included
+    expect(done.remoteJobId).toBe([...srv.state.jobs.keys()][0]);
+  });
+
+  it('a key past its 24 h is not resent on its own: the original is found in GET /v2/jobs and followed', async () => {
+    const job = await submit();
+    await waitFor(() => srv.state.jobsCreated === 1, 'the first POST');
+    await app.close();
+    rewindToLostReply(job.id);
+    const db = new Database(join(dir, 'library.sqlite'));
+    db.prepare('UPDATE jobs SET posted_at = ? WHERE id = ?').run(Date.now() - 25 * 3600_000, job.id); // "a day later"
+    db.close();
+    app = await open();
+    const done = await finished(job.id);
+    expect(done.state).toBe('completed');
+    expect(srv.state.requestsTo('generate')).toHaveLength(1); // Apiframe would have forgotten the key: no resend
+    expect(srv.state.jobsCreated).toBe(1);
     expect(done.remoteJobId).toBe([...srv.state.jobs.keys()][0]);
   });
 
