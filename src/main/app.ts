@@ -42,6 +42,11 @@ export interface AppOptions {
   /** The keychain service name (tests use their own; also `ATELIER_KEYCHAIN_SERVICE`). Default `Atelier`. */
   keychainService?: string;
   timing?: Partial<EngineTiming>;
+  /**
+   * Clock of the job journal and engine, epoch ms (default `Date.now`): tests move it forward to restart "80
+   * minutes later" or "a day later" against test servers on the same clock.
+   */
+  now?: () => number;
   logger?: Logger;
   /** What the desktop shell offers import/export (its native folder picker); absent in the web host. */
   shell?: TransferShell;
@@ -125,7 +130,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const organise = new OrganiseService(db);
   const collections = new CollectionService(db, search);
   const trash = new TrashService(db, opts.dataDir);
-  const journal = new JobJournal(db);
+  const journal = new JobJournal(db, opts.now);
   const settings = new SettingsService(db, opts.env);
   const chains = new ChainService({ db, store, journal, bus });
   const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
@@ -168,6 +173,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     contextFor,
     bus,
     timing: opts.timing,
+    now: opts.now,
     pauses: {
       load: () => settings.pausedScopes(),
       save: (scopes) => settings.setPausedScopes(scopes),
