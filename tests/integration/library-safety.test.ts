@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -205,6 +205,33 @@ describe('temporary files left by a killed write (issue 9 item 6)', () => {
       expect(readdirSync(tmp)).toEqual(['legacy.tmp']);
     } finally {
       await again.close();
+    }
+  });
+
+  it('an export sweeps the temps a killed export left in its folder, and nothing else', async () => {
+    const app = await openTestApp(join(dir, 'lib'));
+    try {
+      const folderId = (await call(app, 'folders.create', { name: 'Out', parentId: null })).id;
+      const { imported } = await importFiles(app, folderId, ['coffee.png']);
+      const out = join(dir, 'out');
+      await mkdir(out);
+      // A real process that has ended: its pid no longer runs (pids are not reused this fast).
+      const gone = spawn(process.execPath, ['-e', '']);
+      await new Promise((r) => gone.once('exit', r));
+      const dead = `.atelier-export.${gone.pid}-1.00000000-0000-4000-8000-000000000001.tmp`;
+      const live = `.atelier-export.${process.pid}-${START_ID}.00000000-0000-4000-8000-000000000002.tmp`;
+      const old = '.atelier-00000000-0000-4000-8000-000000000003.tmp';
+      const users = '.atelier-notes.tmp';
+      for (const f of [dead, live, old, users]) await writeFile(join(out, f), 'x');
+      const hourAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+      for (const f of [old, users]) await utimes(join(out, f), hourAgo, hourAgo);
+      const preset = (await call(app, 'export.presets', {})).find((p) => p.format === 'original')!;
+      const v = await call(app, 'export.start', { scope: { kind: 'assets', assetIds: [imported[0]!.assetId] }, presetId: preset.id, targetDir: out });
+      expect((await finished(app, v)).state).toBe('completed');
+      const left = readdirSync(out).filter((f) => f.startsWith('.')).sort();
+      expect(left).toEqual([live, users].sort());
+    } finally {
+      await app.close();
     }
   });
 

@@ -125,6 +125,8 @@ export interface SweepOptions {
   suffix?: string;
   /** Only names starting so are considered (default: every name). */
   prefix?: string;
+  /** Only names matching this are considered (default: every name); for folders that are not Atelier's own. */
+  match?: RegExp;
   /** Clock, epoch ms (default `Date.now`). */
   now?: () => number;
 }
@@ -156,6 +158,7 @@ export async function sweepTemp(dir: string, opts: SweepOptions = {}): Promise<S
   });
   for (const name of entries) {
     if (!name.endsWith(suffix) || (opts.prefix !== undefined && !name.startsWith(opts.prefix))) continue;
+    if (opts.match && !opts.match.test(name)) continue;
     const path = join(dir, name);
     const st = await lstat(path).catch(() => null);
     if (!st || st.isDirectory()) continue;

@@ -30,6 +30,7 @@ import sharp from 'sharp';
 import type { ExportPreset, ExportReport, ExportScope, TaskView } from '../../../shared/contracts/transfer';
 import { AppError, toAppError } from '../../../shared/errors';
 import type { Db } from '../library/db';
+import { sweepTemp, tempName } from '../library/library-fs';
 import type { BlobStore } from '../library/store';
 import { dateToken, parseTemplate, renderName, type TokenValues } from './naming';
 import {
@@ -134,6 +135,9 @@ export async function checkTargetDir(path: string, fs: ExportFs = realFs): Promi
   return dir;
 }
 
+/** Atelier's temporary names in an export folder: a writer-named one, an older Atelier's, or a probe. */
+const EXPORT_TEMP = /^\.atelier-(?:(?:probe-)?[0-9a-f-]{36}|export\.\d{1,10}-[0-9a-z]{1,24}\.[0-9a-f-]{36})\.tmp$/;
+
 /** Export presets and export tasks. */
 export class ExportService {
   private readonly db: Db;
@@ -142,6 +146,8 @@ export class ExportService {
   private readonly fs: ExportFs;
   private readonly now: () => number;
   private readonly tool: string;
+  /** Export folders already swept of leftover temporary files by this process ({@link ExportService.sweepOnce}). */
+  private readonly swept = new Set<string>();
 
   constructor(opts: ExportServiceOptions) {
     this.db = opts.db;
@@ -326,10 +332,12 @@ export class ExportService {
     const folder = join(dir, ...parts);
     assertInside(dir, folder);
     await this.fs.mkdir(folder, { recursive: true });
+    await this.sweepOnce(folder);
 
-    const tmpImage = join(folder, `.atelier-${randomUUID()}.tmp`);
-    const tmpSidecar = sidecar ? join(folder, `.atelier-${randomUUID()}.tmp`) : null;
-    const tmpXmp = xmpSidecar ? join(folder, `.atelier-${randomUUID()}.tmp`) : null;
+    // Temp names carry this process's pid and start id (library-fs.ts), so a later export can tell them apart.
+    const tmpImage = join(folder, tempName('.atelier-export'));
+    const tmpSidecar = sidecar ? join(folder, tempName('.atelier-export')) : null;
+    const tmpXmp = xmpSidecar ? join(folder, tempName('.atelier-export')) : null;
     const placed: string[] = [];
     try {
       await this.writeDurably(tmpImage, bytes);
@@ -378,6 +386,18 @@ export class ExportService {
       if (tmpSidecar) await this.fs.unlink(tmpSidecar).catch(() => {});
       if (tmpXmp) await this.fs.unlink(tmpXmp).catch(() => {});
     }
+  }
+
+  /**
+   * The first time this process writes into `folder`, removes the temporary files a killed export left there:
+   * only Atelier's own names (`.atelier-export.<pid>-<start id>.<uuid>.tmp` of a writer that no longer runs, or an older
+   * Atelier's `.atelier-<uuid>.tmp` after an hour), never another file of the user's, never a running export's.
+   * A failure to sweep never stops the export.
+   */
+  private async sweepOnce(folder: string): Promise<void> {
+    if (this.swept.has(folder)) return;
+    this.swept.add(folder);
+    await sweepTemp(folder, { match: EXPORT_TEMP }).catch(() => {});
   }
 
   /**
