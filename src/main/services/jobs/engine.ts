@@ -239,7 +239,12 @@ export class JobEngine {
       this.timers.delete(jobId);
       const done = this.d.journal.transition(jobId, 'canceled', {
         completedAt: this.now(),
-        error: new AppError('canceled', 'canceled before it was sent').toShape(),
+        // Between attempts (a backoff after a 5xx or a timeout) an earlier POST may have reached the provider: say
+        // so; the job's charge then reads `unknown` and a retry asks before paying again (src/shared/jobs.ts).
+        error: new AppError(
+          'canceled',
+          job.postedAt === null ? 'canceled before it was sent' : 'canceled between attempts; an earlier attempt may have reached the provider',
+        ).toShape(),
       })!;
       this.emit(done);
       return this.d.journal.view(done);
