@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher } from './dispatcher';
 import { createHandlers, isKeyed } from './handlers';
+import { PathGrants } from './path-grants';
 import { openDatabase, type Db } from './services/library/db';
 import { BlobStore } from './services/library/store';
 import { secureLibraryFolder } from './services/library/library-fs';
@@ -87,6 +88,11 @@ export interface AppServices {
   compare: CompareService;
   /** Import, export, stacks, integrity check, thumbnail rebuild, backup (tasks with progress and cancel). */
   transfer: TransferServices;
+  /**
+   * Paths the user chose in this session (desktop window: dialogs and drops), by token; calls from the window name
+   * paths only by these tokens (src/main/path-grants.ts). In memory: none survives a restart.
+   */
+  grants: PathGrants;
 }
 
 export type { CheckedJob } from './services/jobs/submit';
@@ -191,6 +197,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const transfer = createTransfer({ db, store, bus, dataDir: opts.dataDir, shell: opts.shell ?? null });
   const services: AppServices = {
     transfer,
+    grants: new PathGrants(),
     db,
     bus,
     store,

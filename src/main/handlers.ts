@@ -84,10 +84,12 @@ export function createHandlers(s: AppServices, version: string): Handlers {
             params: { field: 'source', reason: 'path_not_allowed' },
           });
         }
-        name = basename(source.path);
+        // Desktop window: a path grant token (a dropped or picked file), never a path the page names.
+        const path = s.grants.resolve(source.path, 'source.path');
+        name = basename(path);
         let size: number;
         try {
-          const st = await stat(source.path);
+          const st = await stat(path);
           if (!st.isFile()) throw new Error('not a regular file');
           size = st.size;
         } catch (err) {
@@ -98,7 +100,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
             params: { name, reason: 'too_large', maxBytes: limits.maxBytes },
           });
         }
-        bytes = await readFile(source.path);
+        bytes = await readFile(path);
       } else {
         name = source.name;
         // Refuse before decoding: base64 is 4 chars per 3 bytes.

@@ -62,7 +62,7 @@ async function start(): Promise<void> {
       },
     },
   });
-  disposers.push(registerIpc(atelier.dispatcher, url));
+  disposers.push(registerIpc(atelier.dispatcher, url, atelier.services.grants));
   disposers.push(registerDragOut(() => atelier?.services.store ?? null, url));
   disposers.push(handleMediaProtocol(atelier.dispatcher));
   disposers.push(handleAppProtocol());

@@ -1,13 +1,16 @@
 /**
- * The Electron transport: one invoke channel for every contract call, one push channel for events. The
- * dispatcher validates inputs; here we only make sure the caller is the app's own top-level page.
+ * The Electron transport: one invoke channel for every contract call, one push channel for events, and the
+ * preload's channel to grant the path of a dropped or picked file (src/main/path-grants.ts). The dispatcher
+ * validates inputs; here we only make sure the caller is the app's own top-level page. What happens after that
+ * check lives in ./ipc-dispatch.ts (no electron, so it is tested in plain Node).
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { Dispatcher } from './dispatcher';
+import { CALL_CHANNEL, dispatchIpcCall, EVENT_CHANNEL, GRANT_CHANNEL, grantDroppedPath } from './ipc-dispatch';
+import type { PathGrants } from './path-grants';
 import { isAllowedNavigation } from './security-policy';
 
-export const CALL_CHANNEL = 'atelier:call';
-export const EVENT_CHANNEL = 'atelier:event';
+export { CALL_CHANNEL, EVENT_CHANNEL, GRANT_CHANNEL };
 
 /** True when the IPC message comes from the main frame of the app's own page (not an iframe, not another URL). */
 function fromAppFrame(event: IpcMainInvokeEvent, appUrl: string): boolean {
@@ -16,15 +19,19 @@ function fromAppFrame(event: IpcMainInvokeEvent, appUrl: string): boolean {
 }
 
 /**
- * Registers the call handler and forwards dispatcher events to every window showing the app.
- * @returns a function that removes both
+ * Registers the call and grant handlers and forwards dispatcher events to every window showing the app.
+ * @param grants where the paths of dropped and picked files are granted (the same registry the handlers resolve)
+ * @returns a function that removes them
  */
-export function registerIpc(dispatcher: Dispatcher, appUrl: string): () => void {
+export function registerIpc(dispatcher: Dispatcher, appUrl: string, grants: PathGrants): () => void {
   ipcMain.handle(CALL_CHANNEL, (event, name: unknown, input: unknown) => {
     // Not an app error: a foreign or stale frame gets a rejection, never an envelope.
     if (!fromAppFrame(event, appUrl)) throw new Error('atelier:call refused: the sender is not the app page');
-    if (typeof name !== 'string') throw new Error('atelier:call refused: the call name must be a string');
-    return dispatcher.call(name, input, { transport: 'electron' });
+    return dispatchIpcCall(dispatcher, name, input);
+  });
+  ipcMain.handle(GRANT_CHANNEL, (event, path: unknown) => {
+    if (!fromAppFrame(event, appUrl)) throw new Error('atelier:grant-path refused: the sender is not the app page');
+    return grantDroppedPath(grants, path);
   });
 
   const unsubscribe = dispatcher.subscribe((event) => {
@@ -38,6 +45,7 @@ export function registerIpc(dispatcher: Dispatcher, appUrl: string): () => void 
 
   return () => {
     ipcMain.removeHandler(CALL_CHANNEL);
+    ipcMain.removeHandler(GRANT_CHANNEL);
     unsubscribe();
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The preload: exposes exactly {@link AtelierBridge} as `window.atelier` and nothing else. No raw ipcRenderer,
- * no file-system access: dropped files become paths through `webUtils.getPathForFile`, and the main process
- * decides what to do with them. Runs sandboxed (bundled as CommonJS).
+ * no file-system access: the path of a dropped or picked file is read here (`webUtils.getPathForFile`) and sent to
+ * the main process, which grants it and answers an opaque token (src/main/path-grants.ts); the page only ever
+ * holds tokens. Runs sandboxed (bundled as CommonJS).
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { AtelierBridge } from '../shared/bridge';
@@ -10,6 +11,8 @@ import type { AnyEvent, CallResult } from '../shared/contract';
 const CALL_CHANNEL = 'atelier:call';
 const EVENT_CHANNEL = 'atelier:event';
 const DRAG_CHANNEL = 'atelier:start-drag';
+/** src/main/ipc-dispatch.ts GRANT_CHANNEL. */
+const GRANT_CHANNEL = 'atelier:grant-path';
 
 const bridge: AtelierBridge = {
   transport: 'electron',
@@ -25,12 +28,15 @@ const bridge: AtelierBridge = {
   startDrag(blobId) {
     ipcRenderer.send(DRAG_CHANNEL, String(blobId));
   },
-  pathForFile(file) {
+  async grantFile(file) {
+    let path: string;
     try {
-      return webUtils.getPathForFile(file);
+      path = webUtils.getPathForFile(file);
     } catch {
       return '';
     }
+    if (!path) return '';
+    return (await ipcRenderer.invoke(GRANT_CHANNEL, path)) as string;
   },
 };
 

@@ -20,8 +20,12 @@ export interface AtelierBridge {
   call(name: CallName, input: unknown): Promise<CallResult<unknown>>;
   /** Subscribes to main-process events; returns the unsubscribe function. */
   onEvent(listener: (event: AnyEvent) => void): () => void;
-  /** The file-system path of a dropped or picked `File` (Electron `webUtils.getPathForFile`), '' if none. */
-  pathForFile(file: File): string;
+  /**
+   * A path grant token for a dropped or picked `File`: the preload reads its path (Electron
+   * `webUtils.getPathForFile`) and the main process grants it (src/main/path-grants.ts); '' for a `File` with no
+   * path on disk (one the page made). The page never sees the path; calls that take a path take this token.
+   */
+  grantFile(file: File): Promise<string>;
   /**
    * Starts dragging a library image out of the window (to the desktop or another app). The main process resolves
    * the blob id to its file in the library; the page never names a path. Call it from `dragstart`.

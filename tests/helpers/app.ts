@@ -38,6 +38,14 @@ export async function call<N extends CallName>(app: App, name: N, input: CallInp
   return r.value as CallOutput<N>;
 }
 
+/**
+ * Path grant tokens for `paths`, as the desktop window gets them for files the user dropped or picked (the preload
+ * asks the main process to grant each path; src/main/path-grants.ts). Calls from `'electron'` take only these.
+ */
+export function granted(app: App, paths: string[]): string[] {
+  return paths.map((p) => app.services.grants.grant(p));
+}
+
 /** Resolves with the error of a call that must fail. */
 export async function callError<N extends CallName>(app: App, name: N, input: CallInput<N>, transport: 'web' | 'electron' = 'web'): Promise<AppError> {
   const r = await app.dispatcher.call(name, input, { transport });

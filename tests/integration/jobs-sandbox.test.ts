@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { App } from '../../src/main/app';
 import { BAD_FILES, GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, granted, openTestApp, tempDir, waitFor } from '../helpers/app';
 
 const PROMPT = 'Edit this portrait to add a winter coat and scarf, keeping the face and background unchanged';
 
@@ -141,7 +141,7 @@ describe('jobs through the sandbox provider (real SQLite, real image store)', ()
     });
     expect(err.code).toBe('validation');
     const ok = await call(app, 'references.stage', {
-      source: { path: join(GOOD_IMAGES, 'astronaut.png') }, provider: 'sandbox', model: 'gpt-image-2',
+      source: { path: granted(app, [join(GOOD_IMAGES, 'astronaut.png')])[0]! }, provider: 'sandbox', model: 'gpt-image-2',
     }, 'electron');
     expect(ok.name).toBe('astronaut.png');
   });
@@ -151,7 +151,7 @@ describe('jobs through the sandbox provider (real SQLite, real image store)', ()
     expect(bad.length).toBeGreaterThanOrEqual(7);
     for (const name of bad) {
       const data = await readFile(join(BAD_FILES, name));
-      for (const source of [{ name, dataBase64: data.toString('base64') }, { path: join(BAD_FILES, name) }]) {
+      for (const source of [{ name, dataBase64: data.toString('base64') }, { path: granted(app, [join(BAD_FILES, name)])[0]! }]) {
         const err = await callError(app, 'references.stage', { source, provider: 'sandbox', model: 'gpt-image-2' }, 'electron');
         expect(err.code, name).toBe('bad_file');
         expect(err.params?.['name']).toBe(name);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { AssetListItem } from '../../src/shared/organise';
-import { call, openTestApp, tempDir } from '../helpers/app';
+import { call, openTestApp, tempDir, granted } from '../helpers/app';
 import { finished, noiseImages } from './transfer-helpers';
 
 describe('stacks in the gallery listing (real SQLite)', () => {
@@ -36,7 +36,7 @@ describe('stacks in the gallery listing (real SQLite)', () => {
     app = await openTestApp(join(dir, 'lib'));
     folderId = (await call(app, 'folders.create', { name: 'Shoot', parentId: null })).id;
     const paths = await noiseImages(join(dir, 'src'), 8, 32, 7);
-    const view = await call(app, 'import.start', { folderId, paths, stackNearDuplicates: false }, 'electron');
+    const view = await call(app, 'import.start', { folderId, paths: granted(app, paths), stackNearDuplicates: false }, 'electron');
     const done = await finished(app, view);
     expect(done.report && 'imported' in done.report ? done.report.imported : []).toHaveLength(8);
     all = (await list(false)).ids;

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { BackupReport, ImportReport, IntegrityReport, ThumbnailReport } from '../../src/shared/contracts/transfer';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, openTestApp, tempDir } from '../helpers/app';
+import { call, openTestApp, tempDir, granted } from '../helpers/app';
 import { finished, listTree } from './transfer-helpers';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -29,7 +29,7 @@ describe('library care (real SQLite, real files)', () => {
     lib = join(dir, 'lib');
     app = await openTestApp(lib);
     folderId = (await call(app, 'folders.create', { name: 'Care', parentId: null })).id;
-    const v = await call(app, 'import.start', { folderId, paths: [GOOD_IMAGES], stackNearDuplicates: false }, 'electron');
+    const v = await call(app, 'import.start', { folderId, paths: granted(app, [GOOD_IMAGES]), stackNearDuplicates: false }, 'electron');
     report = (await finished(app, v)).report as ImportReport;
     expect(report.imported).toHaveLength(6);
   });

@@ -14,7 +14,7 @@ import { ExportService, type ExportFs } from '../../src/main/services/transfer/e
 import { extractXmp } from '../../src/main/services/transfer/xmp';
 import { dateToken } from '../../src/main/services/transfer/naming';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, openTestApp, tempDir, waitFor, granted } from '../helpers/app';
 import { finished, listTree, mountTmpfs } from './transfer-helpers';
 
 const PROMPT = 'A lighthouse on a cliff at dusk, 물결 and 波, watercolor & ink <soft>';
@@ -52,7 +52,7 @@ describe('export (real SQLite, real files)', () => {
       return j.state === 'completed' ? j : null;
     }, 'sandbox job');
     generatedId = done.assetIds[0]!;
-    const v = await call(app, 'import.start', { folderId, paths: [join(GOOD_IMAGES, 'rocket.jpg'), join(GOOD_IMAGES, 'chelsea.png')], stackNearDuplicates: false }, 'electron');
+    const v = await call(app, 'import.start', { folderId, paths: granted(app, [join(GOOD_IMAGES, 'rocket.jpg'), join(GOOD_IMAGES, 'chelsea.png')]), stackNearDuplicates: false }, 'electron');
     imported = (await finished(app, v)).report as ImportReport;
     out = join(dir, 'out');
     await mkdir(out);
@@ -103,7 +103,7 @@ describe('export (real SQLite, real files)', () => {
   it('writes XMP into original PNG, JPEG and WebP bytes without touching their pixels, and "none" keeps the bytes', async () => {
     const webpFile = join(dir, 'cat.webp');
     await sharp(join(GOOD_IMAGES, 'chelsea.png')).webp({ quality: 80 }).toFile(webpFile);
-    const v = await call(app, 'import.start', { folderId, paths: [webpFile], stackNearDuplicates: false }, 'electron');
+    const v = await call(app, 'import.start', { folderId, paths: granted(app, [webpFile]), stackNearDuplicates: false }, 'electron');
     const webp = ((await finished(app, v)).report as ImportReport).imported[0]!;
     const rocket = imported.imported.find((i) => i.name === 'rocket.jpg')!.assetId;
     const ids = [generatedId, rocket, webp.assetId];
@@ -143,7 +143,7 @@ describe('export (real SQLite, real files)', () => {
 
     const none = await preset({ name: 'Clean', template: 'clean-{index}', format: 'png', metadata: 'none' });
     // The hubble JPEG carries EXIF; a converted export must drop it.
-    const v = await call(app, 'import.start', { folderId, paths: [join(GOOD_IMAGES, 'hubble_deep_field.jpg')], stackNearDuplicates: false }, 'electron');
+    const v = await call(app, 'import.start', { folderId, paths: granted(app, [join(GOOD_IMAGES, 'hubble_deep_field.jpg')]), stackNearDuplicates: false }, 'electron');
     const hubble = ((await finished(app, v)).report as ImportReport).imported[0]!;
     const r2 = await runExport(none.id, [generatedId, hubble.assetId]);
     for (const w of r2.written) {
@@ -221,7 +221,7 @@ describe('export (real SQLite, real files)', () => {
       for (let i = 0; i < 4; i++) {
         await sharp(join(GOOD_IMAGES, 'astronaut.png')).modulate({ brightness: 1 + i / 50 }).png({ compressionLevel: 0 }).toFile(join(src, `a${i}.png`));
       }
-      const v = await call(app, 'import.start', { folderId, paths: [src], stackNearDuplicates: false }, 'electron');
+      const v = await call(app, 'import.start', { folderId, paths: granted(app, [src]), stackNearDuplicates: false }, 'electron');
       const ids = ((await finished(app, v)).report as ImportReport).imported.map((i) => i.assetId);
       const p = await preset({ name: 'Big', template: '{original}', format: 'original', metadata: 'full' });
       const report = await runExport(p.id, ids, small);

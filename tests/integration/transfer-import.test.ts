@@ -11,7 +11,7 @@ import type { App } from '../../src/main/app';
 import type { ImportReport, IntegrityReport } from '../../src/shared/contracts/transfer';
 import { dhash, hammingDistance } from '../../src/main/services/transfer/import';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir } from '../helpers/app';
+import { call, callError, openTestApp, tempDir, granted } from '../helpers/app';
 import { finished, finishedViaCalls, fixtureFolder, mountTmpfs, noiseImages } from './transfer-helpers';
 
 const EXPECTED_SKIPS: Record<string, string> = {
@@ -41,7 +41,7 @@ describe('import (real SQLite, real files)', () => {
   });
 
   const importPaths = async (paths: string[], stack = false): Promise<ImportReport> => {
-    const view = await call(app, 'import.start', { folderId, paths, stackNearDuplicates: stack }, 'electron');
+    const view = await call(app, 'import.start', { folderId, paths: granted(app, paths), stackNearDuplicates: stack }, 'electron');
     const done = await finished(app, view);
     expect(done.state).toBe('completed');
     return done.report as ImportReport;
@@ -92,7 +92,7 @@ describe('import (real SQLite, real files)', () => {
     expect((await call(app, 'assets.list', { folderId })).total).toBe(6);
     // Into another folder: a new asset that shares the stored bytes.
     const other = (await call(app, 'folders.create', { name: 'Other', parentId: null })).id;
-    const v = await call(app, 'import.start', { folderId: other, paths: [join(GOOD_IMAGES, 'rocket.jpg')], stackNearDuplicates: false }, 'electron');
+    const v = await call(app, 'import.start', { folderId: other, paths: granted(app, [join(GOOD_IMAGES, 'rocket.jpg')]), stackNearDuplicates: false }, 'electron');
     const r = (await finished(app, v)).report as ImportReport;
     expect(r.imported).toHaveLength(1);
     expect(r.imported[0]!.blobId).toBe(first.imported.find((i) => i.name.endsWith('rocket.jpg'))!.blobId);
@@ -163,7 +163,7 @@ describe('import (real SQLite, real files)', () => {
     const off = app.dispatcher.subscribe((e) => {
       if (e.name === 'task.updated') events.push(`${e.payload.state}:${e.payload.done}`);
     });
-    const view = await call(app, 'import.start', { folderId, paths: [src], stackNearDuplicates: false }, 'electron');
+    const view = await call(app, 'import.start', { folderId, paths: granted(app, [src]), stackNearDuplicates: false }, 'electron');
     // Cancel once a few files are in.
     for (let i = 0; i < 400; i++) {
       const n = (app.services.db.prepare('SELECT COUNT(*) AS n FROM assets').get() as { n: number }).n;
@@ -196,7 +196,7 @@ describe('import (real SQLite, real files)', () => {
       folderId = (await call(app, 'folders.create', { name: 'Imports', parentId: null })).id;
       const src = join(dir, 'noise');
       await noiseImages(src, 20, 400); // ~480 KB each, ~9.6 MB in all
-      const view = await call(app, 'import.start', { folderId, paths: [src], stackNearDuplicates: false }, 'electron');
+      const view = await call(app, 'import.start', { folderId, paths: granted(app, [src]), stackNearDuplicates: false }, 'electron');
       const done = await finished(app, view);
       expect(done.state).toBe('completed');
       const report = done.report as ImportReport;

@@ -7,6 +7,7 @@ import type { transferCalls } from '../../shared/contracts/transfer';
 import { AppError } from '../../shared/errors';
 import type { AppServices } from '../app';
 import { checkTargetDir } from '../services/transfer/export';
+import { resolvePathRef } from '../path-grants';
 import { createStack, dissolveStack, stackMembers } from '../services/transfer/stacks';
 
 type TransferHandlers = Pick<Handlers, keyof typeof transferCalls>;
@@ -27,7 +28,9 @@ export function transferHandlers(s: AppServices): TransferHandlers {
           params: { field: 'paths', reason: 'path_not_allowed' },
         });
       }
-      return t.importer.startPaths(folderId, paths, { stackNearDuplicates });
+      // Each is a path grant token (a drop or a picked file), never a path the page names.
+      const chosen = paths.map((p, i) => s.grants.resolve(p, `paths.${i}`));
+      return t.importer.startPaths(folderId, chosen, { stackNearDuplicates });
     },
     'import.addFiles': ({ taskId, files, total, last }) => t.importer.addFiles(taskId, files, total, last),
 
@@ -38,17 +41,26 @@ export function transferHandlers(s: AppServices): TransferHandlers {
       return { ok: true as const };
     },
     'export.checkTemplate': ({ template, assetId, format }) => ({ example: t.exporter.example(template, assetId, format) }),
-    'export.checkTarget': async ({ path }) => ({ path: await checkTargetDir(path) }),
+    // Desktop window: the token of a folder picked in the dialog (checked, and handed back as the token); web host:
+    // the folder the user typed (returned absolute).
+    'export.checkTarget': async ({ path }, ctx) => {
+      const dir = await checkTargetDir(resolvePathRef(s.grants, path, ctx, 'path'));
+      return { path: ctx.transport === 'electron' ? path : dir };
+    },
     'export.pickTarget': async (_i, ctx) => {
       if (ctx.transport !== 'electron' || !t.shell) {
         throw new AppError('validation', 'the folder picker is only in the desktop window; type the folder path', {
           params: { field: 'targetDir', reason: 'picker_unavailable' },
         });
       }
-      const path = await t.shell.pickFolder();
-      return { path: path === null ? null : await checkTargetDir(path) };
+      const picked = await t.shell.pickFolder();
+      if (picked === null) return { path: null, token: null };
+      const path = await checkTargetDir(picked);
+      // The page shows `path` and sends `token` back: only the folder the user picked is accepted.
+      return { path, token: s.grants.grant(path) };
     },
-    'export.start': ({ scope, presetId, targetDir }) => t.exporter.start(scope, presetId, targetDir),
+    'export.start': ({ scope, presetId, targetDir }, ctx) =>
+      t.exporter.start(scope, presetId, resolvePathRef(s.grants, targetDir, ctx, 'targetDir')),
 
     'stacks.create': ({ assetIds, coverId }) => ({ stackId: createStack(s.db, assetIds, coverId) }),
     'stacks.dissolve': ({ stackId }) => {
@@ -59,6 +71,6 @@ export function transferHandlers(s: AppServices): TransferHandlers {
 
     'library.checkIntegrity': (o) => t.checkIntegrity(o),
     'library.rebuildThumbnails': (o) => t.rebuildThumbnails(o),
-    'library.backup': ({ targetDir }) => t.backup(targetDir),
+    'library.backup': ({ targetDir }, ctx) => t.backup(resolvePathRef(s.grants, targetDir, ctx, 'targetDir')),
   };
 }

@@ -247,10 +247,20 @@ export const transferCalls = {
     input: z.object({ template: z.string().max(LIMITS.template), assetId: Id.nullable().default(null), format: ExportFormat.default('original') }).strict(),
     output: z.object({ example: z.string() }),
   },
-  /** Checks a target folder typed by the user: it exists, is a folder, and can be written. Returns it absolute. */
+  /**
+   * Checks a target folder: it exists, is a folder, and can be written. Web host: the folder typed by the user,
+   * returned absolute. Desktop window: the token from `export.pickTarget`, returned as is once checked.
+   */
   'export.checkTarget': { input: z.object({ path: AbsPath }).strict(), output: z.object({ path: z.string() }) },
-  /** The desktop window's native folder picker; null when the user closed it. Refused in the web host. */
-  'export.pickTarget': { input: z.object({}).strict(), output: z.object({ path: z.string().nullable() }) },
+  /**
+   * The desktop window's native folder picker (export and backup targets): the folder to show (`path`) and the
+   * token to send back as `targetDir` (`token`, a path grant); both null when the user closed it. Refused in the
+   * web host.
+   */
+  'export.pickTarget': {
+    input: z.object({}).strict(),
+    output: z.object({ path: z.string().nullable(), token: z.string().nullable() }),
+  },
   'export.start': {
     input: z.object({ scope: ExportScope, presetId: Id, targetDir: AbsPath }).strict(),
     output: TaskView,

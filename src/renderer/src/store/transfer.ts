@@ -117,11 +117,12 @@ export async function filesOfDrop(dt: DataTransfer): Promise<ImportFile[]> {
   return out;
 }
 
-/** Paths of dropped files and folders in the desktop window (the preload's `pathForFile`), or null in a browser. */
-export function pathsOfDrop(dt: DataTransfer): string[] | null {
+/**
+ * Path grant tokens of dropped files and folders in the desktop window (the preload's `grantFile`), or null in a
+ * browser or when none of them has a path. Read the `File`s synchronously in the drop handler, then call this.
+ */
+export async function pathsOfDrop(files: File[]): Promise<string[] | null> {
   if (getTransport().kind !== 'electron' || !window.atelier) return null;
-  const paths = Array.from(dt.files)
-    .map((f) => window.atelier!.pathForFile(f))
-    .filter((p) => p !== '');
-  return paths.length > 0 ? paths : null;
+  const tokens = (await Promise.all(files.map((f) => window.atelier!.grantFile(f)))).filter((p) => p !== '');
+  return tokens.length > 0 ? tokens : null;
 }

@@ -5,7 +5,7 @@ import { toAppError } from '../../../shared/errors';
 import type { Transport } from './types';
 import { parseEvent, readAsBase64, unwrap } from './validate';
 
-/** Electron: calls go through the preload bridge; dropped files are passed by path (no bytes over IPC). */
+/** Electron: calls go through the preload bridge; dropped files are passed by path grant token (no bytes over IPC). */
 export function createElectronTransport(bridge: AtelierBridge): Transport {
   return {
     kind: 'electron',
@@ -29,9 +29,9 @@ export function createElectronTransport(bridge: AtelierBridge): Transport {
     },
     mediaUrl: electronMediaUrl,
     async fileSource(file) {
-      const path = bridge.pathForFile(file);
+      const token = await bridge.grantFile(file);
       // A File with no path (e.g. made in the page) still works: send its bytes instead.
-      if (path) return { path };
+      if (token) return { path: token };
       return { name: file.name || 'file', dataBase64: await readAsBase64(file) };
     },
   };

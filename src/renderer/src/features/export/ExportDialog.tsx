@@ -48,7 +48,10 @@ function ExportForm({ onDone }: { onDone(): void }) {
   const [draft, setDraft] = useState<PresetFields | null>(null);
   const [example, setExample] = useState('');
   const [templateError, setTemplateError] = useState<AppErrorShape | null>(null);
-  const [target, setTarget] = useState(() => localStorage.getItem(TARGET_KEY) ?? '');
+  // Web host: the folder typed (remembered). Desktop window: the folder picked in the dialog, shown, and its path
+  // grant token, sent (a typed path is refused there).
+  const [target, setTarget] = useState(() => (getTransport().kind === 'electron' ? '' : (localStorage.getItem(TARGET_KEY) ?? '')));
+  const [targetToken, setTargetToken] = useState<string | null>(null);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const [busy, setBusy] = useState(false);
   const electron = getTransport().kind === 'electron';
@@ -99,7 +102,10 @@ function ExportForm({ onDone }: { onDone(): void }) {
   const pick = async (): Promise<void> => {
     try {
       const r = await call('export.pickTarget', {});
-      if (r.path) setTarget(r.path);
+      if (r.path && r.token) {
+        setTarget(r.path);
+        setTargetToken(r.token);
+      }
     } catch (err) {
       setError(errorShape(err));
     }
@@ -115,8 +121,8 @@ function ExportForm({ onDone }: { onDone(): void }) {
       const changed = !saved || (Object.keys(draft) as (keyof PresetFields)[]).some((k) => saved[k] !== draft[k]);
       // An edited preset is saved under its name (so the export is reproducible), then used.
       const preset = changed ? await call('export.savePreset', { id: saved?.id ?? null, ...draft }) : saved;
-      const dir = (await call('export.checkTarget', { path: target.trim() })).path;
-      localStorage.setItem(TARGET_KEY, dir);
+      const dir = (await call('export.checkTarget', { path: electron ? (targetToken ?? '') : target.trim() })).path;
+      if (!electron) localStorage.setItem(TARGET_KEY, dir);
       const s: ExportScope =
         scope === 'selection'
           ? { kind: 'assets', assetIds: selection }
@@ -207,7 +213,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
 
       <label className="field-label" htmlFor={`${id}-target`}>{t('transfer.targetFolder')}</label>
       <div className="export-target">
-        <input id={`${id}-target`} className="input" value={target} spellCheck={false} placeholder={t('transfer.targetPlaceholder')} aria-describedby={`${id}-target-help`} onChange={(e) => setTarget(e.target.value)} />
+        <input id={`${id}-target`} className="input" value={target} spellCheck={false} placeholder={t('transfer.targetPlaceholder')} aria-describedby={`${id}-target-help`} readOnly={electron} onChange={(e) => setTarget(e.target.value)} />
         {electron ? (
           <button type="button" className="btn btn-plain" onClick={() => void pick()}>{t('transfer.choose')}</button>
         ) : null}

@@ -25,8 +25,13 @@ export function ImportControls() {
       if (!e.dataTransfer || !target?.closest?.('.gallery')) return;
       if (!Array.from(e.dataTransfer.types).includes('Files')) return;
       e.preventDefault();
-      const paths = pathsOfDrop(e.dataTransfer);
-      const run = paths ? startImport(folderId, { paths }) : filesOfDrop(e.dataTransfer).then((files) => startImport(folderId, { files }));
+      // Desktop window: the dropped files' path grant tokens (read now: the DataTransfer empties after the event).
+      const dropped = getTransport().kind === 'electron' ? Array.from(e.dataTransfer.files) : null;
+      const run = dropped
+        ? pathsOfDrop(dropped).then((paths) =>
+            startImport(folderId, paths ? { paths } : { files: dropped.map((file) => ({ file, name: file.name })) }),
+          )
+        : filesOfDrop(e.dataTransfer).then((files) => startImport(folderId, { files }));
       run.catch((err: unknown) => useToasts.getState().error(err));
     };
     window.addEventListener('drop', onDrop, true);
@@ -38,10 +43,11 @@ export function ImportControls() {
     const list = Array.from(input.files);
     input.value = '';
     if (list.length === 0) return;
-    const bridge = getTransport().kind === 'electron' ? window.atelier : undefined;
-    const paths = bridge ? list.map((f) => bridge.pathForFile(f)).filter(Boolean) : [];
     const files: ImportFile[] = list.map((file) => ({ file, name: file.webkitRelativePath || file.name }));
-    const run = paths.length === list.length ? startImport(folderId, { paths }) : startImport(folderId, { files });
+    // Desktop window: picked files go by path grant token when every one has a path, else by bytes.
+    const run = pathsOfDrop(list).then((paths) =>
+      paths && paths.length === list.length ? startImport(folderId, { paths }) : startImport(folderId, { files }),
+    );
     run.catch((err: unknown) => useToasts.getState().error(err));
   };
 

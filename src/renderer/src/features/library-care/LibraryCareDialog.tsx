@@ -4,7 +4,7 @@ import type { AppErrorShape } from '../../../../shared/errors';
 import type { TaskView } from '../../../../shared/contracts/transfer';
 import { errorShape } from '../../i18n/format';
 import { watchTask } from '../../store/transfer';
-import { call } from '../../transport';
+import { call, getTransport } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
 
@@ -22,6 +22,20 @@ function CareForm({ onDone }: { onDone(): void }) {
   const { t } = useTranslation();
   const id = useId();
   const [target, setTarget] = useState('');
+  // Desktop window: the backup folder is picked in the native dialog and sent as its path grant token (a typed path
+  // is refused there); web host: typed.
+  const electron = getTransport().kind === 'electron';
+  const [targetToken, setTargetToken] = useState<string | null>(null);
+  const pick = (): void => {
+    call('export.pickTarget', {})
+      .then((r) => {
+        if (r.path && r.token) {
+          setTarget(r.path);
+          setTargetToken(r.token);
+        }
+      })
+      .catch((err: unknown) => setError(errorShape(err)));
+  };
   const [confirmRepair, setConfirmRepair] = useState(false);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const run = (p: Promise<TaskView>): void => {
@@ -53,8 +67,11 @@ function CareForm({ onDone }: { onDone(): void }) {
       </div>
       <label className="field-label" htmlFor={`${id}-backup`}>{t('transfer.backupFolder')}</label>
       <div className="export-target">
-        <input id={`${id}-backup`} className="input" value={target} spellCheck={false} placeholder={t('transfer.targetPlaceholder')} onChange={(e) => setTarget(e.target.value)} />
-        <button type="button" className="btn btn-primary" disabled={!target.trim()} onClick={() => run(call('library.backup', { targetDir: target.trim() }))}>
+        <input id={`${id}-backup`} className="input" value={target} spellCheck={false} placeholder={t('transfer.targetPlaceholder')} readOnly={electron} onChange={(e) => setTarget(e.target.value)} />
+        {electron ? (
+          <button type="button" className="btn btn-plain" onClick={pick}>{t('transfer.choose')}</button>
+        ) : null}
+        <button type="button" className="btn btn-primary" disabled={!target.trim()} onClick={() => run(call('library.backup', { targetDir: electron ? (targetToken ?? '') : target.trim() }))}>
           {t('transfer.backup')}
         </button>
       </div>
