@@ -164,7 +164,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const contextFor = (provider: ProviderId): ProviderContext => {
     if (!isKeyed(provider)) return { apiKey: null, baseUrl: '' };
-    const apiKey = secrets.get(provider);
+    // The key saved for the origin in force, never one saved for another (settings.keyOrigin).
+    const apiKey = secrets.get(provider, settings.keyOrigin(provider));
     if (!apiKey && !KEY_OPTIONAL.includes(provider)) {
       throw new AppError('no_api_key', `no API key is set for ${provider}`, { params: { provider } });
     }

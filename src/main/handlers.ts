@@ -22,7 +22,7 @@ const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as rea
 
 export function createHandlers(s: AppServices, version: string): Handlers {
   const providerSettings = (provider: KeyedProviderId): ProviderSettings => {
-    const st = s.secrets.status(provider);
+    const st = s.secrets.status(provider, s.settings.keyOrigin(provider));
     const { baseUrl, fromEnv } = s.settings.baseUrl(provider);
     return {
       provider,
@@ -146,12 +146,12 @@ export function createHandlers(s: AppServices, version: string): Handlers {
 
     'settings.providers': () => KEYED_PROVIDERS.map(providerSettings),
     'settings.setKey': ({ provider, key }) => {
-      s.secrets.set(provider, key);
+      s.secrets.set(provider, key, s.settings.keyOrigin(provider));
       s.bus.emit('settings.changed', { provider });
       return providerSettings(provider);
     },
     'settings.clearKey': ({ provider }) => {
-      s.secrets.clear(provider);
+      s.secrets.clear(provider, s.settings.keyOrigin(provider));
       s.bus.emit('settings.changed', { provider });
       return providerSettings(provider);
     },

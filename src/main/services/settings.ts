@@ -1,7 +1,14 @@
 /**
  * Non-secret settings kept in the library's `settings` table: the UI language and each provider's base URL.
  * Keys are never stored here (see services/secrets).
+ *
+ * A key follows its origin, never the base URL: each key is kept for the origin it was saved for
+ * ({@link SettingsService.keyOrigin}), so re-pointing a provider at another server finds no key there (Settings asks
+ * for one) instead of sending the stored key to whoever now answers. A base URL the user sets must be https, or
+ * http on loopback only; link-local and cloud metadata addresses are refused. The `ATELIER_*_BASE_URL` variables
+ * are the user's own choice and stay trusted: their base URL uses the provider's usual key.
  */
+import { BlockList, isIP } from 'node:net';
 import type { Db } from './library/db';
 import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '../../shared/capabilities';
 import { AppError } from '../../shared/errors';
@@ -51,6 +58,69 @@ export function normaliseBaseUrl(raw: string): string {
     });
   }
   return u.toString().replace(/\/+$/, '');
+}
+
+/** Link-local ranges (RFC 3927, RFC 4291 §2.5.6) and the cloud metadata addresses inside or beside them. */
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+/** Cloud instance metadata endpoints: AWS/GCP/Azure/OpenStack 169.254.169.254, AWS IPv6 fd00:ec2::254, GCP's name. */
+const METADATA_IPS = new BlockList();
+METADATA_IPS.addAddress('169.254.169.254', 'ipv4');
+METADATA_IPS.addAddress('fd00:ec2::254', 'ipv6');
+const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** The IPv4 inside an IPv4-mapped IPv6 address (`::ffff:a9fe:a9fe` → `169.254.169.254`), else null. */
+function mappedIpv4(ip6: string): string | null {
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip6);
+  if (m) {
+    const hi = parseInt(m[1]!, 16);
+    const lo = parseInt(m[2]!, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  const d = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip6);
+  return d ? d[1]! : null;
+}
+
+/** True for a loopback host: `localhost` (and `*.localhost`), 127.0.0.0/8, ::1 (also IPv4-mapped). */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const v = isIP(h);
+  if (v === 4) return LOOPBACK.check(h, 'ipv4');
+  if (v === 6) {
+    const v4 = mappedIpv4(h);
+    return v4 ? LOOPBACK.check(v4, 'ipv4') : LOOPBACK.check(h, 'ipv6');
+  }
+  return false;
+}
+
+/**
+ * Refuses a base URL the user set that a key must never be sent to: a cloud metadata address
+ * (169.254.169.254, fd00:ec2::254, metadata.google.internal), any other link-local address (169.254.0.0/16,
+ * fe80::/10, also written IPv4-mapped), and plain http anywhere but loopback. Takes a URL that
+ * {@link normaliseBaseUrl} accepted. Host names are judged as written (they are not resolved here).
+ * @throws AppError('validation') with `params.field = 'baseUrl'` and `params.reason` 'metadata' | 'link_local' | 'http_not_loopback'
+ */
+export function checkBaseUrlTarget(url: string): void {
+  const u = new URL(url);
+  const host = u.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const v = isIP(host);
+  const v4 = v === 4 ? host : v === 6 ? mappedIpv4(host) : null;
+  const refuse = (reason: string, message: string) =>
+    new AppError('validation', `base URL ${u.origin}: ${message}`, { params: { field: 'baseUrl', reason } });
+  if (METADATA_HOSTS.has(host) || (v4 ? METADATA_IPS.check(v4, 'ipv4') : v === 6 && METADATA_IPS.check(host, 'ipv6'))) {
+    throw refuse('metadata', 'that is a cloud metadata address; API keys are never sent there');
+  }
+  if (v4 ? LINK_LOCAL.check(v4, 'ipv4') : v === 6 && LINK_LOCAL.check(host, 'ipv6')) {
+    throw refuse('link_local', 'link-local addresses (169.254.0.0/16, fe80::/10) are refused');
+  }
+  if (u.protocol === 'http:' && !isLoopbackHost(host)) {
+    throw refuse('http_not_loopback', 'plain http is allowed only for this computer (127.0.0.1, ::1, localhost); use https');
+  }
 }
 
 export class SettingsService {
@@ -128,8 +198,28 @@ export class SettingsService {
   }
 
   /**
-   * Stores a user base URL (null restores the default).
-   * @throws AppError('validation') for a non-http(s) URL, or ('conflict') while the environment fixes it
+   * The origin the provider's key is kept for, given the base URL in force: null for the provider's usual key
+   * (the base URL is on the default's origin, or the environment sets it), else the base URL's origin
+   * (`https://gateway.example:8443`), whose key is a separate keychain entry. A key is only ever sent to the
+   * origin it was saved for.
+   */
+  keyOrigin(provider: KeyedProviderId): string | null {
+    const { baseUrl, fromEnv } = this.baseUrl(provider);
+    if (fromEnv) return null;
+    let origin: string;
+    try {
+      origin = new URL(baseUrl).origin;
+    } catch {
+      return `invalid:${baseUrl}`;
+    }
+    return origin === new URL(DEFAULT_BASE_URLS[provider]).origin ? null : origin;
+  }
+
+  /**
+   * Stores a user base URL (null restores the default). Moving to another origin leaves the key behind: the key
+   * saved for that origin (if any) is used from then on.
+   * @throws AppError('validation') for a non-http(s) URL, plain http off loopback, a link-local or metadata address
+   *   (see {@link checkBaseUrlTarget}), or ('conflict') while the environment fixes it
    */
   setBaseUrl(provider: KeyedProviderId, raw: string | null): void {
     if (this.env[BASE_URL_ENV[provider]]) {
@@ -137,7 +227,10 @@ export class SettingsService {
         params: { field: 'baseUrl', reason: 'from_env' },
       });
     }
-    this.write(`provider.${provider}.baseUrl`, raw === null ? null : normaliseBaseUrl(raw));
+    if (raw === null) return this.write(`provider.${provider}.baseUrl`, null);
+    const url = normaliseBaseUrl(raw);
+    checkBaseUrlTarget(url);
+    this.write(`provider.${provider}.baseUrl`, url);
   }
 
   /** The user's price overrides as stored (unreadable or malformed entries are skipped). */

@@ -61,8 +61,13 @@ export function napiKeyringBackend(): KeyringBackend {
 /** Longest key accepted; real provider keys are well under 200 characters. */
 export const MAX_KEY_LENGTH = 4096;
 
-/** The keychain account name for a provider's key. */
-export const keyAccount = (provider: string): string => `api-key:${provider}`;
+/**
+ * The keychain account name for a provider's key: `api-key:<provider>` for its usual key (origin null, the only
+ * form before keys were kept per origin), `api-key:<provider>@<origin>` for the key saved for another origin
+ * (see SettingsService.keyOrigin).
+ */
+export const keyAccount = (provider: string, origin: string | null = null): string =>
+  origin === null ? `api-key:${provider}` : `api-key:${provider}@${origin}`;
 
 /** Account read by the probe; never written. */
 const PROBE_ACCOUNT = 'api-key:__probe__';
@@ -96,7 +101,7 @@ export class SecretStore {
   private readonly warn: (message: string) => void;
   private mode: KeyStorage = 'session';
   private initialized = false;
-  /** Session keys, and the cache of keychain reads (null = known to be absent). */
+  /** Session keys, and the cache of keychain reads (null = known to be absent), by keychain account. */
   private readonly memory = new Map<string, string | null>();
 
   /**
@@ -135,53 +140,58 @@ export class SecretStore {
   }
 
   /**
-   * The key for `provider`, or null when none is set. Main process only: never send the result to the renderer.
+   * The key for `provider` saved for `origin` (null: the provider's usual key), or null when none is set. Main
+   * process only: never send the result to the renderer, and send it only to `origin`.
    * @throws AppError 'keychain_unavailable' when the keychain worked at start-up but fails now (e.g. locked)
    */
-  get(provider: KeyedProviderId): string | null {
-    const cached = this.memory.get(provider);
+  get(provider: KeyedProviderId, origin: string | null = null): string | null {
+    const account = keyAccount(provider, origin);
+    const cached = this.memory.get(account);
     if (cached !== undefined || this.mode === 'session') return cached ?? null;
     let value: string | null;
     try {
-      value = this.backend.get(this.service, keyAccount(provider));
+      value = this.backend.get(this.service, account);
     } catch (err) {
       throw unavailable('read', err);
     }
-    this.memory.set(provider, value);
+    this.memory.set(account, value);
     return value;
   }
 
   /**
    * Stores a key for `provider` after {@link normalizeKey}. When the keychain refuses the write, the store
    * switches to session storage for the rest of the run (the UI then says so) rather than losing the key.
+   * @param origin the origin the key is for (null: the provider's usual key)
    * @throws AppError 'validation' (field 'key') for an empty or malformed key
    */
-  set(provider: KeyedProviderId, key: string): void {
+  set(provider: KeyedProviderId, key: string, origin: string | null = null): void {
     const value = normalizeKey(key);
+    const account = keyAccount(provider, origin);
     if (this.mode === 'keychain') {
       try {
-        this.backend.set(this.service, keyAccount(provider), value);
+        this.backend.set(this.service, account, value);
       } catch (err) {
         this.mode = 'session';
         this.warn(`OS keychain refused a write, API keys will be kept for this session only: ${reason(err)}`);
       }
     }
-    this.memory.set(provider, value);
+    this.memory.set(account, value);
   }
 
   /**
-   * Removes the key for `provider` (no-op when none is set).
+   * Removes the key for `provider` and `origin` (null: the usual key; no-op when none is set).
    * @throws AppError 'keychain_unavailable' when the keychain cannot delete it (the key would survive otherwise)
    */
-  clear(provider: KeyedProviderId): void {
+  clear(provider: KeyedProviderId, origin: string | null = null): void {
+    const account = keyAccount(provider, origin);
     if (this.mode === 'keychain') {
       try {
-        this.backend.delete(this.service, keyAccount(provider));
+        this.backend.delete(this.service, account);
       } catch (err) {
         throw unavailable('delete', err);
       }
     }
-    this.memory.set(provider, null);
+    this.memory.set(account, null);
   }
 
   /**
@@ -189,8 +199,8 @@ export class SecretStore {
    * characters, so that a short key is not mostly revealed), and where it lives.
    * @throws AppError 'keychain_unavailable' as {@link SecretStore.get}
    */
-  status(provider: KeyedProviderId): KeyStatus {
-    const key = this.get(provider);
+  status(provider: KeyedProviderId, origin: string | null = null): KeyStatus {
+    const key = this.get(provider, origin);
     return {
       keySet: key !== null,
       keyLast4: key !== null && key.length >= 8 ? key.slice(-4) : null,

@@ -133,6 +133,10 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
         p['max'] = p['unit'] === 'bytes' && p['reason'] === 'too_large' ? formatBytes(max, i18n.language) : max;
         break;
       }
+      if (p['field'] === 'baseUrl' && typeof p['reason'] === 'string' && BASE_URL_REFUSALS.has(p['reason'])) {
+        key = `errors.baseUrl_${p['reason']}`;
+        break;
+      }
       if (typeof p['reason'] === 'string' && p['reason']) key = `errors.${e.code}_reason`;
       break;
     }
@@ -146,6 +150,9 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
   if (e.providerMessage) text += ` ${t('errors.providerSaid', { message: e.providerMessage })}`;
   return text;
 }
+
+/** Base URLs a key must never be sent to (services/settings.ts checkBaseUrlTarget), each with its own message. */
+const BASE_URL_REFUSALS: ReadonlySet<string> = new Set(['metadata', 'link_local', 'http_not_loopback']);
 
 /** The message key of a `validation` error over a limit (`reason` too_long / too_many / too_large), else null. */
 function validationLimitKey(reason: unknown, unit: unknown): string | null {
