@@ -120,8 +120,9 @@ function appVersion(): string {
 /** Opens the library and starts the services. @throws Error when the library cannot be opened */
 export async function createApp(opts: AppOptions): Promise<App> {
   // 0700 folder, 0600 database (its -wal/-shm follow), tightened on every open; see library-fs.ts.
-  secureLibraryFolder(opts.dataDir);
+  const modes = secureLibraryFolder(opts.dataDir);
   const log = opts.logger ?? createLogger(opts.dataDir, opts.env);
+  if (!modes.private) log.warn('the library folder is on a file system that keeps no POSIX modes: its files cannot be made private (0700/0600)');
   const db = openDatabase(join(opts.dataDir, 'library.sqlite'));
   const bus = new EventBus();
   const store = new BlobStore({ db, dataDir: opts.dataDir });

@@ -25,21 +25,48 @@ export const PRIVATE_FILE_MODE = 0o600;
 
 const POSIX = process.platform !== 'win32';
 
-/** Creates `dir` (and missing parents) as 0700 and tightens it to 0700 when it already existed. */
+/**
+ * Errors of a file system that keeps no POSIX modes (FAT/exFAT, some network shares, a read-only mount): there a
+ * mode cannot be set, which must not stop the library from opening.
+ */
+const NO_MODES = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EROFS', 'EINVAL', 'ENOSYS']);
+
+function quietly(err: unknown): false {
+  if (NO_MODES.has((err as NodeJS.ErrnoException).code ?? '')) return false;
+  throw err;
+}
+
+/** chmod that returns false where the file system keeps no modes ({@link NO_MODES}); other errors throw. */
+function chmodOrFalse(path: string, mode: number): boolean {
+  try {
+    chmodSync(path, mode);
+    return true;
+  } catch (err) {
+    return quietly(err);
+  }
+}
+
+/**
+ * Creates `dir` (and missing parents) as 0700 and tightens it to 0700 when it already existed (where the file
+ * system keeps modes).
+ */
 export async function mkdirPrivate(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  if (POSIX) await chmod(dir, PRIVATE_DIR_MODE);
+  if (POSIX) await chmod(dir, PRIVATE_DIR_MODE).catch(quietly);
 }
 
-/** Synchronous {@link mkdirPrivate}. */
-export function mkdirPrivateSync(dir: string): void {
+/** Synchronous {@link mkdirPrivate}. @returns false when the folder's mode could not be set */
+export function mkdirPrivateSync(dir: string): boolean {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  if (POSIX) chmodSync(dir, PRIVATE_DIR_MODE);
+  return POSIX ? chmodOrFalse(dir, PRIVATE_DIR_MODE) : true;
 }
 
-/** Sets a file Atelier wrote to 0600 (POSIX; no-op elsewhere). @throws file system errors (ENOENT) */
+/**
+ * Sets a file Atelier wrote to 0600 (POSIX, where the file system keeps modes; no-op elsewhere).
+ * @throws file system errors (ENOENT)
+ */
 export async function makePrivate(file: string): Promise<void> {
-  if (POSIX) await chmod(file, PRIVATE_FILE_MODE);
+  if (POSIX) await chmod(file, PRIVATE_FILE_MODE).catch(quietly);
 }
 
 /**
@@ -48,29 +75,32 @@ export async function makePrivate(file: string): Promise<void> {
  * shard folders under objects/ and thumbs/) to 0700 and the files at its top and in logs/ (library.sqlite,
  * -wal, -shm, atelier.log) to 0600; and creates `library.sqlite` as 0600 when it is missing, so SQLite's -wal and
  * -shm, which take the database file's mode, are born 0600 too. Files deeper down are not touched one by one:
- * their 0700 folder already keeps everyone else out.
+ * their 0700 folder already keeps everyone else out. On a file system that keeps no modes (FAT, exFAT, some
+ * shares) nothing can be tightened: the library still opens, and the caller is told.
  * @param dataDir the library folder
- * @throws file system errors (permissions, a file where the folder should be)
+ * @returns `private: false` when the data folder's own mode could not be set (the caller warns)
+ * @throws file system errors other than "this file system keeps no modes" (a file where the folder should be)
  */
-export function secureLibraryFolder(dataDir: string): void {
-  mkdirPrivateSync(dataDir);
+export function secureLibraryFolder(dataDir: string): { private: boolean } {
+  const ok = mkdirPrivateSync(dataDir);
   closeSync(openSync(join(dataDir, 'library.sqlite'), fsConstants.O_CREAT | fsConstants.O_RDWR, PRIVATE_FILE_MODE));
-  if (!POSIX) return;
+  if (!POSIX || !ok) return { private: ok };
   for (const name of listNames(dataDir)) {
     const path = join(dataDir, name);
     const st = lstatOrNull(path);
-    if (st?.isFile() && /^library\.sqlite(-wal|-shm|-journal)?$/.test(name)) chmodSync(path, PRIVATE_FILE_MODE);
+    if (st?.isFile() && /^library\.sqlite(-wal|-shm|-journal)?$/.test(name)) chmodOrFalse(path, PRIVATE_FILE_MODE);
     if (!st?.isDirectory() || !LIBRARY_DIRS.has(name)) continue;
-    chmodSync(path, PRIVATE_DIR_MODE);
+    chmodOrFalse(path, PRIVATE_DIR_MODE);
     for (const child of listNames(path)) {
       const cst = lstatOrNull(join(path, child));
       if (cst?.isDirectory() && (name === 'objects' || name === 'thumbs') && /^[0-9a-f]{2}$/.test(child)) {
-        chmodSync(join(path, child), PRIVATE_DIR_MODE);
+        chmodOrFalse(join(path, child), PRIVATE_DIR_MODE);
       } else if (cst?.isFile() && name === 'logs') {
-        chmodSync(join(path, child), PRIVATE_FILE_MODE);
+        chmodOrFalse(join(path, child), PRIVATE_FILE_MODE);
       }
     }
   }
+  return { private: true };
 }
 
 const LIBRARY_DIRS = new Set(['objects', 'thumbs', 'tmp', 'logs', 'lost+found']);
