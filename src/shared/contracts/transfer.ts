@@ -5,8 +5,8 @@
  * `task.updated` events; `tasks.cancel` stops one; the final view carries the report.
  *
  * Import sources, by transport:
- * - Electron: `import.start` with `paths` (files and folders resolved by the preload's `pathForFile`); the main
- *   process walks folders recursively.
+ * - Electron: `import.start` with `paths`: the path grant tokens of dropped or picked files and folders (the
+ *   preload's `grantFile`, src/main/path-grants.ts; a raw path is refused); the main process walks folders recursively.
  * - Web host: `import.start` with `paths: null`, then the page sends the files' bytes in batches with
  *   `import.addFiles` (base64, like `FileSource`; `name` may carry the file's relative path in a dropped folder),
  *   the last batch with `last: true`.
