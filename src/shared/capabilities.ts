@@ -350,6 +350,7 @@ export function estimateCredits(
  * https://evolink.ai/gpt-image-2; OpenAI's per-image prices — third-party figures, see src/shared/providers/openai.ts).
  * 0 for the sandbox; null where no price is known (Apiframe bills credits; custom models).
  * @param prices the price table in force (default {@link DEFAULT_PRICES}, src/shared/pricing.ts)
+ * @param prompt the prompt (EvoLink prices its text-input tokens; default '')
  */
 export function estimateUsd(
   provider: ProviderId,
@@ -357,9 +358,10 @@ export function estimateUsd(
   params: Record<string, unknown>,
   referenceCount: number,
   prices: PriceTable = DEFAULT_PRICES,
+  prompt = '',
 ): number | null {
   if (provider === 'sandbox') return 0;
-  if (provider === 'evolink') return estimateEvolinkUsd(params, referenceCount, prices);
+  if (provider === 'evolink') return estimateEvolinkUsd(params, referenceCount, prices, prompt);
   if (provider === 'openai' && isOpenAiImageModel(model)) return estimateOpenAiUsd(model, params, prices);
   return null;
 }

@@ -12,13 +12,17 @@ import {
   EVOLINK_MAX_PROMPT_CODEPOINTS,
   EVOLINK_RATIOS,
   EVOLINK_RESOLUTIONS,
+  EVOLINK_CREDITS_PER_USD,
   EvolinkGptImage2Params,
   checkEvolinkSize,
   codePointLength,
   estimateEvolinkUsd,
+  estimatePromptTokens,
+  evolinkCreditsToUsd,
   evolinkPixelSize,
   parseEvolinkWxH,
 } from '../../src/shared/providers/evolink';
+import { DEFAULT_PRICES } from '../../src/shared/pricing';
 
 describe('EvolinkGptImage2Params', () => {
   it('parses {} to the documented defaults', () => {
@@ -249,17 +253,35 @@ describe('estimateEvolinkUsd (EvoLink’s gpt-image-2 price page)', () => {
     expect(usd({ size: '1:1', quality: 'high' }) / m).toBeCloseTo(4, 6);
   });
 
-  it('scales with n and pixels; references add 2,820 image-input tokens each, once per request', () => {
+  it('scales with n and pixels; references add 2,820 image-input tokens each, once per image of n ("Multiply by Count")', () => {
     const one = usd({ size: '1:1', resolution: '2K' });
     expect(usd({ size: '1:1', resolution: '2K', n: 3 })).toBeCloseTo(3 * one, 6);
     expect(usd({ size: '1:1', resolution: '2K' })).toBeCloseTo(4 * usd({ size: '1:1', resolution: '1K' }), 6);
     const perRef = (2820 * 0.0072) / 1000;
-    expect(usd({ n: 2 }, 3) - usd({ n: 2 }, 0)).toBeCloseTo(3 * perRef, 6);
+    expect(usd({ n: 2 }, 3) - usd({ n: 2 }, 0)).toBeCloseTo(2 * 3 * perRef, 6);
+    expect(usd({ n: 3 }, 16)).toBeCloseTo(3 * usd({ n: 1 }, 16), 6);
   });
 
-  it('resolution is ignored for WxH; auto is estimated as 1024²', () => {
+  it('resolution is ignored for WxH; auto is estimated at the page’s 2048×2048 cap', () => {
     expect(usd({ size: '1024x1024', resolution: '4K' })).toBe(usd({ size: '1:1', resolution: '1K' }));
-    expect(usd({ size: 'auto', resolution: '4K' })).toBe(usd({ size: '1:1', resolution: '1K' }));
+    expect(usd({ size: 'auto', resolution: '1K' })).toBe(usd({ size: '2048x2048' }));
+    expect(usd({ size: 'auto', quality: 'high' })).toBeCloseTo((96 * 96 * 0.027) / 1000, 9);
+  });
+
+  it('text input tokens of the prompt count at $0.0045 per 1K, per image of n', () => {
+    expect(estimatePromptTokens('')).toBe(0);
+    expect(estimatePromptTokens('a red fox')).toBe(3); // 9 ASCII characters / 4, rounded up
+    expect(estimatePromptTokens('붉은 여우')).toBe(5); // 4 Hangul + 1 space (ASCII)
+    const p = 'x'.repeat(32_000); // 8,000 tokens
+    expect(estimateEvolinkUsd({ n: 2 }, 0, DEFAULT_PRICES, p)! - usd({ n: 2 })).toBeCloseTo((2 * 8000 * 0.0045) / 1000, 6);
+  });
+
+  it('credits to USD at the 68 credits per $1 the page’s table implies (1.836 credits = $0.027)', () => {
+    expect(EVOLINK_CREDITS_PER_USD).toBe(68);
+    expect(evolinkCreditsToUsd(1.836)).toBeCloseTo(0.027, 9);
+    expect(evolinkCreditsToUsd(0.4896)).toBeCloseTo(0.0072, 9);
+    expect(evolinkCreditsToUsd(null)).toBeNull();
+    expect(evolinkCreditsToUsd(-1)).toBeNull();
   });
 
   it('null for invalid parameters or a reference count outside 0–16', () => {

@@ -141,7 +141,7 @@ describe('estimates read the table (published figures give the formulas’ resul
     expect(estimateCredits('openai', 'gpt-image-2', { quality: 'high' })).toBeNull();
   });
 
-  it('EvoLink: n · B² · pixels / 2048² output tokens at the image-output price, plus 2,820 tokens per reference', () => {
+  it('EvoLink: n · (B² · pixels / 2048² output tokens at the image-output price + 2,820 tokens per reference)', () => {
     const cases: [Record<string, unknown>, number][] = [
       [{ size: '1:1', quality: 'low' }, 0],
       [{ size: '16:9', quality: 'medium', resolution: '2K', n: 2 }, 3],
@@ -155,7 +155,7 @@ describe('estimates read the table (published figures give the formulas’ resul
       const b = EVOLINK_TILE_BASE[p['quality'] as 'low' | 'medium' | 'high'];
       const tokens = (b * b * px.width * px.height) / (2048 * 2048);
       const n = (p['n'] as number | undefined) ?? 1;
-      const expected = round6((n * tokens * out) / 1000 + (refs * EVOLINK_EST_TOKENS_PER_REFERENCE * inp) / 1000);
+      const expected = round6((n * (tokens * out + refs * EVOLINK_EST_TOKENS_PER_REFERENCE * inp)) / 1000);
       expect(estimateEvolinkUsd(p, refs)).toBe(expected);
       expect(estimateUsd('evolink', 'gpt-image-2', p, refs, DEFAULT_PRICES)).toBe(expected);
     }

@@ -294,8 +294,41 @@ export const EVOLINK_TILE_BASE: Readonly<Record<EvolinkQuality, number>> = { low
  */
 export const EVOLINK_EST_TOKENS_PER_REFERENCE = 2820;
 
-/** Pixels assumed for `size: auto`, px (the 1K budget, 1024²): the model picks the size, so only a guess is possible. */
-export const EVOLINK_AUTO_SIZE_PIXELS = EVOLINK_PIXEL_BUDGETS['1K'];
+/**
+ * Pixels assumed for `size: auto`, px: the model picks the size, and the price page estimates it "as 2048×2048
+ * conservative cap" (https://evolink.ai/gpt-image-2, the size control's help), so the estimate does too.
+ */
+export const EVOLINK_AUTO_SIZE_PIXELS = 2048 * 2048;
+
+/**
+ * Credits per US dollar on EvoLink, as the price page's table implies: "$0.027 / 1K tokens (1.836 Credits)",
+ * "$0.0072 / 1K tokens (0.4896 Credits)" — 68 credits to the dollar (https://evolink.ai/gpt-image-2). A derived
+ * rate, not a published one: a USD figure computed with it is marked as derived wherever it is shown.
+ */
+export const EVOLINK_CREDITS_PER_USD = 68;
+
+/**
+ * USD for a number of EvoLink credits (e.g. a task's `usage.credits_reserved`) at {@link EVOLINK_CREDITS_PER_USD},
+ * rounded to 6 decimals; null for a missing or negative count. Derived, see the constant.
+ */
+export function evolinkCreditsToUsd(credits: number | null | undefined): number | null {
+  if (typeof credits !== 'number' || !Number.isFinite(credits) || credits < 0) return null;
+  return Math.round((credits / EVOLINK_CREDITS_PER_USD) * 1e6) / 1e6;
+}
+
+/**
+ * Text-input tokens estimated for a prompt (no tokenizer here): one per 4 ASCII characters, one per other code
+ * point (CJK text runs about a token a character). 0 for an empty prompt.
+ */
+export function estimatePromptTokens(prompt: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (const ch of prompt) {
+    if (ch.codePointAt(0)! < 0x80) ascii++;
+    else other++;
+  }
+  return Math.ceil(ascii / 4) + other;
+}
 
 /**
  * Pre-bill estimate, in USD, of one EvoLink gpt-image-2 request — an estimate only: the real charge follows the
@@ -303,27 +336,31 @@ export const EVOLINK_AUTO_SIZE_PIXELS = EVOLINK_PIXEL_BUDGETS['1K'];
  *
  * Formula (inputs from https://evolink.ai/gpt-image-2; its shape inferred, not documented, to match the page's figures):
  *
- *   pixels        = W·H of {@link evolinkPixelSize}(size, resolution), or 1024² for `auto`
+ *   pixels        = W·H of {@link evolinkPixelSize}(size, resolution), or 2048² for `auto` (the page's cap)
  *   outputTokens  = B² · pixels / 2048²          (B = tile base 16 / 48 / 96 for low / medium / high)
- *   USD           = n · outputTokens · imageOutput/1000 + referenceCount · 2,820 · imageInput/1000
- *                   (imageOutput, imageInput: USD per 1K tokens from `prices`; published 0.027 and 0.0072)
+ *   textTokens    = {@link estimatePromptTokens}(prompt)
+ *   USD           = n · (outputTokens · imageOutput + referenceCount · 2,820 · imageInput + textTokens · textInput) / 1000
+ *                   (USD per 1K tokens from `prices`; published 0.027, 0.0072 and 0.0045)
  *
  * Why this shape: with B² the quality ratios are exactly the page's "low ≈ 0.11× medium, high ≈ 4×"
  * (16²/48² = 0.111, 96²/48² = 4); scaling by pixels/2048² makes the cheapest preset (low, 1K, ≈1.04 MP, no
  * references) cost $0.0017, the page's lower bound; the per-reference tokens are calibrated to its upper bound
- * ($0.817, see {@link EVOLINK_EST_TOKENS_PER_REFERENCE}). Reference tokens are counted once per request, not per
- * image. Text-prompt tokens ($0.0045 per 1K) and cached-input discounts are left out (a few cents at most).
+ * ($0.817, see {@link EVOLINK_EST_TOKENS_PER_REFERENCE}). The page's range is "at n=1 … Multiply by Count for n>1",
+ * so the whole per-image figure — reference and text tokens included — is multiplied by n. Cached-input
+ * discounts are left out (they apply only when the provider reports cached tokens).
  *
  * @param params parameters as accepted by {@link EvolinkGptImage2Params} (missing keys take the defaults).
  * @param referenceCount number of reference images (`image_urls`), 0–16.
  * @param prices the price table in force (default {@link DEFAULT_PRICES}, src/shared/pricing.ts).
+ * @param prompt the prompt, for its text-input tokens (default '': none).
  * @returns USD rounded to 6 decimals, or null when `params` fail the schema, `referenceCount` is out of range or
- *   `prices` lacks the image output/input prices.
+ *   `prices` lacks the image output/input prices (a missing text-input price counts the text as free).
  */
 export function estimateEvolinkUsd(
   params: EvolinkGptImage2ParamsInput,
   referenceCount: number,
   prices: PriceTable = DEFAULT_PRICES,
+  prompt = '',
 ): number | null {
   const parsed = EvolinkGptImage2Params.safeParse(params);
   if (!parsed.success) return null;
@@ -335,8 +372,10 @@ export function estimateEvolinkUsd(
   const pixels = px ? px.width * px.height : EVOLINK_AUTO_SIZE_PIXELS;
   const base = EVOLINK_TILE_BASE[p.quality];
   const outputTokens = (base * base * pixels) / (2048 * 2048);
-  const usd =
-    (p.n * outputTokens * usdPer1k.imageOutput) / 1000 +
-    (referenceCount * EVOLINK_EST_TOKENS_PER_REFERENCE * usdPer1k.imageInput) / 1000;
+  const perImage =
+    outputTokens * usdPer1k.imageOutput +
+    referenceCount * EVOLINK_EST_TOKENS_PER_REFERENCE * usdPer1k.imageInput +
+    estimatePromptTokens(prompt) * (usdPer1k.textInput ?? 0);
+  const usd = (p.n * perImage) / 1000;
   return Math.round(usd * 1e6) / 1e6;
 }

@@ -31,8 +31,8 @@ export function isOpenAiImageModel(model: string): model is OpenAiImageModel {
 
 /**
  * Request limits of the Images API for GPT image models.
- * - `maxPromptChars`: 32000 characters (openai-node `prompt` doc). Counted here as UTF-16 code units (JS `length`),
- *   the stricter reading for astral characters.
+ * - `maxPromptChars`: 32000 characters (openai-node `prompt` doc). Counted as Unicode code points, one way
+ *   everywhere: the composer (capabilities `promptUnit: 'codepoint'`), the submit check and the client.
  * - `maxInputImages`: 16 images per edit (openai-node `image` doc).
  * - `maxInputImageBytes`: each image "less than 50MB" (openai-node). We read MB as 10^6 bytes — the smaller of the two
  *   readings, so anything we accept is under the limit either way — and the bound is exclusive.

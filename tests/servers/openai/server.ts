@@ -891,9 +891,11 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     const rules = RULES[base];
     const prompt = str('prompt');
     if (prompt === undefined || prompt.length === 0) throw invalid("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
-    if (prompt.length > MAX_PROMPT) {
+    // "32000 characters" (openai-node `prompt` doc), read as Unicode code points, not UTF-16 units.
+    const chars = [...prompt].length;
+    if (chars > MAX_PROMPT) {
       throw invalid(
-        `Invalid 'prompt': string too long. Expected a string with maximum length ${MAX_PROMPT}, but got a string with length ${prompt.length} instead.`,
+        `Invalid 'prompt': string too long. Expected a string with maximum length ${MAX_PROMPT}, but got a string with length ${chars} instead.`,
         'prompt',
         'string_above_max_length',
       );

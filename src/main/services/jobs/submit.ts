@@ -105,7 +105,7 @@ export class JobSubmitter {
     const prices = this.d.settings.prices(); // the table in force, with the user's overrides
     const job = this.d.journal.create({
       creditsEstimate: estimateCredits(input.provider, input.model, params, prices),
-      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length, prices),
+      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length, prices, prompt),
       folderId: input.folderId,
       provider: input.provider,
       model: input.model,

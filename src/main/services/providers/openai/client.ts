@@ -49,6 +49,7 @@ import {
   type OpenAiImageParams,
   type OpenAiImageUsage,
 } from '../../../../shared/providers/openai';
+import { codePointLength } from '../../../../shared/providers/evolink';
 import { readImageHeader } from '../../library/inspect';
 import { extOf } from '../common';
 
@@ -99,8 +100,11 @@ const Background = z.enum(['auto', 'opaque', 'transparent']);
 const OutputFormat = z.enum(['png', 'jpeg', 'webp']);
 const Compression = z.number().int().min(0).max(100);
 const Count = z.number().int().min(OPENAI_LIMITS.minImages).max(OPENAI_LIMITS.maxImages);
-/** Prompt, 1–32000 UTF-16 code units (openai-node `ImageGenerateParams.prompt`). */
-const Prompt = z.string().min(1).max(OPENAI_LIMITS.maxPromptChars);
+/** Prompt, 1–32000 characters counted as Unicode code points, as the composer counts them (openai-node `prompt`). */
+const Prompt = z
+  .string()
+  .min(1)
+  .refine((s) => codePointLength(s) <= OPENAI_LIMITS.maxPromptChars, { message: `Too long: at most ${OPENAI_LIMITS.maxPromptChars} characters` });
 /** `size`: `auto` or `<W>x<H>`; the per-model rules are checked separately for known models. */
 const Size = z.string().regex(/^(auto|[1-9]\d{0,5}x[1-9]\d{0,5})$/, 'Expected "auto" or "<width>x<height>"');
 
@@ -504,10 +508,12 @@ function parseParams(model: OpenAiImageModel, params: Record<string, unknown>): 
   return parseOrThrow(OPENAI_PARAMS[model], params, '');
 }
 
+/** @throws AppError `prompt_too_long` (`params.length` in code points, as the composer shows it) over the limit. */
 function checkPrompt(prompt: unknown): void {
-  if (typeof prompt === 'string' && prompt.length > OPENAI_LIMITS.maxPromptChars) {
-    throw new AppError('prompt_too_long', `Prompt is ${prompt.length} characters; OpenAI accepts ${OPENAI_LIMITS.maxPromptChars}`, {
-      params: { length: prompt.length, max: OPENAI_LIMITS.maxPromptChars },
+  const length = typeof prompt === 'string' ? codePointLength(prompt) : 0;
+  if (length > OPENAI_LIMITS.maxPromptChars) {
+    throw new AppError('prompt_too_long', `Prompt is ${length} characters; OpenAI accepts ${OPENAI_LIMITS.maxPromptChars}`, {
+      params: { length, max: OPENAI_LIMITS.maxPromptChars },
     });
   }
 }

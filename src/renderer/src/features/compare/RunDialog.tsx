@@ -84,7 +84,7 @@ function RunForm({ onDone }: { onDone(): void }) {
   const [error, setError] = useState<AppErrorShape | null>(null);
   const ready = references.flatMap((r) => (r.staged ? [{ blobId: r.staged.id, name: r.name }] : []));
   const prices = usePrices((s) => s.table);
-  const total = totalEstimate(rows, ready.length, prices);
+  const total = totalEstimate(rows, ready.length, prices, prompt);
   const lang = i18n.language;
   const runOfError = typeof error?.params?.['run'] === 'number' ? (error.params['run'] as number) - 1 : -1;
 
@@ -132,7 +132,7 @@ function RunForm({ onDone }: { onDone(): void }) {
         {rows.map((row, i) => {
           const cap = capabilityOf(row.provider, row.model)!;
           const credits = estimateCredits(row.provider, row.model, row.params, prices);
-          const usd = estimateUsd(row.provider, row.model, row.params, ready.length, prices);
+          const usd = estimateUsd(row.provider, row.model, row.params, ready.length, prices, prompt);
           const invalid = new Set(
             (() => {
               const r = cap.params.safeParse(row.params);

@@ -25,17 +25,18 @@ export interface TotalEstimate {
 
 /**
  * Sums the estimates of each run (per provider: Apiframe bills credits, EvoLink/OpenAI USD, sandbox 0), with the
- * prices of `prices` (default the published table).
+ * prices of `prices` (default the published table) and the shared prompt (EvoLink prices its text tokens).
  */
 export function totalEstimate(
   runs: readonly { provider: ProviderId; model: ModelId; params: Record<string, unknown> }[],
   referenceCount: number,
   prices: PriceTable = DEFAULT_PRICES,
+  prompt = '',
 ): TotalEstimate {
   const out: TotalEstimate = { credits: 0, usd: 0, creditRuns: 0, usdRuns: 0, unknownRuns: 0 };
   for (const r of runs) {
     const c = estimateCredits(r.provider, r.model, r.params, prices);
-    const u = estimateUsd(r.provider, r.model, r.params, referenceCount, prices);
+    const u = estimateUsd(r.provider, r.model, r.params, referenceCount, prices, prompt);
     if (c !== null && r.provider !== 'sandbox') {
       out.credits += c;
       out.creditRuns += 1;

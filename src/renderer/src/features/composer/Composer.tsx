@@ -57,7 +57,7 @@ export function Composer() {
   const prices = usePrices((s) => s.table);
   const credits = estimateCredits(provider, model, params, prices);
   const refCount = useComposer((s) => s.references.length);
-  const usd = credits === null ? estimateUsd(provider, model, params, refCount, prices) : null;
+  const usd = credits === null ? estimateUsd(provider, model, params, refCount, prices, prompt) : null;
   const cost =
     provider === 'sandbox'
       ? t('composer.costFree')
