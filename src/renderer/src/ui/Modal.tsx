@@ -13,10 +13,29 @@ interface ModalProps {
   /** `alertdialog` for confirmations of destructive actions. */
   role?: 'dialog' | 'alertdialog';
   className?: string;
-  /** Where focus lands when the dialog opens (default: the first focusable element). */
+  /**
+   * Where focus lands when the dialog opens. Unless this calls `e.preventDefault()`, focus goes to the dialog's
+   * first field (input, select, textarea), else to its first control after the title bar, never to the close
+   * button first (so typing goes into the form and Enter submits it).
+   */
   onOpenAutoFocus?: (e: Event) => void;
   /** Where focus goes on close when the element that had it before is gone. */
   returnFocusFallback?: () => HTMLElement | null;
+}
+
+const FIELDS = 'input:not([type="hidden"]):not([disabled]), select:not([disabled]), textarea:not([disabled])';
+const CONTROLS = `${FIELDS}, button:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])`;
+
+/**
+ * The element a dialog's focus should start on: its first visible field, else its first visible control outside
+ * the title bar (the close button comes last); null when it has neither (Radix then focuses the close button).
+ */
+export function firstControl(root: EventTarget | null): HTMLElement | null {
+  if (!(root instanceof HTMLElement)) return null;
+  const visible = (el: HTMLElement): boolean => el.getClientRects().length > 0 && !el.closest('.modal-head');
+  const pick = (sel: string): HTMLElement | null =>
+    Array.from(root.querySelectorAll<HTMLElement>(sel)).find(visible) ?? null;
+  return pick(FIELDS) ?? pick(CONTROLS);
 }
 
 /** A centred modal dialog (Radix): focus trapped, Escape closes, named by its title. */
@@ -44,6 +63,12 @@ export function Modal({
           onOpenAutoFocus={(e) => {
             focus.onOpenAutoFocus(e);
             onOpenAutoFocus?.(e);
+            if (e.defaultPrevented) return;
+            const first = firstControl(e.currentTarget);
+            if (first) {
+              e.preventDefault();
+              first.focus();
+            }
           }}
           onCloseAutoFocus={focus.onCloseAutoFocus}
         >

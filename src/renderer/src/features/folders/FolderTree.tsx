@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { useTranslation } from 'react-i18next';
 import type { FolderNode } from '../../../../shared/domain';
 import { useFolders } from '../../store/folders';
+import { useSearch } from '../../store/search';
 import { childMap, visibleRows } from './tree';
 
 interface FolderTreeProps {
@@ -20,6 +21,9 @@ export function FolderTree({ onRename, onDelete }: FolderTreeProps) {
   const { t } = useTranslation();
   const nodes = useFolders((s) => s.nodes);
   const selectedId = useFolders((s) => s.selectedId);
+  // While the trash or a collection is on screen, no folder is shown: none is highlighted (the selected one is
+  // still remembered, and clicking it goes back to it).
+  const folderShown = useSearch((s) => s.source.kind === 'folder');
   const expanded = useFolders((s) => s.expanded);
   const select = useFolders((s) => s.select);
   const setExpanded = useFolders((s) => s.setExpanded);
@@ -100,7 +104,7 @@ export function FolderTree({ onRename, onDelete }: FolderTreeProps) {
     <ul role="tree" aria-label={t('folders.tree')} className="tree" onKeyDown={onKeyDown}>
       {rows.map((row) => {
         const { node } = row;
-        const selected = node.id === selectedId;
+        const selected = folderShown && node.id === selectedId;
         const Icon = row.level === 1 ? Layers : row.expanded ? FolderOpen : Folder;
         return (
           <li

@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { AppErrorShape } from '../../../../shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
+import { useGallery } from '../../store/gallery';
+import { useSearch } from '../../store/search';
 import { useSelection } from '../../store/selection';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
@@ -40,6 +42,10 @@ function PickForm({ kind, onDone }: { kind: 'move' | 'copy'; onDone(): void }) {
     walk(null, 0);
     return out;
   }, [nodes]);
+  // Moving images to the folder they are shown in would do nothing: that folder is offered for Copy only.
+  const here = useGallery((s) => s.folderId);
+  const inFolder = useSearch((s) => s.source.kind === 'folder');
+  const current = kind === 'move' && inFolder ? here : null;
   const [choice, setChoice] = useState<string | null>(null);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const [busy, setBusy] = useState(false);
@@ -64,8 +70,16 @@ function PickForm({ kind, onDone }: { kind: 'move' | 'copy'; onDone(): void }) {
         <legend className="field-label">{t('organise.destination')}</legend>
         {ordered.map((f) => (
           <label key={f.id} className="move-option" style={{ paddingInlineStart: `${8 + f.depth * 16}px` }}>
-            <input type="radio" name="asset-target" value={f.id} checked={choice === f.id} onChange={() => setChoice(f.id)} />
+            <input
+              type="radio"
+              name="asset-target"
+              value={f.id}
+              checked={choice === f.id}
+              disabled={f.id === current}
+              onChange={() => setChoice(f.id)}
+            />
             <span title={pathTo(byId, f.id).map((p) => p.name).join(' / ')}>{f.name}</span>
+            {f.id === current ? <span className="muted"> {t('organise.currentFolder')}</span> : null}
           </label>
         ))}
       </fieldset>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { TagCount } from '../../../../shared/organise';
 import type { AppErrorShape } from '../../../../shared/errors';
 import { errorShape } from '../../i18n/format';
+import { isSubmitEnter } from '../../lib/keys';
 import { selectedIds } from '../../store/selection';
 import { call } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
@@ -77,7 +78,7 @@ function TagForm({ onDone }: { onDone(): void }) {
         aria-describedby={`${id}-hint`}
         onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && draft.trim()) {
+          if (isSubmitEnter(e) && draft.trim()) {
             e.preventDefault();
             push();
           }

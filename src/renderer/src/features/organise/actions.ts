@@ -16,6 +16,28 @@ async function run(fn: () => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * After tiles leave the grid (trash, restore), focus must not fall to the page — where Ctrl+Z would reach the
+ * browser's own undo and replay an old search text. If the focused control went with them (a tile, or the bulk
+ * bar's button, which hides once nothing is selected), the grid's tab stop takes focus once it has re-rendered.
+ */
+function keepFocusInGrid(): void {
+  const lost = (): boolean => {
+    const el = document.activeElement;
+    return !el || el === document.body || !el.isConnected;
+  };
+  let tries = 0;
+  const attempt = (): void => {
+    if (!lost()) return;
+    const grid = document.querySelector<HTMLElement>('.grid-scroll');
+    const tile = grid?.querySelector<HTMLElement>('[data-tile-index][tabindex="0"]');
+    const target = tile ?? (grid?.tabIndex === 0 ? grid : null);
+    if (target) target.focus({ preventScroll: true });
+    else if (++tries < 10) requestAnimationFrame(attempt);
+  };
+  requestAnimationFrame(attempt);
+}
+
 /** Sets rating / flag / title / note on the selection. */
 export function patchSelection(patch: AssetPatch): Promise<void> {
   const ids = selectedIds();
@@ -37,6 +59,7 @@ export function trashSelection(): Promise<void> {
   return run(async () => {
     const { trashed } = await call('assets.trash', { ids });
     useGallery.getState().dropItems(ids);
+    keepFocusInGrid();
     useToasts.getState().info('organise.trashed', { count: trashed });
   });
 }
@@ -48,6 +71,7 @@ export function restoreSelection(): Promise<void> {
   return run(async () => {
     const { restored } = await call('assets.restore', { ids });
     useGallery.getState().dropItems(ids);
+    keepFocusInGrid();
     useToasts.getState().info('organise.restored', { count: restored });
   });
 }

@@ -1,11 +1,13 @@
 import { ArrowDownWideNarrow, ArrowUpNarrowWide, BookmarkPlus, Search, SlidersHorizontal } from 'lucide-react';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { SORT_KEYS, type SortKey } from '../../../../shared/organise';
 import { useFolders } from '../../store/folders';
 import { useGallery } from '../../store/gallery';
 import { isSearching, savedQueryFor, useSearch } from '../../store/search';
 import { useCollections } from '../../store/collections';
+import { isMac, isModKey } from '../../lib/platform';
+import { isSubmitEnter } from '../../lib/keys';
 import { useToasts } from '../../store/toasts';
 import { call } from '../../transport';
 import { IconButton } from '../../ui/IconButton';
@@ -35,6 +37,30 @@ export function SearchBar() {
   const [saving, setSaving] = useState(false);
   const selectedFolder = useFolders((s) => s.selectedId);
   const searching = isSearching({ text, filters });
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  // Ctrl+F (⌘F on macOS) from anywhere in the window, not while a dialog is open: focus the box, text selected.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const key = e.key.toLowerCase();
+      // Outside a text field, the browser's undo/redo would replay an edit of this box (the undo stack is the
+      // page's): Ctrl/⌘+Z and Ctrl+Y there never edit it behind the user's back.
+      if ((key === 'z' || key === 'y') && (e.ctrlKey || e.metaKey) && !e.altKey) {
+        const el = e.target instanceof HTMLElement ? e.target : null;
+        if (!el?.closest('input, textarea, select, [contenteditable="true"]')) e.preventDefault();
+        return;
+      }
+      if (key !== 'f' || !isModKey(e) || e.shiftKey || e.altKey || e.defaultPrevented) return;
+      if (document.querySelector('[role="dialog"],[role="alertdialog"]')) return;
+      const input = inputRef.current;
+      if (!input) return;
+      e.preventDefault();
+      input.focus();
+      input.select();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   // Typing re-runs the search after a short pause (the store's timer, which a change of source cancels); Enter
   // runs it at once.
@@ -52,15 +78,16 @@ export function SearchBar() {
       <div className="search-field">
         <Search size={14} aria-hidden="true" className="search-icon" />
         <input
+          ref={inputRef}
           type="search"
           className="input search-input"
           aria-label={t('search.label')}
           placeholder={t('search.placeholder')}
           value={draft}
-          aria-keyshortcuts="Control+F Meta+F"
+          aria-keyshortcuts={isMac ? 'Meta+F' : 'Control+F'}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter') {
+            if (isSubmitEnter(e)) {
               useSearch.getState().setText(draft);
               rerun();
             } else if (e.key === 'Escape' && draft) {
