@@ -279,9 +279,34 @@ export async function openInside(root: string, path: string): Promise<FileHandle
 export async function readInside(root: string, path: string): Promise<Buffer> {
   const fh = await openInside(root, path);
   try {
-    return await fh.readFile();
+    // One read of the known size (FileHandle.readFile reads in small chunks: about 3× slower for a 0.5 MB image).
+    const { size } = await fh.stat();
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(buf, off, size - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    if (off === size) {
+      // Read on to be sure the file did not grow meanwhile (a store file never changes; anything else is not ours).
+      const extra = await fh.read(Buffer.allocUnsafe(1), 0, 1, size);
+      if (extra.bytesRead === 0) return buf;
+    }
+    return await readAllFrom(fh);
   } finally {
     await fh.close();
+  }
+}
+
+async function readAllFrom(fh: FileHandle): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for (let pos = 0; ; ) {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+    if (bytesRead === 0) return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, bytesRead));
+    pos += bytesRead;
   }
 }
 
