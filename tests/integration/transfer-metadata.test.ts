@@ -43,6 +43,12 @@ async function exiftool(files: string[]): Promise<Map<string, Tags>> {
   return new Map((JSON.parse(stdout) as Tags[]).map((t) => [String(t['SourceFile']), t]));
 }
 
+/** exiftool's structure check of each file (`-validate`): `OK`, or what it found. */
+async function validate(files: string[]): Promise<Map<string, string>> {
+  const { stdout } = await run('exiftool', ['-j', '-validate', '-warning', '-a', ...files], { maxBuffer: 64 << 20 });
+  return new Map((JSON.parse(stdout) as Tags[]).map((t) => [String(t['SourceFile']), String(t['Validate'])]));
+}
+
 /** exiv2's XMP keys per file (`exiv2 -px`; exit code 253 "no XMP" is an empty result). */
 async function exiv2(file: string): Promise<Map<string, string>> {
   const out = await run('exiv2', ['-px', file], { maxBuffer: 64 << 20 }).catch((e: { stdout?: string; stderr?: string; code?: number }) => {
@@ -213,12 +219,15 @@ describe('export metadata read by exiftool, exiv2 and a strict XML parser', () =
     }
     expect(files).toHaveLength(3 * 12);
     const et = await exiftool(files.map((f) => f.file));
+    const valid = await validate(files.map((f) => f.file));
     for (const f of files) {
       const bytes = await readFile(f.file);
       const tags = et.get(f.file)!;
       const what = `${f.level} ${f.format} ${f.file.slice(out.length + 1)}`;
       expect(tags['ExifTool:Warning'], what).toBeUndefined();
       expect(tags['ExifTool:Error'], what).toBeUndefined();
+      // exiftool's own structure check (the photo's original bytes carry the fixture's EXIF as it came).
+      if (f.format !== 'original' || f.asset !== photo) expect(valid.get(f.file), what).toBe('OK');
       const x = readXmp(bytes);
       const xmpKeys = Object.keys(tags).filter((k) => k.startsWith('XMP-'));
       const atelierKeys = xmpKeys.filter((k) => k.startsWith('XMP-atelier:'));
