@@ -66,6 +66,11 @@ export const Recipe = z.object({
   credits: z.number().nullable(),
   /** Actual charge in USD where the provider's usage could be priced (OpenAI), null where unknown. */
   costUsd: z.number().nullable(),
+  /**
+   * USD derived from what the provider reported in its own credits (EvoLink `usage.credits_reserved` ÷ 68, the
+   * credits per $1 its price table implies): not a published charge, shown as derived. Null or absent elsewhere.
+   */
+  costUsdDerived: z.number().nullable().optional(),
   /** What the composer estimated before submit (credits; USD), null where no price is published. */
   creditsEstimate: z.number().nullable(),
   usdEstimate: z.number().nullable(),
@@ -121,6 +126,8 @@ export const JobView = z.object({
   credits: z.number().nullable(),
   /** Actual charge in USD where the provider's usage could be priced. */
   costUsd: z.number().nullable(),
+  /** USD derived from the provider's own credits (EvoLink; see `Recipe.costUsdDerived`), null or absent elsewhere. */
+  costUsdDerived: z.number().nullable().optional(),
   /** What the composer estimated before submit. */
   creditsEstimate: z.number().nullable(),
   usdEstimate: z.number().nullable(),

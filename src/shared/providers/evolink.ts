@@ -317,6 +317,16 @@ export function evolinkCreditsToUsd(credits: number | null | undefined): number 
 }
 
 /**
+ * The USD a job's EvoLink `usage` stands for, derived from its `credits_reserved` (EvoLink credits) at
+ * {@link EVOLINK_CREDITS_PER_USD}: null for any other provider, or a usage without a credit count. A derived
+ * figure (EvoLink reports no USD charge), to be shown as such.
+ */
+export function evolinkDerivedUsd(provider: string, usage: unknown): number | null {
+  if (provider !== 'evolink' || usage === null || typeof usage !== 'object') return null;
+  return evolinkCreditsToUsd((usage as { credits_reserved?: unknown }).credits_reserved as number | undefined);
+}
+
+/**
  * Text-input tokens estimated for a prompt (no tokenizer here): one per 4 ASCII characters, one per other code
  * point (CJK text runs about a token a character). 0 for an empty prompt.
  */

@@ -9,6 +9,7 @@ import { AppErrorShape } from '../../../shared/errors';
 import type { ModelId, ProviderId } from '../../../shared/capabilities';
 import { ACTIVE_JOB_STATES, type JobState, type JobView } from '../../../shared/domain';
 import { jobCharge } from '../../../shared/jobs';
+import { evolinkDerivedUsd } from '../../../shared/providers/evolink';
 import type { UploadedReference } from '../providers/types';
 
 /** A job row, decoded. Times in epoch ms. */
@@ -402,6 +403,7 @@ export class JobJournal {
       remoteJobId: job.remoteId,
       credits: job.credits,
       costUsd: job.costUsd,
+      costUsdDerived: evolinkDerivedUsd(job.provider, job.usage),
       creditsEstimate: job.creditsEstimate,
       usdEstimate: job.usdEstimate,
       charge: jobCharge({ ...job, error: job.error }),

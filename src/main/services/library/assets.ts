@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '../../../shared/capabilities';
 import type { AssetDetail, AssetSummary, BlobInfo, Recipe, StagedReference } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
+import { evolinkDerivedUsd } from '../../../shared/providers/evolink';
 import type { Db } from './db';
 
 /** Largest page {@link AssetService.list} returns (the contract's `assets.list` maximum). */
@@ -48,6 +49,15 @@ interface SummaryRow {
   original_name: string | null;
 }
 
+/** A job's stored usage JSON, or null when absent or unreadable. */
+function usageOf(text: string | null): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : null;
+  } catch {
+    return null;
+  }
+}
+
 interface JobRow {
   id: string;
   provider: string;
@@ -59,6 +69,7 @@ interface JobRow {
   cost_usd: number | null;
   credits_estimate: number | null;
   usd_estimate: number | null;
+  usage: string | null;
   created_at: number;
 }
 
@@ -219,7 +230,7 @@ export class AssetService {
   private recipe(jobId: string, asset: SummaryRow): Recipe | null {
     const job = this.db
       .prepare(
-        `SELECT id, provider, model, prompt, params, remote_id, credits, cost_usd, credits_estimate, usd_estimate, created_at
+        `SELECT id, provider, model, prompt, params, remote_id, credits, cost_usd, credits_estimate, usd_estimate, usage, created_at
            FROM jobs WHERE id = ?`,
       )
       .get(jobId) as JobRow | undefined;
@@ -249,6 +260,7 @@ export class AssetService {
       remoteJobId: job.remote_id,
       credits: job.credits,
       costUsd: job.cost_usd,
+      costUsdDerived: evolinkDerivedUsd(job.provider, usageOf(job.usage)),
       creditsEstimate: job.credits_estimate,
       usdEstimate: job.usd_estimate,
       durationMs: asset.created_at - job.created_at,

@@ -41,7 +41,8 @@ const UPLOAD_CONCURRENCY = 3;
 /**
  * The shared {@link RemoteStatus} as this adapter fills it: `estimatedTotalMs` (EvoLink `task_info.estimated_time`
  * × 1000) while queued/running; on completion `usage` = EvoLink's `usage` object verbatim (typed) and `usd: null`
- * (EvoLink's documented usage holds `credits_reserved` in credits, no token counts, so no USD can be derived);
+ * (EvoLink's documented usage holds `credits_reserved` in credits, no token counts: the USD it stands for is
+ * derived on reading, at the 68 credits per $1 the price table implies — `costUsdDerived`, shown as derived);
  * plus, on failure only, `errorCode` = the task's `error.code` (usually one of EVOLINK_TASK_ERROR_CODES), an extra
  * the shared type lacks. Assignable to `RemoteStatus`.
  */
@@ -246,7 +247,8 @@ export function evolinkStatusOf(task: EvolinkTask): EvolinkRemoteStatus {
         state: 'completed',
         outputs: urls.map((url) => ({ url })),
         // `credits` holds Apiframe credits across the app; EvoLink's own reserved credits are another unit with no
-        // documented USD rate, so they stay in `usage` and the spend view counts the job at its USD estimate.
+        // published USD rate: they stay in `usage` (the job and recipe views derive a USD figure from them, marked
+        // as derived) and the spend view counts the job at its USD estimate.
         credits: null,
         usd: null,
       };

@@ -74,6 +74,7 @@ function costText(t: TFunction, job: JobView, locale: string): string {
   if (job.credits !== null) parts.push(t('jobs.credits', { count: job.credits }));
   else if (job.creditsEstimate !== null) parts.push(t('jobs.estimatedCredits', { count: job.creditsEstimate }));
   if (job.costUsd !== null) parts.push(formatUsd(job.costUsd, locale));
+  else if (job.costUsdDerived != null) parts.push(t('jobs.derivedUsd', { amount: formatUsd(job.costUsdDerived, locale) }));
   else if (job.usdEstimate !== null) parts.push(t('jobs.estimatedUsd', { amount: formatUsd(job.usdEstimate, locale) }));
   return parts.map((p) => ` · ${p}`).join('');
 }

@@ -49,6 +49,15 @@ function RecipeCost({ recipe: r }: { recipe: RecipeData }) {
   if (r.credits !== null) charged.push(t('jobs.credits', { count: r.credits }));
   if (r.costUsd !== null) charged.push(formatUsd(r.costUsd, locale));
   if (charged.length > 0) return <>{t('viewer.charged', { amount: charged.join(' + ') })}</>;
+  if (r.costUsdDerived != null) {
+    // EvoLink reports its charge in credits only: converted at the rate its price table implies, and said so.
+    return (
+      <span className="recipe-estimate">
+        {t('viewer.derivedCharge', { amount: formatUsd(r.costUsdDerived, locale) })}
+        <span className="muted small recipe-estimate-note">{t('viewer.derivedNote')}</span>
+      </span>
+    );
+  }
   const estimate = estimateText(t, r, locale);
   if (estimate === null) {
     return <span className="muted">{r.provider === 'openai-compatible' ? t('viewer.notPriced') : t('viewer.unknown')}</span>;
