@@ -78,6 +78,9 @@ export function App() {
         ) : null}
         <main className="main">
           <Gallery />
+          {/* Import, export, check and backup progress and reports: in the column between the grid and the
+              composer, so a report never covers Generate or the composer's controls. */}
+          <TaskPanel />
           <Composer />
         </main>
         {drawerOpen ? <QueueDrawer id={DRAWER_ID} /> : null}
@@ -88,7 +91,6 @@ export function App() {
       <MaskEditor />
       <SettingsDialog />
       <Toasts />
-      <TaskPanel />
     </Tooltip.Provider>
   );
 }

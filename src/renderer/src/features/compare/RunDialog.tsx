@@ -114,12 +114,11 @@ function RunForm({ onDone }: { onDone(): void }) {
     }
   };
 
-  const totalText = [
-    total.creditRuns ? formatCredits(t, total.credits, true) : null,
-    total.usdRuns ? formatUsd(total.usd, lang, true) : null,
-  ]
-    .filter(Boolean)
-    .join(' + ');
+  // A zero part is left out ("≈ 23 credits", not "≈ 23 credits + ≈ $0.00"); all free shows the one zero.
+  const creditPart = total.creditRuns ? formatCredits(t, total.credits, true) : null;
+  const usdPart = total.usdRuns ? formatUsd(total.usd, lang, true) : null;
+  const nonZero = [total.credits > 0 ? creditPart : null, total.usd > 0 ? usdPart : null].filter(Boolean);
+  const totalText = (nonZero.length > 0 ? nonZero : [usdPart ?? creditPart].filter(Boolean)).join(' + ');
 
   return (
     <div className="cmp-run">

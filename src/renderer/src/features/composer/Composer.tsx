@@ -12,6 +12,7 @@ import {
   type ProviderId,
 } from '../../../../shared/capabilities';
 import { formatUsd, modelLabel, providerLabel } from '../../i18n/format';
+import { isSubmitEnter } from '../../lib/keys';
 import { isModKey, modKeyLabel } from '../../lib/platform';
 import { useCapability, useComposer } from '../../store/composer';
 import { useFolders } from '../../store/folders';
@@ -55,9 +56,10 @@ export function Composer() {
   const length = promptLength(cap, prompt);
   const tooLong = length > cap.maxPromptChars;
   const prices = usePrices((s) => s.table);
-  const credits = estimateCredits(provider, model, params, prices);
+  // No estimate for parameters the model refuses (a count of 0 or 2.5 costs nothing: it cannot be sent).
+  const credits = invalidParams.size === 0 ? estimateCredits(provider, model, params, prices) : null;
   const refCount = useComposer((s) => s.references.length);
-  const usd = credits === null ? estimateUsd(provider, model, params, refCount, prices, prompt) : null;
+  const usd = credits === null && invalidParams.size === 0 ? estimateUsd(provider, model, params, refCount, prices, prompt) : null;
   const cost =
     provider === 'sandbox'
       ? t('composer.costFree')
@@ -75,7 +77,7 @@ export function Composer() {
   // Ctrl/⌘+Enter from anywhere in the window (not while a dialog is open).
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key !== 'Enter' || !isModKey(e) || e.defaultPrevented) return;
+      if (!isSubmitEnter(e) || !isModKey(e) || e.defaultPrevented) return;
       if (document.querySelector('[role="dialog"],[role="alertdialog"]')) return;
       e.preventDefault();
       generate();

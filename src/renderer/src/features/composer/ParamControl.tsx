@@ -84,6 +84,11 @@ function SizeField({
   );
 }
 
+/**
+ * A whole number within the model's range. What is typed stays as typed: a value out of range, a fraction or an
+ * empty field is refused with the range next to the field (and goes to the store as is, so the model's schema
+ * refuses it and Generate stays disabled) — never clamped behind the user's back.
+ */
 function IntField({
   id,
   label,
@@ -97,16 +102,18 @@ function IntField({
   value: unknown;
   onChange(value: unknown): void;
 }) {
+  const { t } = useTranslation();
   const current = typeof value === 'number' ? value : control.default;
-  // The text being typed, which may be briefly empty or out of range; the store only ever holds valid values.
-  const [text, setText] = useState(String(current));
+  // The text being typed; the store holds the number it reads as (NaN when empty), valid or not.
+  const [text, setText] = useState(Number.isNaN(current) ? '' : String(current));
   // When the value changes from outside (model switch, carried params), show it.
   const [shown, setShown] = useState(current);
-  if (shown !== current) {
+  if (!Object.is(shown, current)) {
     setShown(current);
-    setText(String(current));
+    if (!Object.is(Number(text === '' ? NaN : text), current)) setText(Number.isNaN(current) ? '' : String(current));
   }
-  const clamp = (n: number): number => Math.min(control.max, Math.max(control.min, Math.round(n)));
+  const n = text.trim() === '' ? NaN : Number(text);
+  const ok = Number.isInteger(n) && n >= control.min && n <= control.max;
   return (
     <div className="field field-narrow">
       <label htmlFor={id} className="field-label">
@@ -114,25 +121,27 @@ function IntField({
       </label>
       <input
         id={id}
-        className="input"
+        className={`input${ok ? '' : ' is-invalid'}`}
         type="number"
         inputMode="numeric"
         min={control.min}
         max={control.max}
         step={1}
         value={text}
+        aria-invalid={!ok}
+        aria-describedby={ok ? undefined : `${id}-range`}
         onChange={(e) => {
           setText(e.target.value);
-          const n = Number(e.target.value);
-          if (e.target.value !== '' && Number.isInteger(n) && n >= control.min && n <= control.max) onChange(n);
-        }}
-        onBlur={() => {
-          const n = Number(text);
-          const fixed = text === '' || !Number.isFinite(n) ? current : clamp(n);
-          setText(String(fixed));
-          if (fixed !== current) onChange(fixed);
+          const next = e.target.value.trim() === '' ? NaN : Number(e.target.value);
+          setShown(next);
+          onChange(next);
         }}
       />
+      {ok ? null : (
+        <span id={`${id}-range`} className="error-text small" role="alert">
+          {t('composer.intRange', { label, min: control.min, max: control.max })}
+        </span>
+      )}
     </div>
   );
 }

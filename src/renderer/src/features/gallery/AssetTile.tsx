@@ -71,15 +71,21 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
           badge sits on the image, not in the cell's margin. */}
       <span className="thumb-frame" style={frameStyle(asset.blob.width, asset.blob.height)}>
         <MediaImg blobId={asset.blob.id} variant="thumb" alt={alt} loading="lazy" decoding="async" draggable={false} />
-        {asset.provider === 'sandbox' ? <span className="badge badge-sandbox">{t('gallery.sandboxBadge')}</span> : null}
-        {asset.rating || asset.flag ? (
-          <span className="thumb-meta" id={`meta-${asset.id}`}>
-            {asset.flag === 1 ? <Check size={12} aria-label={t('organise.pick')} /> : null}
-            {asset.flag === -1 ? <XCircle size={12} aria-label={t('organise.reject')} /> : null}
-            {asset.rating ? (
-              <span aria-label={t('organise.stars', { count: asset.rating })}>
-                <Star size={11} aria-hidden="true" className="thumb-star" />
-                {asset.rating}
+        {/* The provider badge and the rating/flag share one row along the image's bottom edge, which wraps into
+            two rows when a small thumbnail cannot hold both side by side (they never overlap). */}
+        {asset.provider === 'sandbox' || asset.rating || asset.flag ? (
+          <span className="thumb-badges">
+            {asset.provider === 'sandbox' ? <span className="badge badge-sandbox">{t('gallery.sandboxBadge')}</span> : null}
+            {asset.rating || asset.flag ? (
+              <span className="thumb-meta" id={`meta-${asset.id}`}>
+                {asset.flag === 1 ? <Check size={12} aria-label={t('organise.pick')} /> : null}
+                {asset.flag === -1 ? <XCircle size={12} aria-label={t('organise.reject')} /> : null}
+                {asset.rating ? (
+                  <span aria-label={t('organise.stars', { count: asset.rating })}>
+                    <Star size={11} aria-hidden="true" className="thumb-star" />
+                    {asset.rating}
+                  </span>
+                ) : null}
               </span>
             ) : null}
           </span>

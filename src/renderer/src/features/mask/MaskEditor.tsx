@@ -1,6 +1,6 @@
 import * as Slider from '@radix-ui/react-slider';
 import { Brush, Eraser, FlipHorizontal2, Trash } from 'lucide-react';
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type PointerEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { mediaUrl } from '../../transport';
 import { Modal } from '../../ui/Modal';
@@ -76,16 +76,26 @@ function MaskContent({ onDone }: { onDone(): void }) {
     if (canvasRef.current) invertPaint(canvasRef.current);
   };
 
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
-    if ((e.target as HTMLElement).getAttribute('role') === 'slider') return;
-    if (e.key === 'b' || e.key === 'B') setTool('brush');
-    else if (e.key === 'e' || e.key === 'E') setTool('eraser');
-    else if (e.key === '[') setSize((s) => Math.max(SIZE_MIN, s - 8));
-    else if (e.key === ']') setSize((s) => Math.min(SIZE_MAX, s + 8));
-    else if (e.key === 'i' || e.key === 'I') invert();
-    else return;
-    e.preventDefault();
-  };
+  // The keys work wherever focus is in the dialog (the canvas takes no focus: a click on it leaves focus on the
+  // dialog itself), so they listen on the window while the editor is open; the dialog is modal.
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent): void => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      const target = e.target instanceof HTMLElement ? e.target : null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      const onSlider = target?.getAttribute('role') === 'slider';
+      if (e.key === '[') setSize((s) => Math.max(SIZE_MIN, s - 8));
+      else if (e.key === ']') setSize((s) => Math.min(SIZE_MAX, s + 8));
+      else if (onSlider) return;
+      else if (e.key === 'b' || e.key === 'B') setTool('brush');
+      else if (e.key === 'e' || e.key === 'E') setTool('eraser');
+      else if ((e.key === 'i' || e.key === 'I') && canvasRef.current) invertPaint(canvasRef.current);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const use = async (): Promise<void> => {
     const c = canvasRef.current;
@@ -99,7 +109,7 @@ function MaskContent({ onDone }: { onDone(): void }) {
 
   if (!parent) return <p className="muted">{t('mask.noImage')}</p>;
   return (
-    <div className="mask-editor" onKeyDown={onKeyDown}>
+    <div className="mask-editor">
       <div className="mask-tools" role="toolbar" aria-label={t('mask.tools')}>
         <div className="segmented" role="group" aria-label={t('mask.tool')}>
           <button type="button" className="btn btn-ghost btn-sm" aria-pressed={tool === 'brush'} aria-keyshortcuts="B" onClick={() => setTool('brush')}>

@@ -14,6 +14,7 @@ import {
 } from '../../i18n/format';
 import type { DetailEntry } from '../../store/viewer';
 import { MediaImg } from '../../ui/MediaImg';
+import { ForeignRecipeRows } from './ForeignRecipe';
 import './recipe-cost.css';
 
 /** The inspector beside the viewer: everything that made this image. */
@@ -72,8 +73,10 @@ function RecipeCost({ recipe: r }: { recipe: RecipeData }) {
 
 function estimateText(t: TFunction, r: RecipeData, locale: string): string | null {
   const parts: string[] = [];
-  if (r.creditsEstimate !== null) parts.push(t('jobs.credits', { count: r.creditsEstimate }));
-  if (r.usdEstimate !== null) parts.push(formatUsd(r.usdEstimate, locale));
+  // A zero part beside a non-zero one is left out ("23 credits", not "23 credits + $0.00").
+  const both = r.creditsEstimate !== null && r.usdEstimate !== null && (r.creditsEstimate > 0 || r.usdEstimate > 0);
+  if (r.creditsEstimate !== null && !(both && r.creditsEstimate === 0)) parts.push(t('jobs.credits', { count: r.creditsEstimate }));
+  if (r.usdEstimate !== null && !(both && r.usdEstimate === 0)) parts.push(formatUsd(r.usdEstimate, locale));
   return parts.length > 0 ? parts.join(' + ') : null;
 }
 
@@ -129,6 +132,8 @@ function RecipeBody({ detail }: { detail: AssetDetail }) {
             <dt>{t('viewer.duration')}</dt>
             <dd>{r.durationMs !== null ? formatDuration(r.durationMs, locale) : unknown}</dd>
           </>
+        ) : detail.foreignRecipe ? (
+          <ForeignRecipeRows recipe={detail.foreignRecipe} />
         ) : (
           <dd className="muted recipe-none">{t('viewer.noRecipe')}</dd>
         )}
