@@ -173,7 +173,8 @@ export class OrganiseService {
 
   /**
    * Copies images to `folderId`: each copy is a new asset pointing at the same blob (no bytes are copied), with the
-   * same job (recipe), kind, title, note, rating, flag and tags; `output_index` is left empty so that the job's own
+   * same job (recipe), kind, title, note, rating, flag, tags and original file name (so it is found, and exported,
+   * by that name too); `output_index` is left empty so that the job's own
    * outputs stay unique. Copies of one call share one `created_at` (now).
    * @returns the new asset ids, in the order given
    * @throws AppError `not_found` for an unknown folder or any unknown id (nothing changes)
@@ -181,8 +182,8 @@ export class OrganiseService {
   copy(ids: readonly string[], folderId: string): string[] {
     const now = this.now();
     const insert = this.db.prepare(
-      `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, title, note, rating, flag)
-       SELECT ?, ?, blob_id, kind, job_id, NULL, ?, title, note, rating, flag FROM assets WHERE id = ?`,
+      `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, title, note, rating, flag, original_name)
+       SELECT ?, ?, blob_id, kind, job_id, NULL, ?, title, note, rating, flag, original_name FROM assets WHERE id = ?`,
     );
     const tags = this.db.prepare('INSERT INTO asset_tags (asset_id, tag_id) SELECT ?, tag_id FROM asset_tags WHERE asset_id = ?');
     return this.db.transaction(() => {

@@ -18,6 +18,20 @@ import type { Db } from './db';
 type Stmt = Database.Statement<unknown[]>;
 import { matchExpression, searchDocument, tagKey } from './search-text';
 
+/**
+ * What the search document holds, by version: 1 prompt, title, note and tags; 2 also the original file name of an
+ * imported image. A library indexed at an older version is re-indexed where it matters, once.
+ */
+export const DOCUMENT_VERSION = 2;
+
+/** The searchable part of an imported file's name: without its folders and extension ("shoot/Café-01.png" → "Café-01"). */
+function fileStem(name: string | null): string | null {
+  if (!name) return null;
+  const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
 /** A page of {@link SearchService.query}. */
 export interface QueryPage {
   items: AssetListItem[];
@@ -125,11 +139,14 @@ export class SearchService {
   /** @param db the library database (migrated to version 3 or later) */
   constructor(db: Db) {
     this.db = db;
+    // The file name an imported image came with (migration 0004) is part of its document.
+    const hasName = !!db.prepare("SELECT 1 FROM pragma_table_info('assets') WHERE name = 'original_name'").get();
+    const NAME = hasName ? 'a.original_name' : 'NULL AS original_name';
     this.stmts = {
       anyDirty: db.prepare<unknown[]>('SELECT 1 FROM search_dirty LIMIT 1'),
       dirtyBatch: db.prepare<unknown[]>('SELECT asset_id FROM search_dirty LIMIT ?'),
       source: db.prepare<unknown[]>(
-        'SELECT a.title, a.note, a.doc_id, j.prompt FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?',
+        `SELECT a.title, a.note, a.doc_id, j.prompt, ${NAME} FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
       ),
       tags: db.prepare<unknown[]>('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ?'),
       doc: db.prepare<unknown[]>('SELECT doc_id FROM search_docs WHERE asset_id = ?'),
@@ -142,7 +159,25 @@ export class SearchService {
       setDocId: db.prepare<unknown[]>('UPDATE assets SET doc_id = ? WHERE id = ?'),
       ftsCount: db.prepare<unknown[]>('SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?').pluck(),
     };
+    if (hasName) this.requeueOlderDocuments();
     this.optimize();
+  }
+
+  /**
+   * Documents gained the original file name (issue 11; {@link DOCUMENT_VERSION} 2): a library indexed before has
+   * its imported images queued once, so they are found by their file name too. Kept in `settings`
+   * (`search.documentVersion`), not a migration: nothing in the schema changes.
+   */
+  private requeueOlderDocuments(): void {
+    const key = 'search.documentVersion';
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    if (Number(row?.value ?? 0) >= DOCUMENT_VERSION) return;
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO search_dirty (asset_id) SELECT id FROM assets WHERE original_name IS NOT NULL').run();
+      this.db
+        .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+        .run(key, String(DOCUMENT_VERSION));
+    })();
   }
 
   /**
@@ -357,7 +392,7 @@ export class SearchService {
   private indexOne(id: string): void {
     const s = this.stmts;
     const src = s.source.get(id) as
-      | { title: string | null; note: string | null; doc_id: number | null; prompt: string | null }
+      | { title: string | null; note: string | null; doc_id: number | null; prompt: string | null; original_name: string | null }
       | undefined;
     const doc = s.doc.get(id) as { doc_id: number } | undefined;
     if (!src) {
@@ -367,7 +402,7 @@ export class SearchService {
       }
     } else {
       const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
-      const body = searchDocument([src.prompt, src.title, src.note, ...tags]);
+      const body = searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), ...tags]);
       let docId: number;
       if (doc) {
         docId = doc.doc_id;
