@@ -81,7 +81,36 @@ export const Recipe = z.object({
 });
 export type Recipe = z.infer<typeof Recipe>;
 
-export const AssetDetail = AssetSummary.extend({ recipe: Recipe.nullable() });
+/** The tools whose recipes an import reads from the files they wrote (see src/main/services/transfer/foreign.ts). */
+export const FOREIGN_TOOLS = ['a1111', 'comfyui', 'invokeai', 'novelai', 'fooocus', 'swarmui', 'atelier'] as const;
+export const ForeignTool = z.enum(FOREIGN_TOOLS);
+export type ForeignTool = z.infer<typeof ForeignTool>;
+
+/**
+ * The recipe an imported image came in with, as the tool that made it wrote it (AUTOMATIC1111/Forge, ComfyUI,
+ * InvokeAI, NovelAI, Fooocus, SwarmUI, or an Atelier export). Size in px; `seed` as text (some pass 2^53).
+ */
+export const ForeignRecipe = z.object({
+  tool: ForeignTool,
+  /** The tool's version where the file names it. */
+  toolVersion: z.string().nullable(),
+  prompt: z.string().nullable(),
+  negativePrompt: z.string().nullable(),
+  model: z.string().nullable(),
+  seed: z.string().nullable(),
+  steps: z.number().nullable(),
+  cfg: z.number().nullable(),
+  sampler: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+});
+export type ForeignRecipe = z.infer<typeof ForeignRecipe>;
+
+export const AssetDetail = AssetSummary.extend({
+  recipe: Recipe.nullable(),
+  /** What an imported image's file said made it; absent or null when it said nothing. */
+  foreignRecipe: ForeignRecipe.nullable().optional(),
+});
 export type AssetDetail = z.infer<typeof AssetDetail>;
 
 /**

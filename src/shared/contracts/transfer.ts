@@ -37,6 +37,23 @@ export const ImportReport = z.object({
   /** Imported images that look like another image of the folder (perceptual hash); `distance` in bits of 64. */
   nearDuplicates: z.array(z.object({ name: z.string(), assetId: Id, similarTo: Id, distance: z.number().int(), stacked: z.boolean() })),
   skipped: z.array(SkippedFile),
+  /**
+   * Generation metadata and XMP read from imported files (issue 10): per image, the tool whose recipe came in
+   * (null for none), the sources read (`png:parameters`, `exif:UserComment`, `xmp`…), and those present but
+   * skipped with the reason (`too_large`, `too_deep`, `malformed`…) and an English message. The image itself was
+   * imported either way. Only images where something was found are listed.
+   */
+  metadata: z
+    .array(
+      z.object({
+        name: z.string(),
+        assetId: Id,
+        tool: z.string().nullable(),
+        read: z.array(z.string()),
+        skipped: z.array(z.object({ source: z.string(), reason: z.string(), message: z.string() })),
+      }),
+    )
+    .default([]),
   /** Why the import stopped before the end (disk full, …); null when it ran to the end or was canceled. */
   stoppedBy: AppErrorShape.nullable(),
 });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '../../../shared/capabilities';
-import type { AssetDetail, AssetSummary, BlobInfo, Recipe, StagedReference } from '../../../shared/domain';
+import type { AssetDetail, AssetSummary, BlobInfo, ForeignRecipe, Recipe, StagedReference } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
 import { evolinkDerivedUsd } from '../../../shared/providers/evolink';
 import type { Db } from './db';
@@ -81,6 +81,8 @@ const SUMMARY_FROM = `assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j
 export class AssetService {
   private readonly db: Db;
   private readonly now: () => number;
+  /** Whether the library has `foreign_recipes` (migration 0014), looked up once. */
+  private foreignTable: boolean | undefined;
 
   /** @param db the library database (already migrated) */
   constructor(db: Db, opts: AssetServiceOptions = {}) {
@@ -149,7 +151,54 @@ export class AssetService {
       | SummaryRow
       | undefined;
     if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
-    return { ...toSummary(row), recipe: row.job_id ? this.recipe(row.job_id, row) : null };
+    return { ...toSummary(row), recipe: row.job_id ? this.recipe(row.job_id, row) : null, foreignRecipe: this.foreignRecipe(id) };
+  }
+
+  /**
+   * The recipe an imported image's file carried (migration 0014), or null: none, or an Atelier export of a photo
+   * (nothing made it but a camera).
+   */
+  private foreignRecipe(id: string): ForeignRecipe | null {
+    if (!this.hasForeign) return null;
+    const r = this.db
+      .prepare(
+        `SELECT tool, tool_version, prompt, negative_prompt, model, seed, steps, cfg, sampler, width, height
+           FROM foreign_recipes WHERE asset_id = ?`,
+      )
+      .get(id) as
+      | {
+          tool: ForeignRecipe['tool'];
+          tool_version: string | null;
+          prompt: string | null;
+          negative_prompt: string | null;
+          model: string | null;
+          seed: string | null;
+          steps: number | null;
+          cfg: number | null;
+          sampler: string | null;
+          width: number | null;
+          height: number | null;
+        }
+      | undefined;
+    if (!r || (r.tool === 'atelier' && r.prompt === null && r.model === null)) return null;
+    return {
+      tool: r.tool,
+      toolVersion: r.tool_version,
+      prompt: r.prompt,
+      negativePrompt: r.negative_prompt,
+      model: r.model,
+      seed: r.seed,
+      steps: r.steps,
+      cfg: r.cfg,
+      sampler: r.sampler,
+      width: r.width,
+      height: r.height,
+    };
+  }
+
+  private get hasForeign(): boolean {
+    this.foreignTable ??= this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'foreign_recipes'").get() !== undefined;
+    return this.foreignTable;
   }
 
   /**

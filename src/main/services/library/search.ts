@@ -145,8 +145,12 @@ export class SearchService {
     this.stmts = {
       anyDirty: db.prepare<unknown[]>('SELECT 1 FROM search_dirty LIMIT 1'),
       dirtyBatch: db.prepare<unknown[]>('SELECT asset_id FROM search_dirty LIMIT ?'),
+      // An imported image's recipe from the tool that made it (migration 0014) is part of its document.
       source: db.prepare<unknown[]>(
-        `SELECT a.title, a.note, a.doc_id, j.prompt, ${NAME} FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'foreign_recipes'").get()
+          ? `SELECT a.title, a.note, a.doc_id, j.prompt, ${NAME}, fr.prompt AS f_prompt, fr.negative_prompt AS f_negative, fr.model AS f_model
+               FROM assets a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN foreign_recipes fr ON fr.asset_id = a.id WHERE a.id = ?`
+          : `SELECT a.title, a.note, a.doc_id, j.prompt, ${NAME}, NULL AS f_prompt, NULL AS f_negative, NULL AS f_model FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
       ),
       tags: db.prepare<unknown[]>('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ?'),
       doc: db.prepare<unknown[]>('SELECT doc_id FROM search_docs WHERE asset_id = ?'),
@@ -392,7 +396,16 @@ export class SearchService {
   private indexOne(id: string): void {
     const s = this.stmts;
     const src = s.source.get(id) as
-      | { title: string | null; note: string | null; doc_id: number | null; prompt: string | null; original_name: string | null }
+      | {
+          title: string | null;
+          note: string | null;
+          doc_id: number | null;
+          prompt: string | null;
+          original_name: string | null;
+          f_prompt: string | null;
+          f_negative: string | null;
+          f_model: string | null;
+        }
       | undefined;
     const doc = s.doc.get(id) as { doc_id: number } | undefined;
     if (!src) {
@@ -402,7 +415,7 @@ export class SearchService {
       }
     } else {
       const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
-      const body = searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), ...tags]);
+      const body = searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...tags]);
       let docId: number;
       if (doc) {
         docId = doc.doc_id;

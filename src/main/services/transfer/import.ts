@@ -11,6 +11,12 @@
  * SQLITE_FULL) stops the import with `stoppedBy: disk_full`; the store writes through a temp file, so nothing
  * half-written is left. Files whose names start with a dot (.DS_Store, ._x) are passed over silently when
  * walking folders; symbolic links to folders are not followed.
+ *
+ * Metadata: each new image's generation recipe (AUTOMATIC1111/Forge, ComfyUI, InvokeAI, NovelAI, Fooocus, SwarmUI,
+ * an Atelier export) and XMP (title, caption, tags, rating, pick/reject) are read (foreign.ts) and stored with
+ * it in the same transaction (foreign-store.ts); metadata that cannot be read is skipped with its reason in the
+ * report's `metadata`, and the image is imported all the same. At the end, Atelier exports whose parent is now
+ * in the library get their lineage back (`restoreLineage`).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
@@ -24,6 +30,8 @@ import type { BlobStore } from '../library/store';
 import { DEFAULT_MAX_PIXELS, readImageHeader, type InspectLimits } from '../library/inspect';
 import type { TaskContext, TaskRegistry } from './tasks';
 import { hasColumn } from './export';
+import { readForeignMetadata, type ForeignMetadata } from './foreign';
+import { restoreWaitingLineage, storeForeignMetadata, type RestoreLineage } from './foreign-store';
 
 /** Largest file an import takes, in bytes. */
 export const IMPORT_MAX_BYTES = 256 * 1024 * 1024;
@@ -101,6 +109,8 @@ export interface ImportServiceOptions {
   onImported?(folderId: string): void;
   now?: () => number;
   limits?: InspectLimits;
+  /** Rebuilds edit chains (ChainService.restoreLineage); without it imported lineages are kept waiting. */
+  restoreLineage?: RestoreLineage;
 }
 
 type Batch = { files: Array<{ name: string; bytes: Buffer }>; total: number | null; last: boolean; done: () => void };
@@ -120,6 +130,7 @@ export class ImportService {
   private readonly limits: InspectLimits;
   private readonly onImported: (folderId: string) => void;
   private readonly dataDir: string;
+  private readonly restoreLineage: RestoreLineage | null;
   private readonly sessions = new Map<string, PushSession>();
 
   constructor(opts: ImportServiceOptions) {
@@ -130,6 +141,7 @@ export class ImportService {
     this.limits = opts.limits ?? { maxBytes: IMPORT_MAX_BYTES, maxPixels: DEFAULT_MAX_PIXELS };
     this.onImported = opts.onImported ?? (() => {});
     this.dataDir = opts.dataDir;
+    this.restoreLineage = opts.restoreLineage ?? null;
   }
 
   /**
@@ -219,8 +231,24 @@ export class ImportService {
   // Used by ImportRun -------------------------------------------------------------------------------------------
 
   /** @internal */
-  get internals(): { db: Db; store: BlobStore; now: () => number; limits: InspectLimits; onImported: (id: string) => void; dataDir: string } {
-    return { db: this.db, store: this.store, now: this.now, limits: this.limits, onImported: this.onImported, dataDir: this.dataDir };
+  get internals(): {
+    db: Db;
+    store: BlobStore;
+    now: () => number;
+    limits: InspectLimits;
+    onImported: (id: string) => void;
+    dataDir: string;
+    restoreLineage: RestoreLineage | null;
+  } {
+    return {
+      db: this.db,
+      store: this.store,
+      now: this.now,
+      limits: this.limits,
+      onImported: this.onImported,
+      dataDir: this.dataDir,
+      restoreLineage: this.restoreLineage,
+    };
   }
 
   private folderName(folderId: string): string {
@@ -247,7 +275,7 @@ class ImportRun {
     private readonly opts: ImportOptions,
   ) {
     const { db } = service.internals;
-    this.report = { kind: 'import', folderId, seen: 0, imported: [], duplicates: [], nearDuplicates: [], skipped: [], stoppedBy: null };
+    this.report = { kind: 'import', folderId, seen: 0, imported: [], duplicates: [], nearDuplicates: [], skipped: [], metadata: [], stoppedBy: null };
     // Images in the trash do not count: importing their bytes again gives a live image.
     const live = hasColumn(db, 'assets', 'deleted_at') ? 'AND a.deleted_at IS NULL' : '';
     const rows = db
@@ -290,6 +318,9 @@ class ImportRun {
       }
       if (this.stopped || this.ctx.signal.aborted) return;
       const h = hash;
+      // Read before the transaction (pure CPU, bounded by foreign.ts's limits); never throws.
+      const meta: ForeignMetadata | null = this.byBlob.has(id) ? null : readForeignMetadata(bytes);
+      let notes: ForeignMetadata['skipped'] = [];
       // The report and the in-memory hashes change only once the transaction has committed (a full disk can
       // fail the COMMIT itself).
       const outcome = db.transaction(() => {
@@ -297,6 +328,7 @@ class ImportRun {
         if (existing) return { duplicateOf: existing };
         const assetId = randomUUID();
         this.insert.run(assetId, this.folderId, id, now(), basename(name).replace(/\.[^.]*$/, '') || basename(name));
+        if (meta) notes = storeForeignMetadata(db, assetId, meta, now());
         let best: { assetId: string; distance: number; stackId: string | null } | null = null;
         for (const o of this.hashes) {
           const d = hammingDistance(h, o.hash);
@@ -316,6 +348,9 @@ class ImportRun {
         const { assetId, best, stackId } = outcome;
         this.byBlob.set(id, assetId);
         this.report.imported.push({ name, assetId, blobId: id });
+        if (meta && (meta.read.length > 0 || meta.skipped.length > 0 || notes.length > 0)) {
+          this.report.metadata.push({ name, assetId, tool: meta.recipe?.tool ?? null, read: meta.read, skipped: [...meta.skipped, ...notes] });
+        }
         if (best) {
           if (stackId) for (const o of this.hashes) if (o.assetId === best.assetId) o.stackId = stackId;
           this.report.nearDuplicates.push({ name, assetId, similarTo: best.assetId, distance: best.distance, stacked: stackId !== null });
@@ -351,6 +386,15 @@ class ImportRun {
   }
 
   finish(): ImportReport {
+    const { db, now, restoreLineage } = this.service.internals;
+    if (restoreLineage && this.report.imported.length > 0) {
+      try {
+        restoreWaitingLineage(db, restoreLineage, now());
+      } catch (err) {
+        // The images are in; a lineage that cannot be rebuilt stays waiting for a later import.
+        this.report.metadata.push({ name: '', assetId: this.report.imported[0]!.assetId, tool: 'atelier', read: [], skipped: [{ source: 'lineage', reason: 'not_restored', message: (err as Error).message }] });
+      }
+    }
     if (this.report.imported.length > 0) this.service.internals.onImported(this.folderId);
     return this.report;
   }

@@ -7,6 +7,8 @@ import type { EventBus } from '../../dispatcher';
 import type { Db } from '../library/db';
 import type { BlobStore } from '../library/store';
 import type { TaskView } from '../../../shared/contracts/transfer';
+import { ChainService } from '../chains/service';
+import { JobJournal } from '../jobs/journal';
 import { backupLibrary } from './backup';
 import { ExportService, type ExportFs } from './export';
 import { ImportService } from './import';
@@ -65,12 +67,16 @@ export function atelierTool(): string {
 export function createTransfer(opts: TransferOptions): TransferServices {
   const now = opts.now ?? Date.now;
   const tasks = new TaskRegistry({ publish: (view) => opts.bus.emit('task.updated', view) });
+  // Lineages of imported Atelier exports are rebuilt through the chain service's own restoreLineage (it uses only
+  // the database and the store; the journal is there for its other calls).
+  const chains = new ChainService({ db: opts.db, store: opts.store, journal: new JobJournal(opts.db, now), bus: opts.bus, now });
   const importer = new ImportService({
     db: opts.db,
     store: opts.store,
     tasks,
     now,
     dataDir: opts.dataDir,
+    restoreLineage: (lineages, assetIdOf) => chains.restoreLineage(lineages, assetIdOf),
     // Folder counts changed; the renderer reloads the tree (and the gallery when the import ends).
     onImported: () => opts.bus.emit('folders.changed', {}),
   });

@@ -21,8 +21,9 @@
  *   "AI System Version Used" is not written (providers name a model, not a version of it), nor "AI Prompt
  *   Information" (the prompt is in `dc:description` and is written once: a long prompt would otherwise take
  *   twice the room), nor "AI Prompt Writer Name" (Atelier does not know who wrote it).
- * - `atelier:*` (namespace {@link NS.atelier}): the whole recipe — Kind, Provider, Model, Parameters, Lineage
- *   and Cost (JSON), OriginalName, Created, Pick.
+ * - `atelier:*` (namespace {@link NS.atelier}): the whole recipe — AssetId (the image's id in this library, so
+ *   that an import elsewhere can find a parent named in a child's Lineage), Kind, Provider, Model, Parameters,
+ *   Lineage and Cost (JSON), OriginalName, Created, Pick.
  *
  * Merging (original-bytes exports): every property and namespace the file's packet already has is kept, except
  * the ones written now (replaced), anything in Atelier's namespace, and `xmpNote:HasExtendedXMP` (the extended
@@ -135,6 +136,7 @@ export function recipeProperties(recipe: ExportRecipe, level: MetadataLevel, too
     if (v === null || v === undefined) return;
     simple('atelier', name, typeof v === 'string' ? v : JSON.stringify(v));
   };
+  add('AssetId', recipe.assetId);
   add('Kind', recipe.kind);
   add('Provider', recipe.provider);
   add('Model', recipe.model);
