@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/main/services/library/db';
@@ -150,6 +150,20 @@ describe('BlobStore.put', () => {
     expect(store.get(id)).toBeNull();
     await store.put(bytes, 'rocket.jpg', LIMITS);
     expect(store.get(id)).toMatchObject({ id, width: 640 });
+  });
+
+  it('a file left without its row by a killed put gets its row on the next open; a misnamed one is left alone', async () => {
+    const bytes = image('rocket.jpg');
+    const { id } = await store.put(bytes, 'rocket.jpg', LIMITS);
+    // The kill came after the rename, before the row (issue 9 crash tests: a job's output nobody puts again).
+    db.prepare('DELETE FROM blobs').run();
+    const misnamed = join(dataDir, 'objects', 'ab', `ab${'0'.repeat(62)}.png`);
+    await mkdir(dirname(misnamed), { recursive: true });
+    await writeFile(misnamed, image('astronaut.png'));
+    await new BlobStore({ db, dataDir, now: () => clock }).initialize();
+    expect(store.get(id)).toMatchObject({ id, mime: 'image/jpeg', width: 640, bytes: bytes.length });
+    expect(existsSync(misnamed)).toBe(true);
+    expect(blobRows()).toHaveLength(1);
   });
 });
 

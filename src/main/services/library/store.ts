@@ -8,20 +8,20 @@
  *                                                     start id); what no running writer owns is swept on open
  *
  * The file is in place before its `blobs` row is committed, so a row always has its file; a crash between the
- * two leaves a file without a row, which the next put of the same bytes adopts. Folders are made 0700 and files
+ * two leaves a file without a row, which the next open (or put of the same bytes) adopts. Folders are made 0700 and files
  * 0600 (POSIX), and every read goes through `openInside` (library-fs.ts): a symbolic link planted in objects/ or
  * thumbs/ is never followed.
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { BlobInfo } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
 import type { Db } from './db';
-import { inspectImage, type InspectLimits } from './inspect';
+import { DEFAULT_MAX_PIXELS, inspectImage, type InspectLimits } from './inspect';
 import { checkInside, checkInsideSync, isRefusedPath, makePrivate, mkdirPrivate, openInside, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, readInside, sweepTemp, tempName, type SweepResult } from './library-fs';
 
 /** Long edge of a thumbnail, in px (never enlarged: smaller images keep their size). */
@@ -84,7 +84,40 @@ export class BlobStore {
     await mkdirPrivate(join(this.dataDir, 'objects'));
     await mkdirPrivate(join(this.dataDir, 'thumbs'));
     await mkdirPrivate(this.tmpDir);
-    return sweepTemp(this.tmpDir);
+    const swept = await sweepTemp(this.tmpDir);
+    await this.adoptUnrecorded();
+    return swept;
+  }
+
+  /**
+   * Gives its row to every file in objects/ that has none: what a put killed between its rename and its row leaves
+   * (the bytes are whole, fsynced before the rename). Each is read inside the library, must be named by the SHA-256
+   * of its bytes and pass the same checks as a put; anything else is left as it is for the integrity check. Never
+   * deletes. Costs one listing of objects/ and one query per open.
+   * @returns how many files were adopted
+   */
+  private async adoptUnrecorded(): Promise<number> {
+    const objects = join(this.dataDir, 'objects');
+    const known = new Set((this.db.prepare('SELECT id, ext FROM blobs').all() as { id: string; ext: string }[]).map((r) => `${r.id}.${r.ext}`));
+    let adopted = 0;
+    for (const sub of await readdir(objects).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+      for (const name of await readdir(join(objects, sub)).catch(() => [] as string[])) {
+        const m = /^([0-9a-f]{64})\.(png|jpg|webp)$/.exec(name);
+        if (!m || known.has(name) || !m[1]!.startsWith(sub)) continue;
+        try {
+          const bytes = await readInside(this.dataDir, join(objects, sub, name));
+          if (createHash('sha256').update(bytes).digest('hex') !== m[1]) continue;
+          const image = await inspectImage(bytes, name, { maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: DEFAULT_MAX_PIXELS });
+          if (image.ext !== m[2]) continue;
+          await this.put(bytes, name, { maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: DEFAULT_MAX_PIXELS });
+          adopted++;
+        } catch {
+          // Not an image the store takes, or unreadable: the integrity check names it.
+        }
+      }
+    }
+    return adopted;
   }
 
   /**
