@@ -1,6 +1,7 @@
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ForeignRecipe } from '../../../../shared/domain';
+import './foreign-recipe.css';
 
 /**
  * The recipe an imported image came in with, from the tool that made it ("Made with ComfyUI"): prompt, negative
