@@ -74,7 +74,26 @@ describe('JSON limits', () => {
   });
 });
 
+/** A PNG signature, IHDR-less (the reader does not need one), and tEXt chunks. */
+function pngWithTexts(texts: Array<[string, string]>): Buffer {
+  const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
+  for (const [k, v] of texts) {
+    const data = Buffer.from(`${k}\0${v}`, 'latin1');
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write('tEXt', 4, 'latin1');
+    parts.push(head, data, Buffer.alloc(4));
+  }
+  return Buffer.concat(parts);
+}
+
 describe('readForeignMetadata', () => {
+  it('reads at most 8 MiB of text from one file', () => {
+    const big = 'x'.repeat(1_000_000);
+    const m = readForeignMetadata(pngWithTexts(Array.from({ length: 10 }, (_, i) => [`k${i}`, big] as [string, string])));
+    expect(m.skipped.map((s) => `${s.source} ${s.reason}`)).toEqual(['png:k9 too_large']);
+  });
+
   it('never throws on bytes that are not an image, or a PNG cut inside a chunk', () => {
     expect(readForeignMetadata(Buffer.from('not an image'))).toMatchObject({ recipe: null, skipped: [] });
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from([0, 0, 0x10, 0, 0x74, 0x45, 0x58, 0x74]), Buffer.from('abcdefgh', 'latin1')]);

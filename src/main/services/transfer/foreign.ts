@@ -28,8 +28,8 @@
  *
  * Hostile input: a text chunk over {@link MAX_TEXT_BYTES} is not read, JSON over {@link MAX_JSON_BYTES} or nested
  * deeper than {@link MAX_JSON_DEPTH} is not parsed, a ComfyUI graph walk stops after {@link MAX_GRAPH_STEPS},
- * compressed text is inflated to at most {@link MAX_TEXT_BYTES}, at most {@link MAX_TEXT_CHUNKS} text chunks are
- * looked at; a prompt is kept to {@link MAX_PROMPT_CHARS} characters. What cannot be read is listed in
+ * compressed text is inflated to at most {@link MAX_TEXT_BYTES}, at most {@link MAX_TEXT_CHUNKS} text chunks and
+ * {@link MAX_TOTAL_TEXT_BYTES} of text in all are looked at; a prompt is kept to {@link MAX_PROMPT_CHARS} characters. What cannot be read is listed in
  * `skipped` with a reason, and the rest is still read.
  */
 import { inflateSync } from 'node:zlib';
@@ -43,6 +43,8 @@ export const MAX_TEXT_BYTES = 1024 * 1024;
 export const MAX_JSON_BYTES = 1024 * 1024;
 /** Deepest JSON nesting parsed (objects and arrays). */
 export const MAX_JSON_DEPTH = 64;
+/** Most text read from one file's chunks in all, bytes (the chunks after it are skipped). */
+export const MAX_TOTAL_TEXT_BYTES = 8 * 1024 * 1024;
 /** Most PNG text chunks looked at in one file. */
 export const MAX_TEXT_CHUNKS = 64;
 /** Most nodes visited while following one ComfyUI link chain. */
@@ -167,6 +169,7 @@ function textEntries(b: Buffer, skipped: SkippedMetadata[]): Map<string, string>
   const texts = new Map<string, string>();
   if (b.length > 8 && b.readUInt32BE(0) === 0x89504e47) {
     let seen = 0;
+    let total = 0;
     for (let off = 8; off + 12 <= b.length; ) {
       const length = b.readUInt32BE(off);
       const type = b.toString('latin1', off + 4, off + 8);
@@ -189,9 +192,13 @@ function textEntries(b: Buffer, skipped: SkippedMetadata[]): Map<string, string>
         } else if (keyword !== 'XML:com.adobe.xmp' && !texts.has(keyword)) {
           if (length > MAX_TEXT_BYTES) {
             skipped.push({ source: `png:${keyword}`, reason: 'too_large', message: `the ${keyword} text is ${length} bytes, over the limit of ${MAX_TEXT_BYTES}` });
+          } else if (total > MAX_TOTAL_TEXT_BYTES) {
+            skipped.push({ source: `png:${keyword}`, reason: 'too_large', message: `the file's texts pass ${MAX_TOTAL_TEXT_BYTES} bytes in all; ${keyword} was not read` });
           } else {
             try {
-              texts.set(keyword, pngText(type, data, z0));
+              const text = pngText(type, data, z0);
+              total += text.length;
+              texts.set(keyword, text);
             } catch (err) {
               skipped.push({ source: `png:${keyword}`, reason: err instanceof Skip ? err.reason : 'malformed', message: (err as Error).message });
             }
