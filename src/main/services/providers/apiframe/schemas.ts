@@ -7,7 +7,7 @@
  * (https://docs-v2.apiframe.ai/docs/jobs/get, https://apiframe.ai/docs/jobs/get) for the two `result` shapes.
  */
 import { z } from 'zod';
-import { isHttpUrl } from '../http';
+import { HttpUrl } from '../schemas';
 
 /** `Idempotency-Key` maximum length (OpenAPI `components.parameters.IdempotencyKey.schema.maxLength`). */
 export const APIFRAME_IDEMPOTENCY_KEY_MAX = 255;
@@ -21,9 +21,6 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // ---------------------------------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------------------------------
-
-/** An absolute http(s) URL. The spec says `format: uri`; we only ever produce or fetch http(s). */
-const HttpUrl = z.string().refine(isHttpUrl, { message: 'Expected an absolute http(s) URL' });
 
 const Quality = z.enum(['low', 'medium', 'high', 'auto']);
 const AspectRatio = z.enum(['1:1', '3:2', '2:3']);
