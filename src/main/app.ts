@@ -9,6 +9,7 @@ import { createHandlers, isKeyed } from './handlers';
 import { PathGrants } from './path-grants';
 import { openDatabase, type Db } from './services/library/db';
 import { BlobStore } from './services/library/store';
+import { trustAnchorsFromEnv } from './services/library/credentials';
 import { secureLibraryFolder } from './services/library/library-fs';
 import { FolderService } from './services/library/folders';
 import { AssetService } from './services/library/assets';
@@ -123,9 +124,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const modes = secureLibraryFolder(opts.dataDir);
   const log = opts.logger ?? createLogger(opts.dataDir, opts.env);
   if (!modes.private) log.warn('the library folder is on a file system that keeps no POSIX modes: its files cannot be made private (0700/0600)');
+  // C2PA trust anchors (ATELIER_C2PA_TRUST_ANCHORS): a bad file stops the start before the library is opened.
+  const c2paTrustAnchorsPem = trustAnchorsFromEnv(opts.env);
   const db = openDatabase(join(opts.dataDir, 'library.sqlite'));
   const bus = new EventBus();
-  const store = new BlobStore({ db, dataDir: opts.dataDir });
+  const store = new BlobStore({ db, dataDir: opts.dataDir, c2paTrustAnchorsPem });
   // Leftovers of a write killed mid-way (no running writer owns them) go on every open.
   await store.initialize().catch((err: unknown) => {
     db.close();

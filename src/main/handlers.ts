@@ -69,7 +69,10 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
 
     'assets.list': (input) => s.assets.list(input),
-    'assets.get': ({ id }) => s.assets.get(id),
+    'assets.get': ({ id }) => {
+      const detail = s.assets.get(id);
+      return { ...detail, contentCredentials: s.store.credentials.get(detail.blob.id) };
+    },
 
     'references.stage': async ({ source, provider, model }, ctx) => {
       const cap = capabilityOf(provider, model);

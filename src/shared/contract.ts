@@ -27,6 +27,7 @@ import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
 import { ChainMethod, chainCalls, chainEvents } from './contracts/chains';
 import { pricingCalls, pricingEvents } from './contracts/pricing';
+import { ContentCredentials } from './provenance';
 import { LIMITS, ParamsRecord, PathString } from './limits';
 
 const Empty = z.object({}).strict();
@@ -79,7 +80,11 @@ export const contract = {
       .strict(),
     output: z.object({ items: z.array(AssetSummary), nextCursor: z.string().nullable(), total: z.number().int() }),
   },
-  'assets.get': { input: z.object({ id: Id }).strict(), output: AssetDetail },
+  /** One asset with its recipe and (issue 10) the C2PA Content Credentials its file carries, null when none. */
+  'assets.get': {
+    input: z.object({ id: Id }).strict(),
+    output: AssetDetail.extend({ contentCredentials: ContentCredentials.nullable().optional() }),
+  },
 
   /** Checks a file and puts its bytes in the store so the composer can use it as a reference image. */
   'references.stage': {

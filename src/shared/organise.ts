@@ -43,6 +43,8 @@ export const AssetFilters = z
     kinds: z.array(AssetKind).max(3).optional(),
     /** true: made from reference images; false: made without any. */
     hasReferences: z.boolean().nullable().optional(),
+    /** true: the file carries C2PA Content Credentials (in any validation state); false: it carries none. */
+    hasContentCredentials: z.boolean().nullable().optional(),
     /** Every one of these tags (matched case-, accent- and width-insensitively). */
     tags: z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(LIMITS.filterTags).optional(),
   })

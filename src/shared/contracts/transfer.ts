@@ -61,9 +61,11 @@ export type ImportReport = z.infer<typeof ImportReport>;
 
 /**
  * Why an export's XMP was not written into a file: the file's own XMP cannot be read (it is kept as it was,
- * never replaced), writing it failed, or reading it back from the written bytes did not find it all.
+ * never replaced), writing it failed, or reading it back from the written bytes did not find it all; or
+ * (`content_credentials`) the file carries C2PA Content Credentials and its original bytes were kept identical,
+ * so that its manifest stays valid, with the recipe in the sidecars.
  */
-export const EMBED_FAILURES = ['source_unreadable', 'write_failed', 'readback_failed'] as const;
+export const EMBED_FAILURES = ['source_unreadable', 'write_failed', 'readback_failed', 'content_credentials'] as const;
 
 /** What an export did. Paths are relative to the target folder. */
 export const ExportReport = z.object({
@@ -90,6 +92,12 @@ export const ExportReport = z.object({
           detail: z.string().nullable(),
         })
         .default({ state: 'none', extended: false, reason: null, detail: null }),
+      /**
+       * The source's C2PA Content Credentials (issue 10): `kept` — original bytes written unchanged, so the manifest
+       * and its hard binding are intact (the recipe went to the sidecars); `not_carried` — a converted file, whose
+       * new bytes carry no manifest; null when the source had none.
+       */
+      credentials: z.enum(['kept', 'not_carried']).nullable().default(null),
     }),
   ),
   /** Files whose name was taken: written under `file` (with ` (2)` …) instead of `wanted`. Never overwritten. */

@@ -124,6 +124,11 @@ export interface OpenAiServerConfig {
   outputMode: 'b64_json' | 'url';
   /** Include `usage` in replies. Default true. */
   usage: boolean;
+  /**
+   * Post-processes each generated image before it is sent, e.g. to sign it with a C2PA manifest as OpenAI's image
+   * outputs carry one (tests/helpers/c2pa-sign.ts). Default null: the rendered bytes as they are.
+   */
+  signOutput?: ((bytes: Buffer, format: ImageJob['format']) => Promise<Buffer>) | null;
 }
 
 /** Options of {@link startOpenAiTestServer}. */
@@ -356,6 +361,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     customModels: { ...(opts.customModels ?? {}) },
     outputMode: opts.outputMode ?? 'b64_json',
     usage: opts.usage ?? true,
+    signOutput: opts.signOutput ?? null,
   };
   const state = new OpenAiTestServerState(config, opts.keys ?? ['sk-test-openai-0001']);
   const closing = new AbortController();
@@ -508,7 +514,13 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         }
         await delay(state.config.processingDelayMs, closing.signal);
         if (closing.signal.aborted) return reply;
-        const images = await Promise.all(Array.from({ length: job.n }, (_, i) => renderImage(job, i + 1, state.config.maxRenderEdge)));
+        const sign = state.config.signOutput;
+        const images = await Promise.all(
+          Array.from({ length: job.n }, async (_, i) => {
+            const bytes = await renderImage(job, i + 1, state.config.maxRenderEdge);
+            return sign ? sign(bytes, job.format) : bytes;
+          }),
+        );
         state.imagesGenerated += images.length;
         const after = state.takeFault(name, true);
         if (after && (await applyFault(req, reply, after, job))) return reply;

@@ -509,6 +509,11 @@ function addFilters(f: AssetFilters, conds: string[], params: unknown[]): void {
     conds.push('a.has_refs = ?');
     params.push(f.hasReferences ? 1 : 0);
   }
+  if (f.hasContentCredentials != null) {
+    // blob_credentials (migration 0015): one row per blob read, state 'none' when it carries no manifest.
+    const present = "a.blob_id IN (SELECT blob_id FROM blob_credentials WHERE state <> 'none')";
+    conds.push(f.hasContentCredentials ? present : `NOT ${present}`);
+  }
   for (const tag of f.tags ?? []) {
     conds.push('a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.key = ?)');
     params.push(tagKey(tag));

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { BlobInfo } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
+import { CredentialStore } from './credentials';
 import type { Db } from './db';
 import { DEFAULT_MAX_PIXELS, inspectImage, type InspectLimits } from './inspect';
 import { checkInside, checkInsideSync, isRefusedPath, makePrivate, mkdirPrivate, openInside, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, readInside, sweepTemp, tempName, type SweepResult } from './library-fs';
@@ -46,6 +47,8 @@ export interface BlobStoreOptions {
   dataDir: string;
   /** Clock for `blobs.created_at`, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
+  /** PEM trust anchors for Content Credentials (see {@link CredentialStore}); default none. */
+  c2paTrustAnchorsPem?: string | null;
 }
 
 /** The content-addressed store of image bytes and their thumbnails. */
@@ -60,6 +63,8 @@ export class BlobStore {
   private readonly thumbnailing = new Map<string, Promise<string>>();
   private readonly selectRow: ReturnType<Db['prepare']>;
   private readonly insertRow: ReturnType<Db['prepare']>;
+  /** The C2PA Content Credentials of the stored blobs, read by {@link BlobStore.put}. */
+  readonly credentials: CredentialStore;
 
   /** Prepares its statements; touches no file (see {@link BlobStore.initialize}). */
   constructor(opts: BlobStoreOptions) {
@@ -67,6 +72,7 @@ export class BlobStore {
     this.dataDir = opts.dataDir;
     this.now = opts.now ?? Date.now;
     this.tmpDir = join(this.dataDir, 'tmp');
+    this.credentials = new CredentialStore(this.db, { trustAnchorsPem: opts.c2paTrustAnchorsPem, now: this.now });
     this.selectRow = this.db.prepare('SELECT id, ext, mime, width, height, bytes FROM blobs WHERE id = ?');
     this.insertRow = this.db.prepare(
       `INSERT OR IGNORE INTO blobs (id, ext, mime, width, height, bytes, created_at)
@@ -121,7 +127,8 @@ export class BlobStore {
   }
 
   /**
-   * Checks the bytes ({@link inspectImage}) and stores them under their SHA-256. Idempotent: identical bytes give
+   * Checks the bytes ({@link inspectImage}) and stores them under their SHA-256, and reads their C2PA Content
+   * Credentials into `blob_credentials` (once per blob; an imported file and a generated image alike). Idempotent: identical bytes give
    * the same blob, one file and one row, also when puts of them run concurrently. A refused file leaves nothing
    * behind (no file in objects/ or tmp/, no row).
    * @param bytes the whole file
@@ -150,6 +157,8 @@ export class BlobStore {
       bytes: bytes.length,
       createdAt: this.now(),
     });
+    // The manifest is a property of the bytes; a reader that cannot load never stops the image from being stored.
+    await this.credentials.record(id, bytes, image.mime).catch(() => undefined);
     const info = this.get(id);
     if (!info) throw new AppError('internal', `blob ${id} missing right after it was stored`);
     return info;

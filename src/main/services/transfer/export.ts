@@ -16,6 +16,11 @@
  * preset with `xmpSidecar` writes `<name>.xmp` (the file's name with `.xmp` for its extension, as Lightroom
  * does: a standalone x:xmpmeta document with the same properties as the file's packet).
  *
+ * C2PA Content Credentials (issue 10): a file whose manifest Atelier read is exported in `original` format byte for
+ * byte, with no XMP written into it (that would break the manifest's hard binding); its recipe goes to the preset's
+ * sidecars, or to an `.xmp` sidecar when the preset has none. Each written item says `credentials: 'kept'`, or
+ * `'not_carried'` for a converted file (new bytes, no manifest).
+ *
  * Files are never overwritten: each is written to a temp file in the target folder, flushed, then hard-linked
  * to its name (which fails if the name is taken, atomically) or, on file systems without hard links, renamed
  * after a check; a taken name gets ` (2)`, ` (3)` … and is reported. A full disk stops the export with what was
@@ -288,7 +293,22 @@ export class ExportService {
     // What goes into the file: our properties, merged into the file's own XMP for original bytes.
     let parsed: ParsedXmp | null = ours.length > 0 ? { about: '', props: ours } : null;
     let embedded: Embedded = { state: 'none', extended: false, reason: null, detail: null };
-    if (preset.format === 'original') {
+    // Writing XMP into a file with a C2PA manifest changes its bytes and breaks the manifest's hard binding.
+    const hasCredentials = this.store.credentials.get(row.blob_id) !== null;
+    if (preset.format === 'original' && hasCredentials) {
+      ext = row.ext;
+      mime = row.mime;
+      plain = source;
+      if (parsed) {
+        embedded = {
+          state: 'not_written',
+          extended: false,
+          reason: 'content_credentials',
+          detail: 'the file carries C2PA Content Credentials: its bytes were kept identical and the recipe was written to the sidecar',
+        };
+        parsed = null;
+      }
+    } else if (preset.format === 'original') {
       ext = row.ext;
       mime = row.mime;
       plain = source;
@@ -324,7 +344,9 @@ export class ExportService {
       embedded = written.embedded;
     }
     const sidecar = preset.metadata === 'full' ? Buffer.from(JSON.stringify({ atelier: 1, ...recipe }, null, 2) + '\n', 'utf8') : null;
-    const xmpSidecar = preset.xmpSidecar && preset.metadata !== 'none' ? Buffer.from(xmpDocument(parsed?.props ?? ours, parsed?.about ?? '', this.tool), 'utf8') : null;
+    // A credentialed original whose preset writes no sidecar still gets its recipe beside it, in an .xmp sidecar.
+    const wantsXmp = preset.xmpSidecar || (embedded.reason === 'content_credentials' && sidecar === null);
+    const xmpSidecar = wantsXmp && preset.metadata !== 'none' ? Buffer.from(xmpDocument(parsed?.props ?? ours, parsed?.about ?? '', this.tool), 'utf8') : null;
 
     // Sub-folders of the template (already made safe by renderName), then the file itself.
     const parts = wanted.split('/');
@@ -374,6 +396,7 @@ export class ExportService {
           sidecar: tmpSidecar ? `${rel}.json` : null,
           xmpSidecar: tmpXmp ? [...parts, `${stem}.xmp`].join('/') : null,
           embedded,
+          credentials: hasCredentials ? (preset.format === 'original' ? 'kept' : 'not_carried') : null,
         });
         if (n > 1) report.renamed.push({ assetId: row.id, wanted: [...parts, `${base}.${ext}`].join('/'), file: rel });
         placed.length = 0;

@@ -117,6 +117,18 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
               </ul>
             </details>
           ) : null}
+          {withCredentials(r, 'kept').length > 0 ? (
+            <details open>
+              <summary>{t('transfer.credentialsKeptHeading', { count: withCredentials(r, 'kept').length })}</summary>
+              <ul className="task-list">{withCredentials(r, 'kept').map((w) => <li key={w.file} className="task-file">{w.file}</li>)}</ul>
+            </details>
+          ) : null}
+          {withCredentials(r, 'not_carried').length > 0 ? (
+            <details open>
+              <summary>{t('transfer.credentialsNotCarriedHeading', { count: withCredentials(r, 'not_carried').length })}</summary>
+              <ul className="task-list">{withCredentials(r, 'not_carried').map((w) => <li key={w.file} className="task-file">{w.file}</li>)}</ul>
+            </details>
+          ) : null}
           {r.failed.length > 0 ? <ul className="task-list">{r.failed.map((x) => <li key={x.assetId}>{x.message}</li>)}</ul> : null}
         </div>
       );
@@ -153,6 +165,11 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
 /** The files of an export whose recipe could not be written inside them (written without it). */
 function notWritten(r: ExportReport): ExportReport['written'] {
   return r.written.filter((w) => w.embedded.state === 'not_written');
+}
+
+/** The files of an export whose source carried C2PA Content Credentials: kept (original bytes) or not carried (converted). */
+function withCredentials(r: ExportReport, which: 'kept' | 'not_carried'): ExportReport['written'] {
+  return r.written.filter((w) => w.credentials === which);
 }
 
 function NearDuplicate({ item, t }: { item: { name: string; assetId: string; similarTo: string; stacked: boolean }; t: TFunction }) {

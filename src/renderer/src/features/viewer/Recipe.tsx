@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { AssetDetail, Recipe as RecipeData } from '../../../../shared/domain';
+import type { AssetDetailWithCredentials } from '../../../../shared/provenance';
 import {
   describeError,
   formatBytes,
@@ -15,6 +16,7 @@ import {
 import type { DetailEntry } from '../../store/viewer';
 import { MediaImg } from '../../ui/MediaImg';
 import { ForeignRecipeRows } from './ForeignRecipe';
+import { ContentCredentialsSection } from './ContentCredentials';
 import './recipe-cost.css';
 
 /** The inspector beside the viewer: everything that made this image. */
@@ -145,6 +147,7 @@ function RecipeBody({ detail }: { detail: AssetDetail }) {
           {formatBytes(detail.blob.bytes, locale)}
         </dd>
       </dl>
+      <ContentCredentialsSection credentials={(detail as AssetDetailWithCredentials).contentCredentials} />
     </>
   );
 }

@@ -1,0 +1,98 @@
+/**
+ * C2PA Content Credentials in Debian Chromium against the built web host (issue 10): an image signed in the test
+ * (@contentauth/c2pa-wasm, a test CA made with node:crypto and openssl, given to the host as its trust anchor) is
+ * imported beside a plain one; opened, its recipe panel shows "Content Credentials" — valid, the issuer, the claim
+ * generator and the c2pa.created action made by generative AI; the filter "Content Credentials: With" leaves only
+ * it in the gallery.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/app';
+import { hasOpenssl, makeTestSigner, signImage } from '../helpers/c2pa-sign';
+import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
+import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+
+describe.runIf(await hasOpenssl())('Content Credentials in the viewer and the filters', () => {
+  let browser: Browser;
+  let host: RunningHost;
+  let page: Page;
+  let errors: string[];
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let files: string[];
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-e2e-c2pa-'));
+    await mkdir(join(dir, 'pki'));
+    await mkdir(join(dir, 'shoot'));
+    const signer = await makeTestSigner(join(dir, 'pki'), 'Lumen Test Imaging');
+    await writeFile(join(dir, 'pki', 'anchors.pem'), signer.caPem);
+    const signed = await signImage(await readFile(join(GOOD_IMAGES, 'rocket.jpg')), 'image/jpeg', signer, {
+      claimGenerator: { name: 'Lumen Generator', version: '3.2' },
+      title: 'launch.jpg',
+    });
+    files = [join(dir, 'shoot', 'launch.jpg'), join(dir, 'shoot', 'beans.png')];
+    await writeFile(files[0]!, signed);
+    await writeFile(files[1]!, await readFile(join(GOOD_IMAGES, 'coffee.png')));
+    host = await startHost(join(dir, 'lib'), { ATELIER_C2PA_TRUST_ANCHORS: join(dir, 'pki', 'anchors.pem') });
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser, host.url));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await cleanup?.();
+  });
+
+  it('imports a signed image, shows its credentials in the recipe panel, and filters by "has content credentials"', async () => {
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByRole('textbox', { name: 'Project name' }).fill('Provenance');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('treeitem', { name: 'Provenance' }).click();
+    await page.getByTestId('import-files').setInputFiles(files);
+    const report = page.getByRole('group', { name: 'Import report' });
+    await report.waitFor({ timeout: 60_000 });
+    await expect.poll(() => report.textContent()).toContain('2 imported');
+    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    const gallery = page.getByRole('region', { name: 'Gallery' });
+    const tiles = gallery.getByRole('list', { name: 'Images' }).getByRole('listitem');
+    await expect.poll(() => tiles.count(), { timeout: 20_000 }).toBe(2);
+
+    // Open the signed image: its recipe panel carries the credentials.
+    await gallery.getByRole('img', { name: 'launch', exact: true }).click();
+    const viewer = page.getByRole('dialog', { name: 'Image viewer' });
+    await viewer.waitFor();
+    const credentials = viewer.getByRole('region', { name: 'Recipe' }).getByRole('region', { name: 'Content Credentials' });
+    await credentials.waitFor({ timeout: 10_000 });
+    const text = (await credentials.textContent()) ?? '';
+    expect(text).toContain('Valid');
+    expect(text).toContain('Lumen Test Imaging');
+    expect(text).toContain('Lumen Generator 3.2');
+    expect(text).toContain('Created · made by generative AI');
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await viewer.screenshot({ path: join(SCREENSHOTS, 'content-credentials.png') });
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+
+    // The plain image has none.
+    await gallery.getByRole('img', { name: 'beans', exact: true }).click();
+    await viewer.waitFor();
+    await expect.poll(() => viewer.getByRole('region', { name: 'Recipe' }).textContent()).toContain('Image');
+    expect(await viewer.getByRole('region', { name: 'Content Credentials' }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+
+    // Filter: only the credentialed image is left; "Without" leaves only the other.
+    await page.getByRole('button', { name: 'Filters' }).click();
+    const filter = page.getByRole('combobox', { name: 'Content Credentials' });
+    await filter.selectOption({ label: 'With Content Credentials' });
+    await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(1);
+    await gallery.getByRole('img', { name: 'launch', exact: true }).waitFor();
+    await filter.selectOption({ label: 'Without Content Credentials' });
+    await gallery.getByRole('img', { name: 'beans', exact: true }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => tiles.count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});
