@@ -18,6 +18,7 @@ import {
 } from '../shared/contract';
 import { AppError, toAppError } from '../shared/errors';
 import { tooBigParams } from '../shared/limits';
+import { issueParams } from '../shared/validation-issue';
 import { z } from 'zod';
 
 /** What a transport needs from the app. */
@@ -80,7 +81,8 @@ export function createDispatcher(
         return {
           ok: false,
           error: new AppError('validation', `${name}: ${field ? field + ': ' : ''}${issue?.message ?? 'invalid input'}`, {
-            params: limit ? { field, ...limit } : { field, reason: issue?.message ?? 'invalid' },
+            // Else the issue's code and facts (validation-issue.ts), which the renderer says in the user's language.
+            params: limit ? { field, ...limit } : issue ? issueParams(issue) : { field, reason: 'invalid' },
           }).toShape(),
         };
       }

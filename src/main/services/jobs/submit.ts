@@ -8,6 +8,7 @@ import { capabilityOf, estimateCredits, estimateUsd, promptLength, type ModelCap
 import type { CallInputParsed } from '../../../shared/contract';
 import type { JobView } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
+import { issueParams } from '../../../shared/validation-issue';
 import type { EventBus } from '../../dispatcher';
 import type { ChainService, EditPlan } from '../chains/service';
 import type { Db } from '../library/db';
@@ -71,7 +72,8 @@ export class JobSubmitter {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join('.') || (issue && 'keys' in issue ? String((issue as { keys: string[] }).keys[0]) : '');
       throw new AppError('validation', `parameter ${field}: ${issue?.message ?? 'invalid'}`, {
-        params: { field, reason: issue?.message ?? 'invalid' },
+        // The issue's code and facts, said in the user's language by the renderer (validation-issue.ts).
+        params: issue ? { ...issueParams(issue), field } : { field, reason: 'invalid' },
       });
     }
     if (input.references.length > cap.maxReferenceImages) {

@@ -137,7 +137,21 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
         key = `errors.baseUrl_${p['reason']}`;
         break;
       }
-      if (typeof p['reason'] === 'string' && p['reason']) key = `errors.${e.code}_reason`;
+      // A schema's refusal (validation-issue.ts): its code, said with the field's name, never zod's English.
+      if (typeof p['issue'] === 'string') {
+        key = `errors.issue.${i18n.exists(`errors.issue.${p['issue']}`) ? p['issue'] : 'other'}`;
+        p['field'] = issueFieldLabel(t, p['field']);
+        break;
+      }
+      // A service's own refusal: its reason translated where we have words for it, else just the field.
+      if (typeof p['reason'] === 'string' && i18n.exists(`errors.reasons.${p['reason']}`)) {
+        key = 'errors.validation_field_reason';
+        p['reason'] = t(`errors.reasons.${p['reason']}`);
+        p['field'] = issueFieldLabel(t, p['field']);
+      } else if (typeof p['field'] === 'string' && p['field']) {
+        key = 'errors.validation_field';
+        p['field'] = issueFieldLabel(t, p['field']);
+      }
       break;
     }
     case 'conflict':
@@ -171,6 +185,19 @@ export function fieldLabel(t: TFunction, field: unknown): string {
   const segment = path.split('.').filter((s) => s !== '' && !/^\d+$/.test(s)).pop();
   if (!segment) return t('errors.fields.field');
   return t(`errors.fields.${segment}`, { defaultValue: path });
+}
+
+/**
+ * The name of the field a validation issue is about: as {@link fieldLabel}, or a model parameter's label
+ * (`params.<name>`), or "The request" for the input as a whole.
+ */
+function issueFieldLabel(t: TFunction, field: unknown): string {
+  const path = typeof field === 'string' ? field : '';
+  const segment = path.split('.').filter((s) => s !== '' && !/^\d+$/.test(s)).pop();
+  if (!segment) return t('errors.fields.body');
+  if (i18n.exists(`errors.fields.${segment}`)) return t(`errors.fields.${segment}`);
+  if (i18n.exists(`params.${segment}`)) return t(`params.${segment}`);
+  return fieldLabel(t, field);
 }
 
 function isShape(x: unknown): x is AppErrorShape {

@@ -9,6 +9,7 @@ import { watchTask } from '../../store/transfer';
 import { call, getTransport } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
+import { presetDisplayName, presetStoredName } from './presetName';
 
 const TARGET_KEY = 'atelier.exportTarget';
 
@@ -158,14 +159,14 @@ function ExportForm({ onDone }: { onDone(): void }) {
       <label className="field-label" htmlFor={`${id}-preset`}>{t('transfer.preset')}</label>
       <select id={`${id}-preset`} className="select" value={presetId} onChange={(e) => choosePreset(e.target.value)}>
         {presets.map((p) => (
-          <option key={p.id} value={p.id}>{p.name}</option>
+          <option key={p.id} value={p.id}>{presetDisplayName(t, p.id, p.name)}</option>
         ))}
       </select>
 
       {draft ? (
         <div className="export-grid">
           <label className="field-label" htmlFor={`${id}-name`}>{t('transfer.presetName')}</label>
-          <input id={`${id}-name`} className="input" value={draft.name} onChange={(e) => set('name', e.target.value)} />
+          <input id={`${id}-name`} className="input" value={presetDisplayName(t, presetId, draft.name)} onChange={(e) => set('name', presetStoredName(t, presetId, e.target.value))} />
           <label className="field-label" htmlFor={`${id}-tpl`}>{t('transfer.template')}</label>
           <input
             id={`${id}-tpl`}

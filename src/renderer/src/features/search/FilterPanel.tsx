@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { PROVIDER_IDS, type ProviderId } from '../../../../shared/capabilities';
 import type { AssetFilters } from '../../../../shared/organise';
 import { useSearch } from '../../store/search';
+import { DateField } from '../../ui/DateField';
 
 const DAY_MS = 86_400_000;
 
@@ -20,7 +21,7 @@ function fromDateInput(v: string): number | null {
   return new Date(y!, (m ?? 1) - 1, d ?? 1).getTime();
 }
 
-/** The filters of the search (provider, date range, rating, flag, cost, kind, references, content credentials); every control labelled. */
+/** The filters of the search (provider, date range, rating, flag, cost, kind, references); every control labelled. */
 export function FilterPanel({ id, onChange }: { id: string; onChange(): void }) {
   const { t } = useTranslation();
   const f = useSearch((s) => s.filters);
@@ -99,34 +100,15 @@ export function FilterPanel({ id, onChange }: { id: string; onChange(): void }) 
         <option value="false">{t('search.withoutReferences')}</option>
       </select>
 
-      <label htmlFor={field('credentials')}>{t('search.contentCredentials')}</label>
-      <select
-        id={field('credentials')}
-        className="input select-sm"
-        value={f.hasContentCredentials == null ? '' : String(f.hasContentCredentials)}
-        onChange={(e) => set({ hasContentCredentials: e.target.value === '' ? undefined : e.target.value === 'true' })}
-      >
-        <option value="">{t('search.any')}</option>
-        <option value="true">{t('search.withCredentials')}</option>
-        <option value="false">{t('search.withoutCredentials')}</option>
-      </select>
-
       <label htmlFor={field('from')}>{t('search.from')}</label>
-      <input
-        id={field('from')}
-        type="date"
-        className="input select-sm"
-        value={toDateInput(f.from)}
-        onChange={(e) => set({ from: fromDateInput(e.target.value) })}
-      />
+      <DateField id={field('from')} className="input select-sm" value={toDateInput(f.from)} onChange={(v) => set({ from: fromDateInput(v) })} />
       <label htmlFor={field('to')}>{t('search.to')}</label>
-      <input
+      <DateField
         id={field('to')}
-        type="date"
         className="input select-sm"
         value={toDateInput(f.to == null ? null : f.to - DAY_MS + 1)}
-        onChange={(e) => {
-          const start = fromDateInput(e.target.value);
+        onChange={(v) => {
+          const start = fromDateInput(v);
           set({ to: start === null ? null : start + DAY_MS - 1 });
         }}
       />

@@ -51,6 +51,19 @@ function withLinks(text: string): ReactNode[] {
 }
 
 /**
+ * A price's source in the UI's language: its public page, and the table's English note about the figures
+ * ("(figures from third-party compilations; check them there)", src/shared/pricing.ts) said in words of this
+ * locale (`prices.sourceThirdParty` / `prices.sourceApprox`); any other note is left out rather than shown in English.
+ */
+function sourceText(t: TFunction, source: string): string {
+  const m = /^(\S+)(?:\s+\((.*)\))?$/.exec(source.trim());
+  if (!m) return source;
+  const note = m[2] ?? '';
+  const said = /approximate/i.test(note) ? t('prices.sourceApprox') : /third-party/i.test(note) ? t('prices.sourceThirdParty') : '';
+  return said ? `${m[1]} (${said})` : m[1]!;
+}
+
+/**
  * Settings → Prices: the one price table (src/shared/pricing.ts) grouped by provider and model, each value editable
  * (in credits or USD, as its unit says) with the published figure beside it and Reset to restore it; the date the
  * figures were taken and their sources. A valid edit is saved at once and estimates follow.
@@ -119,7 +132,7 @@ export function PricesSection() {
             </table>
             {sources.map((s) => (
               <p key={s} className="muted small prices-source">
-                {withLinks(t('prices.source', { source: s }))}
+                {withLinks(t('prices.source', { source: sourceText(t, s) }))}
               </p>
             ))}
           </div>

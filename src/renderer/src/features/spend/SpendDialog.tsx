@@ -11,6 +11,7 @@ import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
 import { SPEND_GROUPS, dayBound, formatCount, formatUsd, rowLabel, totalOf, type SpendGroup } from './format';
 import './spend.css';
+import { DateField } from '../../ui/DateField';
 
 /** "Spend" in the top bar: opens what finished jobs cost. */
 export function SpendButton() {
@@ -80,29 +81,13 @@ function SpendBody() {
           <label htmlFor={`${id}-from`} className="field-label">
             {t('spend.from')}
           </label>
-          <input
-            id={`${id}-from`}
-            className="input"
-            type="date"
-            value={fromText}
-            max={toText || undefined}
-            aria-describedby={`${id}-utc`}
-            onChange={(e) => setFromText(e.target.value)}
-          />
+          <DateField id={`${id}-from`} value={fromText} aria-describedby={`${id}-utc`} onChange={setFromText} />
         </div>
         <div className="field">
           <label htmlFor={`${id}-to`} className="field-label">
             {t('spend.to')}
           </label>
-          <input
-            id={`${id}-to`}
-            className="input"
-            type="date"
-            value={toText}
-            min={fromText || undefined}
-            aria-describedby={`${id}-utc`}
-            onChange={(e) => setToText(e.target.value)}
-          />
+          <DateField id={`${id}-to`} value={toText} aria-describedby={`${id}-utc`} onChange={setToText} />
         </div>
         <button
           type="button"
