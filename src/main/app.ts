@@ -19,6 +19,7 @@ import { CollectionService } from './services/library/collections';
 import { TrashService } from './services/library/trash';
 import { JobJournal } from './services/jobs/journal';
 import { JobEngine, type EngineTiming } from './services/jobs/engine';
+import { JobDurations } from './services/jobs/durations';
 import { JobSubmitter, type CheckedJob } from './services/jobs/submit';
 import { SecretStore } from './services/secrets/secrets';
 import { SettingsService } from './services/settings';
@@ -191,6 +192,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     concurrency: { sandbox: 8 },
     chains,
+    durations: new JobDurations(db),
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
   });
 

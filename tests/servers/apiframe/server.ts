@@ -103,8 +103,11 @@ export interface ApiframeServerConfig {
   imageLongEdge: number;
   /** Per-job duration (ms) from the request body; overrides `jobDurationMs` (benchmarks draw from a distribution). */
   durationFor?: (body: Record<string, unknown>) => number;
-  /** `linear` progress while PROCESSING (default), or `none` (progress stays null, as some upstreams do). */
-  progressReporting?: 'linear' | 'none';
+  /**
+   * `linear` progress while PROCESSING (default), `none` (progress stays null, as some upstreams do), or `noisy`:
+   * the linear value plus up to ±25 points that change six times over the job, so it jumps and goes back.
+   */
+  progressReporting?: 'linear' | 'none' | 'noisy';
   /**
    * At most this many images come back from a job, whatever `number_of_images` asked (an upstream that returns
    * fewer); `creditCost` then charges only those, the rest refunded. Default: unset (all asked for).
@@ -316,6 +319,13 @@ export class ApiframeTestServerState extends ClockedTestServerLog<ApiframeRoute,
 
 type JobStatus = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
+/** A deterministic value in [0, 1) for a job and a time bucket (FNV-1a), for `noisy` progress. */
+function noiseOf(id: string, bucket: number): number {
+  let h = 0x811c9dc5;
+  for (const c of `${id}:${bucket}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return (h >>> 0) / 4294967296;
+}
+
 function jobView(state: ApiframeTestServerState, job: TestJob, baseUrl: string) {
   const now = state.now();
   const elapsed = now - job.createdAt;
@@ -327,10 +337,11 @@ function jobView(state: ApiframeTestServerState, job: TestJob, baseUrl: string) 
   } else if (elapsed < job.durationMs) {
     status = 'PROCESSING';
     const span = Math.max(1, job.durationMs - job.queueDelayMs);
+    const linear = ((elapsed - job.queueDelayMs) / span) * 100;
+    const noise =
+      state.config.progressReporting === 'noisy' ? 50 * (noiseOf(job.id, Math.floor(((elapsed - job.queueDelayMs) / span) * 6)) - 0.5) : 0;
     progress =
-      state.config.progressReporting === 'none'
-        ? null
-        : Math.min(99, Math.max(1, Math.floor(((elapsed - job.queueDelayMs) / span) * 100)));
+      state.config.progressReporting === 'none' ? null : Math.min(99, Math.max(1, Math.floor(linear + noise)));
   } else if (job.failReason !== null) {
     status = 'FAILED';
     progress = null;

@@ -37,7 +37,17 @@ import type {
 import type { BlobStore } from '../library/store';
 import type { AssetService } from '../library/assets';
 import { JobJournal, type JobRecord, type StoredOutput, type TransitionPatch } from './journal';
-import { DEFAULT_POLL_POLICY, nextPollDelayMs, type PollPolicyOptions } from './polling';
+import {
+  DEFAULT_LEARNED_POLICY,
+  DEFAULT_POLL_POLICY,
+  DurationDistribution,
+  learnedPollDelayMs,
+  planPollTimes,
+  type LearnedPolicyOptions,
+  type PollPolicyOptions,
+  type ProgressReading,
+} from './polling';
+import { durationKeyOf, type JobDurations } from './durations';
 
 /** Timing knobs, in ms. */
 export interface EngineTiming {
@@ -46,6 +56,8 @@ export interface EngineTiming {
   /** Interval of the fixed loop (the providers' pages show 2 s). */
   fixedPollMs: number;
   policy: PollPolicyOptions;
+  /** The schedule learned from past durations (polling.ts). */
+  learned: LearnedPolicyOptions;
   /** Overrides every model's typical duration (tests and benchmarks run on scaled-down time). */
   typicalMs?: number;
   /** Backoff for retryable faults: full jitter over base·2^attempt, capped. */
@@ -61,6 +73,7 @@ export const DEFAULT_TIMING: EngineTiming = {
   pollMode: 'adaptive',
   fixedPollMs: 2000,
   policy: DEFAULT_POLL_POLICY,
+  learned: DEFAULT_LEARNED_POLICY,
   retryBaseMs: 1000,
   retryCapMs: 60_000,
   maxSubmitAttempts: 8,
@@ -100,6 +113,8 @@ export interface EngineDeps {
   log?: (msg: string, err?: unknown) => void;
   /** Called after every poll request (benchmarks count them). */
   onPoll?: (jobId: string) => void;
+  /** Past durations per provider, model and quality: completed jobs are recorded here and polls planned from them. */
+  durations?: JobDurations;
   /**
    * Edit chains: the kind of a job's outputs (`edited` for a chain step) and a hook run after each output's asset
    * is stored (also on a resumed download, so it must be idempotent). See src/main/services/chains.
@@ -134,7 +149,23 @@ interface PollState {
   progress: number | null;
   progressAtMs: number | null;
   providerEstimateMs: number | null;
+  /** Progress changes, oldest first (ms since submit). */
+  readings: ProgressReading[];
+  /** When a poll last saw the job unfinished (ms since submit); null for none in this run. */
+  runningAtMs: number | null;
+  /** Watched since its submit in this run (so the time it is first seen done bounds its duration). */
+  sinceSubmit: boolean;
 }
+
+const freshPollState = (sinceSubmit: boolean): PollState => ({
+  polls: 0,
+  progress: null,
+  progressAtMs: null,
+  providerEstimateMs: null,
+  readings: [],
+  runningAtMs: null,
+  sinceSubmit,
+});
 
 /** The queue's controls as the UI shows them. */
 export interface QueueState {
@@ -149,6 +180,7 @@ export class JobEngine {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Set<string>();
   private readonly polls = new Map<string, PollState>();
+  private readonly learned = new Map<string, { version: number; typicalMs: number; dist: DurationDistribution; plan: number[] }>();
   private readonly retries = new Map<string, number>();
   private readonly gates = new Map<ProviderId, Semaphore>();
   private readonly cooldowns = new Map<ProviderId, number>();
@@ -158,7 +190,12 @@ export class JobEngine {
   private stopped = false;
 
   constructor(private readonly d: EngineDeps) {
-    this.t = { ...DEFAULT_TIMING, ...d.timing, policy: { ...DEFAULT_POLL_POLICY, ...d.timing?.policy } };
+    this.t = {
+      ...DEFAULT_TIMING,
+      ...d.timing,
+      policy: { ...DEFAULT_POLL_POLICY, ...d.timing?.policy },
+      learned: { ...DEFAULT_LEARNED_POLICY, ...d.timing?.learned },
+    };
     this.now = d.now ?? Date.now;
     for (const s of d.pauses?.load() ?? []) this.paused.add(s as PauseScope);
     // Every request in flight listens on the one shutdown signal; there may be many.
@@ -471,7 +508,7 @@ export class JobEngine {
         await this.applyStatus(running, result.status);
         return;
       }
-      this.polls.set(job.id, { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null });
+      this.polls.set(job.id, freshPollState(true));
       this.schedule(job.id, this.nextPollDelay(running));
     } catch (err) {
       // Shutting down aborts requests in flight: the journal keeps 'submitting' and the next start decides.
@@ -617,7 +654,7 @@ export class JobEngine {
     const running = this.d.journal.transition(job.id, 'running', { remoteId: id, submittedAt: job.postedAt ?? this.now(), progress: 0 });
     this.emit(running);
     if (!running) return true;
-    this.polls.set(job.id, { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null });
+    this.polls.set(job.id, freshPollState(false));
     this.schedule(job.id, 0);
     return true;
   }
@@ -627,22 +664,55 @@ export class JobEngine {
     return this.t.typicalMs ?? capabilityOf(job.provider, job.model)?.typicalDurationMs ?? 20_000;
   }
 
+  /**
+   * The learned distribution of this kind of job's durations (past durations with the typical one as the prior)
+   * and its poll plan from the submit, rebuilt when a duration is recorded.
+   */
+  private learnedFor(job: JobRecord): { dist: DurationDistribution; plan: number[] } {
+    const key = durationKeyOf(job);
+    const { version, samples } = this.d.durations?.samples(key) ?? { version: 0, samples: [] };
+    const typicalMs = this.typicalMs(job);
+    const k = `${key.provider}\u0000${key.model}\u0000${key.quality}`;
+    let hit = this.learned.get(k);
+    if (!hit || hit.version !== version || hit.typicalMs !== typicalMs) {
+      const dist = DurationDistribution.learned(samples, typicalMs, this.t.learned);
+      hit = { version, typicalMs, dist, plan: planPollTimes(dist, 0, this.t.policy, this.t.learned) };
+      this.learned.set(k, hit);
+    }
+    return hit;
+  }
+
   private nextPollDelay(job: JobRecord): number {
     if (this.t.pollMode === 'fixed') return this.t.fixedPollMs;
-    const st = this.polls.get(job.id) ?? { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null };
+    const st = this.polls.get(job.id) ?? freshPollState(false);
     this.polls.set(job.id, st);
     const elapsedMs = Math.max(0, this.now() - (job.submittedAt ?? this.now()));
-    return nextPollDelayMs(
-      {
-        elapsedMs,
-        progress: st.progress,
-        progressAtMs: st.progressAtMs,
-        providerEstimateMs: st.providerEstimateMs,
-        typicalMs: this.typicalMs(job),
-        polls: st.polls,
-      },
+    const { dist, plan } = this.learnedFor(job);
+    return learnedPollDelayMs(
+      { elapsedMs, readings: st.readings, providerEstimateMs: st.providerEstimateMs, polls: st.polls },
+      dist,
       this.t.policy,
+      this.t.learned,
+      plan,
     );
+  }
+
+  /** Records how long a job took, for {@link learnedFor}: the provider's figure, else what the polls bound. */
+  private recordDuration(job: JobRecord, status: Extract<RemoteStatus, { state: 'completed' }>): void {
+    if (!this.d.durations || job.submittedAt === null) return;
+    const st = this.polls.get(job.id);
+    let ms = status.durationMs ?? null;
+    let source: 'provider' | 'polls' = 'provider';
+    if (ms === null && st?.sinceSubmit) {
+      ms = ((st.runningAtMs ?? 0) + (this.now() - job.submittedAt)) / 2;
+      source = 'polls';
+    }
+    if (ms === null || !(ms > 0)) return;
+    try {
+      this.d.durations.record(durationKeyOf(job), ms, source, job.id, this.now());
+    } catch (err) {
+      this.d.log?.(`job ${job.id}: could not record its duration`, err);
+    }
   }
 
   private async poll(job: JobRecord): Promise<void> {
@@ -663,12 +733,14 @@ export class JobEngine {
     switch (status.state) {
       case 'queued':
       case 'running': {
-        const st = this.polls.get(job.id) ?? { polls: 0, progress: null, progressAtMs: null, providerEstimateMs: null };
+        const st = this.polls.get(job.id) ?? freshPollState(false);
         st.polls++;
         const elapsed = this.now() - (job.submittedAt ?? this.now());
+        st.runningAtMs = elapsed;
         if (status.progress !== null && status.progress !== st.progress) {
           st.progress = status.progress;
           st.progressAtMs = elapsed;
+          st.readings.push({ atMs: elapsed, progress: status.progress });
         }
         if (status.estimatedTotalMs) st.providerEstimateMs = status.estimatedTotalMs;
         this.polls.set(job.id, st);
@@ -679,6 +751,7 @@ export class JobEngine {
         return;
       }
       case 'completed': {
+        this.recordDuration(job, status);
         this.emit(this.d.journal.transition(job.id, 'downloading', await this.completedPatch(job, status)));
         this.polls.delete(job.id);
         this.schedule(job.id, 0);

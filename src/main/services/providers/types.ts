@@ -93,6 +93,8 @@ export type RemoteStatus =
       usd?: number | null;
       /** The provider's usage object as reported (tokens), stored verbatim. */
       usage?: unknown;
+      /** How long the job ran by the provider's own clock (Apiframe `completedAt − createdAt`), ms, where it says. */
+      durationMs?: number | null;
     }
   | { state: 'failed'; reason: string; credits: number | null }
   | { state: 'canceled' }

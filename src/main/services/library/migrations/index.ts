@@ -11,6 +11,7 @@ import * as m0009 from './0009-search-doc-id';
 import * as m0010 from './0010-job-request-body';
 import * as m0011 from './0011-export-xmp-sidecar';
 import * as m0012 from './0012-folder-trash';
+import * as m0013 from './0013-job-durations';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: '0010-job-request-body', up: m0010.up },
   { version: 11, name: '0011-export-xmp-sidecar', up: m0011.up },
   { version: 12, name: '0012-folder-trash', up: m0012.up },
+  { version: 13, name: '0013-job-durations', up: m0013.up },
 ];

@@ -239,7 +239,13 @@ export function statusOf(job: ApiframeJob): RemoteStatus {
       if (urls.length === 0) {
         throw new AppError('provider_bad_response', 'Apiframe job is COMPLETED but has no result URL', { status: 200 });
       }
-      return { state: 'completed', outputs: urls.map((url) => ({ url })), credits: job.creditCost };
+      const ran = job.completedAt !== null ? Date.parse(job.completedAt) - Date.parse(job.createdAt) : NaN;
+      return {
+        state: 'completed',
+        outputs: urls.map((url) => ({ url })),
+        credits: job.creditCost,
+        ...(Number.isFinite(ran) && ran > 0 ? { durationMs: ran } : {}),
+      };
     }
     case 'FAILED':
       return { state: 'failed', reason: job.error ?? 'Apiframe reported the job as failed', credits: job.creditCost };
