@@ -417,7 +417,9 @@ const fault = fc
   .tuple(provider, fc.constantFrom<RouteKind>('create', 'create', 'poll', 'upload', 'cdn'), faultSpec, fc.integer({ min: 1, max: 3 }), fc.boolean())
   .map(([p, route, f, times, after]) => new Fault(p, route, f, times, after));
 
-/** fc.commands picks among these uniformly: submits, crashes and faults appear more than once to weigh them. */
+const retry = fc.tuple(fc.nat(20), fc.boolean()).map(([i, c]) => new Retry(i, c));
+
+/** fc.commands picks among these uniformly: submits, crashes, faults and retries appear more than once to weigh them. */
 const commands = [
   submit,
   submit,
@@ -428,7 +430,8 @@ const commands = [
   fault,
   fc.tuple(fc.constantFrom<Provider | 'all'>('all', ...PROVIDERS), fc.boolean()).map(([s, resume]) => new Pause(s, resume)),
   fc.nat(20).map((i) => new Cancel(i)),
-  fc.tuple(fc.nat(20), fc.boolean()).map(([i, c]) => new Retry(i, c)),
+  retry,
+  retry,
   fc.integer({ min: 20, max: 500 }).map((ms) => new Wait(ms)),
 ];
 
