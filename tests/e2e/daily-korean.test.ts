@@ -1,7 +1,7 @@
 /**
  * Issue 11, bug 13, as a Korean user would meet it: the built app in the local web host, Debian Chromium with an
  * English-speaking browser's defaults but the app in Korean. The built-in export presets, the example path, the
- * date fields of the filters and of Spend, and the price sources are in Korean; no English is left on those screens
+ * file-name example, the date fields of the filters and of Spend, and the price sources are in Korean; no English is left on those screens
  * (brand, model and format names excepted).
  */
 import { join } from 'node:path';
@@ -49,12 +49,21 @@ describe('daily driver in Korean', () => {
     await page.getByRole('textbox', { name: '프로젝트 이름' }).fill('서울');
     await page.getByRole('button', { name: '만들기' }).click();
     await page.getByRole('treeitem', { name: '서울' }).click();
+    // One image, so the file-name example can name it.
+    await page.getByRole('combobox', { name: '제공자' }).selectOption('sandbox');
+    await page.getByRole('textbox', { name: '프롬프트' }).fill('한강의 노을');
+    await page.getByRole('button', { name: '생성', exact: true }).click();
+    await page.getByRole('region', { name: '갤러리' }).getByRole('img', { name: '한강의 노을' }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: '내보내기', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: '이미지 내보내기' });
     const preset = dialog.getByRole('combobox', { name: '프리셋' });
     await expect.poll(() => preset.locator('option').allTextContents()).toEqual(expect.arrayContaining(['레시피를 담은 JPEG', '원본 파일']));
     expect(await dialog.getByRole('textbox', { name: '프리셋 이름' }).inputValue()).toBe('레시피를 담은 JPEG');
     expect(await dialog.getByRole('textbox', { name: '내보낼 폴더' }).getAttribute('placeholder')).toBe('예: ~/사진/내보내기');
+    // The file-name example is made from that image: the project's own name, not an English sample.
+    const help = dialog.getByText(/^토큰:/);
+    await expect.poll(() => help.textContent()).toMatch(/예: 서울\//);
+    expect(await help.textContent()).not.toMatch(/Project|photo/);
     expect(english(await visibleText(dialog))).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'export-dialog-ko.png') });
     await dialog.getByRole('button', { name: '취소' }).click();

@@ -75,7 +75,8 @@ describe('import and export in the browser', () => {
     await dialog.getByRole('radio', { name: /Whole project/ }).check();
     await expect.poll(() => dialog.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     await dialog.getByRole('textbox', { name: 'Export folder' }).fill(out);
-    await expect.poll(() => dialog.textContent()).toContain('Example: Project/');
+    // The example is made from one of the project's own images (its name, not a sample's).
+    await expect.poll(() => dialog.textContent()).toContain('Example: Rainy day/');
     await page.screenshot({ path: join(SCREENSHOTS, 'export-dialog.png') });
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });

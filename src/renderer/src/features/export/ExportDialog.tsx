@@ -4,6 +4,7 @@ import type { ExportPreset, ExportScope } from '../../../../shared/contracts/tra
 import type { AppErrorShape } from '../../../../shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
+import { useGallery } from '../../store/gallery';
 import { selectedIds } from '../../store/selection';
 import { watchTask } from '../../store/transfer';
 import { call, getTransport } from '../../transport';
@@ -70,13 +71,16 @@ function ExportForm({ onDone }: { onDone(): void }) {
       .catch((err: unknown) => setError(errorShape(err)));
   }, []);
 
+  const [exampleId] = useState<string | null>(() => selection[0] ?? useGallery.getState().items[0]?.id ?? null);
   const template = draft?.template ?? '';
   const format = draft?.format ?? 'original';
   useEffect(() => {
     if (!template) return;
     let live = true;
     const timer = setTimeout(() => {
-      call('export.checkTemplate', { template, assetId: null, format })
+      // The example names one of the user's own images (the first selected, else the first shown), so it reads in
+      // their names, not the service's English sample ("Project/… photo.jpg"); with no image, the sample.
+      call('export.checkTemplate', { template, assetId: exampleId, format })
         .then((r) => {
           if (!live) return;
           setExample(r.example);
@@ -92,7 +96,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
       live = false;
       clearTimeout(timer);
     };
-  }, [template, format]);
+  }, [template, format, exampleId]);
 
   const choosePreset = (pid: string): void => {
     setPresetId(pid);
