@@ -3,10 +3,11 @@
  * the retry loop with full-jitter backoff and `Retry-After`, capped body reading, mapping of undici / socket
  * failures to {@link AppError}, JSON + zod parsing of 2xx replies, and capped result downloads with image sniffing.
  *
- * What is **not** here, on purpose: each provider's error envelope and HTTP status table (`errorFromReply` in each
- * client), its retry rules (the `retryable` predicate of its {@link RetryPolicy}), its defaults and its headers
- * (auth). A client builds one {@link HttpTransport} from its options and calls {@link sendWithRetry} /
- * {@link downloadImage}; messages are prefixed with the transport's `label` ("Apiframe", "EvoLink", "OpenAI", …).
+ * What is **not** here, on purpose: each provider's error envelope and HTTP status table (its `errors.ts`, on the
+ * shape of ./errors.ts), its retry rule, its defaults, its hosts and its auth header (its `provider.ts`). The one
+ * provider client (./client.ts) builds one {@link HttpTransport} from a provider's description and its options and
+ * calls {@link sendWithRetry} / {@link downloadImage}; messages are prefixed with the transport's `label`
+ * ("Apiframe", "EvoLink", "OpenAI", …).
  *
  * Sources of the shared rules (cited again where each is implemented):
  * - Full-jitter backoff `random() · min(cap, base·2^n)` and sleeping exactly `Retry-After` on a 429: Apiframe's Node
@@ -503,7 +504,10 @@ export function parseJsonReply<T extends z.ZodType>(reply: HttpReply, schema: T,
 /**
  * True for an absolute `http:` / `https:` URL written only with RFC 3986 characters (what OpenAPI's
  * `format: uri` / EvoLink's `string(uri)` accept; a space or a raw non-ASCII character is refused even though
- * WHATWG URL would fix it up).
+ * WHATWG URL would fix it up). The one URL rule of the provider clients: URL fields of Apiframe's and EvoLink's
+ * schemas, every client's base URLs, OpenAI-compatible servers' `data[].url` outputs and every result / output URL
+ * before it is downloaded. Which base URLs may receive a key (https, or http on loopback; never link-local or cloud
+ * metadata addresses) is decided where the user sets one: src/main/services/settings.ts `checkBaseUrlTarget`.
  */
 export function isHttpUrl(s: string): boolean {
   if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(s)) return false;
