@@ -75,6 +75,10 @@ describe('search: every field, with and without accents and case, right after an
     expect(await found('crème')).toEqual([]); // the old title is gone from the index
     await call(app, 'assets.update', { ids: [plain], patch: { title: null } });
     expect(await found('noël')).toEqual([]);
+    // The issue's own case: a "Café…" title on an image whose prompt has no café.
+    const study = await generate('An untitled study in ochre');
+    await call(app, 'assets.update', { ids: [study], patch: { title: 'Café…' } });
+    for (const text of ['cafe', 'café', 'CAFÉ', 'Cafe\u0301']) expect(await found(text), text).toContain(study);
   });
 
   it('note', async () => {
