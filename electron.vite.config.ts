@@ -31,6 +31,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'web-host': resolve(root, 'src/main/web/cli.ts'),
+          // The service host (a worker of the web host, a utility process of the desktop shell).
+          'service-host': resolve(root, 'src/main/service-host-entry.ts'),
         },
       },
     },

@@ -2,7 +2,8 @@
  * The web host (`npm run serve`, src/main/web/cli.ts) is plain Node: nothing it imports may import electron, and
  * the lint rule that forbids electron must cover every file it imports, so such an import is caught at lint time
  * too. Walks the static import graph (imports, `export … from`, `import()`, `require()`, type-only imports
- * included) from cli.ts through relative specifiers, and asks ESLint for each file's computed config.
+ * included) from cli.ts and from the service host it starts in a worker (service-host-entry.ts) through relative
+ * specifiers, and asks ESLint for each file's computed config.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths';
 
-const ENTRY = resolve(REPO_ROOT, 'src/main/web/cli.ts');
+/** The web host's entry and the service host it starts in a worker (src/main/web/service-thread.ts loads it by URL). */
+const ENTRIES = [resolve(REPO_ROOT, 'src/main/web/cli.ts'), resolve(REPO_ROOT, 'src/main/service-host-entry.ts')];
 const CANDIDATES = ['', '.ts', '.tsx', '.mts', '.cts', '/index.ts', '/index.tsx'];
 
 /** The file a relative specifier names (a `.js` suffix also tries `.ts`), or null where none exists. */
@@ -44,9 +46,9 @@ interface Graph {
   electron: string[];
 }
 
-function importGraph(entry: string): Graph {
-  const seen = new Set<string>([entry]);
-  const queue = [entry];
+function importGraph(entries: string[]): Graph {
+  const seen = new Set<string>(entries);
+  const queue = [...entries];
   const unresolved: string[] = [];
   const electron: string[] = [];
   while (queue.length > 0) {
@@ -83,12 +85,14 @@ async function electronRestricted(eslint: ESLint, file: string): Promise<boolean
 }
 
 describe('web host imports', () => {
-  const graph = importGraph(ENTRY);
+  const graph = importGraph(ENTRIES);
   const sources = graph.files.filter((f) => /\.[cm]?tsx?$/.test(f));
 
   it('reaches the app, its services and handlers through resolvable imports', () => {
     const rel = graph.files.map((f) => relative(REPO_ROOT, f));
     expect(graph.unresolved).toEqual([]);
+    // cli.ts starts the service host by the URL of its built entry: that file must be there to be walked.
+    expect(readFileSync(ENTRIES[0]!.replace(/cli\.ts$/, 'service-thread.ts'), 'utf8')).toContain("new URL('./service-host.js', import.meta.url)");
     expect(rel).toContain('src/main/app.ts');
     expect(rel).toContain('src/main/web/server.ts');
     expect(rel.some((f) => f.startsWith('src/main/services/'))).toBe(true);

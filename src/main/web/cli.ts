@@ -12,16 +12,17 @@
  * stderr. The link works once. The browser is opened on a different one-use link, through a 0600 HTML file in a
  * private temporary folder (as Jupyter does), so that no secret is ever on a command line (`ps` shows argv).
  * SIGUSR1 prints a fresh link (`Atelier: a new link, valid once: <url>`). SIGINT/SIGTERM close the host, then the
- * app, and remove the launch file.
+ * app, and remove the launch file. The library and its services run in a worker thread (src/main/web/service-thread.ts);
+ * should it die, the host exits with 1 rather than serve without them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createApp } from '../app';
 import { resolveDataDir } from '../services/paths';
 import { startWebHost } from './server';
+import { startServiceThread } from './service-thread';
 
 /** The port from `ATELIER_PORT`: an integer 0-65535. */
 function parsePort(value: string | undefined): number {
@@ -86,10 +87,14 @@ async function main(): Promise<void> {
     process.stderr.write(`warning: no built renderer at ${rendererDir} (run the build first)\n`);
   }
 
-  const app = await createApp({ dataDir, env: process.env });
+  // The library and every service run in a worker (src/main/service-host.ts); this thread only serves HTTP.
+  const app = await startServiceThread({ dataDir, env: { ...process.env }, shell: false }, (reason) => {
+    process.stderr.write(`Atelier's services stopped: ${reason}\n`);
+    process.exit(1);
+  });
   let host;
   try {
-    host = await startWebHost({ dispatcher: app.dispatcher, rendererDir, port });
+    host = await startWebHost({ dispatcher: app, rendererDir, port });
   } catch (err) {
     await app.close();
     throw err;

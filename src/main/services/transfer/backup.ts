@@ -2,7 +2,7 @@
  * Backup of the library into a new folder that Atelier can open as a library: the database copied with
  * `VACUUM INTO` (a consistent snapshot, compacted) and every image of the store (objects/). Thumbnails are a
  * cache and are not copied. The backup is built in `<name>.partial` and renamed when complete, so a canceled or
- * failed backup (a full disk) leaves nothing behind.
+ * failed backup (a full disk) leaves nothing behind. The `VACUUM INTO` runs on a worker thread (library/snapshot.ts).
  */
 import { constants as fsConstants } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import type { BackupReport } from '../../../shared/contracts/transfer';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../library/db';
 import { checkInside, isRefusedPath, makePrivate, PRIVATE_DIR_MODE } from '../library/library-fs';
+import { vacuumIntoOffThread } from '../library/snapshot';
 import { checkTargetDir } from './export';
 import { diskFull, isDiskFull } from './import';
 import type { TaskContext } from './tasks';
@@ -42,10 +43,10 @@ export async function backupLibrary(ctx: TaskContext, db: Db, dataDir: string, t
     // Private like the library it copies (library-fs.ts): folders 0700, files 0600.
     await mkdir(join(partial, 'objects'), { recursive: true, mode: PRIVATE_DIR_MODE });
     await chmod(partial, PRIVATE_DIR_MODE);
-    // One synchronous step: the snapshot and the list of its blobs agree (nothing runs in between).
-    db.prepare('VACUUM INTO ?').run(join(partial, 'library.sqlite'));
+    // On a worker thread (a large library takes seconds): the calls of the window go on meanwhile. The blobs are
+    // listed from the snapshot itself, so the snapshot and the list agree.
+    const blobs = await vacuumIntoOffThread(db.name, join(partial, 'library.sqlite'));
     await makePrivate(join(partial, 'library.sqlite'));
-    const blobs = db.prepare('SELECT id, ext, bytes FROM blobs ORDER BY id').all() as { id: string; ext: string; bytes: number }[];
     const report: BackupReport = { kind: 'backup', path: final, blobs: 0, bytes: 0, missing: [] };
     ctx.progress(0, blobs.length);
     const made = new Set<string>();
