@@ -13,6 +13,7 @@ import * as m0011 from './0011-export-xmp-sidecar';
 import * as m0012 from './0012-folder-trash';
 import * as m0013 from './0013-job-durations';
 import * as m0014 from './0014-foreign-recipes';
+import * as m0015 from './0015-content-credentials';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: '0012-folder-trash', up: m0012.up },
   { version: 13, name: '0013-job-durations', up: m0013.up },
   { version: 14, name: '0014-foreign-recipes', up: m0014.up },
+  { version: 15, name: '0015-content-credentials', up: m0015.up },
 ];
