@@ -2,7 +2,8 @@
  * Other tools' archives in Debian Chromium against the built web host (issue 10): a ComfyUI PNG (its `prompt` API
  * graph in a tEXt chunk) and a Forge JPEG (its infotext in EXIF UserComment, written by exiftool) go in through the
  * import control; a word of each prompt finds its image in the search box; the viewer's recipe panel says "Made
- * with ComfyUI" / "Made with AUTOMATIC1111 / Forge" with the prompt, negative prompt, model and seed.
+ * with ComfyUI" / "Made with AUTOMATIC1111 / Forge" with the prompt, negative prompt, model and seed. A third PNG
+ * whose InvokeAI JSON is broken comes in too, and the import report lists its metadata as not read, with why.
  * Screenshot: .tmp/screenshots/foreign-recipe.png.
  */
 import { execFile } from 'node:child_process';
@@ -63,6 +64,9 @@ describe('imported archives show the tool that made them', () => {
     files.push(join(inDir, 'forge-harbour.jpg'));
     await writeFile(files[1]!, await raw(11).jpeg().toBuffer());
     await run('exiftool', ['-overwrite_original', `-UserComment=${FORGE}`, files[1]!]);
+    const plain = await raw(17).png().toBuffer();
+    files.push(join(inDir, 'broken-invoke.png'));
+    await writeFile(files[2]!, Buffer.concat([plain.subarray(0, 33), pngChunk('tEXt', Buffer.from('invokeai_metadata\0{"positive_prompt": "never clo', 'latin1')), plain.subarray(33)]));
     host = await startHost(join(dir, 'lib'));
     browser = await launchBrowser();
     ({ page, errors } = await openPage(browser, host.url));
@@ -81,11 +85,16 @@ describe('imported archives show the tool that made them', () => {
     await page.getByTestId('import-files').setInputFiles(files);
     const report = page.getByRole('group', { name: 'Import report' });
     await report.waitFor({ timeout: 60_000 });
-    await expect.poll(() => report.textContent()).toContain('2 imported');
+    await expect.poll(() => report.textContent()).toContain('3 imported · 0 skipped');
+    await report.getByText('Recipes from other tools (2)').click();
+    const recipes = report.getByRole('list', { name: 'Recipes from other tools' });
+    expect((await recipes.getByRole('listitem').allTextContents()).sort()).toEqual(['comfy-lighthouse.png — ComfyUI', 'forge-harbour.jpg — AUTOMATIC1111 / Forge']);
+    const notRead = report.getByRole('list', { name: 'Metadata not read' });
+    expect(await notRead.getByRole('listitem').allTextContents()).toEqual(['broken-invoke.png png:invokeai_metadata — malformed, not read']);
     await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
     const gallery = page.getByRole('region', { name: 'Gallery' });
     const tiles = gallery.getByRole('list', { name: 'Images' }).getByRole('listitem');
-    await expect.poll(() => tiles.count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => tiles.count(), { timeout: 20_000 }).toBe(3);
 
     const search = gallery.getByRole('searchbox', { name: 'Search' });
     await search.fill('lighthouse');

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { ExportReport, TaskView } from '../../../../shared/contracts/transfer';
+import type { ExportReport, ImportReport, TaskView } from '../../../../shared/contracts/transfer';
 import { describeError } from '../../i18n/format';
 import { useTransfer } from '../../store/transfer';
 import { ProgressBar } from '../../ui/ProgressBar';
@@ -58,6 +58,43 @@ function TaskCard({ view }: { view: TaskView }) {
   );
 }
 
+/**
+ * What an import read from the files' own metadata: the recipes other tools wrote (by tool), and the metadata it
+ * could not read with the reason (the images themselves were imported).
+ */
+function ImportMetadata({ report: r, t }: { report: ImportReport; t: TFunction }) {
+  const withRecipe = (r.metadata ?? []).filter((m) => m.tool !== null && m.name !== '');
+  const notRead = (r.metadata ?? []).flatMap((m) => m.skipped.map((s, i) => ({ key: `${m.assetId}-${i}`, name: m.name, ...s })));
+  return (
+    <>
+      {withRecipe.length > 0 ? (
+        <details>
+          <summary>{t('transfer.recipesHeading', { count: withRecipe.length })}</summary>
+          <ul aria-label={t('transfer.recipesList')} className="task-list">
+            {withRecipe.map((m) => (
+              <li key={m.assetId}>
+                <span className="task-file">{m.name}</span> — {t(`viewer.foreign.tools.${m.tool}`, { defaultValue: m.tool })}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {notRead.length > 0 ? (
+        <details open>
+          <summary>{t('transfer.metadataSkippedHeading', { count: notRead.length })}</summary>
+          <ul aria-label={t('transfer.metadataSkippedList')} className="task-list">
+            {notRead.map((s) => (
+              <li key={s.key}>
+                <span className="task-file">{s.name}</span> <span className="mono">{s.source}</span> — {t(`transfer.metadataSkip.${s.reason}`, { defaultValue: s.message })}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
+  );
+}
+
 function Report({ view, t }: { view: TaskView; t: TFunction }) {
   const r = view.report!;
   const stopped = 'stoppedBy' in r && r.stoppedBy ? <p className="error-text" role="alert">{describeError(t, r.stoppedBy)}</p> : null;
@@ -79,6 +116,7 @@ function Report({ view, t }: { view: TaskView; t: TFunction }) {
               </ul>
             </details>
           ) : null}
+          <ImportMetadata report={r} t={t} />
           {r.duplicates.length > 0 ? (
             <details>
               <summary>{t('transfer.duplicatesHeading', { count: r.duplicates.length })}</summary>
