@@ -47,6 +47,8 @@ export const AssetFilters = z
     hasContentCredentials: z.boolean().nullable().optional(),
     /** Every one of these tags (matched case-, accent- and width-insensitively). */
     tags: z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(LIMITS.filterTags).optional(),
+    /** At least one of these tags (matched like `tags`): the filter panel's tag filter. */
+    anyTags: z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(LIMITS.filterTags).optional(),
   })
   .strict();
 export type AssetFilters = z.infer<typeof AssetFilters>;
@@ -129,6 +131,10 @@ export const AssetMeta = z.object({
   deletedAt: z.number().nullable(),
 });
 export type AssetMeta = z.infer<typeof AssetMeta>;
+
+/** A model present in the library: its provider and model id (as stored on the job) and its live images. */
+export const ModelCount = z.object({ provider: z.string(), model: z.string(), count: z.number().int() });
+export type ModelCount = z.infer<typeof ModelCount>;
 
 /** A tag with the number of images (not in the trash) carrying it. */
 export const TagCount = z.object({ name: z.string(), count: z.number().int() });

@@ -59,6 +59,7 @@ export function organiseHandlers(s: AppServices): OrganiseHandlers {
       return r;
     },
     'tags.suggest': ({ prefix, limit }) => s.organise.suggest(prefix, limit),
+    'assets.models': () => s.organise.models(),
     'collections.list': () => ({ collections: s.collections.list(), trashCount: s.trash.count() }),
     'collections.create': ({ name, query, assetIds }) => {
       const c = s.collections.create(name, query, assetIds);

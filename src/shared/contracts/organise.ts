@@ -13,6 +13,7 @@ import {
   Collection,
   MAX_BULK_IDS,
   MAX_TAG_LENGTH,
+  ModelCount,
   SavedQuery,
   TagCount,
 } from '../organise';
@@ -65,6 +66,8 @@ export const organiseCalls = {
   'collections.list': {
     input: z.object({}).strict(),
     output: z.object({ collections: z.array(Collection), trashCount: Count }),
+  /** The models that made the library's live images, with their counts, most used first: the model filter. */
+  'assets.models': { input: z.object({}).strict(), output: z.array(ModelCount) },
   },
   /** Creates a manual collection (`query` null, optional first members) or a smart collection (a saved search). */
   'collections.create': {

@@ -6,7 +6,7 @@
  * transaction: bad input changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type TagCount } from '../../../shared/organise';
+import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type ModelCount, type TagCount } from '../../../shared/organise';
 import { AppError } from '../../../shared/errors';
 import type { Db } from './db';
 import { restoreFolderPath } from './folders';
@@ -154,6 +154,20 @@ export class OrganiseService {
       )
       .all(p, p + '\u{10FFFF}', limit) as TagCount[];
     return rows;
+  }
+
+  /**
+   * The models that made the library's live images (imported images without a model left out), most used first:
+   * the filter panel's model choices.
+   */
+  models(): ModelCount[] {
+    return this.db
+      .prepare(
+        `SELECT provider, model, COUNT(*) AS count FROM assets
+          WHERE deleted_at IS NULL AND model IS NOT NULL AND provider IS NOT NULL
+          GROUP BY provider, model ORDER BY count DESC, provider, model LIMIT 200`,
+      )
+      .all() as ModelCount[];
   }
 
   /**

@@ -16,7 +16,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db';
 
 type Stmt = Database.Statement<unknown[]>;
-import { matchExpression, searchDocument, tagKey } from './search-text';
+import { foldLatin, matchExpression, searchDocument, tagKey } from './search-text';
 
 /**
  * What the search document holds, by version: 1 prompt, title, note and tags; 2 also the original file name of an
@@ -591,3 +591,11 @@ function toItem(r: Row): AssetListItem {
     originalName: r.original_name,
   };
 }
+  if (f.anyTags?.length) {
+    // Matched on the tag's folded key (case, width and accents folded, as autocomplete matches).
+    const keys = [...new Set(f.anyTags.map((tag) => foldLatin(tagKey(tag))))];
+    conds.push(
+      `a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.fold IN (${keys.map(() => '?').join(', ')}))`,
+    );
+    params.push(...keys);
+  }
