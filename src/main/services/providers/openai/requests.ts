@@ -37,7 +37,15 @@ export function buildGenerationsBody(input: {
 }): GenerationsBody {
   checkPrompt(input.prompt);
   const p = parseParams(input.model, input.params);
-  const body: Record<string, unknown> = {
+  return parseOrThrow(GenerationsBody, { ...imageFields(input, p), moderation: p.moderation }, '');
+}
+
+/**
+ * The fields generations and edits share, every one explicit: `model` (`wireModel` where given), `prompt`, `n`,
+ * `size`, `quality`, `background`, `output_format`, and `output_compression` for jpeg/webp only.
+ */
+function imageFields(input: { model: OpenAiImageModel; wireModel?: string; prompt: string }, p: OpenAiImageParams): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
     model: input.wireModel ?? input.model,
     prompt: input.prompt,
     n: p.n,
@@ -45,10 +53,9 @@ export function buildGenerationsBody(input: {
     quality: p.quality,
     background: p.background,
     output_format: p.output_format,
-    moderation: p.moderation,
   };
-  if (p.output_format !== 'png') body['output_compression'] = p.output_compression;
-  return parseOrThrow(GenerationsBody, body, '');
+  if (p.output_format !== 'png') fields['output_compression'] = p.output_compression;
+  return fields;
 }
 
 /**
@@ -68,16 +75,7 @@ export function buildEditForm(input: {
 }): OpenAiEditForm {
   checkPrompt(input.prompt);
   const p = parseParams(input.model, input.params);
-  const fields: Record<string, unknown> = {
-    model: input.wireModel ?? input.model,
-    prompt: input.prompt,
-    n: p.n,
-    size: p.size,
-    quality: p.quality,
-    background: p.background,
-    output_format: p.output_format,
-  };
-  if (p.output_format !== 'png') fields['output_compression'] = p.output_compression;
+  const fields = imageFields(input, p);
   if (takesInputFidelity(input.model) && 'input_fidelity' in p) fields['input_fidelity'] = p.input_fidelity;
   const form: OpenAiEditForm = {
     fields: parseOrThrow(EditFields, fields, ''),
