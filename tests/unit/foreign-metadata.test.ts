@@ -66,11 +66,21 @@ describe('A1111 infotext', () => {
   });
 });
 
+describe('Fooocus with the a1111 scheme', () => {
+  it('is Fooocus, read as A1111 infotext', () => {
+    const text = 'a lantern\nNegative prompt: dark\nSteps: 30, Sampler: dpmpp_2m_sde_gpu, Seed: 5, CFG scale: 4, Version: Fooocus v2.5.5';
+    const m = readForeignMetadata(pngWithTexts([['parameters', text], ['fooocus_scheme', 'a1111']]));
+    expect(m.recipe).toMatchObject({ tool: 'fooocus', prompt: 'a lantern', negativePrompt: 'dark', seed: '5', toolVersion: 'Fooocus v2.5.5' });
+  });
+});
+
 describe('JSON limits', () => {
   it('counts depth outside strings only', () => {
     expect(parseJson(JSON.stringify({ s: '['.repeat(1000) }), 'x')).toEqual({ s: '['.repeat(1000) });
     expect(() => parseJson('['.repeat(65) + ']'.repeat(65), 'x')).toThrow(/deeper than 64/);
     expect(parseJson('{"a": NaN}', 'x')).toEqual({ a: null });
+    // A ComfyUI seed past 2^53 keeps every digit.
+    expect(parseJson('{"seed": 1125899906842624123, "cfg": 7.5, "n": 3}', 'x')).toEqual({ seed: '1125899906842624123', cfg: 7.5, n: 3 });
   });
 });
 

@@ -18,7 +18,8 @@
  *   negative prompt, `steps`, `scale`, `seed`, `sampler`, `width`, `height`).
  * - Fooocus: `parameters` JSON with `fooocus_scheme` = "fooocus" (`prompt`, `negative_prompt`, `base_model`,
  *   `steps`, `guidance_scale`, `sampler`, `seed`, `resolution`, `version`), https://github.com/lllyasviel/Fooocus
- *   (modules/meta_parser.py); its older log keys ("Prompt", "Negative Prompt", "Base Model"…) too.
+ *   (modules/meta_parser.py); its older log keys ("Prompt", "Negative Prompt", "Base Model"…) too, and its
+ *   `a1111` scheme (A1111's infotext with `Version: Fooocus …`).
  * - SwarmUI: `parameters` JSON `{ "sui_image_params": { prompt, negativeprompt, model, seed, steps, cfgscale,
  *   width, height, sampler, swarm_version } }`, https://github.com/mcmonkeyprojects/SwarmUI.
  * - XMP (Lightroom, Bridge, digiKam, Eagle, exiftool): `dc:title`, `dc:description`, `dc:subject` → tags,
@@ -408,7 +409,10 @@ function parametersText(text: string, fooocusScheme: string | null): ForeignReci
     if (isObject(json['sui_image_params'])) return swarmUi(json);
     return fooocus(json, fooocusScheme);
   }
-  return a1111(text);
+  const r = a1111(text);
+  // Fooocus with its "a1111" metadata scheme writes A1111's infotext, naming itself in Version.
+  if (r && (fooocusScheme === 'a1111' || /fooocus/i.test(r.toolVersion ?? ''))) r.tool = 'fooocus';
+  return r;
 }
 
 /** Parses A1111's infotext (see the module comment). */
@@ -841,8 +845,14 @@ export function parseJson(text: string, what: string): unknown {
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
   try {
-    // Some writers put NaN in (Python's json.dumps allows it): read it as null.
-    return JSON.parse(text.replace(/:\s*NaN\b/g, ': null')) as unknown;
+    // Some writers put NaN in (Python's json.dumps allows it): read it as null. An integer past 2^53 (ComfyUI seeds
+    // go to 2^64) is kept as its digits, from the source text the reviver is given (ECMAScript JSON.parse source
+    // text access, in V8 since 11.4).
+    const keepDigits = (_key: string, value: unknown, context?: { source?: string }): unknown =>
+      typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)
+        ? context.source
+        : value;
+    return JSON.parse(text.replace(/:\s*NaN\b/g, ': null'), keepDigits as (key: string, value: unknown) => unknown) as unknown;
   } catch (err) {
     throw new Skip('malformed', `the ${what} JSON is not valid (${(err as Error).message})`);
   }
