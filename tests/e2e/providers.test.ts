@@ -205,9 +205,11 @@ describe('every provider, as a person would', () => {
         expect(text).toContain('No price: your own server reports no charge.');
       } else if (text.includes('EvoLink')) {
         seen.add('evolink');
-        expect(text).toContain(`Estimated ${usd(by.evolink.usd_estimate!)}`);
-        expect(text).toContain('An estimate made before submit');
-        expect(text).not.toMatch(/ charged/);
+        // EvoLink reports its charge in credits (credits_reserved): shown in USD at 68 credits per $1, marked as
+        // derived, never as a plain charge.
+        expect(text).toMatch(/≈ \$\d+\.\d+ charged \(derived\)/);
+        expect(text).toContain('shown in USD at 68 credits per $1');
+        expect(text).not.toMatch(/\d charged(?! \(derived\))/);
       } else if (text.includes('Apiframe')) {
         seen.add('apiframe');
         expect(text).toContain('9 credits charged');
