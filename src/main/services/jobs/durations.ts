@@ -32,13 +32,16 @@ const keyString = (k: DurationKey): string => `${k.provider}\u0000${k.model}\u00
 
 /** Reads and records completed jobs' durations (ms) per {@link DurationKey}; reads are cached until the next record. */
 export class JobDurations {
-  private readonly cache = new Map<string, { version: number; samples: number[] }>();
-  private version = 0;
+  private readonly cache = new Map<string, number[]>();
+  private readonly recorded = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
-  /** The key's durations, ms, oldest first (at most {@link DURATIONS_KEPT}), and a version that changes with them. */
-  samples(key: DurationKey): { version: number; samples: readonly number[] } {
+  /**
+   * The key's durations, ms, oldest first (at most {@link DURATIONS_KEPT}), and `recorded`: how many were recorded
+   * for the key since the library was opened (it only grows, so a reader can tell how much is new).
+   */
+  samples(key: DurationKey): { recorded: number; samples: readonly number[] } {
     const k = keyString(key);
     let hit = this.cache.get(k);
     if (!hit) {
@@ -48,10 +51,10 @@ export class JobDurations {
            ORDER BY id DESC LIMIT ?`,
         )
         .all(key.provider, key.model, key.quality, DURATIONS_KEPT) as { ms: number }[];
-      hit = { version: ++this.version, samples: rows.map((r) => r.ms).reverse() };
+      hit = rows.map((r) => r.ms).reverse();
       this.cache.set(k, hit);
     }
-    return hit;
+    return { recorded: this.recorded.get(k) ?? 0, samples: hit };
   }
 
   /**
@@ -77,6 +80,8 @@ export class JobDurations {
         )
         .run(key.provider, key.model, key.quality, key.provider, key.model, key.quality, DURATIONS_KEPT);
     })();
-    this.cache.delete(keyString(key));
+    const k = keyString(key);
+    this.cache.delete(k);
+    this.recorded.set(k, (this.recorded.get(k) ?? 0) + 1);
   }
 }

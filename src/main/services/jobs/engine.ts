@@ -180,7 +180,7 @@ export class JobEngine {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Set<string>();
   private readonly polls = new Map<string, PollState>();
-  private readonly learned = new Map<string, { version: number; typicalMs: number; dist: DurationDistribution; plan: number[] }>();
+  private readonly learned = new Map<string, { recorded: number; n: number; typicalMs: number; dist: DurationDistribution; plan: number[] }>();
   private readonly retries = new Map<string, number>();
   private readonly gates = new Map<ProviderId, Semaphore>();
   private readonly cooldowns = new Map<ProviderId, number>();
@@ -666,17 +666,18 @@ export class JobEngine {
 
   /**
    * The learned distribution of this kind of job's durations (past durations with the typical one as the prior)
-   * and its poll plan from the submit, rebuilt when a duration is recorded.
+   * and its poll plan from the submit: rebuilt (~10 ms) with every new duration while there are few, then once a
+   * tenth more have come in.
    */
   private learnedFor(job: JobRecord): { dist: DurationDistribution; plan: number[] } {
     const key = durationKeyOf(job);
-    const { version, samples } = this.d.durations?.samples(key) ?? { version: 0, samples: [] };
+    const { recorded, samples } = this.d.durations?.samples(key) ?? { recorded: 0, samples: [] };
     const typicalMs = this.typicalMs(job);
     const k = `${key.provider}\u0000${key.model}\u0000${key.quality}`;
     let hit = this.learned.get(k);
-    if (!hit || hit.version !== version || hit.typicalMs !== typicalMs) {
+    if (!hit || hit.typicalMs !== typicalMs || recorded - hit.recorded >= Math.max(1, Math.floor(hit.n / 10))) {
       const dist = DurationDistribution.learned(samples, typicalMs, this.t.learned);
-      hit = { version, typicalMs, dist, plan: planPollTimes(dist, 0, this.t.policy, this.t.learned) };
+      hit = { recorded, n: samples.length, typicalMs, dist, plan: planPollTimes(dist, 0, this.t.policy, this.t.learned) };
       this.learned.set(k, hit);
     }
     return hit;
