@@ -32,7 +32,11 @@ export const organiseCalls = {
       /** Opaque cursor from the previous page (only valid for the same query). */
       cursor: z.string().max(LIMITS.cursor).nullable().default(null),
     }).strict(),
-    output: z.object({ items: z.array(AssetListItem), nextCursor: z.string().nullable(), total: Count }),
+    /**
+     * `total`: every match, exactly up to 10,000; `totalCapped` true when there are more (then `total` is 10,000 and
+     * the count is shown as "10,000+").
+     */
+    output: z.object({ items: z.array(AssetListItem), nextCursor: z.string().nullable(), total: Count, totalCapped: z.boolean() }),
   },
   /** Every id a query matches, in its order (select all); at most 250,000. */
   'assets.ids': { input: AssetQuery, output: z.object({ ids: z.array(Id) }) },
@@ -62,12 +66,12 @@ export const organiseCalls = {
     input: z.object({ prefix: z.string().max(MAX_TAG_LENGTH), limit: z.number().int().min(1).max(50).default(10) }).strict(),
     output: z.array(TagCount),
   },
+  /** The models that made the library's live images, with their counts, most used first: the model filter. */
+  'assets.models': { input: z.object({}).strict(), output: z.array(ModelCount) },
   /** Collections and smart collections with their live counts, and the number of images in the trash. */
   'collections.list': {
     input: z.object({}).strict(),
     output: z.object({ collections: z.array(Collection), trashCount: Count }),
-  /** The models that made the library's live images, with their counts, most used first: the model filter. */
-  'assets.models': { input: z.object({}).strict(), output: z.array(ModelCount) },
   },
   /** Creates a manual collection (`query` null, optional first members) or a smart collection (a saved search). */
   'collections.create': {

@@ -37,9 +37,21 @@ export interface QueryPage {
   items: AssetListItem[];
   /** Opaque; valid only for the same query. Null on the last page. */
   nextCursor: string | null;
-  /** Every match of the query (all pages). */
+  /**
+   * Every match of the query (all pages), exactly, up to {@link TOTAL_CAP}; when `totalCapped`, at least this many
+   * (counting further would cost the time of reading every match: at a million images, seconds).
+   */
   total: number;
+  /** True when there are more than {@link TOTAL_CAP} matches and `total` is that cap (shown as "10,000+"). */
+  totalCapped: boolean;
 }
+
+/**
+ * A query's total is counted exactly up to this many matches; above it the page says "more than" (`totalCapped`).
+ * Counting stops at the cap + 1th match (a LIMIT inside the count), so the count costs at most that many index
+ * probes whatever the library's size.
+ */
+export const TOTAL_CAP = 10_000;
 
 /** A query after defaults: what {@link SearchService} takes (the contract's parsed `AssetQuery`). */
 export type ParsedQuery = AssetQuery;
@@ -69,7 +81,7 @@ interface Row {
 
 /** The SQL of a query's condition (over `assets a`), with its parameters. Exported for the bench's raw-SQL side. */
 export interface BuiltWhere {
-  /** The condition for counting (the text condition drives from the full-text index). */
+  /** The condition for a page found through the matches' id set ({@link BuiltWhere.narrowFrom}). */
   where: string;
   params: unknown[];
   /**
@@ -79,7 +91,20 @@ export interface BuiltWhere {
    */
   pageWhere: string;
   /**
-   * FROM clause for the count: over live images with no text, collection or tag condition, the covering filter
+   * The condition for a page of a query known to match more than {@link TOTAL_CAP} images: {@link BuiltWhere.pageWhere}
+   * with every filter kept out of index choice (`+a.col`), so the page walks the sort's own index (scope and live
+   * first) and stops after its rows, whatever filter index the planner would have liked for the whole set.
+   */
+  walkWhere: string;
+  /**
+   * The condition for counting, over {@link BuiltWhere.countFrom}: for text over live images the full-text match
+   * itself (`search_fts MATCH ?`), the index joined row by row so a capped count stops early instead of first
+   * building the whole match set.
+   */
+  countWhere: string;
+  /**
+   * FROM clause for the count: for text over live images, the full-text index joined to `assets_live_by_doc` on
+   * the image's doc_id (the index first); over live images with no text, collection or tag condition, the covering filter
    * index (`assets_live_filter`, migration 0003) answers any mix of filters without reading the table, and SQLite's
    * planner, seeing the folder column first in several indexes, does not always pick it by itself.
    */
@@ -217,6 +242,38 @@ export class SearchService {
   }
 
   /**
+   * Builds the whole full-text index again in one pass (a new library loaded in bulk, or an index whose layout
+   * changed): every asset's document is written in the order the images were added (`assets` rowid), and the queue
+   * is emptied. One transaction; at 1,000,000 images about a minute.
+   * @param onProgress called every 50,000 images with (done, total)
+   */
+  rebuild(onProgress?: (done: number, total: number) => void): void {
+    const db = this.db;
+    const total = db.prepare('SELECT COUNT(*) FROM assets').pluck().get() as number;
+    const setDoc = db.prepare<unknown[]>('UPDATE assets SET doc_id = ? WHERE rowid = ?');
+    db.transaction(() => {
+      db.exec('DELETE FROM search_fts; DELETE FROM search_docs; DELETE FROM search_dirty');
+      let done = 0;
+      // In chunks (a statement cannot write while another is being iterated), in the order the images were added.
+      const chunk = db.prepare<unknown[]>('SELECT rowid, id FROM assets WHERE rowid > ? ORDER BY rowid LIMIT 10000').raw();
+      let from = 0;
+      for (;;) {
+        const rows = chunk.all(from) as [number, string][];
+        if (rows.length === 0) break;
+        for (const [rowid, id] of rows) {
+          const docId = Number(this.stmts.insDoc.run(id).lastInsertRowid);
+          this.stmts.insFts.run(docId, this.documentOf(id) ?? '');
+          setDoc.run(docId, rowid);
+          if (++done % 50_000 === 0) onProgress?.(done, total);
+        }
+        from = rows.at(-1)![0];
+      }
+      if (done % 50_000 !== 0) onProgress?.(done, total);
+    })();
+    this.db.exec('ANALYZE');
+  }
+
+  /**
    * One page of the assets matching `q`, in its sort order.
    * @param limit page size, 1–1000
    * @param cursor `nextCursor` of the previous page of the same query, or null
@@ -230,9 +287,10 @@ export class SearchService {
     const collapse = collapsesStacks(q);
     let extra = collapse ? ` AND NOT ${STACK_HIDDEN}` : '';
     const params = [...built.params];
-    // The total is counted first (exactly) for the first page and carried in the cursor (later pages skip the
-    // count); knowing it picks the page's plan: no page at all for no match, and for few matches the matches are
-    // found through their set and sorted rather than the sort index walked past every non-match.
+    // The total is counted first for the first page (exactly up to TOTAL_CAP, then "more than") and carried in the
+    // cursor (later pages skip the count); knowing it picks the page's plan: no page at all for no match; for few
+    // matches the matches are found through their set and sorted rather than the sort index walked past every
+    // non-match; for more than the cap the sort index is walked (a page of 200 then reads a few thousand rows).
     let total: number | null = null;
     if (cursor) {
       const { values, total: carried } = decodeCursor(cursor, q.sort, q.dir);
@@ -242,16 +300,19 @@ export class SearchService {
       params.push(...values);
     }
     if (total === null) {
-      total = (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
-      if (collapse) total -= this.hiddenCount(built);
+      total = this.cappedCount(built);
+      if (collapse && total <= TOTAL_CAP) total -= this.hiddenCount(built);
     }
-    const narrow = total <= NARROW_MATCHES && built.narrowFrom !== null;
+    const capped = total > TOTAL_CAP;
+    const narrow = !capped && total <= NARROW_MATCHES && built.narrowFrom !== null;
+    // CROSS JOIN keeps `assets` the outer loop: at a million images the planner otherwise starts from the few
+    // hundred blobs and sorts every image (5 s for a page sorted by rating) instead of walking the sort index.
     const rows =
       total === 0
         ? []
         : (this.prepared(
-            `SELECT ${COLUMNS} FROM ${narrow ? built.narrowFrom : 'assets a'} JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-              WHERE ${narrow ? built.where : built.pageWhere}${extra} ORDER BY ${order} LIMIT ?`,
+            `SELECT ${COLUMNS} FROM ${narrow ? built.narrowFrom : 'assets a'} CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
+              WHERE ${narrow ? built.where : capped ? built.walkWhere : built.pageWhere}${extra} ORDER BY ${order} LIMIT ?`,
           ).all(...params, limit + 1) as Row[]);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
@@ -259,8 +320,18 @@ export class SearchService {
     return {
       items: this.withStackCounts(page.map(toItem)),
       nextCursor: more && last ? encodeCursor(q.sort, q.dir, cursorValues(q.sort, last), total) : null,
-      total,
+      total: capped ? TOTAL_CAP : total,
+      totalCapped: capped,
     };
+  }
+
+  /** Matches of `built`, counted up to {@link TOTAL_CAP} + 1 (a result above the cap means "more than the cap"). */
+  private cappedCount(built: BuiltWhere): number {
+    return (
+      this.prepared(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${built.countFrom} WHERE ${built.countWhere} LIMIT ${TOTAL_CAP + 1})`).get(
+        ...built.params,
+      ) as { n: number }
+    ).n;
   }
 
   /**
@@ -287,7 +358,7 @@ export class SearchService {
   count(q: ParsedQuery): number {
     this.refresh();
     const built = this.where(q);
-    return (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.where}`).get(...built.params) as { n: number }).n;
+    return (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.countWhere}`).get(...built.params) as { n: number }).n;
   }
 
   /**
@@ -300,10 +371,14 @@ export class SearchService {
   where(q: Pick<ParsedQuery, 'scope' | 'text' | 'filters'>, depth = 0): BuiltWhere {
     const conds: string[] = [];
     const pageConds: string[] = [];
+    const walkConds: string[] = [];
+    const countConds: string[] = [];
     const params: unknown[] = [];
     const both = (c: string): void => {
       conds.push(c);
       pageConds.push(c);
+      walkConds.push(c);
+      countConds.push(c);
     };
     const scope = q.scope;
     both(scope.kind === 'trash' ? 'a.deleted_at IS NOT NULL' : 'a.deleted_at IS NULL');
@@ -328,6 +403,8 @@ export class SearchService {
         const inner = this.where(parseSaved(c.query), depth + 1);
         conds.push(`(${inner.where})`);
         pageConds.push(`(${inner.pageWhere})`);
+        walkConds.push(`(${inner.walkWhere})`);
+        countConds.push(`(${inner.where})`);
         params.push(...inner.params);
       }
     }
@@ -345,11 +422,19 @@ export class SearchService {
       const broad = live || (this.stmts.ftsCount.get(expr) as number) > BROAD_MATCHES;
       conds.push(inFts);
       pageConds.push(broad ? `+${inFts}` : inFts);
+      walkConds.push(`+${inFts}`);
+      countConds.push(live ? 'search_fts MATCH ?' : inFts);
       params.push(expr);
     }
     const filters: string[] = [];
     addFilters(q.filters, filters, params);
-    for (const c of filters) both(c);
+    for (const c of filters) {
+      conds.push(c);
+      pageConds.push(c);
+      countConds.push(c);
+      // `+a.col …` keeps the column out of index choice (SQLite's unary-plus rule).
+      walkConds.push(c.startsWith('a.') ? `+${c}` : c);
+    }
     // Over live images, a text condition is a set of index rows probed through the covering doc_id index, a tag
     // condition (alone) an id set probed through the covering id index; without either, the covering filter index
     // answers any mix of filters.
@@ -358,8 +443,16 @@ export class SearchService {
     return {
       where: conds.join(' AND '),
       pageWhere: pageConds.join(' AND '),
+      walkWhere: walkConds.join(' AND '),
+      countWhere: countConds.join(' AND '),
       params,
-      countFrom: live ? (idSet ? byId : 'assets a INDEXED BY assets_live_filter') : 'assets a',
+      countFrom: live
+        ? expr
+          ? 'search_fts CROSS JOIN assets a INDEXED BY assets_live_by_doc ON a.doc_id = search_fts.rowid'
+          : idSet
+            ? byId
+            : 'assets a INDEXED BY assets_live_filter'
+        : 'assets a',
       narrowFrom: live && idSet ? byId : null,
     };
   }
@@ -393,7 +486,8 @@ export class SearchService {
     return items.map((i) => (counts.has(i.id) ? { ...i, stackCount: counts.get(i.id)! } : i));
   }
 
-  private indexOne(id: string): void {
+  /** The text indexed for asset `id` (prompt, title, note, file name, foreign recipe, tags); null for no such asset. */
+  private documentOf(id: string): string | null {
     const s = this.stmts;
     const src = s.source.get(id) as
       | {
@@ -407,6 +501,14 @@ export class SearchService {
           f_model: string | null;
         }
       | undefined;
+    if (!src) return null;
+    const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
+    return searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...tags]);
+  }
+
+  private indexOne(id: string): void {
+    const s = this.stmts;
+    const src = s.source.get(id) as { doc_id: number | null } | undefined;
     const doc = s.doc.get(id) as { doc_id: number } | undefined;
     if (!src) {
       if (doc) {
@@ -414,8 +516,7 @@ export class SearchService {
         s.delDoc.run(doc.doc_id);
       }
     } else {
-      const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
-      const body = searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...tags]);
+      const body = this.documentOf(id) ?? '';
       let docId: number;
       if (doc) {
         docId = doc.doc_id;
@@ -518,6 +619,14 @@ function addFilters(f: AssetFilters, conds: string[], params: unknown[]): void {
     conds.push('a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.key = ?)');
     params.push(tagKey(tag));
   }
+  if (f.anyTags?.length) {
+    // Matched on the tag's folded key (case, width and accents folded, as autocomplete matches).
+    const keys = [...new Set(f.anyTags.map((tag) => foldLatin(tagKey(tag))))];
+    conds.push(
+      `a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.fold IN (${keys.map(() => '?').join(', ')}))`,
+    );
+    params.push(...keys);
+  }
 }
 
 function orderOf(sort: SortKey, dir: SortDir): { order: string; keyCols: string[] } {
@@ -591,11 +700,3 @@ function toItem(r: Row): AssetListItem {
     originalName: r.original_name,
   };
 }
-  if (f.anyTags?.length) {
-    // Matched on the tag's folded key (case, width and accents folded, as autocomplete matches).
-    const keys = [...new Set(f.anyTags.map((tag) => foldLatin(tagKey(tag))))];
-    conds.push(
-      `a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.fold IN (${keys.map(() => '?').join(', ')}))`,
-    );
-    params.push(...keys);
-  }

@@ -17,6 +17,8 @@ interface GalleryState {
   folderId: string | null;
   items: AssetListItem[];
   total: number;
+  /** True when `total` is the server's cap (more matches than it counts: shown as "10,000+"). */
+  totalCapped: boolean;
   nextCursor: string | null;
   loading: boolean;
   error: AppErrorShape | null;
@@ -51,6 +53,7 @@ export const useGallery = create<GalleryState>()((set, get) => ({
   folderId: null,
   items: [],
   total: 0,
+  totalCapped: false,
   nextCursor: null,
   loading: false,
   error: null,
@@ -60,12 +63,12 @@ export const useGallery = create<GalleryState>()((set, get) => ({
     const gen = ++generation;
     const q = queryFor(folderId);
     useSelection.getState().clear();
-    set({ folderId, items: [], total: 0, nextCursor: null, error: null, loading: q !== null });
+    set({ folderId, items: [], total: 0, totalCapped: false, nextCursor: null, error: null, loading: q !== null });
     if (!q) return;
     try {
       const page = await call('assets.query', { ...q, limit: PAGE, cursor: null });
       if (gen !== generation) return;
-      set({ items: page.items, total: page.total, nextCursor: page.nextCursor, loading: false });
+      set({ items: page.items, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor, loading: false });
     } catch (err) {
       if (gen !== generation) return;
       set({ loading: false, error: errorShape(err) });
@@ -89,7 +92,7 @@ export const useGallery = create<GalleryState>()((set, get) => ({
         items = items.concat(page.items);
       }
       if (gen !== generation) return;
-      set({ items, total: page.total, nextCursor: page.nextCursor, loading: false, error: null });
+      set({ items, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor, loading: false, error: null });
     } catch (err) {
       if (gen !== generation) return;
       set({ loading: false, error: errorShape(err) });
@@ -118,6 +121,7 @@ export const useGallery = create<GalleryState>()((set, get) => ({
         return {
           items,
           total: page.total,
+          totalCapped: page.totalCapped,
           nextCursor: page.nextCursor,
           loading: false,
         };

@@ -1,0 +1,111 @@
+/**
+ * Capped totals and the page plans of a large library (issue 12): a query matching more than TOTAL_CAP images
+ * says so (`total` = the cap, `totalCapped` true) instead of counting every match, one matching fewer is counted
+ * exactly; and whatever plan the service picks for a page (walking the sort index past the cap, driving from the
+ * match set below it), every page holds exactly the rows a plain full sort gives, in the same order, to the end.
+ * A real SQLite file with 12,600 images written in one transaction, indexed by SearchService.rebuild.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/main/services/library/db';
+import { SearchService, TOTAL_CAP, type ParsedQuery } from '../../src/main/services/library/search';
+
+const N = 12_600;
+let dir: string;
+let db: Db;
+let search: SearchService;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'atelier-capped-'));
+  db = openDatabase(join(dir, 'library.sqlite'));
+  db.exec(`
+    INSERT INTO folders (id, parent_id, name, position, created_at) VALUES ('p1', NULL, 'P', 0, 1), ('p2', NULL, 'Q', 1, 1);
+    INSERT INTO blobs (id, ext, mime, width, height, bytes, created_at) VALUES ('${'a'.repeat(64)}', 'png', 'image/png', 8, 8, 10, 1);
+  `);
+  const job = db.prepare(`INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, idempotency_key, expected_count,
+      created_at, updated_at, cost_usd) VALUES (?, ?, 'openai', 'gpt-image-2', ?, '{}', 'completed', ?, 1, ?, ?, ?)`);
+  const asset = db.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, rating, flag)
+      VALUES (?, ?, '${'a'.repeat(64)}', 'generated', ?, 0, ?, ?, ?)`);
+  db.transaction(() => {
+    for (let i = 0; i < N; i++) {
+      const id = `a${String(i).padStart(5, '0')}`;
+      // Every image says "lighthouse"; one in 50 also "harbour" (252 of them); ratings 0–5, a few costs tied.
+      const prompt = i % 50 === 0 ? `lighthouse harbour ${i}` : `lighthouse ${i}`;
+      job.run(`j${i}`, i % 3 === 0 ? 'p2' : 'p1', prompt, `k${i}`, 1000 + i, 1000 + i, (i % 7) / 100);
+      asset.run(id, i % 3 === 0 ? 'p2' : 'p1', `j${i}`, 1000 + (i * 7919) % N, i % 6, i % 11 === 0 ? 1 : 0);
+    }
+  })();
+  search = new SearchService(db);
+  search.rebuild();
+});
+
+afterAll(async () => {
+  db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const q = (over: Partial<ParsedQuery>): ParsedQuery => ({ scope: { kind: 'library' }, text: '', filters: {}, sort: 'date', dir: 'desc', ...over }) as ParsedQuery;
+
+/** Every page of `query` (pages of `limit`), concatenated, with the first page's total. */
+function allPages(query: ParsedQuery, limit: number): { ids: string[]; total: number; totalCapped: boolean } {
+  const first = search.query(query, limit, null);
+  const ids = first.items.map((i) => i.id);
+  let cursor = first.nextCursor;
+  while (cursor) {
+    const page = search.query(query, limit, cursor);
+    expect(page.totalCapped).toBe(first.totalCapped);
+    ids.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor;
+  }
+  return { ids, total: first.total, totalCapped: first.totalCapped };
+}
+
+/** The same query's ids by a plain full sort (no index choice, no cap). */
+function expected(where: string, order: string, params: unknown[] = []): string[] {
+  return db.prepare(`SELECT a.id FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.deleted_at IS NULL AND ${where} ORDER BY ${order}`).pluck().all(...params) as string[];
+}
+
+describe('capped totals and page plans', () => {
+  it('caps the total of a query matching more than the cap and counts a smaller one exactly', () => {
+    expect(TOTAL_CAP).toBe(10_000);
+    const everything = search.query(q({}), 200, null);
+    expect(everything).toMatchObject({ total: TOTAL_CAP, totalCapped: true });
+    const text = search.query(q({ text: 'lighthouse' }), 200, null);
+    expect(text).toMatchObject({ total: TOTAL_CAP, totalCapped: true });
+    const few = search.query(q({ text: 'harbour' }), 200, null);
+    expect(few).toMatchObject({ total: Math.ceil(N / 50), totalCapped: false });
+    const project = search.query(q({ scope: { kind: 'folder', folderId: 'p2', recursive: false } }), 200, null);
+    expect(project).toMatchObject({ total: Math.ceil(N / 3), totalCapped: false });
+    const rated = search.query(q({ filters: { minRating: 5 } }), 200, null);
+    expect(rated).toMatchObject({ total: expected('a.rating >= 5', 'a.id').length, totalCapped: false });
+    // count() (smart collection counts) stays exact.
+    expect(search.count(q({ text: 'lighthouse' }))).toBe(N);
+  });
+
+  it('pages a capped query to its end in the exact order of a full sort, every sort', () => {
+    const runs: [Partial<ParsedQuery>, string, string][] = [
+      [{}, '1', 'a.created_at DESC, a.id DESC'],
+      [{ sort: 'rating', dir: 'desc' }, '1', 'a.rating DESC, a.created_at DESC, a.id DESC'],
+      [{ sort: 'cost', dir: 'asc', text: 'lighthouse' }, '1', 'ifnull(a.cost_usd, -1) ASC, a.created_at ASC, a.id ASC'],
+      [{ sort: 'cost', dir: 'desc', filters: { minRating: 1 } }, 'a.rating >= 1', 'ifnull(a.cost_usd, -1) DESC, a.created_at DESC, a.id DESC'],
+    ];
+    for (const [over, where, order] of runs) {
+      const got = allPages(q(over), 1000);
+      const want = expected(where, order);
+      expect(want.length).toBeGreaterThan(TOTAL_CAP);
+      expect(got.totalCapped).toBe(true);
+      expect(got.ids).toEqual(want);
+    }
+  });
+
+  it('pages uncapped queries (text, filters, project) exactly as well', () => {
+    const harbour = allPages(q({ text: 'harbour', sort: 'rating', dir: 'asc' }), 50);
+    expect(harbour.ids).toEqual(expected("j.prompt LIKE '%harbour%'", 'a.rating ASC, a.created_at ASC, a.id ASC'));
+    expect(harbour.total).toBe(harbour.ids.length);
+    const flagged = allPages(q({ filters: { flags: [1], minRating: 3 }, scope: { kind: 'folder', folderId: 'p1', recursive: false } }), 100);
+    expect(flagged.ids).toEqual(expected("a.flag = 1 AND a.rating >= 3 AND a.folder_id = 'p1'", 'a.created_at DESC, a.id DESC'));
+    expect(flagged).toMatchObject({ total: flagged.ids.length, totalCapped: false });
+  });
+});
