@@ -21,7 +21,7 @@ function fromDateInput(v: string): number | null {
   return new Date(y!, (m ?? 1) - 1, d ?? 1).getTime();
 }
 
-/** The filters of the search (provider, date range, rating, flag, cost, kind, references); every control labelled. */
+/** The filters of the search (provider, date range, rating, flag, cost, kind, references, content credentials); every control labelled. */
 export function FilterPanel({ id, onChange }: { id: string; onChange(): void }) {
   const { t } = useTranslation();
   const f = useSearch((s) => s.filters);
@@ -98,6 +98,18 @@ export function FilterPanel({ id, onChange }: { id: string; onChange(): void }) 
         <option value="">{t('search.any')}</option>
         <option value="true">{t('search.withReferences')}</option>
         <option value="false">{t('search.withoutReferences')}</option>
+      </select>
+
+      <label htmlFor={field('credentials')}>{t('search.contentCredentials')}</label>
+      <select
+        id={field('credentials')}
+        className="input select-sm"
+        value={f.hasContentCredentials == null ? '' : String(f.hasContentCredentials)}
+        onChange={(e) => set({ hasContentCredentials: e.target.value === '' ? undefined : e.target.value === 'true' })}
+      >
+        <option value="">{t('search.any')}</option>
+        <option value="true">{t('search.withCredentials')}</option>
+        <option value="false">{t('search.withoutCredentials')}</option>
       </select>
 
       <label htmlFor={field('from')}>{t('search.from')}</label>
