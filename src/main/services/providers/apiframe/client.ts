@@ -36,7 +36,7 @@ export type ApiframeRetryInfo = HttpRetryInfo;
 /**
  * Construction options of {@link ApiframeClient}. All durations in ms. The transport options are those of
  * {@link HttpClientOptions}, with Apiframe's defaults: `timeoutMs` 60 000, `maxRetries` 2, `backoffBaseMs` 250,
- * `backoffCapMs` 8 000 (Apiframe Node SDK `src/http.ts`), `maxRetryAfterMs` {@link APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS},
+ * `backoffCapMs` 8 000 (Apiframe Node SDK `src/http.ts`), `maxRetryAfterMs` 60 000 (see {@link APIFRAME}`.transport`),
  * `userAgent` `Atelier (apiframe-client)`.
  */
 export interface ApiframeClientOptions extends HttpClientOptions {

@@ -13,20 +13,6 @@ import { APIFRAME_IDEMPOTENCY_KEY_MAX, JobAcceptedSchema, JobListSchema, JobSche
 
 /** Production base URL (OpenAPI `servers[0]`). */
 export const APIFRAME_DEFAULT_BASE_URL = 'https://api.apiframe.ai';
-/** Per-request timeout, ms (Apiframe Node SDK default, `src/http.ts`). Covers connect, headers and the whole body. */
-export const APIFRAME_DEFAULT_TIMEOUT_MS = 60_000;
-/** Retries after the first attempt (SDK default). */
-export const APIFRAME_DEFAULT_MAX_RETRIES = 2;
-/** Full-jitter backoff base, ms (SDK). */
-export const APIFRAME_DEFAULT_BACKOFF_BASE_MS = 250;
-/** Full-jitter backoff cap, ms (SDK `MAX_BACKOFF_MS`). */
-export const APIFRAME_DEFAULT_BACKOFF_CAP_MS = 8_000;
-/**
- * Longest `Retry-After` the client sleeps through inside one call, ms. A longer wait is not slept: the 429 is
- * thrown as `rate_limited` with `retryAfterMs` so the job engine can schedule the retry (a desktop app should not
- * hold a request open for an hour). The SDK has no such bound.
- */
-export const APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 /** Largest JSON reply read from the API, bytes. Replies are a few KB; anything near this is not Apiframe. */
 export const APIFRAME_MAX_JSON_BYTES = 8 * 1024 * 1024;
 
@@ -45,11 +31,20 @@ export const APIFRAME: ProviderDescription<ApiframeHost> = {
   auth: { header: 'x-api-key', prefix: '', required: true },
   userAgent: 'Atelier (apiframe-client)',
   transport: {
-    timeoutMs: APIFRAME_DEFAULT_TIMEOUT_MS,
-    maxRetries: APIFRAME_DEFAULT_MAX_RETRIES,
-    backoffBaseMs: APIFRAME_DEFAULT_BACKOFF_BASE_MS,
-    backoffCapMs: APIFRAME_DEFAULT_BACKOFF_CAP_MS,
-    maxRetryAfterMs: APIFRAME_DEFAULT_MAX_RETRY_AFTER_MS,
+    /** Per-request timeout, ms (Apiframe Node SDK default, `src/http.ts`). Covers connect, headers and the whole body. */
+    timeoutMs: 60_000,
+    /** Retries after the first attempt (SDK default). */
+    maxRetries: 2,
+    /** Full-jitter backoff base, ms (SDK). */
+    backoffBaseMs: 250,
+    /** Full-jitter backoff cap, ms (SDK `MAX_BACKOFF_MS`). */
+    backoffCapMs: 8_000,
+    /**
+     * Longest `Retry-After` the client sleeps through inside one call, ms. A longer wait is not slept: the 429 is
+     * thrown as `rate_limited` with `retryAfterMs` so the job engine can schedule the retry (a desktop app should not
+     * hold a request open for an hour). The SDK has no such bound.
+     */
+    maxRetryAfterMs: 60_000,
   },
   retry: 'idempotent',
   maxReplyBytes: APIFRAME_MAX_JSON_BYTES,

@@ -39,7 +39,7 @@ export type EvolinkRetryInfo = HttpRetryInfo;
 /**
  * Construction options of {@link EvolinkClient}. Durations in ms. The transport options are those of
  * {@link HttpClientOptions}, with EvoLink's defaults: `timeoutMs` 60 000, `maxRetries` 2, `backoffBaseMs` 250,
- * `backoffCapMs` 8 000, `maxRetryAfterMs` {@link EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS} (60 000; the longest 429 wait
+ * `backoffCapMs` 8 000, `maxRetryAfterMs` 60 000 ({@link EVOLINK}`.transport`; the longest 429 wait
  * slept inside a call), `userAgent` `Atelier (evolink-client)`.
  */
 export interface EvolinkClientOptions extends HttpClientOptions {

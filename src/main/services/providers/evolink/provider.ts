@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { AppError } from '../../../../shared/errors';
 import { retryableUnder, type Endpoint, type ProviderDescription } from '../client';
 import type { HttpMethod } from '../http';
+import { APIFRAME } from '../apiframe/provider';
 import { acceptFilesEnvelope, parseFilesData } from './errors';
 import { EvolinkFileSchema, EvolinkQuotaSchema, EvolinkTaskSchema } from './schemas';
 
@@ -18,19 +19,6 @@ import { EvolinkFileSchema, EvolinkQuotaSchema, EvolinkTaskSchema } from './sche
 export const EVOLINK_DEFAULT_BASE_URL = 'https://api.evolink.ai';
 /** Files API base URL, a different host with the same key (the MCP client). */
 export const EVOLINK_DEFAULT_FILES_BASE_URL = 'https://files-api.evolink.ai';
-/** Per-attempt timeout, ms, covering connect, headers and the whole body. EvoLink documents none; 60 s like Apiframe. */
-export const EVOLINK_DEFAULT_TIMEOUT_MS = 60_000;
-/** Retries after the first attempt (EvoLink documents no policy; Atelier's Apiframe policy is reused). */
-export const EVOLINK_DEFAULT_MAX_RETRIES = 2;
-/** Full-jitter backoff base, ms. */
-export const EVOLINK_DEFAULT_BACKOFF_BASE_MS = 250;
-/** Full-jitter backoff cap, ms. */
-export const EVOLINK_DEFAULT_BACKOFF_CAP_MS = 8_000;
-/**
- * Longest 429 wait slept inside one call, ms. A longer one is thrown as `rate_limited` with `retryAfterMs` for the
- * job engine to schedule.
- */
-export const EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 /** Largest JSON reply read, bytes. Replies are a few KB. */
 export const EVOLINK_MAX_JSON_BYTES = 8 * 1024 * 1024;
 /** Files API upload limit, bytes: 100 MB per file (the MCP client's `file-api.md`). */
@@ -53,13 +41,10 @@ export const EVOLINK: ProviderDescription<EvolinkHost> = {
   },
   auth: { header: 'authorization', prefix: 'Bearer ', required: true },
   userAgent: 'Atelier (evolink-client)',
-  transport: {
-    timeoutMs: EVOLINK_DEFAULT_TIMEOUT_MS,
-    maxRetries: EVOLINK_DEFAULT_MAX_RETRIES,
-    backoffBaseMs: EVOLINK_DEFAULT_BACKOFF_BASE_MS,
-    backoffCapMs: EVOLINK_DEFAULT_BACKOFF_CAP_MS,
-    maxRetryAfterMs: EVOLINK_DEFAULT_MAX_RETRY_AFTER_MS,
-  },
+  // EvoLink documents no timeout or retry policy: Apiframe's (its Node SDK's) is reused — 60 s per attempt,
+  // 2 retries, full-jitter backoff 250 ms … 8 s — with the same 60 s bound on a 429 wait slept inside one call
+  // (a longer one is thrown as `rate_limited` with `retryAfterMs` for the job engine to schedule).
+  transport: APIFRAME.transport,
   retry: 'idempotent',
   maxReplyBytes: EVOLINK_MAX_JSON_BYTES,
   download: { noun: 'result', goneStatuses: [403, 404, 410], goneHint: '; results live 24 h', sniff: false, keyOnOwnOrigin: false },

@@ -15,22 +15,6 @@ import { ImagesResponseSchema, ModelListSchema, ResponsesReplySchema } from './s
 /** Production base URL (includes `/v1`). */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /**
- * Per-request timeout, ms: 5 min. The Images API answers only when the images are done, which can take up to ~2 min
- * for high quality / large sizes; the SDK's own default is 10 min.
- */
-export const OPENAI_DEFAULT_TIMEOUT_MS = 5 * 60_000;
-/** Retries after the first attempt, for 429 (and, for GETs, 5xx / network / timeout). SDK default: 2. */
-export const OPENAI_DEFAULT_MAX_RETRIES = 2;
-/** Backoff without a Retry-After header: full jitter over base·2^n, capped (SDK: 0.5 s … 8 s). */
-export const OPENAI_DEFAULT_BACKOFF_BASE_MS = 500;
-/** Full-jitter backoff cap, ms (SDK: 8 s). */
-export const OPENAI_DEFAULT_BACKOFF_CAP_MS = 8_000;
-/**
- * Longest Retry-After slept inside a call, ms. A longer wait is thrown as `rate_limited` with `retryAfterMs` for the
- * job engine to schedule (which may resend a 429'd submit: a 429 certainly did not run the job).
- */
-export const OPENAI_DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
-/**
  * Largest reply read, bytes (384 MiB). One reply carries up to 10 images as base64 (4/3 of their size); a
  * 3840×2160 PNG is ~10–25 MB, so 10 of them fit.
  */
@@ -56,11 +40,22 @@ export const OPENAI: ProviderDescription<OpenAiHost> = {
   auth: { header: 'authorization', prefix: 'Bearer ', required: false },
   userAgent: 'Atelier (openai-client)',
   transport: {
-    timeoutMs: OPENAI_DEFAULT_TIMEOUT_MS,
-    maxRetries: OPENAI_DEFAULT_MAX_RETRIES,
-    backoffBaseMs: OPENAI_DEFAULT_BACKOFF_BASE_MS,
-    backoffCapMs: OPENAI_DEFAULT_BACKOFF_CAP_MS,
-    maxRetryAfterMs: OPENAI_DEFAULT_MAX_RETRY_AFTER_MS,
+    /**
+     * Per-request timeout, ms: 5 min. The Images API answers only when the images are done, which can take up to ~2 min
+     * for high quality / large sizes; the SDK's own default is 10 min.
+     */
+    timeoutMs: 5 * 60_000,
+    /** Retries after the first attempt, for 429 (and, for GETs, 5xx / network / timeout). SDK default: 2. */
+    maxRetries: 2,
+    /** Backoff without a Retry-After header: full jitter over base·2^n, capped (SDK: 0.5 s … 8 s). */
+    backoffBaseMs: 500,
+    /** Full-jitter backoff cap, ms (SDK: 8 s). */
+    backoffCapMs: 8_000,
+    /**
+     * Longest Retry-After slept inside a call, ms. A longer wait is thrown as `rate_limited` with `retryAfterMs` for the
+     * job engine to schedule (which may resend a 429'd submit: a 429 certainly did not run the job).
+     */
+    maxRetryAfterMs: 60_000,
   },
   retry: 'get-only',
   maxReplyBytes: OPENAI_MAX_JSON_BYTES,
