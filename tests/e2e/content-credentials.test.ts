@@ -3,8 +3,10 @@
  * (@contentauth/c2pa-wasm, a test CA made with node:crypto and openssl, given to the host as its trust anchor) is
  * imported beside a plain one; opened, its recipe panel shows "Content Credentials" — valid, the issuer, the claim
  * generator and the c2pa.created action made by generative AI; the filter "Content Credentials: With" leaves only
- * it in the gallery.
+ * it in the gallery; an export report says the credentials were not carried (JPEG) or kept (original bytes, the
+ * exported file identical to the signed one).
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -93,6 +95,34 @@ describe.runIf(await hasOpenssl())('Content Credentials in the viewer and the fi
     await filter.selectOption({ label: 'Without Content Credentials' });
     await gallery.getByRole('img', { name: 'beans', exact: true }).waitFor({ timeout: 10_000 });
     await expect.poll(() => tiles.count()).toBe(1);
+
+    // Export the project twice: converted (the report says the credentials are not carried), then original bytes
+    // (the report says they were kept, and the file is the signed file byte for byte).
+    const exportWith = async (presetLabel: string, out: string) => {
+      await mkdir(out);
+      await page.getByRole('button', { name: 'Export', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Export images' });
+      await dialog.getByRole('radio', { name: /Whole project/ }).check();
+      await dialog.getByRole('combobox', { name: 'Preset' }).selectOption({ label: presetLabel });
+      await dialog.getByRole('textbox', { name: 'Export folder' }).fill(out);
+      await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      const report = page.getByRole('group', { name: 'Export report' });
+      await report.waitFor({ timeout: 30_000 });
+      await expect.poll(() => report.textContent()).toContain('2 written');
+      const text = (await report.textContent()) ?? '';
+      await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+      return text;
+    };
+    const converted = await exportWith('JPEG with recipe', join(dir, 'out-jpeg'));
+    expect(converted).toContain('Converted: Content Credentials not carried (1)');
+    expect(converted).not.toContain('Content Credentials kept');
+    const originals = await exportWith('Original files', join(dir, 'out-original'));
+    expect(originals).toContain('Content Credentials kept, bytes unchanged (1)');
+    expect(originals).toContain('launch.jpg');
+    expect(createHash('sha256').update(await readFile(join(dir, 'out-original', 'launch.jpg'))).digest('hex')).toBe(
+      createHash('sha256').update(await readFile(files[0]!)).digest('hex'),
+    );
     expect(errors).toEqual([]);
   });
 });
