@@ -15,6 +15,8 @@ import { openInside } from './services/library/library-fs';
 export interface ServiceClient extends Dispatcher {
   /** Resolves once the library is open. @throws Error with the host's reason when it could not open it */
   ready: Promise<void>;
+  /** A call from its JSON text, parsed in the host; null when the text is not JSON. Never rejects otherwise. */
+  callJson(name: string, json: string, ctx: CallContext): Promise<CallResult<unknown> | null>;
   /** Grants a dropped or picked path in the host's registry (src/main/path-grants.ts). @throws as `grantDroppedPath` */
   grant(path: unknown): Promise<string>;
   /** A blob's checked file and MIME type for the OS drag-out, or null. */
@@ -93,6 +95,13 @@ export function connectServiceHost(port: HostPort<FromHost, ToHost>, opts: Servi
     async call(name: string, input: unknown, ctx: CallContext): Promise<CallResult<unknown>> {
       try {
         return await request('call', { name, input, ctx });
+      } catch (err) {
+        return { ok: false, error: (err instanceof AppError ? err : new AppError('internal', String(err))).toShape() };
+      }
+    },
+    async callJson(name: string, json: string, ctx: CallContext): Promise<CallResult<unknown> | null> {
+      try {
+        return await request('callJson', { name, json, ctx });
       } catch (err) {
         return { ok: false, error: (err instanceof AppError ? err : new AppError('internal', String(err))).toShape() };
       }

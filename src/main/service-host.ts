@@ -35,6 +35,16 @@ export function runServiceHost(port: HostPort<ToHost, FromHost>, onClosed: () =>
         const { name, input, ctx } = args as ServiceRequests['call']['args'];
         return a.dispatcher.call(name, input, ctx);
       }
+      case 'callJson': {
+        const { name, json, ctx } = args as ServiceRequests['callJson']['args'];
+        let input: unknown;
+        try {
+          input = JSON.parse(json);
+        } catch {
+          return null;
+        }
+        return a.dispatcher.call(name, input, ctx);
+      }
       case 'media': {
         const { blobId, variant } = args as ServiceRequests['media']['args'];
         const file = await a.dispatcher.mediaFile(blobId, variant);

@@ -22,6 +22,8 @@ export interface ServiceHostInit {
 export interface ServiceRequests {
   /** A contract call: answered with the envelope, never rejected. */
   call: { args: { name: string; input: unknown; ctx: CallContext }; value: CallResult<unknown> };
+  /** A contract call whose input is still its JSON text (the web host's body, parsed in the host); null for text that is not JSON. */
+  callJson: { args: { name: string; json: string; ctx: CallContext }; value: CallResult<unknown> | null };
   /** The library file behind a media URL (path inside the library and MIME type), or null. */
   media: { args: { blobId: string; variant: MediaVariant }; value: { path: string; mime: string } | null };
   /** Grants a path the user dropped or picked (src/main/path-grants.ts); answers its token. */

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   });
   let host;
   try {
-    host = await startWebHost({ dispatcher: app, rendererDir, port });
+    host = await startWebHost({ dispatcher: app, callJson: (name, json, ctx) => app.callJson(name, json, ctx), rendererDir, port });
   } catch (err) {
     await app.close();
     throw err;

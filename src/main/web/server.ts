@@ -34,7 +34,7 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { isCallName, type Dispatcher } from '../dispatcher';
-import { contract, type CallName } from '../../shared/contract';
+import { contract, type CallContext, type CallName, type CallResult } from '../../shared/contract';
 import { callBodyLimit, MAX_CALL_BODY_BYTES } from '../../shared/limits';
 import { AppError } from '../../shared/errors';
 import { RENDERER_CSP_HEADER } from '../../shared/csp';
@@ -121,6 +121,17 @@ export interface WebHostOptions {
   heartbeatMs?: number;
   /** Socket limits (default {@link DEFAULT_LIMITS}); tests shorten them. */
   limits?: Partial<WebHostLimits>;
+  /**
+   * Runs a call from its JSON body as sent, unparsed (the service host parses it on its own thread: an import batch
+   * is megabytes of JSON); resolves null when the text is not JSON (answered 400). Without it the body is parsed
+   * here and given to `dispatcher.call`.
+   */
+  callJson?: (name: CallName, json: string, ctx: CallContext) => Promise<CallResult<unknown> | null>;
+}
+
+/** A call body as received: JSON text, not parsed on the HTTP thread. */
+class RawJson {
+  constructor(readonly text: string) {}
 }
 
 export interface WebHost {
@@ -300,18 +311,39 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   // 413 from its Content-Length, or as soon as a chunked one passes the limit, before any of it is parsed.
   const callRoute = async (name: CallName, body: unknown, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
-    return reply.code(200).send(await dispatcher.call(name, body, { transport: 'web' }));
-  };
-  for (const name of Object.keys(contract) as CallName[]) {
-    app.post(`/api/call/${name}`, { bodyLimit: callBodyLimit(name) }, async (req, reply) => callRoute(name, req.body, reply));
-  }
-  app.post<{ Params: { name: string } }>('/api/call/:name', { bodyLimit: DEFAULT_BODY_LIMIT }, async (req, reply) => {
-    const { name } = req.params;
-    reply.header('cache-control', 'no-store');
-    if (!isCallName(name)) {
-      return reply.code(404).send({ ok: false, error: new AppError('not_found', 'unknown call').toShape() });
+    const ctx: CallContext = { transport: 'web' };
+    let result: CallResult<unknown> | null;
+    if (!(body instanceof RawJson)) result = await dispatcher.call(name, body, ctx);
+    else if (opts.callJson) result = await opts.callJson(name, body.text, ctx);
+    else {
+      let input: unknown;
+      let json = true;
+      try {
+        input = JSON.parse(body.text);
+      } catch {
+        json = false;
+      }
+      result = json ? await dispatcher.call(name, input, ctx) : null;
     }
-    return callRoute(name, req.body, reply);
+    if (result === null) return reply.code(400).header('connection', 'close').type('text/plain; charset=utf-8').send('Bad Request: the body is not JSON');
+    return reply.code(200).send(result);
+  };
+  // The calls' JSON bodies are read as text and parsed where the call runs (see `callJson`), in their own scope so
+  // that no other route takes a body this way.
+  await app.register(async (calls) => {
+    calls.removeContentTypeParser('application/json');
+    calls.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => done(null, new RawJson(text as string)));
+    for (const name of Object.keys(contract) as CallName[]) {
+      calls.post(`/api/call/${name}`, { bodyLimit: callBodyLimit(name) }, async (req, reply) => callRoute(name, req.body, reply));
+    }
+    calls.post<{ Params: { name: string } }>('/api/call/:name', { bodyLimit: DEFAULT_BODY_LIMIT }, async (req, reply) => {
+      const { name } = req.params;
+      reply.header('cache-control', 'no-store');
+      if (!isCallName(name)) {
+        return reply.code(404).send({ ok: false, error: new AppError('not_found', 'unknown call').toShape() });
+      }
+      return callRoute(name, req.body, reply);
+    });
   });
 
   app.get('/api/events', (req, reply) => {
