@@ -131,6 +131,17 @@ describe.runIf(await hasOpenssl())('C2PA Content Credentials', () => {
       const detail = await call(gen, 'assets.get', { id: done.assetIds[0]! });
       expect(detail.recipe?.prompt).toBe('a signed lighthouse');
       expect(detail.contentCredentials).toMatchObject({ state: 'valid', claimGenerator: 'OpenAI test server 1', issuer: signer.organisation });
+      // Exported as original bytes with a preset that writes no sidecar: the file stays as signed, and the prompt
+      // goes beside it in an .xmp sidecar rather than nowhere.
+      const out = join(dir, 'out-generated');
+      await mkdir(out);
+      const p = await call(gen, 'export.savePreset', { id: null, name: 'Prompt', template: 'gen', format: 'original', metadata: 'prompt', quality: 90, longEdge: null });
+      const v = await call(gen, 'export.start', { scope: { kind: 'assets', assetIds: [detail.id] }, presetId: p.id, targetDir: out });
+      const report = (await finished(gen, v)).report as ExportReport;
+      expect(report.written[0]).toMatchObject({ sidecar: null, xmpSidecar: 'gen.xmp', credentials: 'kept', embedded: { reason: 'content_credentials' } });
+      const file = join(out, report.written[0]!.file);
+      expect(sha256(await readFile(file))).toBe(sha256(await gen.services.store.read(detail.blob.id)));
+      expect(await readFile(join(out, 'gen.xmp'), 'utf8')).toContain('a signed lighthouse');
       await call(gen, 'settings.clearKey', { provider: 'openai' });
     } finally {
       await gen.close();
