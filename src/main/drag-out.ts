@@ -3,7 +3,6 @@
  * (`atelier:start-drag`); the library resolves it to its own file, so nothing the renderer names becomes a path.
  */
 import { ipcMain, nativeImage, type IpcMainEvent } from 'electron';
-import type { BlobStore } from './services/library/store';
 import { isAllowedNavigation } from './security-policy';
 
 export const DRAG_CHANNEL = 'atelier:start-drag';
@@ -13,25 +12,23 @@ const FALLBACK_ICON = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAY
 
 /**
  * Listens for drag-out requests from the app's own top-level page.
+ * @param fileOf the blob's file inside the library (checked: no symbolic link) and its MIME type, or null when the
+ *   id is unknown or its file refused (the service host answers it, src/main/service-client.ts)
  * @returns the function that stops listening
  */
-export function registerDragOut(store: () => BlobStore | null, appUrl: string): () => void {
+export function registerDragOut(fileOf: (blobId: string) => Promise<{ path: string; mime: string } | null>, appUrl: string): () => void {
   const onDrag = (event: IpcMainEvent, blobId: unknown): void => {
     const frame = event.senderFrame;
     if (!frame || frame.parent !== null || !isAllowedNavigation(frame.url, appUrl)) return;
-    const s = store();
-    if (!s || typeof blobId !== 'string' || !s.get(blobId)) return;
-    let file: string;
-    try {
-      // Inside the library and through no symbolic link (library-fs.ts), else nothing is dragged.
-      file = s.checkedPathOf(blobId);
-    } catch {
-      return;
-    }
-    const info = s.get(blobId)!;
-    let icon = info.mime === 'image/webp' ? nativeImage.createEmpty() : nativeImage.createFromPath(file);
-    icon = icon.isEmpty() ? nativeImage.createFromDataURL(FALLBACK_ICON) : icon.resize({ width: 96 });
-    event.sender.startDrag({ file, icon });
+    if (typeof blobId !== 'string') return;
+    void fileOf(blobId)
+      .catch(() => null)
+      .then((info) => {
+        if (!info || event.sender.isDestroyed()) return;
+        let icon = info.mime === 'image/webp' ? nativeImage.createEmpty() : nativeImage.createFromPath(info.path);
+        icon = icon.isEmpty() ? nativeImage.createFromDataURL(FALLBACK_ICON) : icon.resize({ width: 96 });
+        event.sender.startDrag({ file: info.path, icon });
+      });
   };
   ipcMain.on(DRAG_CHANNEL, onDrag);
   return () => ipcMain.removeListener(DRAG_CHANNEL, onDrag);

@@ -1,14 +1,18 @@
 /**
- * The Electron main process: app lifecycle only. It wires the plain-Node app (createApp) to Electron: IPC, the
- * `app:` and `media:` protocols, the window and the security rules. Business logic lives in the services.
+ * The Electron main process: app lifecycle only. The library and every service run in a `utilityProcess` (the
+ * service host, src/main/service-host.ts, built as out/main/service-host.js), so SQLite, the job engine, import,
+ * export and backups never hold up this thread; here stay the window, menus, dialogs and protocols, wired to the
+ * host through src/main/service-client.ts (IPC calls, events, `media:`, path grants, drag-out, the folder picker).
  *
  * Library folder: `ATELIER_DATA_DIR`, else `<appData>/Atelier`, the same folder the web host uses by default; it
  * holds only Atelier's files. Chromium's profile (`userData`, `sessionData`) is a separate folder in app-data,
  * one per library (desktop-paths.ts), so the single-instance lock is per library and a test run with its own
  * library never touches the user's real profile.
  */
-import { app, BrowserWindow, dialog, protocol } from 'electron';
-import { createApp, type App } from './app';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, protocol, utilityProcess, type UtilityProcess } from 'electron';
+import { connectServiceHost, type ServiceClient } from './service-client';
+import type { FromHost, ToHost } from './service-protocol';
 import { desktopPaths } from './desktop-paths';
 import { registerIpc } from './ipc';
 import { registerDragOut } from './drag-out';
@@ -31,7 +35,9 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 let mainWindow: BrowserWindow | null = null;
-let atelier: App | null = null;
+let atelier: ServiceClient | null = null;
+let hostProcess: UtilityProcess | null = null;
+let quitting = false;
 const disposers: Array<() => void> = [];
 
 function showMainWindow(): void {
@@ -50,21 +56,35 @@ async function start(): Promise<void> {
   await app.whenReady();
   const url = appUrl();
   installSecurity(url);
-  atelier = await createApp({
-    dataDir,
-    env: process.env,
-    // The export folder picker: a native dialog, here in the shell (services never import electron).
-    shell: {
+  const child = utilityProcess.fork(fileURLToPath(new URL('./service-host.js', import.meta.url)), [], {
+    serviceName: 'Atelier services',
+    stdio: 'inherit',
+  });
+  hostProcess = child;
+  const client = connectServiceHost(
+    { post: (m: ToHost) => child.postMessage(m), onMessage: (l) => child.on('message', (m: FromHost) => l(m)) },
+    {
+      init: { dataDir, env: { ...process.env }, shell: true },
+      // The export folder picker: a native dialog, here in the shell (services never import electron).
       async pickFolder() {
         const opts = { properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
         const r = mainWindow ? await dialog.showOpenDialog(mainWindow, opts) : await dialog.showOpenDialog(opts);
         return r.canceled ? null : (r.filePaths[0] ?? null);
       },
     },
+  );
+  child.on('exit', (code) => {
+    client.hostGone(`exit code ${code}`);
+    hostProcess = null;
+    if (quitting) return;
+    dialog.showErrorBox('Atelier stopped', `Atelier's services stopped unexpectedly (exit code ${code}).`);
+    app.exit(1);
   });
-  disposers.push(registerIpc(atelier.dispatcher, url, atelier.services.grants));
-  disposers.push(registerDragOut(() => atelier?.services.store ?? null, url));
-  disposers.push(handleMediaProtocol(atelier.dispatcher));
+  await client.ready;
+  atelier = client;
+  disposers.push(registerIpc(client, url, (path) => client.grant(path)));
+  disposers.push(registerDragOut((blobId) => client.dragFile(blobId), url));
+  disposers.push(handleMediaProtocol(client));
   disposers.push(handleAppProtocol());
   showMainWindow();
   app.on('activate', () => {
@@ -81,9 +101,11 @@ async function shutdown(): Promise<void> {
       // already gone
     }
   }
+  quitting = true;
   const running = atelier;
   atelier = null;
   await running?.close();
+  hostProcess?.kill();
 }
 
 if (!app.requestSingleInstanceLock()) {

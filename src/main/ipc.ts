@@ -6,8 +6,7 @@
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { Dispatcher } from './dispatcher';
-import { CALL_CHANNEL, dispatchIpcCall, EVENT_CHANNEL, GRANT_CHANNEL, grantDroppedPath } from './ipc-dispatch';
-import type { PathGrants } from './path-grants';
+import { CALL_CHANNEL, dispatchIpcCall, EVENT_CHANNEL, GRANT_CHANNEL } from './ipc-dispatch';
 import { isAllowedNavigation } from './security-policy';
 
 export { CALL_CHANNEL, EVENT_CHANNEL, GRANT_CHANNEL };
@@ -20,10 +19,11 @@ function fromAppFrame(event: IpcMainInvokeEvent, appUrl: string): boolean {
 
 /**
  * Registers the call and grant handlers and forwards dispatcher events to every window showing the app.
- * @param grants where the paths of dropped and picked files are granted (the same registry the handlers resolve)
+ * @param grant grants the path of a dropped or picked file in the service host's registry (the one the handlers
+ *   resolve, src/main/path-grants.ts) and answers its token; rejects as `grantDroppedPath`
  * @returns a function that removes them
  */
-export function registerIpc(dispatcher: Dispatcher, appUrl: string, grants: PathGrants): () => void {
+export function registerIpc(dispatcher: Dispatcher, appUrl: string, grant: (path: unknown) => Promise<string>): () => void {
   ipcMain.handle(CALL_CHANNEL, (event, name: unknown, input: unknown) => {
     // Not an app error: a foreign or stale frame gets a rejection, never an envelope.
     if (!fromAppFrame(event, appUrl)) throw new Error('atelier:call refused: the sender is not the app page');
@@ -31,7 +31,7 @@ export function registerIpc(dispatcher: Dispatcher, appUrl: string, grants: Path
   });
   ipcMain.handle(GRANT_CHANNEL, (event, path: unknown) => {
     if (!fromAppFrame(event, appUrl)) throw new Error('atelier:grant-path refused: the sender is not the app page');
-    return grantDroppedPath(grants, path);
+    return grant(path);
   });
 
   const unsubscribe = dispatcher.subscribe((event) => {
