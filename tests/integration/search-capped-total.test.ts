@@ -100,6 +100,32 @@ describe('capped totals and page plans', () => {
     }
   });
 
+  it('pages a capped text query by date from the index in its row order, and exactly once that order is broken', () => {
+    const runs: [Partial<ParsedQuery>, string][] = [
+      [{ text: 'lighthouse' }, 'a.created_at DESC, a.id DESC'],
+      [{ text: 'lighthouse', dir: 'asc' }, 'a.created_at ASC, a.id ASC'],
+    ];
+    const check = (): void => {
+      for (const [over, order] of runs) {
+        const got = allPages(q(over), 700);
+        expect(got.totalCapped).toBe(true);
+        expect(got.ids).toEqual(expected("j.prompt LIKE '%lighthouse%'", order));
+      }
+    };
+    // rebuild() wrote the index in creation order.
+    expect(db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('created');
+    check();
+    // An image dated before the newest indexed one (an import keeping its date) breaks the order for good.
+    db.prepare(`INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, idempotency_key, expected_count, created_at, updated_at)
+      VALUES ('jold', 'p1', 'openai', 'gpt-image-2', 'lighthouse of old', '{}', 'completed', 'kold', 1, 1, 1)`).run();
+    db.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at) VALUES ('old', 'p1', '${'a'.repeat(64)}', 'generated', 'jold', 0, 500)`).run();
+    expect(search.query(q({ text: 'lighthouse of' }), 10, null).items.map((i) => i.id)).toEqual(['old']);
+    expect(db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('none');
+    check();
+    db.prepare("DELETE FROM assets WHERE id = 'old'").run();
+    search.refresh();
+  });
+
   it('pages uncapped queries (text, filters, project) exactly as well', () => {
     const harbour = allPages(q({ text: 'harbour', sort: 'rating', dir: 'asc' }), 50);
     expect(harbour.ids).toEqual(expected("j.prompt LIKE '%harbour%'", 'a.rating ASC, a.created_at ASC, a.id ASC'));
