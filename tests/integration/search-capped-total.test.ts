@@ -126,6 +126,26 @@ describe('capped totals and page plans', () => {
     search.refresh();
   });
 
+  it('finds the images carrying every tag asked for (the intersection), with or without text', () => {
+    const tag = db.prepare('INSERT INTO tags (name, key, fold) VALUES (?, ?, ?)');
+    const [sea, sky, red] = ['Sea', 'Sky', 'Red'].map((n) => Number(tag.run(n, n.toLowerCase(), n.toLowerCase()).lastInsertRowid));
+    const put = db.prepare('INSERT INTO asset_tags (asset_id, tag_id) VALUES (?, ?)');
+    const ids = (db.prepare('SELECT id FROM assets ORDER BY id').pluck().all() as string[]).slice(0, 3000);
+    db.transaction(() => {
+      ids.forEach((id, i) => {
+        if (i % 2 === 0) put.run(id, sea);
+        if (i % 3 === 0) put.run(id, sky);
+        if (i % 5 === 0) put.run(id, red);
+      });
+    })();
+    const both = allPages(q({ filters: { tags: ['SEA', 'sky'] } }), 200);
+    expect(both).toMatchObject({ total: 500, totalCapped: false });
+    expect(new Set(both.ids)).toEqual(new Set(ids.filter((_, i) => i % 6 === 0)));
+    const three = allPages(q({ filters: { tags: ['sea', 'sky', 'red'] }, text: 'harbour' }), 200);
+    expect(new Set(three.ids)).toEqual(new Set(ids.filter((_, i) => i % 30 === 0 && Number(ids[i]!.slice(1)) % 50 === 0)));
+    expect(allPages(q({ filters: { tags: ['sea', 'no such tag'] } }), 200).ids).toEqual([]);
+  });
+
   it('pages uncapped queries (text, filters, project) exactly as well', () => {
     const harbour = allPages(q({ text: 'harbour', sort: 'rating', dir: 'asc' }), 50);
     expect(harbour.ids).toEqual(expected("j.prompt LIKE '%harbour%'", 'a.rating ASC, a.created_at ASC, a.id ASC'));

