@@ -234,6 +234,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   );
   chains.reconcile();
   engine.start();
+  // Content Credentials of images stored before Atelier read them (migration 0015), in the background.
+  const credentialsBackfill = store.credentials.backfill((id) => store.read(id), (id, length) => store.readHead(id, length));
   log.info(`library opened at ${opts.dataDir}`);
 
   return {
@@ -242,6 +244,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     async close() {
       await transfer.tasks.stopAll();
       await engine.stop();
+      await credentialsBackfill.stop();
       db.close();
     },
   };

@@ -149,6 +149,34 @@ describe.runIf(await hasOpenssl())('C2PA Content Credentials', () => {
     }
   });
 
+  it('images stored before Atelier read credentials are read in the background when the library opens', async () => {
+    const lib = join(dir, 'lib-older');
+    let older = await openTestApp(lib, { env: { ATELIER_C2PA_TRUST_ANCHORS: anchors } });
+    let ids: string[];
+    try {
+      const f = (await call(older, 'folders.create', { name: 'Older', parentId: null })).id;
+      const v = await call(older, 'import.start', { folderId: f, paths: granted(older, [join(shoot, 'signed.jpg'), join(shoot, 'plain.png')]), stackNearDuplicates: false }, 'electron');
+      ids = ((await finished(older, v)).report as ImportReport).imported.map((i) => i.assetId);
+      // As a library from before migration 0015 would be: no row for any blob.
+      older.services.db.exec('DELETE FROM blob_credentials');
+      expect((await call(older, 'assets.get', { id: ids[0]! })).contentCredentials).toBeNull();
+    } finally {
+      await older.close();
+    }
+    older = await openTestApp(lib, { env: { ATELIER_C2PA_TRUST_ANCHORS: anchors } });
+    try {
+      const states = await waitFor(() => {
+        const rows = older.services.db.prepare('SELECT state FROM blob_credentials ORDER BY state').all() as { state: string }[];
+        return rows.length === 2 ? rows.map((r) => r.state) : null;
+      }, 'the background read');
+      expect(states).toEqual(['none', 'valid']);
+      const byId = await Promise.all(ids.map(async (id) => (await call(older, 'assets.get', { id })).contentCredentials?.state ?? null));
+      expect(byId.sort()).toEqual(['valid', null].sort());
+    } finally {
+      await older.close();
+    }
+  });
+
   it('the search filter "has content credentials" finds only the credentialed images', async () => {
     const query = async (has: boolean) =>
       (await call(app, 'assets.query', { scope: { kind: 'folder', folderId, recursive: false }, filters: { hasContentCredentials: has } })).items.map((i) => i.id).sort();

@@ -158,6 +158,9 @@ function summarise(store: StoreJson, readAt: number): ContentCredentials {
   });
 }
 
+/** How much of a file the background read of an older library looks at for a manifest store, in bytes. */
+export const BACKFILL_HEAD_BYTES = 1024 * 1024;
+
 /** Construction options of {@link CredentialStore}. */
 export interface CredentialStoreOptions {
   /** PEM trust anchors (see {@link trustAnchorsFromEnv}); default none: every signer reads `untrusted`. */
@@ -221,6 +224,58 @@ export class CredentialStore {
     this.db
       .prepare('INSERT OR IGNORE INTO blob_credentials (blob_id, state, summary, read_at) VALUES (?, ?, ?, ?)')
       .run(blobId, summary?.state ?? 'none', summary ? JSON.stringify(summary) : null, summary?.readAt ?? this.now());
+  }
+
+  /**
+   * Reads, in the background, the manifests of blobs stored before Atelier read them (a library from before
+   * migration 0015): one blob at a time, yielding between blobs, until none is left. Only the first
+   * {@link BACKFILL_HEAD_BYTES} of a file are read unless they show a manifest store (C2PA puts it near the start:
+   * JPEG APP11 before the scan, PNG `caBX` and WebP `C2PA` chunks as c2pa-rs writes them), so a large library is
+   * not read in full. A blob whose file cannot be read is passed over (not recorded: a later open tries again).
+   * @param read the blob's bytes (BlobStore.read)
+   * @param readHead the first bytes of the blob's file (BlobStore.readHead)
+   * @returns `done`, with the number of blobs read, and `stop()`, which ends the walk and resolves when no read
+   *   or write of it is under way (call before closing the database)
+   */
+  backfill(
+    read: (blobId: string) => Promise<Uint8Array>,
+    readHead: (blobId: string, length: number) => Promise<Uint8Array>,
+  ): { done: Promise<number>; stop(): Promise<void> } {
+    let stopped = false;
+    const skip = new Set<string>();
+    const done = (async () => {
+      let n = 0;
+      if (!this.hasTable()) return n;
+      const pending = this.db.prepare(
+        'SELECT b.id, b.mime FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM blob_credentials c WHERE c.blob_id = b.id) LIMIT 64',
+      );
+      for (;;) {
+        if (stopped) return n;
+        const rows = (pending.all() as { id: string; mime: string }[]).filter((r) => !skip.has(r.id));
+        if (rows.length === 0) return n;
+        for (const r of rows) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (stopped) return n;
+          try {
+            const head = await readHead(r.id, BACKFILL_HEAD_BYTES);
+            const bytes = head.length < BACKFILL_HEAD_BYTES ? head : mayCarryManifest(head) ? await read(r.id) : null;
+            if (stopped) return n;
+            if (bytes) await this.record(r.id, bytes, r.mime);
+            else this.db.prepare("INSERT OR IGNORE INTO blob_credentials (blob_id, state, summary, read_at) VALUES (?, 'none', NULL, ?)").run(r.id, this.now());
+            n++;
+          } catch {
+            skip.add(r.id);
+          }
+        }
+      }
+    })().catch(() => 0);
+    return {
+      done,
+      stop: async () => {
+        stopped = true;
+        await done;
+      },
+    };
   }
 
   /** The blob's Content Credentials, or null when it carries none or was never read. */

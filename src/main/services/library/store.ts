@@ -202,6 +202,28 @@ export class BlobStore {
   }
 
   /**
+   * The first `length` bytes of the blob's file (all of it when smaller), read through `openInside`.
+   * @throws as {@link BlobStore.read}
+   */
+  async readHead(id: string, length: number): Promise<Buffer> {
+    const path = this.pathOf(id);
+    let fh: FileHandle;
+    try {
+      fh = await openInside(this.dataDir, path);
+    } catch (err) {
+      if (isRefusedPath(err)) throw err;
+      throw missingFile(id, err);
+    }
+    try {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
    * {@link BlobStore.pathOf} after the containment check of `openInside` (synchronous): for readers that take a
    * path (the OS drag-out).
    * @throws as {@link BlobStore.read}
