@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Composer } from '../features/composer/Composer';
 import { FolderPanel } from '../features/folders/FolderPanel';
 import { Gallery } from '../features/gallery/Gallery';
+import { Inspector } from '../features/inspector/Inspector';
 import { QueueDrawer } from '../features/jobs/QueueDrawer';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { Viewer } from '../features/viewer/Viewer';
@@ -77,7 +78,10 @@ export function App() {
           </nav>
         ) : null}
         <main className="main">
-          <Gallery />
+          <div className="main-row">
+            <Gallery />
+            <Inspector />
+          </div>
           {/* Import, export, check and backup progress and reports: in the column between the grid and the
               composer, so a report never covers Generate or the composer's controls. */}
           <TaskPanel />

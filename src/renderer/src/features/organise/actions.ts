@@ -40,16 +40,31 @@ function keepFocusInGrid(): void {
 
 /** Sets rating / flag / title / note on the selection. */
 export function patchSelection(patch: AssetPatch): Promise<void> {
-  const ids = selectedIds();
+  return patchAssets(selectedIds(), patch);
+}
+
+/** Sets rating / flag / title / note on the images `ids` (the viewer's image, the inspector's selection). */
+export function patchAssets(ids: readonly string[], patch: AssetPatch): Promise<void> {
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
-    await call('assets.update', { ids, patch });
+    await call('assets.update', { ids: [...ids], patch });
     const shown: Parameters<ReturnType<typeof useGallery.getState>['patchItems']>[1] = {};
     if (patch.rating !== undefined) shown.rating = patch.rating;
     if (patch.flag !== undefined) shown.flag = patch.flag;
     if (patch.title !== undefined) shown.title = patch.title;
     useGallery.getState().patchItems(ids, shown);
   });
+}
+
+/** Adds and removes tags on the images `ids`; the failure is a toast. Resolves true when the tags changed. */
+export async function tagAssets(ids: readonly string[], add: readonly string[], remove: readonly string[]): Promise<boolean> {
+  if (ids.length === 0 || (add.length === 0 && remove.length === 0)) return false;
+  let ok = false;
+  await run(async () => {
+    await call('assets.tag', { ids: [...ids], add: [...add], remove: [...remove] });
+    ok = true;
+  });
+  return ok;
 }
 
 /** Moves the selection to the trash. */

@@ -4,6 +4,7 @@ import { PROVIDER_IDS, type ProviderId } from '../../../../shared/capabilities';
 import type { AssetFilters } from '../../../../shared/organise';
 import { useSearch } from '../../store/search';
 import { DateField } from '../../ui/DateField';
+import { TagModelFilters } from './TagModelFilters';
 
 const DAY_MS = 86_400_000;
 
@@ -47,6 +48,8 @@ export function FilterPanel({ id, onChange }: { id: string; onChange(): void }) 
           </option>
         ))}
       </select>
+
+      <TagModelFilters field={field} onChange={onChange} />
 
       <label htmlFor={field('rating')}>{t('search.minRating')}</label>
       <select

@@ -9,8 +9,13 @@ import { mediaUrl } from '../../transport';
 import { useReturnFocus } from '../../ui/useReturnFocus';
 import { Recipe } from './Recipe';
 import { useChainUi } from '../chains/store';
+import { useSearch } from '../../store/search';
+import { ViewerOrganise, viewerOrganiseKey } from './ViewerOrganise';
 
-/** The full-window viewer: the image (Fit or 1:1), arrows step through the folder, the recipe beside it. */
+/**
+ * The full-window viewer: the image (Fit or 1:1), arrows step through the folder; beside it the image's rating, flag
+ * and tags (keys 0–5, P, X, U), "Use these settings" and the recipe.
+ */
 export function Viewer() {
   const { t, i18n } = useTranslation();
   // Back to the tile of the image last shown (the user may have stepped far from the one that opened it).
@@ -29,6 +34,7 @@ export function Viewer() {
   const total = useGallery((s) => s.total);
   const nextCursor = useGallery((s) => s.nextCursor);
   const loadMore = useGallery((s) => s.loadMore);
+  const inTrash = useSearch((s) => s.source.kind === 'trash');
 
   useEffect(() => {
     if (assetId) lastShownRef.current = assetId;
@@ -55,7 +61,7 @@ export function Viewer() {
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     if (e.key === 'ArrowLeft' && prev) open(prev.id);
     else if (e.key === 'ArrowRight' && next) open(next.id);
-    else return;
+    else if (!(asset && !inTrash && viewerOrganiseKey(e, asset.id))) return;
     e.preventDefault();
   };
 
@@ -145,7 +151,10 @@ export function Viewer() {
               <ChevronRight size={28} aria-hidden="true" />
             </button>
           </div>
-          <Recipe entry={entry} />
+          <div className="viewer-side">
+            {asset ? <ViewerOrganise assetId={asset.id} detail={entry?.status === 'ok' ? entry.detail : undefined} inTrash={inTrash} /> : null}
+            <Recipe entry={entry} />
+          </div>
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
