@@ -27,8 +27,6 @@ function hostPort(): HostPort<ToHost, FromHost> {
 }
 
 const port = hostPort();
-runServiceHost(port, () => {
-  // A worker ends when its port closes; a utility process exits.
-  if (parentPort) parentPort.close();
-  else setImmediate(() => process.exit(0));
-});
+// After `closed` the parent ends this thread (Worker.terminate) or process (UtilityProcess.kill); closing the port
+// here could drop the `closed` message still in flight.
+runServiceHost(port);
