@@ -31,8 +31,9 @@ beforeAll(async () => {
   db.transaction(() => {
     for (let i = 0; i < N; i++) {
       const id = `a${String(i).padStart(5, '0')}`;
-      // Every image says "lighthouse"; one in 50 also "harbour" (252 of them); ratings 0–5, a few costs tied.
-      const prompt = i % 50 === 0 ? `lighthouse harbour ${i}` : `lighthouse ${i}`;
+      // Every image says "lighthouse"; one in 50 also "harbour" (252 of them), one in 4 "beacon" (3,150: more than
+      // 1,000, fewer than the cap); ratings 0–5, a few costs tied.
+      const prompt = `${i % 50 === 0 ? `lighthouse harbour ${i}` : `lighthouse ${i}`}${i % 4 === 0 ? ' beacon' : ''}`;
       job.run(`j${i}`, i % 3 === 0 ? 'p2' : 'p1', prompt, `k${i}`, 1000 + i, 1000 + i, (i % 7) / 100);
       asset.run(id, i % 3 === 0 ? 'p2' : 'p1', `j${i}`, 1000 + (i * 7919) % N, i % 6, i % 11 === 0 ? 1 : 0);
     }
@@ -111,6 +112,10 @@ describe('capped totals and page plans', () => {
         expect(got.totalCapped).toBe(true);
         expect(got.ids).toEqual(expected("j.prompt LIKE '%lighthouse%'", order));
       }
+      // Fewer than the cap, more than 1,000, over the whole library: the same plan, counted exactly.
+      const beacon = allPages(q({ text: 'beacon' }), 300);
+      expect(beacon).toMatchObject({ total: N / 4, totalCapped: false });
+      expect(beacon.ids).toEqual(expected("j.prompt LIKE '%beacon%'", 'a.created_at DESC, a.id DESC'));
     };
     // rebuild() wrote the index in creation order.
     expect(db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('created');

@@ -321,9 +321,11 @@ export class SearchService {
     }
     const capped = total > TOTAL_CAP;
     const narrow = !capped && total <= NARROW_MATCHES && built.narrowFrom !== null;
-    if (capped && q.sort === 'date' && built.ftsFrom !== null && this.docOrdered) {
-      // Many matches by date, with index rows in date order: read the index backwards (or forwards) from the
-      // cursor's row, joining each match to its image, until the page is full.
+    const unfiltered = q.scope.kind === 'library' && !Object.values(q.filters).some((v) => v != null && !(Array.isArray(v) && v.length === 0));
+    if (q.sort === 'date' && built.ftsFrom !== null && this.docOrdered && (capped || (unfiltered && total > 1000))) {
+      // Many matches by date (over the cap; or over 1,000 of the whole library, where nearly every index match is
+      // one), with index rows in date order: read the index backwards (or forwards) from the cursor's row, joining
+      // each match to its image, until the page is full.
       const op = q.dir === 'desc' ? '<' : '>';
       const from = cursor ? ` AND search_fts.rowid ${op} (SELECT doc_id FROM assets WHERE id = ?)` : '';
       const byDoc = this.prepared(
