@@ -152,7 +152,7 @@ export async function searchSection(ctx: BenchContext): Promise<SectionResult> {
           WHERE ${where}${keyset} ORDER BY ${order} LIMIT 201`,
       );
     // The hand-written candidates for the page; the fastest one is the raw figure.
-    const plans = [pageOf('assets a', built.walkWhere), pageOf(built.narrowFrom ?? 'assets a', built.where), pageOf('assets a', built.pageWhere)];
+    const plans = [pageOf('assets a', parsed.sort === 'date' ? built.walkDateWhere : built.walkWhere), pageOf(built.narrowFrom ?? 'assets a', built.where), pageOf('assets a', built.pageWhere)];
     // Sort only the matches' row ids (keys from the covering index), then read the page's rows.
     plans.push(
       db.prepare(

@@ -91,6 +91,9 @@ describe('capped totals and page plans', () => {
       [{ sort: 'rating', dir: 'desc' }, '1', 'a.rating DESC, a.created_at DESC, a.id DESC'],
       [{ sort: 'cost', dir: 'asc', text: 'lighthouse' }, '1', 'ifnull(a.cost_usd, -1) ASC, a.created_at ASC, a.id ASC'],
       [{ sort: 'cost', dir: 'desc', filters: { minRating: 1 } }, 'a.rating >= 1', 'ifnull(a.cost_usd, -1) DESC, a.created_at DESC, a.id DESC'],
+      // A date range under the date sort seeks in the date index; under another sort it is only checked.
+      [{ filters: { from: 1500, to: 13000 } }, 'a.created_at >= 1500 AND a.created_at <= 13000', 'a.created_at DESC, a.id DESC'],
+      [{ sort: 'rating', dir: 'asc', filters: { from: 1500, to: 13000 } }, 'a.created_at >= 1500 AND a.created_at <= 13000', 'a.rating ASC, a.created_at ASC, a.id ASC'],
     ];
     for (const [over, where, order] of runs) {
       const got = allPages(q(over), 1000);
