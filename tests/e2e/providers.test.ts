@@ -222,12 +222,12 @@ describe('every provider, as a person would', () => {
     }
     expect([...seen].sort()).toEqual(['apiframe', 'evolink', 'openai', 'openai-compatible']);
 
-    // The queue says the same: charges plain, the estimate marked.
+    // The queue says the same: charges plain, EvoLink's derived charge marked as derived.
     await page.getByRole('button', { name: 'Queue' }).click();
     const list = page.getByRole('list', { name: 'Jobs' });
     const jobText = async (provider: string) => (await list.getByRole('listitem').filter({ hasText: `${provider} · ` }).first().textContent()) ?? '';
     expect(await jobText('Apiframe')).toContain('· 9 credits');
-    expect(await jobText('EvoLink')).toContain(`· estimated ${usd(by.evolink.usd_estimate!)}`);
+    expect(await jobText('EvoLink')).toMatch(/· ≈ \$\d+\.\d+ \(derived from credits\)/);
     expect(await jobText('OpenAI')).toContain(`· ${usd(by.openai.cost_usd!)}`);
     await page.getByRole('button', { name: 'Queue' }).click();
   });

@@ -412,6 +412,8 @@ describe('AssetService: recipes and job outputs', () => {
       id: assetId,
       folderId: f.id,
       kind: 'edited',
+      // Made by Atelier: no other tool's recipe read from the file.
+      foreignRecipe: null,
       blob: out,
       provider: 'apiframe',
       model: 'gpt-image-1.5',
@@ -431,6 +433,8 @@ describe('AssetService: recipes and job outputs', () => {
         remoteJobId: 'remote-42',
         credits: 12.5,
         costUsd: null,
+        // Only EvoLink's charge is derived from its credits.
+        costUsdDerived: null,
         creditsEstimate: null,
         usdEstimate: null,
         durationMs: 4321,
