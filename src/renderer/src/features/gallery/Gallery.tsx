@@ -27,6 +27,7 @@ export function Gallery() {
   const selected = useSelection((s) => s.ids);
   const items = useGallery((s) => s.items);
   const total = useGallery((s) => s.total);
+  const totalCapped = useGallery((s) => s.totalCapped);
   const loading = useGallery((s) => s.loading);
   const error = useGallery((s) => s.error);
   const thumbSize = useGallery((s) => s.thumbSize);
@@ -97,7 +98,9 @@ export function Gallery() {
         </h2>
         {folder || !folderView ? (
           <span className="muted gallery-count" aria-live="polite">
-            {searching ? t('search.matches', { count: total }) : t('gallery.count', { count: total })}
+            {searching
+              ? t(totalCapped ? 'search.matchesCapped' : 'search.matches', { count: total })
+              : t(totalCapped ? 'gallery.countCapped' : 'gallery.count', { count: total })}
           </span>
         ) : null}
         {source.kind === 'trash' ? <EmptyTrashButton /> : null}
