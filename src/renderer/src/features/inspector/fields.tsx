@@ -139,8 +139,11 @@ export function TagsField({
   const id = useId();
   const [draft, setDraft] = useState('');
   const [suggestions, setSuggestions] = useState<TagCount[]>([]);
+  // Suggestions are asked for, and listed, only while the field has focus (the list stays, empty, for the combobox role).
+  const [focused, setFocused] = useState(false);
 
   useEffect(() => {
+    if (!focused) return;
     let live = true;
     const timer = setTimeout(() => {
       call('tags.suggest', { prefix: draft.trim(), limit: 8 })
@@ -151,7 +154,7 @@ export function TagsField({
       live = false;
       clearTimeout(timer);
     };
-  }, [draft]);
+  }, [draft, focused]);
 
   const change = (add: string[], remove: string[]): void => {
     void tagAssets(ids, add, remove).then((ok) => ok && onChanged());
@@ -203,6 +206,8 @@ export function TagsField({
         maxLength={64}
         placeholder={ids.length > 1 ? t('inspector.addTagAll') : t('inspector.addTag')}
         aria-describedby={`${id}-hint`}
+        onFocus={() => setFocused(true)}
+        onBlur={() => setFocused(false)}
         onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => {
           if (isSubmitEnter(e) && draft.trim()) {
@@ -213,7 +218,7 @@ export function TagsField({
         }}
       />
       <datalist id={`${id}-suggest`}>
-        {suggestions.map((s) => (
+        {(focused ? suggestions : []).map((s) => (
           <option key={s.name} value={s.name}>
             {t('organise.tagUses', { count: s.count })}
           </option>

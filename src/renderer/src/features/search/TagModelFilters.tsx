@@ -18,6 +18,8 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
   const models = useSearch((s) => s.filters.models);
   const [draft, setDraft] = useState('');
   const [suggestions, setSuggestions] = useState<TagCount[]>([]);
+  // Suggestions are asked for, and listed, only while the field has focus (the list stays, empty, for the combobox role).
+  const [focused, setFocused] = useState(false);
   const [present, setPresent] = useState<ModelCount[]>([]);
 
   useEffect(() => {
@@ -31,6 +33,7 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
   }, []);
 
   useEffect(() => {
+    if (!focused) return;
     let live = true;
     const timer = setTimeout(() => {
       call('tags.suggest', { prefix: draft.trim(), limit: 8 })
@@ -41,7 +44,7 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
       live = false;
       clearTimeout(timer);
     };
-  }, [draft]);
+  }, [draft, focused]);
 
   const setTags = (tags: string[]): void => {
     useSearch.getState().setFilters({ anyTags: tags.length > 0 ? tags : undefined });
@@ -83,6 +86,8 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
           maxLength={64}
           placeholder={t('search.tagsPlaceholder')}
           aria-describedby={field('tag-hint')}
+          onFocus={() => setFocused(true)}
+          onBlur={() => setFocused(false)}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {
             if (isSubmitEnter(e) && draft.trim()) {
@@ -94,7 +99,7 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
           }}
         />
         <datalist id={field('tag-suggest')}>
-          {suggestions.map((s) => (
+          {(focused ? suggestions : []).map((s) => (
             <option key={s.name} value={s.name}>
               {t('organise.tagUses', { count: s.count })}
             </option>
