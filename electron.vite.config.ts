@@ -11,6 +11,8 @@ import { CSP_PLACEHOLDER, RENDERER_CSP_META } from './src/shared/csp';
  * file loader and by the web host alike).
  */
 const root = dirname(fileURLToPath(import.meta.url));
+/** `@shared/x` is `src/shared/x` (tsconfig.base.json `paths`), in every build. */
+const resolveShared = { alias: { '@shared': resolve(root, 'src/shared') } };
 
 /** Writes the one renderer CSP (src/shared/csp.ts) into index.html's `<meta>`; a page without the placeholder fails the build. */
 function rendererCsp(): Plugin {
@@ -25,6 +27,7 @@ function rendererCsp(): Plugin {
 
 export default defineConfig({
   main: {
+    resolve: resolveShared,
     build: {
       externalizeDeps: true,
       rollupOptions: {
@@ -38,6 +41,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: resolveShared,
     build: {
       externalizeDeps: false,
       rollupOptions: {
@@ -47,6 +51,7 @@ export default defineConfig({
     },
   },
   renderer: {
+    resolve: resolveShared,
     root: resolve(root, 'src/renderer'),
     base: './',
     build: {

@@ -15,10 +15,10 @@ import {
   type EventPayload,
   type Handlers,
   type MediaVariant,
-} from '../shared/contract';
-import { AppError, toAppError } from '../shared/errors';
-import { tooBigParams } from '../shared/limits';
-import { issueParams } from '../shared/validation-issue';
+} from '@shared/contract';
+import { AppError, toAppError } from '@shared/errors';
+import { tooBigParams } from '@shared/limits';
+import { issueParams } from '@shared/validation-issue';
 import { z } from 'zod';
 
 /** What a transport needs from the app. */

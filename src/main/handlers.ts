@@ -4,10 +4,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Handlers } from '../shared/contract';
-import { capabilityOf, KEY_OPTIONAL, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '../shared/capabilities';
-import { AppError, toAppError } from '../shared/errors';
-import type { ProviderSettings } from '../shared/domain';
+import type { Handlers } from '@shared/contract';
+import { capabilityOf, KEY_OPTIONAL, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '@shared/capabilities';
+import { AppError, toAppError } from '@shared/errors';
+import type { ProviderSettings } from '@shared/domain';
 import type { AppServices } from './app';
 import { DEFAULT_BASE_URLS } from './services/settings';
 import { DEFAULT_MAX_PIXELS } from './services/library/inspect';

@@ -7,10 +7,10 @@
  * - {@link grantDroppedPath}: the preload's request to grant the path of a file the user dropped or picked
  *   (`webUtils.getPathForFile`, which only knows files from the OS, never one the page made).
  */
-import type { CallResult } from '../shared/contract';
+import type { CallResult } from '@shared/contract';
 import type { Dispatcher } from './dispatcher';
 import type { PathGrants } from './path-grants';
-import { LIMITS, utf8Bytes } from '../shared/limits';
+import { LIMITS, utf8Bytes } from '@shared/limits';
 
 /** The invoke channel of every contract call. */
 export const CALL_CHANNEL = 'atelier:call';

@@ -4,7 +4,7 @@
  * No electron import, so it is unit-tested on its own.
  */
 import { z } from 'zod';
-import type { MediaVariant } from '../shared/contract';
+import type { MediaVariant } from '@shared/contract';
 
 /** A blob id: the lowercase hex SHA-256 of the bytes. */
 export const BLOB_ID_RE = /^[0-9a-f]{64}$/;

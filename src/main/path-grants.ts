@@ -19,8 +19,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isAbsolute } from 'node:path';
-import type { CallContext } from '../shared/contract';
-import { AppError } from '../shared/errors';
+import type { CallContext } from '@shared/contract';
+import { AppError } from '@shared/errors';
 
 /** How a token looks: `pg_` + 43 base64url characters (32 random bytes). */
 export const PATH_TOKEN_RE = /^pg_[A-Za-z0-9_-]{43}$/;

@@ -3,7 +3,7 @@
  * handed to the OS browser. Parsed with WHATWG `URL` and compared field by field; never substring checks.
  * No electron import, so the rules are unit-tested on their own.
  */
-import { RENDERER_CSP_HEADER } from '../shared/csp';
+import { RENDERER_CSP_HEADER } from '@shared/csp';
 
 /**
  * The Content-Security-Policy of the Electron renderer (served over `app:` with this as a header, images over

@@ -5,8 +5,8 @@
  * library's containment check (`openInside`), from the path the host resolved. No electron and no service import
  * beyond library-fs (plain `fs`).
  */
-import type { AnyEvent, CallContext, CallResult, MediaVariant } from '../shared/contract';
-import { AppError } from '../shared/errors';
+import type { AnyEvent, CallContext, CallResult, MediaVariant } from '@shared/contract';
+import { AppError } from '@shared/errors';
 import type { Dispatcher } from './dispatcher';
 import type { FromHost, HostPort, ServiceHostInit, ServiceRequests, ToHost } from './service-protocol';
 import { openInside } from './services/library/library-fs';

@@ -6,7 +6,7 @@
  * contract), its outcome as the contract's envelope, an event as the contract's event; nothing else crosses.
  * No electron and no service import: both sides load it.
  */
-import type { AnyEvent, CallContext, CallResult, MediaVariant } from '../shared/contract';
+import type { AnyEvent, CallContext, CallResult, MediaVariant } from '@shared/contract';
 
 /** What the host needs to open the library. */
 export interface ServiceHostInit {

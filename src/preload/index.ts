@@ -5,8 +5,8 @@
  * holds tokens. Runs sandboxed (bundled as CommonJS).
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { AtelierBridge } from '../shared/bridge';
-import type { AnyEvent, CallResult } from '../shared/contract';
+import type { AtelierBridge } from '@shared/bridge';
+import type { AnyEvent, CallResult } from '@shared/contract';
 
 const CALL_CHANNEL = 'atelier:call';
 const EVENT_CHANNEL = 'atelier:event';

@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../helpers/paths';
 const ENTRIES = [resolve(REPO_ROOT, 'src/main/web/cli.ts'), resolve(REPO_ROOT, 'src/main/service-host-entry.ts')];
 const CANDIDATES = ['', '.ts', '.tsx', '.mts', '.cts', '/index.ts', '/index.tsx'];
 
-/** The file a relative specifier names (a `.js` suffix also tries `.ts`), or null where none exists. */
+/** The file a relative (or absolute, for `@shared/…`) specifier names (a `.js` suffix also tries `.ts`), or null where none exists. */
 function resolveRelative(from: string, spec: string): string | null {
   const base = resolve(dirname(from), spec);
   const bases = /\.[cm]?js$/.test(base) ? [base, base.replace(/\.([cm]?)js$/, '.$1ts'), base.replace(/\.js$/, '.tsx')] : [base];
@@ -55,8 +55,9 @@ function importGraph(entries: string[]): Graph {
     const file = queue.shift()!;
     for (const spec of specifiersOf(file)) {
       if (isElectron(spec)) electron.push(`${relative(REPO_ROOT, file)} → ${spec}`);
-      if (!spec.startsWith('.')) continue;
-      const target = resolveRelative(file, spec);
+      const local = spec.startsWith('@shared/') ? resolve(REPO_ROOT, 'src/shared', spec.slice('@shared/'.length)) : spec;
+      if (!local.startsWith('.') && local === spec) continue;
+      const target = resolveRelative(file, local);
       if (!target) {
         unresolved.push(`${relative(REPO_ROOT, file)} → ${spec}`);
         continue;

@@ -2,10 +2,10 @@
  * Handlers of the edit-chain calls (src/shared/contracts/chains.ts). Thin: each one calls the ChainService
  * (src/main/services/chains/service.ts) or the app's `submitEdit`.
  */
-import type { CallContext, CallInputParsed, CallOutput } from '../../shared/contract';
-import { carryParams } from '../../shared/capabilities';
-import { offersResponses, type chainCalls } from '../../shared/contracts/chains';
-import { AppError } from '../../shared/errors';
+import type { CallContext, CallInputParsed, CallOutput } from '@shared/contract';
+import { carryParams } from '@shared/capabilities';
+import { offersResponses, type chainCalls } from '@shared/contracts/chains';
+import { AppError } from '@shared/errors';
 import type { AppServices } from '../app';
 import { ChainService } from '../services/chains/service';
 

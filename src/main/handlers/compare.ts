@@ -1,6 +1,6 @@
 /** Handlers of the comparison calls (`compare.*`); thin over {@link CompareService}. */
-import type { Handlers } from '../../shared/contract';
-import type { compareCalls } from '../../shared/contracts/compare';
+import type { Handlers } from '@shared/contract';
+import type { compareCalls } from '@shared/contracts/compare';
 import type { AppServices } from '../app';
 
 /** The `compare.*` handlers, spread into `createHandlers`. */

@@ -3,8 +3,8 @@
  * service and publishes what changed: `library.changed` (views refresh, smart-collection counts update),
  * `collections.changed`, and `folders.changed` where folder counts move.
  */
-import type { Handlers } from '../../shared/contract';
-import type { organiseCalls } from '../../shared/contracts/organise';
+import type { Handlers } from '@shared/contract';
+import type { organiseCalls } from '@shared/contracts/organise';
 import type { AppServices } from '../app';
 
 type OrganiseHandlers = Pick<Handlers, keyof typeof organiseCalls>;

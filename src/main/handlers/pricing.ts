@@ -1,7 +1,7 @@
 /** Handlers of the price-table calls (`prices.*`); thin over {@link SettingsService.prices} / `setPrice`. */
-import type { Handlers } from '../../shared/contract';
-import type { PriceTableView, pricingCalls } from '../../shared/contracts/pricing';
-import { DEFAULT_PRICES, priceOf, type PriceTable } from '../../shared/pricing';
+import type { Handlers } from '@shared/contract';
+import type { PriceTableView, pricingCalls } from '@shared/contracts/pricing';
+import { DEFAULT_PRICES, priceOf, type PriceTable } from '@shared/pricing';
 import type { AppServices } from '../app';
 import type { SettingsService } from '../services/settings';
 

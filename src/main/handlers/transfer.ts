@@ -2,9 +2,9 @@
  * Handlers of the transfer calls (src/shared/contracts/transfer.ts): import, export, stacks, library care and
  * tasks. Thin: transport checks here (file paths only from the desktop window), the work in the services.
  */
-import type { Handlers } from '../../shared/contract';
-import type { transferCalls } from '../../shared/contracts/transfer';
-import { AppError } from '../../shared/errors';
+import type { Handlers } from '@shared/contract';
+import type { transferCalls } from '@shared/contracts/transfer';
+import { AppError } from '@shared/errors';
 import type { AppServices } from '../app';
 import { checkTargetDir } from '../services/transfer/export';
 import { resolvePathRef } from '../path-grants';

@@ -10,10 +10,10 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { Db } from './library/db';
-import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '../../shared/capabilities';
-import { AppError } from '../../shared/errors';
-import { LOCALES, type Locale } from '../../shared/domain';
-import { applyOverrides, DEFAULT_PRICES, PRICED_PROVIDERS, priceKey, priceRow, type PriceOverride, type PriceTable } from '../../shared/pricing';
+import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '@shared/capabilities';
+import { AppError } from '@shared/errors';
+import { LOCALES, type Locale } from '@shared/domain';
+import { applyOverrides, DEFAULT_PRICES, PRICED_PROVIDERS, priceKey, priceRow, type PriceOverride, type PriceTable } from '@shared/pricing';
 
 /** The settings key holding the user's price overrides (a JSON array of {@link PriceOverride}). */
 const PRICE_OVERRIDES_KEY = 'prices.overrides';

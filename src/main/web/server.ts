@@ -34,11 +34,11 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { isCallName, type Dispatcher } from '../dispatcher';
-import { contract, type CallContext, type CallName, type CallResult } from '../../shared/contract';
-import { callBodyLimit, MAX_CALL_BODY_BYTES } from '../../shared/limits';
-import { AppError } from '../../shared/errors';
-import { RENDERER_CSP_HEADER } from '../../shared/csp';
-import { MEDIA_SIG_MAX_AHEAD_S, mediaSigMessage } from '../../shared/media-sign';
+import { contract, type CallContext, type CallName, type CallResult } from '@shared/contract';
+import { callBodyLimit, MAX_CALL_BODY_BYTES } from '@shared/limits';
+import { AppError } from '@shared/errors';
+import { RENDERER_CSP_HEADER } from '@shared/csp';
+import { MEDIA_SIG_MAX_AHEAD_S, mediaSigMessage } from '@shared/media-sign';
 import { MEDIA_MIME_ALLOWLIST, MediaParams } from '../media-url';
 
 /** The renderer's Content-Security-Policy header (the one policy of src/shared/csp.ts). */

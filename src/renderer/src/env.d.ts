@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import type { AtelierBridge } from '../../shared/bridge';
+import type { AtelierBridge } from '@shared/bridge';
 
 declare global {
   interface Window {

@@ -8,7 +8,7 @@
  * midpoint).
  */
 import sharp from 'sharp';
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /** Decoded pixels: 8-bit RGBA, row-major, no padding. Width and height in px. */
 export interface Rgba {

@@ -15,9 +15,9 @@ import type { BlobStore } from '../library/store';
 import type { JobJournal } from '../jobs/journal';
 import type { EventBus } from '../../dispatcher';
 import type { UploadedReference } from '../providers/types';
-import { capabilityOf, type ModelCapability, type ModelId, type ProviderId } from '../../../shared/capabilities';
-import type { AssetSummary, BlobInfo } from '../../../shared/domain';
-import { AppError } from '../../../shared/errors';
+import { capabilityOf, type ModelCapability, type ModelId, type ProviderId } from '@shared/capabilities';
+import type { AssetSummary, BlobInfo } from '@shared/domain';
+import { AppError } from '@shared/errors';
 import {
   offersResponses,
   type ChainMethod,
@@ -26,7 +26,7 @@ import {
   type OutsideMaskReport,
   type StepInput,
   type StepMethod,
-} from '../../../shared/contracts/chains';
+} from '@shared/contracts/chains';
 import { compositePixels, decodeRgba, encodePng, heatmapPixels, measureOutsideMask, validateMask } from './mask';
 
 /**

@@ -4,8 +4,8 @@
  * rates. Plain Node, synchronous SQLite.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { ModelId, ProviderId } from '../../../shared/capabilities';
-import type { CallInputParsed } from '../../../shared/contract';
+import type { ModelId, ProviderId } from '@shared/capabilities';
+import type { CallInputParsed } from '@shared/contract';
 import type {
   CompareItemDetails,
   CompareItemView,
@@ -13,9 +13,9 @@ import type {
   CompareSetView,
   CompareStats,
   CompareStatRow,
-} from '../../../shared/contracts/compare';
-import { AppErrorShape, AppError, toAppError } from '../../../shared/errors';
-import type { BlobInfo, JobState, JobView } from '../../../shared/domain';
+} from '@shared/contracts/compare';
+import { AppErrorShape, AppError, toAppError } from '@shared/errors';
+import type { BlobInfo, JobState, JobView } from '@shared/domain';
 import type { EventBus } from '../../dispatcher';
 import type { CheckedJob } from '../../app';
 import type { Db } from '../library/db';

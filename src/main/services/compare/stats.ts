@@ -3,8 +3,8 @@
  * when it was given; the model of the first-ranked item wins it. A model present twice in one set counts once.
  * Pure: the SQL that gathers the verdicts is in service.ts.
  */
-import type { ModelId, ProviderId } from '../../../shared/capabilities';
-import type { CompareStatRow } from '../../../shared/contracts/compare';
+import type { ModelId, ProviderId } from '@shared/capabilities';
+import type { CompareStatRow } from '@shared/contracts/compare';
 
 /** One verdict as the tally needs it, in one scope (a project or a tag). */
 export interface VoteInput {

@@ -20,10 +20,10 @@
  * in place. Polling is adaptive (see polling.ts).
  */
 import { setMaxListeners } from 'node:events';
-import { capabilityOf, type ProviderId } from '../../../shared/capabilities';
-import { AppError, toAppError } from '../../../shared/errors';
-import { ACTIVE_JOB_STATES, type JobView } from '../../../shared/domain';
-import { jobActions } from '../../../shared/jobs';
+import { capabilityOf, type ProviderId } from '@shared/capabilities';
+import { AppError, toAppError } from '@shared/errors';
+import { ACTIVE_JOB_STATES, type JobView } from '@shared/domain';
+import { jobActions } from '@shared/jobs';
 import type { EventBus } from '../../dispatcher';
 import type {
   ProviderAdapter,

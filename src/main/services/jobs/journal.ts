@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../library/db';
-import { AppErrorShape } from '../../../shared/errors';
-import type { ModelId, ProviderId } from '../../../shared/capabilities';
-import { ACTIVE_JOB_STATES, type JobState, type JobView } from '../../../shared/domain';
-import { jobCharge } from '../../../shared/jobs';
-import { evolinkDerivedUsd } from '../../../shared/providers/evolink';
+import { AppErrorShape } from '@shared/errors';
+import type { ModelId, ProviderId } from '@shared/capabilities';
+import { ACTIVE_JOB_STATES, type JobState, type JobView } from '@shared/domain';
+import { jobCharge } from '@shared/jobs';
+import { evolinkDerivedUsd } from '@shared/providers/evolink';
 import type { UploadedReference } from '../providers/types';
 
 /** A job row, decoded. Times in epoch ms. */

@@ -4,7 +4,7 @@
  * counted apart, at its estimate, so an estimate is never shown as a charge.
  */
 import type { Db } from '../library/db';
-import type { SpendRow } from '../../../shared/domain';
+import type { SpendRow } from '@shared/domain';
 
 export type SpendGroup = 'project' | 'provider' | 'model' | 'day';
 

@@ -4,11 +4,11 @@
  * model's limits, references and folder present, a key where one is needed), then the journal row with the
  * estimates shown before submit, and the engine started on it. Edits go through the chain service's plan first.
  */
-import { capabilityOf, estimateCredits, estimateUsd, promptLength, type ModelCapability } from '../../../shared/capabilities';
-import type { CallInputParsed } from '../../../shared/contract';
-import type { JobView } from '../../../shared/domain';
-import { AppError } from '../../../shared/errors';
-import { issueParams } from '../../../shared/validation-issue';
+import { capabilityOf, estimateCredits, estimateUsd, promptLength, type ModelCapability } from '@shared/capabilities';
+import type { CallInputParsed } from '@shared/contract';
+import type { JobView } from '@shared/domain';
+import { AppError } from '@shared/errors';
+import { issueParams } from '@shared/validation-issue';
 import type { EventBus } from '../../dispatcher';
 import type { ChainService, EditPlan } from '../chains/service';
 import type { Db } from '../library/db';

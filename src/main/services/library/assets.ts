@@ -6,10 +6,10 @@
  * so a page costs the same at image 100 000 as at image 1, and rows added meanwhile never shift a page.
  */
 import { randomUUID } from 'node:crypto';
-import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '../../../shared/capabilities';
-import type { AssetDetail, AssetSummary, BlobInfo, ForeignRecipe, Recipe, StagedReference } from '../../../shared/domain';
-import { AppError } from '../../../shared/errors';
-import { evolinkDerivedUsd } from '../../../shared/providers/evolink';
+import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '@shared/capabilities';
+import type { AssetDetail, AssetSummary, BlobInfo, ForeignRecipe, Recipe, StagedReference } from '@shared/domain';
+import { AppError } from '@shared/errors';
+import { evolinkDerivedUsd } from '@shared/providers/evolink';
 import type { Db } from './db';
 
 /** Largest page {@link AssetService.list} returns (the contract's `assets.list` maximum). */

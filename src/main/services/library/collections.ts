@@ -4,8 +4,8 @@
  * live as images are made, tagged, rated, moved or trashed.
  */
 import { randomUUID } from 'node:crypto';
-import type { Collection, SavedQuery } from '../../../shared/organise';
-import { AppError } from '../../../shared/errors';
+import type { Collection, SavedQuery } from '@shared/organise';
+import { AppError } from '@shared/errors';
 import type { Db } from './db';
 import type { SearchService } from './search';
 

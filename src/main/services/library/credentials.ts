@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ContentCredentials, type CredentialsAction, type CredentialsReason, type CredentialsState } from '../../../shared/provenance';
-import { AppError } from '../../../shared/errors';
+import { ContentCredentials, type CredentialsAction, type CredentialsReason, type CredentialsState } from '@shared/provenance';
+import { AppError } from '@shared/errors';
 import type { Db } from './db';
 
 type C2paModule = typeof import('@contentauth/c2pa-wasm');

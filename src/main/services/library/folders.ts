@@ -11,8 +11,8 @@
  * inside a deleted one.
  */
 import { randomUUID } from 'node:crypto';
-import type { FolderNode } from '../../../shared/domain';
-import { AppError } from '../../../shared/errors';
+import type { FolderNode } from '@shared/domain';
+import { AppError } from '@shared/errors';
 import type { Db } from './db';
 
 /** Longest folder name, in characters (Unicode code points, as SQLite's `length()` counts them). */

@@ -14,7 +14,7 @@
  */
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { AppError, type BadFileReason } from '../../../shared/errors';
+import { AppError, type BadFileReason } from '@shared/errors';
 
 /**
  * Default pixel limit (width × height, px): 33,177,600 = 7680 × 4320 (8K UHD, four times 4K UHD's 8,294,400).

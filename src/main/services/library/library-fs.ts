@@ -16,7 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, constants as fsConstants, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /** Mode of every folder Atelier makes in the library (owner only). */
 export const PRIVATE_DIR_MODE = 0o700;

@@ -6,8 +6,8 @@
  * transaction: bad input changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type ModelCount, type TagCount } from '../../../shared/organise';
-import { AppError } from '../../../shared/errors';
+import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type ModelCount, type TagCount } from '@shared/organise';
+import { AppError } from '@shared/errors';
 import type { Db } from './db';
 import { restoreFolderPath } from './folders';
 import { foldLatin, tagKey } from './search-text';

@@ -8,10 +8,10 @@
  * partial indexes over live assets, and pages are keyset-paginated on (sort key, created_at, id), so page 500 costs
  * what page 1 does.
  */
-import type { AssetFilters, AssetListItem, AssetQuery, SavedQuery, SortDir, SortKey } from '../../../shared/organise';
-import { MAX_BULK_IDS, SavedQuery as SavedQuerySchema } from '../../../shared/organise';
-import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '../../../shared/capabilities';
-import { AppError } from '../../../shared/errors';
+import type { AssetFilters, AssetListItem, AssetQuery, SavedQuery, SortDir, SortKey } from '@shared/organise';
+import { MAX_BULK_IDS, SavedQuery as SavedQuerySchema } from '@shared/organise';
+import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '@shared/capabilities';
+import { AppError } from '@shared/errors';
 import type Database from 'better-sqlite3';
 import type { Db } from './db';
 

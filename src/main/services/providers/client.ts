@@ -9,7 +9,7 @@
  */
 import type { Dispatcher, FormData } from 'undici';
 import type { z } from 'zod';
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 import {
   buildTransport,
   downloadImage,

@@ -2,7 +2,7 @@
  * Small pieces every provider adapter needs: the file extension of an image type, a concurrency-limited map (for
  * uploading several reference images), and the magic-byte check that an output really is a PNG, JPEG or WebP.
  */
-import { AppError, missingCase } from '../../../shared/errors';
+import { AppError, missingCase } from '@shared/errors';
 import type { ReferenceInput } from './types';
 
 /** File extension for an accepted image type: png | jpg | webp. */

@@ -4,7 +4,7 @@
  * {@link AppError} a non-2xx reply is thrown as. The tables themselves (and the public pages they follow) are in
  * `apiframe/errors.ts`, `evolink/errors.ts` and `openai/errors.ts`.
  */
-import { AppError, type ErrorCode } from '../../../shared/errors';
+import { AppError, type ErrorCode } from '@shared/errors';
 import type { HttpHeaders } from './http';
 
 /** `params` of an {@link AppError} (values the renderer's translated message uses). */

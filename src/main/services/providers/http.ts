@@ -22,7 +22,7 @@
  */
 import { getGlobalDispatcher, interceptors, request, type Dispatcher, type FormData } from 'undici';
 import type { z } from 'zod';
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 import { readImageHeader } from '../library/inspect';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp, { type OverlayOptions } from 'sharp';
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 import type { ProviderAdapter, RemoteOutput, RemoteStatus } from './types';
 
 /** What the sandbox needs to render a job's outputs. */

@@ -3,7 +3,7 @@
  * wire, the engine knows the journal. Adapters throw {@link AppError} (from src/shared/errors) for every failure,
  * with `retryable` and, for 429, `retryAfterMs` set, so the engine can decide to wait, retry or fail the job.
  */
-import type { ModelId, ProviderId } from '../../../shared/capabilities';
+import type { ModelId, ProviderId } from '@shared/capabilities';
 
 /** Credentials and endpoint for one call. `apiKey` is null for providers that need none (sandbox). */
 export interface ProviderContext {

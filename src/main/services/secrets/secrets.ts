@@ -11,8 +11,8 @@
  * Secret Service the probe fails and we say "session" instead of pretending the key is stored.
  */
 import { createRequire } from 'node:module';
-import { AppError } from '../../../shared/errors';
-import type { KeyedProviderId } from '../../../shared/capabilities';
+import { AppError } from '@shared/errors';
+import type { KeyedProviderId } from '@shared/capabilities';
 
 /** Where keys currently live. */
 export type KeyStorage = 'keychain' | 'session';

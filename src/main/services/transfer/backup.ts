@@ -7,8 +7,8 @@
 import { constants as fsConstants } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackupReport } from '../../../shared/contracts/transfer';
-import { AppError } from '../../../shared/errors';
+import type { BackupReport } from '@shared/contracts/transfer';
+import { AppError } from '@shared/errors';
 import type { Db } from '../library/db';
 import { checkInside, isRefusedPath, makePrivate, PRIVATE_DIR_MODE } from '../library/library-fs';
 import { vacuumIntoOffThread } from '../library/snapshot';

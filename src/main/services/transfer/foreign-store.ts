@@ -12,9 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../library/db';
 import { foldLatin, tagKey } from '../library/search-text';
-import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH } from '../../../shared/organise';
-import type { StepMethod } from '../../../shared/contracts/chains';
-import { ModelIdSchema, ProviderIdSchema } from '../../../shared/capabilities';
+import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH } from '@shared/organise';
+import type { StepMethod } from '@shared/contracts/chains';
+import { ModelIdSchema, ProviderIdSchema } from '@shared/capabilities';
 import type { Lineage, LineageStep } from '../chains/service';
 import type { ForeignMetadata, SkippedMetadata } from './foreign';
 import { hasColumn, hasTable } from './export';

@@ -34,7 +34,7 @@
  * `skipped` with a reason, and the rest is still read.
  */
 import { inflateSync } from 'node:zlib';
-import type { ForeignTool } from '../../../shared/domain';
+import type { ForeignTool } from '@shared/domain';
 import { parseXml, type XmlElement } from './xml';
 import { readXmp } from './xmp-file';
 

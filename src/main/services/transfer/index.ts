@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { EventBus } from '../../dispatcher';
 import type { Db } from '../library/db';
 import type { BlobStore } from '../library/store';
-import type { TaskView } from '../../../shared/contracts/transfer';
+import type { TaskView } from '@shared/contracts/transfer';
 import { ChainService } from '../chains/service';
 import { JobJournal } from '../jobs/journal';
 import { backupLibrary } from './backup';

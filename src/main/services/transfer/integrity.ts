@@ -13,8 +13,8 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { IntegrityReport, ThumbnailReport } from '../../../shared/contracts/transfer';
-import { toAppError } from '../../../shared/errors';
+import type { IntegrityReport, ThumbnailReport } from '@shared/contracts/transfer';
+import { toAppError } from '@shared/errors';
 import type { Db } from '../library/db';
 import { DEFAULT_MAX_PIXELS } from '../library/inspect';
 import { openInside, readInside } from '../library/library-fs';

@@ -14,7 +14,7 @@
  *    become `_`), then checks each resulting segment again (a value like `..` or `CON` is neutralised) and
  *    limits segment lengths, so no combination of template and values can leave the folder.
  */
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 
 export const TOKENS = ['project', 'folder', 'date', 'model', 'provider', 'rating', 'index', 'original'] as const;
 export type Token = (typeof TOKENS)[number];

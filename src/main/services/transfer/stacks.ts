@@ -2,7 +2,7 @@
  * Stacks: near-duplicates grouped under one cover. An asset's `stack_id` is the id of its stack's cover (the
  * cover's own `stack_id` is its id); null means the asset is in no stack.
  */
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 import type { Db } from '../library/db';
 
 /**

@@ -5,8 +5,8 @@
  * is canceled through its AbortSignal, and the runner decides where it is safe to stop.
  */
 import { randomUUID } from 'node:crypto';
-import type { TaskKind, TaskReport, TaskView } from '../../../shared/contracts/transfer';
-import { AppError, toAppError } from '../../../shared/errors';
+import type { TaskKind, TaskReport, TaskView } from '@shared/contracts/transfer';
+import { AppError, toAppError } from '@shared/errors';
 
 /** What a running task's body gets: its signal and a way to report progress. */
 export interface TaskContext {

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32, inflateSync } from 'node:zlib';
-import { AppError } from '../../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /** Largest standard XMP packet in a JPEG APP1 segment, bytes (XMP Specification Part 3, 1.1.3.1). */
 export const JPEG_STANDARD_MAX = 65502;

@@ -29,8 +29,8 @@
  * the ones written now (replaced), anything in Atelier's namespace, and `xmpNote:HasExtendedXMP` (the extended
  * part is rewritten as a whole).
  */
-import { AppError } from '../../../shared/errors';
-import type { MetadataLevel } from '../../../shared/contracts/transfer';
+import { AppError } from '@shared/errors';
+import type { MetadataLevel } from '@shared/contracts/transfer';
 import { extendedGuid, JPEG_STANDARD_MAX, readXmp, type XmpToWrite } from './xmp-file';
 import { parseXml, xmlEscape, XmlError, type XmlElement } from './xml';
 

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
-import type { ModelId, ProviderId } from '../../../shared/capabilities';
-import { AppError, type AppErrorShape } from '../../../shared/errors';
+import type { ModelId, ProviderId } from '@shared/capabilities';
+import { AppError, type AppErrorShape } from '@shared/errors';
 import { i18n } from './index';
 
 type ErrorLike = AppErrorShape | AppError;

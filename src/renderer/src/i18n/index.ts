@@ -1,6 +1,6 @@
 import i18next, { type i18n as I18n } from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { LOCALES, type Locale } from '../../../shared/domain';
+import { LOCALES, type Locale } from '@shared/domain';
 import { resources } from './resources';
 
 /** The best of our locales for the browser's language list (used until `app.info` says otherwise). */

@@ -1,6 +1,6 @@
-import type { ModelId, ProviderId } from '../../../shared/capabilities';
-import type { JobState } from '../../../shared/domain';
-import type { BadFileReason, ErrorCode } from '../../../shared/errors';
+import type { ModelId, ProviderId } from '@shared/capabilities';
+import type { JobState } from '@shared/domain';
+import type { BadFileReason, ErrorCode } from '@shared/errors';
 import en from './en.json';
 import ja from './ja.json';
 import ko from './ko.json';

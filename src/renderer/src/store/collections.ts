@@ -3,7 +3,7 @@
  * `collections.changed`, and (debounced) on `library.changed` / `asset.created`, since smart counts follow edits.
  */
 import { create } from 'zustand';
-import type { Collection } from '../../../shared/organise';
+import type { Collection } from '@shared/organise';
 import { call } from '../transport';
 
 interface CollectionsState {

@@ -10,9 +10,9 @@ import {
   type ModelCapability,
   type ModelId,
   type ProviderId,
-} from '../../../shared/capabilities';
-import type { JobView, StagedReference } from '../../../shared/domain';
-import { AppError, type AppErrorShape } from '../../../shared/errors';
+} from '@shared/capabilities';
+import type { JobView, StagedReference } from '@shared/domain';
+import { AppError, type AppErrorShape } from '@shared/errors';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call, getTransport } from '../transport';

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { FolderNode } from '../../../shared/domain';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { FolderNode } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
 import { childMap, pathTo, subtree } from '../features/folders/tree';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';

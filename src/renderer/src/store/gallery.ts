@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { AssetListItem } from '../../../shared/organise';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { AssetListItem } from '@shared/organise';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call } from '../transport';

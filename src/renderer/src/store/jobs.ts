@@ -1,9 +1,9 @@
 import { create } from 'zustand';
-import { ACTIVE_JOB_STATES, type JobView, type PauseScope, type QueueState } from '../../../shared/domain';
+import { ACTIVE_JOB_STATES, type JobView, type PauseScope, type QueueState } from '@shared/domain';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call } from '../transport';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { AppErrorShape } from '@shared/errors';
 import { useToasts } from './toasts';
 
 interface JobsState {

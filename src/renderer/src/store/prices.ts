@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { PriceTableView } from '../../../shared/contracts/pricing';
-import type { AppErrorShape } from '../../../shared/errors';
-import { DEFAULT_PRICES, type PriceRow, type PriceTable } from '../../../shared/pricing';
+import type { PriceTableView } from '@shared/contracts/pricing';
+import type { AppErrorShape } from '@shared/errors';
+import { DEFAULT_PRICES, type PriceRow, type PriceTable } from '@shared/pricing';
 import { errorShape } from '../i18n/format';
 import { call } from '../transport';
 

@@ -3,7 +3,7 @@
  * filters, sort). `queryFor(folderId)` turns it into the `assets.query` input the gallery pages through.
  */
 import { create } from 'zustand';
-import type { AssetFilters, AssetQueryInput, SavedQuery, SortDir, SortKey } from '../../../shared/organise';
+import type { AssetFilters, AssetQueryInput, SavedQuery, SortDir, SortKey } from '@shared/organise';
 import { loadPref, savePref } from '../lib/persist';
 
 /** Where the gallery's images come from. */

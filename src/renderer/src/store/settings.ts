@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { KeyedProviderId } from '../../../shared/capabilities';
-import type { ConnectionCheck, Locale, ProviderSettings } from '../../../shared/domain';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { KeyedProviderId } from '@shared/capabilities';
+import type { ConnectionCheck, Locale, ProviderSettings } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
 import { applyLocale } from '../i18n';
 import { errorShape } from '../i18n/format';
 import { call } from '../transport';

@@ -1,4 +1,4 @@
-import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract';
+import type { AnyEvent, EventName, EventPayload } from '@shared/contract';
 import { getTransport } from '../transport';
 import { useCollections } from './collections';
 import { useFolders } from './folders';

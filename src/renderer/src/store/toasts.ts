@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../i18n/format';
 
 /** A passing message: either an i18n key (with values) or an error to describe in the user's language. */

@@ -4,7 +4,7 @@
  * hands the main process paths; a browser sends the files' bytes in batches (`import.addFiles`).
  */
 import { create } from 'zustand';
-import type { TaskView } from '../../../shared/contracts/transfer';
+import type { TaskView } from '@shared/contracts/transfer';
 import { call, getTransport } from '../transport';
 import { useFolders } from './folders';
 import { useGallery } from './gallery';

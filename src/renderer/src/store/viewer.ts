@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { AssetDetail } from '../../../shared/domain';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { AssetDetail } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../i18n/format';
 import { call } from '../transport';
 

@@ -1,7 +1,7 @@
-import type { AtelierBridge } from '../../../shared/bridge';
-import { electronMediaUrl } from '../../../shared/bridge';
-import type { AnyEvent } from '../../../shared/contract';
-import { toAppError } from '../../../shared/errors';
+import type { AtelierBridge } from '@shared/bridge';
+import { electronMediaUrl } from '@shared/bridge';
+import type { AnyEvent } from '@shared/contract';
+import { toAppError } from '@shared/errors';
 import type { Transport } from './types';
 import { parseEvent, readAsBase64, unwrap } from './validate';
 

@@ -1,4 +1,4 @@
-import type { CallInput, CallName, CallOutput } from '../../../shared/contract';
+import type { CallInput, CallName, CallOutput } from '@shared/contract';
 import { createElectronTransport } from './electron';
 import type { Transport } from './types';
 import { storedSession } from './session';

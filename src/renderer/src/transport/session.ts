@@ -5,7 +5,7 @@
  * any other local port cannot read it, and unlike a cookie the browser never sends it anywhere by itself; a second
  * tab of the same host finds it there. The code leaves the address bar at once.
  */
-import { fromBase64Url } from '../../../shared/hmac';
+import { fromBase64Url } from '@shared/hmac';
 
 /** The session the web transport sends with every call (bearer) and uses to sign image URLs. */
 export interface WebSession {

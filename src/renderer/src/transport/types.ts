@@ -1,4 +1,4 @@
-import type { AnyEvent, CallInput, CallName, CallOutput, FileSource, MediaVariant } from '../../../shared/contract';
+import type { AnyEvent, CallInput, CallName, CallOutput, FileSource, MediaVariant } from '@shared/contract';
 
 /**
  * How the renderer reaches the main process: Electron IPC (the preload bridge) or the local web host (HTTP + SSE).

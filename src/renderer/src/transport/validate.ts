@@ -1,5 +1,5 @@
-import { contract, events, type AnyEvent, type CallName, type CallOutput, type CallResult } from '../../../shared/contract';
-import { AppError, AppErrorShape } from '../../../shared/errors';
+import { contract, events, type AnyEvent, type CallName, type CallOutput, type CallResult } from '@shared/contract';
+import { AppError, AppErrorShape } from '@shared/errors';
 
 /**
  * Turns a transport envelope into the call's output: app errors are rethrown as `AppError`, and the value is

@@ -1,7 +1,7 @@
-import type { AnyEvent } from '../../../shared/contract';
-import { AppError } from '../../../shared/errors';
-import { callBodyLimit } from '../../../shared/limits';
-import { mediaExpiry, signedWebMediaUrl } from '../../../shared/media-sign';
+import type { AnyEvent } from '@shared/contract';
+import { AppError } from '@shared/errors';
+import { callBodyLimit } from '@shared/limits';
+import { mediaExpiry, signedWebMediaUrl } from '@shared/media-sign';
 import type { WebSession } from './session';
 import type { Transport } from './types';
 import { parseEvent, readAsBase64, unwrap } from './validate';

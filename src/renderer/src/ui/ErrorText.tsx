@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { AppErrorShape } from '@shared/errors';
 import { describeError } from '../i18n/format';
 
 /** An error in the user's language, announced when it appears. */

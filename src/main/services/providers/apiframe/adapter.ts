@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage, sniffImageType } from '../common';
-import { AppError, missingCase } from '../../../../shared/errors';
+import { AppError, missingCase } from '@shared/errors';
 import type {
   OriginalJobHint,
   ProviderAdapter,

@@ -9,7 +9,7 @@
  * `provider_not_found`, 409 → `provider_conflict`, 429 → `rate_limited` (`retryAfterMs`, `params.retryAfterMs` from
  * `Retry-After`), other 4xx → `provider_rejected`, 5xx → `provider_unavailable` (501 not retryable).
  */
-import type { AppError } from '../../../../shared/errors';
+import type { AppError } from '@shared/errors';
 import { errorFromTable, type ErrorTable } from '../errors';
 import { headerOf, jsonOrUndefined, parseRetryAfter, type HttpHeaders } from '../http';
 import { ErrorEnvelope, InsufficientCreditsBody, ValidationDetails } from './schemas';

@@ -6,7 +6,7 @@
  * parameter: the same key within 24 h returns the original job; https://docs-v2.apiframe.ai/). Errors: ./errors.ts.
  */
 import type { z } from 'zod';
-import type { AppError } from '../../../../shared/errors';
+import type { AppError } from '@shared/errors';
 import { retryableUnder, type Endpoint, type ProviderDescription } from '../client';
 import type { HttpMethod } from '../http';
 import { APIFRAME_IDEMPOTENCY_KEY_MAX, JobAcceptedSchema, JobListSchema, JobSchema, MeSchema, UploadSchema } from './schemas';

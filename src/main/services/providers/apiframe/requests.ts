@@ -4,8 +4,8 @@
  * before anything is sent.
  */
 import type { z } from 'zod';
-import { AppError } from '../../../../shared/errors';
-import { ApiframeGptImage15Params, ApiframeGptImage2Params, type ModelId } from '../../../../shared/capabilities';
+import { AppError } from '@shared/errors';
+import { ApiframeGptImage15Params, ApiframeGptImage2Params, type ModelId } from '@shared/capabilities';
 import { parseWith } from '../requests';
 import { APIFRAME_PROMPT_MAX, GenerateImageBody } from './schemas';
 

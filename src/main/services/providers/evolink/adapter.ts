@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage } from '../common';
-import { AppError, missingCase } from '../../../../shared/errors';
-import { EVOLINK_MAX_IMAGE_BYTES, EVOLINK_MAX_IMAGES } from '../../../../shared/providers/evolink';
+import { AppError, missingCase } from '@shared/errors';
+import { EVOLINK_MAX_IMAGE_BYTES, EVOLINK_MAX_IMAGES } from '@shared/providers/evolink';
 import type {
   ProviderAdapter,
   ProviderContext,

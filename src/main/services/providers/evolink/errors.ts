@@ -12,7 +12,7 @@
  * `params.providerCode` its `code`, `details` `{ [param]: [message] }`.
  */
 import type { z } from 'zod';
-import { AppError } from '../../../../shared/errors';
+import { AppError } from '@shared/errors';
 import { errorFromTable, type ErrorParams, type ErrorTable } from '../errors';
 import { headerOf, jsonOrUndefined, parseJsonReply, parseRetryAfter, type HttpHeaders, type HttpReply } from '../http';
 import { ErrorEnvelope, FilesEnvelope } from './schemas';

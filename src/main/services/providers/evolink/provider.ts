@@ -8,7 +8,7 @@
  * retried on 429 only; an upload's unique file name makes its repeat harmless. Errors: ./errors.ts.
  */
 import type { z } from 'zod';
-import type { AppError } from '../../../../shared/errors';
+import type { AppError } from '@shared/errors';
 import { retryableUnder, type Endpoint, type ProviderDescription } from '../client';
 import type { HttpMethod } from '../http';
 import { APIFRAME } from '../apiframe/provider';

@@ -4,8 +4,8 @@
  * ./schemas.ts before anything is sent.
  */
 import type { z } from 'zod';
-import { AppError } from '../../../../shared/errors';
-import { EVOLINK_MAX_PROMPT_CODEPOINTS, EvolinkGptImage2Params, codePointLength, isEvolinkRatio } from '../../../../shared/providers/evolink';
+import { AppError } from '@shared/errors';
+import { EVOLINK_MAX_PROMPT_CODEPOINTS, EvolinkGptImage2Params, codePointLength, isEvolinkRatio } from '@shared/providers/evolink';
 import { parseWith } from '../requests';
 import { EVOLINK_MODEL, EvolinkCreateTaskBody } from './schemas';
 

@@ -21,7 +21,7 @@ import {
   EvolinkSize,
   codePointLength,
   isEvolinkRatio,
-} from '../../../../shared/providers/evolink';
+} from '@shared/providers/evolink';
 import { HttpUrl } from '../schemas';
 
 /** The only model this client creates tasks for (the manual: the "official channel"). */

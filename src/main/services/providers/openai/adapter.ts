@@ -9,15 +9,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { HttpClientOptions } from '../http';
-import { AppError } from '../../../../shared/errors';
-import { isCustomModel, wireModelName, type ModelId } from '../../../../shared/capabilities';
+import { AppError } from '@shared/errors';
+import { isCustomModel, wireModelName, type ModelId } from '@shared/capabilities';
 import {
   costFromUsage,
   isOpenAiImageModel,
   type OpenAiImageModel,
   type OpenAiImageUsage,
-} from '../../../../shared/providers/openai';
-import { DEFAULT_PRICES, type PriceTable } from '../../../../shared/pricing';
+} from '@shared/providers/openai';
+import { DEFAULT_PRICES, type PriceTable } from '@shared/pricing';
 import type {
   ProviderAdapter,
   ProviderContext,
@@ -37,7 +37,7 @@ import {
   type OpenAiImagesResult,
 } from './client';
 import { readImageHeader } from '../../library/inspect';
-import { offersResponses } from '../../../../shared/contracts/chains';
+import { offersResponses } from '@shared/contracts/chains';
 
 /** The two provider ids this adapter serves (not yet in the shared `PROVIDER_IDS`). */
 export type OpenAiProviderId = 'openai' | 'openai-compatible';

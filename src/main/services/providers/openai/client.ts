@@ -24,8 +24,8 @@
  * header: never into messages, errors or logs.
  */
 import { FormData } from 'undici';
-import { AppError } from '../../../../shared/errors';
-import type { OpenAiImageUsage } from '../../../../shared/providers/openai';
+import { AppError } from '@shared/errors';
+import type { OpenAiImageUsage } from '@shared/providers/openai';
 import { readImageHeader } from '../../library/inspect';
 import { ProviderHttpClient } from '../client';
 import { isHttpUrl, parseJsonReply, type HttpClientOptions, type HttpReply, type HttpRetryInfo } from '../http';

@@ -12,7 +12,7 @@
  * `providerMessage` is `error.message`, `params.reason` `error.code`, `params.field` and `details` keyed by
  * `error.param`.
  */
-import type { AppError } from '../../../../shared/errors';
+import type { AppError } from '@shared/errors';
 import { errorFromTable, type ErrorParams, type ErrorTable } from '../errors';
 import { headerOf, jsonOrUndefined, retryAfterFromHeaders, type HttpHeaders } from '../http';
 import { ErrorEnvelope } from './schemas';

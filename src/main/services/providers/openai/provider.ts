@@ -7,7 +7,7 @@
  * https://platform.openai.com/docs/api-reference/responses). Errors: ./errors.ts.
  */
 import type { z } from 'zod';
-import type { AppError } from '../../../../shared/errors';
+import type { AppError } from '@shared/errors';
 import { retryableUnder, type Endpoint, type ProviderDescription } from '../client';
 import type { HttpMethod } from '../http';
 import { ImagesResponseSchema, ModelListSchema, ResponsesReplySchema } from './schemas';

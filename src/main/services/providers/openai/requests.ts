@@ -6,7 +6,7 @@
  * OpenAI's image-generation guide, https://developers.openai.com/api/docs/guides/image-generation).
  */
 import type { z } from 'zod';
-import { AppError } from '../../../../shared/errors';
+import { AppError } from '@shared/errors';
 import {
   OPENAI_LIMITS,
   OPENAI_PARAMS,
@@ -14,8 +14,8 @@ import {
   takesInputFidelity,
   type OpenAiImageModel,
   type OpenAiImageParams,
-} from '../../../../shared/providers/openai';
-import { codePointLength } from '../../../../shared/providers/evolink';
+} from '@shared/providers/openai';
+import { codePointLength } from '@shared/providers/evolink';
 import { readImageHeader } from '../../library/inspect';
 import { extOf } from '../common';
 import { parseWith } from '../requests';

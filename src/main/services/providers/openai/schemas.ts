@@ -9,8 +9,8 @@
  * `core/error.ts`). Per-model parameter rules and limits: src/shared/providers/openai.ts.
  */
 import { z } from 'zod';
-import { OPENAI_LIMITS } from '../../../../shared/providers/openai';
-import { codePointLength } from '../../../../shared/providers/evolink';
+import { OPENAI_LIMITS } from '@shared/providers/openai';
+import { codePointLength } from '@shared/providers/evolink';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Requests

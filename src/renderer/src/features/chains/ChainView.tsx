@@ -1,13 +1,13 @@
 import { Check, GitBranch, Play, Star, Trash2 } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PROVIDER_IDS, modelsOf, type ModelId, type ProviderId } from '../../../../shared/capabilities';
-import type { ChainNode, ChainView as Chain, OutsideMaskReport } from '../../../../shared/contracts/chains';
+import { PROVIDER_IDS, modelsOf, type ModelId, type ProviderId } from '@shared/capabilities';
+import type { ChainNode, ChainView as Chain, OutsideMaskReport } from '@shared/contracts/chains';
 import { describeError, errorShape, formatDuration, modelLabel, providerLabel } from '../../i18n/format';
 import { call, getTransport, mediaUrl } from '../../transport';
 import { useJobs } from '../../store/jobs';
 import { useViewer } from '../../store/viewer';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { AppErrorShape } from '@shared/errors';
 import { MediaImg } from '../../ui/MediaImg';
 import { Modal } from '../../ui/Modal';
 import { CompareSlider } from './CompareSlider';

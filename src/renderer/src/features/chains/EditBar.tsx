@@ -2,7 +2,7 @@ import { Brush, GitBranch, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { useCapability } from '../../store/composer';
 import { MediaImg } from '../../ui/MediaImg';
-import { offersResponses } from '../../../../shared/contracts/chains';
+import { offersResponses } from '@shared/contracts/chains';
 import { useChainUi } from './store';
 
 /**

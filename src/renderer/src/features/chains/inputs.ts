@@ -2,7 +2,7 @@
  * Images from the library as composer inputs: an asset dragged from the gallery or the chain view (HTML5 drag of
  * its id within the page) becomes a reference chip without re-reading any file — its bytes are already stored.
  */
-import { AppError } from '../../../../shared/errors';
+import { AppError } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { currentCapability, useComposer } from '../../store/composer';
 import { call } from '../../transport';

@@ -3,8 +3,8 @@
  * chain view shows. Server state (the chain itself) is fetched by the view and refreshed on `chain.changed`.
  */
 import { create } from 'zustand';
-import type { AssetSummary, BlobInfo } from '../../../../shared/domain';
-import { offersResponses, type ChainMethod } from '../../../../shared/contracts/chains';
+import type { AssetSummary, BlobInfo } from '@shared/domain';
+import { offersResponses, type ChainMethod } from '@shared/contracts/chains';
 import { errorShape } from '../../i18n/format';
 import { call } from '../../transport';
 import { useToasts } from '../../store/toasts';

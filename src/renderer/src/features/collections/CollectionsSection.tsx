@@ -1,7 +1,7 @@
 import { Library, Sparkles, Trash2, X } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Collection } from '../../../../shared/organise';
+import type { Collection } from '@shared/organise';
 import { useCollections } from '../../store/collections';
 import { useSearch } from '../../store/search';
 import { useToasts } from '../../store/toasts';

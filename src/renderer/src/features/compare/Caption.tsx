@@ -1,6 +1,6 @@
 import { Trophy } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
-import type { CompareItemView } from '../../../../shared/contracts/compare';
+import type { CompareItemView } from '@shared/contracts/compare';
 import { describeError, formatDuration, modelLabel, paramLabel, paramValueLabel, providerShortLabel } from '../../i18n/format';
 import { slotLetter } from './labels';
 import { formatCredits, formatUsd } from './cost';

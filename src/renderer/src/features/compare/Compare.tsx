@@ -1,6 +1,6 @@
 import { Columns2 } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
-import { COMPARE_MAX, COMPARE_MIN } from '../../../../shared/contracts/compare';
+import { COMPARE_MAX, COMPARE_MIN } from '@shared/contracts/compare';
 import { useToasts } from '../../store/toasts';
 import { CompareView } from './CompareView';
 import { PickDialog } from './PickDialog';

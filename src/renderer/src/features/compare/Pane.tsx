@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
-import { matchScale, panBy, resolve, wheelFactor, zoomAt, type Size, type ViewState } from '../../../../shared/compare-view';
+import { matchScale, panBy, resolve, wheelFactor, zoomAt, type Size, type ViewState } from '@shared/compare-view';
 
 /** One image layer of a pane: its pixel size and what to draw. */
 export interface Layer {

@@ -1,8 +1,8 @@
 import { Check } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { COMPARE_MAX, COMPARE_MIN } from '../../../../shared/contracts/compare';
-import type { AppErrorShape } from '../../../../shared/errors';
+import { COMPARE_MAX, COMPARE_MIN } from '@shared/contracts/compare';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useGallery } from '../../store/gallery';
 import { ErrorText } from '../../ui/ErrorText';

@@ -11,9 +11,9 @@ import {
   modelsOf,
   type ModelId,
   type ProviderId,
-} from '../../../../shared/capabilities';
-import { COMPARE_MAX, COMPARE_MIN } from '../../../../shared/contracts/compare';
-import type { AppErrorShape } from '../../../../shared/errors';
+} from '@shared/capabilities';
+import { COMPARE_MAX, COMPARE_MIN } from '@shared/contracts/compare';
+import type { AppErrorShape } from '@shared/errors';
 import { describeError, errorShape, modelLabel, providerLabel } from '../../i18n/format';
 import { call } from '../../transport';
 import { useComposer } from '../../store/composer';

@@ -1,8 +1,8 @@
 import * as Tabs from '@radix-ui/react-tabs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CompareStatRow, CompareStats } from '../../../../shared/contracts/compare';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { CompareStatRow, CompareStats } from '@shared/contracts/compare';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape, modelLabel, providerShortLabel } from '../../i18n/format';
 import { call } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';

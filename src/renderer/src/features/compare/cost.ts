@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
-import { estimateCredits, estimateUsd, type ModelId, type ProviderId } from '../../../../shared/capabilities';
-import { DEFAULT_PRICES, type PriceTable } from '../../../../shared/pricing';
+import { estimateCredits, estimateUsd, type ModelId, type ProviderId } from '@shared/capabilities';
+import { DEFAULT_PRICES, type PriceTable } from '@shared/pricing';
 
 /** Credits as "9 credits", with "≈" for an estimate. */
 export const formatCredits = (t: TFunction, credits: number, estimate: boolean): string =>

@@ -4,9 +4,9 @@
  * process (`compare.get`), re-read when one of its jobs or the set changes.
  */
 import { create } from 'zustand';
-import { initialView, type ViewState } from '../../../../shared/compare-view';
-import type { CompareSetView } from '../../../../shared/contracts/compare';
-import type { AppErrorShape } from '../../../../shared/errors';
+import { initialView, type ViewState } from '@shared/compare-view';
+import type { CompareSetView } from '@shared/contracts/compare';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { call, getTransport } from '../../transport';
 

@@ -10,7 +10,7 @@ import {
   promptLength,
   type ModelId,
   type ProviderId,
-} from '../../../../shared/capabilities';
+} from '@shared/capabilities';
 import { formatUsd, modelLabel, providerLabel } from '../../i18n/format';
 import { isSubmitEnter } from '../../lib/keys';
 import { isModKey, modKeyLabel } from '../../lib/platform';

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ParamControl as Control } from '../../../../shared/capabilities';
+import type { ParamControl as Control } from '@shared/capabilities';
 import { paramLabel, paramValueLabel } from '../../i18n/format';
 
 interface ParamControlProps {

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { KEYED_PROVIDERS, promptLength, type KeyedProviderId, type ModelCapability } from '../../../../shared/capabilities';
+import { KEYED_PROVIDERS, promptLength, type KeyedProviderId, type ModelCapability } from '@shared/capabilities';
 import { providerShortLabel } from '../../i18n/format';
 import { useComposer } from '../../store/composer';
 import { useSettings } from '../../store/settings';

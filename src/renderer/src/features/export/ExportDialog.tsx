@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ExportPreset, ExportScope } from '../../../../shared/contracts/transfer';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { ExportPreset, ExportScope } from '@shared/contracts/transfer';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { useGallery } from '../../store/gallery';

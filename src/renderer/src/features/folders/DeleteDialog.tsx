@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FolderNode } from '../../../../shared/domain';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { FolderNode } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { ErrorText } from '../../ui/ErrorText';

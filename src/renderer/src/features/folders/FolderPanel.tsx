@@ -1,7 +1,7 @@
 import { FolderInput, FolderPlus, Pencil, Plus, Trash2 } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FolderNode } from '../../../../shared/domain';
+import type { FolderNode } from '@shared/domain';
 import { describeError } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { IconButton } from '../../ui/IconButton';

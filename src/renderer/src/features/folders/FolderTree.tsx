@@ -1,7 +1,7 @@
 import { ChevronRight, Folder, FolderOpen, Layers } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FolderNode } from '../../../../shared/domain';
+import type { FolderNode } from '@shared/domain';
 import { useFolders } from '../../store/folders';
 import { useSearch } from '../../store/search';
 import { childMap, visibleRows } from './tree';

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';

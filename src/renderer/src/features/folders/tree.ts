@@ -1,4 +1,4 @@
-import type { FolderNode } from '../../../../shared/domain';
+import type { FolderNode } from '@shared/domain';
 
 /** Children of each node (key '' for the projects), each list sorted by position, then name. */
 export type ChildMap = Map<string, FolderNode[]>;

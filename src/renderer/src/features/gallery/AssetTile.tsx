@@ -1,8 +1,8 @@
 import { Check, Layers, Star, XCircle } from 'lucide-react';
-import type { AssetListItem } from '../../../../shared/organise';
+import type { AssetListItem } from '@shared/organise';
 import { memo, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AssetSummary } from '../../../../shared/domain';
+import type { AssetSummary } from '@shared/domain';
 import { MediaImg } from '../../ui/MediaImg';
 import { ASSET_DRAG, useChainUi } from '../chains/store';
 import { useStackUi } from '../stacks/store';

@@ -1,8 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { JobView } from '../../../../shared/domain';
-import type { AssetListItem } from '../../../../shared/organise';
+import type { JobView } from '@shared/domain';
+import type { AssetListItem } from '@shared/organise';
 import { patchSelection, restoreSelection, trashSelection } from '../organise/actions';
 import { queryFor, useSearch } from '../../store/search';
 import { useSelection } from '../../store/selection';

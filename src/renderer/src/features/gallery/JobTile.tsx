@@ -1,6 +1,6 @@
 import { AlertTriangle, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
-import type { JobView } from '../../../../shared/domain';
+import type { JobView } from '@shared/domain';
 import { describeError } from '../../i18n/format';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { jobStateLabel } from '../jobs/labels';

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { AssetListItem } from '../../../../shared/organise';
+import type { AssetListItem } from '@shared/organise';
 import { formatDateTime } from '../../i18n/format';
 
 /**

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { ExportReport, ImportReport, TaskView } from '../../../../shared/contracts/transfer';
+import type { ExportReport, ImportReport, TaskView } from '@shared/contracts/transfer';
 import { describeError } from '../../i18n/format';
 import { useTransfer } from '../../store/transfer';
 import { ProgressBar } from '../../ui/ProgressBar';

@@ -1,8 +1,8 @@
 import { GitBranch, PanelRightClose, PanelRightOpen } from 'lucide-react';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AssetDetail } from '../../../../shared/domain';
-import type { ChainView } from '../../../../shared/contracts/chains';
+import type { AssetDetail } from '@shared/domain';
+import type { ChainView } from '@shared/contracts/chains';
 import { describeError, formatUsd } from '../../i18n/format';
 import { useGallery } from '../../store/gallery';
 import { useSearch } from '../../store/search';

@@ -6,7 +6,7 @@
 import { Check, Star, X, XCircle } from 'lucide-react';
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TagCount } from '../../../../shared/organise';
+import type { TagCount } from '@shared/organise';
 import { isSubmitEnter } from '../../lib/keys';
 import { call } from '../../transport';
 import { patchAssets, tagAssets } from '../organise/actions';

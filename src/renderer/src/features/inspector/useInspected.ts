@@ -3,9 +3,9 @@
  * (`assets.get`: recipe, cost), for at most {@link INSPECT_MAX} images, re-read when the library says they changed.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { AssetDetail } from '../../../../shared/domain';
-import type { AppErrorShape } from '../../../../shared/errors';
-import type { AssetMeta } from '../../../../shared/organise';
+import type { AssetDetail } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
+import type { AssetMeta } from '@shared/organise';
 import { errorShape } from '../../i18n/format';
 import { call, getTransport } from '../../transport';
 

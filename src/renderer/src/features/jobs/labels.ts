@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { JobView } from '../../../../shared/domain';
+import type { JobView } from '@shared/domain';
 
 /** "Running 42%", "Queued", "Failed"… */
 export function jobStateLabel(t: TFunction, job: Pick<JobView, 'state' | 'progress'>): string {

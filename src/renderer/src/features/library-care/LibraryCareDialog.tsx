@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppErrorShape } from '../../../../shared/errors';
-import type { TaskView } from '../../../../shared/contracts/transfer';
+import type { AppErrorShape } from '@shared/errors';
+import type { TaskView } from '@shared/contracts/transfer';
 import { errorShape } from '../../i18n/format';
 import { watchTask } from '../../store/transfer';
 import { call, getTransport } from '../../transport';

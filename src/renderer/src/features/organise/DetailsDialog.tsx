@@ -1,8 +1,8 @@
 import { X } from 'lucide-react';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AssetMeta } from '../../../../shared/organise';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { AssetMeta } from '@shared/organise';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useGallery } from '../../store/gallery';
 import { call } from '../../transport';

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { useGallery } from '../../store/gallery';

@@ -1,8 +1,8 @@
 import { X } from 'lucide-react';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TagCount } from '../../../../shared/organise';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { TagCount } from '@shared/organise';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { isSubmitEnter } from '../../lib/keys';
 import { selectedIds } from '../../store/selection';

@@ -2,7 +2,7 @@
  * Bulk actions on the selection: each calls the main process, updates the gallery on screen at once, and reports a
  * failure as a toast. Shared by the bulk bar and the grid's keyboard shortcuts.
  */
-import type { AssetPatch } from '../../../../shared/organise';
+import type { AssetPatch } from '@shared/organise';
 import { useGallery } from '../../store/gallery';
 import { selectedIds, useSelection } from '../../store/selection';
 import { useToasts } from '../../store/toasts';

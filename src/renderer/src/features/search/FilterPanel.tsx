@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PROVIDER_IDS, type ProviderId } from '../../../../shared/capabilities';
-import type { AssetFilters } from '../../../../shared/organise';
+import { PROVIDER_IDS, type ProviderId } from '@shared/capabilities';
+import type { AssetFilters } from '@shared/organise';
 import { useSearch } from '../../store/search';
 import { DateField } from '../../ui/DateField';
 import { TagModelFilters } from './TagModelFilters';

@@ -1,7 +1,7 @@
 import { ArrowDownWideNarrow, ArrowUpNarrowWide, BookmarkPlus, Search, SlidersHorizontal } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { SORT_KEYS, type SortKey } from '../../../../shared/organise';
+import { SORT_KEYS, type SortKey } from '@shared/organise';
 import { useFolders } from '../../store/folders';
 import { useGallery } from '../../store/gallery';
 import { isSearching, savedQueryFor, useSearch } from '../../store/search';

@@ -1,7 +1,7 @@
 import { X } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ModelCount, TagCount } from '../../../../shared/organise';
+import type { ModelCount, TagCount } from '@shared/organise';
 import { modelLabel } from '../../i18n/format';
 import { isSubmitEnter } from '../../lib/keys';
 import { useSearch } from '../../store/search';

@@ -1,8 +1,8 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { PriceRowView } from '../../../../shared/contracts/pricing';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { PriceRowView } from '@shared/contracts/pricing';
+import type { AppErrorShape } from '@shared/errors';
 import { describeError, errorShape, modelLabel, providerShortLabel } from '../../i18n/format';
 import { usePrices } from '../../store/prices';
 import { ErrorText } from '../../ui/ErrorText';

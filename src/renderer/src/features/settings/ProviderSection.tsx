@@ -1,9 +1,9 @@
 import { KeyRound, ShieldAlert, ShieldCheck } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KeyedProviderId } from '../../../../shared/capabilities';
-import type { ProviderSettings } from '../../../../shared/domain';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { KeyedProviderId } from '@shared/capabilities';
+import type { ProviderSettings } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape, providerShortLabel } from '../../i18n/format';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { SpendRow } from '../../../../shared/domain';
+import type { SpendRow } from '@shared/domain';
 import { formatUsd, modelLabel, providerShortLabel } from '../../i18n/format';
 
 export const SPEND_GROUPS = ['project', 'provider', 'model', 'day'] as const;

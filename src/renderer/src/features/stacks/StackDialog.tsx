@@ -1,8 +1,8 @@
 import { Layers } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AssetDetail } from '../../../../shared/domain';
-import type { AppErrorShape } from '../../../../shared/errors';
+import type { AssetDetail } from '@shared/domain';
+import type { AppErrorShape } from '@shared/errors';
 import { errorShape, formatDateTime } from '../../i18n/format';
 import { call } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import type { ContentCredentials } from '../../../../shared/provenance';
-import { digitalSourceTypeCode } from '../../../../shared/provenance';
+import type { ContentCredentials } from '@shared/provenance';
+import { digitalSourceTypeCode } from '@shared/provenance';
 import { formatDateTime } from '../../i18n/format';
 import './content-credentials.css';
 

@@ -1,6 +1,6 @@
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ForeignRecipe } from '../../../../shared/domain';
+import type { ForeignRecipe } from '@shared/domain';
 import './foreign-recipe.css';
 
 /**

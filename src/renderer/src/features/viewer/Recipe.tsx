@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { AssetDetail, Recipe as RecipeData } from '../../../../shared/domain';
-import type { AssetDetailWithCredentials } from '../../../../shared/provenance';
+import type { AssetDetail, Recipe as RecipeData } from '@shared/domain';
+import type { AssetDetailWithCredentials } from '@shared/provenance';
 import {
   describeError,
   formatBytes,

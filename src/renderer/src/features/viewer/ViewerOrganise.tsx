@@ -1,6 +1,6 @@
 import { SlidersHorizontal } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
-import type { AssetDetail } from '../../../../shared/domain';
+import type { AssetDetail } from '@shared/domain';
 import { useToasts } from '../../store/toasts';
 import { useViewer } from '../../store/viewer';
 import { FlagField, RatingField, TagsField } from '../inspector/fields';

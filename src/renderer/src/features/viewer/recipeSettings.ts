@@ -5,9 +5,9 @@
  * (features/chains/inputs.ts): within the model's reference count and byte limit, a refusal listed beside the
  * drop zone like a refused file. Whatever edit was set up in the composer is left (the recipe is a new job).
  */
-import { capabilityOf, carryParams, isCustomModel, modelsOf, type ModelId } from '../../../../shared/capabilities';
-import type { Recipe } from '../../../../shared/domain';
-import { AppError } from '../../../../shared/errors';
+import { capabilityOf, carryParams, isCustomModel, modelsOf, type ModelId } from '@shared/capabilities';
+import type { Recipe } from '@shared/domain';
+import { AppError } from '@shared/errors';
 import { useComposer, type RefError, type RefItem } from '../../store/composer';
 import { useSettings } from '../../store/settings';
 import { useChainUi } from '../chains/store';
