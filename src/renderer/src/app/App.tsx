@@ -1,5 +1,5 @@
 import * as Tooltip from '@radix-ui/react-tooltip';
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Composer } from '../features/composer/Composer';
 import { FolderPanel } from '../features/folders/FolderPanel';
@@ -7,11 +7,11 @@ import { Gallery } from '../features/gallery/Gallery';
 import { Inspector } from '../features/inspector/Inspector';
 import { QueueDrawer } from '../features/jobs/QueueDrawer';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
+import { Welcome } from '../features/welcome/Welcome';
 import { Viewer } from '../features/viewer/Viewer';
 import { CompareRoot } from '../features/compare/Compare';
 import { ChainView } from '../features/chains/ChainView';
 import { MaskEditor } from '../features/mask/MaskEditor';
-import { loadPref, savePref } from '../lib/persist';
 import { useFolders } from '../store/folders';
 import { useGallery } from '../store/gallery';
 import { useSearch } from '../store/search';
@@ -22,6 +22,8 @@ import { useToasts } from '../store/toasts';
 import { Toasts } from './Toasts';
 import { TaskPanel } from '../features/import/TaskPanel';
 import { TopBar } from './TopBar';
+import { useLayout, useLayoutKeys } from './layout';
+import { ShortcutSheet } from './ShortcutSheet';
 
 const DRAWER_ID = 'queue-drawer';
 
@@ -29,7 +31,9 @@ export function App() {
   const { t, i18n } = useTranslation();
   const selectedId = useFolders((s) => s.selectedId);
   const drawerOpen = useJobs((s) => s.drawerOpen);
-  const [sidebarOpen, setSidebarOpen] = useState(() => loadPref('sidebarOpen', true));
+  const sidebarOpen = useLayout((s) => s.sidebarOpen);
+  const composerOpen = useLayout((s) => s.composerOpen);
+  useLayoutKeys();
 
   useEffect(() => {
     useSettings
@@ -61,17 +65,10 @@ export function App() {
     };
   }, []);
 
-  const toggleSidebar = (): void => {
-    setSidebarOpen((open) => {
-      savePref('sidebarOpen', !open);
-      return !open;
-    });
-  };
-
   return (
     <Tooltip.Provider delayDuration={500}>
       <div className={`app${sidebarOpen ? '' : ' no-sidebar'}${drawerOpen ? ' has-drawer' : ''}`}>
-        <TopBar drawerId={DRAWER_ID} sidebarOpen={sidebarOpen} onToggleSidebar={toggleSidebar} />
+        <TopBar drawerId={DRAWER_ID} />
         {sidebarOpen ? (
           <nav className="sidebar" aria-label={t('folders.heading')}>
             <FolderPanel />
@@ -85,7 +82,7 @@ export function App() {
           {/* Import, export, check and backup progress and reports: in the column between the grid and the
               composer, so a report never covers Generate or the composer's controls. */}
           <TaskPanel />
-          <Composer />
+          {composerOpen ? <Composer /> : null}
         </main>
         {drawerOpen ? <QueueDrawer id={DRAWER_ID} /> : null}
       </div>
@@ -94,6 +91,8 @@ export function App() {
       <ChainView />
       <MaskEditor />
       <SettingsDialog />
+      <Welcome />
+      <ShortcutSheet />
       <Toasts />
     </Tooltip.Provider>
   );
