@@ -10,6 +10,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { Db } from './library/db';
+import { SettingsRepository } from './repositories/settings';
 import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '@shared/capabilities';
 import { AppError } from '@shared/errors';
 import { LOCALES, type Locale } from '@shared/domain';
@@ -124,19 +125,21 @@ export function checkBaseUrlTarget(url: string): void {
 }
 
 export class SettingsService {
+  private readonly repo: SettingsRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly env: Record<string, string | undefined>,
-  ) {}
+  ) {
+    this.repo = new SettingsRepository(db);
+  }
 
   private read(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row?.value ?? null;
+    return this.repo.get(key);
   }
 
   private write(key: string, value: string | null): void {
-    if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
-    else this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.repo.set(key, value);
   }
 
   /** The UI language: the stored choice, else `ATELIER_LOCALE`, else English. */
