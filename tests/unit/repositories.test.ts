@@ -29,9 +29,6 @@ const EXEMPT_FILES = ['src/main/services/library/db.ts'];
 const NOT_YET_MIGRATED: readonly string[] = [
   // jobs, settings, collections, comparisons, export presets, foreign recipes (A2)
   'src/main/services/compare/service.ts',
-  'src/main/services/jobs/durations.ts',
-  'src/main/services/jobs/journal.ts',
-  'src/main/services/jobs/spend.ts',
   'src/main/services/library/collections.ts',
   'src/main/services/library/snapshot.ts',
   'src/main/services/transfer/export.ts',
@@ -70,9 +67,6 @@ const NOT_YET_OWNED: readonly string[] = [
   'export_presets',
   'folders',
   'foreign_recipes',
-  'job_durations',
-  'job_references',
-  'jobs',
   'search_dirty',
   'search_docs',
   'search_fts',

@@ -5,6 +5,7 @@
  * that gets faster or slower.
  */
 import type { Db } from '../library/db';
+import { JobsRepository } from '../repositories/jobs';
 
 /** What the durations are kept per: provider, model and quality (`''` where the job has no quality). */
 export interface DurationKey {
@@ -35,7 +36,11 @@ export class JobDurations {
   private readonly cache = new Map<string, number[]>();
   private readonly recorded = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  private readonly repo: JobsRepository;
+
+  constructor(db: Db) {
+    this.repo = new JobsRepository(db);
+  }
 
   /**
    * The key's durations, ms, oldest first (at most {@link DURATIONS_KEPT}), and `recorded`: how many were recorded
@@ -45,13 +50,7 @@ export class JobDurations {
     const k = keyString(key);
     let hit = this.cache.get(k);
     if (!hit) {
-      const rows = this.db
-        .prepare(
-          `SELECT duration_ms AS ms FROM job_durations WHERE provider = ? AND model = ? AND quality = ?
-           ORDER BY id DESC LIMIT ?`,
-        )
-        .all(key.provider, key.model, key.quality, DURATIONS_KEPT) as { ms: number }[];
-      hit = rows.map((r) => r.ms).reverse();
+      hit = this.repo.durations(key.provider, key.model, key.quality, DURATIONS_KEPT).reverse();
       this.cache.set(k, hit);
     }
     return { recorded: this.recorded.get(k) ?? 0, samples: hit };
@@ -64,22 +63,10 @@ export class JobDurations {
    */
   record(key: DurationKey, durationMs: number, source: DurationSource, jobId: string, at: number = Date.now()): void {
     if (!Number.isFinite(durationMs) || durationMs <= 0) throw new RangeError(`job duration must be a positive number of ms, got ${durationMs}`);
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO job_durations (provider, model, quality, duration_ms, source, job_id, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (job_id) DO UPDATE SET duration_ms = excluded.duration_ms, source = excluded.source,
-             recorded_at = excluded.recorded_at`,
-        )
-        .run(key.provider, key.model, key.quality, Math.round(durationMs), source, jobId, at);
-      this.db
-        .prepare(
-          `DELETE FROM job_durations WHERE provider = ? AND model = ? AND quality = ? AND id <= (
-             SELECT id FROM job_durations WHERE provider = ? AND model = ? AND quality = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-        )
-        .run(key.provider, key.model, key.quality, key.provider, key.model, key.quality, DURATIONS_KEPT);
-    })();
+    this.repo.recordDuration(
+      { provider: key.provider, model: key.model, quality: key.quality, durationMs, source, jobId, at },
+      DURATIONS_KEPT,
+    );
     const k = keyString(key);
     this.cache.delete(k);
     this.recorded.set(k, (this.recorded.get(k) ?? 0) + 1);

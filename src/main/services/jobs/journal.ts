@@ -11,6 +11,7 @@ import { ACTIVE_JOB_STATES, type JobState, type JobView } from '@shared/domain';
 import { jobCharge } from '@shared/jobs';
 import { evolinkDerivedUsd } from '@shared/providers/evolink';
 import type { UploadedReference } from '../providers/types';
+import { JobsRepository, type JobColumn, type JobReferenceRow, type JobRow } from '../repositories/jobs';
 
 /** A job row, decoded. Times in epoch ms. */
 export interface JobRecord {
@@ -59,11 +60,8 @@ export interface JobRecord {
 /** An output as journalled: a URL still to download, or bytes that arrived inline and are already in the store. */
 export type StoredOutput = { url: string } | { blobId: string };
 
-export interface JobReference {
-  position: number;
-  blobId: string;
-  name: string;
-}
+/** A reference image of a job, in submit order (`position` 0-based). */
+export type JobReference = JobReferenceRow;
 
 /**
  * Allowed transitions. `submitting → submitting` is a retry with the same idempotency key; `running → running`
@@ -86,38 +84,6 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
 /** True where `from → to` is a legal journal transition. */
 export function canTransition(from: JobState, to: JobState): boolean {
   return TRANSITIONS[from].includes(to);
-}
-
-interface JobRow {
-  id: string;
-  folder_id: string;
-  provider: string;
-  model: string;
-  prompt: string;
-  params: string;
-  state: string;
-  progress: number | null;
-  idempotency_key: string;
-  remote_id: string | null;
-  uploads: string | null;
-  outputs: string | null;
-  expected_count: number;
-  credits: number | null;
-  cost_usd: number | null;
-  usage: string | null;
-  credits_estimate: number | null;
-  usd_estimate: number | null;
-  cancel_requested: number;
-  request_body: string | null;
-  posted_at: number | null;
-  prior_credits: number | null;
-  prior_usd: number | null;
-  error: string | null;
-  attempts: number;
-  created_at: number;
-  submitted_at: number | null;
-  completed_at: number | null;
-  updated_at: number;
 }
 
 function decode(row: JobRow): JobRecord {
@@ -186,10 +152,14 @@ export interface TransitionPatch {
 export class IllegalTransition extends Error {}
 
 export class JobJournal {
+  private readonly repo: JobsRepository;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.repo = new JobsRepository(db);
+  }
 
   /**
    * Inserts a queued job with a fresh idempotency key and its ordered reference images, atomically.
@@ -209,36 +179,28 @@ export class JobJournal {
     uploads?: UploadedReference[];
     /** A PNG mask for the first reference (OpenAI edits), sent with the submit. */
     maskBlobId?: string | null;
+    /** The idempotency key of the first attempt (≤ 255 characters; a batch row's is derived from batch id + row); default a fresh UUID. */
+    idempotencyKey?: string;
   }): JobRecord {
     const id = randomUUID();
     const t = this.now();
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, progress, idempotency_key,
-             expected_count, credits_estimate, usd_estimate, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', NULL, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          input.folderId,
-          input.provider,
-          input.model,
-          input.prompt,
-          JSON.stringify(input.params),
-          randomUUID(),
-          input.expectedCount,
-          input.creditsEstimate ?? null,
-          input.usdEstimate ?? null,
-          t,
-          t,
-        );
-      const ins = this.db.prepare('INSERT INTO job_references (job_id, position, blob_id, name) VALUES (?, ?, ?, ?)');
-      input.references.forEach((r, i) => ins.run(id, i, r.blobId, r.name));
+      this.repo.insertQueued({
+        id,
+        folderId: input.folderId,
+        provider: input.provider,
+        model: input.model,
+        prompt: input.prompt,
+        params: JSON.stringify(input.params),
+        idempotencyKey: input.idempotencyKey ?? randomUUID(),
+        expectedCount: input.expectedCount,
+        creditsEstimate: input.creditsEstimate ?? null,
+        usdEstimate: input.usdEstimate ?? null,
+        createdAt: t,
+      });
+      input.references.forEach((r, i) => this.repo.insertReference(id, i, r.blobId, r.name));
       if (input.uploads?.length || input.maskBlobId) {
-        this.db
-          .prepare('UPDATE jobs SET uploads = ?, mask_blob_id = ? WHERE id = ?')
-          .run(input.uploads?.length ? JSON.stringify(input.uploads) : null, input.maskBlobId ?? null, id);
+        this.repo.setUploadsAndMask(id, input.uploads?.length ? JSON.stringify(input.uploads) : null, input.maskBlobId ?? null);
       }
     })();
     return this.get(id)!;
@@ -246,13 +208,13 @@ export class JobJournal {
 
   /** The job, or null when it does not exist (e.g. its folder was deleted). */
   get(id: string): JobRecord | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.repo.byId(id);
     return row ? decode(row) : null;
   }
 
   /** The job holding this idempotency key, or null. */
   getByIdempotencyKey(key: string): JobRecord | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
+    const row = this.repo.byIdempotencyKey(key);
     return row ? decode(row) : null;
   }
 
@@ -261,53 +223,29 @@ export class JobJournal {
    * jobs already followed, which a search for a lost original must not take.
    */
   remoteIdsSince(provider: ProviderId, since: number, exceptId: string): string[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT remote_id AS r FROM jobs
-           WHERE provider = ? AND id <> ? AND remote_id IS NOT NULL AND coalesce(submitted_at, created_at) >= ?`,
-        )
-        .all(provider, exceptId, since) as { r: string }[]
-    ).map((x) => x.r);
+    return this.repo.remoteIdsSince(provider, since, exceptId);
   }
 
   /** Jobs not yet in a terminal state, oldest first: what the engine resumes on start. */
   listActive(): JobRecord[] {
-    const marks = ACTIVE_JOB_STATES.map(() => '?').join(',');
-    return (
-      this.db
-        .prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY created_at, id`)
-        .all(...ACTIVE_JOB_STATES) as JobRow[]
-    ).map(decode);
+    return this.repo.inStates(ACTIVE_JOB_STATES).map(decode);
   }
 
   /** Jobs newest first, optionally of one folder and/or only active ones. */
   list(opts: { folderId: string | null; activeOnly: boolean; limit?: number }): JobRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (opts.folderId) {
-      where.push('folder_id = ?');
-      args.push(opts.folderId);
-    }
-    if (opts.activeOnly) {
-      where.push(`state IN (${ACTIVE_JOB_STATES.map(() => '?').join(',')})`);
-      args.push(...ACTIVE_JOB_STATES);
-    }
-    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, opts.limit ?? 500) as JobRow[]).map(decode);
+    return this.repo
+      .list({ folderId: opts.folderId, states: opts.activeOnly ? ACTIVE_JOB_STATES : null, limit: opts.limit ?? 500 })
+      .map(decode);
   }
 
+  /** The job's reference images in submit order. */
   references(jobId: string): JobReference[] {
-    return this.db
-      .prepare('SELECT position, blob_id AS blobId, name FROM job_references WHERE job_id = ? ORDER BY position')
-      .all(jobId) as JobReference[];
+    return this.repo.references(jobId);
   }
 
   /** The blob id of the job's mask (OpenAI edits), or null. */
   mask(jobId: string): string | null {
-    const row = this.db.prepare('SELECT mask_blob_id AS m FROM jobs WHERE id = ?').get(jobId) as { m: string | null } | undefined;
-    return row?.m ?? null;
+    return this.repo.mask(jobId);
   }
 
   /**
@@ -322,11 +260,13 @@ export class JobJournal {
       if (!canTransition(cur.state, to)) {
         throw new IllegalTransition(`job ${id}: ${cur.state} → ${to} is not allowed`);
       }
-      const sets = ['state = ?', 'updated_at = ?'];
-      const args: unknown[] = [to, this.now()];
-      const put = (col: string, v: unknown): void => {
-        sets.push(`${col} = ?`);
-        args.push(v);
+      // A column set twice keeps its first place and its last value (as SQLite does with a repeated assignment).
+      const cols = new Map<JobColumn, unknown>([
+        ['state', to],
+        ['updated_at', this.now()],
+      ]);
+      const put = (col: JobColumn, v: unknown): void => {
+        cols.set(col, v);
       };
       if (patch.progress !== undefined) put('progress', patch.progress);
       if (patch.remoteId !== undefined) put('remote_id', patch.remoteId);
@@ -362,34 +302,20 @@ export class JobJournal {
       if (patch.error !== undefined) put('error', patch.error === null ? null : JSON.stringify(patch.error));
       if (patch.submittedAt !== undefined) put('submitted_at', patch.submittedAt);
       if (patch.completedAt !== undefined) put('completed_at', patch.completedAt);
-      if (patch.attemptsDelta) {
-        sets.push('attempts = attempts + ?');
-        args.push(patch.attemptsDelta);
-      }
-      this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
+      this.repo.update(id, cols, patch.attemptsDelta ?? 0);
       return this.get(id);
     })();
   }
 
   /** Output indexes that already have an asset (downloads resume after them). */
   outputIndexesWithAssets(jobId: string): number[] {
-    return (
-      this.db
-        .prepare('SELECT output_index AS i FROM assets WHERE job_id = ? AND output_index IS NOT NULL')
-        .all(jobId) as { i: number }[]
-    ).map((r) => r.i);
+    return this.repo.outputIndexesWithAssets(jobId);
   }
 
   /** The job as the renderer sees it, with the asset ids stored so far in output order. */
   view(job: JobRecord): JobView {
-    const assetIds = (
-      this.db
-        .prepare('SELECT id FROM assets WHERE job_id = ? ORDER BY output_index')
-        .all(job.id) as { id: string }[]
-    ).map((r) => r.id);
-    const refCount = (
-      this.db.prepare('SELECT count(*) AS n FROM job_references WHERE job_id = ?').get(job.id) as { n: number }
-    ).n;
+    const assetIds = this.repo.assetIds(job.id);
+    const refCount = this.repo.referenceCount(job.id);
     return {
       id: job.id,
       folderId: job.folderId,
