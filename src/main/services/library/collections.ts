@@ -8,13 +8,7 @@ import type { Collection, SavedQuery } from '@shared/organise';
 import { AppError } from '@shared/errors';
 import type { Db } from './db';
 import type { SearchService } from './search';
-
-interface Row {
-  id: string;
-  name: string;
-  query: string | null;
-  created_at: number;
-}
+import { CollectionsRepository, type CollectionRow as Row } from '../repositories/collections';
 
 /** Construction options of {@link CollectionService}. */
 export interface CollectionServiceOptions {
@@ -39,19 +33,20 @@ export function cleanCollectionName(raw: string): string {
 /** Collections and smart collections. Synchronous (better-sqlite3). */
 export class CollectionService {
   private readonly db: Db;
+  private readonly repo: CollectionsRepository;
   private readonly search: SearchService;
   private readonly now: () => number;
 
   constructor(db: Db, search: SearchService, opts: CollectionServiceOptions = {}) {
     this.db = db;
+    this.repo = new CollectionsRepository(db);
     this.search = search;
     this.now = opts.now ?? Date.now;
   }
 
   /** Every collection in creation order, each with its current count (images outside the trash). */
   list(): Collection[] {
-    const rows = this.db.prepare('SELECT id, name, query, created_at FROM collections ORDER BY position, created_at').all() as Row[];
-    return rows.map((r) => this.toCollection(r));
+    return this.repo.list().map((r) => this.toCollection(r));
   }
 
   /**
@@ -76,10 +71,7 @@ export class CollectionService {
     if (query) this.search.where(query); // refuses a bad search before it is saved
     const id = randomUUID();
     this.db.transaction(() => {
-      const pos = (this.db.prepare('SELECT coalesce(max(position), -1) + 1 FROM collections').pluck().get() as number) ?? 0;
-      this.db
-        .prepare('INSERT INTO collections (id, name, query, position, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(id, clean, query ? JSON.stringify(query) : null, pos, this.now());
+      this.repo.insert(id, clean, query ? JSON.stringify(query) : null, this.now());
       if (assetIds.length) this.addIn(id, assetIds);
     })();
     return this.get(id);
@@ -97,7 +89,7 @@ export class CollectionService {
     }
     if (patch.query) this.search.where(patch.query);
     const query = patch.query ? JSON.stringify(patch.query) : row.query;
-    this.db.prepare('UPDATE collections SET name = ?, query = ? WHERE id = ?').run(name, query, id);
+    this.repo.update(id, name, query);
     return this.get(id);
   }
 
@@ -106,7 +98,7 @@ export class CollectionService {
    * @throws AppError `not_found`
    */
   delete(id: string): void {
-    if (this.db.prepare('DELETE FROM collections WHERE id = ?').run(id).changes === 0) throw notFound(id);
+    if (!this.repo.delete(id)) throw notFound(id);
   }
 
   /**
@@ -127,10 +119,9 @@ export class CollectionService {
    * @throws AppError `validation` (`id`: `smart`); `not_found` for an unknown collection
    */
   remove(id: string, assetIds: readonly string[]): Collection {
-    const st = this.db.prepare('DELETE FROM collection_items WHERE collection_id = ? AND asset_id = ?');
     this.db.transaction(() => {
       this.requireManual(id);
-      for (const a of assetIds) st.run(id, a);
+      for (const a of assetIds) this.repo.removeItem(id, a);
     })();
     return this.get(id);
   }
@@ -138,13 +129,11 @@ export class CollectionService {
   // -------------------------------------------------------------------------------------------------------------
 
   private addIn(id: string, assetIds: readonly string[]): void {
-    const exists = this.db.prepare('SELECT 1 FROM assets WHERE id = ?');
     for (const a of assetIds) {
-      if (!exists.get(a)) throw new AppError('not_found', `no asset with id ${a}`, { params: { id: a } });
+      if (!this.repo.assetExists(a)) throw new AppError('not_found', `no asset with id ${a}`, { params: { id: a } });
     }
-    const st = this.db.prepare('INSERT OR IGNORE INTO collection_items (collection_id, asset_id, added_at) VALUES (?, ?, ?)');
     const now = this.now();
-    for (const a of assetIds) st.run(id, a, now);
+    for (const a of assetIds) this.repo.addItem(id, a, now);
   }
 
   private requireManual(id: string): void {
@@ -156,7 +145,7 @@ export class CollectionService {
   }
 
   private row(id: string): Row {
-    const row = this.db.prepare('SELECT id, name, query, created_at FROM collections WHERE id = ?').get(id) as Row | undefined;
+    const row = this.repo.byId(id);
     if (!row) throw notFound(id);
     return row;
   }
