@@ -24,6 +24,12 @@ import type { JobJournal } from '../jobs/journal';
 import { diffImages } from './diff';
 import { shuffledOrder } from './shuffle';
 import { tallyVotes, type VoteInput } from './stats';
+import {
+  ComparisonsRepository,
+  type CompareItemRow as ItemRow,
+  type CompareSetRow,
+  type CompareVerdictRow,
+} from '../repositories/comparisons';
 
 /** What the service needs from the app. */
 export interface CompareDeps {
@@ -39,40 +45,13 @@ export interface CompareDeps {
   seed?: () => number;
 }
 
-interface SetRow {
-  id: string;
-  folder_id: string;
-  kind: 'runs' | 'picked';
-  prompt: string | null;
-  seed: number;
-  blind: number;
-  created_at: number;
-}
-
-interface ItemRow {
-  id: string;
-  position: number;
-  job_id: string | null;
-  asset_id: string | null;
-  provider: string | null;
-  model: string | null;
-}
-
-interface VerdictRow {
-  ranking: string;
-  candidates: string;
-  blind: number;
-  created_at: number;
-}
-
-/** Tag tables of issue 6a, if they exist: `tags(id, name)` and `asset_tags(asset_id, tag_id)`. */
-const TAG_TABLES = ['tags', 'asset_tags'] as const;
-
 export class CompareService {
   private readonly now: () => number;
   private readonly seed: () => number;
+  private readonly repo: ComparisonsRepository;
 
   constructor(private readonly d: CompareDeps) {
+    this.repo = new ComparisonsRepository(d.db);
     this.now = d.now ?? Date.now;
     this.seed = d.seed ?? (() => randomInt(0, 2 ** 31 - 1));
   }
@@ -112,13 +91,10 @@ export class CompareService {
     const jobs: JobView[] = [];
     this.d.db.transaction(() => {
       this.insertSet(setId, input.folderId, 'runs', input.prompt.trim(), input.blind);
-      const ins = this.d.db.prepare(
-        'INSERT INTO comparison_items (id, set_id, position, job_id, asset_id, provider, model) VALUES (?, ?, ?, ?, NULL, ?, ?)',
-      );
       jobInputs.forEach((job, i) => {
         const view = this.d.submitJob(job);
         jobs.push(view);
-        ins.run(randomUUID(), setId, i, view.id, view.provider, view.model);
+        this.repo.insertItem(setId, { id: randomUUID(), position: i, job_id: view.id, asset_id: null, provider: view.provider, model: view.model });
       });
     })();
     this.d.bus.emit('compare.changed', { setId });
@@ -131,22 +107,16 @@ export class CompareService {
    */
   create(input: CallInputParsed<'compare.create'>): CompareSetView {
     const assets = input.assetIds.map((id) => {
-      const row = this.d.db
-        .prepare(
-          `SELECT a.id, a.folder_id AS folderId, a.job_id AS jobId, j.provider, j.model
-             FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
-        )
-        .get(id) as { id: string; folderId: string; jobId: string | null; provider: string | null; model: string | null } | undefined;
+      const row = this.repo.pickedAsset(id);
       if (!row) throw new AppError('not_found', `image ${id} does not exist`, { params: { id } });
       return row;
     });
     const setId = randomUUID();
     this.d.db.transaction(() => {
       this.insertSet(setId, assets[0]!.folderId, 'picked', null, input.blind);
-      const ins = this.d.db.prepare(
-        'INSERT INTO comparison_items (id, set_id, position, job_id, asset_id, provider, model) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      assets.forEach((a, i) =>
+        this.repo.insertItem(setId, { id: randomUUID(), position: i, job_id: a.jobId, asset_id: a.id, provider: a.provider, model: a.model }),
       );
-      assets.forEach((a, i) => ins.run(randomUUID(), setId, i, a.jobId, a.id, a.provider, a.model));
     })();
     this.d.bus.emit('compare.changed', { setId });
     return this.get(setId);
@@ -185,16 +155,7 @@ export class CompareService {
 
   /** A folder's sets, newest first. */
   list(folderId: string): CompareSetSummary[] {
-    return (
-      this.d.db
-        .prepare(
-          `SELECT s.id, s.kind, s.prompt, s.created_at AS createdAt,
-                  (SELECT count(*) FROM comparison_items i WHERE i.set_id = s.id) AS itemCount,
-                  EXISTS (SELECT 1 FROM comparison_verdicts v WHERE v.set_id = s.id) AS decided
-             FROM comparison_sets s WHERE s.folder_id = ? ORDER BY s.created_at DESC, s.id DESC LIMIT 200`,
-        )
-        .all(folderId) as (Omit<CompareSetSummary, 'decided'> & { decided: number })[]
-    ).map((r) => ({ ...r, decided: r.decided === 1 }));
+    return this.repo.setsOfFolder(folderId).map((r) => ({ ...r, decided: r.decided === 1 }));
   }
 
   /**
@@ -203,7 +164,7 @@ export class CompareService {
    */
   setBlind(id: string, blind: boolean): CompareSetView {
     this.setRow(id);
-    this.d.db.prepare('UPDATE comparison_sets SET blind = ? WHERE id = ?').run(blind ? 1 : 0, id);
+    this.repo.setBlind(id, blind);
     this.d.bus.emit('compare.changed', { setId: id });
     return this.get(id);
   }
@@ -228,47 +189,31 @@ export class CompareService {
         throw new AppError('validation', `item ${r} has no image`, { params: { field: 'ranking', reason: 'no_image' } });
       }
     }
-    this.d.db
-      .prepare(
-        `INSERT INTO comparison_verdicts (set_id, ranking, candidates, blind, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (set_id) DO UPDATE SET ranking = excluded.ranking, candidates = excluded.candidates,
-           blind = excluded.blind, created_at = excluded.created_at`,
-      )
-      .run(id, JSON.stringify(ranking), JSON.stringify(withImage.map((i) => i.id)), set.blind, this.now());
+    this.repo.putVerdict(id, {
+      ranking: JSON.stringify(ranking),
+      candidates: JSON.stringify(withImage.map((i) => i.id)),
+      blind: set.blind,
+      created_at: this.now(),
+    });
     this.d.bus.emit('compare.changed', { setId: id });
     return this.get(id);
   }
 
-  /** Win rates per project, and per tag where the library has tag tables (an image's tags count for its set). */
+  /** Win rates per project and per tag (an image's tags count for its set). */
   stats(): CompareStats {
-    const rows = this.d.db
-      .prepare(
-        `WITH RECURSIVE anc(id, root) AS (
-           SELECT id, id FROM folders WHERE parent_id IS NULL
-           UNION ALL SELECT f.id, anc.root FROM folders f JOIN anc ON f.parent_id = anc.id
-         )
-         SELECT v.set_id AS setId, v.ranking, v.candidates, v.blind, anc.root AS project, p.name AS projectName
-           FROM comparison_verdicts v
-           JOIN comparison_sets s ON s.id = v.set_id
-           JOIN anc ON anc.id = s.folder_id
-           JOIN folders p ON p.id = anc.root`,
-      )
-      .all() as { setId: string; ranking: string; candidates: string; blind: number; project: string; projectName: string }[];
-    const itemsOf = this.d.db.prepare('SELECT id, provider, model, asset_id AS assetId, job_id AS jobId FROM comparison_items WHERE set_id = ?');
-    const tagsOn = this.hasTags();
     const byProject: VoteInput[] = [];
     const byTag: VoteInput[] = [];
-    for (const r of rows) {
-      const all = itemsOf.all(r.setId) as { id: string; provider: ProviderId | null; model: ModelId | null; assetId: string | null; jobId: string | null }[];
+    for (const r of this.repo.verdictsWithProject()) {
+      const all = this.repo.items(r.setId);
       const ids = new Set(JSON.parse(r.candidates) as string[]);
-      const candidates = all.filter((i) => ids.has(i.id));
+      const candidates = all
+        .filter((i) => ids.has(i.id))
+        .map((i) => ({ id: i.id, provider: i.provider as ProviderId | null, model: i.model as ModelId | null, assetId: i.asset_id, jobId: i.job_id }));
       const vote = { blind: r.blind === 1, ranking: JSON.parse(r.ranking) as string[], candidates };
       byProject.push({ key: r.project, label: r.projectName, ...vote });
-      if (tagsOn) {
-        for (const tag of this.tagsOfSet(candidates)) byTag.push({ key: tag.id, label: tag.name, ...vote });
-      }
+      for (const tag of this.tagsOfSet(candidates)) byTag.push({ key: tag.id, label: tag.name, ...vote });
     }
-    return { byProject: tallyVotes(byProject), byTag: tagsOn ? tallyVotes(byTag) : null };
+    return { byProject: tallyVotes(byProject), byTag: tallyVotes(byTag) };
   }
 
   /**
@@ -290,44 +235,33 @@ export class CompareService {
 
   /** Set ids whose runs include this job (the renderer refreshes an open set on `job.updated`). */
   setsOfJob(jobId: string): string[] {
-    return (this.d.db.prepare('SELECT set_id AS id FROM comparison_items WHERE job_id = ?').all(jobId) as { id: string }[]).map((r) => r.id);
+    return this.repo.setIdsOfJob(jobId);
   }
 
   private insertSet(id: string, folderId: string, kind: 'runs' | 'picked', prompt: string | null, blind: boolean): void {
-    if (!this.d.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(folderId)) {
+    if (!this.repo.folderIsLive(folderId)) {
       throw new AppError('not_found', `folder ${folderId} does not exist`);
     }
-    this.d.db
-      .prepare('INSERT INTO comparison_sets (id, folder_id, kind, prompt, seed, blind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, folderId, kind, prompt, this.seed(), blind ? 1 : 0, this.now());
+    this.repo.insertSet({ id, folder_id: folderId, kind, prompt, seed: this.seed(), blind: blind ? 1 : 0, created_at: this.now() });
   }
 
-  private setRow(id: string): SetRow {
-    const row = this.d.db.prepare('SELECT * FROM comparison_sets WHERE id = ?').get(id) as SetRow | undefined;
+  private setRow(id: string): CompareSetRow {
+    const row = this.repo.set(id);
     if (!row) throw new AppError('not_found', `comparison ${id} does not exist`, { params: { id } });
     return row;
   }
 
   private itemRows(setId: string): ItemRow[] {
-    return this.d.db
-      .prepare('SELECT id, position, job_id, asset_id, provider, model FROM comparison_items WHERE set_id = ? ORDER BY position')
-      .all(setId) as ItemRow[];
+    return this.repo.items(setId);
   }
 
-  private verdictRow(setId: string): VerdictRow | null {
-    return (this.d.db.prepare('SELECT * FROM comparison_verdicts WHERE set_id = ?').get(setId) as VerdictRow | undefined) ?? null;
+  private verdictRow(setId: string): CompareVerdictRow | null {
+    return this.repo.verdict(setId);
   }
 
   /** The item's image: the picked asset, or the run's first stored output. */
   private assetOf(item: ItemRow): { id: string; blobId: string; createdAt: number } | null {
-    const row = item.asset_id
-      ? this.d.db.prepare('SELECT id, blob_id AS blobId, created_at AS createdAt FROM assets WHERE id = ?').get(item.asset_id)
-      : item.job_id
-        ? this.d.db
-            .prepare('SELECT id, blob_id AS blobId, created_at AS createdAt FROM assets WHERE job_id = ? ORDER BY output_index LIMIT 1')
-            .get(item.job_id)
-        : undefined;
-    return (row as { id: string; blobId: string; createdAt: number } | undefined) ?? null;
+    return item.asset_id ? this.repo.asset(item.asset_id) : item.job_id ? this.repo.firstOutputOf(item.job_id) : null;
   }
 
   private itemView(item: ItemRow, slot: number, hidden: boolean, ranking: readonly string[]): CompareItemView {
@@ -363,33 +297,12 @@ export class CompareService {
     };
   }
 
-  private hasTags(): boolean {
-    const n = (
-      this.d.db
-        .prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${TAG_TABLES.map(() => '?').join(',')})`)
-        .get(...TAG_TABLES) as { n: number }
-    ).n;
-    return n === TAG_TABLES.length;
-  }
-
-  /** Tags on any candidate image of a set (each tag once). Only called when the tag tables exist. */
+  /** Tags on any candidate image of a set (each tag once). */
   private tagsOfSet(items: readonly { assetId: string | null; jobId: string | null }[]): { id: string; name: string }[] {
     const assetIds = items
       .map((i) => this.assetOf({ id: '', position: 0, job_id: i.jobId, asset_id: i.assetId, provider: null, model: null })?.id)
       .filter((x): x is string => !!x);
-    if (assetIds.length === 0) return [];
-    try {
-      const rows = this.d.db
-        .prepare(
-          `SELECT DISTINCT t.id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id
-            WHERE at.asset_id IN (${assetIds.map(() => '?').join(',')}) ORDER BY t.name`,
-        )
-        .all(...assetIds) as { id: string | number; name: string }[];
-      return rows.map((r) => ({ id: String(r.id), name: r.name }));
-    } catch {
-      // The tag tables exist but not in the shape assumed here: per-project stats still stand.
-      return [];
-    }
+    return this.repo.tagsOfAssets(assetIds);
   }
 }
 
