@@ -38,7 +38,22 @@ export function createHandlers(s: AppServices, version: string): Handlers {
   };
 
   return {
-    'app.info': (_i, ctx) => ({ version, transport: ctx.transport, locale: s.settings.locale() }),
+    'app.info': (_i, ctx) => ({
+      version,
+      transport: ctx.transport,
+      locale: s.settings.locale(),
+      theme: s.settings.theme(),
+      welcomeDone: s.settings.welcomeDone(),
+    }),
+    'app.setTheme': ({ theme }) => {
+      s.settings.setTheme(theme);
+      s.bus.emit('app.theme', { theme });
+      return { ok: true as const };
+    },
+    'app.completeWelcome': () => {
+      s.settings.completeWelcome();
+      return { ok: true as const };
+    },
     'app.setLocale': ({ locale }) => {
       s.settings.setLocale(locale);
       return { ok: true as const };

@@ -10,7 +10,8 @@
  * library never touches the user's real profile.
  */
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, protocol, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, nativeTheme, protocol, utilityProcess, type UtilityProcess } from 'electron';
+import { Theme } from '@shared/domain';
 import { connectServiceHost, type ServiceClient } from './service-client';
 import type { FromHost, ToHost } from './service-protocol';
 import { desktopPaths } from './desktop-paths';
@@ -82,6 +83,16 @@ async function start(): Promise<void> {
   });
   await client.ready;
   atelier = client;
+  // The theme chosen in Settings, before the window exists: the page's prefers-color-scheme, the native dialogs and
+  // the window's background follow it from the first paint (https://www.electronjs.org/docs/latest/api/native-theme).
+  const info = await client.call('app.info', {}, { transport: 'electron' });
+  const chosen = Theme.safeParse(info.ok ? (info.value as { theme?: unknown }).theme : undefined);
+  if (chosen.success) nativeTheme.themeSource = chosen.data;
+  disposers.push(
+    client.subscribe((event) => {
+      if (event.name === 'app.theme') nativeTheme.themeSource = event.payload.theme;
+    }),
+  );
   disposers.push(registerIpc(client, url, (path) => client.grant(path)));
   disposers.push(registerDragOut((blobId) => client.dragFile(blobId), url));
   disposers.push(handleMediaProtocol(client));

@@ -5,14 +5,16 @@
  * server (ELECTRON_RENDERER_URL) instead, for hot reload. Paths are relative to the built main bundle
  * (out/main/index.js → out/preload, out/renderer).
  */
-import { app, BrowserWindow, protocol, type CustomScheme } from 'electron';
+import { app, BrowserWindow, nativeTheme, protocol, type CustomScheme } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME, appPageUrl, resolveAppRequest } from './app-protocol';
 
-/** Neutral dark grey behind the renderer until it paints (matches the default theme; no white flash). */
-export const WINDOW_BACKGROUND = '#1e1e1e';
+/** Neutral dark grey behind the renderer until it paints (the dark theme's `--bg`; no white flash). */
+export const WINDOW_BACKGROUND = '#1c1c1c';
+/** The light theme's `--bg`, behind the renderer when the chosen (or the system's) theme is light. */
+export const WINDOW_BACKGROUND_LIGHT = '#f2f2f2';
 
 /**
  * `app:` as a standard (origin, relative URLs), secure (like https: for the web platform), fetch-able scheme,
@@ -94,7 +96,7 @@ export function createMainWindow(): BrowserWindow {
     minHeight: 600,
     title: 'Atelier',
     show: false,
-    backgroundColor: WINDOW_BACKGROUND,
+    backgroundColor: nativeTheme.shouldUseDarkColors ? WINDOW_BACKGROUND : WINDOW_BACKGROUND_LIGHT,
     ...(icon ? { icon } : {}),
     webPreferences: {
       preload: preloadPath(),

@@ -14,6 +14,7 @@ import {
   BlobId,
   JobView,
   Locale,
+  Theme,
   ProviderSettings,
   StagedReference,
   QueueState,
@@ -46,9 +47,20 @@ export type FileSource = z.infer<typeof FileSource>;
 export const contract = {
   'app.info': {
     input: Empty,
-    output: z.object({ version: z.string(), transport: z.enum(['electron', 'web']), locale: Locale }),
+    /** `theme`: the chosen theme; `welcomeDone`: the first-run welcome was finished or skipped on this library. */
+    output: z.object({
+      version: z.string(),
+      transport: z.enum(['electron', 'web']),
+      locale: Locale,
+      theme: Theme,
+      welcomeDone: z.boolean(),
+    }),
   },
   'app.setLocale': { input: z.object({ locale: Locale }).strict(), output: Ok },
+  /** Stores the theme in the library's settings (kept across restarts) and emits `app.theme`. */
+  'app.setTheme': { input: z.object({ theme: Theme }).strict(), output: Ok },
+  /** Marks the first-run welcome done (finished or skipped): it is not shown again on this library. */
+  'app.completeWelcome': { input: Empty, output: Ok },
 
   'folders.list': { input: Empty, output: z.array(FolderNode) },
   'folders.create': {
@@ -187,6 +199,8 @@ export const events = {
   'asset.created': z.object({ assetId: Id, folderId: Id, jobId: Id.nullable() }),
   'folders.changed': z.object({}),
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
+  /** The theme changed (the desktop shell sets `nativeTheme.themeSource` from it). */
+  'app.theme': z.object({ theme: Theme }),
   ...chainEvents,
   ...compareEvents,
   ...organiseEvents,

@@ -197,6 +197,14 @@ export const LOCALES = ['en', 'ko', 'ja'] as const;
 export const Locale = z.enum(LOCALES);
 export type Locale = z.infer<typeof Locale>;
 
+/**
+ * The UI theme the user chose in Settings: `light`, `dark`, or `system` (follow the OS's `prefers-color-scheme`).
+ * The values are Electron's `nativeTheme.themeSource` values (https://www.electronjs.org/docs/latest/api/native-theme).
+ */
+export const THEMES = ['system', 'light', 'dark'] as const;
+export const Theme = z.enum(THEMES);
+export type Theme = z.infer<typeof Theme>;
+
 export const AccountInfo = z.object({
   provider: KeyedProviderIdSchema,
   /** Balance in the provider's credits (Apiframe `team.credits`), null where the account has no team. */

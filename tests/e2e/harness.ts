@@ -40,6 +40,8 @@ export async function startHost(dataDir: string, env: Record<string, string> = {
       ATELIER_NO_OPEN: '1',
       ATELIER_LOG_LEVEL: 'warn',
       ATELIER_KEYCHAIN_SERVICE: `atelier-e2e-${process.pid}`,
+      // Tests make their own projects: the first-run welcome stays away unless a test asks for it ('0').
+      ATELIER_SKIP_WELCOME: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

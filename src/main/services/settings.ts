@@ -13,7 +13,7 @@ import type { Db } from './library/db';
 import { SettingsRepository } from './repositories/settings';
 import { CUSTOM_MODEL_RE, type CustomModelId, type KeyedProviderId } from '@shared/capabilities';
 import { AppError } from '@shared/errors';
-import { LOCALES, type Locale } from '@shared/domain';
+import { LOCALES, THEMES, type Locale, type Theme } from '@shared/domain';
 import { applyOverrides, DEFAULT_PRICES, PRICED_PROVIDERS, priceKey, priceRow, type PriceOverride, type PriceTable } from '@shared/pricing';
 
 /** The settings key holding the user's price overrides (a JSON array of {@link PriceOverride}). */
@@ -150,6 +150,28 @@ export class SettingsService {
 
   setLocale(locale: Locale): void {
     this.write('app.locale', locale);
+  }
+
+  /** The UI theme: the stored choice, else `system` (follow the OS). */
+  theme(): Theme {
+    const v = this.read('app.theme');
+    return v !== null && (THEMES as readonly string[]).includes(v) ? (v as Theme) : 'system';
+  }
+
+  setTheme(theme: Theme): void {
+    this.write('app.theme', theme);
+  }
+
+  /**
+   * True once the first-run welcome was finished or skipped on this library (`app.welcomeDone`), or when
+   * `ATELIER_SKIP_WELCOME=1` (scripted setups and tests that make their own projects).
+   */
+  welcomeDone(): boolean {
+    return this.read('app.welcomeDone') === '1' || this.env['ATELIER_SKIP_WELCOME'] === '1';
+  }
+
+  completeWelcome(): void {
+    this.write('app.welcomeDone', '1');
   }
 
   /** Model names the user gave for an OpenAI-compatible server, as `custom:<name>` ids. */

@@ -28,7 +28,8 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -37,6 +38,7 @@ import { isCallName, type Dispatcher } from '../dispatcher';
 import { contract, type CallContext, type CallName, type CallResult } from '@shared/contract';
 import { callBodyLimit, MAX_CALL_BODY_BYTES } from '@shared/limits';
 import { AppError } from '@shared/errors';
+import { Theme } from '@shared/domain';
 import { RENDERER_CSP_HEADER } from '@shared/csp';
 import { MEDIA_SIG_MAX_AHEAD_S, mediaSigMessage } from '@shared/media-sign';
 import { MEDIA_MIME_ALLOWLIST, MediaParams } from '../media-url';
@@ -127,6 +129,18 @@ export interface WebHostOptions {
    * here and given to `dispatcher.call`.
    */
   callJson?: (name: CallName, json: string, ctx: CallContext) => Promise<CallResult<unknown> | null>;
+}
+
+/** The theme chosen in Settings (`app.info`), or null when the call fails (the page then follows the system). */
+async function themeChoice(dispatcher: Dispatcher): Promise<Theme | null> {
+  const info = await dispatcher.call('app.info', {}, { transport: 'web' });
+  const theme = Theme.safeParse(info.ok ? (info.value as { theme?: unknown }).theme : undefined);
+  return theme.success ? theme.data : null;
+}
+
+/** The page with `data-theme-choice="<theme>"` on its `<html>` element (unchanged when `theme` is null). */
+export function withThemeChoice(html: string, theme: Theme | null): string {
+  return theme ? html.replace(/<html(\s|>)/i, `<html data-theme-choice="${theme}"$1`) : html;
 }
 
 /** A call body as received: JSON text, not parsed on the HTTP thread. */
@@ -289,7 +303,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   });
 
   // The page is the same with or without `?launch=`: the renderer exchanges the code (and drops it from the URL).
-  app.get('/', async (_req, reply) => reply.header('cache-control', 'no-store').sendFile('index.html', { cacheControl: false }));
+  // It carries the theme chosen in Settings on <html data-theme-choice> (public/theme-boot.js reads it before the
+  // first paint): each start of the host is a new origin, whose localStorage has no copy of it yet.
+  app.get('/', async (_req, reply) => {
+    const page = await readFile(path.join(rendererDir, 'index.html'), 'utf8');
+    return reply
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(withThemeChoice(page, await themeChoice(dispatcher)));
+  });
 
   app.post('/api/session', async (req, reply) => {
     const body = req.body as { launch?: unknown } | null | undefined;

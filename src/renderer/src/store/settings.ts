@@ -1,9 +1,10 @@
 import { create } from 'zustand';
 import type { KeyedProviderId } from '@shared/capabilities';
-import type { ConnectionCheck, Locale, ProviderSettings } from '@shared/domain';
+import type { ConnectionCheck, Locale, ProviderSettings, Theme } from '@shared/domain';
 import type { AppErrorShape } from '@shared/errors';
 import { applyLocale } from '../i18n';
 import { errorShape } from '../i18n/format';
+import { applyTheme } from '../lib/theme';
 import { call } from '../transport';
 
 /** Settings' connection check (`settings.check`): the provider's answer (ok or its error) with the latency. */
@@ -20,6 +21,10 @@ interface SettingsState {
   version: string | null;
   transport: 'electron' | 'web' | null;
   locale: Locale;
+  /** The theme chosen in Settings (kept in the library); applied to the page by lib/theme.ts. */
+  theme: Theme;
+  /** Whether the first-run welcome was finished or skipped on this library; null until `app.info` answers. */
+  welcomeDone: boolean | null;
   providers: Partial<Record<KeyedProviderId, ProviderSettings>>;
   providersLoaded: boolean;
   providersError: AppErrorShape | null;
@@ -28,6 +33,12 @@ interface SettingsState {
   loadInfo(): Promise<void>;
   loadProviders(): Promise<void>;
   setLocale(locale: Locale): Promise<void>;
+  /** Shows the theme at once and stores it; on failure shows the previous one again and throws. */
+  setTheme(theme: Theme): Promise<void>;
+  /** The theme changed elsewhere (another window): shows it. */
+  themeChanged(theme: Theme): void;
+  /** Marks the welcome done in the library (it is not shown again). @throws AppError */
+  completeWelcome(): Promise<void>;
   /** The calls below throw `AppError` for the form to show. */
   setKey(provider: KeyedProviderId, key: string): Promise<void>;
   clearKey(provider: KeyedProviderId): Promise<void>;
@@ -46,6 +57,8 @@ export const useSettings = create<SettingsState>()((set, get) => {
     version: null,
     transport: null,
     locale: 'en',
+    theme: 'system',
+    welcomeDone: null,
     providers: {},
     providersLoaded: false,
     providersError: null,
@@ -55,7 +68,8 @@ export const useSettings = create<SettingsState>()((set, get) => {
 
     async loadInfo() {
       const info = await call('app.info', {});
-      set({ version: info.version, transport: info.transport, locale: info.locale });
+      set({ version: info.version, transport: info.transport, locale: info.locale, theme: info.theme, welcomeDone: info.welcomeDone });
+      applyTheme(info.theme);
       await applyLocale(info.locale);
     },
 
@@ -81,6 +95,30 @@ export const useSettings = create<SettingsState>()((set, get) => {
         await applyLocale(previous);
         throw err;
       }
+    },
+
+    async setTheme(theme) {
+      const previous = get().theme;
+      set({ theme });
+      applyTheme(theme);
+      try {
+        await call('app.setTheme', { theme });
+      } catch (err) {
+        set({ theme: previous });
+        applyTheme(previous);
+        throw err;
+      }
+    },
+
+    themeChanged(theme) {
+      if (theme === get().theme) return;
+      set({ theme });
+      applyTheme(theme);
+    },
+
+    async completeWelcome() {
+      await call('app.completeWelcome', {});
+      set({ welcomeDone: true });
     },
 
     async setKey(provider, key) {

@@ -25,6 +25,7 @@ const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'collections.changed': () => useCollections.getState().scheduleLoad(),
   'folders.changed': () => void useFolders.getState().load(),
   'settings.changed': () => void useSettings.getState().loadProviders(),
+  'app.theme': ({ theme }) => useSettings.getState().themeChanged(theme),
   'prices.changed': () => void usePrices.getState().load(),
   'task.updated': (task) => useTransfer.getState().apply(task),
 };

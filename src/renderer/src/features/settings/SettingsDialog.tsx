@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import * as Tabs from '@radix-ui/react-tabs';
 import { KeyRound } from 'lucide-react';
 import { KEYED_PROVIDERS, type KeyedProviderId } from '@shared/capabilities';
-import { LOCALES, type Locale, type ProviderSettings } from '@shared/domain';
+import { LOCALES, THEMES, type Locale, type ProviderSettings, type Theme } from '@shared/domain';
 import type { AppErrorShape } from '@shared/errors';
 import { errorShape, providerShortLabel } from '../../i18n/format';
 import { isModKey } from '../../lib/platform';
@@ -43,6 +43,8 @@ function SettingsBody() {
   const id = useId();
   const locale = useSettings((s) => s.locale);
   const setLocale = useSettings((s) => s.setLocale);
+  const theme = useSettings((s) => s.theme);
+  const setTheme = useSettings((s) => s.setTheme);
   const providers = useSettings((s) => s.providers);
   const providersError = useSettings((s) => s.providersError);
   const loadProviders = useSettings((s) => s.loadProviders);
@@ -76,8 +78,28 @@ function SettingsBody() {
             </option>
           ))}
         </select>
-        <ErrorText error={error} />
       </div>
+      <div className="field">
+        <label htmlFor={`${id}-theme`} className="field-label">
+          {t('settings.theme')}
+        </label>
+        <select
+          id={`${id}-theme`}
+          className="select"
+          value={theme}
+          onChange={(e) => {
+            setError(null);
+            setTheme(e.target.value as Theme).catch((err: unknown) => setError(errorShape(err)));
+          }}
+        >
+          {THEMES.map((th) => (
+            <option key={th} value={th}>
+              {t(`settings.themes.${th}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorText error={error} />
 
       <h3 className="settings-section-title" id={`${id}-providers`}>
         {t('settings.providers')}
