@@ -21,6 +21,7 @@ import { openInside, readInside } from '../library/library-fs';
 import type { BlobStore } from '../library/store';
 import { IMPORT_MAX_BYTES } from './import';
 import type { TaskContext } from './tasks';
+import { LibraryCareRepository } from '../repositories/library-care';
 
 const OBJECT_NAME = /^([0-9a-f]{64})\.(png|jpg|webp)$/;
 
@@ -36,12 +37,12 @@ type Problem = IntegrityReport['problems'][number];
 
 /** Integrity check and thumbnail rebuild over one library. */
 export class LibraryCare {
-  private readonly db: Db;
+  private readonly repo: LibraryCareRepository;
   private readonly store: BlobStore;
   private readonly dataDir: string;
 
   constructor(opts: LibraryCareOptions) {
-    this.db = opts.db;
+    this.repo = new LibraryCareRepository(opts.db);
     this.store = opts.store;
     this.dataDir = opts.dataDir;
   }
@@ -54,7 +55,7 @@ export class LibraryCare {
    */
   async check(ctx: TaskContext, opts: { repair: boolean; verifyHashes: boolean }): Promise<IntegrityReport> {
     const report: IntegrityReport = { kind: 'integrity', checkedBlobs: 0, checkedFiles: 0, repair: opts.repair, missingThumbnails: 0, thumbnailsRebuilt: 0, problems: [] };
-    const rows = this.db.prepare('SELECT id, ext, bytes FROM blobs ORDER BY id').all() as { id: string; ext: string; bytes: number }[];
+    const rows = this.repo.blobs();
     const { files, links } = await this.libraryFiles();
     const total = rows.length + files.length;
     ctx.progress(0, total);
@@ -158,13 +159,7 @@ export class LibraryCare {
     }
 
     // 4. Rows that point at blobs without a row (possible only if foreign keys were ever off).
-    const dangling = this.db
-      .prepare(
-        `SELECT blob_id FROM assets WHERE blob_id NOT IN (SELECT id FROM blobs)
-         UNION SELECT blob_id FROM job_references WHERE blob_id NOT IN (SELECT id FROM blobs)`,
-      )
-      .all() as { blob_id: string }[];
-    for (const d of dangling) report.problems.push({ problem: 'missing_blob_row', blobId: d.blob_id, path: null, action: null });
+    for (const blobId of this.repo.danglingBlobIds()) report.problems.push({ problem: 'missing_blob_row', blobId, path: null, action: null });
     return report;
   }
 
@@ -174,7 +169,7 @@ export class LibraryCare {
    */
   async rebuildThumbnails(ctx: TaskContext, opts: { missingOnly: boolean }): Promise<ThumbnailReport> {
     const report: ThumbnailReport = { kind: 'thumbnails', rebuilt: 0, failed: [] };
-    const ids = (this.db.prepare('SELECT id FROM blobs ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+    const ids = this.repo.blobIds();
     ctx.progress(0, ids.length);
     for (let i = 0; i < ids.length; i++) {
       if (ctx.signal.aborted) break;
