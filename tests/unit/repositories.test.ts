@@ -59,7 +59,6 @@ const NOT_YET_OWNED: readonly string[] = [
   'blobs',
   'chain_steps',
   'chains',
-  'export_presets',
   'folders',
   'foreign_recipes',
   'search_dirty',

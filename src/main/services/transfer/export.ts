@@ -52,6 +52,7 @@ import {
 } from './xmp';
 import { diskFull, isDiskFull } from './import';
 import type { TaskRegistry } from './tasks';
+import { ExportPresetsRepository, type ExportAssetRow as AssetRow, type PresetRow } from '../repositories/export-presets';
 
 /** The file-system calls the exporter makes (a seam for fault injection in tests). */
 export interface ExportFs {
@@ -72,42 +73,6 @@ export interface ExportServiceOptions {
   now?: () => number;
   /** `xmp:CreatorTool` and `x:xmptk` of what is written, e.g. `Atelier 0.1.0`. */
   tool?: string;
-}
-
-interface PresetRow {
-  id: string;
-  name: string;
-  template: string;
-  format: ExportPreset['format'];
-  quality: number;
-  long_edge: number | null;
-  metadata: ExportPreset['metadata'];
-  xmp_sidecar?: number;
-  created_at: number;
-}
-
-interface AssetRow {
-  id: string;
-  folder_id: string;
-  kind: ExportRecipe['kind'];
-  created_at: number;
-  original_name: string | null;
-  blob_id: string;
-  ext: string;
-  mime: string;
-  width: number;
-  height: number;
-  job_id: string | null;
-  provider: string | null;
-  model: string | null;
-  prompt: string | null;
-  params: string | null;
-  credits: number | null;
-  cost_usd: number | null;
-  usd_estimate: number | null;
-  rating: number;
-  flag: number;
-  title: string | null;
 }
 
 const EXT: Record<Exclude<ExportPreset['format'], 'original'>, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
@@ -145,7 +110,7 @@ const EXPORT_TEMP = /^\.atelier-(?:(?:probe-)?[0-9a-f-]{36}|export\.\d{1,10}-[0-
 
 /** Export presets and export tasks. */
 export class ExportService {
-  private readonly db: Db;
+  private readonly repo: ExportPresetsRepository;
   private readonly store: BlobStore;
   private readonly tasks: TaskRegistry;
   private readonly fs: ExportFs;
@@ -155,7 +120,7 @@ export class ExportService {
   private readonly swept = new Set<string>();
 
   constructor(opts: ExportServiceOptions) {
-    this.db = opts.db;
+    this.repo = new ExportPresetsRepository(opts.db);
     this.store = opts.store;
     this.tasks = opts.tasks;
     this.fs = opts.fs ?? realFs;
@@ -165,12 +130,12 @@ export class ExportService {
 
   /** Every preset, by name. */
   presets(): ExportPreset[] {
-    return (this.db.prepare('SELECT * FROM export_presets ORDER BY name COLLATE NOCASE').all() as PresetRow[]).map(toPreset);
+    return this.repo.list().map(toPreset);
   }
 
   /** One preset. @throws AppError `not_found` */
   preset(id: string): ExportPreset {
-    const row = this.db.prepare('SELECT * FROM export_presets WHERE id = ?').get(id) as PresetRow | undefined;
+    const row = this.repo.byId(id);
     if (!row) throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
     return toPreset(row);
   }
@@ -187,28 +152,28 @@ export class ExportService {
       throw new AppError('validation', 'preset name must be 1–100 characters', { params: { field: 'name', reason: name ? 'too_long' : 'empty' } });
     }
     parseTemplate(input.template);
-    const clash = this.db.prepare('SELECT id FROM export_presets WHERE name = ? AND id IS NOT ?').get(name, input.id) as { id: string } | undefined;
-    if (clash) throw new AppError('conflict', `a preset named "${name}" exists`, { params: { name, reason: 'name_taken' } });
+    if (this.repo.idNamed(name, input.id) !== null) throw new AppError('conflict', `a preset named "${name}" exists`, { params: { name, reason: 'name_taken' } });
     const id = input.id ?? randomUUID();
+    const fields = {
+      name,
+      template: input.template,
+      format: input.format,
+      quality: input.quality,
+      longEdge: input.longEdge,
+      metadata: input.metadata,
+      xmpSidecar: input.xmpSidecar === true,
+    };
     if (input.id) {
-      const r = this.db
-        .prepare('UPDATE export_presets SET name = ?, template = ?, format = ?, quality = ?, long_edge = ?, metadata = ? WHERE id = ?')
-        .run(name, input.template, input.format, input.quality, input.longEdge, input.metadata, id);
-      if (r.changes === 0) throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
+      if (!this.repo.update(id, fields)) throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
     } else {
-      this.db
-        .prepare('INSERT INTO export_presets (id, name, template, format, quality, long_edge, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(id, name, input.template, input.format, input.quality, input.longEdge, input.metadata, this.now());
-    }
-    if (hasColumn(this.db, 'export_presets', 'xmp_sidecar')) {
-      this.db.prepare('UPDATE export_presets SET xmp_sidecar = ? WHERE id = ?').run(input.xmpSidecar ? 1 : 0, id);
+      this.repo.insert(id, fields, this.now());
     }
     return this.preset(id);
   }
 
   /** Deletes a preset. @throws AppError `not_found` */
   deletePreset(id: string): void {
-    if (this.db.prepare('DELETE FROM export_presets WHERE id = ?').run(id).changes === 0) {
+    if (!this.repo.delete(id)) {
       throw new AppError('not_found', `no export preset with id ${id}`, { params: { id } });
     }
   }
@@ -230,15 +195,10 @@ export class ExportService {
   /** The asset ids a scope names, in export order (a folder: newest first, its sub-folders after it). */
   resolveScope(scope: ExportScope): string[] {
     if (scope.kind === 'assets') return [...new Set(scope.assetIds)];
-    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(scope.folderId)) {
+    if (!this.repo.folderIsLive(scope.folderId)) {
       throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
     }
-    const live = hasColumn(this.db, 'assets', 'deleted_at') ? 'AND a.deleted_at IS NULL' : '';
-    const sql = scope.recursive
-      ? `WITH RECURSIVE sub(id, depth) AS (SELECT ?, 0 UNION ALL SELECT f.id, sub.depth + 1 FROM folders f JOIN sub ON f.parent_id = sub.id)
-         SELECT a.id FROM assets a JOIN sub ON sub.id = a.folder_id WHERE 1 ${live} ORDER BY sub.depth, a.folder_id, a.created_at DESC, a.id DESC`
-      : `SELECT a.id FROM assets a WHERE a.folder_id = ? ${live} ORDER BY a.created_at DESC, a.id DESC`;
-    return (this.db.prepare(sql).all(scope.folderId) as { id: string }[]).map((r) => r.id);
+    return this.repo.liveAssetIdsIn(scope.folderId, scope.recursive);
   }
 
   /**
@@ -471,7 +431,7 @@ export class ExportService {
   }
 
   private folderPaths(): Map<string, { name: string; parentId: string | null }> {
-    const rows = this.db.prepare('SELECT id, parent_id, name FROM folders').all() as { id: string; parent_id: string | null; name: string }[];
+    const rows = this.repo.folders();
     return new Map(rows.map((r) => [r.id, { name: r.name, parentId: r.parent_id }]));
   }
 
@@ -491,49 +451,20 @@ export class ExportService {
   }
 
   private assetRows(ids: string[]): AssetRow[] {
-    const organised = hasColumn(this.db, 'assets', 'rating');
-    const rating = organised ? 'a.rating' : '0';
-    const extra = organised ? 'a.flag AS flag, a.title AS title' : '0 AS flag, NULL AS title';
-    const stmt = this.db.prepare(
-      `SELECT a.id, a.folder_id, a.kind, a.created_at, a.original_name, a.blob_id, b.ext, b.mime, b.width, b.height,
-              a.job_id, j.provider, j.model, j.prompt, j.params, j.credits, j.cost_usd, j.usd_estimate, ${rating} AS rating, ${extra}
-         FROM assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
-    );
     return ids.map((id) => {
-      const row = stmt.get(id) as AssetRow | undefined;
+      const row = this.repo.asset(id);
       if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
       return row;
     });
   }
 
   private recipe(row: AssetRow): ExportRecipe {
-    const references = row.job_id
-      ? (this.db
-          .prepare('SELECT name, blob_id AS blobId FROM job_references WHERE job_id = ? ORDER BY position')
-          .all(row.job_id) as Array<{ name: string; blobId: string }>)
-      : [];
-    let parentAssetId: string | null = null;
+    const references = row.job_id ? this.repo.jobReferences(row.job_id) : [];
+    const parentAssetId = this.repo.parentAssetId(row.id);
     // An edit's pixels come from a photo when its chain starts at an imported image (a root with no job).
-    let rootIsPhoto = false;
-    if (hasTable(this.db, 'versions')) {
-      const p = this.db
-        .prepare('SELECT pv.asset_id AS id FROM versions v JOIN versions pv ON pv.id = v.parent_id WHERE v.asset_id = ?')
-        .get(row.id) as { id: string | null } | undefined;
-      parentAssetId = p?.id ?? null;
-      const root = this.db
-        .prepare(
-          `WITH RECURSIVE up(id, parent_id, job_id, depth) AS (
-             SELECT id, parent_id, job_id, 0 FROM versions WHERE asset_id = ?
-             UNION ALL SELECT v.id, v.parent_id, v.job_id, up.depth + 1 FROM versions v JOIN up ON v.id = up.parent_id WHERE up.depth < 10000)
-           SELECT up.job_id AS jobId, a.kind AS kind FROM up LEFT JOIN assets a ON a.id = (SELECT asset_id FROM versions WHERE id = up.id)
-           WHERE up.parent_id IS NULL`,
-        )
-        .get(row.id) as { jobId: string | null; kind: string | null } | undefined;
-      rootIsPhoto = root !== undefined && (root.kind === 'imported' || (root.kind === null && root.jobId === null));
-    }
-    const tags = hasTable(this.db, 'asset_tags')
-      ? (this.db.prepare('SELECT t.name FROM asset_tags x JOIN tags t ON t.id = x.tag_id WHERE x.asset_id = ? ORDER BY t.name').all(row.id) as { name: string }[]).map((t) => t.name)
-      : [];
+    const root = this.repo.chainRoot(row.id);
+    const rootIsPhoto = root !== null && (root.kind === 'imported' || (root.kind === null && root.jobId === null));
+    const tags = this.repo.tagNames(row.id);
     const source: ExportRecipe['source'] =
       row.kind === 'imported' ? 'photo' : row.provider === 'sandbox' ? 'sandbox' : row.kind === 'edited' && rootIsPhoto ? 'composite' : 'generated';
     let params: Record<string, unknown> | null;

@@ -29,7 +29,6 @@ import type { Db } from '../library/db';
 import type { BlobStore } from '../library/store';
 import { DEFAULT_MAX_PIXELS, readImageHeader, type InspectLimits } from '../library/inspect';
 import type { TaskContext, TaskRegistry } from './tasks';
-import { hasColumn } from './export';
 import { readForeignMetadata, type ForeignMetadata } from './foreign';
 import { restoreWaitingLineage, storeForeignMetadata, type RestoreLineage } from './foreign-store';
 
@@ -277,7 +276,7 @@ class ImportRun {
     const { db } = service.internals;
     this.report = { kind: 'import', folderId, seen: 0, imported: [], duplicates: [], nearDuplicates: [], skipped: [], metadata: [], stoppedBy: null };
     // Images in the trash do not count: importing their bytes again gives a live image.
-    const live = hasColumn(db, 'assets', 'deleted_at') ? 'AND a.deleted_at IS NULL' : '';
+    const live = 'AND a.deleted_at IS NULL';
     const rows = db
       .prepare(
         `SELECT a.id, a.blob_id, a.stack_id, b.dhash FROM assets a JOIN blobs b ON b.id = a.blob_id WHERE a.folder_id = ? ${live}`,
