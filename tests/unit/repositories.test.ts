@@ -39,10 +39,8 @@ const NOT_YET_MIGRATED: readonly string[] = [
   // assets, tags, versions, chains, folders, blobs (B2)
   'src/main/services/chains/service.ts',
   'src/main/services/library/assets.ts',
-  'src/main/services/library/credentials.ts',
   'src/main/services/library/folders.ts',
   'src/main/services/library/organise.ts',
-  'src/main/services/library/store.ts',
   'src/main/services/library/trash.ts',
   'src/main/services/transfer/import.ts',
   'src/main/services/transfer/stacks.ts',
@@ -55,8 +53,6 @@ const NOT_YET_MIGRATED: readonly string[] = [
 const NOT_YET_OWNED: readonly string[] = [
   'asset_tags',
   'assets',
-  'blob_credentials',
-  'blobs',
   'chain_steps',
   'chains',
   'folders',

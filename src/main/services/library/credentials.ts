@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ContentCredentials, type CredentialsAction, type CredentialsReason, type CredentialsState } from '@shared/provenance';
 import { AppError } from '@shared/errors';
+import { BlobsRepository } from '../repositories/blobs';
 import type { Db } from './db';
 
 type C2paModule = typeof import('@contentauth/c2pa-wasm');
@@ -195,22 +196,15 @@ export function trustAnchorsFromEnv(env: Record<string, string | undefined> = pr
 
 /** The `blob_credentials` table: each stored blob's Content Credentials, read once when its bytes are stored. */
 export class CredentialStore {
-  private readonly db: Db;
+  private readonly blobs: BlobsRepository;
   private readonly trustAnchorsPem: string | null;
   private readonly now: () => number;
-  private tableKnown = false;
 
-  /** @param db the library database (migrated to 0015 or later; before it, nothing is read or recorded) */
+  /** @param db the library database (migrated: `blob_credentials` is migration 0015's) */
   constructor(db: Db, opts: CredentialStoreOptions = {}) {
-    this.db = db;
+    this.blobs = BlobsRepository.of(db);
     this.trustAnchorsPem = opts.trustAnchorsPem ?? null;
     this.now = opts.now ?? Date.now;
-  }
-
-  /** True once `blob_credentials` (migration 0015) exists. */
-  private hasTable(): boolean {
-    this.tableKnown ||= this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'blob_credentials'").get() !== undefined;
-    return this.tableKnown;
   }
 
   /**
@@ -219,11 +213,9 @@ export class CredentialStore {
    * @throws only when the WebAssembly reader cannot be loaded (nothing is recorded then, so a later store reads again)
    */
   async record(blobId: string, bytes: Uint8Array, mime: string): Promise<void> {
-    if (!this.hasTable() || this.db.prepare('SELECT 1 FROM blob_credentials WHERE blob_id = ?').get(blobId)) return;
+    if (this.blobs.hasCredentials(blobId)) return;
     const summary = await readContentCredentials(bytes, mime, this.trustAnchorsPem, this.now);
-    this.db
-      .prepare('INSERT OR IGNORE INTO blob_credentials (blob_id, state, summary, read_at) VALUES (?, ?, ?, ?)')
-      .run(blobId, summary?.state ?? 'none', summary ? JSON.stringify(summary) : null, summary?.readAt ?? this.now());
+    this.blobs.recordCredentials(blobId, summary?.state ?? 'none', summary ? JSON.stringify(summary) : null, summary?.readAt ?? this.now());
   }
 
   /**
@@ -245,13 +237,9 @@ export class CredentialStore {
     const skip = new Set<string>();
     const done = (async () => {
       let n = 0;
-      if (!this.hasTable()) return n;
-      const pending = this.db.prepare(
-        'SELECT b.id, b.mime FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM blob_credentials c WHERE c.blob_id = b.id) LIMIT 64',
-      );
       for (;;) {
         if (stopped) return n;
-        const rows = (pending.all() as { id: string; mime: string }[]).filter((r) => !skip.has(r.id));
+        const rows = this.blobs.withoutCredentials().filter((r) => !skip.has(r.id));
         if (rows.length === 0) return n;
         for (const r of rows) {
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -261,7 +249,7 @@ export class CredentialStore {
             const bytes = head.length < BACKFILL_HEAD_BYTES ? head : mayCarryManifest(head) ? await read(r.id) : null;
             if (stopped) return n;
             if (bytes) await this.record(r.id, bytes, r.mime);
-            else this.db.prepare("INSERT OR IGNORE INTO blob_credentials (blob_id, state, summary, read_at) VALUES (?, 'none', NULL, ?)").run(r.id, this.now());
+            else this.blobs.recordCredentials(r.id, 'none', null, this.now());
             n++;
           } catch {
             skip.add(r.id);
@@ -280,10 +268,9 @@ export class CredentialStore {
 
   /** The blob's Content Credentials, or null when it carries none or was never read. */
   get(blobId: string): ContentCredentials | null {
-    if (!this.hasTable()) return null;
-    const row = this.db.prepare('SELECT summary FROM blob_credentials WHERE blob_id = ?').get(blobId) as { summary: string | null } | undefined;
-    if (!row?.summary) return null;
-    const parsed = ContentCredentials.safeParse(JSON.parse(row.summary));
+    const summary = this.blobs.credentialsSummary(blobId);
+    if (!summary) return null;
+    const parsed = ContentCredentials.safeParse(JSON.parse(summary));
     return parsed.success ? parsed.data : null;
   }
 }

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { BlobInfo } from '@shared/domain';
 import { AppError } from '@shared/errors';
+import { BlobsRepository, type BlobRow } from '../repositories/blobs';
 import { CredentialStore } from './credentials';
 import type { Db } from './db';
 import { DEFAULT_MAX_PIXELS, inspectImage, type InspectLimits } from './inspect';
@@ -29,15 +30,6 @@ import { checkInside, checkInsideSync, isRefusedPath, makePrivate, mkdirPrivate,
 export const THUMBNAIL_SIZE = 512;
 
 const BLOB_ID = /^[0-9a-f]{64}$/;
-
-interface BlobRow {
-  id: string;
-  ext: 'png' | 'jpg' | 'webp';
-  mime: BlobInfo['mime'];
-  width: number;
-  height: number;
-  bytes: number;
-}
 
 /** Construction options of {@link BlobStore}. */
 export interface BlobStoreOptions {
@@ -61,23 +53,18 @@ export class BlobStore {
   private readonly writing = new Map<string, Promise<void>>();
   /** Thumbnails under way, by blob id. */
   private readonly thumbnailing = new Map<string, Promise<string>>();
-  private readonly selectRow: ReturnType<Db['prepare']>;
-  private readonly insertRow: ReturnType<Db['prepare']>;
+  private readonly blobs: BlobsRepository;
   /** The C2PA Content Credentials of the stored blobs, read by {@link BlobStore.put}. */
   readonly credentials: CredentialStore;
 
-  /** Prepares its statements; touches no file (see {@link BlobStore.initialize}). */
+  /** Touches no file (see {@link BlobStore.initialize}). */
   constructor(opts: BlobStoreOptions) {
     this.db = opts.db;
     this.dataDir = opts.dataDir;
     this.now = opts.now ?? Date.now;
     this.tmpDir = join(this.dataDir, 'tmp');
+    this.blobs = BlobsRepository.of(this.db);
     this.credentials = new CredentialStore(this.db, { trustAnchorsPem: opts.c2paTrustAnchorsPem, now: this.now });
-    this.selectRow = this.db.prepare('SELECT id, ext, mime, width, height, bytes FROM blobs WHERE id = ?');
-    this.insertRow = this.db.prepare(
-      `INSERT OR IGNORE INTO blobs (id, ext, mime, width, height, bytes, created_at)
-       VALUES (@id, @ext, @mime, @width, @height, @bytes, @createdAt)`,
-    );
   }
 
   /**
@@ -104,7 +91,7 @@ export class BlobStore {
    */
   private async adoptUnrecorded(): Promise<number> {
     const objects = join(this.dataDir, 'objects');
-    const known = new Set((this.db.prepare('SELECT id, ext FROM blobs').all() as { id: string; ext: string }[]).map((r) => `${r.id}.${r.ext}`));
+    const known = this.blobs.fileNames();
     let adopted = 0;
     for (const sub of await readdir(objects).catch(() => [] as string[])) {
       if (!/^[0-9a-f]{2}$/.test(sub)) continue;
@@ -148,7 +135,7 @@ export class BlobStore {
     }
     await write;
 
-    this.insertRow.run({
+    this.blobs.insertIfMissing({
       id,
       ext: image.ext,
       mime: image.mime,
@@ -283,7 +270,7 @@ export class BlobStore {
 
   private row(id: string): BlobRow | null {
     if (typeof id !== 'string' || !BLOB_ID.test(id)) return null;
-    return (this.selectRow.get(id) as BlobRow | undefined) ?? null;
+    return this.blobs.get(id) ?? null;
   }
 
   private requireRow(id: string): BlobRow {
