@@ -1,7 +1,7 @@
 /**
  * Issue 10, end to end in Debian Chromium against the built web host: the archives of InvokeAI, NovelAI, Fooocus
- * and SwarmUI, and a Lightroom JPEG (XMP title, caption, keywords and stars written by exiftool), go in through the
- * import control; the report names each tool; a word of each prompt finds its image; the viewer says "Made with …"
+ * and SwarmUI, a Lightroom JPEG (XMP title, caption, keywords and stars written by exiftool), and a JPEG whose
+ * title, keyword and stars are in its `.xmp` sidecar, go in through the import control; the report names each tool; a word of each prompt finds its image; the viewer says "Made with …"
  * with the prompt, negative prompt and model; the Lightroom photo comes in with its title, tags and rating.
  * Then the round trip as a person does it: generate an image on the sandbox, rate and tag it in the viewer, edit
  * it, export the project with the "JPEG with recipe" preset to a folder, import the exported files into another
@@ -75,6 +75,10 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
       '-XMP-xmp:Rating=4',
       lr,
     ]);
+    // A photo whose keywords and stars live in its Lightroom sidecar (photo.xmp beside photo.jpg), listed after it.
+    await put('sidecar-harbour.jpg', await base('jpeg'));
+    await run('exiftool', ['-q', '-XMP-dc:Title=Harbour from the sidecar', '-XMP-dc:Subject=항구', '-XMP-xmp:Rating=2', join(inDir, 'sidecar-harbour.xmp')]);
+    files.push(join(inDir, 'sidecar-harbour.xmp'));
     host = await startHost(join(dir, 'lib'), { ATELIER_SANDBOX_JOB_MS: '500' });
     browser = await launchBrowser();
     ({ page, errors } = await openPage(browser, host.url));
@@ -126,7 +130,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
 
   it('imports InvokeAI, NovelAI, Fooocus, SwarmUI and Lightroom files with their recipes, tags and rating', async () => {
     await newProject('Archives');
-    const report = await importFiles(files, '5 imported · 0 skipped');
+    const report = await importFiles(files, '6 imported · 0 skipped');
     await report.getByText('Recipes from other tools (4)').click();
     const recipes = report.getByRole('list', { name: 'Recipes from other tools' });
     expect((await recipes.getByRole('listitem').allTextContents()).sort()).toEqual([
@@ -136,7 +140,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
       'swarm-library.png — SwarmUI',
     ]);
     await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
-    await expect.poll(() => tiles().count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => tiles().count(), { timeout: 20_000 }).toBe(6);
 
     const cases: Array<{ word: string; tool: string; texts: string[] }> = [
       { word: '喫茶店', tool: 'InvokeAI', texts: [INVOKE.positive_prompt, 'low quality', 'Juggernaut XL v9', '3141592'] },
@@ -145,7 +149,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
       { word: 'brutalist', tool: 'SwarmUI', texts: [SWARM.sui_image_params.prompt, 'flux1-dev-fp8', '1717'] },
     ];
     for (const c of cases) {
-      const v = await openFound(c.word, 5);
+      const v = await openFound(c.word, 6);
       const recipe = v.getByRole('region', { name: 'Recipe' });
       await expect.poll(() => recipe.textContent(), { timeout: 10_000 }).toContain(`Made with ${c.tool}`);
       const text = (await recipe.textContent()) ?? '';
@@ -154,7 +158,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
     }
 
     // The Lightroom photo: found by its caption (accents and Hangul), with its title, keywords and stars.
-    const v = await openFound('주상절리', 5);
+    const v = await openFound('주상절리', 6);
     const organise = v.getByRole('region', { name: 'Rating, flag and tags' });
     await organise.waitFor();
     expect(await pressed(organise.getByRole('button', { name: 'Rate 4 stars' }))).toBe('true');
@@ -163,7 +167,13 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
     await closeViewer();
     // Its title names the tile.
     await gallery().getByRole('img', { name: 'Jeju coast at noon', exact: true }).waitFor();
+
+    // The sidecar's title, keyword and stars came in with its photo (the page sent the sidecar first).
+    const harbour = await openFound('항구', 6);
+    expect(await pressed(harbour.getByRole('button', { name: 'Rate 2 stars' }))).toBe('true');
+    await closeViewer();
     await gallery().getByRole('searchbox', { name: 'Search' }).fill('');
+    await gallery().getByRole('img', { name: 'Harbour from the sidecar', exact: true }).waitFor();
   });
 
   it('round trip: generated, rated, tagged and edited here, exported with its recipe, imported back with all of it', async () => {

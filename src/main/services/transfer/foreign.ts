@@ -130,10 +130,13 @@ class Skip extends Error {
 }
 
 /**
- * Reads the generation metadata and the XMP of a PNG, JPEG or WebP file. Never throws: what cannot be read is in
- * `skipped`.
+ * Reads the generation metadata and the XMP of a PNG, JPEG or WebP file, and of its XMP sidecar file when one was
+ * found beside it (`photo.xmp` as Lightroom and Bridge write it, `photo.jpg.xmp` as darktable and digiKam do; its
+ * text, at most {@link MAX_TEXT_BYTES} × 4 bytes). A property in the sidecar wins over the same property embedded
+ * in the file (the sidecar is what the photo tool wrote last); the rest of the embedded packet still counts; `read`
+ * lists `xmp-sidecar`. Never throws: what cannot be read is in `skipped` (`xmp-sidecar` as its source).
  */
-export function readForeignMetadata(bytes: Uint8Array): ForeignMetadata {
+export function readForeignMetadata(bytes: Uint8Array, sidecarXmp: string | null = null): ForeignMetadata {
   const out: ForeignMetadata = { recipe: null, title: null, description: null, tags: [], rating: null, flag: null, atelier: null, read: [], skipped: [] };
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const attempt = (source: string, fn: () => void): void => {
@@ -151,7 +154,30 @@ export function readForeignMetadata(bytes: Uint8Array): ForeignMetadata {
   attempt('recipe', () => {
     out.recipe = recipeFromTexts(texts, out);
   });
-  attempt('xmp', () => readXmpInto(b, out));
+  let sidecar: string[] = [];
+  if (sidecarXmp !== null) {
+    attempt('xmp-sidecar', () => {
+      if (Buffer.byteLength(sidecarXmp, 'utf8') > MAX_TEXT_BYTES * 4) throw new Skip('too_large', `the XMP sidecar is over ${MAX_TEXT_BYTES * 4} bytes`);
+      parseXml(sidecarXmp); // a malformed sidecar is skipped alone; the file's own packet is still read
+      sidecar = [sidecarXmp];
+    });
+  }
+  let embedded: string[] = [];
+  attempt('xmp', () => {
+    const x = readXmp(b);
+    const packets = [x.standard, x.extended].filter((p): p is string => p !== null);
+    for (const p of packets) {
+      if (Buffer.byteLength(p, 'utf8') > MAX_TEXT_BYTES * 4) throw new Skip('too_large', `the XMP packet is over ${MAX_TEXT_BYTES * 4} bytes`);
+      parseXml(p);
+    }
+    embedded = packets;
+  });
+  attempt(sidecar.length > 0 ? 'xmp-sidecar' : 'xmp', () => {
+    if (readXmpPackets([...sidecar, ...embedded], out)) {
+      if (sidecar.length > 0) out.read.push('xmp-sidecar');
+      if (embedded.length > 0) out.read.push('xmp');
+    }
+  });
   if (out.recipe) {
     out.recipe.prompt = clip(out.recipe.prompt, MAX_PROMPT_CHARS);
     out.recipe.negativePrompt = clip(out.recipe.negativePrompt, MAX_PROMPT_CHARS);
@@ -727,10 +753,13 @@ function comfyWorkflow(text: string): ForeignRecipe | null {
 
 // ── XMP ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-function readXmpInto(b: Buffer, out: ForeignMetadata): void {
-  const x = readXmp(b);
-  const packets = [x.standard, x.extended].filter((p): p is string => p !== null);
-  if (packets.length === 0) return;
+/**
+ * Reads XMP packets into `out`, the first packet's property winning over the same property in a later one (so a
+ * sidecar given first wins over the file's own packet, property by property). Returns false when there is none.
+ * @throws Skip `too_large` for a packet over {@link MAX_TEXT_BYTES} × 4; an XML error for a malformed one
+ */
+function readXmpPackets(packets: string[], out: ForeignMetadata): boolean {
+  if (packets.length === 0) return false;
   const props = new Map<string, XmlElement | string>();
   for (const p of packets) {
     if (Buffer.byteLength(p, 'utf8') > MAX_TEXT_BYTES * 4) throw new Skip('too_large', `the XMP packet is over ${MAX_TEXT_BYTES * 4} bytes`);
@@ -743,7 +772,6 @@ function readXmpInto(b: Buffer, out: ForeignMetadata): void {
       for (const c of d.children) if (c.ns && !props.has(c.ns + c.local)) props.set(c.ns + c.local, c);
     }
   }
-  out.read.push('xmp');
   const text = (ns: string, local: string): string | null => {
     const v = props.get(ns + local);
     if (v === undefined) return null;
@@ -817,10 +845,11 @@ function readXmpInto(b: Buffer, out: ForeignMetadata): void {
         r.seed = field(str(params['seed']));
       }
       out.recipe = r;
-      return;
+      return true;
     }
   }
   out.description = description;
+  return true;
 }
 
 // ── small helpers ───────────────────────────────────────────────────────────────────────────────────────────

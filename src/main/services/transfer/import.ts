@@ -158,7 +158,8 @@ export class ImportService {
       }
       run.total = files.length + run.report.seen;
       ctx.progress(run.report.seen, run.total);
-      await pool(files, CONCURRENCY, ctx.signal, run, async (f) => {
+      const images = await run.takeSidecarFiles(files);
+      await pool(images, CONCURRENCY, ctx.signal, run, async (f) => {
         let bytes: Buffer;
         try {
           const st = await stat(f.path);
@@ -171,7 +172,7 @@ export class ImportService {
           run.skip(f.name, 'unreadable', `cannot be read (${(err as Error).message})`);
           return;
         }
-        await run.importOne(f.name, bytes);
+        await run.importOne(f.name, bytes, run.sidecarFor(f.name) ?? (await run.sidecarBeside(f.path, f.name)));
       });
       return run.finish();
     });
@@ -192,7 +193,9 @@ export class ImportService {
           if (!batch) break;
           try {
             if (batch.total !== null) run.total = batch.total;
-            await pool(batch.files, CONCURRENCY, ctx.signal, run, (f) => run.importOne(f.name, f.bytes));
+            // XMP sidecars in the batch are kept for their images (the page sends them first), not imported.
+            const images = batch.files.filter((f) => !run.keepSidecar(f.name, f.bytes));
+            await pool(images, CONCURRENCY, ctx.signal, run, (f) => run.importOne(f.name, f.bytes, run.sidecarFor(f.name)));
           } finally {
             batch.done();
           }
@@ -297,8 +300,90 @@ class ImportRun {
     this.tick(name);
   }
 
-  /** Imports one file's bytes; records the outcome in the report. Stops the run on a full disk. */
-  async importOne(name: string, bytes: Buffer): Promise<void> {
+  /**
+   * Sidecars (see {@link isXmpSidecar}) by their name folded to lower case, until their image comes; then null
+   * (used). Text, at most {@link MAX_SIDECAR_BYTES}.
+   */
+  private readonly sidecars = new Map<string, { name: string; text: string | null }>();
+
+  /**
+   * Takes the XMP sidecars out of a walked file list (reading each, at most {@link MAX_SIDECAR_BYTES}) and returns
+   * the rest. A sidecar counts as seen; one that cannot be read is skipped with its reason.
+   */
+  async takeSidecarFiles(files: Array<{ path: string; name: string }>): Promise<Array<{ path: string; name: string }>> {
+    const rest: Array<{ path: string; name: string }> = [];
+    for (const f of files) {
+      if (!isXmpSidecar(f.name)) {
+        rest.push(f);
+        continue;
+      }
+      try {
+        const st = await stat(f.path);
+        if (st.size > MAX_SIDECAR_BYTES) {
+          this.skip(f.name, 'too_large', `the XMP sidecar is ${st.size} bytes, over the limit of ${MAX_SIDECAR_BYTES} bytes`);
+          continue;
+        }
+        this.keepSidecar(f.name, await readFile(f.path));
+      } catch (err) {
+        this.skip(f.name, 'unreadable', `cannot be read (${(err as Error).message})`);
+      }
+    }
+    return rest;
+  }
+
+  /** Keeps `bytes` as the XMP sidecar `name` when it is one (counted as seen); false for any other file. */
+  keepSidecar(name: string, bytes: Buffer): boolean {
+    if (!isXmpSidecar(name)) return false;
+    if (bytes.length > MAX_SIDECAR_BYTES) {
+      this.skip(name, 'too_large', `the XMP sidecar is ${bytes.length} bytes, over the limit of ${MAX_SIDECAR_BYTES} bytes`);
+      return true;
+    }
+    this.sidecars.set(name.toLowerCase(), { name, text: bytes.toString('utf8') });
+    this.report.seen++;
+    this.tick(name);
+    return true;
+  }
+
+  /**
+   * The text of the XMP sidecar of image `name` (`photo.jpg.xmp`, else `photo.xmp`, letter case aside), marked
+   * used; null when there is none.
+   */
+  sidecarFor(name: string): string | null {
+    const lower = name.toLowerCase();
+    for (const key of [`${lower}.xmp`, `${lower.replace(/\.[^./\\]*$/, '')}.xmp`]) {
+      const s = this.sidecars.get(key);
+      if (s && s.text !== null) {
+        const text = s.text;
+        s.text = null;
+        return text;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * For a file picked on its own (its folder not walked), the XMP sidecar beside it on disk (`photo.jpg.xmp`,
+   * `photo.xmp`, `photo.XMP`), read as {@link takeSidecarFiles} does and counted as seen; null when there is none
+   * or it was among the walked files already.
+   */
+  async sidecarBeside(path: string, name: string): Promise<string | null> {
+    const stem = path.replace(/\.[^./\\]*$/, '');
+    for (const candidate of [`${path}.xmp`, `${stem}.xmp`, `${stem}.XMP`]) {
+      const key = join(dirname(name), basename(candidate)).toLowerCase();
+      if (this.sidecars.has(key) || this.sidecars.has(basename(candidate).toLowerCase())) return null;
+      const st = await stat(candidate).catch(() => null);
+      if (!st?.isFile()) continue;
+      if (st.size > MAX_SIDECAR_BYTES) return null;
+      const bytes = await readFile(candidate).catch(() => null);
+      if (!bytes) return null;
+      this.sidecars.set(key, { name: candidate, text: null });
+      return bytes.toString('utf8');
+    }
+    return null;
+  }
+
+  /** Imports one file's bytes (and its XMP sidecar's text); records the outcome in the report. Stops the run on a full disk. */
+  async importOne(name: string, bytes: Buffer, sidecarXmp: string | null = null): Promise<void> {
     if (this.stopped || this.ctx.signal.aborted) return;
     const { db, store, now, limits } = this.service.internals;
     const id = createHash('sha256').update(bytes).digest('hex');
@@ -318,7 +403,7 @@ class ImportRun {
       if (this.stopped || this.ctx.signal.aborted) return;
       const h = hash;
       // Read before the transaction (pure CPU, bounded by foreign.ts's limits); never throws.
-      const meta: ForeignMetadata | null = this.byBlob.has(id) ? null : readForeignMetadata(bytes);
+      const meta: ForeignMetadata | null = this.byBlob.has(id) ? null : readForeignMetadata(bytes, sidecarXmp);
       let notes: ForeignMetadata['skipped'] = [];
       // The report and the in-memory hashes change only once the transaction has committed (a full disk can
       // fail the COMMIT itself).
@@ -386,6 +471,9 @@ class ImportRun {
 
   finish(): ImportReport {
     const { db, now, restoreLineage } = this.service.internals;
+    for (const s of this.sidecars.values()) {
+      if (s.text !== null) this.report.skipped.push({ name: s.name, reason: 'sidecar_without_image', message: 'an XMP sidecar with no image of the same name in this import' });
+    }
     if (restoreLineage && this.report.imported.length > 0) {
       try {
         restoreWaitingLineage(db, restoreLineage, now());
@@ -401,6 +489,14 @@ class ImportRun {
   private tick(name: string): void {
     this.ctx.progress(this.report.seen, this.total === null ? null : Math.max(this.total, this.report.seen), name);
   }
+}
+
+/** Largest XMP sidecar read at import, bytes (as large as the biggest packet foreign.ts reads). */
+export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
+
+/** Whether `name` is an XMP sidecar file (`.xmp`, any letter case). */
+export function isXmpSidecar(name: string): boolean {
+  return /\.xmp$/i.test(name);
 }
 
 /** Collects the files under `path` (or `path` itself), named relative to `base`. */

@@ -67,7 +67,10 @@ export async function startImport(folderId: string, source: { paths: string[] } 
   }
   const view = await call('import.start', { folderId, paths: null, stackNearDuplicates: false });
   watchTask(view);
-  const files = source.files;
+  // XMP sidecars (photo.xmp beside photo.jpg, as Lightroom writes them) go first: the host keeps them for their
+  // images, which may come in a later batch.
+  const sidecar = (f: ImportFile): number => (/\.xmp$/i.test(f.name) ? 0 : 1);
+  const files = [...source.files].sort((x, y) => sidecar(x) - sidecar(y));
   let i = 0;
   do {
     const batch: Array<{ name: string; dataBase64: string }> = [];

@@ -65,7 +65,7 @@ export function ImportControls() {
         ref={filesRef}
         type="file"
         multiple
-        accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp"
+        accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp,.xmp"
         hidden
         aria-label={t('transfer.importImages')}
         data-testid="import-files"
