@@ -105,7 +105,7 @@ describe('the Electron IPC dispatch path', () => {
       expect(err.params, name).toMatchObject({ field, reason: 'not_granted' });
     }
     expect(counts()).toEqual({ blobs: 0, assets: 0 });
-    expect(await call(app, 'tasks.list', {})).toEqual([]);
+    expect(app.services.transfer.tasks.list()).toEqual([]);
     expect(await readdir(out)).toEqual([]);
   });
 

@@ -16,7 +16,6 @@ type TransferHandlers = Pick<Handlers, keyof typeof transferCalls>;
 export function transferHandlers(s: AppServices): TransferHandlers {
   const t = s.transfer;
   return {
-    'tasks.list': () => t.tasks.list(),
     'tasks.get': ({ id }) => t.tasks.get(id),
     'tasks.cancel': ({ id }) => t.tasks.cancel(id),
 

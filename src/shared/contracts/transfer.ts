@@ -216,7 +216,6 @@ export type ExportScope = z.infer<typeof ExportScope>;
 const AbsPath = PathString;
 
 export const transferCalls = {
-  'tasks.list': { input: z.object({}).strict(), output: z.array(TaskView) },
   'tasks.get': { input: z.object({ id: Id }).strict(), output: TaskView },
   /** Asks a running task to stop; what it finished stays (its report says what). */
   'tasks.cancel': { input: z.object({ id: Id }).strict(), output: TaskView },

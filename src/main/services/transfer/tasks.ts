@@ -28,7 +28,7 @@ export interface TaskRegistryOptions {
   publish(view: TaskView): void;
   /** Least time between two progress events of one task, ms. Default 100. */
   throttleMs?: number;
-  /** How many finished tasks are remembered for `tasks.list`/`tasks.get`. Default 20. */
+  /** How many finished tasks are remembered for `tasks.get` (and {@link TaskRegistry.list}). Default 20. */
   keepFinished?: number;
 }
 
