@@ -36,6 +36,8 @@ import { createLogger, type Logger } from './log';
 import { createTransfer, type TransferServices, type TransferShell } from './services/transfer';
 import { ChainService, type EditPlan } from './services/chains/service';
 import { CompareService } from './services/compare/service';
+import { BatchService } from './services/batches/service';
+import { BatchesRepository } from './services/repositories/batches';
 
 export interface AppOptions {
   /** The library folder (SQLite file, image store, thumbnails). Created if missing. */
@@ -88,6 +90,8 @@ export interface AppServices {
   submitEdit(input: CallInputParsed<'jobs.submit'>, opts?: { parentVersionId?: string; replayOf?: string }): Promise<JobView>;
   chains: ChainService;
   compare: CompareService;
+  /** Batches from a template (issue 13): one job per expanded prompt, queued, paused, canceled and retried as one. */
+  batches: BatchService;
   /** Import, export, stacks, integrity check, thumbnail rebuild, backup (tasks with progress and cancel). */
   transfer: TransferServices;
   /**
@@ -142,6 +146,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const collections = new CollectionService(db, search);
   const trash = new TrashService(db, opts.dataDir);
   const journal = new JobJournal(db, opts.now);
+  const batchesRepo = new BatchesRepository(db);
   const settings = new SettingsService(db, opts.env);
   const chains = new ChainService({ db, store, journal, bus });
   const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
@@ -191,6 +196,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       save: (scopes) => settings.setPausedScopes(scopes),
     },
     concurrency: { sandbox: 8 },
+    // A paused batch holds its queued rows.
+    held: (jobId) => batchesRepo.isHeld(jobId),
     chains,
     durations: new JobDurations(db),
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
@@ -225,6 +232,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     submitEdit,
     chains,
     compare: new CompareService({ db, bus, journal, store, checkJob, submitJob }),
+    batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, checkJob, now: opts.now }),
   };
   const dispatcher = createDispatcher(
     createHandlers(services, appVersion()),

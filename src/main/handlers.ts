@@ -17,6 +17,7 @@ import { compareHandlers } from './handlers/compare';
 import { organiseHandlers } from './handlers/organise';
 import { transferHandlers } from './handlers/transfer';
 import { pricingHandlers } from './handlers/pricing';
+import { batchHandlers } from './handlers/batches';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -202,6 +203,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     ...organiseHandlers(s),
     ...transferHandlers(s),
     ...pricingHandlers(s),
+    ...batchHandlers(s),
   };
 }
 

@@ -28,6 +28,7 @@ import { organiseCalls, organiseEvents } from './contracts/organise';
 import { compareCalls, compareEvents } from './contracts/compare';
 import { ChainMethod, chainCalls, chainEvents } from './contracts/chains';
 import { pricingCalls, pricingEvents } from './contracts/pricing';
+import { batchCalls, batchEvents } from './contracts/batches';
 import { ContentCredentials } from './provenance';
 import { LIMITS, ParamsRecord, PathString } from './limits';
 
@@ -181,6 +182,7 @@ export const contract = {
   ...compareCalls,
   ...organiseCalls,
   ...pricingCalls,
+  ...batchCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -206,6 +208,7 @@ export const events = {
   ...organiseEvents,
   ...transferEvents,
   ...pricingEvents,
+  ...batchEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -116,6 +116,11 @@ export interface EngineDeps {
   /** Past durations per provider, model and quality: completed jobs are recorded here and polls planned from them. */
   durations?: JobDurations;
   /**
+   * True where a queued job is held by something other than the queue's pause (a row of a paused batch): it is not
+   * submitted, and is started again by {@link JobEngine.enqueue}. Jobs the provider already has are never held.
+   */
+  held?(jobId: string): boolean;
+  /**
    * Edit chains: the kind of a job's outputs (`edited` for a chain step) and a hook run after each output's asset
    * is stored (also on a resumed download, so it must be idempotent). See src/main/services/chains.
    */
@@ -386,6 +391,7 @@ export class JobEngine {
       return;
     }
     if (job.state === 'queued' && this.isPaused(job.provider)) return; // resume() starts it
+    if (job.state === 'queued' && this.d.held?.(job.id) === true) return; // enqueue() starts it
     this.busy.add(jobId);
     try {
       switch (job.state) {

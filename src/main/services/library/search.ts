@@ -563,7 +563,7 @@ export class SearchService {
       | undefined;
     if (!src) return null;
     const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
-    return searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...tags]);
+    return searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...this.batchValues(id), ...tags]);
   }
 
   private setDocOrdered(ordered: boolean): void {
@@ -610,6 +610,17 @@ export class SearchService {
     )
       .pluck()
       .all(folderId) as string[];
+  }
+
+  /** Whether the library has batch rows (migration 0016); read once. */
+  private hasBatchRows: boolean | undefined;
+
+  /** The values of the batch row that made asset `id` (issue 13: searchable like its prompt); [] outside a batch. */
+  private batchValues(id: string): string[] {
+    this.hasBatchRows ??= !!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'batch_rows'").get();
+    if (!this.hasBatchRows) return [];
+    const row = this.prepared('SELECT r.vars FROM assets a JOIN batch_rows r ON r.job_id = a.job_id WHERE a.id = ?').get(id) as { vars: string } | undefined;
+    return row ? Object.values(JSON.parse(row.vars) as Record<string, string>) : [];
   }
 
   private prepared(sql: string): Stmt {

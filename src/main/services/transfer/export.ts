@@ -52,6 +52,7 @@ import {
 } from './xmp';
 import { diskFull, isDiskFull } from './import';
 import type { TaskRegistry } from './tasks';
+import { BatchesRepository } from '../repositories/batches';
 import { ExportPresetsRepository, type ExportAssetRow as AssetRow, type PresetRow } from '../repositories/export-presets';
 
 /** The file-system calls the exporter makes (a seam for fault injection in tests). */
@@ -119,12 +120,16 @@ export class ExportService {
   /** Export folders already swept of leftover temporary files by this process ({@link ExportService.sweepOnce}). */
   private readonly swept = new Set<string>();
 
+  /** Batch rows' values, for the `{var:name}` tokens (issue 13). */
+  private readonly batches: BatchesRepository;
+
   constructor(opts: ExportServiceOptions) {
     this.repo = new ExportPresetsRepository(opts.db);
     this.store = opts.store;
     this.tasks = opts.tasks;
     this.fs = opts.fs ?? realFs;
     this.now = opts.now ?? Date.now;
+    this.batches = new BatchesRepository(opts.db);
     this.tool = opts.tool ?? 'Atelier';
   }
 
@@ -447,7 +452,14 @@ export class ExportService {
       rating: String(row.rating ?? 0),
       index,
       original: row.original_name ?? `${row.provider ?? 'image'}-${row.blob_id.slice(0, 12)}`,
+      vars: this.varsOf(row.job_id),
     };
+  }
+
+  /** The values of the batch row that made the image (the `{var:name}` tokens); empty outside a batch. */
+  private varsOf(jobId: string | null): Record<string, string> {
+    const vars = jobId ? this.batches.varsOfJob(jobId) : null;
+    return vars ? (JSON.parse(vars) as Record<string, string>) : {};
   }
 
   private assetRows(ids: string[]): AssetRow[] {

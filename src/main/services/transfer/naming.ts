@@ -2,7 +2,8 @@
  * Export naming templates: `{project}/{date} {index} {original}` and the like. Pure functions.
  *
  * Tokens: {project} {folder} {date} (YYYY-MM-DD, local time) {model} {provider} {rating} {index} {original}
- * (the imported file's name without extension, else a short id). A `/` in the template starts a sub-folder;
+ * (the imported file's name without extension, else a short id), and `{var:name}`: the value of `name` in the batch
+ * row that made the image (issue 13; empty for an image outside a batch). A `/` in the template starts a sub-folder;
  * the extension is added by the exporter.
  *
  * Two lines of defence keep every name inside the chosen folder:
@@ -15,15 +16,28 @@
  *    limits segment lengths, so no combination of template and values can leave the folder.
  */
 import { AppError } from '@shared/errors';
+import { VARIABLE_NAME_RE } from '@shared/batch-template';
 
 export const TOKENS = ['project', 'folder', 'date', 'model', 'provider', 'rating', 'index', 'original'] as const;
 export type Token = (typeof TOKENS)[number];
 
-/** Values for one asset; `index` is 1-based, padded by the renderer to `indexWidth` digits. */
-export type TokenValues = Record<Exclude<Token, 'index'>, string> & { index: number };
+/**
+ * Values for one asset; `index` is 1-based, padded by the renderer to `indexWidth` digits; `vars` the values of the
+ * batch row that made it (absent or empty outside a batch).
+ */
+export type TokenValues = Record<Exclude<Token, 'index'>, string> & { index: number; vars?: Readonly<Record<string, string>> };
 
-/** A parsed template: its segments (one per path level), each a list of literal text and tokens. */
-export type ParsedTemplate = { segments: Array<Array<{ text: string } | { token: Token }>> };
+/** The prefix of a batch variable token: `{var:product}`. */
+export const VAR_TOKEN_PREFIX = 'var:';
+
+/** A batch value's name: a column's (see {@link VARIABLE_NAME_RE}) or an alternatives group's number (`1`, `2`, …). */
+const isVariableName = (name: string): boolean => VARIABLE_NAME_RE.test(name) || /^[1-9][0-9]{0,3}$/.test(name);
+
+/** One piece of a template segment: literal text, a token, or a batch variable (`{var:name}`). */
+export type TemplatePiece = { text: string } | { token: Token } | { variable: string };
+
+/** A parsed template: its segments (one per path level), each a list of literal text, tokens and variables. */
+export type ParsedTemplate = { segments: Array<Array<TemplatePiece>> };
 
 /** Longest template, in characters. */
 export const MAX_TEMPLATE_LENGTH = 500;
@@ -61,7 +75,7 @@ export function parseTemplate(template: string): ParsedTemplate {
   for (const raw of rawSegments) {
     if (raw.length === 0) refuse('empty_segment', 'has an empty folder name (two "/" in a row, or a "/" at the end)');
     if (raw === '..' || raw === '.') refuse('parent', `"${raw}" would leave the chosen folder`);
-    const parts: Array<{ text: string } | { token: Token }> = [];
+    const parts: TemplatePiece[] = [];
     let literal = '';
     for (let i = 0; i < raw.length; ) {
       const ch = raw[i]!;
@@ -69,8 +83,15 @@ export function parseTemplate(template: string): ParsedTemplate {
         const end = raw.indexOf('}', i);
         if (end < 0) refuse('unclosed_brace', `a "{" at ${i} is not closed`);
         const name = raw.slice(i + 1, end);
+        if (name.startsWith(VAR_TOKEN_PREFIX) && isVariableName(name.slice(VAR_TOKEN_PREFIX.length))) {
+          if (literal) parts.push({ text: literal });
+          literal = '';
+          parts.push({ variable: name.slice(VAR_TOKEN_PREFIX.length) });
+          i = end + 1;
+          continue;
+        }
         if (!(TOKENS as readonly string[]).includes(name)) {
-          refuse('unknown_token', `{${name}} is not a token (use ${TOKENS.map((x) => `{${x}}`).join(' ')})`);
+          refuse('unknown_token', `{${name}} is not a token (use ${TOKENS.map((x) => `{${x}}`).join(' ')} or {var:name})`);
         }
         if (literal) parts.push({ text: literal });
         literal = '';
@@ -139,6 +160,7 @@ export function renderName(parsed: ParsedTemplate, values: TokenValues, indexWid
         parts
           .map((p) => {
             if ('text' in p) return p.text;
+            if ('variable' in p) return sanitizeValue(values.vars?.[p.variable] ?? '');
             if (p.token === 'index') return String(values.index).padStart(indexWidth, '0');
             return sanitizeValue(values[p.token]);
           })

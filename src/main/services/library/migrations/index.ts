@@ -14,6 +14,7 @@ import * as m0012 from './0012-folder-trash';
 import * as m0013 from './0013-job-durations';
 import * as m0014 from './0014-foreign-recipes';
 import * as m0015 from './0015-content-credentials';
+import * as m0016 from './0016-batches';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: '0013-job-durations', up: m0013.up },
   { version: 14, name: '0014-foreign-recipes', up: m0014.up },
   { version: 15, name: '0015-content-credentials', up: m0015.up },
+  { version: 16, name: '0016-batches', up: m0016.up },
 ];

@@ -1,0 +1,183 @@
+/**
+ * Batches from a template (issue 13) through the real app services, a real SQLite library and the sandbox
+ * provider: a table in three languages times inline alternatives queued as one batch of journalled jobs (one
+ * transaction, idempotency keys from batch id + row), a refused row that creates nothing, pause / resume, cancel and
+ * retry of the failed rows, per-row and shared references, the values searchable and in export names `{var:…}`.
+ */
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/main/app';
+import { batchRowKey } from '../../src/main/services/batches/service';
+import { GOOD_IMAGES } from '../helpers/paths';
+import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+
+const TABLE = 'headline,lang,sku\nSummer sale,en,SKU-EN-1\n여름 세일,ko,SKU-KO-2\n夏のセール,ja,SKU-JA-3\n';
+const TEMPLATE = 'A poster with the headline "{headline}" on a {red|blue} background';
+
+describe('batches from a template (sandbox, real SQLite)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let app: App;
+  let folderId: string;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-batches-'));
+    app = await openTestApp(dir);
+    folderId = (await call(app, 'folders.create', { name: 'Posters', parentId: null })).id;
+  });
+  afterEach(async () => {
+    await app.close();
+    await cleanup();
+  });
+
+  const counts = () => {
+    const db = new Database(join(dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const n = (t: string) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+      return { batches: n('batches'), rows: n('batch_rows'), jobs: n('jobs') };
+    } finally {
+      db.close();
+    }
+  };
+  const submit = (over: Record<string, unknown> = {}) =>
+    call(app, 'batches.submit', {
+      folderId,
+      provider: 'sandbox',
+      model: 'gpt-image-2',
+      params: { number_of_images: 1 },
+      template: TEMPLATE,
+      table: TABLE,
+      references: [],
+      ...over,
+    });
+  const finished = (id: string) =>
+    waitFor(async () => {
+      const b = await call(app, 'batches.get', { id });
+      return b.active === 0 ? b : null;
+    }, 'batch final');
+
+  it('queues rows × alternatives as one batch of journalled jobs and shows n of N with each row’s values and images', async () => {
+    const batch = await submit();
+    expect(batch.total).toBe(6);
+    expect(batch.columns).toEqual(['headline', 'lang', 'sku', '1']);
+    expect(batch.rows.map((r) => [r.tableRow, r.values['lang'], r.values['1']])).toEqual([
+      [1, 'en', 'red'],
+      [1, 'en', 'blue'],
+      [2, 'ko', 'red'],
+      [2, 'ko', 'blue'],
+      [3, 'ja', 'red'],
+      [3, 'ja', 'blue'],
+    ]);
+    expect(batch.rows[2]!.prompt).toBe('A poster with the headline "여름 세일" on a red background');
+    expect(counts()).toEqual({ batches: 1, rows: 6, jobs: 6 });
+    // Each row is a journalled job whose first idempotency key is derived from the batch id and its position.
+    for (const r of batch.rows) expect(app.services.journal.get(r.jobId)!.idempotencyKey).toBe(batchRowKey(batch.id, r.position));
+
+    const done = await finished(batch.id);
+    expect(done.rows.map((r) => r.error?.message ?? null)).toEqual(Array(6).fill(null));
+    expect({ completed: done.completed, total: done.total, failed: done.failed }).toEqual({ completed: 6, total: 6, failed: 0 });
+    expect(done.rows.every((r) => r.state === 'completed' && r.images.length === 1)).toBe(true);
+    expect(await call(app, 'batches.list', { folderId: null })).toMatchObject([{ id: batch.id, completed: 6, total: 6, jobIds: batch.rows.map((r) => r.jobId) }]);
+
+    // The values are searchable: `sku` appears in no prompt, only in the row's values.
+    const found = await call(app, 'assets.query', { scope: { kind: 'library' }, text: 'SKU-KO-2' });
+    expect(found.items.map((i) => i.id).sort()).toEqual(done.rows.filter((r) => r.values['lang'] === 'ko').flatMap((r) => r.images.map((i) => i.assetId)).sort());
+    expect((await call(app, 'assets.query', { scope: { kind: 'library' }, text: 'セール' })).total).toBe(2);
+
+    // …and are export naming tokens.
+    const out = join(dir, 'export');
+    await mkdir(out);
+    const preset = await call(app, 'export.savePreset', { id: null, name: 'By language', template: '{var:lang}/{var:headline} {var:1} {index}', format: 'png', metadata: 'none' });
+    const task = await call(app, 'export.start', { presetId: preset.id, scope: { kind: 'assets', assetIds: done.rows.flatMap((r) => r.images.map((i) => i.assetId)) }, targetDir: out });
+    const exported = await waitFor(async () => {
+      const t = await call(app, 'tasks.get', { id: task.id });
+      return t.state === 'running' ? null : t;
+    }, 'export done');
+    expect(exported.state).toBe('completed');
+    const names = (await Promise.all(['en', 'ko', 'ja'].map(async (l) => (await readdir(join(out, l))).map((f) => `${l}/${f}`)))).flat().sort();
+    expect(names.map((n) => n.replace(/ \d+\.png$/, ''))).toEqual(
+      ['en/Summer sale blue', 'en/Summer sale red', 'ja/夏のセール blue', 'ja/夏のセール red', 'ko/여름 세일 blue', 'ko/여름 세일 red'].sort(),
+    );
+  });
+
+  it('refuses a batch with a row over the model’s limits, naming the row and the reason, and creates nothing', async () => {
+    const long = 'x'.repeat(1980);
+    const err = await callError(app, 'batches.submit', {
+      folderId,
+      provider: 'sandbox',
+      model: 'gpt-image-2',
+      params: {},
+      template: `{headline} ${long}`,
+      table: 'headline\nok\nthis one is far too long\n',
+      references: [],
+    });
+    expect(err.code).toBe('validation');
+    expect(err.params).toMatchObject({ field: 'row', row: 2, position: 2, reason: 'prompt_too_long', max: 2000 });
+    const unknown = await callError(app, 'batches.submit', { folderId, provider: 'sandbox', model: 'gpt-image-2', params: {}, template: 'a {colour} ball', table: 'product\nmug', references: [] });
+    expect(unknown.params).toMatchObject({ field: 'template', reason: 'unknown_variable', name: 'colour' });
+    const badParams = await callError(app, 'batches.submit', { folderId, provider: 'sandbox', model: 'gpt-image-2', params: { number_of_images: 99 }, template: 'a {red|blue} ball', table: '', references: [] });
+    expect(badParams.params).toMatchObject({ row: 0, position: 1, field: 'number_of_images' });
+    expect(counts()).toEqual({ batches: 0, rows: 0, jobs: 0 });
+  });
+
+  it('pause holds the queued rows, resume releases them; cancel and retry of the failed rows', async () => {
+    // Hold the whole queue while the batch is paused, so no row starts before the pause lands.
+    await call(app, 'queue.pause', { scope: 'all' });
+    const batch = await submit();
+    await call(app, 'batches.pause', { id: batch.id });
+    await call(app, 'queue.resume', { scope: 'all' });
+    await new Promise((r) => setTimeout(r, 800));
+    const held = await call(app, 'batches.get', { id: batch.id });
+    expect(held.paused).toBe(true);
+    expect(held.rows.map((r) => r.state)).toEqual(Array(6).fill('queued'));
+
+    // Cancel: every queued row at once.
+    const canceled = await call(app, 'batches.cancel', { id: batch.id });
+    expect(canceled.rows.map((r) => r.state)).toEqual(Array(6).fill('canceled'));
+    expect({ failed: canceled.failed, active: canceled.active }).toEqual({ failed: 6, active: 0 });
+
+    // Retry of the failed rows, still paused: they wait; resume lets them run to the end.
+    const retried = await call(app, 'batches.retryFailed', { id: batch.id });
+    expect(retried.rows.map((r) => r.state)).toEqual(Array(6).fill('queued'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await call(app, 'batches.get', { id: batch.id })).rows.every((r) => r.state === 'queued')).toBe(true);
+    await call(app, 'batches.resume', { id: batch.id });
+    const done = await finished(batch.id);
+    expect(done.completed).toBe(6);
+    // A retry in place got a fresh key (the derived one would replay the canceled attempt).
+    expect(app.services.journal.get(done.rows[0]!.jobId)!.idempotencyKey).not.toBe(batchRowKey(batch.id, 0));
+  });
+
+  it('a reference column picks each row’s references; the others are shared; an unknown name is refused', async () => {
+    const stage = async (name: string) => {
+      const s = await call(app, 'references.stage', {
+        source: { name, dataBase64: (await readFile(join(GOOD_IMAGES, name))).toString('base64') },
+        provider: 'sandbox',
+        model: 'gpt-image-2',
+      });
+      return { blobId: s.id, name: s.name };
+    };
+    const astronaut = await stage('astronaut.png');
+    const chelsea = await stage('chelsea.png');
+    const batch = await submit({
+      template: '{product} on a table',
+      table: 'product,reference\nmug,\nlamp,chelsea.png\n',
+      references: [astronaut, chelsea],
+    });
+    const refs = batch.rows.map((r) => app.services.journal.references(r.jobId).map((x) => x.name));
+    expect(refs).toEqual([['astronaut.png'], ['astronaut.png', 'chelsea.png']]);
+    const err = await callError(app, 'batches.submit', {
+      folderId,
+      provider: 'sandbox',
+      model: 'gpt-image-2',
+      params: {},
+      template: '{product}',
+      table: 'product,reference\nmug,missing.png\n',
+      references: [astronaut],
+    });
+    expect(err.params).toMatchObject({ field: 'row', row: 1, reason: 'unknown_reference', name: 'missing.png' });
+    await finished(batch.id);
+  });
+});
