@@ -7,9 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '@shared/capabilities';
-import type { AssetDetail, AssetSummary, BlobInfo, ForeignRecipe, Recipe, StagedReference } from '@shared/domain';
+import type { AssetDetail, AssetSummary, ForeignRecipe, Recipe } from '@shared/domain';
 import { AppError } from '@shared/errors';
 import { evolinkDerivedUsd } from '@shared/providers/evolink';
+import { AssetsRepository, type AssetSummaryRow } from '../repositories/assets';
+import { BlobsRepository } from '../repositories/blobs';
+import { FoldersRepository } from '../repositories/folders';
 import type { Db } from './db';
 
 /** Largest page {@link AssetService.list} returns (the contract's `assets.list` maximum). */
@@ -31,24 +34,6 @@ export interface AssetServiceOptions {
   now?: () => number;
 }
 
-interface SummaryRow {
-  id: string;
-  folder_id: string;
-  kind: AssetSummary['kind'];
-  created_at: number;
-  job_id: string | null;
-  output_index: number | null;
-  blob_id: string;
-  mime: BlobInfo['mime'];
-  width: number;
-  height: number;
-  bytes: number;
-  provider: string | null;
-  model: string | null;
-  prompt: string | null;
-  original_name: string | null;
-}
-
 /** A job's stored usage JSON, or null when absent or unreadable. */
 function usageOf(text: string | null): unknown {
   try {
@@ -58,35 +43,20 @@ function usageOf(text: string | null): unknown {
   }
 }
 
-interface JobRow {
-  id: string;
-  provider: string;
-  model: string;
-  prompt: string;
-  params: string;
-  remote_id: string | null;
-  credits: number | null;
-  cost_usd: number | null;
-  credits_estimate: number | null;
-  usd_estimate: number | null;
-  usage: string | null;
-  created_at: number;
-}
-
-const SUMMARY_COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, a.job_id, a.output_index,
-  b.id AS blob_id, b.mime, b.width, b.height, b.bytes, j.provider, j.model, j.prompt, a.original_name`;
-const SUMMARY_FROM = `assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id`;
-
 /** Lists, reads and creates assets. All methods are synchronous (better-sqlite3). */
 export class AssetService {
   private readonly db: Db;
+  private readonly assets: AssetsRepository;
+  private readonly folders: FoldersRepository;
+  private readonly blobs: BlobsRepository;
   private readonly now: () => number;
-  /** Whether the library has `foreign_recipes` (migration 0014), looked up once. */
-  private foreignTable: boolean | undefined;
 
   /** @param db the library database (already migrated) */
   constructor(db: Db, opts: AssetServiceOptions = {}) {
     this.db = db;
+    this.assets = AssetsRepository.of(db);
+    this.folders = FoldersRepository.of(db);
+    this.blobs = BlobsRepository.of(db);
     this.now = opts.now ?? Date.now;
   }
 
@@ -107,28 +77,11 @@ export class AssetService {
     }
     const after = q.cursor ? decodeCursor(q.cursor) : null;
     return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(q.folderId)) {
+      if (!this.folders.isLive(q.folderId)) {
         throw new AppError('not_found', `no folder with id ${q.folderId}`, { params: { id: q.folderId } });
       }
-      const total = (
-        this.db.prepare('SELECT COUNT(*) AS n FROM assets WHERE folder_id = ? AND deleted_at IS NULL').get(q.folderId) as { n: number }
-      ).n;
-      const rows = (
-        after
-          ? this.db
-              .prepare(
-                `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
-                  WHERE a.folder_id = ? AND a.deleted_at IS NULL AND (a.created_at, a.id) < (?, ?)
-                  ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
-              )
-              .all(q.folderId, after.createdAt, after.id, limit + 1)
-          : this.db
-              .prepare(
-                `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
-                  WHERE a.folder_id = ? AND a.deleted_at IS NULL ORDER BY a.created_at DESC, a.id DESC LIMIT ?`,
-              )
-              .all(q.folderId, limit + 1)
-      ) as SummaryRow[];
+      const total = this.assets.countLiveInFolder(q.folderId);
+      const rows = this.assets.liveInFolderPage(q.folderId, after, limit + 1);
       const more = rows.length > limit;
       const page = more ? rows.slice(0, limit) : rows;
       const last = page.at(-1);
@@ -147,9 +100,7 @@ export class AssetService {
    * @throws AppError `not_found` for an unknown id
    */
   get(id: string): AssetDetail {
-    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE a.id = ?`).get(id) as
-      | SummaryRow
-      | undefined;
+    const row = this.assets.summary(id);
     if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
     return { ...toSummary(row), recipe: row.job_id ? this.recipe(row.job_id, row) : null, foreignRecipe: this.foreignRecipe(id) };
   }
@@ -159,27 +110,7 @@ export class AssetService {
    * (nothing made it but a camera).
    */
   private foreignRecipe(id: string): ForeignRecipe | null {
-    if (!this.hasForeign) return null;
-    const r = this.db
-      .prepare(
-        `SELECT tool, tool_version, prompt, negative_prompt, model, seed, steps, cfg, sampler, width, height
-           FROM foreign_recipes WHERE asset_id = ?`,
-      )
-      .get(id) as
-      | {
-          tool: ForeignRecipe['tool'];
-          tool_version: string | null;
-          prompt: string | null;
-          negative_prompt: string | null;
-          model: string | null;
-          seed: string | null;
-          steps: number | null;
-          cfg: number | null;
-          sampler: string | null;
-          width: number | null;
-          height: number | null;
-        }
-      | undefined;
+    const r = this.assets.foreignRecipe(id);
     if (!r || (r.tool === 'atelier' && r.prompt === null && r.model === null)) return null;
     return {
       tool: r.tool,
@@ -194,11 +125,6 @@ export class AssetService {
       width: r.width,
       height: r.height,
     };
-  }
-
-  private get hasForeign(): boolean {
-    this.foreignTable ??= this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'foreign_recipes'").get() !== undefined;
-    return this.foreignTable;
   }
 
   /**
@@ -224,20 +150,13 @@ export class AssetService {
       });
     }
     return this.db.transaction(() => {
-      const existing = this.db
-        .prepare('SELECT id FROM assets WHERE job_id = ? AND output_index = ?')
-        .get(jobId, outputIndex) as { id: string } | undefined;
-      if (existing) return { assetId: existing.id, created: false };
+      const existing = this.assets.idForJobOutput(jobId, outputIndex);
+      if (existing) return { assetId: existing, created: false };
       this.requireRow('jobs', 'job', jobId);
       this.requireRow('folders', 'folder', folderId);
       this.requireRow('blobs', 'image', blobId);
       const assetId = randomUUID();
-      this.db
-        .prepare(
-          `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(assetId, folderId, blobId, kind, jobId, outputIndex, this.now());
+      this.assets.insert({ id: assetId, folderId, blobId, kind, jobId, outputIndex, createdAt: this.now() });
       return { assetId, created: true };
     })();
   }
@@ -252,12 +171,7 @@ export class AssetService {
       this.requireRow('folders', 'folder', input.folderId);
       this.requireRow('blobs', 'image', input.blobId);
       const assetId = randomUUID();
-      this.db
-        .prepare(
-          `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at)
-           VALUES (?, ?, ?, 'imported', NULL, NULL, ?)`,
-        )
-        .run(assetId, input.folderId, input.blobId, this.now());
+      this.assets.insert({ id: assetId, folderId: input.folderId, blobId: input.blobId, kind: 'imported', jobId: null, outputIndex: null, createdAt: this.now() });
       return { assetId };
     })();
   }
@@ -268,29 +182,15 @@ export class AssetService {
    */
   assetIdsForJob(jobId: string): string[] {
     this.requireRow('jobs', 'job', jobId);
-    const rows = this.db
-      .prepare('SELECT id FROM assets WHERE job_id = ? ORDER BY output_index')
-      .all(jobId) as { id: string }[];
-    return rows.map((r) => r.id);
+    return this.assets.idsForJob(jobId);
   }
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private recipe(jobId: string, asset: SummaryRow): Recipe | null {
-    const job = this.db
-      .prepare(
-        `SELECT id, provider, model, prompt, params, remote_id, credits, cost_usd, credits_estimate, usd_estimate, usage, created_at
-           FROM jobs WHERE id = ?`,
-      )
-      .get(jobId) as JobRow | undefined;
+  private recipe(jobId: string, asset: AssetSummaryRow): Recipe | null {
+    const job = this.assets.recipeJob(jobId);
     if (!job) return null;
-    const references = this.db
-      .prepare(
-        `SELECT r.name, b.id, b.mime, b.width, b.height, b.bytes
-           FROM job_references r JOIN blobs b ON b.id = r.blob_id
-          WHERE r.job_id = ? ORDER BY r.position`,
-      )
-      .all(jobId) as StagedReference[];
+    const references = this.assets.recipeReferences(jobId);
     return {
       jobId: job.id,
       // The job service only writes known ids; a row from a provider since removed still shows its recipe.
@@ -318,13 +218,15 @@ export class AssetService {
   }
 
   private requireRow(table: 'jobs' | 'folders' | 'blobs', what: string, id: string): void {
-    if (!this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id)) {
+    const found =
+      table === 'jobs' ? this.assets.jobExists(id) : table === 'folders' ? this.folders.hasRow(id) : this.blobs.get(id) !== undefined;
+    if (!found) {
       throw new AppError('not_found', `no ${what} with id ${id}`, { params: { id } });
     }
   }
 }
 
-function toSummary(row: SummaryRow): AssetSummary {
+function toSummary(row: AssetSummaryRow): AssetSummary {
   return {
     id: row.id,
     folderId: row.folder_id,

@@ -13,6 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FolderNode } from '@shared/domain';
 import { AppError } from '@shared/errors';
+import { AssetsRepository } from '../repositories/assets';
+import { FoldersRepository, type FolderRow } from '../repositories/folders';
 import type { Db } from './db';
 
 /** Longest folder name, in characters (Unicode code points, as SQLite's `length()` counts them). */
@@ -20,15 +22,6 @@ export const MAX_FOLDER_NAME_LENGTH = 200;
 
 /** Why a folder name was refused (`params.reason` of the `validation` error). */
 export type FolderNameProblem = 'empty' | 'too_long' | 'control_characters';
-
-interface FolderRow {
-  id: string;
-  parent_id: string | null;
-  name: string;
-  position: number;
-  created_at: number;
-  asset_count: number;
-}
 
 /** Construction options of {@link FolderService}. */
 export interface FolderServiceOptions {
@@ -59,11 +52,15 @@ export function validateFolderName(raw: string): string {
 /** The tree of projects and folders. All methods are synchronous (better-sqlite3). */
 export class FolderService {
   private readonly db: Db;
+  private readonly folders: FoldersRepository;
+  private readonly assets: AssetsRepository;
   private readonly now: () => number;
 
   /** @param db the library database (already migrated) */
   constructor(db: Db, opts: FolderServiceOptions = {}) {
     this.db = db;
+    this.folders = FoldersRepository.of(db);
+    this.assets = AssetsRepository.of(db);
     this.now = opts.now ?? Date.now;
   }
 
@@ -73,21 +70,12 @@ export class FolderService {
    * in each folder (not in the trash).
    */
   list(): FolderNode[] {
-    const rows = this.db
-      .prepare(
-        `SELECT f.id, f.parent_id, f.name, f.position, f.created_at,
-                (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count
-           FROM folders f
-          WHERE f.deleted_at IS NULL
-          ORDER BY f.parent_id IS NOT NULL, f.parent_id, f.position, f.created_at, f.id`,
-      )
-      .all() as FolderRow[];
-    return rows.map(toNode);
+    return this.folders.listLive().map(toNode);
   }
 
   /** True when a folder (or project) with this id exists and is not deleted. */
   exists(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(id) !== undefined;
+    return this.folders.isLive(id);
   }
 
   /**
@@ -95,13 +83,7 @@ export class FolderService {
    * @throws AppError `not_found` for an unknown or deleted id
    */
   get(id: string): FolderNode {
-    const row = this.db
-      .prepare(
-        `SELECT f.id, f.parent_id, f.name, f.position, f.created_at,
-                (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count
-           FROM folders f WHERE f.id = ? AND f.deleted_at IS NULL`,
-      )
-      .get(id) as FolderRow | undefined;
+    const row = this.folders.getLive(id);
     if (!row) throw notFound(id);
     return toNode(row);
   }
@@ -115,9 +97,7 @@ export class FolderService {
     const id = randomUUID();
     this.db.transaction(() => {
       if (parentId !== null) this.requireExists(parentId);
-      this.db
-        .prepare('INSERT INTO folders (id, parent_id, name, position, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(id, parentId, clean, this.nextPosition(parentId), this.now());
+      this.folders.insert({ id, parentId, name: clean, position: this.folders.nextPosition(parentId), createdAt: this.now() });
     })();
     return this.get(id);
   }
@@ -128,8 +108,7 @@ export class FolderService {
    */
   rename(id: string, name: string): FolderNode {
     const clean = validateFolderName(name);
-    const info = this.db.prepare('UPDATE folders SET name = ? WHERE id = ? AND deleted_at IS NULL').run(clean, id);
-    if (info.changes === 0) throw notFound(id);
+    if (!this.folders.rename(id, clean)) throw notFound(id);
     return this.get(id);
   }
 
@@ -141,33 +120,19 @@ export class FolderService {
    */
   move(id: string, parentId: string | null): FolderNode {
     this.db.transaction(() => {
-      const current = this.db.prepare('SELECT parent_id FROM folders WHERE id = ? AND deleted_at IS NULL').get(id) as
-        | { parent_id: string | null }
-        | undefined;
-      if (!current) throw notFound(id);
+      const current = this.folders.liveParentOf(id);
+      if (current === undefined) throw notFound(id);
       if (parentId !== null) {
         this.requireExists(parentId);
         // Walk up from the new parent: meeting `id` on the way means the move would close a loop.
-        const loop = this.db
-          .prepare(
-            `WITH RECURSIVE up(id, parent_id) AS (
-               SELECT id, parent_id FROM folders WHERE id = ?
-               UNION
-               SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id
-             )
-             SELECT 1 FROM up WHERE id = ? LIMIT 1`,
-          )
-          .get(parentId, id);
-        if (loop) {
+        if (this.folders.isSelfOrAncestor(id, parentId)) {
           throw new AppError('conflict', `cannot move folder ${id} into itself or one of its sub-folders`, {
             params: { id, parentId, reason: 'cycle' },
           });
         }
       }
-      if (current.parent_id === parentId) return;
-      this.db
-        .prepare('UPDATE folders SET parent_id = ?, position = ? WHERE id = ?')
-        .run(parentId, this.nextPosition(parentId), id);
+      if (current === parentId) return;
+      this.folders.setParent(id, parentId, this.folders.nextPosition(parentId));
     })();
     return this.get(id);
   }
@@ -183,19 +148,9 @@ export class FolderService {
     return this.db.transaction(() => {
       this.requireExists(id);
       const now = this.now();
-      const sub = `WITH RECURSIVE sub(id) AS (
-                     SELECT ?
-                     UNION
-                     SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id
-                   )`;
-      const trashedAssetIds = this.db
-        .prepare(`${sub} SELECT id FROM assets WHERE folder_id IN (SELECT id FROM sub) AND deleted_at IS NULL ORDER BY created_at, id`)
-        .pluck()
-        .all(id) as string[];
-      this.db.prepare(`${sub} UPDATE assets SET deleted_at = ? WHERE folder_id IN (SELECT id FROM sub) AND deleted_at IS NULL`).run(id, now);
-      const deletedFolders = this.db
-        .prepare(`${sub} UPDATE folders SET deleted_at = ? WHERE id IN (SELECT id FROM sub) AND deleted_at IS NULL`)
-        .run(id, now).changes;
+      const trashedAssetIds = this.assets.liveIdsInSubtree(id);
+      this.assets.trashSubtree(id, now);
+      const deletedFolders = this.folders.markSubtreeDeleted(id, now);
       return { deletedFolders, trashedAssetIds };
     })();
   }
@@ -206,18 +161,6 @@ export class FolderService {
   private requireExists(id: string): void {
     if (!this.exists(id)) throw notFound(id);
   }
-
-  /** One past the last sibling's position (0 for the first child). */
-  private nextPosition(parentId: string | null): number {
-    return nextPosition(this.db, parentId);
-  }
-}
-
-function nextPosition(db: Db, parentId: string | null): number {
-  const row = db
-    .prepare('SELECT MAX(position) AS max FROM folders WHERE parent_id IS ? AND deleted_at IS NULL')
-    .get(parentId) as { max: number | null };
-  return row.max === null ? 0 : Math.floor(row.max) + 1;
 }
 
 /**
@@ -230,19 +173,9 @@ function nextPosition(db: Db, parentId: string | null): number {
  * @throws AppError `not_found` when `folderId` has no row
  */
 export function restoreFolderPath(db: Db, folderId: string, cache: Map<string, string> = new Map()): string {
-  const chain = db
-    .prepare(
-      `WITH RECURSIVE up(id, parent_id, name, deleted_at, depth) AS (
-         SELECT id, parent_id, name, deleted_at, 0 FROM folders WHERE id = ?
-         UNION ALL
-         SELECT f.id, f.parent_id, f.name, f.deleted_at, up.depth + 1 FROM folders f JOIN up ON f.id = up.parent_id
-       )
-       SELECT id, name, deleted_at FROM up ORDER BY depth DESC`,
-    )
-    .all(folderId) as { id: string; name: string; deleted_at: number | null }[];
+  const folders = FoldersRepository.of(db);
+  const chain = folders.pathTo(folderId);
   if (chain.length === 0) throw notFound(folderId);
-  const sameName = db.prepare('SELECT id FROM folders WHERE parent_id IS ? AND name = ? AND deleted_at IS NULL ORDER BY position LIMIT 1').pluck();
-  const bringBack = db.prepare('UPDATE folders SET deleted_at = NULL, parent_id = ?, position = ? WHERE id = ?');
   let parent: string | null = null;
   for (const node of chain) {
     if (node.deleted_at === null) {
@@ -254,11 +187,11 @@ export function restoreFolderPath(db: Db, folderId: string, cache: Map<string, s
       parent = known;
       continue;
     }
-    const live = sameName.get(parent, node.name) as string | undefined;
+    const live = folders.liveChildNamed(parent, node.name);
     if (live) {
       parent = live;
     } else {
-      bringBack.run(parent, nextPosition(db, parent), node.id);
+      folders.undelete(node.id, parent, folders.nextPosition(parent));
       parent = node.id;
     }
     cache.set(node.id, parent);

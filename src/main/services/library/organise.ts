@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_NOTE_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, type AssetMeta, type AssetPatch, type ModelCount, type TagCount } from '@shared/organise';
 import { AppError } from '@shared/errors';
+import { AssetsRepository, type AssetMetaPatch } from '../repositories/assets';
+import { FoldersRepository } from '../repositories/folders';
 import type { Db } from './db';
 import { restoreFolderPath } from './folders';
 import { foldLatin, tagKey } from './search-text';
@@ -51,11 +53,15 @@ function cleanText(value: string | null | undefined, field: 'title' | 'note', ma
 /** Per-image organising and bulk actions. Synchronous (better-sqlite3). */
 export class OrganiseService {
   private readonly db: Db;
+  private readonly assets: AssetsRepository;
+  private readonly folders: FoldersRepository;
   private readonly now: () => number;
 
-  /** @param db the library database (migrated to version 3 or later) */
+  /** @param db the library database (migrated) */
   constructor(db: Db, opts: OrganiseServiceOptions = {}) {
     this.db = db;
+    this.assets = AssetsRepository.of(db);
+    this.folders = FoldersRepository.of(db);
     this.now = opts.now ?? Date.now;
   }
 
@@ -64,18 +70,10 @@ export class OrganiseService {
    * @throws AppError `not_found` for an unknown id
    */
   meta(id: string): AssetMeta {
-    const row = this.db.prepare('SELECT id, title, note, rating, flag, deleted_at FROM assets WHERE id = ?').get(id) as
-      | { id: string; title: string | null; note: string | null; rating: number; flag: -1 | 0 | 1; deleted_at: number | null }
-      | undefined;
+    const row = this.assets.meta(id);
     if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
-    const tags = this.db
-      .prepare('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ? ORDER BY t.key')
-      .pluck()
-      .all(id) as string[];
-    const collectionIds = this.db
-      .prepare('SELECT collection_id FROM collection_items WHERE asset_id = ? ORDER BY collection_id')
-      .pluck()
-      .all(id) as string[];
+    const tags = this.assets.tagNamesOf(id);
+    const collectionIds = this.assets.collectionIdsOf(id);
     return { id, title: row.title, note: row.note, rating: row.rating, flag: row.flag, tags, collectionIds, deletedAt: row.deleted_at };
   }
 
@@ -88,21 +86,15 @@ export class OrganiseService {
   update(ids: readonly string[], patch: AssetPatch): number {
     const title = cleanText(patch.title, 'title', MAX_TITLE_LENGTH);
     const note = cleanText(patch.note, 'note', MAX_NOTE_LENGTH);
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    const set = (col: string, v: unknown): void => {
-      sets.push(`${col} = ?`);
-      values.push(v);
-    };
-    if (title !== undefined) set('title', title);
-    if (note !== undefined) set('note', note);
-    if (patch.rating !== undefined) set('rating', patch.rating);
-    if (patch.flag !== undefined) set('flag', patch.flag);
-    if (sets.length === 0) throw invalid('patch', 'empty', 'nothing to change');
-    const st = this.db.prepare(`UPDATE assets SET ${sets.join(', ')} WHERE id = ?`);
+    const fields: AssetMetaPatch = {};
+    if (title !== undefined) fields.title = title;
+    if (note !== undefined) fields.note = note;
+    if (patch.rating !== undefined) fields.rating = patch.rating;
+    if (patch.flag !== undefined) fields.flag = patch.flag;
+    if (Object.keys(fields).length === 0) throw invalid('patch', 'empty', 'nothing to change');
     return this.db.transaction(() => {
       this.requireAll(ids);
-      for (const id of ids) st.run(...values, id);
+      for (const id of ids) this.assets.setMeta(id, fields);
       return ids.length;
     })();
   }
@@ -118,23 +110,17 @@ export class OrganiseService {
     const adds = [...new Map(add.map((t) => cleanTag(t, 'add')).map((n) => [tagKey(n), n])).entries()];
     const removes = [...new Set(remove.map((t) => tagKey(cleanTag(t, 'remove'))))];
     if (adds.length === 0 && removes.length === 0) throw invalid('add', 'empty', 'no tag to add or remove');
-    const findTag = this.db.prepare('SELECT id FROM tags WHERE key = ?').pluck();
-    const insertTag = this.db.prepare('INSERT INTO tags (name, key, fold) VALUES (?, ?, ?)');
-    const link = this.db.prepare('INSERT OR IGNORE INTO asset_tags (asset_id, tag_id) VALUES (?, ?)');
-    const unlink = this.db.prepare('DELETE FROM asset_tags WHERE asset_id = ? AND tag_id = ?');
+    const tags = this.assets;
     return this.db.transaction(() => {
       this.requireAll(ids);
-      const addIds = adds.map(([key, name]) => {
-        const existing = findTag.get(key) as number | undefined;
-        return existing ?? Number(insertTag.run(name, key, foldLatin(key)).lastInsertRowid);
-      });
-      const removeIds = removes.map((key) => findTag.get(key) as number | undefined).filter((x): x is number => x !== undefined);
+      const addIds = adds.map(([key, name]) => tags.tagIdByKey(key) ?? tags.insertTag(name, key, foldLatin(key)));
+      const removeIds = removes.map((key) => tags.tagIdByKey(key)).filter((x): x is number => x !== undefined);
       for (const id of ids) {
-        for (const t of addIds) link.run(id, t);
-        for (const t of removeIds) unlink.run(id, t);
+        for (const t of addIds) tags.addTag(id, t);
+        for (const t of removeIds) tags.removeTag(id, t);
       }
       // Tags no image carries any more are forgotten (autocomplete stops offering them).
-      if (removeIds.length > 0) this.db.exec('DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM asset_tags)');
+      if (removeIds.length > 0) tags.deleteUnusedTags();
       return ids.length;
     })();
   }
@@ -146,14 +132,7 @@ export class OrganiseService {
    */
   suggest(prefix: string, limit: number): TagCount[] {
     const p = foldLatin(tagKey(prefix));
-    const rows = this.db
-      .prepare(
-        `SELECT t.name, (SELECT COUNT(*) FROM asset_tags at JOIN assets a ON a.id = at.asset_id
-                           WHERE at.tag_id = t.id AND a.deleted_at IS NULL) AS count
-           FROM tags t WHERE t.fold >= ? AND t.fold < ? ORDER BY count DESC, t.key LIMIT ?`,
-      )
-      .all(p, p + '\u{10FFFF}', limit) as TagCount[];
-    return rows;
+    return this.assets.tagsInFoldRange(p, p + '\u{10FFFF}', limit);
   }
 
   /**
@@ -161,13 +140,7 @@ export class OrganiseService {
    * the filter panel's model choices.
    */
   models(): ModelCount[] {
-    return this.db
-      .prepare(
-        `SELECT provider, model, COUNT(*) AS count FROM assets
-          WHERE deleted_at IS NULL AND model IS NOT NULL AND provider IS NOT NULL
-          GROUP BY provider, model ORDER BY count DESC, provider, model LIMIT 200`,
-      )
-      .all() as ModelCount[];
+    return this.assets.models();
   }
 
   /**
@@ -176,11 +149,10 @@ export class OrganiseService {
    * @throws AppError `not_found` for an unknown folder or any unknown id (nothing changes)
    */
   move(ids: readonly string[], folderId: string): number {
-    const st = this.db.prepare('UPDATE assets SET folder_id = ? WHERE id = ?');
     return this.db.transaction(() => {
       this.requireFolder(folderId);
       this.requireAll(ids);
-      for (const id of ids) st.run(folderId, id);
+      for (const id of ids) this.assets.moveToFolder(id, folderId);
       return ids.length;
     })();
   }
@@ -195,18 +167,12 @@ export class OrganiseService {
    */
   copy(ids: readonly string[], folderId: string): string[] {
     const now = this.now();
-    const insert = this.db.prepare(
-      `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, title, note, rating, flag, original_name)
-       SELECT ?, ?, blob_id, kind, job_id, NULL, ?, title, note, rating, flag, original_name FROM assets WHERE id = ?`,
-    );
-    const tags = this.db.prepare('INSERT INTO asset_tags (asset_id, tag_id) SELECT ?, tag_id FROM asset_tags WHERE asset_id = ?');
     return this.db.transaction(() => {
       this.requireFolder(folderId);
       this.requireAll(ids);
       return ids.map((id) => {
         const copyId = randomUUID();
-        insert.run(copyId, folderId, now, id);
-        tags.run(copyId, id);
+        this.assets.insertCopy(copyId, id, folderId, now);
         return copyId;
       });
     })();
@@ -218,12 +184,11 @@ export class OrganiseService {
    * @throws AppError `not_found` when any id is unknown (nothing changes)
    */
   trash(ids: readonly string[]): number {
-    const st = this.db.prepare('UPDATE assets SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
     const now = this.now();
     return this.db.transaction(() => {
       this.requireAll(ids);
       let n = 0;
-      for (const id of ids) n += st.run(now, id).changes;
+      for (const id of ids) if (this.assets.trash(id, now)) n++;
       return n;
     })();
   }
@@ -236,16 +201,14 @@ export class OrganiseService {
    * @throws AppError `not_found` when any id is unknown (nothing changes)
    */
   restore(ids: readonly string[]): number {
-    const row = this.db.prepare('SELECT folder_id, deleted_at FROM assets WHERE id = ?');
-    const st = this.db.prepare('UPDATE assets SET deleted_at = NULL, folder_id = ? WHERE id = ? AND deleted_at IS NOT NULL');
     return this.db.transaction(() => {
       this.requireAll(ids);
       const folders = new Map<string, string>();
       let n = 0;
       for (const id of ids) {
-        const r = row.get(id) as { folder_id: string; deleted_at: number | null };
+        const r = this.assets.placeOf(id)!;
         if (r.deleted_at === null) continue;
-        n += st.run(restoreFolderPath(this.db, r.folder_id, folders), id).changes;
+        if (this.assets.restore(id, restoreFolderPath(this.db, r.folder_id, folders))) n++;
       }
       return n;
     })();
@@ -253,21 +216,19 @@ export class OrganiseService {
 
   /** Folders of the given assets (for events and counts). */
   foldersOf(ids: readonly string[]): string[] {
-    const st = this.db.prepare('SELECT folder_id FROM assets WHERE id = ?').pluck();
-    return [...new Set(ids.map((id) => st.get(id) as string | undefined).filter((x): x is string => !!x))];
+    return [...new Set(ids.map((id) => this.assets.folderOf(id)).filter((x): x is string => !!x))];
   }
 
   // -------------------------------------------------------------------------------------------------------------
 
   private requireAll(ids: readonly string[]): void {
-    const st = this.db.prepare('SELECT 1 FROM assets WHERE id = ?');
     for (const id of ids) {
-      if (!st.get(id)) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
+      if (!this.assets.exists(id)) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
     }
   }
 
   private requireFolder(id: string): void {
-    if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(id)) {
+    if (!this.folders.isLive(id)) {
       throw new AppError('not_found', `no folder with id ${id}`, { params: { id } });
     }
   }

@@ -11,6 +11,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AssetsRepository } from '../repositories/assets';
+import { BlobsRepository } from '../repositories/blobs';
+import { FoldersRepository } from '../repositories/folders';
 import type { Db } from './db';
 
 /** A reference to blobs that is not a foreign key: `sql` selects a row when the blob id bound to `?` is used. */
@@ -18,7 +21,7 @@ export interface BlobReference {
   /** For error messages and tests, e.g. `versions.inputs`. */
   name: string;
   /** E.g. `SELECT 1 FROM versions, json_each(versions.inputs) j WHERE j.value = ? LIMIT 1`; skipped while it
-   *  cannot be prepared (its table is not in this library yet). */
+   *  cannot be prepared (its table is not in this library yet). Run by the blobs repository. */
   sql: string;
 }
 
@@ -37,27 +40,9 @@ export function registerBlobReference(ref: BlobReference): void {
  * foreign key to `blobs(id)` in `db`, plus the registered ones whose tables exist.
  */
 export function blobReferenceChecks(db: Db): BlobReference[] {
-  const tables = db
-    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .pluck()
-    .all() as string[];
-  const checks: BlobReference[] = [];
-  for (const t of tables) {
-    const fks = db.prepare('SELECT "table", "from" FROM pragma_foreign_key_list(?)').all(t) as { table: string; from: string }[];
-    for (const fk of fks) {
-      if (fk.table !== 'blobs') continue;
-      checks.push({ name: `${t}.${fk.from}`, sql: `SELECT 1 FROM "${t}" WHERE "${fk.from}" = ? LIMIT 1` });
-    }
-  }
-  for (const r of extraReferences) {
-    try {
-      db.prepare(r.sql);
-      checks.push(r);
-    } catch {
-      // Its table is not in this library (yet): nothing there can refer to the blob.
-    }
-  }
-  return checks;
+  const blobs = BlobsRepository.of(db);
+  // A registered check whose table is not in this library (yet) is left out: nothing there can refer to the blob.
+  return [...blobs.foreignKeyChecks(), ...extraReferences.filter((r) => blobs.compiles(r))];
 }
 
 /**
@@ -65,7 +50,7 @@ export function blobReferenceChecks(db: Db): BlobReference[] {
  * @param checks precomputed checks, to avoid recomputing them per blob
  */
 export function isBlobReferenced(db: Db, blobId: string, checks: BlobReference[] = blobReferenceChecks(db)): boolean {
-  return checks.some((c) => db.prepare(c.sql).get(blobId) !== undefined);
+  return BlobsRepository.of(db).isReferenced(blobId, checks);
 }
 
 /** What {@link emptyTrash} did. */
@@ -91,22 +76,20 @@ export interface EmptyTrashResult {
  * @throws file system errors other than a missing file
  */
 export async function emptyTrash(db: Db, dataDir: string): Promise<EmptyTrashResult> {
+  const assets = AssetsRepository.of(db);
+  const blobs = BlobsRepository.of(db);
   const { deletedAssets, deletedFolders, gone } = db.transaction(() => {
-    const candidates = new Set(
-      db.prepare('SELECT DISTINCT blob_id FROM assets WHERE deleted_at IS NOT NULL').pluck().all() as string[],
-    );
-    const deletedAssets = db.prepare('DELETE FROM assets WHERE deleted_at IS NOT NULL').run().changes;
+    const candidates = new Set(assets.trashedBlobIds());
+    const deletedAssets = assets.deleteTrashed();
     const deletedFolders = purgeDeletedFolders(db, candidates);
     const checks = blobReferenceChecks(db);
-    const info = db.prepare('SELECT id, ext, bytes FROM blobs WHERE id = ?');
-    const del = db.prepare('DELETE FROM blobs WHERE id = ?');
     const gone: { id: string; ext: string; bytes: number }[] = [];
     for (const id of candidates) {
       if (isBlobReferenced(db, id, checks)) continue;
-      const row = info.get(id) as { id: string; ext: string; bytes: number } | undefined;
+      const row = blobs.get(id);
       if (!row) continue;
-      del.run(id);
-      gone.push(row);
+      blobs.delete(id);
+      gone.push({ id: row.id, ext: row.ext, bytes: row.bytes });
     }
     return { deletedAssets, deletedFolders, gone };
   })();
@@ -117,32 +100,20 @@ export async function emptyTrash(db: Db, dataDir: string): Promise<EmptyTrashRes
   return { deletedAssets, deletedFolders, deletedFiles: gone.length, freedBytes: gone.reduce((n, b) => n + b.bytes, 0) };
 }
 
-const UNFINISHED = "('queued', 'submitting', 'running', 'downloading')";
-
 /**
  * Removes the deleted folders that hold no image, no folder and no unfinished job, deepest first, adding the blobs
  * their jobs referred to (references, masks) to `candidates`. Runs inside {@link emptyTrash}'s transaction.
  * @returns how many folders were removed
  */
 function purgeDeletedFolders(db: Db, candidates: Set<string>): number {
-  const removable = db.prepare(
-    `SELECT id FROM folders f WHERE f.deleted_at IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM folders c WHERE c.parent_id = f.id)
-        AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.folder_id = f.id)
-        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.folder_id = f.id AND j.state IN ${UNFINISHED})`,
-  ).pluck();
-  const jobBlobs = db.prepare(
-    `SELECT r.blob_id FROM job_references r JOIN jobs j ON j.id = r.job_id WHERE j.folder_id = ?
-     UNION SELECT mask_blob_id FROM jobs WHERE folder_id = ? AND mask_blob_id IS NOT NULL`,
-  ).pluck();
-  const del = db.prepare('DELETE FROM folders WHERE id = ?');
+  const folders = FoldersRepository.of(db);
   let total = 0;
   for (;;) {
-    const ids = removable.all() as string[];
+    const ids = folders.removableDeleted();
     if (ids.length === 0) return total;
     for (const id of ids) {
-      for (const b of jobBlobs.all(id, id) as string[]) candidates.add(b);
-      total += del.run(id).changes;
+      for (const b of folders.jobBlobIds(id)) candidates.add(b);
+      if (folders.delete(id)) total++;
     }
   }
 }
@@ -156,7 +127,7 @@ export class TrashService {
 
   /** Images in the trash now. */
   count(): number {
-    return this.db.prepare('SELECT COUNT(*) FROM assets WHERE deleted_at IS NOT NULL').pluck().get() as number;
+    return AssetsRepository.of(this.db).countTrashed();
   }
 
   /** See {@link emptyTrash}. */

@@ -21,11 +21,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import type { Statement } from 'better-sqlite3';
 import sharp from 'sharp';
 import type { ImportReport, TaskView } from '@shared/contracts/transfer';
 import { AppError, toAppError } from '@shared/errors';
 import type { Db } from '../library/db';
+import { AssetsRepository } from '../repositories/assets';
+import { BlobsRepository } from '../repositories/blobs';
+import { FoldersRepository } from '../repositories/folders';
 import type { BlobStore } from '../library/store';
 import { DEFAULT_MAX_PIXELS, readImageHeader, type InspectLimits } from '../library/inspect';
 import type { TaskContext, TaskRegistry } from './tasks';
@@ -254,9 +256,9 @@ export class ImportService {
   }
 
   private folderName(folderId: string): string {
-    const row = this.db.prepare('SELECT name FROM folders WHERE id = ? AND deleted_at IS NULL').get(folderId) as { name: string } | undefined;
-    if (!row) throw new AppError('not_found', `no folder with id ${folderId}`, { params: { id: folderId } });
-    return row.name;
+    const name = FoldersRepository.of(this.db).liveName(folderId);
+    if (name === undefined) throw new AppError('not_found', `no folder with id ${folderId}`, { params: { id: folderId } });
+    return name;
   }
 }
 
@@ -267,8 +269,8 @@ class ImportRun {
   stopped = false;
   private readonly hashes: Array<{ assetId: string; hash: string; stackId: string | null }>;
   private readonly byBlob = new Map<string, string>();
-  private readonly insert: Statement<unknown[]>;
-  private readonly setStack: Statement<unknown[]>;
+  private readonly assets: AssetsRepository;
+  private readonly blobs: BlobsRepository;
 
   constructor(
     private readonly service: ImportService,
@@ -278,20 +280,12 @@ class ImportRun {
   ) {
     const { db } = service.internals;
     this.report = { kind: 'import', folderId, seen: 0, imported: [], duplicates: [], nearDuplicates: [], skipped: [], metadata: [], stoppedBy: null };
+    this.assets = AssetsRepository.of(db);
+    this.blobs = BlobsRepository.of(db);
     // Images in the trash do not count: importing their bytes again gives a live image.
-    const live = 'AND a.deleted_at IS NULL';
-    const rows = db
-      .prepare(
-        `SELECT a.id, a.blob_id, a.stack_id, b.dhash FROM assets a JOIN blobs b ON b.id = a.blob_id WHERE a.folder_id = ? ${live}`,
-      )
-      .all(folderId) as Array<{ id: string; blob_id: string; stack_id: string | null; dhash: string | null }>;
+    const rows = this.assets.liveInFolderWithHashes(folderId);
     this.hashes = rows.filter((r) => r.dhash).map((r) => ({ assetId: r.id, hash: r.dhash!, stackId: r.stack_id }));
     for (const r of rows) if (!this.byBlob.has(r.blob_id)) this.byBlob.set(r.blob_id, r.id);
-    this.insert = db.prepare(
-      `INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at, original_name)
-       VALUES (?, ?, ?, 'imported', NULL, NULL, ?, ?)`,
-    );
-    this.setStack = db.prepare('UPDATE assets SET stack_id = ? WHERE id = ?');
   }
 
   skip(name: string, reason: string, message: string): void {
@@ -393,12 +387,12 @@ class ImportRun {
       let hash: string | null = null;
       known = store.exists(id);
       if (!known) await store.put(bytes, name, limits);
-      const row = db.prepare('SELECT dhash FROM blobs WHERE id = ?').get(id) as { dhash: string | null } | undefined;
-      if (!row) throw new AppError('internal', `blob ${id} has no row after it was stored`);
-      hash = row.dhash;
+      const stored = this.blobs.dhashOf(id);
+      if (stored === undefined) throw new AppError('internal', `blob ${id} has no row after it was stored`);
+      hash = stored;
       if (hash === null) {
         hash = await dhash(bytes, limits.maxPixels);
-        db.prepare('UPDATE blobs SET dhash = ? WHERE id = ? AND dhash IS NULL').run(hash, id);
+        this.blobs.setDhashIfMissing(id, hash);
       }
       if (this.stopped || this.ctx.signal.aborted) return;
       const h = hash;
@@ -411,7 +405,16 @@ class ImportRun {
         const existing = this.byBlob.get(id);
         if (existing) return { duplicateOf: existing };
         const assetId = randomUUID();
-        this.insert.run(assetId, this.folderId, id, now(), basename(name).replace(/\.[^.]*$/, '') || basename(name));
+        this.assets.insert({
+          id: assetId,
+          folderId: this.folderId,
+          blobId: id,
+          kind: 'imported',
+          jobId: null,
+          outputIndex: null,
+          createdAt: now(),
+          originalName: basename(name).replace(/\.[^.]*$/, '') || basename(name),
+        });
         if (meta) notes = storeForeignMetadata(db, assetId, meta, now());
         let best: { assetId: string; distance: number; stackId: string | null } | null = null;
         for (const o of this.hashes) {
@@ -421,8 +424,8 @@ class ImportRun {
         let stackId: string | null = null;
         if (best && this.opts.stackNearDuplicates) {
           stackId = best.stackId ?? best.assetId;
-          this.setStack.run(stackId, best.assetId);
-          this.setStack.run(stackId, assetId);
+          this.assets.setStack(best.assetId, stackId);
+          this.assets.setStack(assetId, stackId);
         }
         return { assetId, best, stackId };
       })() as { duplicateOf: string } | { assetId: string; best: { assetId: string; distance: number; stackId: string | null } | null; stackId: string | null };

@@ -4,6 +4,7 @@
  */
 import { AppError } from '@shared/errors';
 import type { Db } from '../library/db';
+import { AssetsRepository } from '../repositories/assets';
 
 /**
  * Stacks `assetIds` under `coverId`, taking them out of any stack they were in (a stack left with one member
@@ -17,36 +18,32 @@ export function createStack(db: Db, assetIds: string[], coverId: string): string
   if (!ids.includes(coverId)) {
     throw new AppError('validation', 'the cover must be one of the stacked images', { params: { field: 'coverId', reason: 'not_a_member' } });
   }
+  const assets = AssetsRepository.of(db);
   db.transaction(() => {
     const old = new Set<string>();
     for (const id of ids) {
-      const row = db.prepare('SELECT stack_id FROM assets WHERE id = ?').get(id) as { stack_id: string | null } | undefined;
-      if (!row) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
-      if (row.stack_id) old.add(row.stack_id);
+      const stackId = assets.stackOf(id);
+      if (stackId === undefined) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
+      if (stackId) old.add(stackId);
     }
-    const set = db.prepare('UPDATE assets SET stack_id = ? WHERE id = ?');
-    for (const id of ids) set.run(coverId, id);
-    for (const s of old) dissolveIfSingle(db, s);
+    for (const id of ids) assets.setStack(id, coverId);
+    for (const s of old) dissolveIfSingle(assets, s);
   })();
   return coverId;
 }
 
 /** Takes every member out of a stack. @throws AppError `not_found` when no asset is in that stack */
 export function dissolveStack(db: Db, stackId: string): void {
-  const r = db.prepare('UPDATE assets SET stack_id = NULL WHERE stack_id = ?').run(stackId);
-  if (r.changes === 0) throw new AppError('not_found', `no stack with id ${stackId}`, { params: { id: stackId } });
+  if (AssetsRepository.of(db).dissolveStack(stackId) === 0) throw new AppError('not_found', `no stack with id ${stackId}`, { params: { id: stackId } });
 }
 
 /** Ids of a stack's members, cover first, then oldest first. @throws AppError `not_found` */
 export function stackMembers(db: Db, stackId: string): string[] {
-  const rows = db
-    .prepare('SELECT id FROM assets WHERE stack_id = ? ORDER BY id = stack_id DESC, created_at, id')
-    .all(stackId) as { id: string }[];
-  if (rows.length === 0) throw new AppError('not_found', `no stack with id ${stackId}`, { params: { id: stackId } });
-  return rows.map((r) => r.id);
+  const ids = AssetsRepository.of(db).stackMembers(stackId);
+  if (ids.length === 0) throw new AppError('not_found', `no stack with id ${stackId}`, { params: { id: stackId } });
+  return ids;
 }
 
-function dissolveIfSingle(db: Db, stackId: string): void {
-  const n = (db.prepare('SELECT COUNT(*) AS n FROM assets WHERE stack_id = ?').get(stackId) as { n: number }).n;
-  if (n === 1) db.prepare('UPDATE assets SET stack_id = NULL WHERE stack_id = ?').run(stackId);
+function dissolveIfSingle(assets: AssetsRepository, stackId: string): void {
+  if (assets.stackSize(stackId) === 1) assets.dissolveStack(stackId);
 }
