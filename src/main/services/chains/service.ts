@@ -11,6 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../library/db';
+import { AssetsRepository } from '../repositories/assets';
+import { ChainsRepository, type VersionRow } from '../repositories/chains';
 import type { BlobStore } from '../library/store';
 import type { JobJournal } from '../jobs/journal';
 import type { EventBus } from '../../dispatcher';
@@ -40,30 +42,6 @@ export const RESULT_URL_LIFETIME_MS: Partial<Record<ProviderId, number>> = {
 };
 /** A parent URL is reused only with at least this much life left (the job may wait in the queue), ms. */
 export const URL_REUSE_MARGIN_MS = 3600_000;
-
-/** A version row, decoded. */
-interface VersionRow {
-  id: string;
-  chain_id: string;
-  parent_id: string | null;
-  asset_id: string | null;
-  blob_id: string;
-  parent_blob_id: string | null;
-  job_id: string | null;
-  method: StepMethod;
-  provider: string | null;
-  model: string | null;
-  prompt: string | null;
-  params: string;
-  inputs: string;
-  mask_blob_id: string | null;
-  replay_of: string | null;
-  created_at: number;
-  /** Migration 8: the Responses API response id of a `responses_previous_response_id` step. */
-  response_id: string | null;
-  /** Migration 8: why a step asked to keep the model's context was made another way. */
-  fallback: string | null;
-}
 
 /** What an edit needs beyond an ordinary job, decided by {@link ChainService.planEdit}. */
 export interface EditPlan {
@@ -133,18 +111,22 @@ const json = (s: string): unknown => {
 
 export class ChainService {
   private readonly now: () => number;
+  private readonly chains: ChainsRepository;
+  private readonly assets: AssetsRepository;
   constructor(private readonly d: ChainServiceDeps) {
     this.now = d.now ?? Date.now;
+    this.chains = ChainsRepository.of(d.db);
+    this.assets = AssetsRepository.of(d.db);
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────────────────────────
 
   private version(id: string): VersionRow | null {
-    return (this.d.db.prepare('SELECT * FROM versions WHERE id = ?').get(id) as VersionRow | undefined) ?? null;
+    return this.chains.version(id) ?? null;
   }
 
   private versionOfAsset(assetId: string): VersionRow | null {
-    return (this.d.db.prepare('SELECT * FROM versions WHERE asset_id = ?').get(assetId) as VersionRow | undefined) ?? null;
+    return this.chains.versionOfAsset(assetId) ?? null;
   }
 
   private mustVersion(id: string): VersionRow {
@@ -154,9 +136,7 @@ export class ChainService {
   }
 
   private asset(assetId: string): { id: string; folder_id: string; blob_id: string; job_id: string | null; output_index: number | null } {
-    const a = this.d.db
-      .prepare('SELECT id, folder_id, blob_id, job_id, output_index FROM assets WHERE id = ?')
-      .get(assetId) as { id: string; folder_id: string; blob_id: string; job_id: string | null; output_index: number | null } | undefined;
+    const a = this.assets.ref(assetId);
     if (!a) throw new AppError('not_found', `no asset with id ${assetId}`, { params: { id: assetId } });
     return a;
   }
@@ -200,13 +180,9 @@ export class ChainService {
    * their jobs. @throws AppError `not_found`
    */
   view(chainId: string): ChainView {
-    const chain = this.d.db.prepare('SELECT id, chosen_version_id FROM chains WHERE id = ?').get(chainId) as
-      | { id: string; chosen_version_id: string | null }
-      | undefined;
+    const chain = this.chains.chain(chainId);
     if (!chain) throw new AppError('not_found', `no chain with id ${chainId}`, { params: { id: chainId } });
-    const rows = this.d.db
-      .prepare('SELECT * FROM versions WHERE chain_id = ? ORDER BY created_at, rowid')
-      .all(chainId) as VersionRow[];
+    const rows = this.chains.versionsOfChain(chainId);
     const kids = new Map<string | null, VersionRow[]>();
     for (const r of rows) kids.set(r.parent_id, [...(kids.get(r.parent_id) ?? []), r]);
     const out: ChainNode[] = [];
@@ -221,9 +197,7 @@ export class ChainService {
 
   private node(r: VersionRow, depth: number): ChainNode {
     const job = r.job_id ? this.d.journal.get(r.job_id) : null;
-    const assetAt = r.asset_id
-      ? (this.d.db.prepare('SELECT created_at FROM assets WHERE id = ?').get(r.asset_id) as { created_at: number } | undefined)
-      : undefined;
+    const assetAt = r.asset_id ? this.assets.ref(r.asset_id) : undefined;
     const isStep = r.method !== 'root' && r.method !== 'composite';
     return {
       id: r.id,
@@ -401,12 +375,16 @@ export class ChainService {
       name: r.name,
       assetId: i === 0 ? (this.version(parentId)?.asset_id ?? null) : null,
     }));
-    this.d.db
-      .prepare(
-        `INSERT INTO chain_steps (job_id, parent_version_id, method, inputs, mask_blob_id, replay_of, previous_response_id, fallback)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(jobId, parentId, plan.method, JSON.stringify(inputs), plan.maskBlobId, plan.replayOf, plan.previousResponseId, plan.fallback);
+    this.chains.insertStep({
+      job_id: jobId,
+      parent_version_id: parentId,
+      method: plan.method,
+      inputs: JSON.stringify(inputs),
+      mask_blob_id: plan.maskBlobId,
+      replay_of: plan.replayOf,
+      previous_response_id: plan.previousResponseId,
+      fallback: plan.fallback,
+    });
   }
 
   /**
@@ -414,9 +392,7 @@ export class ChainService {
    * parent as an input image), or null for every other job.
    */
   submitChain(jobId: string): { method: 'responses'; previousResponseId: string | null } | null {
-    const step = this.d.db.prepare('SELECT method, previous_response_id FROM chain_steps WHERE job_id = ?').get(jobId) as
-      | { method: StepMethod; previous_response_id: string | null }
-      | undefined;
+    const step = this.chains.step(jobId);
     return step?.method === 'responses_previous_response_id' ? { method: 'responses', previousResponseId: step.previous_response_id } : null;
   }
 
@@ -428,13 +404,21 @@ export class ChainService {
     const job = a.job_id ? this.d.journal.get(a.job_id) : null;
     const id = randomUUID();
     const t = this.now();
-    this.d.db.prepare('INSERT INTO chains (id, chosen_version_id, created_at) VALUES (?, NULL, ?)').run(id, t);
-    this.d.db
-      .prepare(
-        `INSERT INTO versions (id, chain_id, parent_id, asset_id, blob_id, job_id, method, provider, model, prompt, params, created_at)
-         VALUES (?, ?, NULL, ?, ?, ?, 'root', ?, ?, ?, ?, ?)`,
-      )
-      .run(id, id, a.id, a.blob_id, a.job_id, job?.provider ?? null, job?.model ?? null, job?.prompt ?? null, JSON.stringify(job?.params ?? {}), t);
+    this.chains.insertChain(id, t);
+    this.chains.insertVersion({
+      id,
+      chainId: id,
+      parentId: null,
+      assetId: a.id,
+      blobId: a.blob_id,
+      jobId: a.job_id,
+      method: 'root',
+      provider: job?.provider ?? null,
+      model: job?.model ?? null,
+      prompt: job?.prompt ?? null,
+      params: JSON.stringify(job?.params ?? {}),
+      createdAt: t,
+    });
     return id;
   }
 
@@ -442,39 +426,39 @@ export class ChainService {
 
   /** `edited` for a chain step's outputs, else `generated`. */
   kindOf(jobId: string): 'generated' | 'edited' {
-    return this.d.db.prepare('SELECT 1 FROM chain_steps WHERE job_id = ?').get(jobId) ? 'edited' : 'generated';
+    return this.chains.step(jobId) ? 'edited' : 'generated';
   }
 
   /** Makes a stored output of a chain step a version under its parent. Idempotent on the asset. */
   onOutput(jobId: string, assetId: string): void {
-    const step = this.d.db.prepare('SELECT * FROM chain_steps WHERE job_id = ?').get(jobId) as
-      | {
-          parent_version_id: string;
-          method: StepMethod;
-          inputs: string;
-          mask_blob_id: string | null;
-          replay_of: string | null;
-          fallback: string | null;
-        }
-      | undefined;
+    const step = this.chains.step(jobId);
     if (!step || this.versionOfAsset(assetId)) return;
     const parent = this.version(step.parent_version_id);
     const job = this.d.journal.get(jobId);
     if (!parent || !job) return;
     const a = this.asset(assetId);
     const id = randomUUID();
-    this.d.db
-      .prepare(
-        `INSERT INTO versions (id, chain_id, parent_id, asset_id, blob_id, parent_blob_id, job_id, method, provider, model,
-           prompt, params, inputs, mask_blob_id, replay_of, created_at, response_id, fallback)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id, parent.chain_id, parent.id, assetId, a.blob_id, parent.blob_id, jobId, step.method, job.provider, job.model,
-        job.prompt, JSON.stringify(job.params), step.inputs, step.mask_blob_id, step.replay_of, this.now(),
-        // A Responses API step's remote id is its response id (`resp_…`), continued by the next step.
-        step.method === 'responses_previous_response_id' ? job.remoteId : null, step.fallback,
-      );
+    this.chains.insertVersion({
+      id,
+      chainId: parent.chain_id,
+      parentId: parent.id,
+      assetId,
+      blobId: a.blob_id,
+      parentBlobId: parent.blob_id,
+      jobId,
+      method: step.method,
+      provider: job.provider,
+      model: job.model,
+      prompt: job.prompt,
+      params: JSON.stringify(job.params),
+      inputs: step.inputs,
+      maskBlobId: step.mask_blob_id,
+      replayOf: step.replay_of,
+      createdAt: this.now(),
+      // A Responses API step's remote id is its response id (`resp_…`), continued by the next step.
+      responseId: step.method === 'responses_previous_response_id' ? job.remoteId : null,
+      fallback: step.fallback,
+    });
     this.d.bus.emit('chain.changed', { chainId: parent.chain_id, versionId: id });
   }
 
@@ -483,9 +467,8 @@ export class ChainService {
   /** Marks (or clears) the chain's chosen version. @throws AppError `not_found` */
   choose(versionId: string, chosen: boolean): ChainView {
     const v = this.mustVersion(versionId);
-    this.d.db
-      .prepare(`UPDATE chains SET chosen_version_id = ? WHERE id = ? AND (? = 1 OR chosen_version_id = ?)`)
-      .run(chosen ? v.id : null, v.chain_id, chosen ? 1 : 0, v.id);
+    if (chosen) this.chains.setChosen(v.chain_id, v.id);
+    else this.chains.clearChosenIf(v.chain_id, v.id);
     this.d.bus.emit('chain.changed', { chainId: v.chain_id, versionId: v.id });
     return this.view(v.chain_id);
   }
@@ -496,7 +479,7 @@ export class ChainService {
    */
   deleteVersion(versionId: string): ChainView {
     const v = this.mustVersion(versionId);
-    if (v.asset_id) this.d.db.prepare('DELETE FROM assets WHERE id = ?').run(v.asset_id);
+    if (v.asset_id) this.assets.delete(v.asset_id);
     this.d.bus.emit('chain.changed', { chainId: v.chain_id, versionId: v.id });
     this.d.bus.emit('folders.changed', {});
     return this.view(v.chain_id);
@@ -583,16 +566,20 @@ export class ChainService {
       { blobId: v.parent_blob_id!, name: 'original', assetId: null },
     ];
     this.d.db.transaction(() => {
-      this.d.db
-        .prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at) VALUES (?, ?, ?, 'edited', NULL, NULL, ?)`)
-        .run(assetId, folderId, blob.id, t);
-      this.d.db
-        .prepare(
-          `INSERT INTO versions (id, chain_id, parent_id, asset_id, blob_id, parent_blob_id, job_id, method, provider, model,
-             prompt, params, inputs, mask_blob_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, NULL, 'composite', NULL, NULL, NULL, '{}', ?, ?, ?)`,
-        )
-        .run(id, v.chain_id, v.id, assetId, blob.id, v.blob_id, JSON.stringify(inputs), v.mask_blob_id, t);
+      this.assets.insert({ id: assetId, folderId, blobId: blob.id, kind: 'edited', jobId: null, outputIndex: null, createdAt: t });
+      this.chains.insertVersion({
+        id,
+        chainId: v.chain_id,
+        parentId: v.id,
+        assetId,
+        blobId: blob.id,
+        parentBlobId: v.blob_id,
+        jobId: null,
+        method: 'composite',
+        inputs: JSON.stringify(inputs),
+        maskBlobId: v.mask_blob_id,
+        createdAt: t,
+      });
     })();
     this.d.bus.emit('asset.created', { assetId, folderId, jobId: null });
     this.d.bus.emit('chain.changed', { chainId: v.chain_id, versionId: id });
@@ -610,13 +597,7 @@ export class ChainService {
 
   /** Creates versions for chain-step outputs stored before a crash cut `onOutput` short. Call once at start. */
   reconcile(): void {
-    const rows = this.d.db
-      .prepare(
-        `SELECT a.id AS assetId, a.job_id AS jobId FROM assets a JOIN chain_steps s ON s.job_id = a.job_id
-          LEFT JOIN versions v ON v.asset_id = a.id WHERE v.id IS NULL`,
-      )
-      .all() as { assetId: string; jobId: string }[];
-    for (const r of rows) this.onOutput(r.jobId, r.assetId);
+    for (const r of this.chains.stepOutputsWithoutVersion()) this.onOutput(r.jobId, r.assetId);
   }
 
   // ── export / import ───────────────────────────────────────────────────────────────────────────────────────
@@ -651,8 +632,8 @@ export class ChainService {
         createdAt: cur.created_at,
       });
     }
-    const chosen = this.d.db.prepare('SELECT chosen_version_id AS c FROM chains WHERE id = ?').get(v.chain_id) as { c: string | null };
-    return { schema: 'atelier.lineage/1', chainId: v.chain_id, versionId: v.id, chosenVersionId: chosen.c, path };
+    const chosen = this.chains.chain(v.chain_id)!;
+    return { schema: 'atelier.lineage/1', chainId: v.chain_id, versionId: v.id, chosenVersionId: chosen.chosen_version_id, path };
   }
 
   /**
@@ -665,25 +646,32 @@ export class ChainService {
     const has = (id: string | null): string | null => (id && this.d.store.get(id) ? id : null);
     this.d.db.transaction(() => {
       for (const l of lineages) {
-        this.d.db.prepare('INSERT OR IGNORE INTO chains (id, chosen_version_id, created_at) VALUES (?, NULL, ?)').run(l.chainId, l.path[0]?.createdAt ?? this.now());
+        this.chains.insertChainIfMissing(l.chainId, l.path[0]?.createdAt ?? this.now());
         for (const s of l.path) {
           if (!this.d.store.get(s.blobId)) throw new AppError('not_found', `image ${s.blobId} of the lineage is not in the library`);
           if (this.version(s.versionId)) continue;
           const assetId = s.assetId ? assetIdOf(s.assetId) : null;
-          this.d.db
-            .prepare(
-              `INSERT INTO versions (id, chain_id, parent_id, asset_id, blob_id, parent_blob_id, job_id, method, provider, model,
-                 prompt, params, inputs, mask_blob_id, replay_of, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              s.versionId, l.chainId, s.parentVersionId, assetId, s.blobId, has(s.parentBlobId), s.method, s.provider, s.model,
-              s.prompt, JSON.stringify(s.params), JSON.stringify(s.inputs.map((i) => ({ ...i, assetId: i.assetId ? assetIdOf(i.assetId) : null }))),
-              has(s.maskBlobId), s.replayOf && this.version(s.replayOf) ? s.replayOf : null, s.createdAt,
-            );
+          this.chains.insertVersion({
+            id: s.versionId,
+            chainId: l.chainId,
+            parentId: s.parentVersionId,
+            assetId,
+            blobId: s.blobId,
+            parentBlobId: has(s.parentBlobId),
+            jobId: null,
+            method: s.method,
+            provider: s.provider,
+            model: s.model,
+            prompt: s.prompt,
+            params: JSON.stringify(s.params),
+            inputs: JSON.stringify(s.inputs.map((i) => ({ ...i, assetId: i.assetId ? assetIdOf(i.assetId) : null }))),
+            maskBlobId: has(s.maskBlobId),
+            replayOf: s.replayOf && this.version(s.replayOf) ? s.replayOf : null,
+            createdAt: s.createdAt,
+          });
         }
         if (l.chosenVersionId && this.version(l.chosenVersionId)) {
-          this.d.db.prepare('UPDATE chains SET chosen_version_id = ? WHERE id = ?').run(l.chosenVersionId, l.chainId);
+          this.chains.setChosen(l.chainId, l.chosenVersionId);
         }
       }
     })();
