@@ -1,4 +1,4 @@
-import { Library, Sparkles, Trash2, X } from 'lucide-react';
+import { Library, Pencil, Sparkles, Trash2, X } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Collection } from '@shared/organise';
@@ -7,11 +7,13 @@ import { useSearch } from '../../store/search';
 import { useToasts } from '../../store/toasts';
 import { call } from '../../transport';
 import { Modal } from '../../ui/Modal';
+import { NameDialog } from '../folders/NameDialog';
 import { openSource } from './openSource';
 
 /**
  * The sidebar's second half: smart collections (saved searches, counts kept live), collections, and the trash.
- * Each entry is a button; the one on screen is marked `aria-current`.
+ * Each entry is a button; the one on screen is marked `aria-current`. Beside each, Rename (a name dialog,
+ * `collections.update`) and Delete (confirmed, `collections.delete`), both reachable with Tab.
  */
 export function CollectionsSection() {
   const { t } = useTranslation();
@@ -19,6 +21,7 @@ export function CollectionsSection() {
   const trashCount = useCollections((s) => s.trashCount);
   const source = useSearch((s) => s.source);
   const [deleting, setDeleting] = useState<Collection | null>(null);
+  const [renaming, setRenaming] = useState<Collection | null>(null);
   const smart = collections.filter((c) => c.query !== null);
   const manual = collections.filter((c) => c.query === null);
   const current = (c: Collection): boolean => source.kind === 'collection' && source.id === c.id;
@@ -39,7 +42,15 @@ export function CollectionsSection() {
       </button>
       <button
         type="button"
-        className="btn btn-ghost btn-icon btn-xs source-delete"
+        className="btn btn-ghost btn-icon btn-xs source-action"
+        aria-label={t('collections.rename', { name: c.name })}
+        onClick={() => setRenaming(c)}
+      >
+        <Pencil size={12} aria-hidden="true" />
+      </button>
+      <button
+        type="button"
+        className="btn btn-ghost btn-icon btn-xs source-action"
         aria-label={t('collections.delete', { name: c.name })}
         onClick={() => setDeleting(c)}
       >
@@ -82,6 +93,19 @@ export function CollectionsSection() {
         <span className="source-name">{t('trash.heading')}</span>
         <span className="source-count">{trashCount}</span>
       </button>
+      <NameDialog
+        open={renaming !== null}
+        onOpenChange={(o) => !o && setRenaming(null)}
+        title={t('collections.renameTitle', { name: renaming?.name ?? '' })}
+        label={t('organise.collectionName')}
+        submitLabel={t('folders.rename')}
+        initial={renaming?.name ?? ''}
+        onSubmit={async (name) => {
+          if (!renaming) return;
+          await call('collections.update', { id: renaming.id, name });
+          await useCollections.getState().load();
+        }}
+      />
       <Modal
         open={deleting !== null}
         onOpenChange={(o) => !o && setDeleting(null)}

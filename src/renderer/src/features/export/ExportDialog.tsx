@@ -10,6 +10,7 @@ import { watchTask } from '../../store/transfer';
 import { call, getTransport } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
+import { DeletePreset } from './DeletePreset';
 import { presetDisplayName, presetStoredName } from './presetName';
 
 const TARGET_KEY = 'atelier.exportTarget';
@@ -104,6 +105,15 @@ function ExportForm({ onDone }: { onDone(): void }) {
     if (p) setDraft(presetFields(p));
   };
 
+  /** After a preset was deleted: the list without it, and the preset the dialog opens with (else the first) chosen. */
+  const presetDeleted = (pid: string): void => {
+    const rest = presets.filter((p) => p.id !== pid);
+    setPresets(rest);
+    const next = rest.find((p) => p.id === 'preset-jpeg-recipe') ?? rest[0];
+    setPresetId(next?.id ?? '');
+    setDraft(next ? presetFields(next) : null);
+  };
+
   const pick = async (): Promise<void> => {
     try {
       const r = await call('export.pickTarget', {});
@@ -161,11 +171,14 @@ function ExportForm({ onDone }: { onDone(): void }) {
       </fieldset>
 
       <label className="field-label" htmlFor={`${id}-preset`}>{t('transfer.preset')}</label>
-      <select id={`${id}-preset`} className="select" value={presetId} onChange={(e) => choosePreset(e.target.value)}>
-        {presets.map((p) => (
-          <option key={p.id} value={p.id}>{presetDisplayName(t, p.id, p.name)}</option>
-        ))}
-      </select>
+      <div className="export-target">
+        <select id={`${id}-preset`} className="select" value={presetId} onChange={(e) => choosePreset(e.target.value)}>
+          {presets.map((p) => (
+            <option key={p.id} value={p.id}>{presetDisplayName(t, p.id, p.name)}</option>
+          ))}
+        </select>
+        <DeletePreset preset={presets.find((p) => p.id === presetId)} disabled={presets.length < 2} onDeleted={presetDeleted} />
+      </div>
 
       {draft ? (
         <div className="export-grid">

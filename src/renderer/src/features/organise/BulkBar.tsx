@@ -1,10 +1,11 @@
-import { Check, Copy, FolderInput, Info, Layers, Library, RotateCcw, Star, Tags, Trash2, X, XCircle } from 'lucide-react';
+import { Check, Copy, FolderInput, Info, Layers, Library, ListMinus, RotateCcw, Star, Tags, Trash2, X, XCircle } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useCollections } from '../../store/collections';
 import { useSearch } from '../../store/search';
 import { useSelection } from '../../store/selection';
 import { IconButton } from '../../ui/IconButton';
-import { patchSelection, restoreSelection, trashSelection } from './actions';
+import { patchSelection, removeSelectionFromCollection, restoreSelection, trashSelection } from './actions';
 import { CollectDialog } from './CollectDialog';
 import { DetailsDialog } from './DetailsDialog';
 import { FolderPickDialog } from './FolderPickDialog';
@@ -13,12 +14,18 @@ import { stackSelection } from '../stacks/store';
 
 type Dialog = 'tags' | 'details' | 'move' | 'copy' | 'collect' | null;
 
-/** The toolbar over a multi-selection: tag, rate, flag, details, move, copy, collect, stack, trash or restore. */
+/**
+ * The toolbar over a multi-selection: tag, rate, flag, details, move, copy, collect, stack, trash or restore; in a
+ * manual collection, also remove from it.
+ */
 export function BulkBar() {
   const { t } = useTranslation();
   const ids = useSelection((s) => s.ids);
   const clear = useSelection((s) => s.clear);
   const inTrash = useSearch((s) => s.source.kind === 'trash');
+  const collectionId = useSearch((s) => (s.source.kind === 'collection' ? s.source.id : null));
+  // Only a manual collection has members to take out (a smart one is a saved search).
+  const manual = useCollections((s) => s.collections.find((c) => c.id === collectionId && c.query === null) ?? null);
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = (open: boolean): void => {
     if (!open) setDialog(null);
@@ -64,6 +71,13 @@ export function BulkBar() {
           <IconButton label={t('organise.moveTo')} icon={<FolderInput size={14} />} onClick={() => setDialog('move')} />
           <IconButton label={t('organise.copyTo')} icon={<Copy size={14} />} onClick={() => setDialog('copy')} />
           <IconButton label={t('organise.addToCollection')} icon={<Library size={14} />} onClick={() => setDialog('collect')} />
+          {manual ? (
+            <IconButton
+              label={t('organise.removeFromCollection', { name: manual.name })}
+              icon={<ListMinus size={14} />}
+              onClick={() => void removeSelectionFromCollection(manual.id, manual.name)}
+            />
+          ) : null}
           <IconButton
             label={t('stacks.stackSelection', { count: ids.size })}
             text={t('stacks.stack')}

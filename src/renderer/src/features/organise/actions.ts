@@ -91,6 +91,22 @@ export function restoreSelection(): Promise<void> {
   });
 }
 
+/**
+ * Takes the selection out of the manual collection `collectionId` on screen (the images stay in the library): they
+ * leave the grid and the selection, and a toast says how many left `name`.
+ */
+export function removeSelectionFromCollection(collectionId: string, name: string): Promise<void> {
+  const ids = selectedIds();
+  if (ids.length === 0) return Promise.resolve();
+  return run(async () => {
+    await call('collections.remove', { id: collectionId, assetIds: ids });
+    useGallery.getState().dropItems(ids);
+    useSelection.getState().clear();
+    keepFocusInGrid();
+    useToasts.getState().info('organise.removedFromCollection', { count: ids.length, name });
+  });
+}
+
 /** Moves or copies the selection to a folder. Throws (for the dialog to show). */
 export async function moveOrCopySelection(kind: 'move' | 'copy', folderId: string): Promise<void> {
   const ids = selectedIds();
