@@ -11,6 +11,8 @@ import type { AnyEvent, CallResult } from '@shared/contract';
 const CALL_CHANNEL = 'atelier:call';
 const EVENT_CHANNEL = 'atelier:event';
 const DRAG_CHANNEL = 'atelier:start-drag';
+/** src/main/drag-out.ts REVEAL_CHANNEL. */
+const REVEAL_CHANNEL = 'atelier:reveal-file';
 /** src/main/ipc-dispatch.ts GRANT_CHANNEL. */
 const GRANT_CHANNEL = 'atelier:grant-path';
 
@@ -27,6 +29,9 @@ const bridge: AtelierBridge = {
   },
   startDrag(blobId) {
     ipcRenderer.send(DRAG_CHANNEL, String(blobId));
+  },
+  revealFile(blobId) {
+    ipcRenderer.send(REVEAL_CHANNEL, String(blobId));
   },
   async grantFile(file) {
     let path: string;

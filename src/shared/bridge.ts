@@ -31,6 +31,12 @@ export interface AtelierBridge {
    * the blob id to its file in the library; the page never names a path. Call it from `dragstart`.
    */
   startDrag(blobId: string): void;
+  /**
+   * Shows a library image's file in the OS file manager (Finder, Explorer, the desktop's file manager), selected
+   * (Electron `shell.showItemInFolder`). The main process resolves the blob id to its file; the page never names
+   * a path. Unknown ids do nothing.
+   */
+  revealFile(blobId: string): void;
 }
 
 /** Path of a stored image in the web host, before its signature (src/shared/media-sign.ts adds it). */

@@ -8,7 +8,8 @@
  * - `anchor`: the id a Shift-click range starts from (the last plain or Ctrl/⌘ click).
  * - `selectOnly(id)`: plain click. `toggle(id)`: Ctrl/⌘-click, Space. `extendTo(id, order)`: Shift-click, selects
  *   the ids of `order` (the view's ids in display order) between the anchor and `id`, inclusive, added to the
- *   selection. `setAll(ids)`: select all (Ctrl/⌘+A, with every id of the current view). `clear()`: Escape, and on
+ *   selection. `selectRange(anchor, id, order)`: Shift+arrow keys, the selection becomes exactly the ids of `order`
+ *   from `anchor` to `id` (so moving back shrinks it, as in Lightroom), `anchor` kept. `setAll(ids)`: select all (Ctrl/⌘+A, with every id of the current view). `clear()`: Escape, and on
  *   every change of view. `forget(ids)`: drops ids that left the view (trashed, moved away).
  */
 import { create } from 'zustand';
@@ -20,6 +21,7 @@ export interface SelectionState {
   selectOnly(id: string): void;
   toggle(id: string): void;
   extendTo(id: string, order: readonly string[]): void;
+  selectRange(anchor: string, id: string, order: readonly string[]): void;
   setAll(ids: readonly string[]): void;
   clear(): void;
   forget(ids: readonly string[]): void;
@@ -48,6 +50,13 @@ export const useSelection = create<SelectionState>()((set, get) => ({
     }
     const [lo, hi] = from <= to ? [from, to] : [to, from];
     set({ ids: new Set([...ids, ...order.slice(lo, hi + 1)]) });
+  },
+  selectRange: (anchor, id, order) => {
+    const from = order.indexOf(anchor);
+    const to = order.indexOf(id);
+    if (from < 0 || to < 0) return;
+    const [lo, hi] = from <= to ? [from, to] : [to, from];
+    set({ ids: new Set(order.slice(lo, hi + 1)), anchor });
   },
   setAll: (all) => set({ ids: new Set(all), anchor: all[0] ?? null }),
   clear: () => {

@@ -24,19 +24,24 @@ function presetFields(p: ExportPreset): PresetFields {
   return fields;
 }
 
-/** Export the selection, the folder or the project through a preset, to a folder the user picks or types. */
-export function ExportDialog({ open, onOpenChange }: { open: boolean; onOpenChange(open: boolean): void }) {
+/** What an export covers: the selected images, the folder on screen, or its whole project. */
+export type ScopeChoice = 'selection' | 'folder' | 'project';
+
+/**
+ * Export the selection, the folder or the project through a preset, to a folder the user picks or types.
+ * @param scope the choice it opens with (default: the selection if any, else the folder); a folder's menu asks for
+ *   its folder or, on a project, the project
+ */
+export function ExportDialog({ open, onOpenChange, scope }: { open: boolean; onOpenChange(open: boolean): void; scope?: ScopeChoice }) {
   const { t } = useTranslation();
   return (
     <Modal open={open} onOpenChange={onOpenChange} title={t('transfer.exportTitle')} className="export-dialog">
-      <ExportForm onDone={() => onOpenChange(false)} />
+      <ExportForm onDone={() => onOpenChange(false)} initialScope={scope} />
     </Modal>
   );
 }
 
-type ScopeChoice = 'selection' | 'folder' | 'project';
-
-function ExportForm({ onDone }: { onDone(): void }) {
+function ExportForm({ onDone, initialScope }: { onDone(): void; initialScope?: ScopeChoice | undefined }) {
   const { t } = useTranslation();
   const id = useId();
   const nodes = useFolders((s) => s.nodes);
@@ -45,7 +50,7 @@ function ExportForm({ onDone }: { onDone(): void }) {
   const folder = nodes.find((n) => n.id === folderId) ?? null;
   let project = folder;
   while (project?.parentId) project = nodes.find((n) => n.id === project!.parentId) ?? null;
-  const [scope, setScope] = useState<ScopeChoice>(selection.length > 0 ? 'selection' : 'folder');
+  const [scope, setScope] = useState<ScopeChoice>(initialScope ?? (selection.length > 0 ? 'selection' : 'folder'));
   const [presets, setPresets] = useState<ExportPreset[]>([]);
   const [presetId, setPresetId] = useState('');
   const [draft, setDraft] = useState<PresetFields | null>(null);

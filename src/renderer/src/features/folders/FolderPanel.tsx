@@ -6,7 +6,8 @@ import { describeError } from '../../i18n/format';
 import { useFolders } from '../../store/folders';
 import { IconButton } from '../../ui/IconButton';
 import { DeleteDialog } from './DeleteDialog';
-import { FolderTree } from './FolderTree';
+import { FolderTree, type FolderAction } from './FolderTree';
+import { ExportDialog } from '../export/ExportDialog';
 import { MoveDialog } from './MoveDialog';
 import { NameDialog } from './NameDialog';
 import { CollectionsSection } from '../collections/CollectionsSection';
@@ -19,6 +20,7 @@ type DialogState =
   | { kind: 'rename'; node: FolderNode }
   | { kind: 'move'; node: FolderNode }
   | { kind: 'delete'; node: FolderNode }
+  | { kind: 'export'; node: FolderNode }
   | null;
 
 /** The left sidebar: projects and folders, and the actions on them. */
@@ -31,6 +33,7 @@ export function FolderPanel() {
   const create = useFolders((s) => s.create);
   const rename = useFolders((s) => s.rename);
   const load = useFolders((s) => s.load);
+  const select = useFolders((s) => s.select);
   const [dialog, setDialog] = useState<DialogState>(null);
   const selected = useMemo(() => nodes.find((n) => n.id === selectedId) ?? null, [nodes, selectedId]);
   const close = (open: boolean): void => {
@@ -96,6 +99,15 @@ export function FolderPanel() {
           <FolderTree
             onRename={(node) => setDialog({ kind: 'rename', node })}
             onDelete={(node) => setDialog({ kind: 'delete', node })}
+            onAction={(action: FolderAction, node) => {
+              if (action === 'newFolder') setDialog({ kind: 'newFolder', parent: node });
+              else if (action === 'export') {
+                // The export dialog exports the folder on screen: show this one first.
+                if (useSearch.getState().source.kind !== 'folder') openSource({ kind: 'folder' });
+                select(node.id);
+                setDialog({ kind: 'export', node });
+              } else setDialog({ kind: action, node });
+            }}
           />
         )}
       </div>
@@ -144,6 +156,9 @@ export function FolderPanel() {
       />
       <MoveDialog folder={dialog?.kind === 'move' ? dialog.node : null} onOpenChange={close} />
       <DeleteDialog folder={dialog?.kind === 'delete' ? dialog.node : null} onOpenChange={close} />
+      {dialog?.kind === 'export' ? (
+        <ExportDialog open onOpenChange={close} scope={dialog.node.parentId === null ? 'project' : 'folder'} />
+      ) : null}
     </>
   );
 }

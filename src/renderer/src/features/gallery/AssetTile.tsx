@@ -5,8 +5,10 @@ import { useTranslation } from 'react-i18next';
 import type { AssetSummary } from '@shared/domain';
 import { MediaImg } from '../../ui/MediaImg';
 import { ASSET_DRAG, useChainUi } from '../chains/store';
+import { ariaShortcut, matchesShortcut } from '../../lib/keys';
 import { useStackUi } from '../stacks/store';
 import { assetLabel } from './label';
+import { startAssetsDrag } from '../organise/drop';
 
 function frameStyle(width: number, height: number): CSSProperties {
   const w = Math.max(1, width);
@@ -26,7 +28,8 @@ interface AssetTileProps {
 
 /**
  * One thumbnail: no chrome, the image contained in its square; Enter or click opens the viewer, E edits it (as does
- * the Edit button shown on hover). It can be dragged into the composer's inputs. A stack's cover carries the stack's
+ * the Edit button shown on hover). It can be dragged into the composer's inputs, or onto a folder in the sidebar
+ * (with the selection when it is selected). A stack's cover carries the stack's
  * count as a button that opens the stack (S on the tile does too).
  */
 export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selected = false, onOpen }: AssetTileProps) {
@@ -41,7 +44,7 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
       tabIndex={tabIndex}
       data-tile-index={index}
       data-asset-id={asset.id}
-      aria-keyshortcuts={stack ? 'E S' : 'E'}
+      aria-keyshortcuts={stack ? `${ariaShortcut('gridEdit')} ${ariaShortcut('gridOpenStack')}` : ariaShortcut('gridEdit')}
       draggable
       onDragStart={(e) => {
         // Desktop window, Alt/Option held: drag the file out to the desktop or another app (the main process
@@ -51,15 +54,16 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
           window.atelier.startDrag(asset.blob.id);
           return;
         }
+        // Into the composer's inputs (a copy), and onto a folder in the sidebar (a move; Alt at the drop: a copy).
         e.dataTransfer.setData(ASSET_DRAG, JSON.stringify(asset));
-        e.dataTransfer.effectAllowed = 'copy';
+        startAssetsDrag(e, asset.id);
       }}
       onKeyDown={(e) => {
-        if ((e.key === 'e' || e.key === 'E') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        if (matchesShortcut(e, 'gridEdit')) {
           e.preventDefault();
           useChainUi.getState().edit(asset);
         }
-        if (stack && (e.key === 's' || e.key === 'S') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        if (stack && matchesShortcut(e, 'gridOpenStack')) {
           e.preventDefault();
           useStackUi.getState().open(asset.id);
         }

@@ -15,6 +15,9 @@ import { AssetTile } from './AssetTile';
 import { JobTile } from './JobTile';
 import { useElementWidth } from './useElementWidth';
 import { assetLabel } from './label';
+import { TileMenu } from './TileMenu';
+import { matchesShortcut } from '../../lib/keys';
+import { openMenuFromKey } from '../../ui/Menu';
 
 const GAP = 6;
 
@@ -26,7 +29,9 @@ interface GridProps {
 
 /**
  * A virtualised grid (rows of square cells): only the rows on screen exist in the DOM, so a folder of 100k
- * images scrolls like one of ten. One tab stop; arrow keys, Home/End and PageUp/PageDown move between tiles.
+ * images scrolls like one of ten. One tab stop; arrow keys, Home/End and PageUp/PageDown move between tiles, and
+ * with Shift extend the selection from its anchor (Lightroom's). Right-click or Shift+F10 opens a tile's menu
+ * (TileMenu). Every key is read from the shortcut table (lib/keys.ts SHORTCUTS).
  */
 export function Grid({ jobs, assets, total }: GridProps) {
   const { t, i18n } = useTranslation();
@@ -115,7 +120,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
     const sel = useSelection.getState();
     const focused = assets[safeFocus - jobs.length];
     const inTrash = useSearch.getState().source.kind === 'trash';
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+    if (matchesShortcut(e, 'gridSelectAll')) {
       const q = queryFor(useGallery.getState().folderId);
       if (q) {
         call('assets.ids', q)
@@ -124,23 +129,30 @@ export function Grid({ jobs, assets, total }: GridProps) {
       }
       return true;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey) return false;
-    if (e.key === 'Escape') {
+    if (matchesShortcut(e, 'gridClear')) {
       if (sel.ids.size === 0) return false;
       sel.clear();
       return true;
     }
-    if (e.key === ' ' && focused) {
-      if (e.shiftKey) sel.extendTo(focused.id, assets.map((a) => a.id));
-      else sel.toggle(focused.id);
+    if (focused && matchesShortcut(e, 'gridRangeTo')) {
+      sel.extendTo(focused.id, assets.map((a) => a.id));
+      return true;
+    }
+    if (focused && matchesShortcut(e, 'gridToggle')) {
+      sel.toggle(focused.id);
+      return true;
+    }
+    if (focused && matchesShortcut(e, 'gridMenu')) {
+      const tile = scrollRef.current?.querySelector<HTMLElement>(`[data-tile-index="${safeFocus}"]`);
+      if (tile) openMenuFromKey(tile);
       return true;
     }
     if (sel.ids.size === 0) return false;
-    if (/^[0-5]$/.test(e.key) && !inTrash) void patchSelection({ rating: Number(e.key) });
-    else if ((e.key === 'p' || e.key === 'P') && !inTrash) void patchSelection({ flag: 1 });
-    else if ((e.key === 'x' || e.key === 'X') && !inTrash) void patchSelection({ flag: -1 });
-    else if ((e.key === 'u' || e.key === 'U') && !inTrash) void patchSelection({ flag: 0 });
-    else if (e.key === 'Delete' || e.key === 'Backspace') {
+    if (matchesShortcut(e, 'rate') && !inTrash) void patchSelection({ rating: Number(e.key) });
+    else if (matchesShortcut(e, 'pick') && !inTrash) void patchSelection({ flag: 1 });
+    else if (matchesShortcut(e, 'reject') && !inTrash) void patchSelection({ flag: -1 });
+    else if (matchesShortcut(e, 'unflag') && !inTrash) void patchSelection({ flag: 0 });
+    else if (matchesShortcut(e, 'gridTrash')) {
       // The trashed tiles leave the DOM: focus stays in the grid, on the tile that takes the focused one's place.
       const at = safeFocus;
       void (inTrash ? restoreSelection() : trashSelection()).then(() => {
@@ -169,11 +181,30 @@ export function Grid({ jobs, assets, total }: GridProps) {
       PageDown: cols * pageRows,
       PageUp: -cols * pageRows,
     };
-    if (e.key in steps) moveTo(safeFocus + steps[e.key]!);
-    else if (e.key === 'Home') moveTo(0);
-    else if (e.key === 'End') moveTo(count - 1);
+    const target =
+      e.key === 'Home' ? 0 : e.key === 'End' ? count - 1 : e.key in steps ? Math.max(0, Math.min(count - 1, safeFocus + steps[e.key]!)) : null;
+    if (target === null) return;
+    if (matchesShortcut(e, 'gridExtend')) extendSelection(target);
+    else if (matchesShortcut(e, 'gridMove')) moveTo(target);
     else return;
     e.preventDefault();
+  };
+
+  /**
+   * Shift+arrow (Home, End): the selection becomes the images from its anchor to the tile focus moves to. The
+   * anchor is the last clicked or toggled image while the focused tile is in the selection; otherwise the focused
+   * tile starts a new range. Jobs (placed before the images) are never selected.
+   */
+  const extendSelection = (target: number): void => {
+    const order = assets.map((a) => a.id);
+    const to = Math.max(jobs.length, target);
+    const toId = order[to - jobs.length];
+    if (!toId) return;
+    const sel = useSelection.getState();
+    const focusedId = order[safeFocus - jobs.length] ?? toId;
+    const anchor = sel.anchor && sel.ids.has(focusedId) && order.includes(sel.anchor) ? sel.anchor : focusedId;
+    sel.selectRange(anchor, toId, order);
+    moveTo(to);
   };
 
   // When the tile holding the tab stop is scrolled out of the DOM, the scroller itself takes the tab stop.
@@ -181,6 +212,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const focusRendered = rows.some((r) => r.index === focusRow);
 
   return (
+    <TileMenu assets={assets}>
     <div
       ref={scrollRef}
       className="grid-scroll"
@@ -260,5 +292,6 @@ export function Grid({ jobs, assets, total }: GridProps) {
           })}
       </div>
     </div>
+    </TileMenu>
   );
 }
