@@ -532,22 +532,3 @@ function assertInside(root: string, path: string): void {
     throw new AppError('internal', `refusing to write outside the export folder: ${path}`);
   }
 }
-
-const columnCache = new WeakMap<Db, Map<string, boolean>>();
-/** True when `table` has `column` (schemas of other features are read only where they exist). */
-export function hasColumn(db: Db, table: string, column: string): boolean {
-  let cache = columnCache.get(db);
-  if (!cache) columnCache.set(db, (cache = new Map()));
-  const key = `${table}.${column}`;
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
-    cache.set(key, v);
-  }
-  return v;
-}
-
-/** True when the database has `table`. */
-export function hasTable(db: Db, table: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
-}

@@ -17,7 +17,16 @@ import type { StepMethod } from '@shared/contracts/chains';
 import { ModelIdSchema, ProviderIdSchema } from '@shared/capabilities';
 import type { Lineage, LineageStep } from '../chains/service';
 import type { ForeignMetadata, SkippedMetadata } from './foreign';
-import { hasColumn, hasTable } from './export';
+import { AssetsRepository } from '../repositories/assets';
+import { ForeignRecipesRepository } from '../repositories/foreign-recipes';
+
+/** One foreign-recipes repository per open library, so its statements are prepared once. */
+const recipeRepos = new WeakMap<Db, ForeignRecipesRepository>();
+function recipesOf(db: Db): ForeignRecipesRepository {
+  let r = recipeRepos.get(db);
+  if (!r) recipeRepos.set(db, (r = new ForeignRecipesRepository(db)));
+  return r;
+}
 
 /** Rebuilds chains from lineages (ChainService.restoreLineage). */
 export type RestoreLineage = (lineages: readonly Lineage[], assetIdOf: (oldId: string) => string | null) => void;
@@ -44,33 +53,29 @@ function clean(s: string | null, max: number, keepLines: boolean): string | null
  */
 export function storeForeignMetadata(db: Db, assetId: string, meta: ForeignMetadata, now: number): SkippedMetadata[] {
   const notes: SkippedMetadata[] = [];
-  if (meta.recipe && hasTable(db, 'foreign_recipes')) {
+  if (meta.recipe) {
     const r = meta.recipe;
     let raw = JSON.stringify(r.raw);
     if (Buffer.byteLength(raw, 'utf8') > MAX_RAW_BYTES) {
       raw = JSON.stringify({ omitted: `the source texts were over ${MAX_RAW_BYTES} bytes` });
       notes.push({ source: 'recipe', reason: 'too_large', message: `the source texts were over ${MAX_RAW_BYTES} bytes and are not kept; the fields are` });
     }
-    db.prepare(
-      `INSERT OR REPLACE INTO foreign_recipes (asset_id, tool, tool_version, prompt, negative_prompt, model, seed, steps, cfg, sampler,
-         width, height, raw, source_asset_id, parent_source_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      assetId, r.tool, r.toolVersion, r.prompt, r.negativePrompt, r.model, r.seed, r.steps, r.cfg, r.sampler, r.width, r.height, raw,
-      meta.atelier?.assetId ?? null, meta.atelier?.parentAssetId ?? null, now,
-    );
+    recipesOf(db).put({
+      assetId, tool: r.tool, toolVersion: r.toolVersion, prompt: r.prompt, negativePrompt: r.negativePrompt, model: r.model, seed: r.seed,
+      steps: r.steps, cfg: r.cfg, sampler: r.sampler, width: r.width, height: r.height, raw,
+      sourceAssetId: meta.atelier?.assetId ?? null, parentSourceId: meta.atelier?.parentAssetId ?? null, createdAt: now,
+    });
   }
-  if (!hasColumn(db, 'assets', 'rating')) return notes;
+  const assets = AssetsRepository.of(db);
   const title = clean(meta.title, MAX_TITLE_LENGTH, false);
   const note = clean(meta.description, MAX_NOTE_LENGTH, true);
-  if (title !== null) db.prepare('UPDATE assets SET title = ? WHERE id = ?').run(title, assetId);
-  if (note !== null) db.prepare('UPDATE assets SET note = ? WHERE id = ?').run(note, assetId);
-  if (meta.rating !== null) db.prepare('UPDATE assets SET rating = ? WHERE id = ?').run(Math.max(0, Math.min(5, meta.rating)), assetId);
-  if (meta.flag !== null) db.prepare('UPDATE assets SET flag = ? WHERE id = ?').run(meta.flag, assetId);
-  if (meta.tags.length > 0 && hasTable(db, 'asset_tags')) {
-    const findTag = db.prepare('SELECT id FROM tags WHERE key = ?').pluck();
-    const insertTag = db.prepare('INSERT INTO tags (name, key, fold) VALUES (?, ?, ?)');
-    const link = db.prepare('INSERT OR IGNORE INTO asset_tags (asset_id, tag_id) VALUES (?, ?)');
+  assets.setMeta(assetId, {
+    ...(title !== null ? { title } : {}),
+    ...(note !== null ? { note } : {}),
+    ...(meta.rating !== null ? { rating: Math.max(0, Math.min(5, meta.rating)) } : {}),
+    ...(meta.flag !== null ? { flag: meta.flag } : {}),
+  });
+  if (meta.tags.length > 0) {
     for (const raw of meta.tags) {
       const name = clean(raw, Number.MAX_SAFE_INTEGER, false);
       if (name === null) continue;
@@ -79,8 +84,8 @@ export function storeForeignMetadata(db: Db, assetId: string, meta: ForeignMetad
         continue;
       }
       const key = tagKey(name);
-      const id = (findTag.get(key) as number | undefined) ?? Number(insertTag.run(name, key, foldLatin(key)).lastInsertRowid);
-      link.run(assetId, id);
+      const id = assets.tagIdByKey(key) ?? assets.insertTag(name, key, foldLatin(key));
+      assets.addTag(assetId, id);
     }
   }
   return notes;
@@ -102,30 +107,16 @@ function methodFor(provider: string | null): StepMethod {
  * @returns how many lineages were rebuilt
  */
 export function restoreWaitingLineage(db: Db, restore: RestoreLineage, now: number): number {
-  if (!hasTable(db, 'foreign_recipes') || !hasTable(db, 'versions')) return 0;
-  const waiting = db
-    .prepare(
-      `SELECT fr.asset_id AS childId, fr.parent_source_id AS parentSrc, fr.model, fr.prompt, a.blob_id AS childBlob, fr.raw
-         FROM foreign_recipes fr JOIN assets a ON a.id = fr.asset_id
-        WHERE fr.parent_source_id IS NOT NULL AND a.deleted_at IS NULL`,
-    )
-    .all() as Array<{ childId: string; parentSrc: string; model: string | null; prompt: string | null; childBlob: string; raw: string }>;
-  const findParent = db.prepare(
-    `SELECT a.id, a.blob_id AS blob FROM assets a LEFT JOIN foreign_recipes f ON f.asset_id = a.id
-      WHERE (f.source_asset_id = ? OR a.id = ?) AND a.deleted_at IS NULL ORDER BY (a.id = ?) DESC, a.created_at LIMIT 1`,
-  );
-  const versionOf = db.prepare('SELECT id, chain_id FROM versions WHERE asset_id = ?');
-  const done = db.prepare('UPDATE foreign_recipes SET parent_source_id = NULL WHERE asset_id = ?');
-  const parentRecipe = db.prepare('SELECT prompt, model, raw FROM foreign_recipes WHERE asset_id = ?');
+  const repo = recipesOf(db);
   let n = 0;
-  for (const w of waiting) {
-    const parent = findParent.get(w.parentSrc, w.parentSrc, w.parentSrc) as { id: string; blob: string } | undefined;
+  for (const w of repo.waitingLineages()) {
+    const parent = repo.assetFromSource(w.parentSrc);
     if (!parent || parent.id === w.childId) continue;
-    if (versionOf.get(w.childId)) {
-      done.run(w.childId);
+    if (repo.versionOf(w.childId)) {
+      repo.lineageDone(w.childId);
       continue;
     }
-    const pv = versionOf.get(parent.id) as { id: string; chain_id: string } | undefined;
+    const pv = repo.versionOf(parent.id);
     const provider = providerOf(w.raw);
     const path: LineageStep[] = [];
     let chainId: string;
@@ -136,7 +127,7 @@ export function restoreWaitingLineage(db: Db, restore: RestoreLineage, now: numb
     } else {
       chainId = randomUUID();
       parentVersionId = randomUUID();
-      const pr = parentRecipe.get(parent.id) as { prompt: string | null; model: string | null; raw: string } | undefined;
+      const pr = repo.recipeOf(parent.id);
       path.push({
         versionId: parentVersionId, parentVersionId: null, assetId: parent.id, blobId: parent.blob, parentBlobId: null, method: 'root',
         provider: pr ? providerOf(pr.raw) : null, model: modelOf(pr?.model ?? null), prompt: pr?.prompt ?? null, params: {}, inputs: [],
@@ -149,7 +140,7 @@ export function restoreWaitingLineage(db: Db, restore: RestoreLineage, now: numb
       provider, model: modelOf(w.model), prompt: w.prompt, params: {}, inputs: [], maskBlobId: null, jobId: null, replayOf: null, createdAt: now,
     });
     restore([{ schema: 'atelier.lineage/1', chainId, versionId, chosenVersionId: null, path }], (id) => id);
-    done.run(w.childId);
+    repo.lineageDone(w.childId);
     n++;
   }
   return n;
