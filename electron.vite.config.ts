@@ -36,6 +36,8 @@ export default defineConfig({
           'web-host': resolve(root, 'src/main/web/cli.ts'),
           // The service host (a worker of the web host, a utility process of the desktop shell).
           'service-host': resolve(root, 'src/main/service-host-entry.ts'),
+          // The image pool's workers (src/main/services/library/image-pool.ts finds it beside the bundle).
+          'image-work': resolve(root, 'src/main/services/library/image-work.ts'),
         },
       },
     },

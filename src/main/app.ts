@@ -9,6 +9,7 @@ import { createHandlers, isKeyed } from './handlers';
 import { PathGrants } from './path-grants';
 import { openDatabase, type Db } from './services/library/db';
 import { BlobStore } from './services/library/store';
+import { createImagePool } from './services/library/image-pool';
 import { trustAnchorsFromEnv } from './services/library/credentials';
 import { secureLibraryFolder } from './services/library/library-fs';
 import { FolderService } from './services/library/folders';
@@ -133,9 +134,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const c2paTrustAnchorsPem = trustAnchorsFromEnv(opts.env);
   const db = openDatabase(join(opts.dataDir, 'library.sqlite'));
   const bus = new EventBus();
-  const store = new BlobStore({ db, dataDir: opts.dataDir, c2paTrustAnchorsPem });
+  // Image work (hashing, decode checks, dHashes, thumbnails, conversions) on worker threads, one per core.
+  const images = createImagePool();
+  const store = new BlobStore({ db, dataDir: opts.dataDir, c2paTrustAnchorsPem, images });
   // Leftovers of a write killed mid-way (no running writer owns them) go on every open.
-  await store.initialize().catch((err: unknown) => {
+  await store.initialize().catch(async (err: unknown) => {
+    await images.close();
     db.close();
     throw err;
   });
@@ -253,6 +257,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await transfer.tasks.stopAll();
       await engine.stop();
       await credentialsBackfill.stop();
+      await images.close();
       db.close();
     },
   };

@@ -13,8 +13,8 @@
  * Everything is refused with `AppError('bad_file', …, { params: { name, reason, … } })`.
  */
 import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
 import { AppError, type BadFileReason } from '@shared/errors';
+import { inlineImageWork, type ImageWork } from './image-pool';
 
 /**
  * Default pixel limit (width × height, px): 33,177,600 = 7680 × 4320 (8K UHD, four times 4K UHD's 8,294,400).
@@ -40,6 +40,16 @@ export interface InspectedImage {
   ext: AcceptedExt;
   width: number;
   height: number;
+  /** The 64-bit dHash (16 hex digits), from the same decode; only when {@link InspectOptions.dhash} asked. */
+  dhash?: string;
+}
+
+/** Where {@link inspectImage} decodes, and what else it takes from that decode. */
+export interface InspectOptions {
+  /** The image pool (image-pool.ts); default: inline on the calling thread. */
+  work?: ImageWork;
+  /** Also return the image's dHash (what an import stores), computed from the one decode. */
+  dhash?: boolean;
 }
 
 /**
@@ -94,10 +104,11 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
  * @param bytes the whole file
  * @param name the file's name, only for the message and `params.name`
  * @param limits `maxBytes` (bytes) and `maxPixels` (width × height, px); see {@link DEFAULT_MAX_PIXELS}
+ * @param opts where the decode runs (the image pool) and whether to take the dHash from it
  * @throws AppError `bad_file` with `params: { name, reason }` (reason a BadFileReason; plus `maxBytes` for
  *   `too_large`, and `width`, `height`, `maxPixels` for `too_many_pixels`) and an English message naming both
  */
-export async function inspectImage(bytes: Uint8Array, name: string, limits: InspectLimits): Promise<InspectedImage> {
+export async function inspectImage(bytes: Uint8Array, name: string, limits: InspectLimits, opts: InspectOptions = {}): Promise<InspectedImage> {
   if (bytes.length === 0) throw badFile(name, 'empty', 'the file is empty (0 bytes)');
   if (bytes.length > limits.maxBytes) {
     throw badFile(name, 'too_large', `${bytes.length} bytes is over the limit of ${limits.maxBytes} bytes`, {
@@ -121,13 +132,14 @@ export async function inspectImage(bytes: Uint8Array, name: string, limits: Insp
   const structural = checkStructure(bytes, header.format);
   if (structural) throw badFile(name, structural.reason, structural.detail);
 
-  const orientation = await decode(bytes, name, header, limits.maxPixels);
-  const turned = orientation >= 5 && orientation <= 8;
+  const decoded = await decode(bytes, name, header, limits.maxPixels, opts);
+  const turned = decoded.orientation >= 5 && decoded.orientation <= 8;
   return {
     mime: header.mime,
     ext: header.ext,
     width: turned ? header.height : header.width,
     height: turned ? header.width : header.height,
+    ...(decoded.dhash !== null ? { dhash: decoded.dhash } : {}),
   };
 }
 
@@ -135,38 +147,34 @@ export async function inspectImage(bytes: Uint8Array, name: string, limits: Insp
 // Decode
 
 /**
- * Decodes every pixel with libvips, failing on decoder errors. `failOn: 'error'` rather than `'warning'`: libpng
- * and libjpeg warn about harmless quirks common in real files (e.g. "iCCP: known incorrect sRGB profile",
- * "extraneous bytes before marker") and those images must still enter; truncation and broken data are errors.
- * Reading the bottom-right pixel pulls every row through the decoder (sequential read) without keeping the
- * decoded raster; it refuses the same truncated and broken files as `stats()` at a tenth of the cost (3 ms instead
- * of 36 ms for a 1 MP JPEG, which is what lets an import reach 100 images/s on two cores).
- * @returns the EXIF orientation (1 when absent)
+ * Decodes every pixel with libvips, failing on decoder errors (image-work.ts `decodeCheck`, in the image pool when
+ * one is given). `failOn: 'error'` rather than `'warning'`: libpng and libjpeg warn about harmless quirks common in
+ * real files (e.g. "iCCP: known incorrect sRGB profile", "extraneous bytes before marker") and those images must
+ * still enter; truncation and broken data are errors. A sequential read pulls every row through the decoder
+ * without keeping the decoded raster (the bottom-right pixel, or the dHash's resize when asked); it refuses the
+ * same truncated and broken files as `stats()` at a tenth of the cost (3 ms instead of 36 ms for a 1 MP JPEG).
+ * @returns the EXIF orientation (1 when absent) and the dHash when asked (else null)
  */
 async function decode(
   bytes: Uint8Array,
   name: string,
   header: Extract<ImageHeader, { ok: true }>,
   maxPixels: number,
-): Promise<number> {
-  const opts = { failOn: 'error', limitInputPixels: maxPixels, sequentialRead: true } as const;
-  try {
-    const meta = await sharp(bytes, opts).metadata();
-    if (meta.format !== header.format || meta.width !== header.width || meta.height !== header.height) {
-      throw badFile(
-        name,
-        'corrupt',
-        `the decoder reads ${String(meta.format)} ${String(meta.width)}×${String(meta.height)} px where the header declares ${header.format} ${header.width}×${header.height} px`,
-      );
-    }
-    await sharp(bytes, opts).extract({ left: header.width - 1, top: header.height - 1, width: 1, height: 1 }).raw().toBuffer();
-    return meta.orientation ?? 1;
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    const reason = decodeFailureReason(message);
-    throw badFile(name, reason, `the image could not be decoded (${firstLine(message)})`, undefined, err);
+  opts: InspectOptions,
+): Promise<{ orientation: number; dhash: string | null }> {
+  const work = opts.work ?? inlineImageWork;
+  const r = await work.decodeCheck({ bytes, maxPixels, width: header.width, height: header.height, dhash: opts.dhash === true });
+  if (!r.ok) {
+    throw badFile(name, decodeFailureReason(r.message), `the image could not be decoded (${firstLine(r.message)})`, undefined, new Error(r.message));
   }
+  if (r.format !== header.format || r.width !== header.width || r.height !== header.height) {
+    throw badFile(
+      name,
+      'corrupt',
+      `the decoder reads ${String(r.format)} ${String(r.width)}×${String(r.height)} px where the header declares ${header.format} ${header.width}×${header.height} px`,
+    );
+  }
+  return { orientation: r.orientation, dhash: r.dhash };
 }
 
 /** Maps a libvips/sharp error message to the reason shown to the user. */

@@ -15,15 +15,15 @@
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 import type { BlobInfo } from '@shared/domain';
 import { AppError } from '@shared/errors';
 import { BlobsRepository, type BlobRow } from '../repositories/blobs';
 import { CredentialStore } from './credentials';
 import type { Db } from './db';
-import { DEFAULT_MAX_PIXELS, inspectImage, type InspectLimits } from './inspect';
+import { inlineImageWork, type ImageWork } from './image-pool';
+import { DEFAULT_MAX_PIXELS, inspectImage, type InspectedImage, type InspectLimits } from './inspect';
 import { checkInside, checkInsideSync, isRefusedPath, makePrivate, mkdirPrivate, openInside, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, readInside, sweepTemp, tempName, type SweepResult } from './library-fs';
 
 /** Long edge of a thumbnail, in px (never enlarged: smaller images keep their size). */
@@ -41,6 +41,8 @@ export interface BlobStoreOptions {
   now?: () => number;
   /** PEM trust anchors for Content Credentials (see {@link CredentialStore}); default none. */
   c2paTrustAnchorsPem?: string | null;
+  /** Where hashing, decode checks and thumbnails run (the app's image pool); default inline. */
+  images?: ImageWork;
 }
 
 /** The content-addressed store of image bytes and their thumbnails. */
@@ -56,6 +58,8 @@ export class BlobStore {
   private readonly blobs: BlobsRepository;
   /** The C2PA Content Credentials of the stored blobs, read by {@link BlobStore.put}. */
   readonly credentials: CredentialStore;
+  /** The image work (pool or inline) the store uses; import and export use it too. */
+  readonly images: ImageWork;
 
   /** Touches no file (see {@link BlobStore.initialize}). */
   constructor(opts: BlobStoreOptions) {
@@ -63,6 +67,7 @@ export class BlobStore {
     this.dataDir = opts.dataDir;
     this.now = opts.now ?? Date.now;
     this.tmpDir = join(this.dataDir, 'tmp');
+    this.images = opts.images ?? inlineImageWork;
     this.blobs = BlobsRepository.of(this.db);
     this.credentials = new CredentialStore(this.db, { trustAnchorsPem: opts.c2paTrustAnchorsPem, now: this.now });
   }
@@ -121,12 +126,14 @@ export class BlobStore {
    * @param bytes the whole file
    * @param name the file's name, for error messages only
    * @param limits byte and pixel limits of the caller (see `inspectImage`)
+   * @param inspected what `inspectImage(bytes, name, limits)` already returned for these very bytes (an import
+   *   takes the dHash from the same decode); the check is not run again
    * @returns the stored blob: id (sha256 hex), mime, width and height in px, size in bytes
    * @throws AppError `bad_file` (see `inspectImage`); file system errors as they come (disk full, permissions)
    */
-  async put(bytes: Uint8Array, name: string, limits: InspectLimits): Promise<BlobInfo> {
-    const image = await inspectImage(bytes, name, limits);
-    const id = createHash('sha256').update(bytes).digest('hex');
+  async put(bytes: Uint8Array, name: string, limits: InspectLimits, inspected?: InspectedImage): Promise<BlobInfo> {
+    const image = inspected ?? (await inspectImage(bytes, name, limits, { work: this.images }));
+    const id = await this.images.sha256(bytes);
 
     let write = this.writing.get(id);
     if (!write) {
@@ -317,12 +324,9 @@ export class BlobStore {
     await mkdir(this.tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(this.tmpDir, tempName(`thumb-${row.id}`));
     try {
-      // The original passed inspection when stored, so its own size is the pixel limit.
-      await sharp(source, { failOn: 'none', limitInputPixels: Math.max(1, row.width * row.height) })
-        .autoOrient()
-        .resize({ width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 80 })
-        .toFile(tmp);
+      // The original passed inspection when stored, so its own size is the pixel limit. Encoded in the image pool.
+      const webp = await this.images.thumbnail({ bytes: source, limitInputPixels: Math.max(1, row.width * row.height), size: THUMBNAIL_SIZE });
+      await writeFile(tmp, webp, { mode: PRIVATE_FILE_MODE });
       await makePrivate(tmp);
       await rename(tmp, path);
       return path;

@@ -18,18 +18,18 @@
  * report's `metadata`, and the image is imported all the same. At the end, Atelier exports whose parent is now
  * in the library get their lineage back (`restoreLineage`).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import sharp from 'sharp';
 import type { ImportReport, TaskView } from '@shared/contracts/transfer';
 import { AppError, toAppError } from '@shared/errors';
 import type { Db } from '../library/db';
 import { AssetsRepository } from '../repositories/assets';
 import { BlobsRepository } from '../repositories/blobs';
 import { FoldersRepository } from '../repositories/folders';
+import { inlineImageWork } from '../library/image-pool';
 import type { BlobStore } from '../library/store';
-import { DEFAULT_MAX_PIXELS, readImageHeader, type InspectLimits } from '../library/inspect';
+import { DEFAULT_MAX_PIXELS, inspectImage, readImageHeader, type InspectLimits } from '../library/inspect';
 import type { TaskContext, TaskRegistry } from './tasks';
 import { readForeignMetadata, type ForeignMetadata } from './foreign';
 import { restoreWaitingLineage, storeForeignMetadata, type RestoreLineage } from './foreign-store';
@@ -51,27 +51,12 @@ export interface ImportOptions {
 
 /**
  * The 64-bit difference hash of an image as 16 hex digits: upright (EXIF orientation applied), grey, shrunk to
- * 9×8, one bit per horizontally adjacent pair (left brighter than right).
+ * 9×8, one bit per horizontally adjacent pair (left brighter than right). On the calling thread (the import itself
+ * takes it from the image pool, from the decode that checks the file; library/image-work.ts).
  * @throws Error from sharp when the bytes cannot be decoded
  */
 export async function dhash(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<string> {
-  const px = await sharp(bytes, { failOn: 'none', limitInputPixels: maxPixels })
-    .rotate()
-    .greyscale()
-    .resize(9, 8, { fit: 'fill' })
-    .raw()
-    .toBuffer();
-  let hi = 0;
-  let lo = 0;
-  for (let y = 0; y < 8; y++) {
-    for (let x = 0; x < 8; x++) {
-      const bit = px[y * 9 + x]! > px[y * 9 + x + 1]! ? 1 : 0;
-      const i = y * 8 + x;
-      if (i < 32) hi = ((hi << 1) | bit) >>> 0;
-      else lo = ((lo << 1) | bit) >>> 0;
-    }
-  }
-  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  return inlineImageWork.dhash(bytes, maxPixels);
 }
 
 /** Bits that differ between two dHashes (0–64). */
@@ -380,18 +365,25 @@ class ImportRun {
   async importOne(name: string, bytes: Buffer, sidecarXmp: string | null = null): Promise<void> {
     if (this.stopped || this.ctx.signal.aborted) return;
     const { db, store, now, limits } = this.service.internals;
-    const id = createHash('sha256').update(bytes).digest('hex');
+    // Hashing, the decode check and the dHash run in the image pool (store.images); this thread orchestrates.
+    const id = await store.images.sha256(bytes);
     let known = true;
     try {
-      // Bytes already in the library passed inspection when they entered.
+      // Bytes already in the library passed inspection when they entered. New bytes are decoded once, for the
+      // check and the dHash together.
       let hash: string | null = null;
+      let fresh: string | undefined;
       known = store.exists(id);
-      if (!known) await store.put(bytes, name, limits);
+      if (!known) {
+        const image = await inspectImage(bytes, name, limits, { work: store.images, dhash: true });
+        await store.put(bytes, name, limits, image);
+        fresh = image.dhash;
+      }
       const stored = this.blobs.dhashOf(id);
       if (stored === undefined) throw new AppError('internal', `blob ${id} has no row after it was stored`);
       hash = stored;
       if (hash === null) {
-        hash = await dhash(bytes, limits.maxPixels);
+        hash = fresh ?? (await store.images.dhash(bytes, limits.maxPixels));
         this.blobs.setDhashIfMissing(id, hash);
       }
       if (this.stopped || this.ctx.signal.aborted) return;
