@@ -81,7 +81,11 @@ describe('edit chains', () => {
     const tree = view.getByRole('tree', { name: 'Version tree' });
     const items = tree.getByRole('treeitem');
     await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(4);
-    const levels = await items.evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), e.getAttribute('aria-level')]));
+    // Each node is named by its content; its prompt (with "(chosen)" for screen readers) comes first.
+    const promptOf = (el: Element): string | undefined => el.querySelector('.chain-prompt')?.textContent?.trim();
+    const levels = await items.evaluateAll(
+      (els) => els.map((e) => [e.querySelector('.chain-prompt')?.textContent?.trim(), e.getAttribute('aria-level')]),
+    );
     expect(levels).toEqual([
       ['astronaut photo', '1'],
       ['add a winter coat', '2'],
@@ -108,7 +112,7 @@ describe('edit chains', () => {
     await view.getByRole('button', { name: 'Replay step' }).click();
     await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(5);
     const replay = items.nth(4);
-    expect(await replay.getAttribute('aria-label')).toBe('add a scarf');
+    expect(await replay.evaluate(promptOf)).toBe('add a scarf');
     expect(await replay.getAttribute('aria-level')).toBe('3');
     expect(await replay.textContent()).toContain('GPT Image 1.5');
     await replay.click();
@@ -126,7 +130,7 @@ describe('edit chains', () => {
 
     // Mark it chosen; continue from it.
     await view.getByRole('button', { name: 'Mark as chosen' }).click();
-    await expect.poll(() => replay.getAttribute('aria-label')).toBe('add a scarf (chosen)');
+    await expect.poll(() => replay.evaluate(promptOf)).toBe('add a scarf (chosen)');
     await view.getByRole('button', { name: 'Continue from here' }).click();
     await view.waitFor({ state: 'hidden' });
     await expect.poll(() => page.getByRole('group', { name: 'Editing' }).textContent()).toContain('add a scarf');

@@ -163,7 +163,6 @@ function ChainContent({ assetId }: { assetId: string }) {
               aria-level={n.depth + 1}
               aria-selected={n.id === selected}
               {...(kids > 0 && !straight ? { 'aria-expanded': true } : {})}
-              aria-label={`${labelOf(n)}${chosen ? ` (${t('chains.chosen')})` : ''}`}
               tabIndex={n.id === selected ? 0 : -1}
               className={`chain-node${n.id === selected ? ' is-selected' : ''}${n.assetId ? '' : ' is-deleted'}`}
               style={straight ? undefined : { marginInlineStart: n.depth * 20 }}
@@ -180,6 +179,7 @@ function ChainContent({ assetId }: { assetId: string }) {
                 <span className="chain-prompt">
                   {chosen ? <Star size={12} aria-hidden="true" className="chain-star" /> : null}
                   {n.replayOf ? <GitBranch size={12} aria-hidden="true" /> : null} {labelOf(n)}
+                  {chosen ? <span className="sr-only"> ({t('chains.chosen')})</span> : null}
                 </span>
                 <span className="muted chain-meta">
                   {n.model ? modelLabel(t, n.model) : t('chains.noModel')}

@@ -232,7 +232,7 @@ function NearDuplicate({ item, t }: { item: { name: string; assetId: string; sim
             });
           }}
         >
-          {t('stacks.stackThem')}
+          {t('stacks.stack')}
         </button>
       )}
     </li>

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
@@ -24,7 +24,9 @@ export function CollectDialog({ open, onOpenChange }: { open: boolean; onOpenCha
 function CollectForm({ onDone }: { onDone(): void }) {
   const { t } = useTranslation();
   const id = useId();
-  const manual = useCollections((s) => s.collections.filter((c) => c.query === null));
+  // Filtered outside the selector: a new array from the selector on every read would re-render without end.
+  const collections = useCollections((s) => s.collections);
+  const manual = useMemo(() => collections.filter((c) => c.query === null), [collections]);
   const [choice, setChoice] = useState<string>(manual[0]?.id ?? NEW);
   const [name, setName] = useState('');
   const [error, setError] = useState<AppErrorShape | null>(null);
