@@ -18,6 +18,7 @@ import { organiseHandlers } from './handlers/organise';
 import { transferHandlers } from './handlers/transfer';
 import { pricingHandlers } from './handlers/pricing';
 import { batchHandlers } from './handlers/batches';
+import { undoHandlers } from './handlers/undo';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -71,17 +72,17 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       s.bus.emit('folders.changed', {});
       return f;
     },
-    'folders.move': ({ id, parentId }) => {
-      const f = s.folders.move(id, parentId);
+    'folders.move': ({ id, parentId, position }) => {
+      const f = s.folders.move(id, parentId, position);
       s.bus.emit('folders.changed', {});
       return f;
     },
     'folders.delete': ({ id }) => {
-      const { deletedFolders, trashedAssetIds } = s.folders.delete(id);
+      const { deletedFolders, folderIds, trashedAssetIds } = s.folders.delete(id);
       s.bus.emit('folders.changed', {});
       // The images went to the trash: its count and any open view follow.
       s.bus.emit('library.changed', { reason: 'trashed', assetIds: trashedAssetIds.length <= 1000 ? trashedAssetIds : [] });
-      return { deletedFolders, trashedAssets: trashedAssetIds.length };
+      return { deletedFolders, trashedAssets: trashedAssetIds.length, folderIds, trashedAssetIds };
     },
 
     'assets.list': (input) => s.assets.list(input),
@@ -204,6 +205,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     ...transferHandlers(s),
     ...pricingHandlers(s),
     ...batchHandlers(s),
+    ...undoHandlers(s),
   };
 }
 

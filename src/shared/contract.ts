@@ -29,6 +29,7 @@ import { compareCalls, compareEvents } from './contracts/compare';
 import { ChainMethod, chainCalls, chainEvents } from './contracts/chains';
 import { pricingCalls, pricingEvents } from './contracts/pricing';
 import { batchCalls, batchEvents } from './contracts/batches';
+import { undoCalls, undoEvents } from './contracts/undo';
 import { ContentCredentials } from './provenance';
 import { LIMITS, ParamsRecord, PathString } from './limits';
 
@@ -70,7 +71,8 @@ export const contract = {
   },
   'folders.rename': { input: z.object({ id: Id, name: z.string().max(LIMITS.name) }).strict(), output: FolderNode },
   'folders.move': {
-    input: z.object({ id: Id, parentId: Id.nullable() }).strict(),
+    /** `position`: its place among the new siblings (undo puts a folder back where it was); default: the end. */
+    input: z.object({ id: Id, parentId: Id.nullable(), position: z.number().int().min(0).optional() }).strict(),
     output: FolderNode,
   },
   /**
@@ -79,7 +81,13 @@ export const contract = {
    */
   'folders.delete': {
     input: z.object({ id: Id }).strict(),
-    output: z.object({ deletedFolders: z.number().int(), trashedAssets: z.number().int() }),
+    /** `folderIds` and `trashedAssetIds`: what it deleted and trashed, for `folders.undelete` (undo). */
+    output: z.object({
+      deletedFolders: z.number().int(),
+      trashedAssets: z.number().int(),
+      folderIds: z.array(Id),
+      trashedAssetIds: z.array(Id),
+    }),
   },
 
   'assets.list': {
@@ -183,6 +191,7 @@ export const contract = {
   ...organiseCalls,
   ...pricingCalls,
   ...batchCalls,
+  ...undoCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -209,6 +218,7 @@ export const events = {
   ...transferEvents,
   ...pricingEvents,
   ...batchEvents,
+  ...undoEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -101,6 +101,9 @@ const BULK_CALLS: ReadonlySet<string> = new Set([
   'collections.add',
   'collections.remove',
   'export.start',
+  'assets.undoState',
+  'folders.undelete',
+  'stacks.restore',
 ]);
 
 /**

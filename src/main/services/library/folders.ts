@@ -114,11 +114,12 @@ export class FolderService {
 
   /**
    * Moves a folder (with its subtree) to the end of `parentId`'s children; `parentId` null makes it a project.
-   * Moving to its current parent changes nothing.
+   * Moving to its current parent changes nothing. With `position` (undo putting a folder back where it was), it
+   * takes that position among its new siblings instead of the end (siblings keep theirs; ties sort by creation).
    * @throws AppError `not_found` for an unknown id or parent; `conflict` (`params.reason: 'cycle'`) when the new
    *   parent is the folder itself or one of its descendants
    */
-  move(id: string, parentId: string | null): FolderNode {
+  move(id: string, parentId: string | null, position?: number): FolderNode {
     this.db.transaction(() => {
       const current = this.folders.liveParentOf(id);
       if (current === undefined) throw notFound(id);
@@ -131,8 +132,8 @@ export class FolderService {
           });
         }
       }
-      if (current === parentId) return;
-      this.folders.setParent(id, parentId, this.folders.nextPosition(parentId));
+      if (current === parentId && position === undefined) return;
+      this.folders.setParent(id, parentId, position ?? this.folders.nextPosition(parentId));
     })();
     return this.get(id);
   }
@@ -141,17 +142,45 @@ export class FolderService {
    * Deletes a folder and its sub-folders, moving their images to the trash, in one transaction: nothing is
    * deleted from disk or from the database (see the module comment); restoring an image brings its folder back.
    * Images already in the trash keep their time.
-   * @returns how many folders (including this one) were deleted, and the ids of the images moved to the trash
+   * @returns how many folders (including this one) were deleted and their ids (this one first), and the ids of the
+   *   images moved to the trash
    * @throws AppError `not_found` for an unknown or already deleted id
    */
-  delete(id: string): { deletedFolders: number; trashedAssetIds: string[] } {
+  delete(id: string): { deletedFolders: number; folderIds: string[]; trashedAssetIds: string[] } {
     return this.db.transaction(() => {
       this.requireExists(id);
       const now = this.now();
       const trashedAssetIds = this.assets.liveIdsInSubtree(id);
+      const folderIds = this.folders.liveIdsInSubtree(id);
       this.assets.trashSubtree(id, now);
       const deletedFolders = this.folders.markSubtreeDeleted(id, now);
-      return { deletedFolders, trashedAssetIds };
+      return { deletedFolders, folderIds, trashedAssetIds };
+    })();
+  }
+
+  /**
+   * Brings back folders a {@link delete} deleted (undo): each keeps its id, name, parent and position. Each must be
+   * deleted, and its parent live or among `ids`; the images are not touched (the caller restores those the delete
+   * trashed, which then stay in these folders).
+   * @returns how many folders came back
+   * @throws AppError `not_found` for an unknown id; `conflict` (`params.reason`: `not_deleted`, `parent_deleted`) —
+   *   nothing changes
+   */
+  undelete(ids: readonly string[]): number {
+    return this.db.transaction(() => {
+      const wanted = new Set(ids);
+      for (const id of wanted) {
+        const r = this.folders.placeOf(id);
+        if (!r) throw notFound(id);
+        if (r.deleted_at === null) {
+          throw new AppError('conflict', `folder ${id} is not deleted`, { params: { id, reason: 'not_deleted' } });
+        }
+        if (r.parent_id !== null && !wanted.has(r.parent_id) && !this.exists(r.parent_id)) {
+          throw new AppError('conflict', `the parent of folder ${id} is deleted`, { params: { id, reason: 'parent_deleted' } });
+        }
+      }
+      for (const id of wanted) this.folders.undeleteInPlace(id);
+      return wanted.size;
     })();
   }
 

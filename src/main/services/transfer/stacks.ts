@@ -37,6 +37,21 @@ export function dissolveStack(db: Db, stackId: string): void {
   if (AssetsRepository.of(db).dissolveStack(stackId) === 0) throw new AppError('not_found', `no stack with id ${stackId}`, { params: { id: stackId } });
 }
 
+/**
+ * Sets each image's stack as given (undo of stacking and unstacking puts back what was there), in one transaction.
+ * @returns how many images were given
+ * @throws AppError `not_found` for an unknown image (nothing changes)
+ */
+export function restoreStacks(db: Db, members: readonly { id: string; stackId: string | null }[]): number {
+  const assets = AssetsRepository.of(db);
+  db.transaction(() => {
+    for (const m of members) {
+      if (!assets.setStack(m.id, m.stackId)) throw new AppError('not_found', `no asset with id ${m.id}`, { params: { id: m.id } });
+    }
+  })();
+  return members.length;
+}
+
 /** Ids of a stack's members, cover first, then oldest first. @throws AppError `not_found` */
 export function stackMembers(db: Db, stackId: string): string[] {
   const ids = AssetsRepository.of(db).stackMembers(stackId);

@@ -22,6 +22,7 @@ import { useToasts } from '../store/toasts';
 import { Toasts } from './Toasts';
 import { TaskPanel } from '../features/import/TaskPanel';
 import { TopBar } from './TopBar';
+import { useUndoKeys } from './undo-keys';
 import { useLayout, useLayoutKeys } from './layout';
 import { ShortcutSheet } from './ShortcutSheet';
 
@@ -34,6 +35,8 @@ export function App() {
   const sidebarOpen = useLayout((s) => s.sidebarOpen);
   const composerOpen = useLayout((s) => s.composerOpen);
   useLayoutKeys();
+
+  useUndoKeys();
 
   useEffect(() => {
     useSettings

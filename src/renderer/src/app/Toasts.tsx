@@ -12,7 +12,23 @@ export function Toasts() {
     <div className="toasts" role="region" aria-label={t('app.notifications')} aria-live="polite">
       {toasts.map((toast) => (
         <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'}>
-          <span>{toast.error ? describeError(t, toast.error) : t(toast.messageKey ?? '', toast.values ?? {})}</span>
+          <span>
+            {toast.error
+              ? describeError(t, toast.error)
+              : t(toast.messageKey ?? '', { ...toast.values, ...(toast.what ? { what: t(toast.what.key, toast.what.values ?? {}) } : {}) })}
+          </span>
+          {toast.action ? (
+            <button
+              type="button"
+              className="btn btn-ghost btn-xs"
+              onClick={() => {
+                dismiss(toast.id);
+                toast.action?.run();
+              }}
+            >
+              {t(toast.action.labelKey)}
+            </button>
+          ) : null}
           <button type="button" className="btn btn-ghost btn-icon btn-xs" aria-label={t('app.dismiss')} onClick={() => dismiss(toast.id)}>
             <X size={12} aria-hidden="true" />
           </button>

@@ -5,6 +5,7 @@ import { childMap, pathTo, subtree } from '../features/folders/tree';
 import { errorShape } from '../i18n/format';
 import { loadPref, savePref } from '../lib/persist';
 import { call } from '../transport';
+import * as ops from './undo-ops';
 
 interface FoldersState {
   nodes: FolderNode[];
@@ -15,7 +16,10 @@ interface FoldersState {
   load(): Promise<void>;
   select(id: string | null): void;
   setExpanded(id: string, open: boolean): void;
-  /** The calls below throw `AppError` so the dialog that asked can show it next to the field. */
+  /**
+   * The calls below throw `AppError` so the dialog that asked can show it next to the field; each is a step of the
+   * undo history (store/undo-ops.ts).
+   */
   create(name: string, parentId: string | null): Promise<FolderNode>;
   rename(id: string, name: string): Promise<void>;
   move(id: string, parentId: string | null): Promise<void>;
@@ -75,7 +79,7 @@ export const useFolders = create<FoldersState>()((set, get) => ({
   },
 
   async create(name, parentId) {
-    const node = await call('folders.create', { name, parentId });
+    const node = await ops.createFolder(name, parentId);
     set((s) => ({ nodes: s.nodes.some((n) => n.id === node.id) ? s.nodes : [...s.nodes, node] }));
     if (parentId) get().setExpanded(parentId, true);
     get().select(node.id);
@@ -83,19 +87,21 @@ export const useFolders = create<FoldersState>()((set, get) => ({
   },
 
   async rename(id, name) {
-    const node = await call('folders.rename', { id, name });
+    const prev = get().nodes.find((n) => n.id === id) ?? { id, name };
+    const node = await ops.renameFolder(prev, name);
     set((s) => ({ nodes: s.nodes.map((n) => (n.id === id ? node : n)) }));
   },
 
   async move(id, parentId) {
-    const node = await call('folders.move', { id, parentId });
+    const prev = get().nodes.find((n) => n.id === id);
+    const node = prev ? await ops.moveFolder(prev, parentId) : await call('folders.move', { id, parentId });
     set((s) => ({ nodes: s.nodes.map((n) => (n.id === id ? node : n)) }));
     get().select(id);
   },
 
   async remove(id) {
-    const result = await call('folders.delete', { id });
     const { nodes, selectedId } = get();
+    const result = await ops.deleteFolder(nodes.find((n) => n.id === id) ?? { id, name: '' });
     const gone = new Set(subtree(childMap(nodes), id));
     const removed = nodes.find((n) => n.id === id);
     set({ nodes: nodes.filter((n) => !gone.has(n.id)) });

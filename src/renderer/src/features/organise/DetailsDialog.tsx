@@ -5,6 +5,7 @@ import type { AssetMeta } from '@shared/organise';
 import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { useGallery } from '../../store/gallery';
+import { tagAssets, updateAssets } from '../../store/undo-ops';
 import { call } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
@@ -45,7 +46,7 @@ function DetailsForm({ assetId, onDone }: { assetId: string; onDone(): void }) {
 
   const removeTag = async (tag: string): Promise<void> => {
     try {
-      await call('assets.tag', { ids: [assetId], add: [], remove: [tag] });
+      await tagAssets([assetId], [], [tag]);
       setMeta((m) => (m ? { ...m, tags: m.tags.filter((x) => x !== tag) } : m));
     } catch (err) {
       setError(errorShape(err));
@@ -57,7 +58,7 @@ function DetailsForm({ assetId, onDone }: { assetId: string; onDone(): void }) {
     setBusy(true);
     setError(null);
     try {
-      await call('assets.update', { ids: [assetId], patch: { title: title.trim() || null, note: note.trim() || null } });
+      await updateAssets([assetId], { title: title.trim() || null, note: note.trim() || null });
       useGallery.getState().patchItems([assetId], { title: title.trim() || null });
       onDone();
     } catch (err) {

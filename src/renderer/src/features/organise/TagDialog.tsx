@@ -6,6 +6,7 @@ import type { AppErrorShape } from '@shared/errors';
 import { errorShape } from '../../i18n/format';
 import { isSubmitEnter } from '../../lib/keys';
 import { selectedIds } from '../../store/selection';
+import { tagAssets } from '../../store/undo-ops';
 import { call } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
@@ -55,7 +56,7 @@ function TagForm({ onDone }: { onDone(): void }) {
     setBusy(true);
     setError(null);
     try {
-      await call('assets.tag', { ids: selectedIds(), add: all, remove: [] });
+      await tagAssets(selectedIds(), all, []);
       onDone();
     } catch (err) {
       setError(errorShape(err));

@@ -1,12 +1,15 @@
 /**
- * Bulk actions on the selection: each calls the main process, updates the gallery on screen at once, and reports a
- * failure as a toast. Shared by the bulk bar and the grid's keyboard shortcuts.
+ * Bulk actions on the selection: each calls the main process through the undoable operations (store/undo-ops.ts, so
+ * Ctrl/⌘+Z undoes it), updates the gallery on screen at once, and reports a failure as a toast. Shared by the bulk
+ * bar and the grid's keyboard shortcuts.
  */
 import type { AssetPatch } from '@shared/organise';
 import { useGallery } from '../../store/gallery';
 import { selectedIds, useSelection } from '../../store/selection';
 import { useToasts } from '../../store/toasts';
+import * as ops from '../../store/undo-ops';
 import { call } from '../../transport';
+import { undoStore } from '../../store/undo';
 
 async function run(fn: () => Promise<void>): Promise<void> {
   try {
@@ -47,7 +50,7 @@ export function patchSelection(patch: AssetPatch): Promise<void> {
 export function patchAssets(ids: readonly string[], patch: AssetPatch): Promise<void> {
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
-    await call('assets.update', { ids: [...ids], patch });
+    await ops.updateAssets(ids, patch);
     const shown: Parameters<ReturnType<typeof useGallery.getState>['patchItems']>[1] = {};
     if (patch.rating !== undefined) shown.rating = patch.rating;
     if (patch.flag !== undefined) shown.flag = patch.flag;
@@ -61,7 +64,7 @@ export async function tagAssets(ids: readonly string[], add: readonly string[], 
   if (ids.length === 0 || (add.length === 0 && remove.length === 0)) return false;
   let ok = false;
   await run(async () => {
-    await call('assets.tag', { ids: [...ids], add: [...add], remove: [...remove] });
+    await ops.tagAssets(ids, add, remove);
     ok = true;
   });
   return ok;
@@ -72,10 +75,10 @@ export function trashSelection(): Promise<void> {
   const ids = selectedIds();
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
-    const { trashed } = await call('assets.trash', { ids });
+    await ops.trashAssets(ids);
     useGallery.getState().dropItems(ids);
     keepFocusInGrid();
-    useToasts.getState().info('organise.trashed', { count: trashed });
+    useToasts.getState().info('organise.trashed', { count: ids.length }, { action: { labelKey: 'undo.undo', run: () => void undoStore.undo() } });
   });
 }
 
@@ -84,10 +87,10 @@ export function restoreSelection(): Promise<void> {
   const ids = selectedIds();
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
-    const { restored } = await call('assets.restore', { ids });
+    await ops.restoreAssets(ids);
     useGallery.getState().dropItems(ids);
     keepFocusInGrid();
-    useToasts.getState().info('organise.restored', { count: restored });
+    useToasts.getState().info('organise.restored', { count: ids.length }, { action: { labelKey: 'undo.undo', run: () => void undoStore.undo() } });
   });
 }
 
@@ -112,10 +115,10 @@ export async function moveOrCopySelection(kind: 'move' | 'copy', folderId: strin
   const ids = selectedIds();
   if (ids.length === 0) return;
   if (kind === 'move') {
-    await call('assets.move', { ids, folderId });
+    await ops.moveAssets(ids, folderId);
     if (useGallery.getState().folderId !== folderId) useGallery.getState().dropItems(ids);
   } else {
-    await call('assets.copy', { ids, folderId });
+    await ops.copyAssets(ids, folderId);
   }
   useSelection.getState().clear();
 }

@@ -1,13 +1,15 @@
 /**
  * Stacks in the renderer: which stack's dialog is open, and the actions (stack the selection, stack two
  * near-duplicates from an import report, unstack). Each action re-reads the gallery, which shows a stack as its
- * cover (store/search.ts asks for collapsed listings), and reports a failure as a toast.
+ * cover (store/search.ts asks for collapsed listings), and reports a failure as a toast. Stacking and unstacking are
+ * steps of the undo history (store/undo-ops.ts).
  */
 import { create } from 'zustand';
 import { useGallery } from '../../store/gallery';
 import { selectedIds, useSelection } from '../../store/selection';
 import { useToasts } from '../../store/toasts';
 import { call } from '../../transport';
+import * as ops from '../../store/undo-ops';
 
 /** The open stack dialog (null: none). */
 export interface StackUiState {
@@ -31,7 +33,7 @@ export async function stackSelection(): Promise<boolean> {
   const ids = selectedIds();
   if (ids.length < 2) return false;
   try {
-    await call('stacks.create', { assetIds: ids, coverId: ids[0]! });
+    await ops.stackAssets(ids, ids[0]!);
     useSelection.getState().clear();
     useToasts.getState().info('stacks.stackedToast', { count: ids.length });
     await useGallery.getState().reload();
@@ -51,7 +53,7 @@ export async function stackPair(similarTo: string, assetId: string): Promise<boo
   try {
     const [a, b] = await Promise.all([call('assets.get', { id: similarTo }), call('assets.get', { id: assetId })]);
     const coverId = b.blob.width * b.blob.height > a.blob.width * a.blob.height ? assetId : similarTo;
-    await call('stacks.create', { assetIds: [similarTo, assetId], coverId });
+    await ops.stackAssets([similarTo, assetId], coverId);
     await useGallery.getState().reload();
     return true;
   } catch (err) {
@@ -66,7 +68,7 @@ export async function stackPair(similarTo: string, assetId: string): Promise<boo
  */
 export async function unstack(stackId: string): Promise<boolean> {
   try {
-    await call('stacks.dissolve', { stackId });
+    await ops.unstack(stackId);
     await useGallery.getState().reload();
     return true;
   } catch (err) {
