@@ -140,6 +140,19 @@ describe('the undo history', () => {
     expect(trace).toEqual(['undo slow', 'undo first']);
   });
 
+  it('a button bound to one step does nothing once another step is on top', async () => {
+    const trace: string[] = [];
+    undoStore.record(traced('a', trace));
+    const a = undoStore.peek('undo')!;
+    undoStore.record(traced('b', trace));
+    expect(await undoStore.undo(a)).toBeNull();
+    expect(trace).toEqual([]);
+    await undoStore.undo();
+    await undoStore.undo(a);
+    expect(trace).toEqual(['undo b', 'undo a']);
+    expect(await undoStore.redo(undoStore.peek('redo')!)).toEqual(a.label);
+  });
+
   it('drops a step the library refuses and keeps the others', async () => {
     const trace: string[] = [];
     undoStore.record(traced('ok', trace));

@@ -7,7 +7,8 @@
  *     ({@link UndoEntry}: a label naming it, `undo()` and `redo()` through the contract calls). Recording clears
  *     the redo list; at most {@link MAX_UNDO_STEPS} steps are kept (the oldest go first).
  *   - `undoStore.undo()` / `undoStore.redo()`: run the last step back / forward, one at a time (calls made while one
- *     runs wait their turn); a toast names what was undone or redone ("Undid: Rate 3 images ★4") with the opposite
+ *     runs wait their turn; `undo(entry)` only if `entry` is still the last, for buttons bound to one step, with
+ *     `undoStore.peek('undo')` right after recording); a toast names what was undone or redone ("Undid: Rate 3 images ★4") with the opposite
  *     button. Resolve with the step's label, or null when there was nothing to do or it failed (a failed step is
  *     reported and dropped: the library changed under it).
  *   - `undoStore.canUndo()` / `undoStore.canRedo()`, and `undoStore.label('undo' | 'redo')`: the label of the step
@@ -54,10 +55,12 @@ function serial<T>(fn: () => Promise<T>): Promise<T> {
 /** Whether toasts are shown (off in tests that drive the store without a window). */
 let toastsOn = true;
 
-async function step(kind: 'undo' | 'redo'): Promise<UndoLabel | null> {
+async function step(kind: 'undo' | 'redo', only?: UndoEntry): Promise<UndoLabel | null> {
   const s = useUndo.getState();
   const from = kind === 'undo' ? s.past : s.future;
   const entry = from[from.length - 1];
+  // A toast's button acts on its own step only: once another step is on top, it does nothing.
+  if (only && entry !== only) return null;
   if (!entry) {
     if (toastsOn) useToasts.getState().info(kind === 'undo' ? 'undo.nothingToUndo' : 'undo.nothingToRedo');
     return null;
@@ -88,7 +91,7 @@ async function step(kind: 'undo' | 'redo'): Promise<UndoLabel | null> {
     const other = kind === 'undo' ? 'redo' : 'undo';
     useToasts.getState().info(kind === 'undo' ? 'undo.undid' : 'undo.redid', {}, {
       what: entry.label,
-      action: { labelKey: `undo.${other}`, run: () => void undoStore[other]() },
+      action: { labelKey: `undo.${other}`, run: () => void undoStore[other](entry) },
     });
   }
   return entry.label;
@@ -100,10 +103,19 @@ export const undoStore = {
   record(entry: UndoEntry): void {
     useUndo.setState((s) => ({ past: [...s.past, entry].slice(-MAX_UNDO_STEPS), future: [] }));
   },
-  /** Undoes the last step (after any step still running). */
-  undo: (): Promise<UndoLabel | null> => serial(() => step('undo')),
-  /** Redoes the last undone step (after any step still running). */
-  redo: (): Promise<UndoLabel | null> => serial(() => step('redo')),
+  /**
+   * Undoes the last step (after any step still running); with `only`, only if that step is the last one (a toast's
+   * Undo button, which must not undo a later step).
+   */
+  undo: (only?: UndoEntry): Promise<UndoLabel | null> => serial(() => step('undo', only)),
+  /** Redoes the last undone step (after any step still running); with `only`, only if that is the one. */
+  redo: (only?: UndoEntry): Promise<UndoLabel | null> => serial(() => step('redo', only)),
+  /** The step `undo()` / `redo()` would run, or null (to bind a button to it, see `undo(only)`). */
+  peek(which: 'undo' | 'redo'): UndoEntry | null {
+    const s = useUndo.getState();
+    const list = which === 'undo' ? s.past : s.future;
+    return list[list.length - 1] ?? null;
+  },
   canUndo: (): boolean => useUndo.getState().past.length > 0,
   canRedo: (): boolean => useUndo.getState().future.length > 0,
   /** The label of the step `undo()` / `redo()` would run, or null. */

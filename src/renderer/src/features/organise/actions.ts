@@ -76,9 +76,10 @@ export function trashSelection(): Promise<void> {
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
     await ops.trashAssets(ids);
+    const step = undoStore.peek('undo');
     useGallery.getState().dropItems(ids);
     keepFocusInGrid();
-    useToasts.getState().info('organise.trashed', { count: ids.length }, { action: { labelKey: 'undo.undo', run: () => void undoStore.undo() } });
+    useToasts.getState().info('organise.trashed', { count: ids.length }, step ? { action: { labelKey: 'undo.undo', run: () => void undoStore.undo(step) } } : {});
   });
 }
 
@@ -88,9 +89,10 @@ export function restoreSelection(): Promise<void> {
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
     await ops.restoreAssets(ids);
+    const step = undoStore.peek('undo');
     useGallery.getState().dropItems(ids);
     keepFocusInGrid();
-    useToasts.getState().info('organise.restored', { count: ids.length }, { action: { labelKey: 'undo.undo', run: () => void undoStore.undo() } });
+    useToasts.getState().info('organise.restored', { count: ids.length }, step ? { action: { labelKey: 'undo.undo', run: () => void undoStore.undo(step) } } : {});
   });
 }
 
