@@ -50,7 +50,11 @@ export interface Shortcut {
    * The key is the platform's own (Enter or Space on a focused button, Escape in a dialog): no handler of ours
    * reads the table for it, the sheet still lists it.
    */
-  native?: true;
+  native?: true;  /**
+   * Read by a handler with its own rules beyond the keys (undo and redo: app/undo-keys.ts leaves them to a focused
+   * text field), which names the same keys; the sheet lists it.
+   */
+  elsewhere?: true;
 }
 
 const ARROWS = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'] as const;
@@ -58,7 +62,7 @@ const ARROWS = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'] as const;
 /**
  * Every keyboard shortcut of the window. Handlers test a key with {@link matchesShortcut}, controls name theirs with
  * {@link ariaShortcut}, and the shortcut sheet lists this table, so the three cannot disagree
- * (tests/unit/shortcuts.test.ts checks that every entry that is not `native` is read by a handler).
+ * (tests/unit/shortcuts.test.ts checks that every entry that is not `native` or `elsewhere` is read by a handler).
  */
 export const SHORTCUTS = {
   showShortcuts: { group: 'general', keys: ['?'] },
@@ -69,6 +73,9 @@ export const SHORTCUTS = {
   toggleSidebar: { group: 'general', keys: ['Mod+Backslash'] },
   toggleComposer: { group: 'general', keys: ['Mod+Shift+Backslash'] },
   toggleInspector: { group: 'general', keys: ['I'] },
+  undo: { group: 'general', keys: ['Mod+Z'], elsewhere: true },
+  // Ctrl+Y also redoes on Windows and Linux; ⌘Y is History in macOS browsers.
+  redo: { group: 'general', keys: isMac ? ['Mod+Shift+Z'] : ['Mod+Shift+Z', 'Mod+Y'], elsewhere: true },
   gridMove: { group: 'grid', keys: [...ARROWS, 'Home', 'End', 'PageUp', 'PageDown'] },
   gridExtend: { group: 'grid', keys: [...ARROWS.map((k) => `Shift+${k}`), 'Shift+Home', 'Shift+End'] },
   gridOpen: { group: 'grid', keys: ['Enter'], native: true },

@@ -13,6 +13,7 @@ import { slotLetter } from './labels';
 import { Pane, type Layer } from './Pane';
 import { useCompare, type CompareMode } from './store';
 import './compare.css';
+import { ariaShortcut, matchesShortcut } from '../../lib/keys';
 
 const MODES: CompareMode[] = ['side', 'slider', 'diff', 'blink'];
 const BLINK_OPTIONS = [300, 600, 1000, 2000];
@@ -45,12 +46,12 @@ export function CompareView() {
     const target = e.target as HTMLElement;
     if (target.closest('input, select, textarea, [role="slider"]') || e.ctrlKey || e.metaKey || e.altKey) return;
     const k = e.key;
-    if (k === 'ArrowRight' || k === 'ArrowDown') st().setFocus(focus + 1);
-    else if (k === 'ArrowLeft' || k === 'ArrowUp') st().setFocus(focus - 1);
-    else if (/^[1-4]$/.test(k) && Number(k) <= items.length) void st().pick(Number(k) - 1);
-    else if (k === 'b' || k === 'B') void st().toggleBlind();
-    else if (k === 'z' || k === 'Z') st().setView(actualSize(view, reference, paneGuess()));
-    else if (k === 'f' || k === 'F') st().setView(initialView());
+    if (matchesShortcut(e, 'compareNext')) st().setFocus(focus + 1);
+    else if (matchesShortcut(e, 'comparePrevious')) st().setFocus(focus - 1);
+    else if (matchesShortcut(e, 'comparePick') && Number(k) <= items.length) void st().pick(Number(k) - 1);
+    else if (matchesShortcut(e, 'compareBlind')) void st().toggleBlind();
+    else if (matchesShortcut(e, 'compareActualSize')) st().setView(actualSize(view, reference, paneGuess()));
+    else if (matchesShortcut(e, 'compareFit')) st().setView(initialView());
     else return;
     e.preventDefault();
   };
@@ -80,7 +81,7 @@ export function CompareView() {
                 type="button"
                 className="btn btn-ghost"
                 aria-pressed={view.mode === 'fit'}
-                aria-keyshortcuts="F"
+                aria-keyshortcuts={ariaShortcut('compareFit')}
                 onClick={() => st().setView(initialView())}
               >
                 {t('viewer.fit')}
@@ -88,7 +89,7 @@ export function CompareView() {
               <button
                 type="button"
                 className="btn btn-ghost"
-                aria-keyshortcuts="Z"
+                aria-keyshortcuts={ariaShortcut('compareActualSize')}
                 aria-pressed={view.mode === 'free' && Math.abs(view.zoom - 1) < 1e-9}
                 onClick={() => st().setView(actualSize(view, reference, paneGuess()))}
               >
@@ -116,7 +117,7 @@ export function CompareView() {
               type="button"
               className="btn btn-ghost"
               aria-pressed={set?.blind ?? false}
-              aria-keyshortcuts="B"
+              aria-keyshortcuts={ariaShortcut('compareBlind')}
               disabled={!set || busy}
               onClick={() => void st().toggleBlind()}
             >

@@ -12,8 +12,7 @@ import {
   type ProviderId,
 } from '@shared/capabilities';
 import { formatUsd, modelLabel, providerLabel } from '../../i18n/format';
-import { isSubmitEnter } from '../../lib/keys';
-import { isModKey, modKeyLabel } from '../../lib/platform';
+import { ariaShortcut, isSubmitEnter, matchesShortcut, shortcutLabels } from '../../lib/keys';
 import { useCapability, useComposer } from '../../store/composer';
 import { useFolders } from '../../store/folders';
 import { usePrices } from '../../store/prices';
@@ -77,7 +76,7 @@ export function Composer() {
   // Ctrl/⌘+Enter from anywhere in the window (not while a dialog is open).
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (!isSubmitEnter(e) || !isModKey(e) || e.defaultPrevented) return;
+      if (!isSubmitEnter(e) || !matchesShortcut(e, 'generate') || e.defaultPrevented) return;
       if (document.querySelector('[role="dialog"],[role="alertdialog"]')) return;
       e.preventDefault();
       generate();
@@ -101,7 +100,7 @@ export function Composer() {
             placeholder={t('composer.promptPlaceholder')}
             aria-invalid={tooLong}
             aria-describedby={`${id}-count${tooLong ? ` ${id}-toolong` : ''}`}
-            aria-keyshortcuts={`${modKeyLabel === '⌘' ? 'Meta' : 'Control'}+Enter`}
+            aria-keyshortcuts={ariaShortcut('generate')}
             onChange={(e) => setPrompt(e.target.value)}
           />
           <div className="prompt-foot">
@@ -183,7 +182,7 @@ export function Composer() {
                 ) : null}
               </span>
             ) : (
-              <span className="muted shortcut">{t('composer.shortcut', { keys: `${modKeyLabel}+Enter` })}</span>
+              <span className="muted shortcut">{t('composer.shortcut', { keys: shortcutLabels('generate')[0] })}</span>
             )}
           </div>
           <CompareModelsButton disabled={!folderId || submitting} />
@@ -193,7 +192,7 @@ export function Composer() {
             disabled={!!blocker || submitting}
             aria-busy={submitting}
             aria-describedby={blocker ? `${id}-reason` : undefined}
-            aria-keyshortcuts={`${modKeyLabel === '⌘' ? 'Meta' : 'Control'}+Enter`}
+            aria-keyshortcuts={ariaShortcut('generate')}
             onClick={generate}
           >
             {submitting ? (

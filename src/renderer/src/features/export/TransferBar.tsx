@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ImportControls } from '../import/ImportControls';
 import { LibraryCareDialog } from '../library-care/LibraryCareDialog';
 import { ExportDialog } from './ExportDialog';
+import { ariaShortcut, matchesShortcut } from '../../lib/keys';
 
 /** The top bar's import, export and library-care controls. */
 export function TransferBar() {
@@ -13,7 +14,7 @@ export function TransferBar() {
   const [careOpen, setCareOpen] = useState(false);
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'e') {
+      if (matchesShortcut(e, 'exportImages')) {
         e.preventDefault();
         setExportOpen(true);
       }
@@ -24,7 +25,7 @@ export function TransferBar() {
   return (
     <>
       <ImportControls />
-      <button type="button" className="btn btn-ghost" aria-keyshortcuts="Control+E Meta+E" onClick={() => setExportOpen(true)}>
+      <button type="button" className="btn btn-ghost" aria-keyshortcuts={ariaShortcut('exportImages')} onClick={() => setExportOpen(true)}>
         <Download size={16} aria-hidden="true" />
         <span>{t('transfer.export')}</span>
       </button>

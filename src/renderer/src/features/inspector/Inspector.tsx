@@ -13,6 +13,7 @@ import { useChainUi } from '../chains/store';
 import { Recipe } from '../viewer/Recipe';
 import { FlagField, RatingField, TagsField, TitleField, type Common } from './fields';
 import { isTypingOrModal, useInspectorUi } from './store';
+import { ariaShortcut, matchesShortcut } from '../../lib/keys';
 import { INSPECT_MAX, useInspected } from './useInspected';
 import './inspector.css';
 
@@ -35,8 +36,7 @@ export function Inspector() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key !== 'i' && e.key !== 'I') return;
-      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || isTypingOrModal(e)) return;
+      if (!matchesShortcut(e, 'toggleInspector') || e.defaultPrevented || isTypingOrModal(e)) return;
       e.preventDefault();
       useInspectorUi.getState().toggle();
     };
@@ -52,7 +52,7 @@ export function Inspector() {
       title={t('inspector.toggleHint')}
       aria-expanded={open}
       aria-controls={PANEL_ID}
-      aria-keyshortcuts="I"
+      aria-keyshortcuts={ariaShortcut('toggleInspector')}
       onClick={toggle}
     >
       {open ? <PanelRightClose size={16} aria-hidden="true" /> : <PanelRightOpen size={16} aria-hidden="true" />}

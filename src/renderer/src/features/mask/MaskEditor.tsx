@@ -6,6 +6,7 @@ import { mediaUrl } from '../../transport';
 import { Modal } from '../../ui/Modal';
 import { useChainUi } from '../chains/store';
 import { exportMask, invertPaint } from './paint';
+import { ariaShortcut, matchesShortcut } from '../../lib/keys';
 import './mask.css';
 
 /** The mask editor dialog: paint where the model may change the image. */
@@ -84,12 +85,12 @@ function MaskContent({ onDone }: { onDone(): void }) {
       const target = e.target instanceof HTMLElement ? e.target : null;
       if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
       const onSlider = target?.getAttribute('role') === 'slider';
-      if (e.key === '[') setSize((s) => Math.max(SIZE_MIN, s - 8));
-      else if (e.key === ']') setSize((s) => Math.min(SIZE_MAX, s + 8));
+      if (matchesShortcut(e, 'maskSmaller')) setSize((s) => Math.max(SIZE_MIN, s - 8));
+      else if (matchesShortcut(e, 'maskLarger')) setSize((s) => Math.min(SIZE_MAX, s + 8));
       else if (onSlider) return;
-      else if (e.key === 'b' || e.key === 'B') setTool('brush');
-      else if (e.key === 'e' || e.key === 'E') setTool('eraser');
-      else if ((e.key === 'i' || e.key === 'I') && canvasRef.current) invertPaint(canvasRef.current);
+      else if (matchesShortcut(e, 'maskBrush')) setTool('brush');
+      else if (matchesShortcut(e, 'maskEraser')) setTool('eraser');
+      else if (matchesShortcut(e, 'maskInvert') && canvasRef.current) invertPaint(canvasRef.current);
       else return;
       e.preventDefault();
     };
@@ -112,11 +113,11 @@ function MaskContent({ onDone }: { onDone(): void }) {
     <div className="mask-editor">
       <div className="mask-tools" role="toolbar" aria-label={t('mask.tools')}>
         <div className="segmented" role="group" aria-label={t('mask.tool')}>
-          <button type="button" className="btn btn-ghost btn-sm" aria-pressed={tool === 'brush'} aria-keyshortcuts="B" onClick={() => setTool('brush')}>
+          <button type="button" className="btn btn-ghost btn-sm" aria-pressed={tool === 'brush'} aria-keyshortcuts={ariaShortcut('maskBrush')} onClick={() => setTool('brush')}>
             <Brush size={14} aria-hidden="true" />
             <span>{t('mask.brush')}</span>
           </button>
-          <button type="button" className="btn btn-ghost btn-sm" aria-pressed={tool === 'eraser'} aria-keyshortcuts="E" onClick={() => setTool('eraser')}>
+          <button type="button" className="btn btn-ghost btn-sm" aria-pressed={tool === 'eraser'} aria-keyshortcuts={ariaShortcut('maskEraser')} onClick={() => setTool('eraser')}>
             <Eraser size={14} aria-hidden="true" />
             <span>{t('mask.eraser')}</span>
           </button>
@@ -127,7 +128,7 @@ function MaskContent({ onDone }: { onDone(): void }) {
             <Slider.Track className="slider-track">
               <Slider.Range className="slider-range" />
             </Slider.Track>
-            <Slider.Thumb className="slider-thumb" aria-label={t('mask.brushSize')} aria-keyshortcuts="[ ]" />
+            <Slider.Thumb className="slider-thumb" aria-label={t('mask.brushSize')} aria-keyshortcuts={`${ariaShortcut('maskSmaller')} ${ariaShortcut('maskLarger')}`} />
           </Slider.Root>
         </label>
         <label className="mask-slider">
@@ -139,7 +140,7 @@ function MaskContent({ onDone }: { onDone(): void }) {
             <Slider.Thumb className="slider-thumb" aria-label={t('mask.feather')} />
           </Slider.Root>
         </label>
-        <button type="button" className="btn btn-ghost btn-sm" aria-keyshortcuts="I" onClick={invert}>
+        <button type="button" className="btn btn-ghost btn-sm" aria-keyshortcuts={ariaShortcut('maskInvert')} onClick={invert}>
           <FlipHorizontal2 size={14} aria-hidden="true" />
           <span>{t('mask.invert')}</span>
         </button>

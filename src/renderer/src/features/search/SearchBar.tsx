@@ -6,8 +6,7 @@ import { useFolders } from '../../store/folders';
 import { useGallery } from '../../store/gallery';
 import { isSearching, savedQueryFor, useSearch } from '../../store/search';
 import { useCollections } from '../../store/collections';
-import { isMac, isModKey } from '../../lib/platform';
-import { isSubmitEnter } from '../../lib/keys';
+import { ariaShortcut, isSubmitEnter, matchesShortcut } from '../../lib/keys';
 import { useToasts } from '../../store/toasts';
 import { call } from '../../transport';
 import { IconButton } from '../../ui/IconButton';
@@ -50,7 +49,7 @@ export function SearchBar() {
         if (!el?.closest('input, textarea, select, [contenteditable="true"]')) e.preventDefault();
         return;
       }
-      if (key !== 'f' || !isModKey(e) || e.shiftKey || e.altKey || e.defaultPrevented) return;
+      if (!matchesShortcut(e, 'focusSearch') || e.defaultPrevented) return;
       if (document.querySelector('[role="dialog"],[role="alertdialog"]')) return;
       const input = inputRef.current;
       if (!input) return;
@@ -84,7 +83,7 @@ export function SearchBar() {
           aria-label={t('search.label')}
           placeholder={t('search.placeholder')}
           value={draft}
-          aria-keyshortcuts={isMac ? 'Meta+F' : 'Control+F'}
+          aria-keyshortcuts={ariaShortcut('focusSearch')}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {
             if (isSubmitEnter(e)) {

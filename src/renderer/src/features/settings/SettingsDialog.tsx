@@ -6,7 +6,7 @@ import { KEYED_PROVIDERS, type KeyedProviderId } from '@shared/capabilities';
 import { LOCALES, THEMES, type Locale, type ProviderSettings, type Theme } from '@shared/domain';
 import type { AppErrorShape } from '@shared/errors';
 import { errorShape, providerShortLabel } from '../../i18n/format';
-import { isModKey } from '../../lib/platform';
+import { matchesShortcut } from '../../lib/keys';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
@@ -21,7 +21,7 @@ export function SettingsDialog() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key === ',' && isModKey(e)) {
+      if (matchesShortcut(e, 'openSettings')) {
         e.preventDefault();
         setOpen(true);
       }

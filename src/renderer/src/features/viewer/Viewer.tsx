@@ -11,6 +11,7 @@ import { Recipe } from './Recipe';
 import { useChainUi } from '../chains/store';
 import { useSearch } from '../../store/search';
 import { ViewerOrganise, viewerOrganiseKey } from './ViewerOrganise';
+import { matchesShortcut } from '../../lib/keys';
 
 /**
  * The full-window viewer: the image (Fit or 1:1), arrows step through the folder; beside it the image's rating, flag
@@ -59,8 +60,8 @@ export function Viewer() {
   }, [prev, next]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
-    if (e.key === 'ArrowLeft' && prev) open(prev.id);
-    else if (e.key === 'ArrowRight' && next) open(next.id);
+    if (matchesShortcut(e, 'viewerPrevious') && prev) open(prev.id);
+    else if (matchesShortcut(e, 'viewerNext') && next) open(next.id);
     else if (!(asset && !inTrash && viewerOrganiseKey(e, asset.id))) return;
     e.preventDefault();
   };

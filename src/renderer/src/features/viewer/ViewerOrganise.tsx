@@ -7,21 +7,20 @@ import { FlagField, RatingField, TagsField } from '../inspector/fields';
 import { useInspected } from '../inspector/useInspected';
 import { patchAssets } from '../organise/actions';
 import { applyRecipeSettings } from './recipeSettings';
+import { matchesShortcut, type KeyLike } from '../../lib/keys';
 import '../inspector/inspector.css';
 
 /**
  * The viewer's keys for the image shown, as Lightroom's: 0–5 rate, P pick, X reject, U unflag. Returns true when
  * the key was one of them (the caller prevents its default). Keys typed into a field are not shortcuts.
  */
-export function viewerOrganiseKey(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; target: EventTarget | null }, assetId: string): boolean {
-  if (e.ctrlKey || e.metaKey || e.altKey) return false;
+export function viewerOrganiseKey(e: KeyLike & { target: EventTarget | null }, assetId: string): boolean {
   const el = e.target instanceof HTMLElement ? e.target : null;
   if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return false;
-  const k = e.key.toLowerCase();
-  if (/^[0-5]$/.test(k)) void patchAssets([assetId], { rating: Number(k) });
-  else if (k === 'p') void patchAssets([assetId], { flag: 1 });
-  else if (k === 'x') void patchAssets([assetId], { flag: -1 });
-  else if (k === 'u') void patchAssets([assetId], { flag: 0 });
+  if (matchesShortcut(e, 'rate')) void patchAssets([assetId], { rating: Number(e.key) });
+  else if (matchesShortcut(e, 'pick')) void patchAssets([assetId], { flag: 1 });
+  else if (matchesShortcut(e, 'reject')) void patchAssets([assetId], { flag: -1 });
+  else if (matchesShortcut(e, 'unflag')) void patchAssets([assetId], { flag: 0 });
   else return false;
   return true;
 }
