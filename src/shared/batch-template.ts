@@ -15,8 +15,8 @@
  * - `\{`, `\}`, `\|` and `\\` are the characters themselves; any other backslash is literal.
  * - A table (first row: column names) gives the rows; with no table there is one row. Every row is expanded with
  *   every combination of the groups: rows × Π(options) prompts, at most {@link BATCH_MAX_ROWS}.
- * - A column named `reference` names reference images per row (file names separated by `;`), matched against the
- *   references added to the composer; references no row names are shared by every row.
+ * - A column named `reference` (or `참조`, `参照`) names reference images per row (file names separated by `;`), matched
+ *   against the references added to the composer (case-insensitively); references no row names are shared by every row.
  */
 import Papa from 'papaparse';
 import { capabilityOf, estimateCredits, estimateUsd, promptLength, type ModelId, type ProviderId } from './capabilities';
@@ -30,8 +30,8 @@ export const BATCH_MAX_ROWS = 500;
 export const BATCH_MAX_TABLE_CHARS = 200_000;
 /** Longest template, in UTF-16 code units (the contract's prompt ceiling). */
 export const BATCH_MAX_TEMPLATE_CHARS = LIMITS.prompt;
-/** The column that names each row's reference images. */
-export const REFERENCE_COLUMN = 'reference';
+/** The names of the column that names each row's reference images (English, Korean, Japanese). */
+export const REFERENCE_COLUMNS: readonly string[] = ['reference', '참조', '参照'];
 /** A variable's (and a column's) name: a letter or `_`, then letters, marks, digits, `_`, `-`. */
 export const VARIABLE_NAME_RE = /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u;
 
@@ -337,9 +337,9 @@ export function planBatch(input: BatchPlanInput): BatchPlan {
   if (count > BATCH_MAX_ROWS) return fail({ field: 'template', reason: 'too_many', count, max: BATCH_MAX_ROWS }, columns, count);
 
   const refKeys = input.references.map((r) => nameKey(r.name));
-  const hasRefColumn = table.columns.includes(REFERENCE_COLUMN);
+  const refColumn = table.columns.find((c) => REFERENCE_COLUMNS.includes(c.toLowerCase()));
   const namedIn = (r: TableRow): string[] =>
-    hasRefColumn ? (r.values[REFERENCE_COLUMN] ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '') : [];
+    refColumn ? (r.values[refColumn] ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '') : [];
   const named = new Set(base.flatMap((r) => namedIn(r).map(nameKey)));
   const shared = refKeys.flatMap((k, i) => (named.has(k) ? [] : [i]));
   const parsedParams = cap.params.safeParse(input.params);

@@ -10,6 +10,7 @@ import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { Welcome } from '../features/welcome/Welcome';
 import { Viewer } from '../features/viewer/Viewer';
 import { CompareRoot } from '../features/compare/Compare';
+import { BatchRoot } from '../features/batches/BatchRoot';
 import { ChainView } from '../features/chains/ChainView';
 import { MaskEditor } from '../features/mask/MaskEditor';
 import { useFolders } from '../store/folders';
@@ -91,6 +92,7 @@ export function App() {
       </div>
       <Viewer />
       <CompareRoot />
+      <BatchRoot />
       <ChainView />
       <MaskEditor />
       <SettingsDialog />

@@ -21,6 +21,7 @@ import { ErrorText } from '../../ui/ErrorText';
 import { ParamControl } from './ParamControl';
 import { References } from './References';
 import { CompareModelsButton } from '../compare/Compare';
+import { BatchButton } from '../batches/BatchDialog';
 import { EditBar } from '../chains/EditBar';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
 
@@ -186,6 +187,7 @@ export function Composer() {
             )}
           </div>
           <CompareModelsButton disabled={!folderId || submitting} />
+          <BatchButton disabled={!folderId || submitting} />
           <button
             type="button"
             className="btn btn-primary btn-generate"

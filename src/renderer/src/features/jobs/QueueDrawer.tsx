@@ -10,6 +10,8 @@ import { isActive, sortJobs, useJobs } from '../../store/jobs';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { jobStateLabel } from './labels';
 import { RetryButton } from './RetryButton';
+import { BatchList } from '../batches/BatchList';
+import { useBatches } from '../batches/store';
 
 /** The queue drawer: every job, newest first, with state, progress, provider/model and errors. */
 export function QueueDrawer({ id }: { id: string }) {
@@ -19,7 +21,9 @@ export function QueueDrawer({ id }: { id: string }) {
   const queue = useJobs((s) => s.queue);
   const pause = useJobs((s) => s.pause);
   const resume = useJobs((s) => s.resume);
-  const jobs = useMemo(() => sortJobs(Object.values(byId)), [byId]);
+  // A batch's rows are listed as that one batch (BatchList), not job by job.
+  const batchJobs = useBatches((s) => s.jobIds);
+  const jobs = useMemo(() => sortJobs(Object.values(byId).filter((j) => !batchJobs.has(j.id))), [byId, batchJobs]);
   const pausedAll = queue?.paused.includes('all') ?? false;
   const now = useNow(queue?.cooldowns.length ? 5_000 : null);
   return (
@@ -57,7 +61,8 @@ export function QueueDrawer({ id }: { id: string }) {
             ))}
         </div>
       ) : null}
-      {jobs.length === 0 ? <p className="muted drawer-empty">{t('jobs.empty')}</p> : null}
+      <BatchList />
+      {jobs.length === 0 && batchJobs.size === 0 ? <p className="muted drawer-empty">{t('jobs.empty')}</p> : null}
       <ul className="job-list" aria-label={t('jobs.list')}>
         {jobs.map((job) => (
           <JobRow key={job.id} job={job} />

@@ -1,0 +1,143 @@
+/**
+ * Issue 13, "a batch from a pasted table in three languages", end to end as a person would: the built app in the
+ * local web host, Debian Chromium, the Apiframe test server. A key set in Settings; a poster template with a
+ * headline variable and two colour alternatives; a table of the headline in English, Korean and Japanese pasted
+ * from the clipboard (tab-separated, as a spreadsheet copies it); the preview refuses a row with an empty value,
+ * shows the expanded prompts, their count and the total estimate; submitted, the queue shows the batch's progress
+ * "n of 6 done"; the batch view lists the rows with their values and images. Screenshots: batch-preview.png,
+ * batch.png.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_PRICES, priceOf } from '../../src/shared/pricing';
+import { SCREENSHOTS } from '../helpers/paths';
+import { tempDir } from '../helpers/app';
+import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
+
+const KEY = 'afk_e2e_key_0013';
+const TEMPLATE = 'A bold poster that reads "{headline}", {warm|cool} colours';
+const HEADLINES = ['Summer sale', '여름 세일', '夏のセール'];
+/** What a spreadsheet puts on the clipboard: tab-separated, CRLF line ends; the last row has no headline yet. */
+const PASTED = ['headline\tlang', `${HEADLINES[0]}\ten`, `${HEADLINES[1]}\tko`, `${HEADLINES[2]}\tja`, '\tfr', ''].join('\r\n');
+
+describe('a batch from a pasted table', () => {
+  let af: ApiframeTestServer;
+  let browser: Browser;
+  let host: RunningHost;
+  let page: Page;
+  let errors: string[];
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    let dir: string;
+    ({ dir, cleanup } = await tempDir('atelier-e2e-batch-'));
+    af = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 256 });
+    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: af.url });
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser, host.url));
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await af?.close();
+    await cleanup?.();
+  });
+
+  it('pastes a table in three languages, previews, estimates, queues, shows n of N and opens the batch view', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    const tab = settings.getByRole('tab', { name: 'Apiframe', exact: true });
+    if (await tab.count()) await tab.click();
+    const region = settings.getByRole('region', { name: 'Apiframe', exact: true });
+    await region.getByRole('textbox', { name: 'API key' }).fill(KEY);
+    await region.getByRole('button', { name: 'Save key' }).click();
+    await expect.poll(() => region.textContent(), { timeout: 10_000 }).toContain('0013');
+    await page.keyboard.press('Escape');
+    await settings.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByRole('textbox', { name: 'Project name' }).fill('Posters');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('treeitem', { name: 'Posters' }).click();
+    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await page.getByRole('combobox', { name: 'Quality' }).selectOption('low');
+
+    await page.getByRole('button', { name: 'Batch…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Batch from a template' });
+    await dialog.getByRole('textbox', { name: 'Template' }).fill(TEMPLATE);
+    // Paste the table as a person does: from the clipboard, with the keyboard.
+    const table = dialog.getByRole('textbox', { name: /^Table/ });
+    await page.evaluate((text) => navigator.clipboard.writeText(text), PASTED);
+    await table.focus();
+    await page.keyboard.press('Control+V');
+    await expect.poll(() => table.inputValue()).toBe(PASTED.replace(/\r\n/g, '\n'));
+
+    // The row without a headline is refused with its row and reason; nothing can be queued yet.
+    const preview = dialog.getByRole('region', { name: 'Preview' });
+    await expect.poll(() => preview.getByRole('status').textContent()).toBe('8 prompts for GPT Image 2 on Apiframe · 2 refused');
+    const refused = preview.getByRole('list', { name: 'Refused rows' });
+    expect(await refused.getByRole('listitem').allTextContents()).toEqual(['Row 4: the value of “headline” is empty']);
+    expect(await dialog.getByRole('button', { name: /^Queue/ }).isDisabled()).toBe(true);
+
+    // Take the empty row out (select it with the keyboard and delete it): 3 headlines × 2 colours = 6 prompts.
+    await table.focus();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Shift+ArrowUp');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await expect.poll(() => preview.getByRole('status').textContent()).toBe('6 prompts for GPT Image 2 on Apiframe');
+    const rows = preview.getByRole('table');
+    const cells = await rows.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+    expect(cells.map((c) => c.slice(1))).toEqual([
+      [HEADLINES[0], 'en', 'warm', `A bold poster that reads "${HEADLINES[0]}", warm colours`],
+      [HEADLINES[0], 'en', 'cool', `A bold poster that reads "${HEADLINES[0]}", cool colours`],
+      [HEADLINES[1], 'ko', 'warm', `A bold poster that reads "${HEADLINES[1]}", warm colours`],
+      [HEADLINES[1], 'ko', 'cool', `A bold poster that reads "${HEADLINES[1]}", cool colours`],
+      [HEADLINES[2], 'ja', 'warm', `A bold poster that reads "${HEADLINES[2]}", warm colours`],
+      [HEADLINES[2], 'ja', 'cool', `A bold poster that reads "${HEADLINES[2]}", cool colours`],
+    ]);
+    // The total before submit: 6 images at Apiframe's low-quality credit price.
+    const perImage = priceOf(DEFAULT_PRICES, 'apiframe', 'gpt-image-2', 'credits_per_image.low')!;
+    expect(await dialog.locator('.batch-total').textContent()).toBe(`Total estimate ≈ ${6 * perImage} credits`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'batch-preview.png') });
+    await dialog.getByRole('button', { name: 'Queue 6 prompts' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    // One batch in the queue, with its progress n of N, up to 6 of 6.
+    const queue = page.getByRole('complementary', { name: 'Queue' });
+    const item = queue.getByRole('listitem', { name: /^Batch: A bold poster/ });
+    await item.waitFor({ timeout: 20_000 });
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const text = (await item.locator('.batch-item-status').textContent()) ?? '';
+          seen.add(text);
+          return text;
+        },
+        { timeout: 90_000, interval: 100 },
+      )
+      .toBe('6 of 6 done');
+    expect([...seen].some((s) => /^[0-5] of 6 done/.test(s))).toBe(true);
+    expect(af.state.jobs.size).toBe(6);
+    // The queue lists the batch once, not its six jobs.
+    expect(await queue.getByRole('list', { name: 'Jobs' }).getByRole('listitem').count()).toBe(0);
+
+    // The batch view: the rows with their values and images.
+    await item.getByRole('button', { name: 'Open batch' }).click();
+    const view = page.getByRole('dialog', { name: 'Batch' });
+    await view.waitFor();
+    await expect.poll(() => view.locator('.batch-thumb img').count(), { timeout: 20_000 }).toBe(6);
+    await expect.poll(() => view.locator('.batch-thumb img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)), { timeout: 20_000 }).toBe(true);
+    const viewRows = await view.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(1, 4).map((td) => td.textContent)));
+    expect(viewRows).toEqual(HEADLINES.flatMap((h, i) => ['warm', 'cool'].map((c) => [h, ['en', 'ko', 'ja'][i], c])));
+    expect(await view.getByRole('status').textContent()).toBe('6 of 6 done');
+    await page.screenshot({ path: join(SCREENSHOTS, 'batch.png') });
+    expect(errors).toEqual([]);
+  });
+});
