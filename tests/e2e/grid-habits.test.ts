@@ -134,6 +134,14 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await stars.click();
     await page.getByRole('menu').first().waitFor({ state: 'detached' });
     await expect.poll(() => sql<{ rating: number }>('SELECT rating FROM assets WHERE id = ?', ids[1])[0]?.rating, { timeout: 10_000 }).toBe(3);
+    // The menu's Undo names the step and runs the same history as Ctrl+Z; Redo replays it.
+    const rating = () => sql<{ rating: number }>('SELECT rating FROM assets WHERE id = ?', ids[1])[0]?.rating;
+    await tiles().nth(1).click({ button: 'right' });
+    await page.getByRole('menu').getByRole('menuitem', { name: 'Undo: Rate 1 image ★3' }).click();
+    await expect.poll(rating, { timeout: 10_000 }).toBe(0);
+    await tiles().nth(1).click({ button: 'right' });
+    await page.getByRole('menu').getByRole('menuitem', { name: 'Redo: Rate 1 image ★3' }).click();
+    await expect.poll(rating, { timeout: 10_000 }).toBe(3);
 
     // Two selected, right-click one of them: the menu acts on both (Compare 2 images offered), and Tag… tags both.
     await gallery().getByRole('checkbox', { name: `Select ${PROMPT}` }).nth(2).check();

@@ -9,6 +9,7 @@ import { childMap, visibleRows } from './tree';
 import { comboLabel, matchesShortcut } from '../../lib/keys';
 import { focusFirstItemIfByKey, later, MenuItem, MenuLabel, MenuSeparator, openMenuFromKey, runAfterClose } from '../../ui/Menu';
 import { carriesAssets, dropAssets, dropKind } from '../organise/drop';
+import { UndoMenuItems } from '../organise/UndoMenuItems';
 
 /** What a folder's or project's menu can ask for (the sidebar's toolbar does the same). */
 export type FolderAction = 'newFolder' | 'rename' | 'move' | 'delete' | 'export';
@@ -232,6 +233,8 @@ export function FolderTree({ onRename, onDelete, onAction }: FolderTreeProps) {
             <MenuItem label={t('menu.rename')} icon={<Pencil size={14} />} keyLabel="F2" onSelect={act('rename')} />
             <MenuItem label={t('menu.move')} icon={<FolderInput size={14} />} onSelect={act('move')} />
             <MenuItem label={t('menu.export')} icon={<Download size={14} />} onSelect={act('export')} />
+            <MenuSeparator />
+            <UndoMenuItems />
             <MenuSeparator />
             <MenuItem label={t('menu.delete')} icon={<Trash2 size={14} />} keyLabel="Delete" danger onSelect={act('delete')} />
           </>

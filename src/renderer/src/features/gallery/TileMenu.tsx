@@ -15,6 +15,7 @@ import { ExportDialog } from '../export/ExportDialog';
 import { FolderPickDialog } from '../organise/FolderPickDialog';
 import { patchSelection, restoreSelection, trashSelection } from '../organise/actions';
 import { TagDialog } from '../organise/TagDialog';
+import { UndoMenuItems } from '../organise/UndoMenuItems';
 import { assetLabel } from './label';
 
 type Dialog = 'tags' | 'move' | 'copy' | 'export' | null;
@@ -24,7 +25,7 @@ type Dialog = 'tags' | 'move' | 'copy' | 'export' | null;
  * to, copy to, export, show in the file manager (desktop only), trash — or, in the Trash, open and restore. A
  * right-click on an unselected tile selects it first; the menu acts on the selection. Shift+F10 or the Menu key on
  * a focused tile opens it (the grid calls `openMenuFromKey`). Each item runs the same action as the bulk bar's
- * button or the key it names.
+ * button or the key it names; Undo and Redo name the step they would run.
  * @param children the grid's scroller: the menu's trigger (a tile's `data-asset-id` says which image was clicked)
  */
 export function TileMenu({ assets, children }: { assets: readonly AssetListItem[]; children: ReactElement }) {
@@ -99,6 +100,8 @@ export function TileMenu({ assets, children }: { assets: readonly AssetListItem[
                     {bridge ? (
                       <MenuItem label={t('menu.reveal')} icon={<FolderOpen size={14} />} onSelect={() => bridge.revealFile(target.blob.id)} />
                     ) : null}
+                    <MenuSeparator />
+                    <UndoMenuItems />
                     <MenuSeparator />
                     <MenuItem label={t('organise.trash')} icon={<Trash2 size={14} />} shortcut="gridTrash" danger onSelect={() => void trashSelection()} />
                   </>
