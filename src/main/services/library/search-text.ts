@@ -104,3 +104,66 @@ export function matchExpression(text: string): string | null {
 export function tagKey(name: string): string {
   return normaliseText(name).trim().replace(/\s+/g, ' ');
 }
+
+/** A value as a token unicode61 keeps whole: its UTF-8 bytes in lower-case hex (ids and names may hold '-', ':' or spaces). */
+function hex(value: string): string {
+  return Buffer.from(value, 'utf8').toString('hex');
+}
+
+/**
+ * Tokens of the full-text index's `meta` column (migration 0017): one per value an image is filtered on by equality.
+ * Each is a short ASCII prefix and a value, so a filter is a token (or an OR of tokens) in the `meta` column; user
+ * text is only ever matched in `body`.
+ */
+export const metaToken = {
+  /** Live (1) or in the trash (0). */
+  live: (live: boolean): string => (live ? 'lv1' : 'lv0'),
+  folder: (folderId: string): string => `fo${hex(folderId)}`,
+  /** Rating 0–5. */
+  rating: (rating: number): string => `ra${rating}`,
+  /** Flag -1, 0 or 1 (as 0, 1, 2). */
+  flag: (flag: number): string => `fl${flag + 1}`,
+  kind: (kind: string): string => `ki${hex(kind)}`,
+  provider: (provider: string): string => `pv${hex(provider)}`,
+  model: (model: string): string => `md${hex(model)}`,
+  /** Whether the image's job had reference images. */
+  refs: (has: boolean): string => (has ? 'hr1' : 'hr0'),
+  /** A tag by its row id in `tags`. */
+  tag: (tagId: number): string => `tg${tagId}`,
+  /** A token no image carries (a filter that matches nothing, e.g. an unknown tag). */
+  none: 'nomatch',
+  /** A stack member a collapsed listing hides (not the cover, and the cover is live). */
+  hidden: 'sh1',
+};
+
+/** What {@link metaDocument} indexes for one image. */
+export interface MetaFields {
+  live: boolean;
+  folderId: string;
+  rating: number;
+  flag: number;
+  kind: string;
+  provider: string | null;
+  model: string | null;
+  hasRefs: boolean;
+  tagIds: readonly number[];
+  /** A stack member a collapsed listing hides. */
+  hidden: boolean;
+}
+
+/** The `meta` column's text for one image: its tokens ({@link metaToken}), space-separated. */
+export function metaDocument(f: MetaFields): string {
+  const out = [metaToken.live(f.live), metaToken.folder(f.folderId), metaToken.rating(f.rating), metaToken.flag(f.flag), metaToken.kind(f.kind)];
+  if (f.provider) out.push(metaToken.provider(f.provider));
+  if (f.model) out.push(metaToken.model(f.model));
+  out.push(metaToken.refs(f.hasRefs));
+  for (const id of f.tagIds) out.push(metaToken.tag(id));
+  if (f.hidden) out.push(metaToken.hidden);
+  return out.join(' ');
+}
+
+/** An FTS5 expression matching any of `tokens` in the `meta` column (`meta : (a OR b)`); {@link metaToken.none} for none. */
+export function metaAny(tokens: readonly string[]): string {
+  const list = tokens.length ? [...new Set(tokens)] : [metaToken.none];
+  return `meta : (${list.join(' OR ')})`;
+}

@@ -16,7 +16,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db';
 
 type Stmt = Database.Statement<unknown[]>;
-import { foldLatin, matchExpression, searchDocument, tagKey } from './search-text';
+import { foldLatin, matchExpression, metaAny, metaDocument, metaToken, searchDocument, tagKey } from './search-text';
 
 /**
  * What the search document holds, by version: 1 prompt, title, note and tags; 2 also the original file name of an
@@ -124,6 +124,22 @@ export interface BuiltWhere {
    * when the query has no id set to drive from (the page then walks the sort index).
    */
   narrowFrom: string | null;
+  /** The full-text plan over live images ({@link FtsPlan}), or null when the index carries none of the query's conditions. */
+  fts: FtsPlan | null;
+}
+
+/**
+ * A query over live images as one FTS5 expression and what it cannot carry (migration 0017).
+ */
+export interface FtsPlan {
+  /** The MATCH expression: the typed text in `body`; live, folder, tags and the equality filters as `meta` tokens. */
+  match: string;
+  /** Conditions over `a` (through `assets_live_by_doc`) for the cost and content-credentials filters. */
+  residual: string[];
+  residualParams: unknown[];
+  /** The date filter (epoch ms, inclusive): row-id bounds of the index while its rows follow creation order, else conditions. */
+  from: number | null;
+  to: number | null;
 }
 
 /** Above this many full-text matches a page walks the sort index rather than sorting the matches. */
@@ -168,6 +184,10 @@ export class SearchService {
     clean: Stmt;
     setDocId: Stmt;
     ftsCount: Stmt;
+    tagId: Stmt;
+    docOf: Stmt;
+    docFrom: Stmt;
+    docTo: Stmt;
     keyOf: Stmt;
     lastDoc: Stmt;
   };
@@ -179,39 +199,57 @@ export class SearchService {
    * instead of first building the set of every match (at a million images, 10–70 ms for a common word).
    */
   private docOrdered: boolean;
+  /** Whether {@link SearchService.needsRebuild} was asked since this service opened the library. */
+  private rebuildChecked = false;
   private readonly cache = new Map<string, Stmt>();
 
-  /** @param db the library database (migrated to version 3 or later) */
-  constructor(db: Db) {
+  /** Totals are counted exactly up to this many matches ({@link TOTAL_CAP}; smaller in tests, to reach the capped plans). */
+  private readonly cap: number;
+
+  /**
+   * @param db the library database (migrated to the newest version)
+   * @param opts.totalCap the cap on exact totals (default {@link TOTAL_CAP})
+   */
+  constructor(db: Db, opts: { totalCap?: number } = {}) {
     this.db = db;
-    // The file name an imported image came with (migration 0004) is part of its document.
-    const hasName = !!db.prepare("SELECT 1 FROM pragma_table_info('assets') WHERE name = 'original_name'").get();
-    const NAME = hasName ? 'a.original_name' : 'NULL AS original_name';
+    this.cap = opts.totalCap ?? TOTAL_CAP;
     this.stmts = {
       anyDirty: db.prepare<unknown[]>('SELECT 1 FROM search_dirty LIMIT 1'),
       dirtyBatch: db.prepare<unknown[]>('SELECT asset_id FROM search_dirty LIMIT ?'),
-      // An imported image's recipe from the tool that made it (migration 0014) is part of its document.
+      // The document: the prompt, title, note, the imported file's name (migration 0004) and another tool's recipe
+      // (0014) in `body`; the columns filtered on by equality in `meta` (0017).
       source: db.prepare<unknown[]>(
-        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'foreign_recipes'").get()
-          ? `SELECT a.title, a.note, a.doc_id, j.prompt, ${NAME}, fr.prompt AS f_prompt, fr.negative_prompt AS f_negative, fr.model AS f_model
-               FROM assets a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN foreign_recipes fr ON fr.asset_id = a.id WHERE a.id = ?`
-          : `SELECT a.title, a.note, a.doc_id, j.prompt, ${NAME}, NULL AS f_prompt, NULL AS f_negative, NULL AS f_model FROM assets a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
+        `SELECT a.title, a.note, a.doc_id, j.prompt, a.original_name, fr.prompt AS f_prompt, fr.negative_prompt AS f_negative,
+            fr.model AS f_model, a.folder_id, a.rating, a.flag, a.kind, a.provider, a.model, a.has_refs, a.deleted_at IS NULL AS live,
+            (a.stack_id IS NOT NULL AND a.stack_id <> a.id AND EXISTS (SELECT 1 FROM assets c WHERE c.id = a.stack_id AND c.deleted_at IS NULL)) AS hidden
+           FROM assets a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN foreign_recipes fr ON fr.asset_id = a.id WHERE a.id = ?`,
       ),
-      tags: db.prepare<unknown[]>('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ?'),
+      tags: db.prepare<unknown[]>('SELECT t.id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ?'),
       doc: db.prepare<unknown[]>('SELECT doc_id FROM search_docs WHERE asset_id = ?'),
       delFts: db.prepare<unknown[]>('DELETE FROM search_fts WHERE rowid = ?'),
       delDoc: db.prepare<unknown[]>('DELETE FROM search_docs WHERE doc_id = ?'),
-      updFts: db.prepare<unknown[]>('UPDATE search_fts SET body = ? WHERE rowid = ?'),
+      updFts: db.prepare<unknown[]>('UPDATE search_fts SET body = ?, meta = ? WHERE rowid = ?'),
       insDoc: db.prepare<unknown[]>('INSERT INTO search_docs (asset_id) VALUES (?)'),
-      insFts: db.prepare<unknown[]>('INSERT INTO search_fts (rowid, body) VALUES (?, ?)'),
+      insFts: db.prepare<unknown[]>('INSERT INTO search_fts (rowid, body, meta) VALUES (?, ?, ?)'),
       clean: db.prepare<unknown[]>('DELETE FROM search_dirty WHERE asset_id = ?'),
       setDocId: db.prepare<unknown[]>('UPDATE assets SET doc_id = ? WHERE id = ?'),
       ftsCount: db.prepare<unknown[]>('SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?').pluck(),
+      tagId: db.prepare<unknown[]>('SELECT id FROM tags WHERE key = ?').pluck(),
+      docOf: db.prepare<unknown[]>('SELECT doc_id FROM assets WHERE id = ?').pluck(),
+      // The first and last live image of a date range in creation order, whose index rows bound the range's rows.
+      docFrom: db
+        .prepare<unknown[]>('SELECT doc_id FROM assets INDEXED BY assets_live_by_created WHERE deleted_at IS NULL AND created_at >= ? ORDER BY created_at, id LIMIT 1')
+        .pluck(),
+      docTo: db
+        .prepare<unknown[]>(
+          'SELECT doc_id FROM assets INDEXED BY assets_live_by_created WHERE deleted_at IS NULL AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 1',
+        )
+        .pluck(),
       keyOf: db.prepare<unknown[]>('SELECT created_at, id FROM assets WHERE id = ?').raw(),
       lastDoc: db.prepare<unknown[]>('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id DESC LIMIT 1').raw(),
     };
     this.docOrdered = (db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get() as string | undefined) === 'created';
-    if (hasName) this.requeueOlderDocuments();
+    this.requeueOlderDocuments();
     this.optimize();
   }
 
@@ -249,6 +287,11 @@ export class SearchService {
    * @returns true when the queue is now empty
    */
   refresh(max = Number.POSITIVE_INFINITY): boolean {
+    if (!this.rebuildChecked) {
+      // A library whose index was dropped for a new layout (migration 0017) is indexed again in one pass.
+      this.rebuildChecked = true;
+      if (this.needsRebuild()) this.rebuild();
+    }
     let left = max;
     let done = 0;
     while (left > 0 && this.stmts.anyDirty.get()) {
@@ -262,6 +305,14 @@ export class SearchService {
     }
     if (done >= 5000) this.optimize();
     return !this.stmts.anyDirty.get();
+  }
+
+  /**
+   * Whether the full-text index is empty while the library holds images (its layout changed, migration 0017), so
+   * that {@link SearchService.rebuild} is due; the first {@link SearchService.refresh} (before any query) runs it.
+   */
+  needsRebuild(): boolean {
+    return !this.db.prepare('SELECT 1 FROM search_docs LIMIT 1').get() && !!this.db.prepare('SELECT 1 FROM assets LIMIT 1').get();
   }
 
   /**
@@ -281,13 +332,17 @@ export class SearchService {
       const rows = db.prepare('SELECT rowid, id FROM assets ORDER BY created_at, id').raw().all() as [number, string][];
       for (const [rowid, id] of rows) {
         const docId = Number(this.stmts.insDoc.run(id).lastInsertRowid);
-        this.stmts.insFts.run(docId, this.documentOf(id) ?? '');
+        const doc = this.documentOf(id) ?? { body: '', meta: '' };
+        this.stmts.insFts.run(docId, doc.body, doc.meta);
         setDoc.run(docId, rowid);
         if (++done % 50_000 === 0) onProgress?.(done, total);
       }
       if (done % 50_000 !== 0) onProgress?.(done, total);
       this.setDocOrdered(true);
     })();
+    this.rebuildChecked = true;
+    // One segment per index level: a query reads each term's row ids as one run instead of merging many segments.
+    db.prepare("INSERT INTO search_fts (search_fts) VALUES ('optimize')").run();
     this.db.exec('ANALYZE');
   }
 
@@ -317,39 +372,18 @@ export class SearchService {
       extra += ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})`;
       params.push(...values);
     }
-    if (total === null && built.narrowFrom !== null) {
-      // The first page of a text or tag query in one pass: its matches (up to the cap + 1, the full-text index or the
-      // tag set driving) are read once, counted (a window count) and their row ids sorted, then the page's rows read.
-      // Over the cap, the count is all this pass gives and a page plan for many matches follows.
-      const rows = this.prepared(
-        `SELECT ${COLUMNS}, m.n AS n FROM (SELECT a.rowid AS r, count(*) OVER () AS n
-            FROM (SELECT a.rowid AS rr FROM ${built.countFrom} WHERE ${built.countWhere}${extra} LIMIT ${TOTAL_CAP + 1}) x
-            CROSS JOIN assets a ON a.rowid = x.rr ORDER BY ${order} LIMIT ?) m
-          CROSS JOIN assets a ON a.rowid = m.r CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id ORDER BY ${order}`,
-      ).all(...params, limit + 1) as (Row & { n: number })[];
-      const n = rows[0]?.n ?? 0;
-      if (n <= TOTAL_CAP) return this.pageOf(q, rows, limit, n);
-      total = n;
+    if (built.fts) {
+      const r = this.ftsPage(q, built.fts, limit, cursor, total);
+      if ('page' in r) return r.page;
+      total = r.total;
     }
     if (total === null) {
-      total = this.cappedCount(built);
-      if (collapse && total <= TOTAL_CAP) total -= this.hiddenCount(built);
+      // Hidden stack members are counted exactly (few, through their own index) and the count runs that much further.
+      const hidden = collapse ? this.hiddenCount(built) : 0;
+      total = this.cappedCount(built, hidden) - hidden;
     }
-    const capped = total > TOTAL_CAP;
-    const narrow = !capped && total <= NARROW_MATCHES && built.narrowFrom !== null;
-    const unfiltered = q.scope.kind === 'library' && !Object.values(q.filters).some((v) => v != null && !(Array.isArray(v) && v.length === 0));
-    if (q.sort === 'date' && built.ftsFrom !== null && this.docOrdered && (capped || (unfiltered && total > 1000))) {
-      // Many matches by date (over the cap; or over 1,000 of the whole library, where nearly every index match is
-      // one), with index rows in date order: read the index backwards (or forwards) from the cursor's row, joining
-      // each match to its image, until the page is full.
-      const op = q.dir === 'desc' ? '<' : '>';
-      const from = cursor ? ` AND search_fts.rowid ${op} (SELECT doc_id FROM assets WHERE id = ?)` : '';
-      const byDoc = this.prepared(
-        `SELECT ${COLUMNS} FROM ${built.ftsFrom} CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-          WHERE ${built.countWhere}${extra}${from} ORDER BY search_fts.rowid ${q.dir === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`,
-      ).all(...params, ...(cursor ? [params.at(-1)] : []), limit + 1) as Row[];
-      return this.pageOf(q, byDoc, limit, total);
-    }
+    const capped = total > this.cap;
+    const narrow = !capped && total <= this.cap && built.narrowFrom !== null;
     // CROSS JOIN keeps `assets` the outer loop: at a million images the planner otherwise starts from the few
     // hundred blobs and sorts every image (5 s for a page sorted by rating) instead of walking the sort index.
     // Through the id set, only the page's row ids are sorted (keys from the covering index), and the page's own
@@ -363,24 +397,118 @@ export class SearchService {
     return this.pageOf(q, rows, limit, total);
   }
 
+  /**
+   * A page of a query with a full-text plan (migration 0017). The total (first page; later pages carry it in the
+   * cursor) is the expression's matches counted up to the cap + 1, by FTS5 alone when nothing is left over, else
+   * with each match checked in `assets_live_by_doc`. While the index's rows follow creation order
+   * ({@link SearchService.docOrdered}), a date-sorted page reads the matches in row order from the cursor's row
+   * and a rating-sorted one does so rating by rating (rating then date is the sort), each stopping after the page;
+   * otherwise a query of at most the cap sorts its matches' row ids (keys from the covering index). What is left
+   * (more than the cap, sorted by cost or name, or rows out of order) walks the sort index: `{ total }` says so.
+   */
+  private ftsPage(q: ParsedQuery, plan: FtsPlan, limit: number, cursor: string | null, carried: number | null): { page: QueryPage } | { total: number } {
+    const empty = { page: { items: [], nextCursor: null, total: 0, totalCapped: false } };
+    const match = collapsesStacks(q) ? `(${plan.match}) NOT meta : ${metaToken.hidden}` : plan.match;
+    const ftsConds = ['search_fts MATCH ?'];
+    const ftsParams: unknown[] = [match];
+    const resid = [...plan.residual];
+    const residParams = [...plan.residualParams];
+    const bound = (value: number | null, stmt: Stmt, op: string): boolean => {
+      if (value === null) return true;
+      if (this.docOrdered) {
+        const doc = stmt.get(value) as number | null | undefined;
+        if (doc === undefined) return false;
+        if (doc !== null) {
+          ftsConds.push(`search_fts.rowid ${op} ?`);
+          ftsParams.push(doc);
+          return true;
+        }
+      }
+      resid.push(`a.created_at ${op} ?`);
+      residParams.push(value);
+      return true;
+    };
+    if (!bound(plan.from, this.stmts.docFrom, '>=') || !bound(plan.to, this.stmts.docTo, '<=')) return empty;
+    const ftsWhere = ftsConds.join(' AND ');
+    const residWhere = resid.map((c) => ` AND ${c}`).join('');
+    let total = carried;
+    if (total === null) {
+      total = (
+        resid.length
+          ? this.prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere} LIMIT ${this.cap + 1})`)
+          : this.prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE ${ftsWhere} LIMIT ${this.cap + 1})`)
+      )
+        .pluck()
+        .get(...ftsParams, ...residParams) as number;
+    }
+    if (total === 0) return empty;
+    const capped = total > this.cap;
+    const values = cursor ? decodeCursor(cursor, q.sort, q.dir).values : null;
+    const cursorDoc = values ? ((this.stmts.docOf.get(values.at(-1)) as number | null | undefined) ?? null) : null;
+    const desc = q.dir === 'desc';
+    const op = desc ? '<' : '>';
+    const dir = desc ? 'DESC' : 'ASC';
+    const { order, keyCols } = orderOf(q.sort, q.dir);
+    const read = (expression: string, from: boolean, n: number): Row[] => {
+      // The page's matches in index row order, from the cursor's row (or, if its image is gone, after its keys).
+      const after = from && values ? (cursorDoc !== null ? ` AND search_fts.rowid ${op} ?` : '') : '';
+      const keyset = from && values && cursorDoc === null ? ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})` : '';
+      return this.prepared(
+        `SELECT ${COLUMNS} FROM ${FTS_FROM} CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
+          WHERE ${ftsWhere}${after} AND a.deleted_at IS NULL${residWhere}${keyset} ORDER BY search_fts.rowid ${dir} LIMIT ?`,
+      ).all(expression, ...ftsParams.slice(1), ...(after ? [cursorDoc] : []), ...residParams, ...(keyset ? values! : []), n) as Row[];
+    };
+    if (this.docOrdered && q.sort === 'date') return { page: this.pageOf(q, read(match, true, limit + 1), limit, total) };
+    if (this.docOrdered && q.sort === 'rating') {
+      // Rating, then date: each rating's matches in row order, from the cursor's rating on.
+      const lo = q.filters.minRating ?? 0;
+      const hi = q.filters.maxRating ?? 5;
+      const ratings = Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => lo + i);
+      if (desc) ratings.reverse();
+      const start = values ? (values[0] as number) : null;
+      const rows: Row[] = [];
+      for (const r of ratings) {
+        if (start !== null && (desc ? r > start : r < start)) continue;
+        rows.push(...read(`(${match}) AND meta : ${metaToken.rating(r)}`, r === start, limit + 1 - rows.length));
+        if (rows.length > limit) break;
+      }
+      return { page: this.pageOf(q, rows, limit, total) };
+    }
+    if (capped) return { total };
+    // At most the cap: sort the matches' row ids, on keys the covering index holds (the index row standing for the
+    // id while rows follow creation order), then read the page's rows.
+    const inner = this.docOrdered ? keyCols.map((c) => (c === 'a.id' ? 'a.doc_id' : c)) : keyCols;
+    const innerOrder = inner.map((c) => `${c} ${dir}`).join(', ');
+    const keysetVals = values ? (this.docOrdered ? [...values.slice(0, -1), cursorDoc] : values) : [];
+    const useDoc = !values || !this.docOrdered || cursorDoc !== null;
+    const cols = useDoc ? inner : keyCols;
+    const keyset = values ? ` AND (${cols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})` : '';
+    const rows = this.prepared(
+      `SELECT ${COLUMNS} FROM (SELECT a.rowid AS r FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere}${keyset}
+          ORDER BY ${useDoc ? innerOrder : order} LIMIT ?) m
+        CROSS JOIN assets a ON a.rowid = m.r CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id ORDER BY ${order}`,
+    ).all(...ftsParams, ...residParams, ...(values ? (useDoc ? keysetVals : values) : []), limit + 1) as Row[];
+    return { page: this.pageOf(q, rows, limit, total) };
+  }
+
   /** The page of `rows` (up to `limit` + 1 read, the extra one telling there is more) for a query of `total` (raw, capped) matches. */
   private pageOf(q: ParsedQuery, rows: Row[], limit: number, total: number): QueryPage {
-    const capped = total > TOTAL_CAP;
+    const capped = total > this.cap;
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
     return {
       items: this.withStackCounts(page.map(toItem)),
       nextCursor: more && last ? encodeCursor(q.sort, q.dir, cursorValues(q.sort, last), total) : null,
-      total: capped ? TOTAL_CAP : total,
+      total: capped ? this.cap : total,
       totalCapped: capped,
     };
   }
 
-  /** Matches of `built`, counted up to {@link TOTAL_CAP} + 1 (a result above the cap means "more than the cap"). */
-  private cappedCount(built: BuiltWhere): number {
+  /** Matches of `built`, counted up to {@link TOTAL_CAP} + 1 + `beyond` (a result above the cap means "more than the cap"). */
+  private cappedCount(built: BuiltWhere, beyond = 0): number {
     return (
-      this.prepared(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${built.countFrom} WHERE ${built.countWhere} LIMIT ${TOTAL_CAP + 1})`).get(
+      this.prepared(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${built.countFrom} WHERE ${built.countWhere} LIMIT ${this.cap + 1 + beyond})`).get(
         ...built.params,
       ) as { n: number }
     ).n;
@@ -435,9 +563,11 @@ export class SearchService {
       countConds.push(c);
     };
     const scope = q.scope;
+    let folderIds: string[] | null = null;
     both(scope.kind === 'trash' ? 'a.deleted_at IS NOT NULL' : 'a.deleted_at IS NULL');
     if (scope.kind === 'folder') {
       const ids = scope.recursive ? this.descendants(scope.folderId) : [scope.folderId];
+      folderIds = ids;
       if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(scope.folderId)) {
         throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
       }
@@ -467,7 +597,9 @@ export class SearchService {
     // row id in the index (`a.doc_id`, migration 0009), probed in rowid order through `assets_live_by_doc`; in the
     // trash or a collection (no index over doc_id there) it goes through `search_docs` to the image ids.
     const live = scope.kind === 'library' || scope.kind === 'folder';
-    const expr = matchExpression(q.text);
+    const typed = matchExpression(q.text);
+    // What the user typed is matched in the text column only, never in the filter tokens (`meta`, migration 0017).
+    const expr = typed ? `body : (${typed})` : null;
     if (expr) {
       const inFts = live
         ? 'a.doc_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)'
@@ -498,6 +630,9 @@ export class SearchService {
     // answers any mix of filters.
     const idSet = Boolean(expr) || Boolean(q.filters.tags?.length);
     const byId = expr ? 'assets a INDEXED BY assets_live_by_doc' : 'assets a INDEXED BY assets_live_by_id';
+    // A cost range is counted from the cost index's range (migration 0017): a range matching few or no images is
+    // then a few index entries, where the filter index would be read to its end.
+    const byCost = q.filters.minCostUsd != null || q.filters.maxCostUsd != null;
     return {
       where: conds.join(' AND '),
       pageWhere: pageConds.join(' AND '),
@@ -511,10 +646,67 @@ export class SearchService {
           ? FTS_FROM
           : idSet
             ? byId
-            : 'assets a INDEXED BY assets_live_filter'
+            : byCost
+              ? 'assets a INDEXED BY assets_live_by_cost_usd'
+              : 'assets a INDEXED BY assets_live_filter'
         : 'assets a',
       narrowFrom: live && idSet ? byId : null,
+      fts: live ? this.ftsPlan(q, folderIds, expr) : null,
     };
+  }
+
+  /**
+   * The full-text plan of a query over live images (migration 0017), or null when it has no condition the index
+   * carries (no text, tag, rating, flag, kind, provider, model or references filter: the sort and filter indexes
+   * answer it). The typed text goes to `body`; the scope, the tags and every equality filter become `meta` tokens,
+   * so that FTS5 alone intersects them; the date, cost and content-credentials filters stay conditions over the
+   * images (`assets_live_by_doc` covers the first two).
+   */
+  private ftsPlan(q: Pick<ParsedQuery, 'scope' | 'filters'>, folderIds: string[] | null, expr: string | null): FtsPlan | null {
+    const f = q.filters;
+    const lo = f.minRating ?? 0;
+    const hi = f.maxRating ?? 5;
+    const rated = lo > 0 || hi < 5;
+    const useful =
+      expr !== null ||
+      Boolean(f.tags?.length || f.anyTags?.length || f.flags?.length || f.kinds?.length || f.providers?.length || f.models?.length) ||
+      rated ||
+      f.hasReferences != null;
+    if (!useful) return null;
+    const terms: string[] = [];
+    if (expr) terms.push(expr);
+    terms.push(`meta : ${metaToken.live(true)}`);
+    if (folderIds) terms.push(metaAny(folderIds.map(metaToken.folder)));
+    if (rated) terms.push(metaAny(Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => metaToken.rating(lo + i))));
+    if (f.flags?.length) terms.push(metaAny(f.flags.map(metaToken.flag)));
+    if (f.kinds?.length) terms.push(metaAny(f.kinds.map(metaToken.kind)));
+    if (f.providers?.length) terms.push(metaAny(f.providers.map(metaToken.provider)));
+    if (f.models?.length) terms.push(metaAny(f.models.map(metaToken.model)));
+    if (f.hasReferences != null) terms.push(`meta : ${metaToken.refs(f.hasReferences)}`);
+    for (const tag of f.tags ?? []) {
+      const id = this.stmts.tagId.get(tagKey(tag)) as number | undefined;
+      terms.push(`meta : ${id === undefined ? metaToken.none : metaToken.tag(id)}`);
+    }
+    if (f.anyTags?.length) {
+      const keys = [...new Set(f.anyTags.map((tag) => foldLatin(tagKey(tag))))];
+      const ids = this.prepared(`SELECT id FROM tags WHERE fold IN (${keys.map(() => '?').join(', ')})`).pluck().all(...keys) as number[];
+      terms.push(metaAny(ids.map(metaToken.tag)));
+    }
+    const residual: string[] = [];
+    const residualParams: unknown[] = [];
+    if (f.minCostUsd != null) {
+      residual.push('a.cost_usd >= ?');
+      residualParams.push(f.minCostUsd);
+    }
+    if (f.maxCostUsd != null) {
+      residual.push('a.cost_usd <= ?');
+      residualParams.push(f.maxCostUsd);
+    }
+    if (f.hasContentCredentials != null) {
+      const present = "a.blob_id IN (SELECT blob_id FROM blob_credentials WHERE state <> 'none')";
+      residual.push(f.hasContentCredentials ? present : `NOT ${present}`);
+    }
+    return { match: terms.join(' AND '), residual, residualParams, from: f.from ?? null, to: f.to ?? null };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -546,24 +738,49 @@ export class SearchService {
     return items.map((i) => (counts.has(i.id) ? { ...i, stackCount: counts.get(i.id)! } : i));
   }
 
-  /** The text indexed for asset `id` (prompt, title, note, file name, foreign recipe, tags); null for no such asset. */
-  private documentOf(id: string): string | null {
+  /**
+   * What is indexed for asset `id`: `body`, its text (prompt, title, note, file name, foreign recipe, tags), and
+   * `meta`, the tokens of its filter values (search-text.ts `metaDocument`); null for no such asset.
+   */
+  private documentOf(id: string): { body: string; meta: string } | null {
     const s = this.stmts;
     const src = s.source.get(id) as
       | {
           title: string | null;
           note: string | null;
-          doc_id: number | null;
           prompt: string | null;
           original_name: string | null;
           f_prompt: string | null;
           f_negative: string | null;
           f_model: string | null;
+          folder_id: string;
+          rating: number;
+          flag: number;
+          kind: string;
+          provider: string | null;
+          model: string | null;
+          has_refs: number;
+          live: number;
+          hidden: number;
         }
       | undefined;
     if (!src) return null;
-    const tags = (s.tags.all(id) as { name: string }[]).map((t) => t.name);
-    return searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...this.batchValues(id), ...tags]);
+    const tags = s.tags.all(id) as { id: number; name: string }[];
+    return {
+      body: searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...this.batchValues(id), ...tags.map((t) => t.name)]),
+      meta: metaDocument({
+        live: src.live === 1,
+        folderId: src.folder_id,
+        rating: src.rating,
+        flag: src.flag,
+        kind: src.kind,
+        provider: src.provider,
+        model: src.model,
+        hasRefs: src.has_refs === 1,
+        tagIds: tags.map((t) => t.id),
+        hidden: src.hidden === 1,
+      }),
+    };
   }
 
   private setDocOrdered(ordered: boolean): void {
@@ -583,11 +800,11 @@ export class SearchService {
         s.delDoc.run(doc.doc_id);
       }
     } else {
-      const body = this.documentOf(id) ?? '';
+      const { body, meta } = this.documentOf(id) ?? { body: '', meta: '' };
       let docId: number;
       if (doc) {
         docId = doc.doc_id;
-        s.updFts.run(body, docId);
+        s.updFts.run(body, meta, docId);
       } else {
         if (this.docOrdered) {
           const last = s.lastDoc.get() as [number, string] | undefined;
@@ -595,7 +812,7 @@ export class SearchService {
           if (last && (key[0] < last[0] || (key[0] === last[0] && key[1] <= last[1]))) this.setDocOrdered(false);
         }
         docId = Number(s.insDoc.run(id).lastInsertRowid);
-        s.insFts.run(docId, body);
+        s.insFts.run(docId, body, meta);
       }
       // The image's own copy of its row id in the index (migration 0009), which text conditions join on.
       if (src.doc_id !== docId) s.setDocId.run(docId, id);

@@ -15,6 +15,7 @@ import * as m0013 from './0013-job-durations';
 import * as m0014 from './0014-foreign-recipes';
 import * as m0015 from './0015-content-credentials';
 import * as m0016 from './0016-batches';
+import * as m0017 from './0017-search-meta';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: '0014-foreign-recipes', up: m0014.up },
   { version: 15, name: '0015-content-credentials', up: m0015.up },
   { version: 16, name: '0016-batches', up: m0016.up },
+  { version: 17, name: '0017-search-meta', up: m0017.up },
 ];
