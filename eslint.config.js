@@ -17,6 +17,7 @@ const electronShell = [
   'src/main/security.ts',
   'src/main/media-protocol.ts',
   'src/main/drag-out.ts',
+  'src/main/app-menu.ts',
 ];
 
 export default tseslint.config(

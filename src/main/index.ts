@@ -11,12 +11,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, nativeTheme, protocol, utilityProcess, type UtilityProcess } from 'electron';
-import { Theme } from '@shared/domain';
+import { Locale, Theme } from '@shared/domain';
 import { connectServiceHost, type ServiceClient } from './service-client';
 import type { FromHost, ToHost } from './service-protocol';
 import { desktopPaths } from './desktop-paths';
 import { registerIpc } from './ipc';
 import { registerDragOut } from './drag-out';
+import { installAppMenu } from './app-menu';
 import { handleMediaProtocol, MEDIA_SCHEME } from './media-protocol';
 import { installSecurity } from './security';
 import { APP_SCHEME_PRIVILEGES, appUrl, createMainWindow, handleAppProtocol } from './window';
@@ -95,6 +96,9 @@ async function start(): Promise<void> {
   );
   disposers.push(registerIpc(client, url, (path) => client.grant(path)));
   disposers.push(registerDragOut((blobId) => client.dragFile(blobId), url));
+  // Edit ▸ Undo / Redo, notifications and the running-jobs badge (app-menu.ts), labelled in the library's language.
+  const locale = Locale.safeParse(info.ok ? (info.value as { locale?: unknown }).locale : undefined);
+  disposers.push(installAppMenu(url, locale.success ? locale.data : 'en'));
   disposers.push(handleMediaProtocol(client));
   disposers.push(handleAppProtocol());
   showMainWindow();

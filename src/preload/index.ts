@@ -13,6 +13,9 @@ const EVENT_CHANNEL = 'atelier:event';
 const DRAG_CHANNEL = 'atelier:start-drag';
 /** src/main/drag-out.ts REVEAL_CHANNEL. */
 const REVEAL_CHANNEL = 'atelier:reveal-file';
+/** src/main/app-menu.ts NOTIFY_CHANNEL and BADGE_CHANNEL. */
+const NOTIFY_CHANNEL = 'atelier:notify';
+const BADGE_CHANNEL = 'atelier:badge';
 /** src/main/ipc-dispatch.ts GRANT_CHANNEL. */
 const GRANT_CHANNEL = 'atelier:grant-path';
 
@@ -29,6 +32,12 @@ const bridge: AtelierBridge = {
   },
   startDrag(blobId) {
     ipcRenderer.send(DRAG_CHANNEL, String(blobId));
+  },
+  notify(title, body) {
+    ipcRenderer.send(NOTIFY_CHANNEL, String(title), String(body));
+  },
+  setBadgeCount(count) {
+    ipcRenderer.send(BADGE_CHANNEL, Number(count));
   },
   revealFile(blobId) {
     ipcRenderer.send(REVEAL_CHANNEL, String(blobId));

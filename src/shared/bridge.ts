@@ -32,6 +32,13 @@ export interface AtelierBridge {
    */
   startDrag(blobId: string): void;
   /**
+   * Shows a system notification (Electron `Notification`, src/main/app-menu.ts): the page decides when (a job or task
+   * that finished while the window was in the background) and gives the text in the user's language.
+   */
+  notify(title: string, body: string): void;
+  /** Puts the number of running jobs on the dock or taskbar icon (`app.setBadgeCount`); 0 clears it. */
+  setBadgeCount(count: number): void;
+  /**
    * Shows a library image's file in the OS file manager (Finder, Explorer, the desktop's file manager), selected
    * (Electron `shell.showItemInFolder`). The main process resolves the blob id to its file; the page never names
    * a path. Unknown ids do nothing.

@@ -11,6 +11,7 @@ import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
 import { ProviderSection } from './ProviderSection';
+import { NotificationSettings } from './NotificationSettings';
 import { PricesSection } from './PricesSection';
 
 /** Settings (button in the top bar, or Ctrl/⌘+,): language, each keyed provider, and the price table. */
@@ -100,6 +101,7 @@ function SettingsBody() {
         </select>
       </div>
       <ErrorText error={error} />
+      <NotificationSettings />
 
       <h3 className="settings-section-title" id={`${id}-providers`}>
         {t('settings.providers')}
