@@ -180,6 +180,18 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await menu.getByRole('menuitem', { name: 'Move to trash' }).click();
     await expect.poll(() => sql<{ d: number | null }>('SELECT deleted_at AS d FROM assets WHERE id = ?', last)[0]?.d, { timeout: 10_000 }).not.toBeNull();
     await expect.poll(() => tiles().count(), { timeout: 10_000 }).toBe(5);
+
+    // In the Trash the menu offers Open and Restore.
+    await page.getByRole('navigation').getByRole('button', { name: /^Trash/ }).click();
+    await expect.poll(() => tiles().count(), { timeout: 10_000 }).toBe(1);
+    await tiles().first().click({ button: 'right' });
+    const trashMenu = page.getByRole('menu');
+    await trashMenu.waitFor();
+    expect(await trashMenu.getByRole('menuitem', { name: 'Move to trash' }).count()).toBe(0);
+    await trashMenu.getByRole('menuitem', { name: 'Restore' }).click();
+    await expect.poll(() => sql<{ d: number | null }>('SELECT deleted_at AS d FROM assets WHERE id = ?', last)[0]?.d, { timeout: 10_000 }).toBeNull();
+    await tree().getByRole('treeitem', { name: 'Paper' }).click();
+    await expect.poll(() => tiles().count(), { timeout: 10_000 }).toBe(6);
   });
 
   it('right-click on a sidebar folder: New folder…, Rename…', async () => {
