@@ -194,7 +194,7 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await expect.poll(() => tiles().count(), { timeout: 10_000 }).toBe(6);
   });
 
-  it('right-click on a sidebar folder: New folder…, Rename…', async () => {
+  it('right-click on a sidebar folder: Rename…, New folder…, Export… (the project or the folder)', async () => {
     await tree().getByRole('treeitem', { name: 'Seconds' }).click({ button: 'right' });
     const menu = page.getByRole('menu', { name: 'Actions for “Seconds”' });
     await menu.waitFor();
@@ -214,6 +214,22 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await page.keyboard.press('Enter');
     await tree().getByRole('treeitem', { name: 'Outtakes' }).waitFor({ timeout: 10_000 });
     expect(sql<{ n: number }>("SELECT count(*) AS n FROM folders WHERE name = 'Outtakes' AND parent_id = ?", folderId('Paper'))[0]!.n).toBe(1);
+    // Export… on a project opens the export dialog on the whole project; on a folder, on that folder.
+    await tree().getByRole('treeitem', { name: 'Paper' }).click({ button: 'right' });
+    await page.getByRole('menu').getByRole('menuitem', { name: 'Export…' }).click();
+    let exportDialog = page.getByRole('dialog', { name: 'Export images' });
+    await exportDialog.waitFor();
+    expect(await exportDialog.getByRole('radio', { name: 'Whole project “Paper”' }).isChecked()).toBe(true);
+    await page.keyboard.press('Escape');
+    await exportDialog.waitFor({ state: 'hidden' });
+    await tree().getByRole('treeitem', { name: 'Maybes' }).click({ button: 'right' });
+    await page.getByRole('menu').getByRole('menuitem', { name: 'Export…' }).click();
+    exportDialog = page.getByRole('dialog', { name: 'Export images' });
+    await exportDialog.waitFor();
+    expect(await exportDialog.getByRole('radio', { name: 'Folder “Maybes”' }).isChecked()).toBe(true);
+    await page.keyboard.press('Escape');
+    await exportDialog.waitFor({ state: 'hidden' });
+    await tree().getByRole('treeitem', { name: 'Paper' }).click();
   });
 
   /** Drags `from` with the mouse onto `to`, Alt held from mid-drag to the drop when `alt`; checks the drop target. */
