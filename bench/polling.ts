@@ -6,7 +6,11 @@
  * - `linear`, `none`, `noisy`: log-normal durations with a median of 15 s (Apiframe: gpt-image-2 "~15 s average")
  *   and σ = 0.45, plus a long tail (1 job in 10 takes 2–4× longer), with progress reported linearly, not at all, or
  *   noisily (±25 points that jump and go back);
- * - `short`: a mix of short jobs, log-uniform between 2 and 8 s, no progress.
+ * - `short`: a mix of short jobs, log-uniform between 2 and 8 s, no progress;
+ * - `lone` (for the record, outside the final line): the `none` row's jobs one at a time, so no shared poll can
+ *   help and the learned schedule works alone.
+ * In the first four rows the jobs run at once (submitted 20 ms apart), as a batch does: while two or more run, one
+ * `GET /v2/jobs` reads them all (the engine's shared polls), and a list request counts as one request.
  * Adaptive polling learns from the library: before the measured jobs, a warm-up of as many earlier jobs drawn from
  * the same distribution (another seed) runs through the same library, as a user's library would have them, and the
  * engine records their durations itself. The fixed loop needs none.
@@ -95,7 +99,7 @@ const until = async (db: import('../src/main/services/library/db').Db): Promise<
   }
 };
 
-async function runMode(mode: 'adaptive' | 'fixed', progress: Progress, ds: number[], warm: number[]): Promise<ModeResult> {
+async function runMode(mode: 'adaptive' | 'fixed', progress: Progress, ds: number[], warm: number[], sequential = false): Promise<ModeResult> {
   const dir = await mkdtemp(join(tmpdir(), 'atelier-bench-polling-'));
   const srv = await startApiframeTestServer({
     keys: [KEY],
@@ -149,8 +153,11 @@ async function runMode(mode: 'adaptive' | 'fixed', progress: Progress, ds: numbe
     for (let i = 0; i < warm.length; i++) await submit(`warm-up job w#${i}`);
     await until(db);
     const learned = (db.prepare('SELECT count(*) AS n FROM job_durations').get() as { n: number }).n;
-    const pollsBefore = srv.state.requestsTo('getJob').length;
-    for (let i = 0; i < ds.length; i++) await submit(`bench job #${i}`);
+    const pollsBefore = srv.state.requestsTo('getJob').length + srv.state.requestsTo('listJobs').length;
+    for (let i = 0; i < ds.length; i++) {
+      await submit(`bench job #${i}`);
+      if (sequential) await until(db);
+    }
     await until(db);
     const rows = db
       .prepare(
@@ -164,6 +171,8 @@ async function runMode(mode: 'adaptive' | 'fixed', progress: Progress, ds: numbe
       const id = q.url.split('?')[0]!.split('/').pop()!;
       polls.set(id, [...(polls.get(id) ?? []), q.at]);
     }
+    // A shared poll (`GET /v2/jobs`) reads every running job at once: it counts as a poll of each.
+    const lists = srv.state.requestsTo('listJobs').map((q) => q.at);
     const delays: number[] = [];
     const notice: number[] = [];
     for (const r of rows) {
@@ -171,12 +180,12 @@ async function runMode(mode: 'adaptive' | 'fixed', progress: Progress, ds: numbe
       if (r.state !== 'completed' || !sj || r.storedAt === null) throw new Error(`job ${r.key} did not complete (${r.state})`);
       const done = sj.createdAt + sj.durationMs;
       delays.push((r.storedAt - done) / SCALE);
-      const seen = (polls.get(sj.id) ?? []).filter((at) => at >= done);
+      const seen = [...(polls.get(sj.id) ?? []), ...lists].filter((at) => at >= done);
       notice.push((Math.min(...seen) - done) / SCALE);
     }
     return {
       mode: `${mode} (${warm.length > 0 ? `learned from ${learned}` : 'nothing learned'})`,
-      requestsPerJob: (srv.state.requestsTo('getJob').length - pollsBefore) / rows.length,
+      requestsPerJob: (srv.state.requestsTo('getJob').length + srv.state.requestsTo('listJobs').length - pollsBefore) / rows.length,
       p50: pct(delays, 50),
       p95: pct(delays, 95),
       notice50: pct(notice, 50),
@@ -194,6 +203,12 @@ interface Row {
   name: string;
   dist: Dist;
   progress: Progress;
+  /** One job at a time (each submitted when the previous is done): no shared polls, the learned schedule alone. */
+  sequential?: boolean;
+  /** Shown for the record, outside the final line's targets (which are for the rows of many jobs at once). */
+  info?: boolean;
+  /** Jobs in the row (default the command line's). */
+  jobs?: number;
 }
 
 const ROWS: Row[] = [
@@ -201,6 +216,7 @@ const ROWS: Row[] = [
   { name: 'none', dist: 'main', progress: 'none' },
   { name: 'noisy', dist: 'main', progress: 'noisy' },
   { name: 'short', dist: 'short', progress: 'none' },
+  { name: 'lone', dist: 'main', progress: 'none', sequential: true, info: true, jobs: Math.max(5, Math.round(JOBS / 3)) },
 ];
 const TARGET = { requests: 0.5, p50: 1.0, p95: 1.0 };
 
@@ -223,17 +239,18 @@ async function main(): Promise<void> {
   );
   console.log(`${'row'.padEnd(8)} ${'mode'.padEnd(30)} ${'requests/job'.padStart(12)} ${'p50 delay s'.padStart(12)} ${'p95 delay s'.padStart(12)} ${'p50 notice s'.padStart(12)} ${'p95 notice s'.padStart(12)}`);
   const ratios: { row: string; requests: number; p50: number; p95: number; n50: number; n95: number }[] = [];
+  const info: typeof ratios = [];
   for (const row of rows) {
-    const ds = durations(row.dist, JOBS, 20261121);
+    const ds = durations(row.dist, row.jobs ?? JOBS, 20261121);
     const warm = durations(row.dist, JOBS, 20251121);
-    const fixed = await runMode('fixed', row.progress, ds, []);
-    const ours = await runMode('adaptive', row.progress, ds, warm);
+    const fixed = await runMode('fixed', row.progress, ds, [], row.sequential);
+    const ours = await runMode('adaptive', row.progress, ds, warm, row.sequential);
     for (const r of [fixed, ours]) {
       console.log(
         `${row.name.padEnd(8)} ${r.mode.padEnd(30)} ${r.requestsPerJob.toFixed(2).padStart(12)} ${(r.p50 / 1000).toFixed(2).padStart(12)} ${(r.p95 / 1000).toFixed(2).padStart(12)} ${(r.notice50 / 1000).toFixed(2).padStart(12)} ${(r.notice95 / 1000).toFixed(2).padStart(12)}`,
       );
     }
-    ratios.push({
+    (row.info ? info : ratios).push({
       row: row.name,
       requests: ours.requestsPerJob / fixed.requestsPerJob,
       p50: ours.p50 / fixed.p50,
@@ -246,6 +263,12 @@ async function main(): Promise<void> {
     console.log(
       `row ${r.row}: requests_ratio=${f(r.requests)} p50_delay_ratio=${f(r.p50)} p95_delay_ratio=${f(r.p95)} ` +
         `p50_notice_ratio=${f(r.n50)} p95_notice_ratio=${f(r.n95)}`,
+    );
+  }
+  for (const r of info) {
+    console.log(
+      `row ${r.row} (for the record, one job at a time, no shared polls; not in the targets): requests_ratio=${f(r.requests)} ` +
+        `p50_delay_ratio=${f(r.p50)} p95_delay_ratio=${f(r.p95)} p50_notice_ratio=${f(r.n50)} p95_notice_ratio=${f(r.n95)}`,
     );
   }
   const worst = (k: 'requests' | 'p50' | 'p95') => ratios.reduce((a, b) => (b[k] > a[k] ? b : a));

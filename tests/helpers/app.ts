@@ -18,6 +18,8 @@ export const FAST_TIMING = {
   retryBaseMs: 20,
   retryCapMs: 200,
   policy: { minGapMs: 40, maxGapMs: 250, overdueStartMs: 50, overdueGrowth: 1.35, aimAfterMs: 20, firstFraction: 0.6 },
+  /** Shared polls (several Apiframe jobs read with one `GET /v2/jobs`): every ≤ 120 ms, ≥ 60 ms apart. */
+  sharedPollMs: 120,
 };
 
 export async function openTestApp(dataDir: string, extra: Partial<AppOptions> = {}): Promise<App> {

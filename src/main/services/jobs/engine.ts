@@ -67,6 +67,12 @@ export interface EngineTiming {
   maxSubmitAttempts: number;
   /** Stop polling a running job this long after it was submitted (providers keep results ≤ 24 h). */
   giveUpAfterMs: number;
+  /**
+   * While two or more jobs of a provider that lists jobs (`pollMany`) run, one request reads them all: each running
+   * job is then read at least this often (default half of `fixedPollMs`: a shared read costs one request for all),
+   * and shared reads of one provider are at least half of it apart. Absent: derived from `fixedPollMs`.
+   */
+  sharedPollMs?: number;
 }
 
 export const DEFAULT_TIMING: EngineTiming = {
@@ -172,6 +178,22 @@ const freshPollState = (sinceSubmit: boolean): PollState => ({
   sinceSubmit,
 });
 
+/** When a job's step comes due while another step holds it, it is tried again this much later, ms. */
+const BUSY_RETRY_MS = 50;
+
+/** How long shared polls of a provider stay off after one failed, ms. */
+const SHARED_POLL_BACKOFF_MS = 60_000;
+
+/** Shared polls of one provider: when the last ended (epoch ms), the one under way, the running jobs last counted. */
+interface SharedPolls {
+  at: number;
+  inflight: Promise<void> | null;
+  running: number;
+  countedAt: number;
+  /** Until then (epoch ms) jobs are polled one by one: a shared poll failed. */
+  failedUntil: number;
+}
+
 /** The queue's controls as the UI shows them. */
 export interface QueueState {
   paused: PauseScope[];
@@ -192,6 +214,8 @@ export class JobEngine {
   private readonly paused = new Set<PauseScope>();
   private readonly abort = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
+  /** Shared reads per provider (see {@link EngineTiming.sharedPollMs}): when the last ended, the one under way. */
+  private readonly shared = new Map<ProviderId, SharedPolls>();
   private stopped = false;
 
   constructor(private readonly d: EngineDeps) {
@@ -382,7 +406,12 @@ export class JobEngine {
 
   /** Runs the one step the job's state calls for, then schedules the next. Never throws. */
   private async step(jobId: string): Promise<void> {
-    if (this.busy.has(jobId) || this.stopped) return;
+    if (this.stopped) return;
+    // A step under way (its own, or a shared poll holding it): come back once it is over, never drop the step.
+    if (this.busy.has(jobId)) {
+      if (!this.timers.has(jobId)) this.schedule(jobId, BUSY_RETRY_MS);
+      return;
+    }
     const job = this.d.journal.get(jobId);
     if (!job) return; // its folder was deleted
     const cool = (this.cooldowns.get(job.provider) ?? 0) - this.now();
@@ -400,7 +429,8 @@ export class JobEngine {
           await this.gate(job.provider).run(() => this.submit(job));
           return;
         case 'running':
-          await this.poll(job);
+          if (this.sharesPolls(job)) await this.pollShared(job);
+          else await this.poll(job);
           return;
         case 'downloading':
           await this.gate(job.provider).run(() => this.download(job));
@@ -695,13 +725,130 @@ export class JobEngine {
     this.polls.set(job.id, st);
     const elapsedMs = Math.max(0, this.now() - (job.submittedAt ?? this.now()));
     const { dist, plan } = this.learnedFor(job);
-    return learnedPollDelayMs(
+    const own = learnedPollDelayMs(
       { elapsedMs, readings: st.readings, providerEstimateMs: st.providerEstimateMs, polls: st.polls },
       dist,
       this.t.policy,
       this.t.learned,
       plan,
     );
+    // Read together with others, a poll costs next to nothing: never wait longer than the shared cadence.
+    return this.sharesPolls(job) ? Math.min(own, this.sharedGapMs()) : own;
+  }
+
+  /** The shared cadence, ms (see {@link EngineTiming.sharedPollMs}). */
+  private sharedGapMs(): number {
+    return this.t.sharedPollMs ?? Math.round(this.t.fixedPollMs * 0.5);
+  }
+
+  /**
+   * Whether `job` is read by shared polls: adaptive mode, a provider with `pollMany`, and at least two of its jobs
+   * running (counted from the journal at most once per half cadence).
+   */
+  private sharesPolls(job: JobRecord): boolean {
+    if (this.t.pollMode === 'fixed' || !this.d.adapters[job.provider].pollMany) return false;
+    const s = this.sharedState(job.provider);
+    const now = this.now();
+    if (now < s.failedUntil) return false;
+    if (now - s.countedAt >= this.sharedGapMs() / 2) {
+      s.running = this.d.journal.listActive().filter((j) => j.provider === job.provider && j.state === 'running' && j.remoteId).length;
+      s.countedAt = now;
+    }
+    return s.running >= 2;
+  }
+
+  private sharedState(provider: ProviderId): SharedPolls {
+    let s = this.shared.get(provider);
+    if (!s) {
+      s = { at: -Infinity, inflight: null, running: 0, countedAt: -Infinity, failedUntil: -Infinity };
+      this.shared.set(provider, s);
+    }
+    return s;
+  }
+
+  /**
+   * Reads `job` and every other running job of its provider in one shared request (`pollMany`). A read that ended
+   * less than half a cadence ago already covered it: its next read is put after that. Jobs the shared read did not
+   * find are polled on their own; when the shared read fails, `job` is polled on its own (and the failure counts as
+   * its poll's).
+   */
+  private async pollShared(job: JobRecord): Promise<void> {
+    const s = this.sharedState(job.provider);
+    if (s.inflight) {
+      // That read left this job out (its step was under way): read again as soon as the half cadence allows.
+      await s.inflight;
+      const cur = this.d.journal.get(job.id);
+      if (cur?.state === 'running' && !this.timers.has(job.id)) this.schedule(job.id, Math.max(0, this.sharedGapMs() / 2 - (this.now() - s.at)));
+      return;
+    }
+    const since = this.now() - s.at;
+    const gap = this.sharedGapMs();
+    if (since < gap / 2) {
+      if (!this.timers.has(job.id)) this.schedule(job.id, Math.max(this.nextPollDelay(job) - since, gap / 2 - since));
+      return;
+    }
+    const run = this.readShared(job);
+    s.inflight = run;
+    try {
+      await run;
+    } finally {
+      s.inflight = null;
+      s.at = this.now();
+    }
+  }
+
+  private async readShared(job: JobRecord): Promise<void> {
+    const adapter = this.d.adapters[job.provider];
+    const others = this.d.journal
+      .listActive()
+      .filter((j) => j.id !== job.id && j.provider === job.provider && j.state === 'running' && j.remoteId && !this.busy.has(j.id));
+    const all = [job, ...others];
+    for (const o of others) this.busy.add(o.id);
+    try {
+      let statuses: Map<string, RemoteStatus>;
+      try {
+        if (!job.remoteId) throw new AppError('internal', `job ${job.id} is running without a remote id`);
+        const r = await adapter.pollMany!(
+          all.map((j) => ({ remoteId: j.remoteId!, submittedAt: j.submittedAt ?? this.now() })),
+          this.ctx(job.provider),
+        );
+        for (let i = 0; i < r.requests; i++) this.d.onPoll?.(job.id);
+        statuses = r.statuses;
+      } catch (err) {
+        // Per-job polls for a while (the list may be down while the jobs are not): a minute, then try again.
+        this.d.log?.(`jobs: a shared poll of ${job.provider} failed; polling one by one for a minute`, err);
+        this.sharedState(job.provider).failedUntil = this.now() + SHARED_POLL_BACKOFF_MS;
+        await this.poll(job);
+        return;
+      }
+      this.retries.delete(job.id);
+      for (const j of all) {
+        // Released before its status is applied: a completed job's download step must be free to run.
+        if (j.id !== job.id) this.busy.delete(j.id);
+        const status = statuses.get(j.remoteId!);
+        const cur = this.d.journal.get(j.id);
+        if (!cur || cur.state !== 'running') continue;
+        if (!status) {
+          if (j.id === job.id) await this.poll(cur);
+          else this.schedule(j.id, 0);
+          continue;
+        }
+        try {
+          await this.applyStatus(cur, status);
+        } catch (err) {
+          this.onError(cur, err, 'poll');
+        }
+      }
+    } finally {
+      for (const o of others) {
+        this.busy.delete(o.id);
+        // A job whose timer fired while the read held it has none now: give it its next poll.
+        if (!this.timers.has(o.id)) {
+          const cur = this.d.journal.get(o.id);
+          if (cur?.state === 'running') this.schedule(o.id, this.nextPollDelay(cur));
+        }
+      }
+    }
   }
 
   /** Records how long a job took, for {@link learnedFor}: the provider's figure, else what the polls bound. */

@@ -142,6 +142,15 @@ export interface ProviderAdapter {
   findOriginal?(hint: OriginalJobHint, ctx: ProviderContext): Promise<string | null>;
   /** Reads the remote job's state once. */
   poll(remoteId: string, ctx: ProviderContext): Promise<RemoteStatus>;
+  /**
+   * Reads the state of several running jobs in as few requests as the provider allows (Apiframe: `GET /v2/jobs`,
+   * newest first, 100 a page, https://docs-v2.apiframe.ai/ and specs/apiframe-v2-openapi.json `JobList`). Jobs not
+   * found in the pages read (older than they reach, or unreadable) are absent from `statuses`; the engine polls
+   * those one by one. `submittedAt` (epoch ms) bounds how far back to page. Absent where the provider has no list.
+   * @returns the statuses found by remote id, and how many requests it took
+   * @throws AppError as {@link ProviderAdapter.poll} for the request itself
+   */
+  pollMany?(jobs: ReadonlyArray<{ remoteId: string; submittedAt: number }>, ctx: ProviderContext): Promise<{ statuses: Map<string, RemoteStatus>; requests: number }>;
   /** Downloads one output's bytes (undici, with a timeout and a size cap). */
   fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array>;
   /** Account balance for Settings (Apiframe `GET /v2/me` → `team.credits`). */

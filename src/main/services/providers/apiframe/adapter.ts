@@ -29,6 +29,10 @@ export const APIFRAME_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 3;
 /** `GET /v2/jobs` pages read at most when looking for a lost original job (100 jobs a page). */
 const MAX_LIST_PAGES = 10;
+/** Most `GET /v2/jobs` pages one shared poll reads (300 newest jobs); jobs further back are polled one by one. */
+const MAX_SHARED_POLL_PAGES = 3;
+/** How far past the oldest submit a shared poll pages, for clock skew between Apiframe and this computer, ms. */
+const LIST_CLOCK_SLACK_MS = 10 * 60_000;
 
 /**
  * Options of {@link createApiframeAdapter}. Everything is optional; tests inject a dispatcher and fast backoff.
@@ -64,6 +68,8 @@ export interface ApiframeAdapterOptions extends Omit<HttpClientOptions, 'userAge
  * - `fetchOutput(out)` → inline bytes as they are, or a GET on the URL (no key sent, 60 s, ≤ 64 MB); 404/410 →
  *   `result_expired`; a body that is not PNG/JPEG/WebP by magic bytes → `provider_bad_response`.
  * - `account()` → `{ credits: team.credits ?? null, email: user.email }`.
+ * - `pollMany(jobs)` → `GET /v2/jobs?limit=100` (newest first, up to 3 pages, back to the oldest job's submit):
+ *   one request reads every running job's status (list items carry status, progress, result and creditCost);
  * - `findOriginal(hint)` → `GET /v2/jobs?model=…&limit=100` pages back to `hint.since`, then `GET /v2/jobs/{id}` of
  *   each candidate, oldest first, not in `hint.exclude`, whose `input` equals `hint.body` leaving out `input_images`
  *   (upload URLs change when references are uploaded again), else whose prompt, model and image count match.
@@ -123,6 +129,34 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
     async poll(remoteId: string, ctx: ProviderContext): Promise<RemoteStatus> {
       const job = await clientFor(ctx).getJob(remoteId, callOpts(ctx));
       return statusOf(job);
+    },
+
+    async pollMany(jobs: ReadonlyArray<{ remoteId: string; submittedAt: number }>, ctx: ProviderContext): Promise<{ statuses: Map<string, RemoteStatus>; requests: number }> {
+      const client = clientFor(ctx);
+      const wanted = new Set(jobs.map((j) => j.remoteId));
+      // The provider's clock and ours may differ: page a little past the oldest submit.
+      const oldest = Math.min(...jobs.map((j) => j.submittedAt)) - LIST_CLOCK_SLACK_MS;
+      const statuses = new Map<string, RemoteStatus>();
+      let requests = 0;
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_SHARED_POLL_PAGES && wanted.size > 0; page++) {
+        const list = await client.listJobs({ limit: 100, ...(cursor ? { cursor } : {}) }, callOpts(ctx));
+        requests++;
+        let reachedOlder = false;
+        for (const j of list.jobs) {
+          if (wanted.delete(j.id)) {
+            try {
+              statuses.set(j.id, statusOf(j));
+            } catch {
+              // e.g. COMPLETED without a result URL: left for the job's own poll, which reports it.
+            }
+          }
+          if (Date.parse(j.createdAt) < oldest) reachedOlder = true;
+        }
+        if (reachedOlder || !list.hasMore || !list.nextCursor) break;
+        cursor = list.nextCursor;
+      }
+      return { statuses, requests };
     },
 
     async fetchOutput(output: RemoteOutput, ctx: ProviderContext): Promise<Uint8Array> {
