@@ -24,6 +24,7 @@ import { Toasts } from './Toasts';
 import { TaskPanel } from '../features/import/TaskPanel';
 import { TopBar } from './TopBar';
 import { useUndoKeys } from './undo-keys';
+import { startNotifications } from '../store/notify';
 import { useLayout, useLayoutKeys } from './layout';
 import { ShortcutSheet } from './ShortcutSheet';
 
@@ -38,6 +39,7 @@ export function App() {
   useLayoutKeys();
 
   useUndoKeys();
+  useEffect(() => startNotifications(), []);
 
   useEffect(() => {
     useSettings
