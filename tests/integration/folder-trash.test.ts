@@ -94,7 +94,10 @@ describe('deleting a folder sends its images to the trash (real SQLite, real sto
     const all = [...inMarch, ...inDay1].sort();
     const files = await Promise.all(all.map(async (id) => app.services.store.pathOf(await blobOf(id))));
 
-    expect(await call(app, 'folders.delete', { id: march })).toEqual({ deletedFolders: 2, trashedAssets: 5 });
+    const deleted = await call(app, 'folders.delete', { id: march });
+    // What it deleted and trashed, for an undo (folders.undelete): the folder first, then its sub-folder.
+    expect(deleted).toEqual({ deletedFolders: 2, trashedAssets: 5, folderIds: [march, day1], trashedAssetIds: expect.any(Array) });
+    expect([...deleted.trashedAssetIds].sort()).toEqual(all);
     expect(await folderPaths()).toEqual(['Keep', 'Shoots']);
     expect(await trashIds()).toEqual(all);
     expect((await call(app, 'collections.list', {})).trashCount).toBe(5);
