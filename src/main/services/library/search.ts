@@ -675,7 +675,6 @@ export class SearchService {
     if (!useful) return null;
     const terms: string[] = [];
     if (expr) terms.push(expr);
-    terms.push(`meta : ${metaToken.live(true)}`);
     if (folderIds) terms.push(metaAny(folderIds.map(metaToken.folder)));
     if (rated) terms.push(metaAny(Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => metaToken.rating(lo + i))));
     if (f.flags?.length) terms.push(metaAny(f.flags.map(metaToken.flag)));
@@ -706,7 +705,8 @@ export class SearchService {
       const present = "a.blob_id IN (SELECT blob_id FROM blob_credentials WHERE state <> 'none')";
       residual.push(f.hasContentCredentials ? present : `NOT ${present}`);
     }
-    return { match: terms.join(' AND '), residual, residualParams, from: f.from ?? null, to: f.to ?? null };
+    // Live: not in the trash (`NOT lv0` reads the trash's short row list, where `AND lv1` would read the whole library's).
+    return { match: `(${terms.join(' AND ')}) NOT meta : ${metaToken.live(false)}`, residual, residualParams, from: f.from ?? null, to: f.to ?? null };
   }
 
   // -------------------------------------------------------------------------------------------------------------
