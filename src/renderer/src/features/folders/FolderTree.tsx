@@ -133,7 +133,7 @@ export function FolderTree({ onRename, onDelete, onAction }: FolderTreeProps) {
     e.dataTransfer.dropEffect = dropKind(e);
   };
   return (
-    <ContextMenu.Root onOpenChange={focusFirstItemIfByKey}>
+    <ContextMenu.Root modal={false} onOpenChange={focusFirstItemIfByKey}>
     <ContextMenu.Trigger
       asChild
       onContextMenu={(e) => {

@@ -52,7 +52,9 @@ export function TileMenu({ assets, children }: { assets: readonly AssetListItem[
 
   return (
     <>
-      <ContextMenu.Root onOpenChange={focusFirstItemIfByKey}>
+      {/* Not modal: the page around stays in the accessibility tree (a modal menu hides it while its controls stay
+          focusable), and a click outside closes the menu as it would anyway. */}
+      <ContextMenu.Root modal={false} onOpenChange={focusFirstItemIfByKey}>
         <ContextMenu.Trigger asChild onContextMenu={onContextMenu}>
           {children}
         </ContextMenu.Trigger>
