@@ -174,7 +174,7 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await expect.poll(focusedItem).toBe('menuitem: OpenEnter'); // the label, then its key (hidden from its name)
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'detached' });
-    expect(await activeAsset()).toBe(last); // focus went back to the tile
+    await expect.poll(activeAsset).toBe(last); // focus went back to the tile
     await page.keyboard.press('Shift+F10');
     await menu.waitFor();
     await menu.getByRole('menuitem', { name: 'Move to trash' }).click();
@@ -214,6 +214,14 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await page.keyboard.press('Enter');
     await tree().getByRole('treeitem', { name: 'Outtakes' }).waitFor({ timeout: 10_000 });
     expect(sql<{ n: number }>("SELECT count(*) AS n FROM folders WHERE name = 'Outtakes' AND parent_id = ?", folderId('Paper'))[0]!.n).toBe(1);
+    // The Menu key on a focused row opens its menu at its first item.
+    await tree().getByRole('treeitem', { name: 'Keepers' }).focus();
+    await page.keyboard.press('ContextMenu');
+    const keyMenu = page.getByRole('menu', { name: 'Actions for “Keepers”' });
+    await keyMenu.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toBe('New folder…');
+    await page.keyboard.press('Escape');
+    await keyMenu.waitFor({ state: 'detached' });
     // Export… on a project opens the export dialog on the whole project; on a folder, on that folder.
     await tree().getByRole('treeitem', { name: 'Paper' }).click({ button: 'right' });
     await page.getByRole('menu').getByRole('menuitem', { name: 'Export…' }).click();

@@ -71,6 +71,8 @@ describe('the shortcut table', () => {
     expect(keys.matchesShortcut(ev('ArrowRight', { shiftKey: true }), 'gridMove')).toBe(false);
     expect(keys.matchesShortcut(ev('ArrowRight'), 'gridMove')).toBe(true);
     expect(keys.matchesShortcut(ev('F10', { shiftKey: true }), 'gridMenu')).toBe(true);
+    expect(keys.matchesShortcut(ev('ContextMenu'), 'gridMenu')).toBe(true);
+    expect(keys.matchesShortcut(ev('F10'), 'gridMenu')).toBe(false);
     expect(keys.matchesShortcut(ev('3'), 'rate')).toBe(true);
     expect(keys.matchesShortcut(ev('6'), 'rate')).toBe(false);
     expect(keys.matchesShortcut(ev('y', { ctrlKey: true }), 'redo')).toBe(true);
