@@ -2,7 +2,8 @@
  * Batches from a template (issue 13) through the real app services, a real SQLite library and the sandbox
  * provider: a table in three languages times inline alternatives queued as one batch of journalled jobs (one
  * transaction, idempotency keys from batch id + row), a refused row that creates nothing, pause / resume, cancel and
- * retry of the failed rows, per-row and shared references, the values searchable and in export names `{var:…}`.
+ * retry of the failed rows (a paid retry only when confirmed, on the EvoLink test server), per-row and shared
+ * references, the values searchable and in export names `{var:…}`.
  */
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { App } from '../../src/main/app';
 import { batchRowKey } from '../../src/main/services/batches/service';
 import { GOOD_IMAGES } from '../helpers/paths';
 import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { startProviderWorld, type ProviderWorld } from '../helpers/provider-world';
 
 const TABLE = 'headline,lang,sku\nSummer sale,en,SKU-EN-1\n여름 세일,ko,SKU-KO-2\n夏のセール,ja,SKU-JA-3\n';
 const TEMPLATE = 'A poster with the headline "{headline}" on a {red|blue} background';
@@ -179,5 +181,53 @@ describe('batches from a template (sandbox, real SQLite)', () => {
     });
     expect(err.params).toMatchObject({ field: 'row', row: 1, reason: 'unknown_reference', name: 'missing.png' });
     await finished(batch.id);
+  });
+});
+
+describe('batches on a paid provider (EvoLink test server)', () => {
+  let world: ProviderWorld;
+  beforeEach(async () => {
+    world = await startProviderWorld('Balls');
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('rows that may have been charged are retried only with confirmPaid, and the refusal says how many and the estimate', async () => {
+    const { app, ev, folderId } = world;
+    // Two submits answered 500: EvoLink has no idempotency key, so those rows fail with their charge unknown.
+    ev.state.inject('create', { kind: 'status', status: 500 }, { times: 2 });
+    const batch = await call(app, 'batches.submit', {
+      folderId,
+      provider: 'evolink',
+      model: 'gpt-image-2',
+      params: { size: '1:1', quality: 'low', n: 1 },
+      template: 'a {red|green|blue} ball on grass',
+      table: '',
+      references: [],
+    });
+    expect(batch.total).toBe(3);
+    expect(batch.usdEstimate).toBeGreaterThan(0);
+    const settled = await waitFor(async () => {
+      const b = await call(app, 'batches.get', { id: batch.id });
+      return b.active === 0 ? b : null;
+    }, 'batch settled');
+    expect({ completed: settled.completed, failed: settled.failed }).toEqual({ completed: 1, failed: 2 });
+    const failedRows = settled.rows.filter((r) => r.state === 'failed');
+    const estimate = failedRows.reduce((s, r) => s + app.services.journal.get(r.jobId)!.usdEstimate!, 0);
+
+    const refused = await callError(app, 'batches.retryFailed', { id: batch.id });
+    expect(refused.code).toBe('paid_retry_unconfirmed');
+    expect(refused.params).toMatchObject({ rows: 2, credits: null });
+    expect(refused.params?.['usd']).toBeCloseTo(estimate, 10);
+    // Nothing changed.
+    expect((await call(app, 'batches.get', { id: batch.id })).rows.map((r) => r.state)).toEqual(settled.rows.map((r) => r.state));
+
+    await call(app, 'batches.retryFailed', { id: batch.id, confirmPaid: true });
+    const done = await waitFor(async () => {
+      const b = await call(app, 'batches.get', { id: batch.id });
+      return b.active === 0 ? b : null;
+    }, 'batch done');
+    expect({ completed: done.completed, failed: done.failed }).toEqual({ completed: 3, failed: 0 });
   });
 });
