@@ -31,7 +31,6 @@ import { randomUUID } from 'node:crypto';
 import * as realFs from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import sharp from 'sharp';
 import type { ExportPreset, ExportReport, ExportScope, TaskView } from '@shared/contracts/transfer';
 import { AppError, toAppError } from '@shared/errors';
 import type { Db } from '../library/db';
@@ -295,12 +294,14 @@ export class ExportService {
     } else {
       ext = EXT[preset.format];
       mime = MIME[preset.format];
-      let img = sharp(source, { failOn: 'none', limitInputPixels: Math.max(1, row.width * row.height) }).rotate();
-      if (preset.longEdge) img = img.resize({ width: preset.longEdge, height: preset.longEdge, fit: 'inside', withoutEnlargement: true });
-      if (preset.format === 'jpeg') img = img.flatten({ background: '#ffffff' }).jpeg({ quality: preset.quality, mozjpeg: false });
-      else if (preset.format === 'webp') img = img.webp({ quality: preset.quality });
-      else img = img.png();
-      plain = await img.toBuffer();
+      // Converted in the image pool (library/image-work.ts `convert`).
+      plain = await this.store.images.convert({
+        bytes: source,
+        limitInputPixels: Math.max(1, row.width * row.height),
+        format: preset.format,
+        quality: preset.quality,
+        longEdge: preset.longEdge,
+      });
     }
     let bytes = plain;
     if (parsed) {
