@@ -85,7 +85,6 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       return { deletedFolders, trashedAssets: trashedAssetIds.length, folderIds, trashedAssetIds };
     },
 
-    'assets.list': (input) => s.assets.list(input),
     'assets.get': ({ id }) => {
       const detail = s.assets.get(id);
       return { ...detail, contentCredentials: s.store.credentials.get(detail.blob.id) };

@@ -8,7 +8,6 @@ import { ModelIdSchema, ProviderIdSchema, KeyedProviderIdSchema } from './capabi
 import {
   AccountInfo,
   AssetDetail,
-  AssetSummary,
   FolderNode,
   Id,
   BlobId,
@@ -90,17 +89,6 @@ export const contract = {
     }),
   },
 
-  'assets.list': {
-    input: z
-      .object({
-        folderId: Id,
-        limit: z.number().int().min(1).max(1000).default(200),
-        /** Opaque cursor from the previous page. */
-        cursor: z.string().max(LIMITS.cursor).nullable().default(null),
-      })
-      .strict(),
-    output: z.object({ items: z.array(AssetSummary), nextCursor: z.string().nullable(), total: z.number().int() }),
-  },
   /** One asset with its recipe and (issue 10) the C2PA Content Credentials its file carries, null when none. */
   'assets.get': {
     input: z.object({ id: Id }).strict(),

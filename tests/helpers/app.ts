@@ -33,6 +33,14 @@ export async function openTestApp(dataDir: string, extra: Partial<AppOptions> = 
   });
 }
 
+/**
+ * The live images directly in a folder, newest first, as the gallery asks for them (`assets.query`, folder scope,
+ * not recursive, stacks not collapsed): the first page (200) and the total.
+ */
+export async function folderAssets(app: App, folderId: string): Promise<CallOutput<'assets.query'>> {
+  return call(app, 'assets.query', { scope: { kind: 'folder', folderId, recursive: false } });
+}
+
 /** Calls through the dispatcher as the web transport would; throws the AppError from a failed envelope. */
 export async function call<N extends CallName>(app: App, name: N, input: CallInput<N>, transport: 'web' | 'electron' = 'web'): Promise<CallOutput<N>> {
   const r = await app.dispatcher.call(name, input, { transport });

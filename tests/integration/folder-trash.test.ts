@@ -14,7 +14,7 @@ import { blobReferenceChecks, isBlobReferenced } from '../../src/main/services/l
 import type { ImportReport } from '../../src/shared/contracts/transfer';
 import type { FolderNode } from '../../src/shared/domain';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, folderAssets, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { finished } from './transfer-helpers';
 
 /** Every live folder as its path from the project, e.g. `Shoots/March/Day 1`. */
@@ -46,7 +46,7 @@ describe('deleting a folder sends its images to the trash (real SQLite, real sto
 
   const importInto = (folderId: string, files: string[]): Promise<ImportReport> => importFiles(app, folderId, files);
   const folderPaths = async () => paths(await call(app, 'folders.list', {}));
-  const idsIn = async (folderId: string) => (await call(app, 'assets.list', { folderId })).items.map((i) => i.id).sort();
+  const idsIn = async (folderId: string) => (await folderAssets(app, folderId)).items.map((i) => i.id).sort();
   const trashIds = async () => (await call(app, 'assets.query', { scope: { kind: 'trash' } })).items.map((i) => i.id).sort();
   const blobOf = async (assetId: string) => (await call(app, 'assets.get', { id: assetId })).blob.id;
   const count = (sql: string): number => app.services.db.prepare(sql).pluck().get() as number;

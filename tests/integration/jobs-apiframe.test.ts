@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { App } from '../../src/main/app';
 import type { JobView } from '../../src/shared/domain';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, folderAssets, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { KEY, POOR_KEY, startServer } from './apiframe-helpers';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
 
@@ -108,7 +108,7 @@ describe('Apiframe jobs through the engine', () => {
     expect(done.state).toBe('completed');
     expect(done.assetIds).toHaveLength(2);
     expect(srv.state.jobsCreated).toBe(1);
-    expect((await call(app, 'assets.list', { folderId })).total).toBe(2);
+    expect((await folderAssets(app, folderId)).total).toBe(2);
   });
 
   it('accepts the result as a plain URL string too', async () => {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { ProviderId, ModelId } from '../../src/shared/capabilities';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, folderAssets, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 import { startEvolinkTestServer, type EvolinkTestServer } from '../servers/evolink/server';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
@@ -94,7 +94,7 @@ describe('every provider through the engine', () => {
     expect(e!.usdEstimate).toBeGreaterThan(0); // EvoLink reports reserved credits only: the estimate stands
     expect(o!.costUsd).toBeGreaterThan(0); // priced from OpenAI's usage tokens
     expect(l!.costUsd).toBeNull();
-    expect((await call(app, 'assets.list', { folderId })).total).toBe(4);
+    expect((await folderAssets(app, folderId)).total).toBe(4);
     // References reached each provider its own way.
     expect(ev.state.requestsTo('upload').length).toBe(1);
     expect(oa.state.requestsTo('edits').length).toBe(1);

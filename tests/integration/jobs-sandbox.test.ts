@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { App } from '../../src/main/app';
 import { BAD_FILES, GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, granted, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, folderAssets, granted, openTestApp, tempDir, waitFor } from '../helpers/app';
 
 const PROMPT = 'Edit this portrait to add a winter coat and scarf, keeping the face and background unchanged';
 
@@ -55,7 +55,7 @@ describe('jobs through the sandbox provider (real SQLite, real image store)', ()
     expect(done.assetIds).toHaveLength(2);
     expect(states).toEqual(expect.arrayContaining(['submitting', 'running', 'downloading', 'completed']));
 
-    const page = await call(app, 'assets.list', { folderId });
+    const page = await folderAssets(app, folderId);
     expect(page.total).toBe(2);
     const detail = await call(app, 'assets.get', { id: done.assetIds[0]! });
     expect(detail.recipe).toMatchObject({
@@ -94,7 +94,7 @@ describe('jobs through the sandbox provider (real SQLite, real image store)', ()
     }, 'completed after restart');
     expect(done.assetIds).toHaveLength(3);
     expect(new Set(done.assetIds).size).toBe(3);
-    expect((await call(app, 'assets.list', { folderId })).total).toBe(3);
+    expect((await folderAssets(app, folderId)).total).toBe(3);
   });
 
   it('refuses a prompt over the limit with its length, and changes nothing', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { AnyEvent } from '../../src/shared/contract';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, folderAssets, openTestApp, tempDir, waitFor } from '../helpers/app';
 
 const PROMPTS = {
   cafe: 'A Café at dawn, watercolour on rough paper',
@@ -209,7 +209,7 @@ describe('organise and find (real SQLite, real image store, sandbox jobs)', () =
     expect(copies).toHaveLength(1);
     const cat = await call(app, 'assets.get', { id: ids.cat });
     await call(app, 'assets.trash', { ids: [ids.cafe, ids.cat] });
-    expect((await call(app, 'assets.list', { folderId: project })).items.map((i) => i.id)).not.toContain(ids.cafe);
+    expect((await folderAssets(app, project)).items.map((i) => i.id)).not.toContain(ids.cafe);
     expect((await call(app, 'folders.list', {})).find((f) => f.id === project)?.assetCount).toBe(2); // sea + moved copy
     expect(await found('', { scope: { kind: 'trash' } })).toEqual([ids.cafe, ids.cat].sort());
     expect((await call(app, 'collections.list', {})).trashCount).toBe(2);

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { BackupReport, ImportReport, IntegrityReport, ThumbnailReport } from '../../src/shared/contracts/transfer';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, openTestApp, tempDir, granted } from '../helpers/app';
+import { call, folderAssets, granted, openTestApp, tempDir } from '../helpers/app';
 import { finished, listTree } from './transfer-helpers';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -99,7 +99,7 @@ describe('library care (real SQLite, real files)', () => {
     // What is left: the two files whose right bytes are nowhere, reported, rows kept.
     const after = await check(false);
     expect(after.problems.map((p) => `${p.problem}:${p.blobId}`).sort()).toEqual([`missing_file:${b}`, `missing_file:${c}`].sort());
-    expect((await call(app, 'assets.list', { folderId })).total).toBe(6);
+    expect((await folderAssets(app, folderId)).total).toBe(6);
     // Putting the right bytes back into lost+found lets the next repair restore them.
     await writeFile(join(lib, 'lost+found', `${b}.${objectPath(b!).split('.').pop()}`), bBytes);
     await check(true);
@@ -128,12 +128,12 @@ describe('library care (real SQLite, real files)', () => {
     expect(b.blobs).toBe(6);
     expect(b.missing).toEqual([]);
     expect(await readdir(target)).toEqual([b.path.split('/').pop()]);
-    const before = await call(app, 'assets.list', { folderId });
+    const before = await folderAssets(app, folderId);
     const copy = await openTestApp(b.path);
     try {
       const folders = await call(copy, 'folders.list', {});
       expect(folders.map((f) => f.name)).toEqual(['Care']);
-      const after = await call(copy, 'assets.list', { folderId });
+      const after = await folderAssets(copy, folderId);
       expect(after.items.map((i) => [i.id, i.blob.id])).toEqual(before.items.map((i) => [i.id, i.blob.id]));
       for (const i of after.items) {
         const f = await copy.dispatcher.mediaFile(i.blob.id, 'original');

@@ -14,7 +14,7 @@ import { ExportService, type ExportFs } from '../../src/main/services/transfer/e
 import { extractXmp } from '../../src/main/services/transfer/xmp';
 import { dateToken } from '../../src/main/services/transfer/naming';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, waitFor, granted } from '../helpers/app';
+import { call, callError, folderAssets, granted, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { finished, listTree, mountTmpfs } from './transfer-helpers';
 
 const PROMPT = 'A lighthouse on a cliff at dusk, 물결 and 波, watercolor & ink <soft>';
@@ -206,7 +206,7 @@ describe('export (real SQLite, real files)', () => {
     const v = await call(app, 'export.start', { scope: { kind: 'folder', folderId: projectId, recursive: true }, presetId: p.id, targetDir: out });
     const report = (await finished(app, v)).report as ExportReport;
     expect(report.written.map((w) => w.file.replace(/\.\w+$/, ''))).toEqual(['Round 1/001', 'Round 1/002', 'Round 1/003']);
-    expect(report.written.map((w) => w.assetId)).toEqual((await call(app, 'assets.list', { folderId })).items.map((a) => a.id));
+    expect(report.written.map((w) => w.assetId)).toEqual((await folderAssets(app, folderId)).items.map((a) => a.id));
   });
 
   it('stops cleanly when the target disk fills up: done files are whole, nothing half-written remains', async (ctx) => {

@@ -11,7 +11,7 @@ import type { App } from '../../src/main/app';
 import type { ImportReport, IntegrityReport } from '../../src/shared/contracts/transfer';
 import { dhash, hammingDistance } from '../../src/main/services/transfer/import';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, openTestApp, tempDir, granted } from '../helpers/app';
+import { call, callError, folderAssets, granted, openTestApp, tempDir } from '../helpers/app';
 import { finished, finishedViaCalls, fixtureFolder, mountTmpfs, noiseImages } from './transfer-helpers';
 
 const EXPECTED_SKIPS: Record<string, string> = {
@@ -65,7 +65,7 @@ describe('import (real SQLite, real files)', () => {
       expect(s.message).toContain(file);
     }
     expect(report.stoppedBy).toBeNull();
-    const page = await call(app, 'assets.list', { folderId });
+    const page = await folderAssets(app, folderId);
     expect(page.total).toBe(6);
     expect(page.items.every((a) => a.kind === 'imported')).toBe(true);
     // Stored bytes are the files' bytes.
@@ -89,7 +89,7 @@ describe('import (real SQLite, real files)', () => {
     const again = await importPaths([root]);
     expect(again.imported).toHaveLength(0);
     expect(again.duplicates).toHaveLength(7);
-    expect((await call(app, 'assets.list', { folderId })).total).toBe(6);
+    expect((await folderAssets(app, folderId)).total).toBe(6);
     // Into another folder: a new asset that shares the stored bytes.
     const other = (await call(app, 'folders.create', { name: 'Other', parentId: null })).id;
     const v = await call(app, 'import.start', { folderId: other, paths: granted(app, [join(GOOD_IMAGES, 'rocket.jpg')]), stackNearDuplicates: false }, 'electron');
@@ -177,7 +177,7 @@ describe('import (real SQLite, real files)', () => {
     const report = done.report as ImportReport;
     expect(report.imported.length).toBeGreaterThanOrEqual(3);
     expect(report.imported.length).toBeLessThan(40);
-    expect((await call(app, 'assets.list', { folderId })).total).toBe(report.imported.length);
+    expect((await folderAssets(app, folderId)).total).toBe(report.imported.length);
     expect(events.at(-1)).toMatch(/^canceled:/);
     expect(events.some((e) => e.startsWith('running:'))).toBe(true);
     const check = await integrity();
@@ -210,7 +210,7 @@ describe('import (real SQLite, real files)', () => {
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(o.id);
       }
       expect(await readdir(join(small, 'tmp'))).toEqual([]);
-      expect((await call(app, 'assets.list', { folderId })).total).toBe(report.imported.length);
+      expect((await folderAssets(app, folderId)).total).toBe(report.imported.length);
       const check = await integrity();
       expect(check.problems).toEqual([]);
     } finally {

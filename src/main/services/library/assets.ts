@@ -15,7 +15,7 @@ import { BlobsRepository } from '../repositories/blobs';
 import { FoldersRepository } from '../repositories/folders';
 import type { Db } from './db';
 
-/** Largest page {@link AssetService.list} returns (the contract's `assets.list` maximum). */
+/** Largest page {@link AssetService.list} returns. */
 export const MAX_PAGE_SIZE = 1000;
 /** Page size when none is given. */
 export const DEFAULT_PAGE_SIZE = 200;
