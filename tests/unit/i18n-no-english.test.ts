@@ -85,7 +85,7 @@ const ALLOWED = [
 function leftover(s: string): string {
   let out = s
     .replace(/\{\{[^}]*\}\}/g, ' ')
-    .replace(/\{[a-z_]+\}/g, ' ') // file-name template tokens: {project} {date} …
+    .replace(/\{[a-z_]+(:[^{}]*)?\}/g, ' ') // file-name template tokens: {project} {date} … {var:name}
     .replace(/<[a-z]+>/g, ' '); // <pid>
   for (const word of ALLOWED) out = out.split(word).join(' ');
   return out;
