@@ -95,8 +95,9 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     const recipe = inspector().getByRole('region', { name: 'Recipe' });
     await expect.poll(() => recipe.textContent()).toContain(STORM);
     expect(await recipe.textContent()).toContain('GPT Image 2');
-    expect(await inspector().getByRole('region', { name: 'Lineage' }).textContent()).toContain('An original');
-    expect(await inspector().getByRole('region', { name: 'Cost' }).textContent()).toContain('Free');
+    // Lineage and cost load after the recipe ("Loading recipe…" first).
+    await expect.poll(() => inspector().getByRole('region', { name: 'Lineage' }).textContent(), { timeout: 15_000 }).toContain('An original');
+    await expect.poll(() => inspector().getByRole('region', { name: 'Cost' }).textContent(), { timeout: 15_000 }).toContain('Free');
     const title = inspector().getByRole('textbox', { name: 'Title' });
     await title.fill(TITLE);
     await title.press('Enter');
