@@ -28,6 +28,7 @@ import { createSandboxAdapter } from './services/providers/sandbox';
 import { createApiframeAdapter } from './services/providers/apiframe/adapter';
 import { createEvolinkAdapter } from './services/providers/evolink/adapter';
 import { createOpenAiAdapter } from './services/providers/openai/adapter';
+import { withPartialPreviews } from './services/jobs/partials';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
 import { KEY_OPTIONAL, type ProviderId } from '@shared/capabilities';
 import type { CallInputParsed } from '@shared/contract';
@@ -172,7 +173,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     apiframe: createApiframeAdapter(),
     evolink: createEvolinkAdapter() as ProviderAdapter,
     // OpenAI usage is priced with the table in force (Settings → Prices).
-    openai: createOpenAiAdapter({ id: 'openai', prices: () => settings.prices() }) as ProviderAdapter,
+    // Live previews (Settings): partial images sent as `job.partial` events, never stored (jobs/partials.ts).
+    openai: withPartialPreviews(createOpenAiAdapter({ id: 'openai', prices: () => settings.prices() }) as ProviderAdapter, {
+      bus,
+      jobIdOf: (key) => journal.getByIdempotencyKey(key)?.id ?? null,
+      enabled: () => settings.streamPartials('openai'),
+    }),
     'openai-compatible': createOpenAiAdapter({ id: 'openai-compatible' }) as ProviderAdapter,
   };
 

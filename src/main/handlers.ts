@@ -36,6 +36,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       baseUrlFromEnv: fromEnv,
       keyOptional: KEY_OPTIONAL.includes(provider),
       customModels: provider === 'openai-compatible' ? s.settings.customModels() : [],
+      streamPartials: provider === 'openai' ? s.settings.streamPartials(provider) : null,
     };
   };
 
@@ -181,6 +182,11 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
     'settings.setCustomModels': ({ provider, models }) => {
       s.settings.setCustomModels(models);
+      s.bus.emit('settings.changed', { provider });
+      return providerSettings(provider);
+    },
+    'settings.setStreamPartials': ({ provider, enabled }) => {
+      s.settings.setStreamPartials(provider, enabled);
       s.bus.emit('settings.changed', { provider });
       return providerSettings(provider);
     },

@@ -169,6 +169,11 @@ export const contract = {
     input: z.object({ provider: z.literal('openai-compatible'), models: z.array(z.string().max(LIMITS.modelName)).max(LIMITS.customModels) }).strict(),
     output: ProviderSettings,
   },
+  /** Live previews on or off for a provider that streams partial images (OpenAI); off sends no `stream`. */
+  'settings.setStreamPartials': {
+    input: z.object({ provider: z.literal('openai'), enabled: z.boolean() }).strict(),
+    output: ProviderSettings,
+  },
   ...transferCalls,
   /** A cheap authenticated call (Apiframe `GET /v2/me`): the balance, or the provider's error. */
   'settings.account': { input: z.object({ provider: KeyedProviderIdSchema }).strict(), output: AccountInfo },
@@ -194,6 +199,16 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: AppErro
 /** Events pushed from the main process to the renderer. */
 export const events = {
   'job.updated': JobView,
+  /**
+   * A partial preview of a job's image while the provider streams it (OpenAI `partial_image` events,
+   * https://platform.openai.com/docs/api-reference/images-streaming): `index` 0-based in arrival order, `image` a
+   * small WebP data URL (long edge ≤ 256 px). Not a library asset: shown in the job's tile until the job ends.
+   */
+  'job.partial': z.object({
+    jobId: Id,
+    index: z.number().int().min(0).max(15),
+    image: z.string().max(512 * 1024).startsWith('data:image/webp;base64,'),
+  }),
   'queue.changed': QueueState,
   'asset.created': z.object({ assetId: Id, folderId: Id, jobId: Id.nullable() }),
   'folders.changed': z.object({}),

@@ -190,6 +190,12 @@ export const ProviderSettings = z.object({
   keyOptional: z.boolean(),
   /** Model names the user gave (OpenAI-compatible only), as `custom:<name>` ids. */
   customModels: z.array(ModelIdSchema),
+  /**
+   * Live previews: whether partial images are streamed and shown while a job is made (on by default), or null where
+   * the provider cannot stream them (only OpenAI's Images API does,
+   * https://platform.openai.com/docs/api-reference/images-streaming).
+   */
+  streamPartials: z.boolean().nullable(),
 });
 export type ProviderSettings = z.infer<typeof ProviderSettings>;
 

@@ -200,6 +200,18 @@ export class SettingsService {
     return ids;
   }
 
+  /**
+   * Live previews for `provider` (Settings): true unless turned off; only OpenAI streams partial images
+   * (https://platform.openai.com/docs/api-reference/images-streaming).
+   */
+  streamPartials(provider: 'openai'): boolean {
+    return this.read(`provider.${provider}.streamPartials`) !== '0';
+  }
+
+  setStreamPartials(provider: 'openai', enabled: boolean): void {
+    this.write(`provider.${provider}.streamPartials`, enabled ? '1' : '0');
+  }
+
   /** Paused queue scopes (`all` or provider ids), kept across restarts. */
   pausedScopes(): string[] {
     const v = this.read('queue.paused');

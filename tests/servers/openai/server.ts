@@ -88,7 +88,13 @@ export type OpenAiFault =
   /** Arbitrary JSON with `status` (default 200). */
   | { kind: 'json'; body: unknown; status?: number }
   /** A well-formed ImagesResponse whose `b64_json` decodes to bytes that are not an image. */
-  | { kind: 'badImage' };
+  | { kind: 'badImage' }
+  /**
+   * A streamed call (`stream: true`) cut off after `afterPartials` partial images (default 1): the socket is
+   * destroyed before the `*.completed` event. Inject with `after: true` (the image was made, so it may be charged).
+   * On a call that does not stream it drops the connection.
+   */
+  | { kind: 'dropMidStream'; afterPartials?: number };
 
 /** One API key the server knows. */
 export interface OpenAiKeyConfig {
@@ -129,6 +135,8 @@ export interface OpenAiServerConfig {
    * outputs carry one (tests/helpers/c2pa-sign.ts). Default null: the rendered bytes as they are.
    */
   signOutput?: ((bytes: Buffer, format: ImageJob['format']) => Promise<Buffer>) | null;
+  /** A streamed call: the time before each partial image event, ms (the final one follows `processingDelayMs`). Default 50. */
+  partialDelayMs: number;
 }
 
 /** Options of {@link startOpenAiTestServer}. */
@@ -261,6 +269,10 @@ export class OpenAiTestServerState extends TestServerLog<OpenAiRoute, OpenAiFaul
   /** `POST /v1/responses` answered 200, and of those the ones continuing a `previous_response_id`. */
   responsesCompleted = 0;
   responsesContinued = 0;
+  /** Streamed image calls begun, `*.partial_image` events sent, and streamed calls that sent every `*.completed`. */
+  streamsStarted = 0;
+  partialsSent = 0;
+  streamsCompleted = 0;
   /** Responses made, by id: the key that made it, its image, and the response it continued (if any). */
   readonly responses = new Map<string, { key: string | null; image: Buffer; previousResponseId: string | null; imageCallId: string }>();
   readonly config: OpenAiServerConfig;
@@ -286,6 +298,9 @@ export class OpenAiTestServerState extends TestServerLog<OpenAiRoute, OpenAiFaul
     this.callsCompleted = 0;
     this.responsesCompleted = 0;
     this.responsesContinued = 0;
+    this.streamsStarted = 0;
+    this.partialsSent = 0;
+    this.streamsCompleted = 0;
   }
 
 }
@@ -339,6 +354,9 @@ interface ImageJob {
   compression: number;
   transparent: boolean;
   inputImages: Array<{ bytes: Buffer; width: number; height: number }>;
+  /** `stream: true` was asked for, with `partials` (`partial_images`, 0–3) partial images per image. */
+  stream: boolean;
+  partials: number;
 }
 
 /**
@@ -362,6 +380,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     outputMode: opts.outputMode ?? 'b64_json',
     usage: opts.usage ?? true,
     signOutput: opts.signOutput ?? null,
+    partialDelayMs: opts.partialDelayMs ?? 50,
   };
   const state = new OpenAiTestServerState(config, opts.keys ?? ['sk-test-openai-0001']);
   const closing = new AbortController();
@@ -434,6 +453,11 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         return true;
       case 'json':
         await sendJson(req, reply, fault.status ?? 200, fault.body);
+        return true;
+      case 'dropMidStream':
+        if (rec) rec.status = 0;
+        reply.hijack();
+        req.raw.socket.destroy();
         return true;
       case 'badImage': {
         const junk = Buffer.from('this is not an image, just some bytes pretending to be one').toString('base64');
@@ -523,6 +547,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         );
         state.imagesGenerated += images.length;
         const after = state.takeFault(name, true);
+        if (job.stream && (!after || after.kind === 'dropMidStream')) {
+          await streamImages(req, reply, name, job, images, after?.kind === 'dropMidStream' ? (after.afterPartials ?? 1) : null);
+          return reply;
+        }
         if (after && (await applyFault(req, reply, after, job))) return reply;
         state.callsCompleted += 1;
         return sendJson(req, reply, 200, imagesResponse(job, images));
@@ -531,6 +559,63 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         throw e;
       }
     };
+  }
+
+  /**
+   * Answers a streamed call as OpenAI's reference describes (https://platform.openai.com/docs/api-reference/images-streaming):
+   * `text/event-stream`, for each image `job.partials` events `image_generation.partial_image` (`image_edit.…` for
+   * edits) with `b64_json` (the final image blurred less and less, in the requested format) and
+   * `partial_image_index` 0…, each after `partialDelayMs`, then `image_generation.completed` with the final
+   * `b64_json`, `created_at`, `size`, `quality`, `background`, `output_format` and `usage` (100 more image output
+   * tokens per partial, as OpenAI's guide bills them). `dropAfter` partials in, the socket is destroyed instead.
+   */
+  async function streamImages(req: FastifyRequest, reply: FastifyReply, route: 'generations' | 'edits', job: ImageJob, images: Buffer[], dropAfter: number | null) {
+    const rec = recordOf.get(req);
+    const prefix = route === 'generations' ? 'image_generation' : 'image_edit';
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${randomBytes(12).toString('hex')}` });
+    state.streamsStarted += 1;
+    const write = (type: string, data: Record<string, unknown>) =>
+      new Promise<void>((resolve) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`, () => resolve()));
+    /** Cuts the stream off once what was written has reached the client (a mid-stream drop, not a lost partial). */
+    const cut = async () => {
+      if (rec) {
+        rec.status = 0;
+        rec.fault = 'dropMidStream';
+      }
+      await delay(30, closing.signal);
+      res.socket?.destroy();
+    };
+    const echo = () => ({
+      created_at: Math.floor(Date.now() / 1000),
+      size: job.size,
+      quality: job.quality,
+      background: job.transparent ? 'transparent' : 'opaque',
+      output_format: job.format,
+    });
+    let sent = 0;
+    for (const image of images) {
+      for (let i = 0; i < job.partials; i++) {
+        if (dropAfter !== null && sent >= dropAfter) return cut();
+        await delay(state.config.partialDelayMs, closing.signal);
+        if (closing.signal.aborted || res.destroyed) return;
+        const partialBytes = await blurred(image, job, (job.partials - i) * 6);
+        await write(`${prefix}.partial_image`, { b64_json: partialBytes.toString('base64'), partial_image_index: i, ...echo() });
+        state.partialsSent += 1;
+        sent += 1;
+      }
+      if (dropAfter !== null) return cut();
+      const usage = usageFor({ ...job, n: 1 });
+      usage.output_tokens += 100 * job.partials;
+      usage.total_tokens += 100 * job.partials;
+      usage.output_tokens_details.image_tokens += 100 * job.partials;
+      await write(`${prefix}.completed`, { b64_json: image.toString('base64'), ...echo(), ...(state.config.usage ? { usage } : {}) });
+    }
+    if (rec) rec.status = 200;
+    state.callsCompleted += 1;
+    state.streamsCompleted += 1;
+    res.end();
   }
 
   function imagesResponse(job: ImageJob, images: Buffer[]) {
@@ -921,10 +1006,11 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     if (!multipart) oneOf('moderation', ['low', 'auto'] as const);
     const fidelity = oneOf('input_fidelity', ['high', 'low'] as const);
     const partial = bounded('partial_images', int('partial_images'), 0, 3);
-    const stream = raw['stream'];
-    if (stream === true || stream === 'true' || (partial !== undefined && partial > 0)) {
-      throw invalid('Streaming is not supported by this test server.', 'stream', 'unsupported_parameter');
+    const streamRaw = raw['stream'];
+    if (streamRaw !== undefined && streamRaw !== null && typeof streamRaw !== 'boolean' && !(multipart && (streamRaw === 'true' || streamRaw === 'false'))) {
+      throw invalid(`Invalid type for 'stream': expected a boolean, but got ${typeName(streamRaw)} instead.`, 'stream', 'invalid_type');
     }
+    const stream = streamRaw === true || streamRaw === 'true';
 
     if (fidelity !== undefined && !rules.inputFidelity) {
       throw invalid(`Invalid parameter: 'input_fidelity' is not supported for model '${model}'.`, 'input_fidelity', 'unsupported_parameter');
@@ -974,6 +1060,9 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       compression: compression ?? 100,
       transparent: background === 'transparent',
       inputImages: inputs,
+      stream,
+      // `partial_images` defaults to 0; without `stream` it does nothing.
+      partials: stream ? (partial ?? 0) : 0,
     };
   }
 
@@ -1053,6 +1142,14 @@ async function deriveImage(previous: Buffer, job: ImageJob, maxEdge: number): Pr
   if (job.format === 'png') return img.png().toBuffer();
   if (job.format === 'webp') return img.webp({ quality: Math.max(1, job.compression) }).toBuffer();
   return img.flatten({ background: { r: 255, g: 255, b: 255 } }).jpeg({ quality: Math.max(1, job.compression) }).toBuffer();
+}
+
+/** A partial preview of `image`: the same picture blurred with `sigma` (px), in the job's format. */
+async function blurred(image: Buffer, job: ImageJob, sigma: number): Promise<Buffer> {
+  const img = sharp(image).blur(Math.max(0.3, sigma));
+  if (job.format === 'png') return img.png().toBuffer();
+  if (job.format === 'webp') return img.webp({ quality: 60 }).toBuffer();
+  return img.jpeg({ quality: 60 }).toBuffer();
 }
 
 /** Plausible token usage for a job (see the module doc). */

@@ -24,6 +24,7 @@ import {
   type ImageDownload,
   type ReplyErrorMapper,
   type RetryPolicy,
+  type SseEvent,
   type TransportDefaults,
 } from './http';
 
@@ -148,6 +149,8 @@ export interface EndpointCall {
   maxBytes?: number;
   /** Aborts the call, including a backoff sleep (AppError `canceled`). */
   signal?: AbortSignal | undefined;
+  /** Reads a `text/event-stream` reply event by event (see `http.ts` `HttpRequest.sse`). */
+  sse?: ((event: SseEvent) => void) | undefined;
 }
 
 /** Options every described client takes: the key, the transport options ({@link HttpClientOptions}). */
@@ -247,6 +250,7 @@ export class ProviderHttpClient<H extends string> {
       maxBytes: call.maxBytes ?? this.description.maxReplyBytes,
       accept: ep.accept,
       signal: call.signal,
+      sse: call.sse,
       dispatcher: this.dispatcher,
     });
   }

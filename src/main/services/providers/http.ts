@@ -191,6 +191,64 @@ export interface HttpRequest {
   mapError?: ReplyErrorMapper | undefined;
   /** Checks a 2xx reply inside the retry loop (e.g. an envelope with `success: false`); throws an AppError to refuse it. */
   accept?: ((reply: HttpReply) => void) | undefined;
+  /**
+   * Reads a 2xx `text/event-stream` reply as server-sent events, handing each to this as it arrives (the reply's
+   * `bytes` are then empty). The byte cap and the attempt's timeout cover the whole stream; a stream cut off
+   * mid-way throws as a dropped connection (`network`). What the handler throws ends the read and is thrown.
+   */
+  sse?: ((event: SseEvent) => void) | undefined;
+}
+
+/** One server-sent event (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation). */
+export interface SseEvent {
+  /** The `event:` field, or `message` where none was given. */
+  event: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+}
+
+/**
+ * An incremental parser of the `text/event-stream` format (HTML Living Standard, "Interpreting an event stream"):
+ * lines end with CRLF, LF or CR; `event:` and `data:` fields (one leading space dropped), comments (`:`) and other
+ * fields ignored; an empty line dispatches an event with data. Feed it chunks with {@link SseParser.push}.
+ */
+export class SseParser {
+  private buf = '';
+  private event = '';
+  private data: string[] = [];
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(private readonly onEvent: (e: SseEvent) => void) {}
+
+  /** Parses a chunk (bytes, split anywhere) and dispatches every event it completes. */
+  push(chunk: Uint8Array): void {
+    this.buf += this.decoder.decode(chunk, { stream: true });
+    for (;;) {
+      const m = /\r\n|\n|\r/.exec(this.buf);
+      if (!m) return;
+      // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
+      if (m[0] === '\r' && m.index === this.buf.length - 1) return;
+      const line = this.buf.slice(0, m.index);
+      this.buf = this.buf.slice(m.index + m[0].length);
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      if (this.data.length > 0) this.onEvent({ event: this.event || 'message', data: this.data.join('\n') });
+      this.event = '';
+      this.data = [];
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    let value = i < 0 ? '' : line.slice(i + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') this.event = value;
+    else if (field === 'data') this.data.push(value);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -347,8 +405,13 @@ export async function sendOnce(
       new AppError('provider_bad_response', `${t.label} ${what} reply is larger than ${req.maxBytes} bytes`, {
         status: res.statusCode,
       });
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    if (ok && req.sse && /^text\/event-stream\b/i.test(headerOf(res.headers, 'content-type') ?? '')) {
+      await readEvents(res.body, req.maxBytes, tooLarge, req.sse);
+      return { status: res.statusCode, headers: res.headers, bytes: new Uint8Array(0) };
+    }
     const bytes = await readCapped(res.body, headerOf(res.headers, 'content-length'), req.maxBytes, tooLarge);
-    if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, bytes };
+    if (ok) return { status: res.statusCode, headers: res.headers, bytes };
     const text = Buffer.from(bytes).toString('utf8');
     throw (req.mapError ?? t.mapError)(res.statusCode, res.headers, text, what);
   } catch (e) {
@@ -401,6 +464,27 @@ export async function readCapped(
     chunks.push(buf);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/**
+ * Reads a whole event stream of at most `maxBytes` bytes through an {@link SseParser}, handing each event to
+ * `onEvent` as it completes. Over the cap, or when `onEvent` throws, the body is destroyed and the error thrown.
+ */
+async function readEvents(body: ReadableBody, maxBytes: number, tooLarge: () => Error, onEvent: (e: SseEvent) => void): Promise<void> {
+  const parser = new SseParser(onEvent);
+  let total = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      total += buf.length;
+      if (total > maxBytes) throw tooLarge();
+      parser.push(buf);
+    }
+  } catch (e) {
+    body.on('error', () => undefined);
+    body.destroy();
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,18 @@ export interface ProviderContext {
   signal?: AbortSignal;
 }
 
+/**
+ * One partial preview of an image being made (OpenAI `image_generation.partial_image` / `image_edit.partial_image`,
+ * https://platform.openai.com/docs/api-reference/images-streaming). Never stored: the engine downsizes it and sends
+ * it to the window as a `job.partial` event, and drops it when the job ends.
+ */
+export interface PartialImage {
+  /** 0-based index of the partial (`partial_image_index`), in the order they arrive. */
+  index: number;
+  bytes: Uint8Array;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+}
+
 /** A local reference image to hand to the provider. */
 export interface ReferenceInput {
   blobId: string;
@@ -57,6 +69,12 @@ export interface SubmitRequest {
    * a changed body under the same `Idempotency-Key`).
    */
   body?: unknown;
+  /**
+   * Set where the adapter {@link ProviderAdapter.streamsPartials} and the user left previews on (src/main/services/
+   * jobs/partials.ts `withPartialPreviews`): the adapter then asks for a stream and calls this with each partial image, in order, before `submit` resolves. A
+   * stream that breaks fails the submit as a dropped connection would (nothing of a partial is kept).
+   */
+  onPartial?: (partial: PartialImage) => void;
 }
 
 /** What the engine knows of a job whose submit may have created a remote job it never heard of (see findOriginal). */
@@ -118,6 +136,11 @@ export interface ProviderAdapter {
    * resubmits automatically after a submit that may have reached the provider. Default true.
    */
   readonly idempotentSubmit?: boolean;
+  /**
+   * True where `submit` can stream partial previews to {@link SubmitRequest.onPartial} (OpenAI Images API,
+   * `stream: true` with `partial_images`). Default false.
+   */
+  readonly streamsPartials?: boolean;
   /** False where references travel inline with the submit (OpenAI edits): no upload step. Default true. */
   readonly uploadsReferences?: boolean;
   /**

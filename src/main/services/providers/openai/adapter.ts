@@ -39,6 +39,13 @@ import {
 import { readImageHeader } from '../../library/inspect';
 import { offersResponses } from '@shared/contracts/chains';
 
+/**
+ * Partial previews asked for in a streamed call (`partial_images`, 0–3). Each costs 100 image output tokens more
+ * (OpenAI's image-generation guide, https://developers.openai.com/api/docs/guides/image-generation), reported in
+ * the final event's `usage` and priced with it; two show the image taking shape without much extra cost.
+ */
+export const OPENAI_PARTIAL_IMAGES = 2;
+
 /** The two provider ids this adapter serves (not yet in the shared `PROVIDER_IDS`). */
 export type OpenAiProviderId = 'openai' | 'openai-compatible';
 
@@ -114,6 +121,9 @@ export interface OpenAiAdapterOptions extends Omit<HttpClientOptions, 'userAgent
  *   travel inline in the edit.
  * - `submit(req)` with `req.chain.method: 'responses'` (`openai` only): `POST /responses` with the
  *   `image_generation` tool (https://platform.openai.com/docs/api-reference/responses), see `submitResponses`.
+ * - `streamsPartials` (`openai` only): with `req.onPartial` set and one image asked for, the call streams
+ *   (`stream: true`, `partial_images` {@link OPENAI_PARTIAL_IMAGES}) and each partial goes to `req.onPartial` before
+ *   the submit resolves; a stream that breaks is a `network` failure, as a dropped connection.
  * - `submit(req)`: `req.references` non-empty → edit (their bytes as `image[]`, in order; `req.mask` as `mask`, a
  *   PNG the size of the first reference); otherwise generation (a `req.mask` without references is refused). Params
  *   are checked with the model's schema; the prompt is ≤ 32000 characters. Returns `{ remoteId, status }` with
@@ -205,6 +215,9 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
     id,
     idempotentSubmit: false,
     uploadsReferences: false,
+    // OpenAI's Images API streams partial images (https://platform.openai.com/docs/api-reference/images-streaming);
+    // a compatible server may not, so it is never asked to.
+    streamsPartials: id === 'openai',
 
     async uploadReferences(_refs: ReferenceInput[], _ctx: ProviderContext): Promise<UploadedReference[]> {
       // uploadsReferences is false: the engine never calls this. Reaching it is a bug, not a provider failure.
@@ -216,8 +229,13 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
       const custom = id === 'openai-compatible' && isCustomModel(req.model);
       const model = custom ? 'gpt-image-1' : openAiModel(req.model);
       const wireModel = custom ? wireModelName(req.model) : opts.modelNames?.[req.model];
-      const base = { model, prompt: req.prompt, params: req.params, ...(wireModel ? { wireModel } : {}) };
       if (req.chain?.method === 'responses') return submitResponses(req, req.chain, model, ctx);
+      // Partial previews: OpenAI itself only, one image per call (each `*.completed` event is one image; a call of
+      // several is not streamed), and only where the engine asked for them (the user's setting).
+      const onPartial = id === 'openai' && req.onPartial && Number(req.params['n'] ?? 1) === 1 ? req.onPartial : undefined;
+      const stream = onPartial ? { partialImages: OPENAI_PARTIAL_IMAGES } : {};
+      const base = { model, prompt: req.prompt, params: req.params, ...(wireModel ? { wireModel } : {}), ...stream };
+      const imageOpts = { ...callOpts(ctx), ...(onPartial ? { onPartial } : {}) };
       let result: OpenAiImagesResult;
       if (req.references.length > 0) {
         const form = buildEditForm({
@@ -225,14 +243,14 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
           images: req.references.map((r) => ({ bytes: r.bytes, mime: r.mime })),
           ...(req.mask ? { mask: { bytes: req.mask.bytes, mime: req.mask.mime } } : {}),
         });
-        result = await clientFor(ctx).edit(form, callOpts(ctx));
+        result = await clientFor(ctx).edit(form, imageOpts);
       } else {
         if (req.mask) {
           throw new AppError('validation', 'A mask needs a reference image to apply to', {
             params: { field: 'mask', reason: 'needs_reference' },
           });
         }
-        result = await clientFor(ctx).generate(buildGenerationsBody(base), callOpts(ctx));
+        result = await clientFor(ctx).generate(buildGenerationsBody(base), imageOpts);
       }
       const usage = usageOf(result);
       const usd = id === 'openai' && usage ? costFromUsage(model, usage, prices()) : null;

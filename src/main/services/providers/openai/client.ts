@@ -28,12 +28,14 @@ import { AppError } from '@shared/errors';
 import type { OpenAiImageUsage } from '@shared/providers/openai';
 import { readImageHeader } from '../../library/inspect';
 import { ProviderHttpClient } from '../client';
-import { isHttpUrl, parseJsonReply, type HttpClientOptions, type HttpReply, type HttpRetryInfo } from '../http';
+import { headerOf, isHttpUrl, parseJsonReply, type HttpClientOptions, type HttpReply, type HttpRetryInfo, type SseEvent } from '../http';
 import { errorFromReply } from './errors';
 import { OPENAI, OPENAI_ENDPOINTS as EP, OPENAI_MAX_DOWNLOAD_BYTES, OPENAI_MAX_RESPONSE_BYTES, type OpenAiHost } from './provider';
 import { validateEditForm, validateGenerationsBody, validateResponsesBody } from './requests';
+import { ImageStreamEventSchema } from './schemas';
 import type {
   GenerationsBody,
+  ImageStreamEvent,
   ImagesResponse,
   OpenAiEditForm,
   OpenAiImageFile,
@@ -74,6 +76,12 @@ export interface OpenAiClientOptions extends HttpClientOptions {
 export interface OpenAiCallOptions {
   /** Aborts the call (and a retry sleep); surfaces as AppError `canceled`. */
   signal?: AbortSignal;
+}
+
+/** Options of a generations or edits call, which may stream (a body with `stream: true`). */
+export interface OpenAiImageCallOptions extends OpenAiCallOptions {
+  /** Each partial preview of a streamed call, decoded and checked, in the order it arrives. */
+  onPartial?: (partial: { index: number; bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' | 'image/webp' }) => void;
 }
 
 /**
@@ -120,8 +128,11 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
    * @returns the parsed ImagesResponse plus `outputs` (decoded, type-checked images in `data` order).
    * @throws AppError — see the class doc; `validation` / `prompt_too_long` before anything is sent.
    */
-  async generate(body: GenerationsBody, opts: OpenAiCallOptions = {}): Promise<OpenAiImagesResult> {
+  async generate(body: GenerationsBody, opts: OpenAiImageCallOptions = {}): Promise<OpenAiImagesResult> {
     const json = validateGenerationsBody(body);
+    if (json.stream === true) {
+      return this.streamed('image_generation', (sse) => this.send(EP.generations, { json, maxBytes: this.maxResponseBytes, signal: opts.signal, sse }), opts);
+    }
     const reply = await this.send(EP.generations, { json, maxBytes: this.maxResponseBytes, signal: opts.signal });
     return this.imagesResult(reply);
   }
@@ -133,7 +144,7 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
    * @returns as {@link generate}.
    * @throws AppError — see the class doc; `validation` / `bad_file` / `prompt_too_long` before anything is sent.
    */
-  async edit(form: OpenAiEditForm, opts: OpenAiCallOptions = {}): Promise<OpenAiImagesResult> {
+  async edit(form: OpenAiEditForm, opts: OpenAiImageCallOptions = {}): Promise<OpenAiImagesResult> {
     const checked = validateEditForm(form);
     const build = (): FormData => {
       const fd = new FormData();
@@ -142,8 +153,77 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
       if (checked.mask) fd.append('mask', blobOf(checked.mask), checked.mask.name);
       return fd;
     };
+    if (checked.fields.stream === true) {
+      return this.streamed('image_edit', (sse) => this.send(EP.edits, { form: build, maxBytes: this.maxResponseBytes, signal: opts.signal, sse }), opts);
+    }
     const reply = await this.send(EP.edits, { form: build, maxBytes: this.maxResponseBytes, signal: opts.signal });
     return this.imagesResult(reply);
+  }
+
+  /**
+   * Reads a streamed image call (https://platform.openai.com/docs/api-reference/images-streaming): each
+   * `<prefix>.partial_image` event (`b64_json`, `partial_image_index`) is decoded and handed to `opts.onPartial`;
+   * each `<prefix>.completed` event is one final image, with the echoed fields and `usage` (summed over several).
+   * An `error` event is the provider's failure; a stream that ends without a completed image is a dropped
+   * connection (`network`): the call may have run, so it is never resent. A 2xx reply that is not an event stream
+   * (a server that ignores `stream`, or an error page) is read as an ordinary ImagesResponse.
+   * @throws AppError `provider_bad_response` for an event that is not JSON or fails its schema, or an image that is
+   *   not PNG/JPEG/WebP; `provider_unavailable` for an `error` event (with `providerMessage`); `network` as above.
+   */
+  private async streamed(
+    prefix: 'image_generation' | 'image_edit',
+    send: (sse: (e: SseEvent) => void) => Promise<HttpReply>,
+    opts: OpenAiImageCallOptions,
+  ): Promise<OpenAiImagesResult> {
+    const finals: ImageStreamEvent[] = [];
+    const reply = await send((e) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(e.data);
+      } catch {
+        throw new AppError('provider_bad_response', `${this.label} sent a stream event that is not JSON (${e.event})`);
+      }
+      const type = typeof (raw as { type?: unknown } | null)?.type === 'string' ? (raw as { type: string }).type : e.event;
+      if (type === 'error' || e.event === 'error') {
+        const err = (raw as { error?: { message?: unknown; code?: unknown } } | null)?.error;
+        const message = typeof err?.message === 'string' ? err.message : 'the stream reported an error';
+        throw new AppError('provider_unavailable', `${this.label} stream failed: ${message}`, {
+          providerMessage: message,
+          params: { reason: typeof err?.code === 'string' ? err.code : 'stream_error' },
+        });
+      }
+      if (type !== `${prefix}.partial_image` && type !== `${prefix}.completed`) return;
+      const r = ImageStreamEventSchema.safeParse(raw);
+      if (!r.success || typeof r.data.b64_json !== 'string' || r.data.b64_json.length === 0) {
+        throw new AppError('provider_bad_response', `${this.label} ${type} event has no b64_json image`);
+      }
+      if (type === `${prefix}.completed`) {
+        finals.push(r.data);
+        return;
+      }
+      const img = decodeImage(r.data.b64_json, r.data.partial_image_index ?? 0, this.label);
+      opts.onPartial?.({ index: r.data.partial_image_index ?? 0, bytes: img.bytes, mime: img.mime });
+    });
+    // A server that ignores `stream` answers one JSON ImagesResponse: read it as such.
+    if (!/^text\/event-stream\b/i.test(headerOf(reply.headers, 'content-type') ?? '')) return this.imagesResult(reply);
+    const last = finals[finals.length - 1];
+    if (!last) {
+      throw new AppError('network', `${this.label} stream ended before ${prefix}.completed; the image may have been made and charged`, {
+        status: reply.status,
+      });
+    }
+    const outputs = finals.map((f, i) => decodeImage(f.b64_json as string, i, this.label));
+    const usages = finals.map((f) => f.usage).filter((u): u is NonNullable<typeof u> => !!u);
+    return {
+      created: last.created_at ?? Math.floor(Date.now() / 1000),
+      data: finals.map((f) => ({ b64_json: f.b64_json ?? null })),
+      background: last.background ?? null,
+      output_format: last.output_format ?? null,
+      quality: last.quality ?? null,
+      size: last.size ?? null,
+      usage: usages.length === 0 ? null : sumUsage(usages),
+      outputs,
+    };
   }
 
   /**
@@ -251,6 +331,23 @@ export function usageOf(res: Pick<ImagesResponse, 'usage'>): OpenAiImageUsage | 
     };
   }
   return out;
+}
+
+/** The sum of several `usage` objects (tokens), details included where every one has them. */
+function sumUsage(list: ReadonlyArray<NonNullable<ImagesResponse['usage']>>): NonNullable<ImagesResponse['usage']> {
+  if (list.length === 1) return list[0]!;
+  const add = (f: (u: NonNullable<ImagesResponse['usage']>) => number | undefined): number => list.reduce((s, u) => s + (f(u) ?? 0), 0);
+  return {
+    input_tokens: add((u) => u.input_tokens),
+    output_tokens: add((u) => u.output_tokens),
+    total_tokens: add((u) => u.total_tokens),
+    ...(list.every((u) => u.input_tokens_details)
+      ? { input_tokens_details: { text_tokens: add((u) => u.input_tokens_details?.text_tokens), image_tokens: add((u) => u.input_tokens_details?.image_tokens) } }
+      : {}),
+    ...(list.every((u) => u.output_tokens_details)
+      ? { output_tokens_details: { text_tokens: add((u) => u.output_tokens_details?.text_tokens), image_tokens: add((u) => u.output_tokens_details?.image_tokens) } }
+      : {}),
+  };
 }
 
 function blobOf(f: OpenAiImageFile): Blob {

@@ -34,10 +34,21 @@ export function buildGenerationsBody(input: {
   wireModel?: string;
   prompt: string;
   params: Record<string, unknown>;
+  /** Stream with this many partial previews (1–3): `stream: true`, `partial_images` (see {@link streamFields}). */
+  partialImages?: number;
 }): GenerationsBody {
   checkPrompt(input.prompt);
   const p = parseParams(input.model, input.params);
-  return parseOrThrow(GenerationsBody, { ...imageFields(input, p), moderation: p.moderation }, '');
+  return parseOrThrow(GenerationsBody, { ...imageFields(input, p), moderation: p.moderation, ...streamFields(input.partialImages) }, '');
+}
+
+/**
+ * `stream: true` and `partial_images: n` for a streamed call with `n` (1–3) partial previews
+ * (https://platform.openai.com/docs/api-reference/images-streaming); nothing when `n` is absent or 0, so a call
+ * without previews sends no `stream` at all.
+ */
+export function streamFields(n: number | undefined): { stream?: true; partial_images?: number } {
+  return n !== undefined && n > 0 ? { stream: true, partial_images: n } : {};
 }
 
 /**
@@ -72,10 +83,12 @@ export function buildEditForm(input: {
   params: Record<string, unknown>;
   images: ReadonlyArray<{ bytes: Uint8Array; mime: OpenAiImageFile['mime'] }>;
   mask?: { bytes: Uint8Array; mime: string };
+  /** As {@link buildGenerationsBody}'s. */
+  partialImages?: number;
 }): OpenAiEditForm {
   checkPrompt(input.prompt);
   const p = parseParams(input.model, input.params);
-  const fields = imageFields(input, p);
+  const fields: Record<string, unknown> = { ...imageFields(input, p), ...streamFields(input.partialImages) };
   if (takesInputFidelity(input.model) && 'input_fidelity' in p) fields['input_fidelity'] = p.input_fidelity;
   const form: OpenAiEditForm = {
     fields: parseOrThrow(EditFields, fields, ''),
@@ -161,7 +174,7 @@ export function validateGenerationsBody(body: unknown): GenerationsBody {
   checkPrompt((body as { prompt?: unknown } | null)?.prompt);
   const b = parseOrThrow(GenerationsBody, body, '');
   if (isOpenAiImageModel(b.model)) {
-    const { model: _m, prompt: _p, user: _u, ...params } = b;
+    const { model: _m, prompt: _p, user: _u, stream: _s, partial_images: _pi, ...params } = b;
     parseParams(b.model, params);
   }
   return b;
@@ -179,7 +192,7 @@ export function validateEditForm(form: OpenAiEditForm): OpenAiEditForm {
   checkPrompt(form.fields.prompt);
   const f = parseOrThrow(EditFields, form.fields, '');
   if (isOpenAiImageModel(f.model)) {
-    const { model: _m, prompt: _p, user: _u, input_fidelity, ...params } = f;
+    const { model: _m, prompt: _p, user: _u, stream: _s, partial_images: _pi, input_fidelity, ...params } = f;
     if (input_fidelity !== undefined && !takesInputFidelity(f.model)) {
       throw new AppError('validation', `${f.model} takes no input_fidelity`, {
         params: { field: 'input_fidelity', reason: 'unsupported' },

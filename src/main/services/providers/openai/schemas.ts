@@ -40,10 +40,14 @@ const IMAGE_REQUEST_FIELDS = {
   output_format: OutputFormat.optional(),
   output_compression: Compression.optional(),
   user: z.string().optional(),
+  /** Server-sent events instead of one JSON reply (https://platform.openai.com/docs/api-reference/images-streaming). */
+  stream: z.boolean().optional(),
+  /** Partial previews streamed before the final image, 0–3 (only with `stream`). */
+  partial_images: z.number().int().min(0).max(3).optional(),
 };
 
 /**
- * `POST /images/generations` body (openai-node `ImageGenerateParams`, minus streaming and the dall-e-only
+ * `POST /images/generations` body (openai-node `ImageGenerateParams`, minus the dall-e-only
  * `response_format`/`style`, which can therefore never be sent). `model` is always sent: without it the API falls
  * back to dall-e-2. `model` is any non-empty string so that OpenAI-compatible servers' own names pass; for
  * OpenAI's models the per-model rules of src/shared/providers/openai.ts apply on top.
@@ -60,7 +64,7 @@ export interface OpenAiImageFile {
   name: string;
 }
 
-/** Scalar fields of `POST /images/edits` (openai-node `ImageEditParams` minus streaming; no `moderation`, see below). */
+/** Scalar fields of `POST /images/edits` (openai-node `ImageEditParams`; no `moderation`, see below). */
 export const EditFields = z.strictObject({ ...IMAGE_REQUEST_FIELDS, input_fidelity: z.enum(['low', 'high']).optional() });
 /** Wire shape of {@link EditFields}. */
 export type EditFields = z.infer<typeof EditFields>;
@@ -117,6 +121,26 @@ export const ImagesResponseSchema = z.looseObject({
 });
 /** A parsed ImagesResponse. */
 export type ImagesResponse = z.infer<typeof ImagesResponseSchema>;
+
+/**
+ * One server-sent event of a streamed image call (https://platform.openai.com/docs/api-reference/images-streaming):
+ * `image_generation.partial_image` / `image_edit.partial_image` carry `b64_json` and `partial_image_index`
+ * (0-based); `image_generation.completed` / `image_edit.completed` carry the final `b64_json`, the echoed `size`,
+ * `quality`, `background`, `output_format`, `created_at` (epoch s) and `usage`. Unknown keys are tolerated.
+ */
+export const ImageStreamEventSchema = z.looseObject({
+  type: z.string(),
+  b64_json: z.string().nullish(),
+  partial_image_index: z.number().int().min(0).nullish(),
+  created_at: z.number().nullish(),
+  background: z.string().nullish(),
+  output_format: z.string().nullish(),
+  quality: z.string().nullish(),
+  size: z.string().nullish(),
+  usage: ImagesUsageSchema.nullish(),
+});
+/** A parsed {@link ImageStreamEventSchema}. */
+export type ImageStreamEvent = z.infer<typeof ImageStreamEventSchema>;
 
 /** One output: decoded bytes (checked to be PNG/JPEG/WebP) or, where allowed, a URL to download. */
 export type OpenAiOutput = { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' | 'image/webp' } | { url: string };

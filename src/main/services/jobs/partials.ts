@@ -1,0 +1,99 @@
+/**
+ * Live previews of a job being made: the partial images a streaming provider sends before the final one (OpenAI
+ * `image_generation.partial_image`, https://platform.openai.com/docs/api-reference/images-streaming), turned into
+ * small WebP data URLs (long edge at most {@link PREVIEW_LONG_EDGE} px) and sent to the window as `job.partial`
+ * events, in the order they arrived. They are never written anywhere: no blob, no asset, no journal row; once
+ * the submit is over ({@link PartialPreviews.close}) nothing more is sent, and the window drops what it shows when
+ * the job ends (the final image, stored as always, takes the tile's place).
+ *
+ * The job engine is not involved: {@link withPartialPreviews} wraps a streaming adapter's `submit`, so the journal's
+ * rules for a submit (journalled before the POST, a non-idempotent submit never resent, a broken reply failing the
+ * job with its charge unknown) hold for a streamed submit exactly as for any other.
+ */
+import sharp from 'sharp';
+import type { EventBus } from '../../dispatcher';
+import type { PartialImage, ProviderAdapter } from '../providers/types';
+
+/** Long edge of a preview, px. */
+export const PREVIEW_LONG_EDGE = 256;
+/** WebP quality of a preview (0–100): a glimpse, kept to a few KB. */
+const PREVIEW_QUALITY = 60;
+/** Largest partial decoded, px (OpenAI's largest output is 3840×2160). */
+const MAX_PARTIAL_PIXELS = 8_294_400 * 4;
+
+/**
+ * A partial image as a `data:image/webp;base64,…` URL, resized to fit {@link PREVIEW_LONG_EDGE} px (never enlarged).
+ * @throws whatever sharp throws for bytes it cannot decode
+ */
+export async function previewDataUrl(bytes: Uint8Array): Promise<string> {
+  const webp = await sharp(bytes, { limitInputPixels: MAX_PARTIAL_PIXELS })
+    .resize(PREVIEW_LONG_EDGE, PREVIEW_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: PREVIEW_QUALITY })
+    .toBuffer();
+  return `data:image/webp;base64,${webp.toString('base64')}`;
+}
+
+/** The previews of one submit: {@link push} each partial, {@link close} when the submit is over. */
+export class PartialPreviews {
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Previews sent as events so far. */
+  sent = 0;
+
+  constructor(
+    private readonly jobId: string,
+    private readonly bus: EventBus,
+    private readonly log?: (msg: string, err?: unknown) => void,
+  ) {}
+
+  /** Queues one partial: converted in order and sent unless the submit ended first. A preview that fails is skipped. */
+  readonly push = (partial: PartialImage): void => {
+    if (this.closed) return;
+    this.chain = this.chain.then(async () => {
+      try {
+        const image = await previewDataUrl(partial.bytes);
+        if (this.closed) return;
+        this.bus.emit('job.partial', { jobId: this.jobId, index: partial.index, image });
+        this.sent++;
+      } catch (err) {
+        this.log?.(`job ${this.jobId}: partial ${partial.index} could not be previewed`, err);
+      }
+    });
+  };
+
+  /** Lets the previews already queued go out, then sends nothing more. */
+  async close(): Promise<void> {
+    await this.chain;
+    this.closed = true;
+  }
+}
+
+/** What {@link withPartialPreviews} needs from the app. */
+export interface PartialPreviewOptions {
+  bus: EventBus;
+  /** The job a submit belongs to, from the idempotency key it carries (the journal's), or null. */
+  jobIdOf(idempotencyKey: string): string | null;
+  /** The user's setting for this provider, read at each submit (Settings → the provider → Live previews). */
+  enabled(): boolean;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+/**
+ * `adapter` with live previews: where it {@link ProviderAdapter.streamsPartials} and `enabled()` says so, each
+ * submit gets an `onPartial` (SubmitRequest) that sends `job.partial` events for its job; everything else is the
+ * adapter's own. A submit with previews off, or one whose job is unknown, goes out exactly as before (no `stream`).
+ */
+export function withPartialPreviews<A extends ProviderAdapter>(adapter: A, opts: PartialPreviewOptions): A {
+  if (!adapter.streamsPartials) return adapter;
+  const submit: ProviderAdapter['submit'] = async (req, ctx) => {
+    const jobId = req.body === undefined && opts.enabled() ? opts.jobIdOf(req.idempotencyKey) : null;
+    if (!jobId) return adapter.submit(req, ctx);
+    const previews = new PartialPreviews(jobId, opts.bus, opts.log);
+    try {
+      return await adapter.submit({ ...req, onPartial: previews.push }, ctx);
+    } finally {
+      await previews.close();
+    }
+  };
+  return { ...adapter, submit } as A;
+}

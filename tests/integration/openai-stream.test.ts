@@ -1,0 +1,175 @@
+/**
+ * Live previews (issue 13): OpenAI's Images API streaming (https://platform.openai.com/docs/api-reference/images-streaming)
+ * against the OpenAI test server over real HTTP on loopback. The client parses the server-sent events and hands
+ * the partials over in order; through the whole app each partial reaches the window as a small `job.partial`
+ * event before the final image, which alone is stored; with previews off no `stream` is sent; a stream cut off
+ * after a partial fails the job as a dropped connection does today (one POST, never resent, charge unknown).
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/main/app';
+import type { AnyEvent } from '../../src/shared/contract';
+import { OpenAiClient, buildEditForm, buildGenerationsBody } from '../../src/main/services/providers/openai/client';
+import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
+
+const KEY = 'sk-test-openai-stream-01';
+
+/** Every file under `dir` (recursively), or none where it does not exist. */
+async function filesUnder(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  } catch {
+    return [];
+  }
+}
+
+describe('OpenAI streaming: the client against the test server', () => {
+  let srv: OpenAiTestServer;
+  beforeEach(async () => {
+    srv = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 256, partialDelayMs: 30 });
+  });
+  afterEach(async () => srv.close());
+
+  it('parses the events of a generation: partials in order, then the final image and its usage', async () => {
+    const client = new OpenAiClient({ apiKey: KEY, baseUrl: srv.baseUrl });
+    const partials: Array<{ index: number; mime: string; at: number }> = [];
+    const body = buildGenerationsBody({ model: 'gpt-image-1.5', prompt: 'a lighthouse at dusk', params: { quality: 'low' }, partialImages: 2 });
+    expect(body).toMatchObject({ stream: true, partial_images: 2 });
+    const res = await client.generate(body, { onPartial: (p) => partials.push({ index: p.index, mime: p.mime, at: Date.now() }) });
+    expect(partials.map((p) => p.index)).toEqual([0, 1]);
+    expect(partials.every((p) => p.mime === 'image/png')).toBe(true);
+    expect(res.outputs).toHaveLength(1);
+    const out = res.outputs[0]!;
+    expect('bytes' in out && (await sharp(out.bytes).metadata()).width).toBe(256);
+    // The final event's usage: 100 more image output tokens per partial (the server's rule, OpenAI's guide).
+    expect(res.usage?.output_tokens_details?.image_tokens).toBe(Math.round(272 * 1) + 200);
+    expect(res.size).toBe('1024x1024');
+    expect(srv.state.requestsTo('generations')[0]!.body).toMatchObject({ stream: true, partial_images: 2 });
+    expect(srv.state.streamsCompleted).toBe(1);
+  });
+
+  it('parses the events of an edit (image_edit.partial_image, image_edit.completed)', async () => {
+    const client = new OpenAiClient({ apiKey: KEY, baseUrl: srv.baseUrl });
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
+    const form = buildEditForm({
+      model: 'gpt-image-1.5',
+      prompt: 'make it blue',
+      params: { quality: 'low' },
+      images: [{ bytes: png, mime: 'image/png' }],
+      partialImages: 3,
+    });
+    const seen: number[] = [];
+    const res = await client.edit(form, { onPartial: (p) => seen.push(p.index) });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(res.outputs).toHaveLength(1);
+    const rec = srv.state.requestsTo('edits')[0]!.body as { fields: Record<string, string> };
+    expect(rec.fields).toMatchObject({ stream: 'true', partial_images: '3' });
+  });
+
+  it('a stream cut off after a partial is a network failure, sent once', async () => {
+    const client = new OpenAiClient({ apiKey: KEY, baseUrl: srv.baseUrl });
+    srv.state.inject('generations', { kind: 'dropMidStream', afterPartials: 1 }, { after: true });
+    const seen: number[] = [];
+    const body = buildGenerationsBody({ model: 'gpt-image-1.5', prompt: 'a lighthouse', params: {}, partialImages: 2 });
+    await expect(client.generate(body, { onPartial: (p) => seen.push(p.index) })).rejects.toMatchObject({ code: 'network' });
+    expect(seen).toEqual([0]);
+    expect(srv.state.requestsTo('generations')).toHaveLength(1);
+  });
+});
+
+describe('OpenAI live previews through the app', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let srv: OpenAiTestServer;
+  let app: App;
+  let folderId: string;
+  let events: AnyEvent[];
+  let unsubscribe: () => void;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-stream-'));
+    srv = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 512, partialDelayMs: 40, processingDelayMs: 40 });
+    app = await openTestApp(dir, { env: { ATELIER_OPENAI_BASE_URL: srv.baseUrl } });
+    await call(app, 'settings.setKey', { provider: 'openai', key: KEY });
+    folderId = (await call(app, 'folders.create', { name: 'Previews', parentId: null })).id;
+    events = [];
+    unsubscribe = app.dispatcher.subscribe((e) => events.push(e));
+  });
+  afterEach(async () => {
+    unsubscribe();
+    await call(app, 'settings.clearKey', { provider: 'openai' });
+    await app.close();
+    await srv.close();
+    await cleanup();
+  });
+
+  const submit = () =>
+    call(app, 'jobs.submit', { folderId, provider: 'openai', model: 'gpt-image-1.5', prompt: 'a red kite over the sea', params: { quality: 'low' }, references: [] });
+  const finished = (id: string) =>
+    waitFor(async () => {
+      const j = await call(app, 'jobs.get', { id });
+      return ['completed', 'failed', 'expired', 'canceled'].includes(j.state) ? j : null;
+    }, `job ${id}`);
+
+  it('streams by default: partials arrive as small events before the final image, and only the final is stored', async () => {
+    expect((await call(app, 'settings.providers', {})).find((p) => p.provider === 'openai')?.streamPartials).toBe(true);
+    const job = await submit();
+    const done = await finished(job.id);
+    expect(done.state).toBe('completed');
+    expect(done.assetIds).toHaveLength(1);
+
+    const partials = events.filter((e): e is Extract<AnyEvent, { name: 'job.partial' }> => e.name === 'job.partial');
+    expect(partials.map((e) => e.payload.index)).toEqual([0, 1]);
+    expect(partials.every((e) => e.payload.jobId === job.id)).toBe(true);
+    for (const e of partials) {
+      const bytes = Buffer.from(e.payload.image.slice('data:image/webp;base64,'.length), 'base64');
+      const meta = await sharp(bytes).metadata();
+      expect(meta.format).toBe('webp');
+      expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBeLessThanOrEqual(256);
+      expect(e.payload.image.length).toBeLessThan(64 * 1024);
+    }
+    // Every partial came before the job left `submitting` (the final image's arrival).
+    const firstAfter = events.findIndex((e) => e.name === 'job.updated' && e.payload.id === job.id && e.payload.state !== 'submitting' && e.payload.state !== 'queued');
+    const lastPartial = events.findLastIndex((e) => e.name === 'job.partial');
+    expect(lastPartial).toBeGreaterThanOrEqual(0);
+    expect(lastPartial).toBeLessThan(firstAfter);
+
+    // Nothing of a partial is in the library: one image file (the final one, 512 px, not a 256 px preview).
+    const objects = await filesUnder(join(dir, 'objects'));
+    expect(objects).toHaveLength(1);
+    const asset = await call(app, 'assets.get', { id: done.assetIds[0]! });
+    expect(asset.blob.width).toBe(512);
+    expect(srv.state.streamsCompleted).toBe(1);
+  });
+
+  it('with previews off, no stream is asked for and no partial is sent', async () => {
+    const off = await call(app, 'settings.setStreamPartials', { provider: 'openai', enabled: false });
+    expect(off.streamPartials).toBe(false);
+    const done = await finished((await submit()).id);
+    expect(done.state).toBe('completed');
+    const body = srv.state.requestsTo('generations')[0]!.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty('stream');
+    expect(body).not.toHaveProperty('partial_images');
+    expect(events.some((e) => e.name === 'job.partial')).toBe(false);
+    expect(srv.state.streamsStarted).toBe(0);
+  });
+
+  it('a stream dropped after a partial fails the job as a dropped connection: one POST, charge unknown, nothing stored', async () => {
+    srv.state.inject('generations', { kind: 'dropMidStream', afterPartials: 1 }, { after: true });
+    const job = await submit();
+    const done = await finished(job.id);
+    expect(done.state).toBe('failed');
+    expect(done.error?.code).toBe('network');
+    // The image may have been made: the charge is unknown and a retry asks first (src/shared/jobs.ts).
+    expect(done.charge).toBe('unknown');
+    // Not resent by the engine: the Images API has no idempotency key.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(srv.state.requestsTo('generations')).toHaveLength(1);
+    expect(events.filter((e) => e.name === 'job.partial')).toHaveLength(1);
+    expect(await filesUnder(join(dir, 'objects'))).toHaveLength(0);
+  });
+});
