@@ -1,14 +1,16 @@
 /**
- * Issue 11, notifications: a job that finishes while the window is in the background is told through the browser's
- * Notification API, once the user allowed it from Settings (never asked on load); a job finishing while the window is
+ * Issue 11, notifications: a job or an import that finishes while the window is in the background is told through
+ * the browser's Notification API, once the user allowed it from Settings (never asked on load); a job finishing while the window is
  * in front is not; the queue toggle in the top bar counts the running jobs. The built app in the local web host,
  * Debian Chromium; the notification permission is granted through the playwright context, `window.Notification` is
  * wrapped by an init script that records what is constructed (and counts permission requests), and the background is
  * emulated (`document.visibilityState` hidden, `document.hasFocus()` false). Controls are found by role and name.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { tempDir } from '../helpers/app';
+import { GOOD_IMAGES } from '../helpers/paths';
 import { launchBrowser, startHost, type RunningHost } from './harness';
 
 const BACKGROUND = 'A lantern festival seen from a hill';
@@ -81,7 +83,7 @@ describe('notifications and the running-jobs badge (web)', () => {
   };
   const doneTiles = (prompt: string) => page.getByRole('region', { name: 'Gallery' }).getByRole('img', { name: prompt, exact: true }).count();
 
-  it('asks for the permission only from Settings, then tells a job that finished in the background', async () => {
+  it('asks for the permission only from Settings, then tells a job and an import that finished in the background', async () => {
     await page.getByRole('button', { name: 'New project' }).click();
     await page.getByRole('textbox', { name: 'Project name' }).fill('Night');
     await page.getByRole('button', { name: 'Create' }).click();
@@ -122,6 +124,13 @@ describe('notifications and the running-jobs badge (web)', () => {
     await expect.poll(() => doneTiles(FRONT), { timeout: 30_000 }).toBe(2);
     await expect.poll(running).toBe('0 active jobs');
     expect(await notes()).toHaveLength(1);
+
+    // A long task too: an import that ends while the window is in the background is told, naming where it went.
+    await setHidden(true);
+    await page.getByTestId('import-files').setInputFiles([join(GOOD_IMAGES, 'astronaut.png')]);
+    await expect.poll(notes, { timeout: 30_000 }).toHaveLength(2);
+    expect((await notes())[1]).toEqual({ title: 'Import finished', body: 'Night' });
+    await setHidden(false);
     expect(errors).toEqual([]);
   }, 120_000);
 });
