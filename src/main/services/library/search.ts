@@ -432,6 +432,19 @@ export class SearchService {
     const ftsWhere = ftsConds.join(' AND ');
     const residWhere = resid.map((c) => ` AND ${c}`).join('');
     let total = carried;
+    if (total === null && !resid.length && this.docOrdered && q.sort === 'date') {
+      // The first page by date, nothing left over: one pass over the index in row order gives the count (up to the
+      // cap + 1) and the page's rows (the first of them), so the expression is evaluated once.
+      const docs = this.prepared(`SELECT rowid FROM search_fts WHERE ${ftsWhere} ORDER BY rowid ${q.dir === 'desc' ? 'DESC' : 'ASC'} LIMIT ${this.cap + 1}`)
+        .pluck()
+        .all(...ftsParams) as number[];
+      if (docs.length === 0) return empty;
+      const rows = this.prepared(
+        `SELECT ${COLUMNS} FROM assets a INDEXED BY assets_live_by_doc CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
+          WHERE a.doc_id IN (SELECT value FROM json_each(?)) AND a.deleted_at IS NULL ORDER BY a.doc_id ${q.dir === 'desc' ? 'DESC' : 'ASC'}`,
+      ).all(JSON.stringify(docs.slice(0, limit + 1))) as Row[];
+      return { page: this.pageOf(q, rows, limit, docs.length) };
+    }
     if (total === null) {
       total = (
         resid.length
