@@ -132,6 +132,24 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
+/** The {@link HttpClientOptions} keys an adapter passes through to its client (all but `userAgent`). */
+const TRANSPORT_KEYS = ['dispatcher', 'timeoutMs', 'maxRetries', 'backoffBaseMs', 'backoffCapMs', 'maxRetryAfterMs', 'random', 'sleep', 'onRetry'] as const;
+
+/**
+ * The transport options an adapter's own options set (those left undefined are left out, so the client's defaults
+ * apply): what every provider adapter hands the client it builds per call.
+ */
+export function transportOptionsOf(opts: Omit<HttpClientOptions, 'userAgent'>): Omit<HttpClientOptions, 'userAgent'> {
+  const out: Record<string, unknown> = {};
+  for (const k of TRANSPORT_KEYS) if (opts[k] !== undefined) out[k] = opts[k];
+  return out as Omit<HttpClientOptions, 'userAgent'>;
+}
+
+/** The per-request options of a call made for a provider context: its abort signal, where it has one. */
+export function callOptionsOf(ctx: { signal?: AbortSignal }): { signal?: AbortSignal } {
+  return ctx.signal ? { signal: ctx.signal } : {};
+}
+
 /** A provider's defaults for the numeric {@link HttpClientOptions}, ms. */
 export interface TransportDefaults {
   timeoutMs: number;

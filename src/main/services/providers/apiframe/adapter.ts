@@ -7,7 +7,7 @@
  * wire.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpClientOptions } from '../http';
+import { callOptionsOf, transportOptionsOf, type HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage, sniffImageType } from '../common';
 import { AppError, missingCase } from '@shared/errors';
 import type {
@@ -84,18 +84,10 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
     return new ApiframeClient({
       apiKey: ctx.apiKey,
       baseUrl: ctx.baseUrl,
-      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
-      ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
-      ...(opts.backoffCapMs !== undefined ? { backoffCapMs: opts.backoffCapMs } : {}),
-      ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
-      ...(opts.random ? { random: opts.random } : {}),
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
-      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+      ...transportOptionsOf(opts),
     });
   };
-  const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
+  const callOpts = callOptionsOf;
 
   return {
     id: 'apiframe',

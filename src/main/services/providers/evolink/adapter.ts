@@ -8,7 +8,7 @@
  * and the wire.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpClientOptions } from '../http';
+import { callOptionsOf, transportOptionsOf, type HttpClientOptions } from '../http';
 import { extOf, mapLimit, requireOutputImage } from '../common';
 import { AppError, missingCase } from '@shared/errors';
 import { EVOLINK_MAX_IMAGE_BYTES, EVOLINK_MAX_IMAGES } from '@shared/providers/evolink';
@@ -128,19 +128,11 @@ export function createEvolinkAdapter(opts: EvolinkAdapterOptions = {}): EvolinkA
       apiKey: ctx.apiKey,
       baseUrl: ctx.baseUrl,
       filesBaseUrl: opts.filesBaseUrl ?? evolinkFilesBaseUrl(ctx.baseUrl),
-      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
-      ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
-      ...(opts.backoffCapMs !== undefined ? { backoffCapMs: opts.backoffCapMs } : {}),
+      ...transportOptionsOf(opts),
       ...(opts.rateLimitWaitMs !== undefined ? { rateLimitWaitMs: opts.rateLimitWaitMs } : {}),
-      ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
-      ...(opts.random ? { random: opts.random } : {}),
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
-      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
     });
   };
-  const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
+  const callOpts = callOptionsOf;
 
   return {
     id: 'evolink',

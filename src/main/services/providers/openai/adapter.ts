@@ -8,7 +8,7 @@
  * in src/shared/providers/openai.ts.
  */
 import { randomBytes } from 'node:crypto';
-import type { HttpClientOptions } from '../http';
+import { callOptionsOf, transportOptionsOf, type HttpClientOptions } from '../http';
 import { AppError } from '@shared/errors';
 import { isCustomModel, wireModelName, type ModelId } from '@shared/capabilities';
 import {
@@ -152,19 +152,11 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
       baseUrl: ctx.baseUrl,
       label,
       allowUrlOutputs: id === 'openai-compatible',
-      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
-      ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
-      ...(opts.backoffCapMs !== undefined ? { backoffCapMs: opts.backoffCapMs } : {}),
-      ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
+      ...transportOptionsOf(opts),
       ...(opts.maxResponseBytes !== undefined ? { maxResponseBytes: opts.maxResponseBytes } : {}),
-      ...(opts.random ? { random: opts.random } : {}),
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
-      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
     });
   };
-  const callOpts = (ctx: ProviderContext) => (ctx.signal ? { signal: ctx.signal } : {});
+  const callOpts = callOptionsOf;
 
   /**
    * A chain step through the Responses API (`openai` only, models with the `image_generation`
