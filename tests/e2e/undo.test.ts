@@ -87,6 +87,8 @@ describe('undo and redo of organising actions', () => {
     await page.keyboard.press('Control+z');
     await toast('Undid: Rate 3 images ★4');
     await expect.poll(() => rated(4).count()).toBe(0);
+    // One undo toast at a time: the earlier ones made way for the last.
+    await expect.poll(() => toasts().getByRole('status').filter({ hasText: /^Undid:/ }).count()).toBe(1);
     await page.screenshot({ path: join(SCREENSHOTS, 'undo-toast.png') });
 
     // Redo from the toast's button, then Shift+Ctrl+Z and Ctrl+Y.

@@ -88,6 +88,9 @@ async function step(kind: 'undo' | 'redo', only?: UndoEntry): Promise<UndoLabel 
   );
   useGallery.getState().scheduleReload();
   if (toastsOn) {
+    // One undo toast at a time: a run of Ctrl+Z shows the last step, not a stack of them.
+    const toasts = useToasts.getState();
+    for (const old of toasts.toasts) if (old.messageKey === 'undo.undid' || old.messageKey === 'undo.redid') toasts.dismiss(old.id);
     const other = kind === 'undo' ? 'redo' : 'undo';
     useToasts.getState().info(kind === 'undo' ? 'undo.undid' : 'undo.redid', {}, {
       what: entry.label,
