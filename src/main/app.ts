@@ -40,6 +40,8 @@ import { ChainService, type EditPlan } from './services/chains/service';
 import { CompareService } from './services/compare/service';
 import { BatchService } from './services/batches/service';
 import { BatchesRepository } from './services/repositories/batches';
+import { BudgetService } from './services/budgets/service';
+import { BudgetsRepository } from './services/repositories/budgets';
 
 export interface AppOptions {
   /** The library folder (SQLite file, image store, thumbnails). Created if missing. */
@@ -94,6 +96,8 @@ export interface AppServices {
   compare: CompareService;
   /** Batches from a template (issue 13): one job per expanded prompt, queued, paused, canceled and retried as one. */
   batches: BatchService;
+  /** Budgets per project (issue 13): the one check of every submit and batch, and the cost per kept image. */
+  budgets: BudgetService;
   /** Import, export, stacks, integrity check, thumbnail rebuild, backup (tasks with progress and cancel). */
   transfer: TransferServices;
   /**
@@ -154,6 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const batchesRepo = new BatchesRepository(db);
   const settings = new SettingsService(db, opts.env);
   const chains = new ChainService({ db, store, journal, bus });
+  const budgets = new BudgetService({ repo: new BudgetsRepository(db), bus, now: opts.now });
   const service = opts.keychainService ?? opts.env['ATELIER_KEYCHAIN_SERVICE'];
   const secrets = new SecretStore({ ...(service ? { service } : {}), warn: (m: string) => log.warn(m) });
   secrets.init();
@@ -213,7 +218,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     log: (msg, err) => (err ? log.warn({ err }, msg) : log.info(msg)),
   });
 
-  const submitter = new JobSubmitter({ db, bus, store, folders, journal, engine, settings, chains, contextFor });
+  const submitter = new JobSubmitter({ db, bus, store, folders, journal, engine, settings, chains, budgets, contextFor });
   const checkJob = (input: CallInputParsed<'jobs.submit'>): CheckedJob => submitter.check(input);
   const submitJob = (input: CallInputParsed<'jobs.submit'>, edit?: EditPlan): JobView => submitter.submit(input, edit);
   const submitEdit: AppServices['submitEdit'] = (input, opts = {}) => submitter.submitEdit(input, opts);
@@ -242,7 +247,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     submitEdit,
     chains,
     compare: new CompareService({ db, bus, journal, store, checkJob, submitJob }),
-    batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, checkJob, now: opts.now }),
+    batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, budgets, checkJob, now: opts.now }),
+    budgets,
   };
   const dispatcher = createDispatcher(
     createHandlers(services, appVersion()),

@@ -19,6 +19,7 @@ import { transferHandlers } from './handlers/transfer';
 import { pricingHandlers } from './handlers/pricing';
 import { batchHandlers } from './handlers/batches';
 import { undoHandlers } from './handlers/undo';
+import { budgetHandlers } from './handlers/budgets';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -211,6 +212,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     ...pricingHandlers(s),
     ...batchHandlers(s),
     ...undoHandlers(s),
+    ...budgetHandlers(s),
   };
 }
 

@@ -29,6 +29,7 @@ import { ChainMethod, chainCalls, chainEvents } from './contracts/chains';
 import { pricingCalls, pricingEvents } from './contracts/pricing';
 import { batchCalls, batchEvents } from './contracts/batches';
 import { undoCalls, undoEvents } from './contracts/undo';
+import { budgetCalls, budgetEvents } from './contracts/budgets';
 import { ContentCredentials } from './provenance';
 import { LIMITS, ParamsRecord, PathString } from './limits';
 
@@ -118,6 +119,8 @@ export const contract = {
         maskBlobId: BlobId.optional(),
         /** An OpenAI edit: `images` (default) or `responses` (keep the model's context; https://platform.openai.com/docs/api-reference/responses). */
         chainMethod: ChainMethod.optional(),
+        /** The user confirmed passing the project's budget (else such a submit is refused, `budget_exceeded`). */
+        overrideBudget: z.boolean().optional(),
       })
       .strict(),
     output: JobView,
@@ -185,6 +188,7 @@ export const contract = {
   ...pricingCalls,
   ...batchCalls,
   ...undoCalls,
+  ...budgetCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -222,6 +226,7 @@ export const events = {
   ...pricingEvents,
   ...batchEvents,
   ...undoEvents,
+  ...budgetEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -246,6 +246,11 @@ export const SpendRow = z.object({
   unpricedJobs: z.number().int(),
   creditsEstimated: z.number(),
   usdEstimated: z.number(),
+  /**
+   * USD derived from EvoLink credits (`usage.credits_reserved` ÷ 68, https://evolink.ai/gpt-image-2) for jobs with
+   * no priced charge: such a job counts here, not at its estimate.
+   */
+  usdDerived: z.number(),
 });
 export type SpendRow = z.infer<typeof SpendRow>;
 

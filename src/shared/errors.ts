@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'timeout', // no reply within the request timeout
   'canceled', // canceled by the user
   'interrupted', // the app stopped while a submit without an idempotency guarantee was under way; not resent
+  'budget_exceeded', // a submit or batch that would pass its project's budget, without `overrideBudget`: `params.project`, `unit`, `cap`, `used`, `left`, `estimate`, `period`, `estimated`
   'paid_retry_unconfirmed', // a retry that would pay again for a job that may have been charged, without `confirmPaid`: `params.credits`, `params.usd` (estimates, or null)
   'keychain_unavailable', // the OS keychain cannot be reached
   'disk_full', // no space left where a file was being written (import, export, backup): `params.path`

@@ -2,7 +2,8 @@
  * EvoLink reports a job's charge as `usage.credits_reserved`, in its own credits. The job and the image's recipe
  * show the USD it stands for at the 68 credits per $1 the price table implies (1.836 credits = $0.027), as a
  * derived figure beside — never instead of — the actual-charge field, which stays null; and the estimate before
- * submit counts size auto at the 2048×2048 cap and the prompt's text tokens.
+ * submit counts size auto at the 2048×2048 cap and the prompt's text tokens. Spend, budgets and the cost per kept
+ * image count such a job at that derived USD (`usdDerived`), not at its estimate.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,5 +54,21 @@ describe('EvoLink credits shown as derived USD', () => {
     const textTokens = Math.ceil([...prompt].filter((c) => c.codePointAt(0)! < 0x80).length / 4) + [...prompt].filter((c) => c.codePointAt(0)! >= 0x80).length;
     expect(done.usdEstimate).toBeCloseTo((2 * (48 * 48 * 0.027 + textTokens * 0.0045)) / 1000, 6);
     expect(done.usdEstimate).toBe(estimateUsd('evolink', 'gpt-image-2', params, 0, undefined, prompt));
+
+    // Spend counts the job at the derived USD, marked as such: not at its estimate, not as a priced charge.
+    for (const groupBy of ['provider', 'project', 'model', 'day'] as const) {
+      const rows = await call(app, 'spend.summary', { groupBy, from: null, to: null });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ jobs: 1, images: 2, usd: 0, unpricedJobs: 0, usdEstimated: 0, creditsEstimated: 0 });
+      expect(rows[0]!.usdDerived).toBeCloseTo(derived, 9);
+    }
+    // And so do the budget and the cost per kept image.
+    const budget = await call(app, 'budgets.get', { folderId });
+    expect(budget.used).toMatchObject({ usd: 0, usdEstimated: 0 });
+    expect(budget.used.usdDerived).toBeCloseTo(derived, 9);
+    await call(app, 'assets.update', { ids: [done.assetIds[0]!], patch: { rating: 5 } });
+    const [kept] = await call(app, 'spend.kept', { groupBy: 'provider', minRating: 3 });
+    expect(kept).toMatchObject({ key: 'evolink', images: 2, kept: 1, estimated: false });
+    expect(kept!.usdPerKept).toBeCloseTo(derived, 6);
   });
 });

@@ -104,7 +104,9 @@ describe('every provider through the engine', () => {
     const byProvider = Object.fromEntries(spend.map((r) => [r.key, r]));
     expect(byProvider['apiframe']).toMatchObject({ jobs: 1, images: 1, credits: 9 });
     expect(byProvider['openai']!.usd).toBeCloseTo(o!.costUsd!, 6);
-    expect(byProvider['evolink']).toMatchObject({ unpricedJobs: 1 });
+    // EvoLink's charge comes as credits_reserved: counted at the USD derived from it, not at its estimate (issue 10).
+    expect(byProvider['evolink']).toMatchObject({ unpricedJobs: 0, usdEstimated: 0 });
+    expect(byProvider['evolink']!.usdDerived).toBeGreaterThan(0);
   });
 
   it('EvoLink size rules are checked before anything is sent, naming the rule', async () => {

@@ -85,6 +85,8 @@ export const batchCalls = {
         table: z.string().max(BATCH_MAX_TABLE_CHARS),
         /** The composer's references as staged; a `reference` column picks them per row, the rest are shared. */
         references: z.array(z.object({ blobId: BlobId, name: z.string().max(LIMITS.fileName) })).max(LIMITS.references),
+        /** The user confirmed passing the project's budget (else a batch that would is refused, `budget_exceeded`). */
+        overrideBudget: z.boolean().optional(),
       })
       .strict(),
     output: BatchView,

@@ -19,6 +19,7 @@ import type { JobEngine } from '../jobs/engine';
 import type { JobJournal, JobRecord } from '../jobs/journal';
 import type { CheckedJob } from '../jobs/submit';
 import type { SettingsService } from '../settings';
+import type { BudgetService } from '../budgets/service';
 import type { BatchesRepository, BatchRow } from '../repositories/batches';
 
 /** What the service needs from the app. */
@@ -29,6 +30,8 @@ export interface BatchDeps {
   journal: JobJournal;
   engine: JobEngine;
   settings: SettingsService;
+  /** The project budgets' check, the same one `jobs.submit` calls, over the batch's summed estimates. */
+  budgets: BudgetService;
   /** The submitter's checks of one job (parameters, references, folder, key), creating nothing. */
   checkJob(input: CallInputParsed<'jobs.submit'>): CheckedJob;
   now?: () => number;
@@ -71,7 +74,8 @@ export class BatchService {
    * reference files and sizes, folder, key).
    * @throws AppError `validation`: `params.field` `template` / `table` / `model` with the plan's reason, or `row`
    *   (`params.row`, `params.position`, `params.reason` and its facts); a row failing the submitter's checks is its
-   *   error with `params.row` and `params.position` added; nothing is created
+   *   error with `params.row` and `params.position` added; `budget_exceeded` where the rows' summed estimates would
+   *   take the project past its budget and `overrideBudget` is not true; nothing is created
    */
   submit(input: CallInputParsed<'batches.submit'>): BatchView {
     const prices = this.d.settings.prices();
@@ -99,8 +103,18 @@ export class BatchService {
         }
         checked.set(setKey, c);
       }
-      return { plan: r, references, params: c.params, expectedCount: Number(c.params[c.cap.countParam] ?? 1) };
+      return {
+        plan: r,
+        references,
+        params: c.params,
+        expectedCount: Number(c.params[c.cap.countParam] ?? 1),
+        creditsEstimate: estimateCredits(input.provider, input.model, c.params, prices),
+        usdEstimate: estimateUsd(input.provider, input.model, c.params, references.length, prices, r.prompt),
+      };
     });
+    const sum = (pick: (r: (typeof rows)[number]) => number | null): number | null =>
+      rows.some((r) => pick(r) !== null) ? rows.reduce((s, r) => s + (pick(r) ?? 0), 0) : null;
+    this.d.budgets.assertWithin(input.folderId, { credits: sum((r) => r.creditsEstimate), usd: sum((r) => r.usdEstimate) }, input.overrideBudget);
     const batchId = randomUUID();
     const jobs: JobRecord[] = [];
     this.d.db.transaction(() => {
@@ -124,8 +138,8 @@ export class BatchService {
           params: r.params,
           expectedCount: r.expectedCount,
           references: r.references,
-          creditsEstimate: estimateCredits(input.provider, input.model, r.params, prices),
-          usdEstimate: estimateUsd(input.provider, input.model, r.params, r.references.length, prices, r.plan.prompt),
+          creditsEstimate: r.creditsEstimate,
+          usdEstimate: r.usdEstimate,
           idempotencyKey: batchRowKey(batchId, r.plan.index),
         });
         this.d.repo.insertRow(batchId, { position: r.plan.index, table_row: r.plan.row, job_id: job.id, vars: JSON.stringify(r.plan.values) });

@@ -1,10 +1,13 @@
 /**
  * The spend view: what finished jobs cost, grouped by project, provider, model or day (UTC). Charges come from
  * the providers (Apiframe `creditCost`, priced usage for EvoLink and OpenAI); a job whose charge is not known is
- * counted apart, at its estimate, so an estimate is never shown as a charge.
+ * counted apart, at its estimate, so an estimate is never shown as a charge. An EvoLink job, whose charge EvoLink
+ * reports in its own credits (`usage.credits_reserved`), counts at the USD derived from them (68 credits per $1,
+ * https://evolink.ai/gpt-image-2) in `usdDerived`, apart from both.
  */
 import type { Db } from '../library/db';
 import type { SpendRow } from '@shared/domain';
+import { EVOLINK_CREDITS_PER_USD } from '@shared/providers/evolink';
 import { JobsRepository, type SpendGroup } from '../repositories/jobs';
 
 export type { SpendGroup };
@@ -22,7 +25,7 @@ const repos = new WeakMap<Db, JobsRepository>();
 export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, to: number | null): SpendRow[] {
   let repo = repos.get(db);
   if (!repo) repos.set(db, (repo = new JobsRepository(db)));
-  const rows = repo.spend(groupBy, from, to);
+  const rows = repo.spend(groupBy, from, to, EVOLINK_CREDITS_PER_USD);
   const names = groupBy === 'project' ? repo.projectNames() : null;
   return rows.map((r) => ({ ...r, label: names?.get(r.key) ?? r.key }));
 }

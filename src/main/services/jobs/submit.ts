@@ -15,6 +15,7 @@ import type { Db } from '../library/db';
 import type { FolderService } from '../library/folders';
 import type { BlobStore } from '../library/store';
 import type { SettingsService } from '../settings';
+import type { BudgetService } from '../budgets/service';
 import type { ProviderContext } from '../providers/types';
 import type { JobEngine } from './engine';
 import type { JobJournal } from './journal';
@@ -37,6 +38,8 @@ export interface SubmitDeps {
   engine: JobEngine;
   settings: SettingsService;
   chains: ChainService;
+  /** The project budgets' check (refuses a submit that would pass a cap without `overrideBudget`). */
+  budgets: BudgetService;
   /** Refuses (AppError `no_api_key`) where the provider needs a key and none is set. */
   contextFor(provider: SubmitInput['provider']): ProviderContext;
 }
@@ -99,15 +102,19 @@ export class JobSubmitter {
   /**
    * Checks and journals a job (with the credit and USD estimates of the price table in force) and starts it.
    * `edit` (from {@link ChainService.planEdit}) makes it a step of an edit chain.
-   * @throws AppError as {@link JobSubmitter.check}
+   * @throws AppError as {@link JobSubmitter.check}; `budget_exceeded` where the estimate would take the project past
+   *   its budget and `overrideBudget` is not true ({@link BudgetService.assertWithin})
    */
   submit(input: SubmitInput, edit?: EditPlan): JobView {
     const { cap, prompt, params } = this.check(input);
     const expectedCount = Number(params[cap.countParam] ?? 1);
     const prices = this.d.settings.prices(); // the table in force, with the user's overrides
+    const creditsEstimate = estimateCredits(input.provider, input.model, params, prices);
+    const usdEstimate = estimateUsd(input.provider, input.model, params, input.references.length, prices, prompt);
+    this.d.budgets.assertWithin(input.folderId, { credits: creditsEstimate, usd: usdEstimate }, input.overrideBudget);
     const job = this.d.journal.create({
-      creditsEstimate: estimateCredits(input.provider, input.model, params, prices),
-      usdEstimate: estimateUsd(input.provider, input.model, params, input.references.length, prices, prompt),
+      creditsEstimate,
+      usdEstimate,
       folderId: input.folderId,
       provider: input.provider,
       model: input.model,

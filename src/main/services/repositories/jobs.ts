@@ -97,6 +97,8 @@ export interface SpendSumRow {
   unpricedJobs: number;
   creditsEstimated: number;
   usdEstimated: number;
+  /** USD derived from EvoLink credits (`usage.credits_reserved` ÷ the rate) of jobs with no priced charge. */
+  usdDerived: number;
 }
 
 /** What spend is grouped by. */
@@ -254,9 +256,14 @@ export class JobsRepository {
   /**
    * Spend sums per group over finished jobs in [from, to] (epoch ms on `coalesce(completed_at, updated_at)`, null
    * for an open bound): completed jobs, other finished jobs that carry a charge, and jobs with an earlier attempt's
-   * charge (`prior_credits`, `prior_usd`). Ordered by key. See jobs/spend.ts for what each sum means.
+   * charge (`prior_credits`, `prior_usd`). Ordered by key. See jobs/spend.ts for what each sum means. An EvoLink job
+   * with no priced charge but a `usage.credits_reserved` counts at the USD derived from it (÷ `rate`, EvoLink credits
+   * per USD, rounded to 1e-6 per job), not at its estimate.
    */
-  spend(groupBy: SpendGroup, from: number | null, to: number | null): SpendSumRow[] {
+  spend(groupBy: SpendGroup, from: number | null, to: number | null, rate: number): SpendSumRow[] {
+    const derived = `(CASE WHEN j.provider = 'evolink' AND j.cost_usd IS NULL
+      THEN round(json_extract(j.usage, '$.credits_reserved') / @rate, 6) END)`;
+    const uncharged = `j.state = 'completed' AND j.credits IS NULL AND j.cost_usd IS NULL AND ${derived} IS NULL`;
     return this.st
       .get(
         `WITH RECURSIVE anc(id, root) AS (
@@ -268,17 +275,18 @@ export class JobsRepository {
                 coalesce(sum((SELECT count(*) FROM assets a WHERE a.job_id = j.id)), 0) AS images,
                 coalesce(sum(coalesce(j.credits, 0) + coalesce(j.prior_credits, 0)), 0) AS credits,
                 coalesce(sum(coalesce(j.cost_usd, 0) + coalesce(j.prior_usd, 0)), 0) AS usd,
-                sum(CASE WHEN j.state = 'completed' AND j.provider <> 'sandbox' AND j.credits IS NULL AND j.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpricedJobs,
-                coalesce(sum(CASE WHEN j.state = 'completed' AND j.credits IS NULL AND j.cost_usd IS NULL THEN j.credits_estimate END), 0) AS creditsEstimated,
-                coalesce(sum(CASE WHEN j.state = 'completed' AND j.credits IS NULL AND j.cost_usd IS NULL THEN j.usd_estimate END), 0) AS usdEstimated
+                sum(CASE WHEN ${uncharged} AND j.provider <> 'sandbox' THEN 1 ELSE 0 END) AS unpricedJobs,
+                coalesce(sum(CASE WHEN ${uncharged} THEN j.credits_estimate END), 0) AS creditsEstimated,
+                coalesce(sum(CASE WHEN ${uncharged} THEN j.usd_estimate END), 0) AS usdEstimated,
+                coalesce(sum(CASE WHEN j.state = 'completed' THEN ${derived} END), 0) AS usdDerived
          FROM jobs j JOIN anc ON anc.id = j.folder_id
          WHERE (j.state = 'completed'
                 OR (j.state NOT IN ('queued', 'submitting', 'running', 'downloading') AND (coalesce(j.credits, 0) > 0 OR coalesce(j.cost_usd, 0) > 0))
                 OR coalesce(j.prior_credits, 0) > 0 OR coalesce(j.prior_usd, 0) > 0)
-           AND (? IS NULL OR coalesce(j.completed_at, j.updated_at) >= ?) AND (? IS NULL OR coalesce(j.completed_at, j.updated_at) <= ?)
+           AND (@from IS NULL OR coalesce(j.completed_at, j.updated_at) >= @from) AND (@to IS NULL OR coalesce(j.completed_at, j.updated_at) <= @to)
          GROUP BY key ORDER BY key`,
       )
-      .all(from, from, to, to) as SpendSumRow[];
+      .all({ from, to, rate }) as SpendSumRow[];
   }
 
   /** The projects (top-level folders) by id: their names. */

@@ -43,6 +43,11 @@ export function formatDuration(ms: number, locale: string): string {
   return parts.join(' ');
 }
 
+/** An amount of a budget's unit: "12 credits", or dollars as {@link formatUsd} writes them. */
+export function budgetAmount(t: TFunction, unit: 'credits' | 'USD', amount: number): string {
+  return unit === 'USD' ? formatUsd(amount, i18n.language) : t('budget.creditsAmount', { count: amount });
+}
+
 /** US dollars, with cents (and a tenth of a cent below a dollar: image prices are small). */
 export function formatUsd(usd: number, locale: string): string {
   return new Intl.NumberFormat(locale, {
@@ -156,6 +161,11 @@ export function describeError(t: TFunction, err: ErrorLike | unknown, fallbackNa
     }
     case 'conflict':
       if (typeof p['reason'] === 'string' && p['reason']) key = `errors.${e.code}_reason`;
+      break;
+    case 'budget_exceeded':
+      // The numbers in the cap's unit: credits, or dollars.
+      for (const k of ['estimate', 'left', 'cap'] as const) p[k] = budgetAmount(t, p['unit'] === 'USD' ? 'USD' : 'credits', num(p[k]) ?? 0);
+      if (p['period'] === 'total') key = 'errors.budget_exceeded_total';
       break;
     default:
       break;

@@ -40,6 +40,7 @@ export function totalOf(rows: readonly SpendRow[]): SpendRow {
     unpricedJobs: sum((r) => r.unpricedJobs),
     creditsEstimated: sum((r) => r.creditsEstimated),
     usdEstimated: sum((r) => r.usdEstimated),
+    usdDerived: sum((r) => r.usdDerived),
   };
 }
 
