@@ -15,6 +15,13 @@ interface JobsState {
   drawerOpen: boolean;
   /** Pauses and 429 cool-downs; null until read. */
   queue: QueueState | null;
+  /**
+   * Live previews: the latest partial image of each job being made (a `job.partial` event: a small WebP data URL),
+   * shown in its tile; dropped as soon as the job is no longer on its way. Never stored anywhere.
+   */
+  partials: Record<string, { index: number; image: string }>;
+  /** A `job.partial` event. */
+  applyPartial(partial: { jobId: string; index: number; image: string }): void;
   load(): Promise<void>;
   loadQueue(): Promise<void>;
   setQueue(queue: QueueState): void;
@@ -54,6 +61,16 @@ export const useJobs = create<JobsState>()((set, get) => ({
   dismissed: loadPref('dismissedJobs', {}, isFlags),
   drawerOpen: loadPref('queueOpen', false, (v): v is boolean => typeof v === 'boolean'),
   queue: null,
+  partials: {},
+
+  applyPartial({ jobId, index, image }) {
+    const job = get().byId[jobId];
+    // A partial that arrives after its job ended (or for a job this window does not list) shows nothing.
+    if (job && !isActive(job)) return;
+    const prev = get().partials[jobId];
+    if (prev && prev.index > index) return;
+    set((s) => ({ partials: { ...s.partials, [jobId]: { index, image } } }));
+  },
 
   async loadQueue() {
     try {
@@ -116,12 +133,12 @@ export const useJobs = create<JobsState>()((set, get) => ({
 
   applyEvent(job) {
     lastEvent.set(job.id, eventSeq++);
-    set((s) => ({ byId: { ...s.byId, [job.id]: job } }));
+    set((s) => ({ byId: { ...s.byId, [job.id]: job }, partials: withoutEnded(s.partials, job) }));
   },
 
   applyReply(job, mark) {
     if (newerEventSince(job.id, mark)) return;
-    set((s) => ({ byId: { ...s.byId, [job.id]: job } }));
+    set((s) => ({ byId: { ...s.byId, [job.id]: job }, partials: withoutEnded(s.partials, job) }));
   },
 
   dismiss(id) {
@@ -137,6 +154,14 @@ export const useJobs = create<JobsState>()((set, get) => ({
     savePref('queueOpen', open);
   },
 }));
+
+/** `partials` without the preview of `job` where it is no longer on its way (its final image, or why not, replaces it). */
+function withoutEnded(partials: JobsState['partials'], job: JobView): JobsState['partials'] {
+  if (isActive(job) || !(job.id in partials)) return partials;
+  const next = { ...partials };
+  delete next[job.id];
+  return next;
+}
 
 /** Newest first. */
 export const sortJobs = (jobs: Iterable<JobView>): JobView[] => [...jobs].sort((a, b) => b.createdAt - a.createdAt);

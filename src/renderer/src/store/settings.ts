@@ -45,6 +45,8 @@ interface SettingsState {
   setBaseUrl(provider: KeyedProviderId, baseUrl: string | null): Promise<void>;
   /** The model names of the OpenAI-compatible server (plain names). */
   setCustomModels(models: string[]): Promise<void>;
+  /** Live previews on or off (OpenAI). */
+  setStreamPartials(enabled: boolean): Promise<void>;
   checkConnection(provider: KeyedProviderId): Promise<void>;
 }
 
@@ -132,6 +134,10 @@ export const useSettings = create<SettingsState>()((set, get) => {
     },
     async setCustomModels(models) {
       store(await call('settings.setCustomModels', { provider: 'openai-compatible', models }));
+    },
+
+    async setStreamPartials(enabled) {
+      store(await call('settings.setStreamPartials', { provider: 'openai', enabled }));
     },
 
     async checkConnection(provider) {

@@ -15,6 +15,7 @@ import { useTransfer } from './transfer';
  */
 const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'job.updated': (job) => useJobs.getState().applyEvent(job),
+  'job.partial': (partial) => useJobs.getState().applyPartial(partial),
   'queue.changed': (queue) => useJobs.getState().setQueue(queue),
   'asset.created': ({ assetId, folderId }) => {
     void useGallery.getState().assetCreated(assetId, folderId);

@@ -2,6 +2,7 @@ import { AlertTriangle, X } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '@shared/domain';
 import { describeError } from '../../i18n/format';
+import { useJobs } from '../../store/jobs';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { jobStateLabel } from '../jobs/labels';
 import { RetryButton } from '../jobs/RetryButton';
@@ -13,16 +14,22 @@ interface JobTileProps {
   onDismiss(id: string): void;
 }
 
-/** Where a job's image will appear: its state and progress, or why it failed. */
+/**
+ * Where a job's image will appear: its state and progress, or why it failed. While a provider streams partial
+ * images (live previews, `job.partial`), the latest one fills the tile with a "preview" badge, until the final
+ * image takes the tile's place.
+ */
 export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
   const { t } = useTranslation();
   const failed = job.state === 'failed' || job.state === 'expired' || job.state === 'canceled';
+  const partial = useJobs((s) => s.partials[job.id]);
+  const preview = !failed && partial ? partial : null;
   const state = jobStateLabel(t, job);
   const progress =
     job.state === 'running' ? job.progress : job.state === 'downloading' ? null : job.state === 'queued' ? 0 : null;
   return (
     <div
-      className={`job-tile${failed ? ' is-failed' : ''}`}
+      className={`job-tile${failed ? ' is-failed' : ''}${preview ? ' has-preview' : ''}`}
       tabIndex={tabIndex}
       data-tile-index={index}
       aria-label={t('gallery.jobTile', { state, prompt: job.prompt })}
@@ -34,6 +41,14 @@ export function JobTile({ job, tabIndex, index, onDismiss }: JobTileProps) {
         }
       }}
     >
+      {preview ? (
+        <>
+          <img className="job-tile-preview" src={preview.image} alt={t('gallery.partialPreview')} draggable={false} />
+          <span className="job-tile-badge" aria-hidden="true">
+            {t('gallery.previewBadge')}
+          </span>
+        </>
+      ) : null}
       <div className="job-tile-body">
         {failed ? <AlertTriangle size={18} aria-hidden="true" className="job-tile-icon" /> : null}
         <span className="job-tile-state">{state}</span>

@@ -19,6 +19,7 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
   const setBaseUrl = useSettings((s) => s.setBaseUrl);
   const checkConnection = useSettings((s) => s.checkConnection);
   const setCustomModels = useSettings((s) => s.setCustomModels);
+  const setStreamPartials = useSettings((s) => s.setStreamPartials);
   const savedModels = settings.customModels.map((m) => m.replace(/^custom:/, '')).join('\n');
   const [models, setModelsText] = useState(savedModels);
   const [shownModels, setShownModels] = useState(savedModels);
@@ -187,6 +188,27 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
             </button>
           </div>
         </form>
+      ) : null}
+
+      {settings.streamPartials !== null ? (
+        <div className="form">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={settings.streamPartials}
+              disabled={busy}
+              aria-describedby={`${id}-stream-hint`}
+              onChange={(e) => {
+                const on = e.target.checked;
+                void run(() => setStreamPartials(on), on ? t('settings.livePreviewsOn') : t('settings.livePreviewsOff'));
+              }}
+            />
+            <span>{t('settings.livePreviews')}</span>
+          </label>
+          <p id={`${id}-stream-hint`} className="muted small">
+            {t('settings.livePreviewsHint')}
+          </p>
+        </div>
       ) : null}
 
       <ErrorText error={error} />

@@ -1,0 +1,101 @@
+/**
+ * Live previews (issue 13), as a person sees them: the built app in the local web host, Debian Chromium, and the
+ * OpenAI test server streaming partial images (https://platform.openai.com/docs/api-reference/images-streaming) at
+ * a pace a person can see. The OpenAI key goes in through Settings, where Live previews is on by default; a
+ * generation shows a partial image in its tile, marked as a preview, before the final image takes its place; the
+ * library then holds the final image only. Screenshot: live-preview.png.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SCREENSHOTS } from '../helpers/paths';
+import { tempDir } from '../helpers/app';
+import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
+
+const KEY = 'sk-e2e-live-preview-0042';
+const PROMPT = 'A paper lantern festival over a river at night, warm light';
+
+describe('live previews, as a person sees them', () => {
+  let oa: OpenAiTestServer;
+  let browser: Browser;
+  let host: RunningHost;
+  let page: Page;
+  let errors: string[];
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-e2e-preview-'));
+    // Two partials 1.5 s apart, the final 2 s after the last: slow enough to be seen, and to be asserted on.
+    oa = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 512, partialDelayMs: 1500, processingDelayMs: 2000 });
+    host = await startHost(dir, { ATELIER_OPENAI_BASE_URL: oa.baseUrl });
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser, host.url));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await oa?.close();
+    await cleanup?.();
+  });
+
+  it('shows a partial image in the tile, marked as a preview, before the final image', async () => {
+    // The key, in Settings; Live previews is on by default there.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('tab', { name: 'OpenAI', exact: true }).click();
+    const openai = settings.getByRole('region', { name: 'OpenAI', exact: true });
+    await openai.getByRole('textbox', { name: 'API key' }).fill(KEY);
+    await openai.getByRole('button', { name: 'Save key' }).click();
+    await expect.poll(() => openai.textContent(), { timeout: 10_000 }).toContain('…0042');
+    const live = openai.getByRole('checkbox', { name: 'Live previews' });
+    expect(await live.isChecked()).toBe(true);
+    await page.keyboard.press('Escape');
+    await settings.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByRole('textbox', { name: 'Project name' }).fill('Lanterns');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const project = page.getByRole('treeitem', { name: 'Lanterns' });
+    await project.waitFor();
+    await project.click();
+
+    await page.getByRole('combobox', { name: 'Provider' }).selectOption('openai');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-1.5');
+    await page.getByRole('combobox', { name: 'Quality' }).selectOption('low');
+    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    const generate = page.getByRole('button', { name: 'Generate', exact: true });
+    await expect.poll(() => generate.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await generate.click();
+
+    // The partial fills the job's tile, named as a preview, with its badge.
+    const gallery = page.getByRole('region', { name: 'Gallery' });
+    const preview = gallery.getByRole('img', { name: 'Live preview, not the final image' });
+    await preview.waitFor({ state: 'visible', timeout: 30_000 });
+    const final = gallery.getByRole('img', { name: PROMPT });
+    expect(await final.count()).toBe(0);
+    const tile = gallery.locator('.job-tile.has-preview');
+    expect(await tile.getByText('Preview', { exact: true }).isVisible()).toBe(true);
+    const src = await preview.getAttribute('src');
+    expect(src?.startsWith('data:image/webp;base64,')).toBe(true);
+    // The preview is shown at its size: a small picture, drawn (not a broken image).
+    expect(await preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0 && img.naturalWidth <= 256)).toBe(true);
+    expect(oa.state.streamsCompleted).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'live-preview.png') });
+
+    // The final image takes the tile's place; the preview is gone.
+    await final.waitFor({ state: 'visible', timeout: 30_000 });
+    await expect.poll(() => preview.count(), { timeout: 10_000 }).toBe(0);
+    expect(oa.state.partialsSent).toBe(2);
+    expect(oa.state.streamsCompleted).toBe(1);
+    const body = oa.state.requestsTo('generations')[0]!.body as Record<string, unknown>;
+    expect(body).toMatchObject({ stream: true, partial_images: 2 });
+
+    // The library holds the final image only: no file for a partial.
+    const objects = (await readdir(join(dir, 'objects'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(objects).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+});
