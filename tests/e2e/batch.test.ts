@@ -7,19 +7,23 @@
  * "n of 6 done"; the batch view lists the rows with their values and images. Screenshots: batch-preview.png,
  * batch.png.
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_PRICES, priceOf } from '../../src/shared/pricing';
 import { SCREENSHOTS } from '../helpers/paths';
 import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { launchBrowser, startHost, type RunningHost } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 
 const KEY = 'afk_e2e_key_0013';
 const TEMPLATE = 'A bold poster that reads "{headline}", {warm|cool} colours';
 const HEADLINES = ['Summer sale', '여름 세일', '夏のセール'];
 /** What a spreadsheet puts on the clipboard: tab-separated, CRLF line ends; the last row has no headline yet. */
+/** axe-core, run on the dialog and the batch view (WCAG 2.0–2.2, A and AA; serious and critical violations). */
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const PASTED = ['headline\tlang', `${HEADLINES[0]}\ten`, `${HEADLINES[1]}\tko`, `${HEADLINES[2]}\tja`, '\tfr', ''].join('\r\n');
 
 describe('a batch from a pasted table', () => {
@@ -27,7 +31,7 @@ describe('a batch from a pasted table', () => {
   let browser: Browser;
   let host: RunningHost;
   let page: Page;
-  let errors: string[];
+  const errors: string[] = [];
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
@@ -36,8 +40,15 @@ describe('a batch from a pasted table', () => {
     af = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 256 });
     host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: af.url });
     browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+    // As harness.openPage, with the page's CSP bypassed so the test can add axe's script.
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', colorScheme: 'dark', bypassCSP: true });
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+    page = await ctx.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(host.url);
   });
   afterAll(async () => {
     await browser?.close();
@@ -45,6 +56,18 @@ describe('a batch from a pasted table', () => {
     await af?.close();
     await cleanup?.();
   });
+
+  /** Serious and critical axe violations on the page as it is now: `id: targets`. */
+  const axe = async (): Promise<string[]> => {
+    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SOURCE });
+    return page.evaluate(async (tags) => {
+      const w = window as unknown as {
+        axe: { run(ctx: Document, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }> }> };
+      };
+      const r = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+    }, WCAG_TAGS);
+  };
 
   it('pastes a table in three languages, previews, estimates, queues, shows n of N and opens the batch view', async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
@@ -105,6 +128,7 @@ describe('a batch from a pasted table', () => {
     const perImage = priceOf(DEFAULT_PRICES, 'apiframe', 'gpt-image-2', 'credits_per_image.low')!;
     expect(await dialog.locator('.batch-total').textContent()).toBe(`Total estimate ≈ ${6 * perImage} credits`);
     await page.screenshot({ path: join(SCREENSHOTS, 'batch-preview.png') });
+    expect(await axe()).toEqual([]);
     await dialog.getByRole('button', { name: 'Queue 6 prompts' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -138,6 +162,7 @@ describe('a batch from a pasted table', () => {
     expect(viewRows).toEqual(HEADLINES.flatMap((h, i) => ['warm', 'cool'].map((c) => [h, ['en', 'ko', 'ja'][i], c])));
     expect(await view.getByRole('status').textContent()).toBe('6 of 6 done');
     await page.screenshot({ path: join(SCREENSHOTS, 'batch.png') });
+    expect(await axe()).toEqual([]);
     expect(errors).toEqual([]);
   });
 });
