@@ -7,64 +7,42 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { dropFiles, newProject, useWebApp } from './harness';
 
 const SHOTS = SCREENSHOTS;
 
 describe('edit chains', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
+  const app = useWebApp('atelier-e2e-chains-', { ATELIER_SANDBOX_JOB_MS: '600' });
 
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-chains-'));
-    host = await startHost(dir, { ATELIER_SANDBOX_JOB_MS: '600' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
-
-  const gallery = () => page.getByRole('region', { name: 'Gallery' });
+  const gallery = () => app.page.getByRole('region', { name: 'Gallery' });
   const generate = async (prompt: string): Promise<void> => {
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
     await gallery().getByRole('img', { name: prompt, exact: true }).waitFor({ timeout: 30_000 });
   };
   /** Opens the image in the viewer and presses Edit there: it becomes the composer's input. */
   const editImage = async (prompt: string): Promise<void> => {
     await gallery().getByRole('img', { name: prompt, exact: true }).click();
-    const viewer = page.getByRole('dialog', { name: 'Image viewer' });
+    const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.getByRole('button', { name: 'Edit', exact: true }).click();
     await viewer.waitFor({ state: 'hidden' });
-    const bar = page.getByRole('group', { name: 'Editing' });
+    const bar = app.page.getByRole('group', { name: 'Editing' });
     await expect.poll(() => bar.textContent()).toContain(prompt);
   };
 
   it('continues, branches, replays on gpt-image-1.5 and compares with the parent', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Astronaut');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Astronaut' }).click();
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await newProject(app.page, 'Astronaut');
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
 
     // The astronaut photo, into the library through the sandbox.
     const bytes = await readFile(join(GOOD_IMAGES, 'astronaut.png'));
-    await dropFiles(page, page.getByRole('group', { name: 'Reference images' }), [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
-    await page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'astronaut.png' }).waitFor();
+    await dropFiles(app.page, app.page.getByRole('group', { name: 'Reference images' }), [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
+    await app.page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'astronaut.png' }).waitFor();
     await generate('astronaut photo');
-    await page.getByRole('button', { name: 'Remove astronaut.png' }).click();
+    await app.page.getByRole('button', { name: 'Remove astronaut.png' }).click();
 
     await editImage('astronaut photo');
     await generate('add a winter coat');
@@ -76,8 +54,8 @@ describe('edit chains', () => {
 
     // The chain view from the viewer.
     await gallery().getByRole('img', { name: 'make it a raincoat', exact: true }).click();
-    await page.getByRole('dialog', { name: 'Image viewer' }).getByRole('button', { name: 'Versions' }).click();
-    const view = page.getByRole('dialog', { name: 'Versions' });
+    await app.page.getByRole('dialog', { name: 'Image viewer' }).getByRole('button', { name: 'Versions' }).click();
+    const view = app.page.getByRole('dialog', { name: 'Versions' });
     const tree = view.getByRole('tree', { name: 'Version tree' });
     const items = tree.getByRole('treeitem');
     await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(4);
@@ -99,10 +77,10 @@ describe('edit chains', () => {
     const raincoat = tree.getByRole('treeitem', { name: 'make it a raincoat' });
     expect(await raincoat.getAttribute('aria-selected')).toBe('true');
     await raincoat.focus();
-    await page.keyboard.press('ArrowUp');
+    await app.page.keyboard.press('ArrowUp');
     const scarf = tree.getByRole('treeitem', { name: 'add a scarf' });
     await expect.poll(() => scarf.getAttribute('aria-selected')).toBe('true');
-    await page.keyboard.press('ArrowLeft');
+    await app.page.keyboard.press('ArrowLeft');
     await expect.poll(() => tree.getByRole('treeitem', { name: 'add a winter coat' }).getAttribute('aria-selected')).toBe('true');
     await scarf.click();
 
@@ -121,45 +99,45 @@ describe('edit chains', () => {
     await view.getByRole('button', { name: 'Compare with parent' }).click();
     const slider = view.getByRole('slider', { name: 'Compare position' });
     await slider.focus();
-    for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < 20; i++) await app.page.keyboard.press('ArrowLeft');
     expect(await slider.getAttribute('aria-valuenow')).toBe('30');
     await expect.poll(() => view.locator('.compare-after').evaluate((e) => (e as HTMLElement).style.clipPath)).toBe('inset(0px 0px 0px 30%)');
     await view.getByRole('img', { name: 'add a winter coat' }).waitFor();
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('.compare img')).every((i) => (i as HTMLImageElement).complete));
-    await page.screenshot({ path: join(SHOTS, 'chain-view.png') });
+    await app.page.waitForFunction(() => Array.from(document.querySelectorAll('.compare img')).every((i) => (i as HTMLImageElement).complete));
+    await app.page.screenshot({ path: join(SHOTS, 'chain-view.png') });
 
     // Mark it chosen; continue from it.
     await view.getByRole('button', { name: 'Mark as chosen' }).click();
     await expect.poll(() => replay.evaluate(promptOf)).toBe('add a scarf (chosen)');
     await view.getByRole('button', { name: 'Continue from here' }).click();
     await view.waitFor({ state: 'hidden' });
-    await expect.poll(() => page.getByRole('group', { name: 'Editing' }).textContent()).toContain('add a scarf');
+    await expect.poll(() => app.page.getByRole('group', { name: 'Editing' }).textContent()).toContain('add a scarf');
   });
 
   it('paints a mask for an OpenAI edit: brush, size, feather, invert, clear, then uses it', async () => {
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('openai');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-1.5');
-    await page.getByRole('group', { name: 'Editing' }).getByRole('button', { name: 'Paint mask' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Mask' });
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('openai');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-1.5');
+    await app.page.getByRole('group', { name: 'Editing' }).getByRole('button', { name: 'Paint mask' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Mask' });
     const canvas = dialog.getByRole('img', { name: /Mask canvas/ });
     await canvas.waitFor();
     const box = (await canvas.boundingBox())!;
     const size = dialog.getByRole('slider', { name: 'Brush size' });
     await size.focus();
-    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < 10; i++) await app.page.keyboard.press('ArrowRight');
     // Paint the lower third (the coat), erase a bit of it.
-    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.75);
-    await page.mouse.down();
-    for (let i = 0; i <= 12; i++) await page.mouse.move(box.x + box.width * (0.2 + i * 0.05), box.y + box.height * (0.75 + (i % 2) * 0.08));
-    await page.mouse.up();
+    await app.page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.75);
+    await app.page.mouse.down();
+    for (let i = 0; i <= 12; i++) await app.page.mouse.move(box.x + box.width * (0.2 + i * 0.05), box.y + box.height * (0.75 + (i % 2) * 0.08));
+    await app.page.mouse.up();
     await dialog.getByRole('button', { name: 'Eraser' }).click();
     expect(await dialog.getByRole('button', { name: 'Eraser' }).getAttribute('aria-pressed')).toBe('true');
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.7);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.9);
-    await page.mouse.up();
+    await app.page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.7);
+    await app.page.mouse.down();
+    await app.page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.9);
+    await app.page.mouse.up();
     await dialog.getByRole('button', { name: 'Brush' }).click();
-    await page.screenshot({ path: join(SHOTS, 'mask-editor.png') });
+    await app.page.screenshot({ path: join(SHOTS, 'mask-editor.png') });
     const painted = await canvas.evaluate((c) => {
       const cv = c as HTMLCanvasElement;
       const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
@@ -171,7 +149,7 @@ describe('edit chains', () => {
     expect(painted).toBeLessThan(0.6);
     await dialog.getByRole('button', { name: 'Use mask' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByRole('img', { name: 'Mask preview' }).waitFor();
-    expect(errors).toEqual([]);
+    await app.page.getByRole('img', { name: 'Mask preview' }).waitFor();
+    expect(app.errors).toEqual([]);
   });
 });

@@ -7,11 +7,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { newProject, useWebApp } from './harness';
 
 const PROMPT = 'A paper boat on a rain puddle, city reflections';
 
@@ -25,68 +24,48 @@ const box = async (l: Locator): Promise<Box> => {
 };
 
 describe('daily driver: layout', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
+  const app = useWebApp('atelier-e2e-daily-layout-', { ATELIER_SANDBOX_JOB_MS: '200' });
 
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-daily-layout-'));
-    host = await startHost(dir, { ATELIER_SANDBOX_JOB_MS: '200' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
-
-  const gallery = () => page.getByRole('region', { name: 'Gallery' });
-  const generateButton = () => page.getByRole('button', { name: 'Generate', exact: true });
+  const gallery = () => app.page.getByRole('region', { name: 'Gallery' });
+  const generateButton = () => app.page.getByRole('button', { name: 'Generate', exact: true });
 
   it('a finished import report does not cover Generate and stays reachable (bug 3)', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Rainy day');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Rainy day' }).click();
+    await newProject(app.page, 'Rainy day');
     const files = (await readdir(GOOD_IMAGES)).map((f) => join(GOOD_IMAGES, f));
-    await page.getByTestId('import-files').setInputFiles(files);
-    const report = page.getByRole('group', { name: 'Import report' });
+    await app.page.getByTestId('import-files').setInputFiles(files);
+    const report = app.page.getByRole('group', { name: 'Import report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('imported');
 
     // The report is on screen and so is every composer control, uncovered: a click at Generate's centre lands on it.
-    const panel = page.getByRole('region', { name: 'Tasks' });
-    const composer = page.getByRole('region', { name: 'Composer' });
+    const panel = app.page.getByRole('region', { name: 'Tasks' });
+    const composer = app.page.getByRole('region', { name: 'Composer' });
     expect(overlap(await box(panel), await box(composer))).toBe(false);
     const g = await box(generateButton());
-    const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('button')?.textContent ?? null, {
+    const hit = await app.page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('button')?.textContent ?? null, {
       x: g.x + g.width / 2,
       y: g.y + g.height / 2,
     });
     expect(hit).toBe('Generate');
-    await page.screenshot({ path: join(SCREENSHOTS, 'task-report-beside-composer.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'task-report-beside-composer.png') });
     await panel.getByRole('button', { name: 'Dismiss' }).click();
     await panel.waitFor({ state: 'hidden' });
   });
 
   it('Number of images refuses 0, 11 and 2.5 with the range, next to the field (bug 8)', async () => {
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
-    const count = page.getByRole('spinbutton', { name: 'Number of images' });
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    const count = app.page.getByRole('spinbutton', { name: 'Number of images' });
     const max = Number(await count.getAttribute('max'));
     expect(max).toBeGreaterThan(1);
     for (const bad of ['0', String(max + 1), '2.5', '']) {
       await count.fill(bad);
       await expect.poll(() => count.getAttribute('aria-invalid')).toBe('true');
       const describedBy = (await count.getAttribute('aria-describedby'))!;
-      expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe(`Enter a whole number from 1 to ${max}.`);
+      expect(await app.page.locator(`[id="${describedBy}"]`).textContent()).toBe(`Enter a whole number from 1 to ${max}.`);
       expect(await generateButton().isDisabled()).toBe(true);
       // Leaving the field does not quietly change what was typed.
-      await page.getByRole('textbox', { name: 'Prompt' }).focus();
+      await app.page.getByRole('textbox', { name: 'Prompt' }).focus();
       expect(await count.inputValue()).toBe(bad);
       expect(await generateButton().isDisabled()).toBe(true);
     }
@@ -99,15 +78,15 @@ describe('daily driver: layout', () => {
   it('rating and flag badges never overlap the provider badge, even at the smallest thumbnails (bug 7)', async () => {
     const images = gallery().getByRole('list', { name: 'Images' });
     await images.getByRole('checkbox', { name: `Select ${PROMPT}` }).nth(0).check();
-    const bar = page.getByRole('toolbar', { name: 'Selection' });
+    const bar = app.page.getByRole('toolbar', { name: 'Selection' });
     await bar.getByRole('button', { name: 'Rate 5 stars' }).click();
     await bar.getByRole('button', { name: 'Pick' }).click();
     await bar.getByRole('button', { name: 'Clear selection' }).click();
     const slider = gallery().getByRole('slider', { name: 'Thumbnail size' });
     await slider.focus();
-    await page.keyboard.press('Home');
+    await app.page.keyboard.press('Home');
     await expect.poll(() => slider.getAttribute('aria-valuenow')).toBe('80');
-    const tile = images.locator('button.thumb', { has: page.locator('.thumb-meta') });
+    const tile = images.locator('button.thumb', { has: app.page.locator('.thumb-meta') });
     await expect.poll(() => tile.count()).toBe(1);
     const sandbox = tile.locator('.badge-sandbox');
     const meta = tile.locator('.thumb-meta');
@@ -124,15 +103,15 @@ describe('daily driver: layout', () => {
       expect(x.y + x.height).toBeLessThanOrEqual(frame.y + frame.height + 0.5);
     }
     await slider.focus();
-    await page.keyboard.press('End');
+    await app.page.keyboard.press('End');
   });
 
   it("OpenAI's edit bar keeps 'Editing' and the parent's name readable; [ and ] work anywhere in the mask editor (bugs 9, 6)", async () => {
-    await page.setViewportSize({ width: 1280, height: 860 });
+    await app.page.setViewportSize({ width: 1280, height: 860 });
     const images = gallery().getByRole('list', { name: 'Images' });
     await images.getByRole('button', { name: `Edit ${PROMPT}` }).first().click();
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('openai');
-    const editBar = page.getByRole('region', { name: 'Composer' }).getByRole('group', { name: 'Editing', exact: true });
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('openai');
+    const editBar = app.page.getByRole('region', { name: 'Composer' }).getByRole('group', { name: 'Editing', exact: true });
     const label = editBar.getByText('Editing', { exact: true });
     const name = editBar.getByText(PROMPT, { exact: true });
     const paint = editBar.getByRole('button', { name: 'Paint mask' });
@@ -151,39 +130,39 @@ describe('daily driver: layout', () => {
 
     // The mask editor: paint a stroke on the canvas (focus is then on no toolbar control), then ] and [.
     await paint.click();
-    const mask = page.getByRole('dialog', { name: 'Mask' });
+    const mask = app.page.getByRole('dialog', { name: 'Mask' });
     const sizeLabel = mask.getByText(/^Size: \d+ px$/);
     const size = async (): Promise<number> => Number(/\d+/.exec((await sizeLabel.textContent()) ?? '')![0]);
     const start = await size();
     const canvas = mask.getByRole('img', { name: /^Mask canvas/ });
     const c = await box(canvas);
-    await page.mouse.move(c.x + c.width * 0.4, c.y + c.height * 0.4);
-    await page.mouse.down();
-    await page.mouse.move(c.x + c.width * 0.6, c.y + c.height * 0.5);
-    await page.mouse.up();
-    expect(await page.evaluate(() => !!document.activeElement?.closest('[role="toolbar"]'))).toBe(false);
-    await page.keyboard.press(']');
+    await app.page.mouse.move(c.x + c.width * 0.4, c.y + c.height * 0.4);
+    await app.page.mouse.down();
+    await app.page.mouse.move(c.x + c.width * 0.6, c.y + c.height * 0.5);
+    await app.page.mouse.up();
+    expect(await app.page.evaluate(() => !!document.activeElement?.closest('[role="toolbar"]'))).toBe(false);
+    await app.page.keyboard.press(']');
     await expect.poll(size).toBe(start + 8);
-    await page.keyboard.press(']');
-    await page.keyboard.press('[');
+    await app.page.keyboard.press(']');
+    await app.page.keyboard.press('[');
     await expect.poll(size).toBe(start + 8);
     // And with focus on "Use mask", outside the toolbar.
     await mask.getByRole('button', { name: 'Use mask' }).focus();
-    await page.keyboard.press('[');
+    await app.page.keyboard.press('[');
     await expect.poll(size).toBe(start);
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await mask.waitFor({ state: 'hidden' });
     await editBar.getByRole('button', { name: 'Stop editing this image' }).click();
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await app.page.setViewportSize({ width: 1440, height: 900 });
   });
 
   it('a queued job says Queued; an estimate leaves out a zero part (bug 10)', async () => {
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('button', { name: 'Queue' }).click();
-    const drawer = page.getByRole('complementary', { name: 'Queue' });
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('button', { name: 'Queue' }).click();
+    const drawer = app.page.getByRole('complementary', { name: 'Queue' });
     await drawer.getByRole('button', { name: 'Pause all' }).click();
-    await page.getByRole('spinbutton', { name: 'Number of images' }).fill('1');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill('Waiting in line');
+    await app.page.getByRole('spinbutton', { name: 'Number of images' }).fill('1');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill('Waiting in line');
     await generateButton().click();
     const row = drawer.getByRole('listitem').filter({ hasText: 'Waiting in line' });
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/Queued \d{1,2}:\d{2}/);
@@ -192,9 +171,9 @@ describe('daily driver: layout', () => {
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/Started \d{1,2}:\d{2}/);
 
     // Compare: Apiframe (credits) beside the sandbox (free, $0): the total is the credits alone.
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
-    await page.getByRole('button', { name: 'Compare models' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Compare models' });
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await app.page.getByRole('button', { name: 'Compare models' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Compare models' });
     const runs = dialog.getByRole('list', { name: 'Runs' });
     // Every run but the first on the sandbox.
     const n = await runs.getByRole('listitem').count();
@@ -206,6 +185,6 @@ describe('daily driver: layout', () => {
     await expect.poll(() => total.textContent()).toMatch(/≈ \d+ credits/);
     expect(await total.textContent()).not.toContain('$');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

@@ -6,7 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { tempDir } from '../helpers/app';
 import { REPO_ROOT } from '../helpers/paths';
 
 export const HOST_ENTRY = join(REPO_ROOT, 'out/main/web-host.js');
@@ -141,4 +143,81 @@ export async function dropFiles(page: Page, target: string | Locator, files: { n
   await loc.dispatchEvent('dragenter', { dataTransfer: dt });
   await loc.dispatchEvent('dragover', { dataTransfer: dt });
   await loc.dispatchEvent('drop', { dataTransfer: dt });
+}
+
+/** What {@link useWebApp} hands a test file: getters that are valid from its `beforeAll` to its `afterAll`. */
+export interface WebApp {
+  /** The page opened on the host's launch link (desktop viewport, dark scheme). */
+  readonly page: Page;
+  /** The running web host (child process). */
+  readonly host: RunningHost;
+  /** The temp folder made for this file; removed in `afterAll`. The library is this folder, or `options.library` inside it. */
+  readonly dir: string;
+  /** Console errors and uncaught page errors collected since the page opened. */
+  readonly errors: string[];
+  /** The Chromium instance the page lives in (for extra contexts or pages). */
+  readonly browser: Browser;
+}
+
+/** Options of {@link useWebApp}. */
+export interface WebAppOptions {
+  /** A sub-folder of the temp folder to use as the library (e.g. `'lib'`), leaving the temp folder itself for exports. */
+  library?: string;
+  /** The browser context's locale (default `'en-US'`). */
+  locale?: string;
+}
+
+/**
+ * The usual e2e setup of a test file, registered on the enclosing `describe` (or the file): `beforeAll` makes a
+ * temp folder named with `prefix`, starts the web host on it with `env` (added to {@link startHost}'s defaults),
+ * launches Chromium and opens a page at the host's link; `afterAll` closes the browser, stops the host (SIGTERM)
+ * and removes the folder. Reading a getter before `beforeAll` has run throws an Error naming it.
+ */
+export function useWebApp(prefix: string, env: Record<string, string> = {}, options: WebAppOptions = {}): WebApp {
+  let browser: Browser | undefined;
+  let host: RunningHost | undefined;
+  let page: Page | undefined;
+  let errors: string[] | undefined;
+  let dir: string | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir(prefix));
+    host = await startHost(options.library ? join(dir, options.library) : dir, env);
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser, host.url, options.locale));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await cleanup?.();
+  });
+  const need = <T>(name: string, v: T | undefined): T => {
+    if (v === undefined) throw new Error(`useWebApp: ${name} is not ready (read it inside a test or hook, after beforeAll)`);
+    return v;
+  };
+  return {
+    get page() {
+      return need('page', page);
+    },
+    get host() {
+      return need('host', host);
+    },
+    get dir() {
+      return need('dir', dir);
+    },
+    get errors() {
+      return need('errors', errors);
+    },
+    get browser() {
+      return need('browser', browser);
+    },
+  };
+}
+
+/** Makes a project the way a person does (New project, type the name, Create) and opens it in the sidebar tree. */
+export async function newProject(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'New project' }).click();
+  await page.getByRole('textbox', { name: 'Project name' }).fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('treeitem', { name }).click();
 }
