@@ -230,4 +230,44 @@ describe('batches on a paid provider (EvoLink test server)', () => {
     }, 'batch done');
     expect({ completed: done.completed, failed: done.failed }).toEqual({ completed: 3, failed: 0 });
   });
+  it('runs its rows within the provider’s concurrency and waits out a 429 before sending that row again', async () => {
+    const { app, af, folderId } = world;
+    // The first submit is answered 429 (Retry-After 1 s); after it every creation's reply takes 800 ms.
+    af.state.inject('generate', { kind: 'status', status: 429, retryAfterSeconds: 1 }, { times: 1 });
+    af.state.inject('generate', { kind: 'slow', delayMs: 800 }, { after: true, times: 50 });
+    const batch = await call(app, 'batches.submit', {
+      folderId,
+      provider: 'apiframe',
+      model: 'gpt-image-2',
+      params: { quality: 'low', number_of_images: 1 },
+      template: 'a {red|green|blue|white|black|grey|pink|gold|teal|navy} ball',
+      table: '',
+      references: [],
+    });
+    expect(batch.total).toBe(10);
+    // Submits in flight (journalled as posted, no reply yet), sampled while the batch runs.
+    const db = new Database(join(world.dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
+    let most = 0;
+    try {
+      await waitFor(async () => {
+        const n = (db.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'submitting' AND posted_at IS NOT NULL").get() as { n: number }).n;
+        most = Math.max(most, n);
+        return (await call(app, 'batches.get', { id: batch.id })).active === 0;
+      }, 'batch done', 30_000, 10);
+    } finally {
+      db.close();
+    }
+    // Apiframe's gate is 4 submits at a time (the engine's default), and the batch filled it.
+    expect(most).toBe(4);
+    const posts = af.state.requestsTo('generate');
+    expect(posts[0]!.status).toBe(429);
+    // The row refused with 429 is sent again under its key only after the Retry-After.
+    const key = posts[0]!.headers['idempotency-key'];
+    const again = posts.slice(1).find((p) => p.headers['idempotency-key'] === key);
+    expect(again!.at - posts[0]!.at).toBeGreaterThanOrEqual(950);
+    const done = await call(app, 'batches.get', { id: batch.id });
+    expect(done.completed).toBe(10);
+    // Each row made once: the 429 created nothing, and no row was sent twice.
+    expect(af.state.jobs.size).toBe(10);
+  });
 });
