@@ -8,50 +8,28 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { describe, expect, it } from 'vitest';
+import { newProject, useWebApp } from './harness';
 
 const run = promisify(execFile);
 const PROMPT = 'A lighthouse at dusk, 등대, 灯台';
 
 describe('export with an edited preset', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-preset-'));
-    host = await startHost(join(dir, 'lib'), { ATELIER_SANDBOX_JOB_MS: '300' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp('atelier-e2e-preset-', { ATELIER_SANDBOX_JOB_MS: '300' }, { library: 'lib' });
 
   it('edits the preset in the dialog, exports through it, and finds it edited next time', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Coast');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Coast' }).click();
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    await newProject(app.page, 'Coast');
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     await gallery.getByRole('img', { name: PROMPT, exact: true }).waitFor({ timeout: 30_000 });
 
-    const out = join(dir, 'delivery');
+    const out = join(app.dir, 'delivery');
     await mkdir(out);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export images' });
+    await app.page.getByRole('button', { name: 'Export', exact: true }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Export images' });
     await dialog.getByRole('radio', { name: /Whole project/ }).check();
     await expect.poll(() => dialog.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     // Edit every field a user would: the name, the template, the format, the quality.
@@ -62,7 +40,7 @@ describe('export with an edited preset', () => {
     await dialog.getByRole('textbox', { name: 'Export folder' }).fill(out);
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
-    const report = page.getByRole('group', { name: 'Export report' });
+    const report = app.page.getByRole('group', { name: 'Export report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('1 written');
 
@@ -73,14 +51,14 @@ describe('export with an edited preset', () => {
     expect((JSON.parse(stdout) as { MIMEType: string }[])[0]!.MIMEType).toBe('image/webp');
 
     // The edit was saved under its name: the dialog offers it, with the edited values.
-    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const again = page.getByRole('dialog', { name: 'Export images' });
+    await app.page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    await app.page.getByRole('button', { name: 'Export', exact: true }).click();
+    const again = app.page.getByRole('dialog', { name: 'Export images' });
     const preset = again.getByRole('combobox', { name: 'Preset' });
     await expect.poll(async () => (await preset.locator('option').allTextContents()).includes('Client proofs')).toBe(true);
     await preset.selectOption({ label: 'Client proofs' });
     expect(await again.getByRole('textbox', { name: 'File names' }).inputValue()).toBe('proof {index}');
     expect(await again.getByRole('combobox', { name: 'Format' }).inputValue()).toBe('webp');
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });

@@ -7,50 +7,28 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/app';
+import { describe, expect, it } from 'vitest';
 import { SCREENSHOTS } from '../helpers/paths';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { newProject, useWebApp } from './harness';
 
 const run = promisify(execFile);
 const PROMPT = 'A kite over the dunes, 연, 凧';
 
 describe('export with an .xmp sidecar', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-xmp-'));
-    host = await startHost(join(dir, 'lib'), { ATELIER_SANDBOX_JOB_MS: '300' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp('atelier-e2e-xmp-', { ATELIER_SANDBOX_JOB_MS: '300' }, { library: 'lib' });
 
   it('ticks the option, exports, and exiftool reads the .xmp beside the image', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Dunes');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Dunes' }).click();
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    await page.getByRole('region', { name: 'Gallery' }).getByRole('img', { name: PROMPT, exact: true }).waitFor({ timeout: 30_000 });
+    await newProject(app.page, 'Dunes');
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await app.page.getByRole('region', { name: 'Gallery' }).getByRole('img', { name: PROMPT, exact: true }).waitFor({ timeout: 30_000 });
 
-    const out = join(dir, 'delivery');
+    const out = join(app.dir, 'delivery');
     await mkdir(out);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export images' });
+    await app.page.getByRole('button', { name: 'Export', exact: true }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Export images' });
     await dialog.getByRole('radio', { name: /Whole project/ }).check();
     await expect.poll(() => dialog.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     await dialog.getByRole('textbox', { name: 'File names' }).fill('kite {index}');
@@ -66,7 +44,7 @@ describe('export with an .xmp sidecar', () => {
     await dialog.screenshot({ path: join(SCREENSHOTS, 'export-xmp-sidecar.png') });
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
-    const report = page.getByRole('group', { name: 'Export report' });
+    const report = app.page.getByRole('group', { name: 'Export report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('1 written');
 
@@ -82,11 +60,11 @@ describe('export with an .xmp sidecar', () => {
     expect(xmp!['File:FileType']).toBe('XMP');
 
     // Kept with the preset: the dialog opens with the box ticked.
-    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const again = page.getByRole('dialog', { name: 'Export images' });
+    await app.page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    await app.page.getByRole('button', { name: 'Export', exact: true }).click();
+    const again = app.page.getByRole('dialog', { name: 'Export images' });
     await expect.poll(() => again.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     expect(await again.getByRole('checkbox', { name: 'Also write an .xmp sidecar (Lightroom, Bridge)' }).isChecked()).toBe(true);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });

@@ -5,55 +5,36 @@
  * and its sub-folder are back with their images.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { useWebApp } from './harness';
 
 const HARBOUR = 'Misty harbour at dawn, fishing boats';
 const KITE = 'A yellow kite over a windy beach';
 
 describe('deleting a folder keeps its images in the trash', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-folder-trash-'));
-    host = await startHost(dir, { ATELIER_SANDBOX_JOB_MS: '300' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp('atelier-e2e-folder-trash-', { ATELIER_SANDBOX_JOB_MS: '300' });
 
   const generate = async (prompt: string): Promise<void> => {
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('spinbutton', { name: 'Number of images' }).fill('1');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    await expect.poll(() => page.getByRole('region', { name: 'Gallery' }).getByRole('img', { name: prompt }).count(), { timeout: 30_000 }).toBe(1);
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('spinbutton', { name: 'Number of images' }).fill('1');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect.poll(() => app.page.getByRole('region', { name: 'Gallery' }).getByRole('img', { name: prompt }).count(), { timeout: 30_000 }).toBe(1);
   };
   const newFolder = async (name: string): Promise<void> => {
-    await page.getByRole('button', { name: 'New folder' }).click();
-    const dialog = page.getByRole('dialog');
+    await app.page.getByRole('button', { name: 'New folder' }).click();
+    const dialog = app.page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Folder name' }).fill(name);
     await dialog.getByRole('button', { name: 'Create' }).click();
     await dialog.waitFor({ state: 'hidden' });
   };
 
   it('delete from the sidebar, confirm, find the images in the Trash, restore, see the folder again', async () => {
-    const tree = page.getByRole('tree');
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Shoots');
-    await page.getByRole('button', { name: 'Create' }).click();
+    const tree = app.page.getByRole('tree');
+    await app.page.getByRole('button', { name: 'New project' }).click();
+    await app.page.getByRole('textbox', { name: 'Project name' }).fill('Shoots');
+    await app.page.getByRole('button', { name: 'Create' }).click();
     await tree.getByRole('treeitem', { name: 'Shoots' }).click();
     await newFolder('March');
     await tree.getByRole('treeitem', { name: 'March' }).click();
@@ -64,29 +45,29 @@ describe('deleting a folder keeps its images in the trash', () => {
 
     // Delete March (and Day 1 inside it) from the sidebar's toolbar; the confirmation says where the images go.
     await tree.getByRole('treeitem', { name: 'March' }).click();
-    await page.getByRole('group', { name: 'Project actions' }).getByRole('button', { name: 'Delete' }).click();
-    const confirm = page.getByRole('alertdialog', { name: 'Delete “March”?' });
+    await app.page.getByRole('group', { name: 'Project actions' }).getByRole('button', { name: 'Delete' }).click();
+    const confirm = app.page.getByRole('alertdialog', { name: 'Delete “March”?' });
     await expect.poll(() => confirm.textContent()).toContain('moves 2 images to the trash');
     await expect.poll(() => confirm.textContent()).toContain('restored from the trash go back to the same folders');
-    await page.screenshot({ path: join(SCREENSHOTS, 'folder-delete-confirm.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'folder-delete-confirm.png') });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await confirm.waitFor({ state: 'hidden' });
     await expect.poll(() => tree.getByRole('treeitem', { name: 'March' }).count()).toBe(0);
     await expect.poll(() => tree.getByRole('treeitem', { name: 'Day 1' }).count()).toBe(0);
 
     // Both images wait in the Trash.
-    const sidebar = page.getByRole('navigation');
+    const sidebar = app.page.getByRole('navigation');
     const trash = sidebar.getByRole('button', { name: /^Trash/ });
     await expect.poll(() => trash.textContent(), { timeout: 10_000 }).toMatch(/2$/);
     await trash.click();
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     await expect.poll(() => gallery.getByRole('img', { name: HARBOUR }).count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => gallery.getByRole('img', { name: KITE }).count()).toBe(1);
 
     // Restore both: March and Day 1 are back in the tree, each with its image.
     await gallery.getByRole('checkbox', { name: `Select ${HARBOUR}` }).check();
     await gallery.getByRole('checkbox', { name: `Select ${KITE}` }).check();
-    await page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Restore' }).click();
+    await app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Restore' }).click();
     await expect.poll(() => trash.textContent(), { timeout: 10_000 }).toMatch(/0$/);
     await expect.poll(() => tree.getByRole('treeitem', { name: 'March' }).count(), { timeout: 10_000 }).toBe(1);
     await tree.getByRole('treeitem', { name: 'March' }).click();
@@ -94,6 +75,6 @@ describe('deleting a folder keeps its images in the trash', () => {
     await expect.poll(() => tree.getByRole('treeitem', { name: 'Day 1' }).count(), { timeout: 10_000 }).toBe(1);
     await tree.getByRole('treeitem', { name: 'Day 1' }).click();
     await expect.poll(() => gallery.getByRole('img', { name: KITE }).count(), { timeout: 10_000 }).toBe(1);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
