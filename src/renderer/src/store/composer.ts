@@ -52,7 +52,8 @@ interface ComposerState {
   removeRef(key: string): void;
   dismissRefError(key: string): void;
   clearSubmitError(): void;
-  submit(folderId: string): Promise<JobView | null>;
+  /** `overrideBudget`: the user confirmed passing the project's budget (after a `budget_exceeded` refusal). */
+  submit(folderId: string, opts?: { overrideBudget?: boolean }): Promise<JobView | null>;
 }
 
 let keySeq = 0;
@@ -172,7 +173,7 @@ export const useComposer = create<ComposerState>()((set, get) => {
     dismissRefError: (key) => set((s) => ({ refErrors: s.refErrors.filter((e) => e.key !== key) })),
     clearSubmitError: () => set({ submitError: null }),
 
-    async submit(folderId) {
+    async submit(folderId, opts = {}) {
       const { provider, model, prompt, params, references, submitting } = get();
       if (submitting) return null;
       const ready = references.filter((r): r is RefItem & { staged: StagedReference } => r.staged !== null);
@@ -188,6 +189,7 @@ export const useComposer = create<ComposerState>()((set, get) => {
           references: ready.map((r) => ({ blobId: r.staged.id, name: r.name })),
           // An edit: the image being edited goes first, with its mask where the model takes one.
           ...editFields(currentCapability({ provider, model }).takesMask === true, { provider, model }),
+          ...(opts.overrideBudget === true ? { overrideBudget: true } : {}),
         });
         useChainUi.getState().clearMask();
         useJobs.getState().applyReply(job, mark);

@@ -24,6 +24,8 @@ import { CompareModelsButton } from '../compare/Compare';
 import { BatchButton } from '../batches/BatchDialog';
 import { EditBar } from '../chains/EditBar';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
+import { BudgetLine } from '../budgets/BudgetLine';
+import { OverBudgetDialog } from '../budgets/OverBudgetDialog';
 
 const NO_MODELS: readonly ModelId[] = [];
 
@@ -43,6 +45,7 @@ export function Composer() {
   const setPrompt = useComposer((s) => s.setPrompt);
   const setParam = useComposer((s) => s.setParam);
   const submit = useComposer((s) => s.submit);
+  const clearSubmitError = useComposer((s) => s.clearSubmitError);
   const folderId = useFolders((s) => s.selectedId);
   const openSettings = useSettings((s) => s.setOpen);
   const namedModels = useSettings((s) => s.providers['openai-compatible']?.customModels) ?? NO_MODELS;
@@ -170,6 +173,7 @@ export function Composer() {
               <span className="sr-only">{t('composer.costLabel')}: </span>
               {cost}
             </span>
+            <BudgetLine folderId={folderId} credits={provider === 'sandbox' ? null : credits} usd={provider === 'sandbox' ? null : usd} />
             {blocker ? (
               <span id={`${id}-reason`} className="reason">
                 {blockerText(t, blocker)}
@@ -205,7 +209,12 @@ export function Composer() {
             <span>{t('composer.generate')}</span>
           </button>
         </div>
-        <ErrorText error={submitError} className="submit-error" />
+        {submitError?.code === 'budget_exceeded' ? null : <ErrorText error={submitError} className="submit-error" />}
+        <OverBudgetDialog
+          error={submitError}
+          onCancel={clearSubmitError}
+          onConfirm={() => folderId && void submit(folderId, { overrideBudget: true })}
+        />
       </div>
     </section>
   );

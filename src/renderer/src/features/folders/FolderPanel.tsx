@@ -1,4 +1,5 @@
 import { FolderInput, FolderPlus, Pencil, Plus, Trash2 } from 'lucide-react';
+import { BudgetDialogHost } from '../budgets/BudgetDialog';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FolderNode } from '@shared/domain';
@@ -112,6 +113,7 @@ export function FolderPanel() {
         )}
       </div>
       <CollectionsSection />
+      <BudgetDialogHost />
       <div className="sidebar-foot">
         <IconButton
           label={t('folders.newProject')}

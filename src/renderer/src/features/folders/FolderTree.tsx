@@ -1,5 +1,5 @@
 import * as ContextMenu from '@radix-ui/react-context-menu';
-import { ChevronRight, Download, Folder, FolderInput, FolderOpen, FolderPlus, Layers, Pencil, Trash2 } from 'lucide-react';
+import { ChevronRight, Coins, Download, Folder, FolderInput, FolderOpen, FolderPlus, Layers, Pencil, Trash2 } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FolderNode } from '@shared/domain';
@@ -10,6 +10,7 @@ import { comboLabel, matchesShortcut } from '../../lib/keys';
 import { focusFirstItemIfByKey, later, MenuItem, MenuLabel, MenuSeparator, openMenuFromKey, runAfterClose } from '../../ui/Menu';
 import { carriesAssets, dropAssets, dropKind } from '../organise/drop';
 import { UndoMenuItems } from '../organise/UndoMenuItems';
+import { useBudgetUi } from '../budgets/store';
 
 /** What a folder's or project's menu can ask for (the sidebar's toolbar does the same). */
 export type FolderAction = 'newFolder' | 'rename' | 'move' | 'delete' | 'export';
@@ -233,6 +234,13 @@ export function FolderTree({ onRename, onDelete, onAction }: FolderTreeProps) {
             <MenuItem label={t('menu.rename')} icon={<Pencil size={14} />} keyLabel="F2" onSelect={act('rename')} />
             <MenuItem label={t('menu.move')} icon={<FolderInput size={14} />} onSelect={act('move')} />
             <MenuItem label={t('menu.export')} icon={<Download size={14} />} onSelect={act('export')} />
+            {menuFor.parentId === null ? (
+              <MenuItem
+                label={t('budget.action')}
+                icon={<Coins size={14} />}
+                onSelect={later(() => useBudgetUi.getState().open({ projectId: menuFor.id, projectName: menuFor.name }))}
+              />
+            ) : null}
             <MenuSeparator />
             <UndoMenuItems />
             <MenuSeparator />

@@ -12,6 +12,7 @@ import { Modal } from '../../ui/Modal';
 import { SPEND_GROUPS, dayBound, formatCount, formatUsd, rowLabel, totalOf, type SpendGroup } from './format';
 import './spend.css';
 import { DateField } from '../../ui/DateField';
+import { BudgetUse, KeptCost } from './BudgetUse';
 
 /** "Spend" in the top bar: opens what finished jobs cost. */
 export function SpendButton() {
@@ -132,6 +133,8 @@ function SpendBody() {
       <p id={`${id}-legend`} className="note spend-legend">
         {t('spend.legend')}
       </p>
+      <BudgetUse refresh={completed} />
+      <KeptCost refresh={completed} />
     </div>
   );
 }
@@ -177,6 +180,9 @@ function SpendTable({
             </th>
             <th colSpan={2} scope="colgroup" className="spend-group">
               {t('spend.charged')}
+            </th>
+            <th rowSpan={2} scope="col" className="num spend-group derived">
+              {t('spend.derived')}
             </th>
             <th colSpan={3} scope="colgroup" className="spend-group est">
               {t('spend.estimates')}
@@ -228,6 +234,7 @@ function Row({ label, row, locale }: { label: string; row: SpendRow; locale: str
       <td className="num">{formatCount(row.images, locale)}</td>
       <td className="num">{cell(row.credits, (v) => formatCount(v, locale))}</td>
       <td className="num">{cell(row.usd, (v) => formatUsd(v, locale))}</td>
+      <td className="num derived">{cell(row.usdDerived, (v) => formatUsd(v, locale))}</td>
       <td className="num est">{cell(row.unpricedJobs, (v) => formatCount(v, locale))}</td>
       <td className="num est">
         {cell(row.creditsEstimated, (v) => t('spend.estimated', { amount: formatCount(v, locale) }))}

@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { BudgetStatus } from '@shared/contracts/budgets';
+import { budgetAmount } from '../../i18n/format';
+import { useJobs } from '../../store/jobs';
+import { call } from '../../transport';
+import { useBudgetUi } from './store';
+
+/**
+ * The budget of the project `folderId` is in, read afresh when a job starts or ends and when a budget is saved;
+ * null while unknown or where the folder is not known.
+ */
+export function useBudget(folderId: string | null): BudgetStatus | null {
+  const version = useBudgetUi((s) => s.version);
+  const jobsKey = useJobs((s) => Object.values(s.byId).map((j) => j.state[0]).join(''));
+  const [status, setStatus] = useState<{ folderId: string; s: BudgetStatus } | null>(null);
+  useEffect(() => {
+    if (!folderId) return;
+    let live = true;
+    call('budgets.get', { folderId }).then(
+      (s) => live && setStatus({ folderId, s }),
+      () => live && setStatus(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [folderId, version, jobsKey]);
+  return status && status.folderId === folderId ? status.s : null;
+}
+
+/**
+ * What a submit's estimate leaves of its project's budget: "≈ 12 credits of 40 left this month", in the unit of
+ * the estimate (credits or USD) where the budget caps it, else what is left of the other cap. Nothing where the
+ * project has no budget. Marked "over the budget" where the estimate is more than what is left.
+ */
+export function BudgetLine({ folderId, credits, usd, id }: { folderId: string | null; credits: number | null; usd: number | null; id?: string }) {
+  const { t, i18n } = useTranslation();
+  const status = useBudget(folderId);
+  const b = status?.budget;
+  if (!status || !b) return null;
+  const period = b.period;
+  const pick =
+    credits !== null && status.left.credits !== null
+      ? { unit: 'credits' as const, estimate: credits, left: status.left.credits }
+      : usd !== null && credits === null && status.left.usd !== null
+        ? { unit: 'USD' as const, estimate: usd, left: status.left.usd }
+        : null;
+  const left = (unit: 'credits' | 'USD', v: number): string => (unit === 'USD' ? budgetAmount(t, 'USD', v) : t('budget.creditsAmount', { count: v }));
+  let text: string;
+  let over = false;
+  if (pick) {
+    over = pick.estimate > pick.left + 1e-9;
+    text = t(`budget.left_${period}`, {
+      estimate: budgetAmount(t, pick.unit, pick.estimate),
+      left: pick.unit === 'USD' ? budgetAmount(t, 'USD', pick.left) : new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 }).format(pick.left),
+    });
+  } else {
+    const parts: string[] = [];
+    if (status.left.credits !== null) parts.push(left('credits', status.left.credits));
+    if (status.left.usd !== null) parts.push(left('USD', status.left.usd));
+    text = t(`budget.leftOnly_${period}`, { left: parts.join(' · ') });
+  }
+  return (
+    <span id={id} className={`budget-line${over ? ' is-over' : ''}`}>
+      {text}
+      {over ? <strong> · {t('budget.over')}</strong> : null}
+    </span>
+  );
+}
