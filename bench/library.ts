@@ -6,8 +6,10 @@
  *   gallery.ts  the gallery in Debian Chromium via the web host: open → first screen, scroll frame times, JS heap
  *   import.ts   (optional; another section owner adds it) must export `importSection(ctx): Promise<SectionResult>`
  *               whose `line` carries `import_per_s` (and whatever else it prints in its table)
+ *   busy.ts     (optional, like import.ts: `busySection`) the web host's gallery calls every 20 ms during a backup of
+ *               the library and an import of 1,000 photos; its `line` carries `busy_p99_ms`
  * The last line reads:
- *   library n=N search_p95_ms=… worst_ms=… raw_ratio=… first_paint_ms=… scroll_p95_ms=… heap_mb=… import_per_s=…
+ *   library n=N search_p95_ms=… worst_ms=… raw_ratio=… first_paint_ms=… scroll_p95_ms=… heap_mb=… busy_p99_ms=… import_per_s=…
  * (`import_per_s=NA` when the import section is absent).
  *
  * BENCH_DIR=/some/folder keeps the library in BENCH_DIR/n-N (outside the repo) and reuses it on the next run of the
@@ -59,13 +61,18 @@ async function main(): Promise<void> {
       `library bench: n=${N} (${built.blobs} distinct stored images), built in ${(built.buildMs / 1000).toFixed(1)} s, search index ${(built.indexMs / 1000).toFixed(1)} s`,
     ];
     const line: Record<string, string | number> = {};
-    // BENCH_ONLY=search (or import, gallery) runs one section, for iterating on it.
+    // BENCH_ONLY=search (or import, busy, gallery) runs one section, for iterating on it.
     const only = process.env['BENCH_ONLY'];
     const sections: ((c: BenchContext) => Promise<SectionResult>)[] = !only || only === 'search' ? [searchSection] : [];
     const importPath = new URL('./library/import.ts', import.meta.url);
     if ((!only || only === 'import') && existsSync(importPath)) {
       const mod = (await import(importPath.href)) as { importSection?: (c: BenchContext) => Promise<SectionResult> };
       if (mod.importSection) sections.push(mod.importSection);
+    }
+    const busyPath = new URL('./library/busy.ts', import.meta.url);
+    if ((!only || only === 'busy') && existsSync(busyPath)) {
+      const mod = (await import(busyPath.href)) as { busySection?: (c: BenchContext) => Promise<SectionResult> };
+      if (mod.busySection) sections.push(mod.busySection); // closes the app and starts the web host, like gallery
     }
     if (!only || only === 'gallery') sections.push(gallerySection); // last: it closes the app and starts the web host on the same folder
     for (const section of sections) {

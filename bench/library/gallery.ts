@@ -3,8 +3,10 @@
  * - open: from a click on the big project (the small one on screen before) to the first screen of thumbnails
  *   decoded (every image intersecting the grid's viewport complete), measured in the page;
  * - cold: from navigation start to the same, on a fresh page that opens straight on the big project;
- * - scroll: the grid scrolled from top to bottom, BENCH_SCROLL_STEP px per frame (default 400), pages fetched as it goes, frame times from
- *   requestAnimationFrame deltas in the page (p50/p95/max);
+ * - scroll: the grid scrolled from the top, BENCH_SCROLL_STEP px per frame (default 400), pages fetched as it goes, to its end
+ *   or for at most BENCH_SCROLL_FRAMES frames (default 3,600: a minute at 60 Hz, 1.4 million px, about 50,000 images;
+ *   a million-image grid would take 40 minutes to the end), frame times from requestAnimationFrame deltas in the
+ *   page (p50/p95/max);
  * - memory: the renderer's JS heap after the scroll (CDP `Performance.getMetrics` JSHeapUsedSize).
  */
 import type { Page } from 'playwright-core';
@@ -13,6 +15,8 @@ import { type BenchContext, type SectionResult, percentile } from './context';
 
 /** Pixels scrolled per frame (24,000 px/s at 60 Hz: a hard fling, sustained). */
 const STEP_PX = Number(process.env['BENCH_SCROLL_STEP'] ?? 400);
+/** Frames scrolled at most per pass. */
+const MAX_FRAMES = Number(process.env['BENCH_SCROLL_FRAMES'] ?? 3600);
 
 /** Resolves with ms from `start` (page clock) until the first screen of thumbnails in `projectName` is decoded. */
 function firstScreen(page: Page, projectName: string, clickFirst: boolean): Promise<number> {
@@ -50,10 +54,13 @@ function firstScreen(page: Page, projectName: string, clickFirst: boolean): Prom
   );
 }
 
-/** Scrolls the grid to its real end (every page loaded); returns rAF deltas in ms. */
+/**
+ * Scrolls the grid to its real end (every page loaded; a capped total, "10,000+", is not the end) or for `max`
+ * frames; returns rAF deltas in ms and the last position reached.
+ */
 function scrollAll(page: Page): Promise<{ deltas: number[]; items: number }> {
   return page.evaluate(
-    (step) =>
+    ({ step, max }) =>
       new Promise<{ deltas: number[]; items: number }>((resolve, reject) => {
         const s = document.querySelector<HTMLElement>('.grid-scroll');
         if (!s) return reject(new Error('no grid'));
@@ -68,13 +75,14 @@ function scrollAll(page: Page): Promise<{ deltas: number[]; items: number }> {
           const pos = Number(lastCell?.getAttribute('aria-posinset') ?? 0);
           const size = Number(lastCell?.getAttribute('aria-setsize') ?? -1);
           if (s.scrollTop + s.clientHeight >= s.scrollHeight - 2 && pos === size) return resolve({ deltas, items: pos });
+          if (deltas.length >= max) return resolve({ deltas, items: pos });
           if (now > deadline) return reject(new Error(`scroll did not finish: ${pos}/${size}`));
           s.scrollTop += step;
           requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
       }),
-    STEP_PX,
+    { step: STEP_PX, max: MAX_FRAMES },
   );
 }
 
@@ -123,9 +131,9 @@ export async function gallerySection(ctx: BenchContext): Promise<SectionResult> 
     return {
       table: [
         'gallery in Chromium (web host, 1440×900, 180 px thumbnails)',
-        `  open project → first screen of thumbnails   ${openMs.toFixed(0)} ms   (target ≤ 1000 ms)`,
+        `  open project → first screen of thumbnails   ${openMs.toFixed(0)} ms   (target ≤ 500 ms)`,
         `  cold page load → first screen               ${coldMs.toFixed(0)} ms`,
-        `  scroll whole grid (${items} images, ${frames.length} frames)   frame p50 ${p50.toFixed(1)} ms   p95 ${p95.toFixed(1)} ms   max ${Math.max(...frames).toFixed(0)} ms   (target p95 ≤ 20 ms)`,
+        `  scroll the grid (to image ${items}, ${frames.length} frames)   frame p50 ${p50.toFixed(1)} ms   p95 ${p95.toFixed(1)} ms   max ${Math.max(...frames).toFixed(0)} ms   (target p95 ≤ 17 ms)`,
         `  scroll again (all loaded)                  frame p50 ${percentile(again, 50).toFixed(1)} ms   p95 ${percentile(again, 95).toFixed(1)} ms`,
         `  renderer JS heap after the scroll          ${heapMb.toFixed(0)} MB   (target ≤ 300 MB)`,
       ],

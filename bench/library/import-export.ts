@@ -23,6 +23,8 @@ export interface ImportExportResult {
   importSeconds: number;
   importPerS: number;
   importPeakRssMb: number;
+  /** CPU time of this process (every thread: the image pool's workers, libvips, libuv) per imported image, ms. */
+  importCpuMsPerImage: number;
   importedCount: number;
   exportOriginalPerS: number;
   exportJpegPerS: number;
@@ -100,10 +102,12 @@ export async function runImportExportBench(opts: { n?: number; log?: (line: stri
     app = await createApp({ dataDir: join(root, 'lib'), env: {}, logger: pino({ level: 'silent' }), keychainService: `atelier-bench-${process.pid}` });
     const folder = app.services.folders.create('Bench import', null);
     const sampler = rssSampler();
+    const cpu0 = process.cpuUsage();
     t = performance.now();
     const view = app.services.transfer.importer.startPaths(folder.id, [photos], { stackNearDuplicates: false });
     const done = await app.services.transfer.tasks.wait(view.id);
     const importSeconds = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const importPeakRssMb = sampler.stop();
     const report = done.report as ImportReport;
     log(`imported ${report.imported.length} (skipped ${report.skipped.length}, near-duplicates ${report.nearDuplicates.length}) in ${importSeconds.toFixed(2)} s`);
@@ -129,6 +133,7 @@ export async function runImportExportBench(opts: { n?: number; log?: (line: stri
       importSeconds,
       importPerS: report.imported.length / importSeconds,
       importPeakRssMb,
+      importCpuMsPerImage: (cpu.user + cpu.system) / 1000 / Math.max(1, report.imported.length),
       importedCount: report.imported.length,
       exportOriginalPerS,
       exportJpegPerS,
@@ -143,7 +148,7 @@ export async function runImportExportBench(opts: { n?: number; log?: (line: stri
 export function formatImportExport(r: ImportExportResult): string {
   return (
     `import-export n=${r.n} mp=${r.megapixels.toFixed(2)} import_per_s=${r.importPerS.toFixed(1)} ` +
-    `import_peak_rss_mb=${r.importPeakRssMb.toFixed(0)} export_original_per_s=${r.exportOriginalPerS.toFixed(1)} ` +
+    `import_peak_rss_mb=${r.importPeakRssMb.toFixed(0)} import_cpu_ms=${r.importCpuMsPerImage.toFixed(2)} export_original_per_s=${r.exportOriginalPerS.toFixed(1)} ` +
     `export_jpeg_per_s=${r.exportJpegPerS.toFixed(1)}`
   );
 }

@@ -1,77 +1,40 @@
 /**
- * The window never waits (issue 12 §1): the built web host (a child process, its services in a worker) answers
- * gallery calls — a page of `assets.query`, a thumbnail and an original over `/media` — within 50 ms at the 99th
- * percentile while it backs up a library of 20,000 images (real SQLite, real files; the backup takes over a
- * second). Latencies are printed (`busy-host …`) for the record.
+ * The window never waits (issue 12 §1): the built web host (a child process, its services in a worker, image work
+ * in the image pool) answers gallery calls — a page of `assets.query`, a thumbnail and an original over `/media` —
+ * within 50 ms at the 99th percentile while it backs up a library of 20,000 images, and while it imports 240 photos
+ * of 1 MP pushed over HTTP as the web page sends them (batches of base64 files, from a worker thread of the test).
+ *
+ * The gallery client (bench/library/busy-client.ts) fires on a fixed cadence, every 20 ms, without waiting for
+ * the previous call, and measures each latency from the time the call was scheduled: a host whose thread stalls
+ * for 200 ms delays every call scheduled meanwhile (about ten), not only the one in flight, so the 99th percentile
+ * sees the stall. Latencies are printed (`busy-host …`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLibrary } from '../../bench/library/build';
+import { GalleryClient, pct, summary } from '../../bench/library/busy-client';
+import { generatePhotos } from '../../bench/library/import-export';
 import { createApp } from '../../src/main/app';
-import type { TaskView } from '../../src/shared/contracts/transfer';
+import type { ImportReport, TaskView } from '../../src/shared/contracts/transfer';
 import { startHost, type RunningHost } from './harness';
 
 /** Assets in the library; at this size `VACUUM INTO` alone holds SQLite for about 200 ms on the CI machine. */
 const N = 20_000;
 /** Distinct stored images (each copied by the backup). */
 const DISTINCT = 3_000;
+/** Photos of 1152×864 px pushed to the import. */
+const PHOTOS = 240;
 const P99_LIMIT_MS = 50;
+/** The gallery client's cadence: one call every this many ms, whatever the previous ones are doing. */
+const CADENCE_MS = 20;
 
 let dir: string;
 let host: RunningHost;
-let bearer: string;
-let blobIds: string[] = [];
-
-async function call<T>(name: string, input: unknown): Promise<T> {
-  const res = await request(`${host.origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { authorization: bearer, 'content-type': 'application/json', origin: host.origin },
-    body: JSON.stringify(input),
-  });
-  const env = (await res.body.json()) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!env.ok) throw new Error(`${name}: ${env.error?.message}`);
-  return env.value as T;
-}
-
-async function media(blobId: string, variant: 'thumb' | 'original'): Promise<void> {
-  const res = await request(`${host.origin}/media/${blobId}/${variant}`, { headers: { authorization: bearer } });
-  await res.body.arrayBuffer();
-  if (res.statusCode !== 200) throw new Error(`media ${variant} ${blobId}: HTTP ${res.statusCode}`);
-}
-
-const query = () => call<{ items: { blob: { id: string } }[] }>('assets.query', { scope: { kind: 'library' }, limit: 100 });
-
-/** Latency of each gallery request (ms) made one after another until `done()` turns true. */
-async function galleryLatencies(done: () => boolean): Promise<{ query: number[]; media: number[] }> {
-  const out = { query: [] as number[], media: [] as number[] };
-  for (let i = 0; !done(); i++) {
-    let t = performance.now();
-    await query();
-    out.query.push(performance.now() - t);
-    t = performance.now();
-    await media(blobIds[i % blobIds.length]!, i % 4 === 3 ? 'original' : 'thumb');
-    out.media.push(performance.now() - t);
-  }
-  return out;
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
-const summary = (xs: number[]) => `n=${xs.length} p50=${pct(xs, 50).toFixed(1)} p99=${pct(xs, 99).toFixed(1)} max=${Math.max(...xs).toFixed(1)}`;
-
-async function untilDone(taskId: string): Promise<TaskView> {
-  for (;;) {
-    const t = await call<TaskView>('tasks.get', { id: taskId });
-    if (t.state !== 'running') return t;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let client: GalleryClient;
+let photos: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'atelier-busy-host-'));
@@ -82,18 +45,10 @@ beforeAll(async () => {
   } finally {
     await app.close();
   }
+  photos = await generatePhotos(join(dir, 'photos'), PHOTOS);
   host = await startHost(dataDir);
-  const launch = new URL(host.url).searchParams.get('launch');
-  const res = await request(`${host.origin}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: host.origin },
-    body: JSON.stringify({ launch }),
-  });
-  bearer = `Bearer ${((await res.body.json()) as { token: string }).token}`;
-  // Warm: the first page's thumbnails are made once, as the gallery's first screen makes them.
-  blobIds = [...new Set((await query()).items.map((a) => a.blob.id))];
-  for (const id of blobIds) await media(id, 'thumb');
-  for (let i = 0; i < 5; i++) await query();
+  client = await GalleryClient.signIn(host.url);
+  await client.warm();
 });
 
 afterAll(async () => {
@@ -102,18 +57,38 @@ afterAll(async () => {
 });
 
 describe('a busy host still answers the gallery', () => {
-  it(`serves a page and images within ${P99_LIMIT_MS} ms (p99) while a backup of ${N} images runs`, async () => {
+  it(`serves a page and images within ${P99_LIMIT_MS} ms (p99, calls every ${CADENCE_MS} ms) while a backup of ${N} images runs`, async () => {
+    const target = join(dir, 'backups');
+    mkdirSync(target);
     const t0 = performance.now();
-    const task = await call<TaskView>('library.backup', { targetDir: dir });
+    const task = await client.call<TaskView>('library.backup', { targetDir: target });
     let finished: TaskView | null = null;
-    const watch = untilDone(task.id).then((t) => (finished = t));
-    const lat = await galleryLatencies(() => finished !== null);
+    const watch = client.untilDone(task.id).then((t) => (finished = t));
+    const lat = await client.latencies(() => finished !== null, CADENCE_MS);
     await watch;
     const backupMs = performance.now() - t0;
     console.log(`busy-host backup ${backupMs.toFixed(0)} ms: assets.query ${summary(lat.query)}; media ${summary(lat.media)}`);
     expect(finished!.state).toBe('completed');
     expect(backupMs).toBeGreaterThanOrEqual(1000);
-    expect(lat.query.length).toBeGreaterThanOrEqual(10);
+    expect(lat.query.length).toBeGreaterThanOrEqual(20);
+    expect(pct(lat.query, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
+    expect(pct(lat.media, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
+  });
+
+  it(`serves a page and images within ${P99_LIMIT_MS} ms (p99, calls every ${CADENCE_MS} ms) while ${PHOTOS} photos of 1 MP are imported`, async () => {
+    const folder = await client.call<{ id: string }>('folders.create', { name: 'Busy import', parentId: null });
+    const t0 = performance.now();
+    let finished: TaskView | null = null;
+    const importing = client.pushImport(folder.id, photos).then((t) => (finished = t));
+    const lat = await client.latencies(() => finished !== null, CADENCE_MS);
+    await importing;
+    const importMs = performance.now() - t0;
+    const report = finished!.report as ImportReport;
+    console.log(`busy-host import ${report.imported.length} in ${importMs.toFixed(0)} ms: assets.query ${summary(lat.query)}; media ${summary(lat.media)}`);
+    expect(finished!.state).toBe('completed');
+    expect(report.imported).toHaveLength(PHOTOS);
+    expect(importMs).toBeGreaterThanOrEqual(1000);
+    expect(lat.query.length).toBeGreaterThanOrEqual(20);
     expect(pct(lat.query, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
     expect(pct(lat.media, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
   });

@@ -1,0 +1,82 @@
+/**
+ * The busy section of bench/library (picked up by bench/library.ts when this file exists): the window never waits
+ * (issue 12 §1). The built web host (out/main/web-host.js) serves the bench library while the gallery client
+ * (busy-client.ts) fires a call every 20 ms — a page of `assets.query`, a thumbnail, an original — without
+ * waiting for earlier ones, each latency counted from its scheduled time:
+ *   1. during a backup of the whole library (`library.backup`: `VACUUM INTO` of the database and a copy of every
+ *      stored image) into a temp folder, removed after;
+ *   2. during an import of 1,000 distinct ~1 MP photos pushed over HTTP as the web page sends them; the photos
+ *      are taken out again afterwards (their folder deleted, the trash emptied: the bench library has nothing
+ *      else in its trash), so the library is the same for the next run.
+ * `busy_p99_ms` is the worst of the four p99s (page and media, backup and import); target ≤ 50 ms.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImportReport, TaskView } from '../../src/shared/contracts/transfer';
+import { startHost } from '../../tests/e2e/harness';
+import { GalleryClient, pct, summary, type GalleryLatencies } from './busy-client';
+import type { BenchContext, SectionResult } from './context';
+import { generatePhotos } from './import-export';
+
+const PHOTOS = Number(process.env['BENCH_BUSY_PHOTOS'] ?? 1000);
+
+/** Runs the busy measurements (closes the bench's app first: the host opens the same folder). */
+export async function busySection(ctx: BenchContext): Promise<SectionResult> {
+  await ctx.closeApp();
+  const tmp = await mkdtemp(join(tmpdir(), 'atelier-bench-busy-'));
+  const log = (s: string): void => void process.stderr.write(`busy: ${s}\n`);
+  try {
+    log(`generating ${PHOTOS} photos`);
+    const photos = await generatePhotos(join(tmp, 'photos'), PHOTOS);
+    const host = await startHost(ctx.dataDir, { ATELIER_LOG_LEVEL: 'error' });
+    try {
+      const client = await GalleryClient.signIn(host.url);
+      await client.warm();
+
+      log('backup of the library, gallery calls every 20 ms');
+      let t0 = performance.now();
+      const backup = await client.call<TaskView>('library.backup', { targetDir: tmp });
+      let backedUp: TaskView | null = null;
+      const watch = client.untilDone(backup.id).then((t) => (backedUp = t));
+      const duringBackup = await client.latencies(() => backedUp !== null);
+      await watch;
+      const backupS = (performance.now() - t0) / 1000;
+      if (backedUp!.state !== 'completed') throw new Error(`the backup ended ${backedUp!.state}: ${JSON.stringify(backedUp!.error)}`);
+      const backupPath = (backedUp!.report as { path: string }).path;
+      await rm(backupPath, { recursive: true, force: true });
+      log(`backup ${backupS.toFixed(1)} s: query ${summary(duringBackup.query)}; media ${summary(duringBackup.media)}`);
+
+      log(`import of ${PHOTOS} photos, gallery calls every 20 ms`);
+      const folder = await client.call<{ id: string }>('folders.create', { name: 'Bench busy import', parentId: null });
+      t0 = performance.now();
+      let imported: TaskView | null = null;
+      const importing = client.pushImport(folder.id, photos).then((t) => (imported = t));
+      const duringImport = await client.latencies(() => imported !== null);
+      await importing;
+      const importS = (performance.now() - t0) / 1000;
+      const report = imported!.report as ImportReport;
+      log(`import ${report.imported.length} in ${importS.toFixed(1)} s: query ${summary(duringImport.query)}; media ${summary(duringImport.media)}`);
+      // Back to the library the run started with.
+      await client.call('folders.delete', { id: folder.id });
+      await client.call('trash.empty', {});
+
+      const worst = Math.max(...[duringBackup, duringImport].flatMap((l: GalleryLatencies) => [pct(l.query, 99), pct(l.media, 99)]));
+      const row = (what: string, l: GalleryLatencies): string =>
+        `  ${what.padEnd(34)} page p99 ${pct(l.query, 99).toFixed(1)} ms (${summary(l.query)})   media p99 ${pct(l.media, 99).toFixed(1)} ms (${summary(l.media)})`;
+      return {
+        table: [
+          'busy host (web host over HTTP, a gallery call every 20 ms, latency from its scheduled time; target p99 ≤ 50 ms)',
+          row(`backup of the library, ${backupS.toFixed(1)} s`, duringBackup),
+          row(`import of ${report.imported.length} photos, ${(report.imported.length / importS).toFixed(0)}/s`, duringImport),
+          `  worst p99                          ${worst.toFixed(1)} ms`,
+        ],
+        line: { busy_p99_ms: worst.toFixed(1) },
+      };
+    } finally {
+      await host.stop();
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
