@@ -14,6 +14,7 @@ import { Modal } from '../../ui/Modal';
 import { useBatches } from './store';
 import { batchIssueText, estimateText, rowIssueText, rowLabel, submitErrorText } from './text';
 import './batches.css';
+import { OverBudgetDialog } from '../budgets/OverBudgetDialog';
 
 /** How many expanded prompts the preview lists. */
 const PREVIEW_ROWS = 8;
@@ -79,7 +80,8 @@ function BatchForm({ onDone }: { onDone(): void }) {
   const valueColumns = plan.columns;
   const columnLabel = (c: string): string => (/^\d+$/.test(c) ? t('batch.group', { n: Number(c) }) : c);
 
-  const submit = async (): Promise<void> => {
+  /** `overrideBudget`: the user confirmed passing the project's budget (after a `budget_exceeded` refusal). */
+  const submit = async (overrideBudget = false): Promise<void> => {
     if (!canSubmit || !folderId) return;
     setBusy(true);
     setError(null);
@@ -92,6 +94,7 @@ function BatchForm({ onDone }: { onDone(): void }) {
         template,
         table,
         references: ready,
+        ...(overrideBudget ? { overrideBudget: true } : {}),
       });
       onDone();
       useJobs.getState().setDrawerOpen(true);
@@ -105,6 +108,7 @@ function BatchForm({ onDone }: { onDone(): void }) {
 
   return (
     <div className="batch-form">
+      <OverBudgetDialog error={error} onCancel={() => setError(null)} onConfirm={() => void submit(true)} />
       <div className="batch-fields">
         <div className="field">
           <label htmlFor={`${id}-template`} className="field-label">
