@@ -172,7 +172,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
         if (!job) return null;
         const refs = journal.references(job.id);
         const references = await Promise.all(refs.slice(0, 1).map((r) => store.read(r.blobId)));
-        return { prompt: job.prompt, params: job.params, references };
+        // A masked edit changes only inside the mask (the sandbox renders it as OpenAI's edits take one).
+        const maskId = journal.mask(job.id);
+        const mask = maskId && store.exists(maskId) ? await store.read(maskId) : null;
+        return { prompt: job.prompt, params: job.params, references, model: job.model, mask };
       },
     }),
     apiframe: createApiframeAdapter(),

@@ -202,6 +202,8 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
     typicalDurationMs: 2_500,
+    // The sandbox takes a mask as OpenAI's edits do and changes only inside it (providers/sandbox.ts).
+    takesMask: true,
   },
   {
     provider: 'sandbox',
@@ -214,6 +216,8 @@ export const CAPABILITIES: readonly ModelCapability[] = [
     maxReferenceBytes: APIFRAME_MAX_UPLOAD_BYTES,
     countParam: 'number_of_images',
     typicalDurationMs: 2_500,
+    // The sandbox takes a mask as OpenAI's edits do and changes only inside it (providers/sandbox.ts).
+    takesMask: true,
   },
   {
     provider: 'evolink',

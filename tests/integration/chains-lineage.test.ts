@@ -115,12 +115,12 @@ describe('edit chains (sandbox)', () => {
   it('refuses bad input with the reason before anything is stored or sent', async () => {
     const photo = await importAstronaut();
     const jobsBefore = (await call(app, 'jobs.list', {})).length;
-    // A mask on a model that takes none (the sandbox and Apiframe/EvoLink have no mask).
+    // A mask on a model that takes none (Apiframe and EvoLink have no mask; the sandbox takes one as OpenAI does).
     const { width, height } = (await call(app, 'assets.get', { id: photo })).blob;
     const goodMask = await sharp({ create: { width, height, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
     const mask = await call(app, 'chains.stageMask', { assetId: photo, dataBase64: goodMask.toString('base64') });
     let err = await callError(app, 'jobs.submit', {
-      folderId, provider: 'sandbox', model: 'gpt-image-2', prompt: 'p', params: {}, references: [], parentAssetId: photo, maskBlobId: mask.id,
+      folderId, provider: 'evolink', model: 'gpt-image-2', prompt: 'p', params: {}, references: [], parentAssetId: photo, maskBlobId: mask.id,
     });
     expect(err.code).toBe('validation');
     expect(err.params).toMatchObject({ field: 'mask', reason: 'unsupported' });

@@ -1,8 +1,8 @@
 /**
  * The sandbox provider: offline, free, and the default while no key is set. It follows the same lifecycle as a
  * remote provider (queued, running with progress, completed after a short delay) and renders its images locally
- * with sharp from the prompt and the reference images, stamped "SANDBOX" so they are never mistaken for a
- * model's work. Its state is derived from the remote id (`sbx_<idempotencyKey>_<submittedAtMs>`) and the clock, so a job
+ * with sharp from the prompt, the model, the quality, the reference images and a mask (see
+ * {@link renderSandboxImage}), stamped "SANDBOX" so they are never mistaken for a model's work. Its state is derived from the remote id (`sbx_<idempotencyKey>_<submittedAtMs>`) and the clock, so a job
  * survives a restart exactly like a remote one.
  */
 import { createHash } from 'node:crypto';
@@ -14,8 +14,16 @@ import type { ProviderAdapter, RemoteOutput, RemoteStatus } from './types';
 export interface SandboxJobSpec {
   prompt: string;
   params: Record<string, unknown>;
-  /** Reference image bytes, in order. */
+  /** Reference image bytes, in order (for an edit, the parent first). */
   references: Uint8Array[];
+  /** The model the job asked for (`gpt-image-2` default, `gpt-image-1.5`): each has its own palette and pattern. */
+  model?: string;
+  /**
+   * A PNG mask for the first reference, as OpenAI takes one (alpha 0 where to edit, 255 where to keep,
+   * https://platform.openai.com/docs/api-reference/images/createEdit), the size of that reference. With a mask the
+   * output is the reference's size and changes only inside it.
+   */
+  mask?: Uint8Array | null;
 }
 
 export interface SandboxOptions {
@@ -32,6 +40,20 @@ const DIMENSIONS: Record<string, [number, number]> = {
   '2:3': [512, 768],
 };
 
+/** Height of the caption bar at the bottom of a sandbox image, px. */
+const BAR_PX = 64;
+
+/**
+ * How each quality renders: the shapes drawn (detail) and the factor the picture is drawn smaller by and then
+ * enlarged with nearest-neighbour (coarse blocks at low, none at high). `auto` renders as medium.
+ */
+const QUALITY_LOOK: Record<string, { shapes: number; block: number; grain: boolean }> = {
+  low: { shapes: 3, block: 8, grain: false },
+  medium: { shapes: 9, block: 3, grain: false },
+  high: { shapes: 24, block: 1, grain: true },
+  auto: { shapes: 9, block: 3, grain: false },
+};
+
 function parseRemoteId(remoteId: string): { key: string; submittedAt: number } {
   const m = /^sbx_([0-9a-f-]{36})_(\d+)$/.exec(remoteId);
   if (!m) throw new AppError('provider_not_found', `not a sandbox job id: ${remoteId}`);
@@ -43,37 +65,124 @@ function escapeXml(s: string): string {
 }
 
 /**
- * Renders one sandbox image: a gradient coloured by the prompt's hash, the first reference image inset, and the
- * prompt's first words with a SANDBOX stamp. Output in the requested `output_format` (png | jpeg | webp).
+ * The picture part of a sandbox image as SVG, `w`×`h` px: per model its own palette and pattern — gpt-image-2 a
+ * saturated diagonal gradient with soft discs, gpt-image-1.5 a muted radial gradient with diamonds and stripes —
+ * with as many shapes as the quality's detail calls for, placed from the prompt's hash (so the same prompt, index,
+ * model and quality draw the same picture).
  */
-export async function renderSandboxImage(spec: SandboxJobSpec, index: number): Promise<Buffer> {
-  const [w, h] = DIMENSIONS[String(spec.params['aspect_ratio'] ?? '1:1')] ?? [768, 768];
-  const hash = createHash('sha256').update(`${spec.prompt}#${index}`).digest();
-  const hue = (hash[0]! * 360) / 256;
-  const hue2 = (hue + 40 + (hash[1]! % 80)) % 360;
+function artSvg(w: number, h: number, hash: Buffer, model: string, look: { shapes: number; grain: boolean }): string {
+  const byte = (i: number): number => hash[i % hash.length]!;
+  const hue = (byte(0) * 360) / 256;
+  const hue2 = (hue + 40 + (byte(1) % 80)) % 360;
+  const r = Math.min(w, h);
+  const shapes: string[] = [];
+  const older = model === 'gpt-image-1.5';
+  for (let i = 0; i < look.shapes; i++) {
+    const x = w * (0.05 + (byte(2 + i * 3) / 255) * 0.9);
+    const y = h * (0.05 + (byte(3 + i * 3) / 255) * 0.9);
+    const size = r * (0.04 + (byte(4 + i * 3) / 255) * (0.22 - 0.1 * Math.min(1, look.shapes / 24)));
+    if (older) {
+      const hx = (hue + 180 + i * 17) % 360;
+      shapes.push(
+        i % 2 === 0
+          ? `<polygon points="${x},${y - size} ${x + size},${y} ${x},${y + size} ${x - size},${y}" fill="hsla(${hx},30%,62%,0.55)"/>`
+          : `<rect x="0" y="${y}" width="${w}" height="${Math.max(2, size / 4)}" fill="hsla(${hx},25%,70%,0.35)"/>`,
+      );
+    } else {
+      shapes.push(`<circle cx="${x}" cy="${y}" r="${size}" fill="hsla(${(hue2 + i * 23) % 360},80%,70%,0.35)"/>`);
+    }
+  }
+  const grain = look.grain
+    ? `<defs><pattern id="grain" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="3" height="3" fill="rgba(255,255,255,0.10)"/><rect x="3" y="3" width="3" height="3" fill="rgba(0,0,0,0.10)"/></pattern></defs><rect width="100%" height="100%" fill="url(#grain)"/>`
+    : '';
+  const background = older
+    ? `<defs><radialGradient id="g" cx="0.5" cy="0.45" r="0.75"><stop offset="0" stop-color="hsl(${(hue + 180) % 360},28%,58%)"/><stop offset="1" stop-color="hsl(${(hue2 + 180) % 360},22%,20%)"/></radialGradient></defs>`
+    : `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue},55%,38%)"/><stop offset="1" stop-color="hsl(${hue2},60%,18%)"/></linearGradient></defs>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${background}<rect width="100%" height="100%" fill="url(#g)"/>${shapes.join('')}${grain}</svg>`;
+}
+
+/** The caption bar (the prompt's first words, SANDBOX, the model, the quality and the image's number) as SVG. */
+function captionSvg(w: number, h: number, spec: SandboxJobSpec, model: string, quality: string, index: number): string {
   const words = escapeXml(spec.prompt.split(/\s+/).slice(0, 8).join(' '));
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">
-    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
-      <stop offset="0" stop-color="hsl(${hue},55%,38%)"/><stop offset="1" stop-color="hsl(${hue2},60%,18%)"/>
-    </linearGradient></defs>
-    <rect width="100%" height="100%" fill="url(#g)"/>
-    <circle cx="${w * (0.2 + (hash[2]! / 255) * 0.6)}" cy="${h * (0.2 + (hash[3]! / 255) * 0.6)}"
-      r="${Math.min(w, h) * 0.18}" fill="hsla(${hue2},80%,70%,0.35)"/>
-    <rect x="0" y="${h - 64}" width="100%" height="64" fill="rgba(0,0,0,0.45)"/>
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">
+    <rect x="0" y="${h - BAR_PX}" width="100%" height="${BAR_PX}" fill="rgba(0,0,0,0.45)"/>
     <text x="16" y="${h - 38}" font-family="sans-serif" font-size="18" fill="#fff">${words}</text>
-    <text x="16" y="${h - 14}" font-family="sans-serif" font-size="14" font-weight="bold" fill="#ffcc66">SANDBOX · #${index + 1}</text>
+    <text x="16" y="${h - 14}" font-family="sans-serif" font-size="14" font-weight="bold" fill="#ffcc66">SANDBOX · ${escapeXml(model)} · ${escapeXml(quality)} · #${index + 1}</text>
   </svg>`;
+}
+
+/**
+ * The new picture of one output, `w`×`h` px, as raw RGBA: the model's art drawn at the quality's detail (drawn
+ * `block` times smaller and enlarged with nearest-neighbour), the first reference inset where there is one and no
+ * mask, and the caption bar at full resolution.
+ */
+async function renderContent(spec: SandboxJobSpec, index: number, w: number, h: number, withInset: boolean): Promise<Buffer> {
+  const model = spec.model ?? 'gpt-image-2';
+  const quality = String(spec.params['quality'] ?? 'auto');
+  const look = QUALITY_LOOK[quality] ?? QUALITY_LOOK['auto']!;
+  const hash = createHash('sha256').update(`${spec.prompt}#${index}`).digest();
+  const sw = Math.max(1, Math.round(w / look.block));
+  const sh = Math.max(1, Math.round(h / look.block));
+  const small = await sharp(Buffer.from(artSvg(sw, sh, hash, model, look))).ensureAlpha().raw().toBuffer();
+  let art = sharp(small, { raw: { width: sw, height: sh, channels: 4 } }).resize(w, h, { kernel: 'nearest', fit: 'fill' });
   const layers: OverlayOptions[] = [];
   const ref = spec.references[0];
-  if (ref) {
+  if (ref && withInset) {
     const side = Math.round(Math.min(w, h) * 0.55);
     const inset = await sharp(ref).resize(side, side, { fit: 'cover' }).modulate({ saturation: 0.8 }).png().toBuffer();
-    layers.push({ input: inset, top: Math.round((h - 64 - side) / 2), left: Math.round((w - side) / 2) });
+    layers.push({ input: inset, top: Math.max(0, Math.round((h - BAR_PX - side) / 2)), left: Math.round((w - side) / 2) });
   }
-  let img = sharp(Buffer.from(svg)).composite(layers);
+  layers.push({ input: Buffer.from(captionSvg(w, h, spec, model, quality, index)), top: 0, left: 0 });
+  art = sharp(await art.png().toBuffer()).composite(layers);
+  return art.ensureAlpha().raw().toBuffer();
+}
+
+/** Encodes raw RGBA in the requested `output_format` (png | jpeg | webp); `lossless`: webp lossless, jpeg at 100. */
+function encode(raw: Buffer, w: number, h: number, fmt: string, lossless: boolean): Promise<Buffer> {
+  const img = sharp(raw, { raw: { width: w, height: h, channels: 4 } });
+  if (fmt === 'jpeg') return img.flatten({ background: '#000000' }).jpeg({ quality: lossless ? 100 : 88 }).toBuffer();
+  if (fmt === 'webp') return (lossless ? img.webp({ lossless: true }) : img.webp({ quality: 88 })).toBuffer();
+  return img.png().toBuffer();
+}
+
+/**
+ * Renders one sandbox image, deterministically (the same prompt, index, model, quality, references and mask give
+ * the same bytes):
+ * - **Model**: gpt-image-2 a saturated diagonal gradient with discs, gpt-image-1.5 a muted radial gradient with
+ *   diamonds and stripes (see {@link artSvg}); the caption names the model.
+ * - **Quality**: low draws 3 shapes in 8 px blocks, medium 9 shapes in 3 px blocks (`auto` as medium), high 24
+ *   shapes at full resolution with a fine grain — so the level of detail is visible and measurable.
+ * - **References**: without a mask, the first one is inset in the middle.
+ * - **Mask** (with a first reference; OpenAI's convention, alpha 0 = edit, 255 = keep): the output is the
+ *   reference's size; a pixel whose mask alpha is ≥ 128 (outside the mask, as src/main/services/chains/mask.ts
+ *   counts it) is the reference's exactly, one below fades from the reference (127) to the new picture (0), so a
+ *   feathered edge stays inside the mask (webp is then written lossless, jpeg at quality 100, PNG as is), and the
+ *   caption shows only where it falls inside the mask.
+ * Output in the requested `output_format` (png | jpeg | webp), `aspect_ratio` 1:1 768×768, 3:2 768×512, 2:3 512×768.
+ * @throws whatever sharp throws for a reference or mask it cannot decode
+ */
+export async function renderSandboxImage(spec: SandboxJobSpec, index: number): Promise<Buffer> {
   const fmt = String(spec.params['output_format'] ?? 'png');
-  img = fmt === 'jpeg' ? img.jpeg({ quality: 88 }) : fmt === 'webp' ? img.webp({ quality: 88 }) : img.png();
-  return img.toBuffer();
+  const ref = spec.references[0];
+  if (spec.mask && ref) {
+    const parent = await sharp(ref).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { width: w, height: h } = parent.info;
+    const keep = await sharp(spec.mask).ensureAlpha().extractChannel(3).resize(w, h, { fit: 'fill' }).raw().toBuffer();
+    const fresh = await renderContent(spec, index, w, h, false);
+    const out = Buffer.alloc(w * h * 4);
+    for (let p = 0; p < w * h; p++) {
+      const a = keep[p]!;
+      for (let c = 0; c < 4; c++) {
+        const i = p * 4 + c;
+        // Alpha ≥ 128 keeps the parent exactly (outside the mask, as the chain's measure counts it); below, the
+        // feathered rim fades from the parent (127) to the new picture (0).
+        out[i] = a >= 128 ? parent.data[i]! : a === 0 ? fresh[i]! : Math.round((parent.data[i]! * a + fresh[i]! * (128 - a)) / 128);
+      }
+    }
+    return encode(out, w, h, fmt, true);
+  }
+  const [w, h] = DIMENSIONS[String(spec.params['aspect_ratio'] ?? '1:1')] ?? [768, 768];
+  return encode(await renderContent(spec, index, w, h, true), w, h, fmt, false);
 }
 
 /** Creates the sandbox adapter. It needs no key and no network. */
