@@ -5,11 +5,10 @@
  * (brand, model and format names excepted).
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { useWebApp } from './harness';
 
 /** English words left in a text once the names that stay in Latin letters are taken out. */
 function english(text: string): string[] {
@@ -21,41 +20,26 @@ function english(text: string): string[] {
 }
 
 describe('daily driver in Korean', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
-
+  // The browser itself speaks English (its date inputs would read mm/dd/yyyy); the app speaks Korean.
+  const app = useWebApp('atelier-e2e-daily-ko-', { ATELIER_LOCALE: 'ko', ATELIER_SANDBOX_JOB_MS: '200' }, { locale: 'en-US' });
   beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-daily-ko-'));
-    host = await startHost(dir, { ATELIER_LOCALE: 'ko', ATELIER_SANDBOX_JOB_MS: '200' });
-    browser = await launchBrowser();
-    // The browser itself speaks English (its date inputs would read mm/dd/yyyy); the app speaks Korean.
-    ({ page, errors } = await openPage(browser, host.url, 'en-US'));
-    await page.getByRole('button', { name: '새 프로젝트' }).waitFor();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
+    await app.page.getByRole('button', { name: '새 프로젝트' }).waitFor();
   });
 
   const visibleText = (l: Locator): Promise<string> => l.evaluate((el) => (el as HTMLElement).innerText);
 
   it('built-in export presets and the example path are in Korean', async () => {
-    await page.getByRole('button', { name: '새 프로젝트' }).click();
-    await page.getByRole('textbox', { name: '프로젝트 이름' }).fill('서울');
-    await page.getByRole('button', { name: '만들기' }).click();
-    await page.getByRole('treeitem', { name: '서울' }).click();
+    await app.page.getByRole('button', { name: '새 프로젝트' }).click();
+    await app.page.getByRole('textbox', { name: '프로젝트 이름' }).fill('서울');
+    await app.page.getByRole('button', { name: '만들기' }).click();
+    await app.page.getByRole('treeitem', { name: '서울' }).click();
     // One image, so the file-name example can name it.
-    await page.getByRole('combobox', { name: '제공자' }).selectOption('sandbox');
-    await page.getByRole('textbox', { name: '프롬프트' }).fill('한강의 노을');
-    await page.getByRole('button', { name: '생성', exact: true }).click();
-    await page.getByRole('region', { name: '갤러리' }).getByRole('img', { name: '한강의 노을' }).waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: '내보내기', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: '이미지 내보내기' });
+    await app.page.getByRole('combobox', { name: '제공자' }).selectOption('sandbox');
+    await app.page.getByRole('textbox', { name: '프롬프트' }).fill('한강의 노을');
+    await app.page.getByRole('button', { name: '생성', exact: true }).click();
+    await app.page.getByRole('region', { name: '갤러리' }).getByRole('img', { name: '한강의 노을' }).waitFor({ timeout: 30_000 });
+    await app.page.getByRole('button', { name: '내보내기', exact: true }).click();
+    const dialog = app.page.getByRole('dialog', { name: '이미지 내보내기' });
     const preset = dialog.getByRole('combobox', { name: '프리셋' });
     await expect.poll(() => preset.locator('option').allTextContents()).toEqual(expect.arrayContaining(['레시피를 담은 JPEG', '원본 파일']));
     expect(await dialog.getByRole('textbox', { name: '프리셋 이름' }).inputValue()).toBe('레시피를 담은 JPEG');
@@ -65,14 +49,14 @@ describe('daily driver in Korean', () => {
     await expect.poll(() => help.textContent()).toMatch(/예: 서울\//);
     expect(await help.textContent()).not.toMatch(/Project|photo/);
     expect(english(await visibleText(dialog))).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'export-dialog-ko.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'export-dialog-ko.png') });
     await dialog.getByRole('button', { name: '취소' }).click();
   });
 
   it('date fields read year-month-day in Korean, in the filters and in Spend', async () => {
-    const gallery = page.getByRole('region', { name: '갤러리' });
+    const gallery = app.page.getByRole('region', { name: '갤러리' });
     await gallery.getByRole('button', { name: '필터', exact: true }).click();
-    const from = page.getByRole('textbox', { name: '시작일' });
+    const from = app.page.getByRole('textbox', { name: '시작일' });
     expect(await from.getAttribute('type')).toBe('text'); // not Chromium's mm/dd/yyyy date input
     expect(await from.getAttribute('placeholder')).toBe('연-월-일 (예: 2026-12-01)');
     await from.fill('2026년 12월 1일');
@@ -82,8 +66,8 @@ describe('daily driver in Korean', () => {
     await from.fill('');
     await gallery.getByRole('button', { name: '필터', exact: true }).click();
 
-    await page.getByRole('button', { name: '지출' }).click();
-    const spend = page.getByRole('dialog', { name: '지출' });
+    await app.page.getByRole('button', { name: '지출' }).click();
+    const spend = app.page.getByRole('dialog', { name: '지출' });
     for (const name of ['시작일', '종료일']) {
       const field = spend.getByRole('textbox', { name });
       expect(await field.getAttribute('placeholder')).toBe('연-월-일 (예: 2026-12-01)');
@@ -91,19 +75,19 @@ describe('daily driver in Korean', () => {
     }
     await spend.getByRole('textbox', { name: '시작일' }).fill('2026. 1. 5.');
     expect(await spend.getByRole('textbox', { name: '시작일' }).getAttribute('aria-invalid')).toBe('false');
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
   });
 
   it('price sources are in Korean: no English notes, no internal references', async () => {
-    await page.getByRole('button', { name: '설정' }).click();
-    const settings = page.getByRole('dialog', { name: '설정' });
+    await app.page.getByRole('button', { name: '설정' }).click();
+    const settings = app.page.getByRole('dialog', { name: '설정' });
     await settings.getByRole('tab', { name: '가격' }).click();
     const sources = settings.locator('.prices-source');
     await expect.poll(() => sources.count()).toBeGreaterThan(0);
     const texts = await sources.allInnerTexts();
     expect(texts.join('\n')).toContain('제3자가 모은');
     for (const text of texts) expect(english(text), text).toEqual([]);
-    await page.keyboard.press('Escape');
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    await app.page.keyboard.press('Escape');
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

@@ -6,40 +6,19 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { extractXmp } from '../../src/main/services/transfer/xmp';
-import { tempDir } from '../helpers/app';
 import { BAD_FILES, GOOD_IMAGES } from '../helpers/paths';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { newProject, useWebApp } from './harness';
 
 const PROMPT = 'a red umbrella on a rainy street, seen from above';
 
 describe('library: import, tag, find, smart collection, export', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-library-'));
-    host = await startHost(join(dir, 'lib'), { ATELIER_SANDBOX_JOB_MS: '500' });
-    browser = await launchBrowser();
-    ({ page } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp('atelier-e2e-library-', { ATELIER_SANDBOX_JOB_MS: '500' }, { library: 'lib' });
 
   it('finds by Korean and Japanese tags, saves a smart collection and exports it with the recipe', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Field trip');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Field trip' }).click();
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    await newProject(app.page, 'Field trip');
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     const images = gallery.getByRole('list', { name: 'Images' });
 
     // Import the fixtures folder's files, the hostile ones with them.
@@ -47,17 +26,17 @@ describe('library: import, tag, find, smart collection, export', () => {
       ...(await readdir(GOOD_IMAGES)).map((f) => join(GOOD_IMAGES, f)),
       ...(await readdir(BAD_FILES)).map((f) => join(BAD_FILES, f)),
     ];
-    await page.getByTestId('import-files').setInputFiles(files);
-    const report = page.getByRole('group', { name: 'Import report' });
+    await app.page.getByTestId('import-files').setInputFiles(files);
+    const report = app.page.getByRole('group', { name: 'Import report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('6 imported · 7 skipped');
-    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    await app.page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
     await expect.poll(() => images.getByRole('listitem').count(), { timeout: 20_000 }).toBe(6);
 
     // One generated image, so there is a prompt to carry.
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
     await gallery.getByRole('img', { name: PROMPT, exact: true }).waitFor({ timeout: 30_000 });
 
     // Tag the generated image and two imported ones 바다 and 桜; rate them 4.
@@ -65,10 +44,10 @@ describe('library: import, tag, find, smart collection, export', () => {
     // Imported images are named by their file.
     await images.getByRole('checkbox', { name: 'Select coffee', exact: true }).check();
     await images.getByRole('checkbox', { name: 'Select astronaut', exact: true }).check();
-    const bar = page.getByRole('toolbar', { name: 'Selection' });
+    const bar = app.page.getByRole('toolbar', { name: 'Selection' });
     await expect.poll(() => bar.textContent()).toContain('3 selected');
     await bar.getByRole('button', { name: 'Tag…' }).click();
-    const tagDialog = page.getByRole('dialog', { name: 'Add tags' });
+    const tagDialog = app.page.getByRole('dialog', { name: 'Add tags' });
     const tagBox = tagDialog.getByRole('combobox', { name: 'Tag' });
     await tagBox.fill('바다');
     await tagBox.press('Enter');
@@ -77,7 +56,7 @@ describe('library: import, tag, find, smart collection, export', () => {
     await tagDialog.getByRole('button', { name: 'Add tags' }).click();
     await tagDialog.waitFor({ state: 'hidden' });
     await bar.getByRole('button', { name: 'Rate 4 stars' }).click();
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
 
     // Find them by the Korean tag, then by the Japanese one.
     const search = gallery.getByRole('searchbox', { name: 'Search' });
@@ -88,10 +67,10 @@ describe('library: import, tag, find, smart collection, export', () => {
 
     // Save it as a smart collection and open it.
     await gallery.getByRole('button', { name: 'Save search as smart collection' }).click();
-    const save = page.getByRole('dialog', { name: 'Save as smart collection' });
+    const save = app.page.getByRole('dialog', { name: 'Save as smart collection' });
     await save.getByRole('textbox', { name: 'Smart collection name' }).fill('Sea 바다');
     await save.getByRole('button', { name: 'Save' }).click();
-    const smart = page.getByRole('navigation').getByRole('list', { name: 'Smart collections' }).getByRole('button', { name: /^Sea 바다/ });
+    const smart = app.page.getByRole('navigation').getByRole('list', { name: 'Smart collections' }).getByRole('button', { name: /^Sea 바다/ });
     await search.fill('');
     // The cleared search shows the whole project again (the box re-runs 200 ms after typing stops) …
     await expect.poll(() => images.getByRole('listitem').count(), { timeout: 10_000 }).toBe(7);
@@ -104,16 +83,16 @@ describe('library: import, tag, find, smart collection, export', () => {
       await images.getByRole('checkbox', { name: `Select ${name}`, exact: true }).check();
     }
     await expect.poll(() => bar.textContent()).toContain('3 selected');
-    const out = join(dir, 'delivery');
+    const out = join(app.dir, 'delivery');
     await mkdir(out);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export images' });
+    await app.page.getByRole('button', { name: 'Export', exact: true }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Export images' });
     await dialog.getByRole('radio', { name: /Selected images \(3\)/ }).check();
     await expect.poll(() => dialog.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     await dialog.getByRole('textbox', { name: 'Export folder' }).fill(out);
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
-    const exportReport = page.getByRole('group', { name: 'Export report' });
+    const exportReport = app.page.getByRole('group', { name: 'Export report' });
     await exportReport.waitFor({ timeout: 60_000 });
     await expect.poll(() => exportReport.textContent()).toContain('3 written');
 

@@ -5,53 +5,34 @@
  * Screenshot: docs/screenshots/prices.png.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { useWebApp } from './harness';
 
 const SHOTS = SCREENSHOTS;
 const ROW = 'Apiframe GPT Image 2 credits per image (high)';
 
 describe('prices', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-'));
-    host = await startHost(dir);
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp('atelier-e2e-');
 
   it('an edited price changes the composer estimate at once; Reset restores the published one', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Price check');
-    await page.getByRole('button', { name: 'Create' }).click();
-    const project = page.getByRole('treeitem', { name: 'Price check' });
+    await app.page.getByRole('button', { name: 'New project' }).click();
+    await app.page.getByRole('textbox', { name: 'Project name' }).fill('Price check');
+    await app.page.getByRole('button', { name: 'Create' }).click();
+    const project = app.page.getByRole('treeitem', { name: 'Price check' });
     await project.waitFor();
     await project.click();
 
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
-    await page.getByRole('combobox', { name: 'Quality' }).selectOption('high');
-    await page.getByRole('spinbutton', { name: 'Number of images' }).fill('2');
-    const cost = page.locator('.composer-status .cost');
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await app.page.getByRole('combobox', { name: 'Quality' }).selectOption('high');
+    await app.page.getByRole('spinbutton', { name: 'Number of images' }).fill('2');
+    const cost = app.page.locator('.composer-status .cost');
     await expect.poll(() => cost.textContent()).toContain('46 credits'); // 2 × 23, the published figure
 
     // Settings → Prices.
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await app.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = app.page.getByRole('dialog', { name: 'Settings' });
     await settings.getByRole('tab', { name: 'Prices' }).click();
     const prices = settings.getByRole('region', { name: 'Prices' });
     await expect.poll(() => prices.textContent()).toContain('November 2026');
@@ -66,7 +47,7 @@ describe('prices', () => {
 
     await field.fill('40');
     await expect.poll(() => reset.isDisabled(), { timeout: 10_000 }).toBe(false);
-    const row = prices.getByRole('row').filter({ has: page.getByRole('spinbutton', { name: ROW }) });
+    const row = prices.getByRole('row').filter({ has: app.page.getByRole('spinbutton', { name: ROW }) });
     expect(await row.textContent()).toContain('23'); // the published figure stays beside it
     expect(await row.textContent()).toMatch(/Yours since/);
 
@@ -79,31 +60,31 @@ describe('prices', () => {
     await expect.poll(() => row.textContent()).not.toContain('Enter a number of 0 or more.');
 
     await field.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, 'prices.png') });
+    await app.page.screenshot({ path: join(SHOTS, 'prices.png') });
 
     // The composer (behind the dialog) already shows the new estimate.
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await settings.waitFor({ state: 'hidden' });
     await expect.poll(() => cost.textContent(), { timeout: 10_000 }).toContain('80 credits');
 
     // The override survives a reload (it is kept in the library), then Reset restores the published value.
-    await page.reload();
-    await page.getByRole('treeitem', { name: 'Price check' }).click();
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
-    await page.getByRole('combobox', { name: 'Quality' }).selectOption('high');
-    await page.getByRole('spinbutton', { name: 'Number of images' }).fill('2');
+    await app.page.reload();
+    await app.page.getByRole('treeitem', { name: 'Price check' }).click();
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await app.page.getByRole('combobox', { name: 'Quality' }).selectOption('high');
+    await app.page.getByRole('spinbutton', { name: 'Number of images' }).fill('2');
     await expect.poll(() => cost.textContent(), { timeout: 10_000 }).toContain('80 credits');
 
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await app.page.getByRole('button', { name: 'Settings' }).click();
     await settings.getByRole('tab', { name: 'Prices' }).click();
     await prices.getByRole('button', { name: `Reset ${ROW}` }).click();
     await expect.poll(() => prices.getByRole('spinbutton', { name: ROW }).inputValue(), { timeout: 10_000 }).toBe('23');
     await expect.poll(() => prices.getByRole('button', { name: `Reset ${ROW}` }).isDisabled()).toBe(true);
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await settings.waitFor({ state: 'hidden' });
     await expect.poll(() => cost.textContent(), { timeout: 10_000 }).toContain('46 credits');
 
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });

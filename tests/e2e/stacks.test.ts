@@ -7,46 +7,24 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/app';
+import { describe, expect, it } from 'vitest';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { newProject, useWebApp } from './harness';
 
 describe('stacks in the browser', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
+  const app = useWebApp('atelier-e2e-stacks-', {}, { library: 'lib' });
 
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-stacks-'));
-    host = await startHost(join(dir, 'lib'));
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
-
-  const gallery = () => page.getByRole('region', { name: 'Gallery' });
+  const gallery = () => app.page.getByRole('region', { name: 'Gallery' });
   const tiles = () => gallery().getByRole('list', { name: 'Images' }).getByRole('listitem');
 
   it('flags a resized copy on import, stacks it, shows one tile with 2, opens and unstacks it', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Moon shoot');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Moon shoot' }).click();
+    await newProject(app.page, 'Moon shoot');
 
     // A photo, another one, and a smaller JPEG copy of the first.
-    const small = join(dir, 'astronaut-small.jpg');
+    const small = join(app.dir, 'astronaut-small.jpg');
     await sharp(join(GOOD_IMAGES, 'astronaut.png')).resize(200).jpeg({ quality: 70 }).toFile(small);
-    await page.getByTestId('import-files').setInputFiles([join(GOOD_IMAGES, 'astronaut.png'), join(GOOD_IMAGES, 'chelsea.png'), small]);
-    const report = page.getByRole('group', { name: 'Import report' });
+    await app.page.getByTestId('import-files').setInputFiles([join(GOOD_IMAGES, 'astronaut.png'), join(GOOD_IMAGES, 'chelsea.png'), small]);
+    const report = app.page.getByRole('group', { name: 'Import report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('3 imported · 0 skipped · 0 duplicates · 1 similar');
     const similar = report.getByRole('list', { name: 'Near-duplicates' });
@@ -61,16 +39,16 @@ describe('stacks in the browser', () => {
     const badge = gallery().getByRole('button', { name: 'Open stack of 2 images' });
     expect(await badge.textContent()).toBe('2');
     await expect.poll(() => gallery().textContent()).toContain('2 images');
-    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    await app.page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
     await mkdir(SCREENSHOTS, { recursive: true });
     await badge.hover();
-    await page.screenshot({ path: join(SCREENSHOTS, 'stacks.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'stacks.png') });
 
     // Open the stack from the keyboard (S on the cover tile): both images, the original as the cover.
     const coverId = await gallery().getByRole('button', { name: 'Open stack of 2 images' }).evaluate((el) => el.id.replace(/^stack-/, ''));
     await gallery().locator(`[data-asset-id="${coverId}"]`).focus();
-    await page.keyboard.press('s');
-    const dialog = page.getByRole('dialog', { name: 'Stack' });
+    await app.page.keyboard.press('s');
+    const dialog = app.page.getByRole('dialog', { name: 'Stack' });
     await dialog.waitFor();
     const members = dialog.getByRole('list', { name: 'Images in the stack' });
     await expect.poll(() => members.getByRole('listitem').count()).toBe(2);
@@ -90,10 +68,10 @@ describe('stacks in the browser', () => {
     const firstId = await thumbs.nth(0).getAttribute('data-asset-id');
     await thumbs.nth(0).click({ modifiers: ['Control'] });
     await thumbs.nth(2).click({ modifiers: ['Control'] });
-    await page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Stack', exact: true }).click();
+    await app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Stack', exact: true }).click();
     await expect.poll(() => tiles().count()).toBe(2);
     const again = gallery().getByRole('button', { name: 'Open stack of 2 images' });
     expect(await again.getAttribute('id')).toBe(`stack-${firstId}`);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
