@@ -6,50 +6,28 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { extractXmp } from '../../src/main/services/transfer/xmp';
-import { tempDir } from '../helpers/app';
 import { BAD_FILES, GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { newProject, useWebApp } from './harness';
 
 const PROMPT = 'A paper boat on a rain puddle, 종이배, 紙の船';
 
 describe('import and export in the browser', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
+  const app = useWebApp('atelier-e2e-transfer-', { ATELIER_SANDBOX_JOB_MS: '600' }, { library: 'lib' });
 
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-transfer-'));
-    host = await startHost(join(dir, 'lib'), { ATELIER_SANDBOX_JOB_MS: '600' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
-
-  const gallery = () => page.getByRole('region', { name: 'Gallery' });
+  const gallery = () => app.page.getByRole('region', { name: 'Gallery' });
 
   it('imports the fixtures with a report, generates one image, and exports the project with its recipe', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Rainy day');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Rainy day' }).click();
+    await newProject(app.page, 'Rainy day');
 
     // Import: the six good and seven bad fixtures through the file input.
     const files = [
       ...(await readdir(GOOD_IMAGES)).map((f) => join(GOOD_IMAGES, f)),
       ...(await readdir(BAD_FILES)).map((f) => join(BAD_FILES, f)),
     ];
-    await page.getByTestId('import-files').setInputFiles(files);
-    const report = page.getByRole('group', { name: 'Import report' });
+    await app.page.getByTestId('import-files').setInputFiles(files);
+    const report = app.page.getByRole('group', { name: 'Import report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('6 imported · 7 skipped · 0 duplicates');
     const skipped = report.getByRole('list', { name: 'Skipped files' });
@@ -57,30 +35,30 @@ describe('import and export in the browser', () => {
     expect(await skipped.textContent()).toContain('bomb_30000x30000.png');
     await expect.poll(() => gallery().getByRole('list', { name: 'Images' }).getByRole('listitem').count(), { timeout: 20_000 }).toBe(6);
     await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'import-report.png') });
-    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'import-report.png') });
+    await app.page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
 
     // One generated image with a prompt.
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
     await gallery().getByRole('img', { name: PROMPT, exact: true }).waitFor({ timeout: 30_000 });
 
     // Export the project with the preset that carries the recipe, to a folder typed in (web host).
-    const out = join(dir, 'delivery');
+    const out = join(app.dir, 'delivery');
     await mkdir(out);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export images' });
+    await app.page.getByRole('button', { name: 'Export', exact: true }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Export images' });
     await dialog.getByRole('radio', { name: /Whole project/ }).check();
     await expect.poll(() => dialog.getByRole('combobox', { name: 'Preset' }).inputValue()).toBe('preset-jpeg-recipe');
     await dialog.getByRole('textbox', { name: 'Export folder' }).fill(out);
     // The example is made from one of the project's own images (its name, not a sample's).
     await expect.poll(() => dialog.textContent()).toContain('Example: Rainy day/');
-    await page.screenshot({ path: join(SCREENSHOTS, 'export-dialog.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'export-dialog.png') });
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
-    const exportReport = page.getByRole('group', { name: 'Export report' });
+    const exportReport = app.page.getByRole('group', { name: 'Export report' });
     await exportReport.waitFor({ timeout: 60_000 });
     await expect.poll(() => exportReport.textContent()).toContain('7 written');
 
@@ -97,6 +75,6 @@ describe('import and export in the browser', () => {
     expect(withPrompt[0]!.json.model).toBe('gpt-image-2');
     const jpg = await readFile(join(project, withPrompt[0]!.f.replace(/\.json$/, '')));
     expect(extractXmp(jpg)).toContain(PROMPT);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
