@@ -42,6 +42,8 @@ import { BatchService } from './services/batches/service';
 import { BatchesRepository } from './services/repositories/batches';
 import { BudgetService } from './services/budgets/service';
 import { BudgetsRepository } from './services/repositories/budgets';
+import { KitService } from './services/kits/service';
+import { KitsRepository } from './services/repositories/kits';
 
 export interface AppOptions {
   /** The library folder (SQLite file, image store, thumbnails). Created if missing. */
@@ -98,6 +100,8 @@ export interface AppServices {
   batches: BatchService;
   /** Budgets per project (issue 13): the one check of every submit and batch, and the cost per kept image. */
   budgets: BudgetService;
+  /** Reference kits (issue 13): named sets of reference images and the generations that used them. */
+  kits: KitService;
   /** Import, export, stacks, integrity check, thumbnail rebuild, backup (tasks with progress and cancel). */
   transfer: TransferServices;
   /**
@@ -252,6 +256,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     compare: new CompareService({ db, bus, journal, store, checkJob, submitJob }),
     batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, budgets, checkJob, now: opts.now }),
     budgets,
+    kits: new KitService({ db, repo: new KitsRepository(db), bus, now: opts.now }),
   };
   const dispatcher = createDispatcher(
     createHandlers(services, appVersion()),

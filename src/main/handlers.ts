@@ -20,6 +20,7 @@ import { pricingHandlers } from './handlers/pricing';
 import { batchHandlers } from './handlers/batches';
 import { undoHandlers } from './handlers/undo';
 import { budgetHandlers } from './handlers/budgets';
+import { kitHandlers } from './handlers/kits';
 
 const isKeyed = (p: ProviderId): p is KeyedProviderId => (KEYED_PROVIDERS as readonly string[]).includes(p);
 
@@ -213,6 +214,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     ...batchHandlers(s),
     ...undoHandlers(s),
     ...budgetHandlers(s),
+    ...kitHandlers(s),
   };
 }
 

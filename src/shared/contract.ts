@@ -30,6 +30,7 @@ import { pricingCalls, pricingEvents } from './contracts/pricing';
 import { batchCalls, batchEvents } from './contracts/batches';
 import { undoCalls, undoEvents } from './contracts/undo';
 import { budgetCalls, budgetEvents } from './contracts/budgets';
+import { kitCalls, kitEvents } from './contracts/kits';
 import { ContentCredentials } from './provenance';
 import { LIMITS, ParamsRecord, PathString } from './limits';
 
@@ -189,6 +190,7 @@ export const contract = {
   ...batchCalls,
   ...undoCalls,
   ...budgetCalls,
+  ...kitCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -227,6 +229,7 @@ export const events = {
   ...batchEvents,
   ...undoEvents,
   ...budgetEvents,
+  ...kitEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

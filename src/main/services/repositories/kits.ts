@@ -25,6 +25,14 @@ export interface KitItemRow {
   name: string;
 }
 
+/** One image of a kit with its stored file's type, size (px) and bytes. */
+export interface KitItemBlobRow extends KitItemRow {
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  bytes: number;
+}
+
 /** The jobs that used every blob of the kit (SQL shared by the count and the images). */
 const USED_JOBS = `SELECT r.job_id FROM job_references r
   JOIN reference_kit_items k ON k.blob_id = r.blob_id AND k.kit_id = @kit
@@ -83,11 +91,26 @@ export class KitsRepository {
       .all() as KitRow[];
   }
 
-  /** The kit's images in order. */
-  items(kitId: string): KitItemRow[] {
+  /** The kit's images in order, with their stored files' type, size (px) and bytes. */
+  items(kitId: string): KitItemBlobRow[] {
     return this.st
-      .get('SELECT position, blob_id AS blobId, name FROM reference_kit_items WHERE kit_id = ? ORDER BY position')
-      .all(kitId) as KitItemRow[];
+      .get(
+        `SELECT i.position, i.blob_id AS blobId, i.name, b.mime, b.width, b.height, b.bytes
+         FROM reference_kit_items i JOIN blobs b ON b.id = i.blob_id WHERE i.kit_id = ? ORDER BY i.position`,
+      )
+      .all(kitId) as KitItemBlobRow[];
+  }
+
+  /** A library image's stored file and the words to name it by (title, else its job's prompt), or null. */
+  assetBlob(assetId: string): { blobId: string; ext: string; title: string | null; prompt: string | null } | null {
+    return (
+      (this.st
+        .get(
+          `SELECT a.blob_id AS blobId, b.ext, a.title, j.prompt FROM assets a JOIN blobs b ON b.id = a.blob_id
+           LEFT JOIN jobs j ON j.id = a.job_id WHERE a.id = ?`,
+        )
+        .get(assetId) as { blobId: string; ext: string; title: string | null; prompt: string | null } | undefined) ?? null
+    );
   }
 
   /** How many jobs used every image of the kit. */
@@ -95,14 +118,15 @@ export class KitsRepository {
     return this.st.get(`SELECT count(*) FROM (${USED_JOBS})`).pluck().get({ kit: kitId }) as number;
   }
 
-  /** The live images (not in the trash) those jobs made, newest first, at most `limit`. */
-  usedAssets(kitId: string, limit: number): { id: string; blobId: string }[] {
+  /** The live images (not in the trash) those jobs made, newest first, at most `limit`, with their jobs' prompts. */
+  usedAssets(kitId: string, limit: number): { assetId: string; blobId: string; prompt: string | null }[] {
     return this.st
       .get(
-        `SELECT a.id, a.blob_id AS blobId FROM assets a WHERE a.deleted_at IS NULL AND a.job_id IN (${USED_JOBS})
+        `SELECT a.id AS assetId, a.blob_id AS blobId, j.prompt FROM assets a JOIN jobs j ON j.id = a.job_id
+         WHERE a.deleted_at IS NULL AND a.job_id IN (${USED_JOBS})
          ORDER BY a.created_at DESC, a.id DESC LIMIT @limit`,
       )
-      .all({ kit: kitId, limit }) as { id: string; blobId: string }[];
+      .all({ kit: kitId, limit }) as { assetId: string; blobId: string; prompt: string | null }[];
   }
 
   /** Whether a blob is stored (a kit's items must be). */

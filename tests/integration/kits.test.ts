@@ -1,0 +1,101 @@
+/**
+ * Reference kits (issue 13) on a real library with the sandbox: a kit made from staged files and one made from
+ * gallery images, listed by name with their images ready to stage; "used in N generations" counts the jobs whose
+ * references include every image of the kit (a job with only part of it does not count) and kits.images opens what
+ * they made; rename, delete (the images stay), bad input refused with nothing created; an emptied trash keeps the
+ * files a kit refers to.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/main/app';
+import { GOOD_IMAGES } from '../helpers/paths';
+import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
+
+describe('reference kits', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let app: App;
+  let folderId: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('atelier-kits-'));
+    app = await openTestApp(dir);
+    folderId = (await call(app, 'folders.create', { name: 'Brand', parentId: null })).id;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await cleanup?.();
+  });
+
+  const stage = async (name: string) => {
+    const s = await call(app, 'references.stage', {
+      source: { name, dataBase64: (await readFile(join(GOOD_IMAGES, name))).toString('base64') },
+      provider: 'sandbox',
+      model: 'gpt-image-2',
+    });
+    return { blobId: s.id, name: s.name };
+  };
+  const generate = async (prompt: string, references: { blobId: string; name: string }[]) => {
+    const job = await call(app, 'jobs.submit', { folderId, provider: 'sandbox', model: 'gpt-image-2', prompt, params: {}, references });
+    return waitFor(async () => {
+      const j = await call(app, 'jobs.get', { id: job.id });
+      return j.state === 'completed' ? j : null;
+    }, prompt);
+  };
+
+  it('a kit from files counts the generations that used all of it, and opens their images', async () => {
+    const astronaut = await stage('astronaut.png');
+    const chelsea = await stage('chelsea.png');
+    const kit = await call(app, 'kits.create', { name: '  Mascot ', items: [astronaut, chelsea, astronaut] });
+    expect(kit.name).toBe('Mascot');
+    expect(kit.items.map((i) => [i.id, i.name])).toEqual([
+      [astronaut.blobId, 'astronaut.png'],
+      [chelsea.blobId, 'chelsea.png'],
+    ]);
+    expect(kit.items[0]!.mime).toBe('image/png');
+    expect(kit.usedIn).toBe(0);
+
+    const both = await generate('the mascot waving', [chelsea, astronaut]);
+    await generate('only the astronaut', [astronaut]); // part of the kit: not a use
+    const plus = await generate('the mascot and a third image', [astronaut, chelsea, await stage('coffee.png')]);
+    const [listed] = await call(app, 'kits.list', {});
+    expect(listed).toMatchObject({ id: kit.id, usedIn: 2 });
+    const images = await call(app, 'kits.images', { id: kit.id });
+    expect(images.map((i) => i.assetId).sort()).toEqual([...both.assetIds, ...plus.assetIds].sort());
+    expect(images.every((i) => i.prompt !== 'only the astronaut')).toBe(true);
+
+    // A trashed image is not listed; the count is of generations.
+    await call(app, 'assets.trash', { ids: [both.assetIds[0]!] });
+    expect((await call(app, 'kits.images', { id: kit.id })).map((i) => i.assetId)).toEqual(plus.assetIds);
+    expect((await call(app, 'kits.list', {}))[0]!.usedIn).toBe(2);
+  });
+
+  it('a kit from gallery images; rename and delete; bad input changes nothing', async () => {
+    const made = await generate('a red logo', []);
+    await call(app, 'assets.update', { ids: made.assetIds, patch: { title: 'Logo, red' } });
+    const kit = await call(app, 'kits.create', { name: 'Logo', assetIds: made.assetIds });
+    expect(kit.items).toHaveLength(1);
+    expect(kit.items[0]!.name).toMatch(/^Logo, red\.(png|webp|jpg)$/);
+    expect((await call(app, 'kits.list', {})).map((k) => k.name)).toEqual(['Logo', 'Mascot']);
+
+    expect(await callError(app, 'kits.create', { name: ' ', assetIds: made.assetIds })).toMatchObject({ code: 'validation', params: { field: 'name' } });
+    expect(await callError(app, 'kits.create', { name: 'Empty' })).toMatchObject({ code: 'validation', params: { field: 'items', reason: 'empty' } });
+    expect((await callError(app, 'kits.create', { name: 'Ghost', assetIds: ['00000000-0000-4000-8000-000000000000'] })).code).toBe('not_found');
+    expect(await call(app, 'kits.list', {})).toHaveLength(2);
+
+    const renamed = await call(app, 'kits.rename', { id: kit.id, name: 'Logo (2026)' });
+    expect(renamed.name).toBe('Logo (2026)');
+    expect((await callError(app, 'kits.rename', { id: kit.id, name: '' })).code).toBe('validation');
+
+    // The kit's image, trashed and the trash emptied: the kit keeps its file.
+    await call(app, 'assets.trash', { ids: made.assetIds });
+    await call(app, 'trash.empty', {});
+    const kept = (await call(app, 'kits.list', {})).find((k) => k.id === kit.id)!;
+    expect(await app.services.store.read(kept.items[0]!.id)).toBeInstanceOf(Buffer);
+
+    await call(app, 'kits.delete', { id: kit.id });
+    expect((await call(app, 'kits.list', {})).map((k) => k.name)).toEqual(['Mascot']);
+    expect((await callError(app, 'kits.delete', { id: kit.id })).code).toBe('not_found');
+  });
+});
