@@ -4,11 +4,10 @@
  * (`'mixed'` when they differ), and edits all of them at once through the organise calls.
  */
 import { Check, Star, X, XCircle } from 'lucide-react';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TagCount } from '@shared/organise';
 import { isSubmitEnter } from '../../lib/keys';
-import { call } from '../../transport';
+import { TagInput } from '../../ui/TagInput';
 import { patchAssets, tagAssets } from '../organise/actions';
 
 /** A value common to every edited image, or `'mixed'` when they differ. */
@@ -137,25 +136,6 @@ export function TagsField({
 }) {
   const { t } = useTranslation();
   const id = useId();
-  const [draft, setDraft] = useState('');
-  const [suggestions, setSuggestions] = useState<TagCount[]>([]);
-  // Suggestions are asked for, and listed, only while the field has focus (the list stays, empty, for the combobox role).
-  const [focused, setFocused] = useState(false);
-
-  useEffect(() => {
-    if (!focused) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      call('tags.suggest', { prefix: draft.trim(), limit: 8 })
-        .then((s) => live && setSuggestions(s))
-        .catch(() => live && setSuggestions([]));
-    }, 120);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [draft, focused]);
-
   const change = (add: string[], remove: string[]): void => {
     void tagAssets(ids, add, remove).then((ok) => ok && onChanged());
   };
@@ -163,70 +143,27 @@ export function TagsField({
   return (
     <>
       {common.length + partial.length === 0 ? <p className="muted small">{t('inspector.noTags')}</p> : null}
-      {common.length + partial.length > 0 ? (
-        <ul className="tag-chips" aria-label={t('organise.tags')}>
-          {common.map((tag) => (
-            <li key={tag} className="tag-chip">
-              <span>{tag}</span>
-              <button
-                type="button"
-                className="btn btn-ghost btn-icon btn-xs"
-                aria-label={t('organise.removeTag', { tag })}
-                onClick={() => change([], [tag])}
-              >
-                <X size={12} aria-hidden="true" />
-              </button>
-            </li>
-          ))}
-          {partial.map(({ name, count }) => (
-            <li key={name} className="tag-chip tag-chip-partial" title={t('inspector.tagOnSome', { count, total: ids.length })}>
-              <span>{name}</span>
-              <span className="muted small">{t('inspector.tagShare', { count, total: ids.length })}</span>
-              <button
-                type="button"
-                className="btn btn-ghost btn-icon btn-xs"
-                aria-label={t('organise.removeTag', { tag: name })}
-                onClick={() => change([], [name])}
-              >
-                <X size={12} aria-hidden="true" />
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      <label htmlFor={`${id}-tag`} className="field-label sr-only">
-        {ids.length > 1 ? t('inspector.addTagAll') : t('inspector.addTag')}
-      </label>
-      <input
+      <TagInput
         id={`${id}-tag`}
-        className="input"
-        list={`${id}-suggest`}
-        value={draft}
-        autoComplete="off"
-        maxLength={64}
+        chipsFirst
+        chips={[
+          ...common.map((tag) => ({ tag })),
+          ...partial.map(({ name, count }) => ({
+            tag: name,
+            note: t('inspector.tagShare', { count, total: ids.length }),
+            title: t('inspector.tagOnSome', { count, total: ids.length }),
+          })),
+        ]}
+        chipsLabel={t('organise.tags')}
+        removeLabel={(tag) => t('organise.removeTag', { tag })}
+        onAdd={(tag) => change([tag], [])}
+        onRemove={(tag) => change([], [tag])}
+        label={ids.length > 1 ? t('inspector.addTagAll') : t('inspector.addTag')}
+        labelClassName="field-label sr-only"
         placeholder={ids.length > 1 ? t('inspector.addTagAll') : t('inspector.addTag')}
-        aria-describedby={`${id}-hint`}
-        onFocus={() => setFocused(true)}
-        onBlur={() => setFocused(false)}
-        onChange={(e) => setDraft(e.target.value)}
-        onKeyDown={(e) => {
-          if (isSubmitEnter(e) && draft.trim()) {
-            e.preventDefault();
-            change([draft.trim()], []);
-            setDraft('');
-          }
-        }}
+        hint={t('organise.tagHint')}
+        hintClassName="sr-only"
       />
-      <datalist id={`${id}-suggest`}>
-        {(focused ? suggestions : []).map((s) => (
-          <option key={s.name} value={s.name}>
-            {t('organise.tagUses', { count: s.count })}
-          </option>
-        ))}
-      </datalist>
-      <p id={`${id}-hint`} className="sr-only">
-        {t('organise.tagHint')}
-      </p>
     </>
   );
 }

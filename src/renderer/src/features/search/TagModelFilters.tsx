@@ -1,25 +1,21 @@
-import { X } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ModelCount, TagCount } from '@shared/organise';
+import type { ModelCount } from '@shared/organise';
 import { modelLabel } from '../../i18n/format';
-import { isSubmitEnter } from '../../lib/keys';
 import { useSearch } from '../../store/search';
 import { call } from '../../transport';
+import { TagInput } from '../../ui/TagInput';
 import './tag-model-filters.css';
 
 /**
- * The filter panel's tag filter (images with any of the chosen tags; autocomplete from the library's tags) and
- * model filter (the models that made the library's images, from `assets.models`). `field(name)` makes the ids.
+ * The filter panel's tag filter (images with any of the chosen tags; autocomplete from the library's tags; Backspace
+ * in the empty field drops the last chosen tag) and model filter (the models that made the library's images, from
+ * `assets.models`). `field(name)` makes the ids.
  */
 export function TagModelFilters({ field, onChange }: { field(name: string): string; onChange(): void }) {
   const { t } = useTranslation();
   const anyTags = useSearch((s) => s.filters.anyTags);
   const models = useSearch((s) => s.filters.models);
-  const [draft, setDraft] = useState('');
-  const [suggestions, setSuggestions] = useState<TagCount[]>([]);
-  // Suggestions are asked for, and listed, only while the field has focus (the list stays, empty, for the combobox role).
-  const [focused, setFocused] = useState(false);
   const [present, setPresent] = useState<ModelCount[]>([]);
 
   useEffect(() => {
@@ -31,20 +27,6 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
       live = false;
     };
   }, []);
-
-  useEffect(() => {
-    if (!focused) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      call('tags.suggest', { prefix: draft.trim(), limit: 8 })
-        .then((s) => live && setSuggestions(s))
-        .catch(() => live && setSuggestions([]));
-    }, 120);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [draft, focused]);
 
   const setTags = (tags: string[]): void => {
     useSearch.getState().setFilters({ anyTags: tags.length > 0 ? tags : undefined });
@@ -77,54 +59,21 @@ export function TagModelFilters({ field, onChange }: { field(name: string): stri
 
       <label htmlFor={field('tag')}>{t('search.tags')}</label>
       <div className="filter-tags">
-        <input
+        <TagInput
           id={field('tag')}
-          className="input select-sm"
-          list={field('tag-suggest')}
-          value={draft}
-          autoComplete="off"
-          maxLength={64}
+          inputClassName="input select-sm"
           placeholder={t('search.tagsPlaceholder')}
-          aria-describedby={field('tag-hint')}
-          onFocus={() => setFocused(true)}
-          onBlur={() => setFocused(false)}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={(e) => {
-            if (isSubmitEnter(e) && draft.trim()) {
-              e.preventDefault();
-              const tag = draft.trim();
-              if (!chosen.some((c) => c.toLowerCase() === tag.toLowerCase())) setTags([...chosen, tag]);
-              setDraft('');
-            }
+          hint={t('search.tagsHint')}
+          hintClassName="sr-only"
+          chips={chosen.map((tag) => ({ tag }))}
+          chipsLabel={t('search.tagsChosen')}
+          removeLabel={(tag) => t('search.removeTagFilter', { tag })}
+          onAdd={(tag) => {
+            if (!chosen.some((c) => c.toLowerCase() === tag.toLowerCase())) setTags([...chosen, tag]);
           }}
+          onRemove={(tag) => setTags(chosen.filter((c) => c !== tag))}
+          backspaceRemovesLast
         />
-        <datalist id={field('tag-suggest')}>
-          {(focused ? suggestions : []).map((s) => (
-            <option key={s.name} value={s.name}>
-              {t('organise.tagUses', { count: s.count })}
-            </option>
-          ))}
-        </datalist>
-        <span id={field('tag-hint')} className="sr-only">
-          {t('search.tagsHint')}
-        </span>
-        {chosen.length > 0 ? (
-          <ul className="tag-chips" aria-label={t('search.tagsChosen')}>
-            {chosen.map((tag) => (
-              <li key={tag} className="tag-chip">
-                <span>{tag}</span>
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-icon btn-xs"
-                  aria-label={t('search.removeTagFilter', { tag })}
-                  onClick={() => setTags(chosen.filter((c) => c !== tag))}
-                >
-                  <X size={12} aria-hidden="true" />
-                </button>
-              </li>
-            ))}
-          </ul>
-        ) : null}
       </div>
     </>
   );
