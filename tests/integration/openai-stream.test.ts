@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { AnyEvent } from '../../src/shared/contract';
-import { OpenAiClient, buildEditForm, buildGenerationsBody } from '../../src/main/services/providers/openai/client';
+import { OpenAiClient, buildEditForm, buildGenerationsBody, buildResponsesBody } from '../../src/main/services/providers/openai/client';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
 
@@ -68,6 +68,25 @@ describe('OpenAI streaming: the client against the test server', () => {
     expect(res.outputs).toHaveLength(1);
     const rec = srv.state.requestsTo('edits')[0]!.body as { fields: Record<string, string> };
     expect(rec.fields).toMatchObject({ stream: 'true', partial_images: '3' });
+  });
+
+  it('parses a streamed Responses call: response.image_generation_call.partial_image, then response.completed', async () => {
+    const client = new OpenAiClient({ apiKey: KEY, baseUrl: srv.baseUrl });
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 30, b: 200 } } }).png().toBuffer();
+    const body = buildResponsesBody({ model: 'gpt-image-1.5', prompt: 'add a moon', params: { quality: 'low' }, images: [{ bytes: png, mime: 'image/png' }], partialImages: 2 });
+    expect(body).toMatchObject({ stream: true, tools: [{ partial_images: 2 }] });
+    const seen: number[] = [];
+    const res = await client.responses(body, { onPartial: (p) => seen.push(p.index) });
+    expect(seen).toEqual([0, 1]);
+    expect(res.id).toMatch(/^resp_/);
+    expect(res.outputs).toHaveLength(1);
+    expect(srv.state.streamsCompleted).toBe(1);
+    // Cut off after one partial: network, one POST.
+    srv.state.inject('responses', { kind: 'dropMidStream', afterPartials: 1 }, { after: true });
+    const again: number[] = [];
+    await expect(client.responses(body, { onPartial: (p) => again.push(p.index) })).rejects.toMatchObject({ code: 'network' });
+    expect(again).toEqual([0]);
+    expect(srv.state.requestsTo('responses')).toHaveLength(2);
   });
 
   it('a stream cut off after a partial is a network failure, sent once', async () => {
@@ -144,6 +163,23 @@ describe('OpenAI live previews through the app', () => {
     const asset = await call(app, 'assets.get', { id: done.assetIds[0]! });
     expect(asset.blob.width).toBe(512);
     expect(srv.state.streamsCompleted).toBe(1);
+  });
+
+  it('a chain step through the Responses API streams its previews too', async () => {
+    const parent = await finished((await submit()).id);
+    const step = await call(app, 'jobs.submit', {
+      folderId, provider: 'openai', model: 'gpt-image-1.5', prompt: 'add a lighthouse', params: { quality: 'low' }, references: [],
+      parentAssetId: parent.assetIds[0]!, chainMethod: 'responses',
+    });
+    const done = await finished(step.id);
+    expect(done.state, JSON.stringify(done.error)).toBe('completed');
+    const body = srv.state.requestsTo('responses')[0]!.body as { stream?: boolean; tools: Array<{ partial_images?: number }> };
+    expect(body.stream).toBe(true);
+    expect(body.tools[0]!.partial_images).toBe(2);
+    const mine = events.filter((e) => e.name === 'job.partial' && e.payload.jobId === step.id);
+    expect(mine.map((e) => (e.name === 'job.partial' ? e.payload.index : -1))).toEqual([0, 1]);
+    // Two finals in the library (the parent and the step), no partial.
+    expect(await filesUnder(join(dir, 'objects'))).toHaveLength(2);
   });
 
   it('with previews off, no stream is asked for and no partial is sent', async () => {

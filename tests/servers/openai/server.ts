@@ -224,7 +224,7 @@ const EDIT_FIELDS = new Set([
 ]);
 
 /** Top-level fields of a Responses request this server takes (openai-node `ResponseCreateParams`). */
-const RESPONSES_FIELDS = new Set(['model', 'input', 'previous_response_id', 'tools', 'tool_choice', 'store', 'instructions']);
+const RESPONSES_FIELDS = new Set(['model', 'input', 'previous_response_id', 'tools', 'tool_choice', 'store', 'instructions', 'stream']);
 /** Fields of the `image_generation` tool (openai-node `Tool.ImageGeneration`). */
 const TOOL_FIELDS = new Set([
   'type',
@@ -618,6 +618,54 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     res.end();
   }
 
+  /**
+   * Answers a streamed `POST /v1/responses` (https://platform.openai.com/docs/api-reference/responses-streaming):
+   * `response.created` (the response `in_progress`, no output), then `job.partials`
+   * `response.image_generation_call.partial_image` events (`item_id`, `output_index` 0, `partial_image_index`,
+   * `partial_image_b64`), each after `partialDelayMs`, then `response.completed` with the whole response; every event
+   * has a rising `sequence_number`. `dropAfter` partials in, the socket is destroyed instead.
+   */
+  async function streamResponse(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    out: Record<string, unknown>,
+    image: Buffer,
+    job: ImageJob,
+    itemId: string,
+    dropAfter: number | null,
+  ) {
+    const rec = recordOf.get(req);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    state.streamsStarted += 1;
+    let seq = 0;
+    const write = (type: string, data: Record<string, unknown>) =>
+      new Promise<void>((resolve) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`, () => resolve()));
+    await write('response.created', { response: { ...out, status: 'in_progress', output: [] } });
+    for (let i = 0; i < job.partials; i++) {
+      if (dropAfter !== null && i >= dropAfter) break;
+      await delay(state.config.partialDelayMs, closing.signal);
+      if (closing.signal.aborted || res.destroyed) return;
+      const partial = await blurred(image, job, (job.partials - i) * 6);
+      await write('response.image_generation_call.partial_image', { item_id: itemId, output_index: 0, partial_image_index: i, partial_image_b64: partial.toString('base64') });
+      state.partialsSent += 1;
+    }
+    if (dropAfter !== null) {
+      if (rec) {
+        rec.status = 0;
+        rec.fault = 'dropMidStream';
+      }
+      await delay(30, closing.signal);
+      res.socket?.destroy();
+      return;
+    }
+    await write('response.completed', { response: out });
+    if (rec) rec.status = 200;
+    state.streamsCompleted += 1;
+    res.end();
+  }
+
   function imagesResponse(job: ImageJob, images: Buffer[]) {
     const data = images.map((bytes) => {
       if (state.config.outputMode === 'url') {
@@ -767,7 +815,8 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       const image = r.previous ? await deriveImage(r.previous.image, r.job, state.config.maxRenderEdge) : await renderImage(r.job, 1, state.config.maxRenderEdge);
       state.imagesGenerated += 1;
       const after = state.takeFault('responses', true);
-      if (after && (await applyFault(req, reply, after, r.job))) return reply;
+      const dropAfter = r.job.stream && after?.kind === 'dropMidStream' ? (after.afterPartials ?? 1) : null;
+      if (after && dropAfter === null && (await applyFault(req, reply, after, r.job))) return reply;
       const id = `resp_${randomBytes(24).toString('hex')}`;
       const imageCallId = `ig_${randomBytes(24).toString('hex')}`;
       state.responses.set(id, { key: key?.key ?? null, image, previousResponseId: r.previousResponseId, imageCallId });
@@ -793,6 +842,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
           total_tokens: textIn + 100,
         };
         out['tool_usage'] = { image_gen: usageFor(r.job) };
+      }
+      if (r.job.stream) {
+        await streamResponse(req, reply, out, image, r.job, imageCallId, dropAfter);
+        return reply;
       }
       return sendJson(req, reply, 200, out);
     } catch (e) {
@@ -887,6 +940,12 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       throw invalid("Invalid 'tools[0].input_image_mask': expected { image_url: PNG data URL }.", 'tools[0].input_image_mask', 'invalid_value');
     }
     const job = parseJob(fields, 'generations', previous ? [] : images);
+    const stream = raw['stream'];
+    if (stream !== undefined && typeof stream !== 'boolean') throw invalid("Invalid type for 'stream': expected a boolean.", 'stream', 'invalid_type');
+    if (stream === true) {
+      job.stream = true;
+      job.partials = typeof tool['partial_images'] === 'number' ? tool['partial_images'] : 0;
+    }
     return { job, mainline, previous, previousResponseId: typeof prevId === 'string' ? prevId : null };
   }
 

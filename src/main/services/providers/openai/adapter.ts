@@ -170,6 +170,8 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
     model: OpenAiImageModel,
     ctx: ProviderContext,
   ): Promise<OpenAiSubmitResult> => {
+    // Partial previews of the image tool (`response.image_generation_call.partial_image`), as for the Images API.
+    const onPartial = id === 'openai' ? req.onPartial : undefined;
     if (!offersResponses(id, model)) {
       throw new AppError('validation', `${label} ${model}: the Responses API image tool is not offered here`, {
         params: { field: 'chainMethod', reason: 'unsupported' },
@@ -183,8 +185,9 @@ export function createOpenAiAdapter(opts: OpenAiAdapterOptions): OpenAiAdapter {
       images,
       ...(req.mask ? { mask: { bytes: req.mask.bytes, mime: req.mask.mime } } : {}),
       previousResponseId: chain.previousResponseId,
+      ...(onPartial ? { partialImages: OPENAI_PARTIAL_IMAGES } : {}),
     });
-    const res = await clientFor(ctx).responses(body, callOpts(ctx));
+    const res = await clientFor(ctx).responses(body, { ...callOpts(ctx), ...(onPartial ? { onPartial } : {}) });
     const usage = usageOf({ usage: res.tool_usage?.image_gen ?? null });
     return {
       remoteId: res.id,

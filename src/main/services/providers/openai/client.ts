@@ -37,6 +37,7 @@ import type {
   GenerationsBody,
   ImageStreamEvent,
   ImagesResponse,
+  ResponsesReply,
   OpenAiEditForm,
   OpenAiImageFile,
   OpenAiImagesResult,
@@ -234,10 +235,61 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
    * @throws AppError as the class doc (`previous_response_not_found` and other 400s → `provider_rejected` with
    *   `params.reason`); `provider_bad_response` when the reply is not `completed` or holds no image.
    */
-  async responses(body: ResponsesBody, opts: OpenAiCallOptions = {}): Promise<OpenAiResponsesResult> {
+  async responses(body: ResponsesBody, opts: OpenAiImageCallOptions = {}): Promise<OpenAiResponsesResult> {
     const json = validateResponsesBody(body);
+    if (json.stream === true) return this.streamedResponse(json, opts);
     const reply = await this.send(EP.responses, { json, maxBytes: this.maxResponseBytes, signal: opts.signal });
-    const res = parseJsonReply(reply, EP.responses.reply, EP.responses.name, this.label);
+    return this.responsesResult(parseJsonReply(reply, EP.responses.reply, EP.responses.name, this.label), reply.status);
+  }
+
+  /**
+   * A streamed `POST /responses` (https://platform.openai.com/docs/api-reference/responses-streaming): each
+   * `response.image_generation_call.partial_image` event (`partial_image_b64`, `partial_image_index`) is decoded and
+   * handed to `opts.onPartial`; `response.completed` (or `response.failed` / `response.incomplete`) carries the
+   * whole response, read as the JSON reply is. An `error` event is `provider_unavailable`; a stream that ends
+   * without the final response is `network` (the call may have run and been charged: never resent).
+   */
+  private async streamedResponse(json: ResponsesBody, opts: OpenAiImageCallOptions): Promise<OpenAiResponsesResult> {
+    let final: unknown = null;
+    const reply = await this.send(EP.responses, {
+      json,
+      maxBytes: this.maxResponseBytes,
+      signal: opts.signal,
+      sse: (e) => {
+        let raw: { type?: unknown; response?: unknown; error?: { message?: unknown; code?: unknown }; partial_image_b64?: unknown; partial_image_index?: unknown; message?: unknown };
+        try {
+          raw = JSON.parse(e.data) as typeof raw;
+        } catch {
+          throw new AppError('provider_bad_response', `${this.label} sent a stream event that is not JSON (${e.event})`);
+        }
+        const type = typeof raw?.type === 'string' ? raw.type : e.event;
+        if (type === 'error') {
+          const message = typeof raw.error?.message === 'string' ? raw.error.message : typeof raw.message === 'string' ? raw.message : 'the stream reported an error';
+          throw new AppError('provider_unavailable', `${this.label} stream failed: ${message}`, { providerMessage: message, params: { reason: 'stream_error' } });
+        }
+        if (type === 'response.image_generation_call.partial_image' && typeof raw.partial_image_b64 === 'string') {
+          const index = typeof raw.partial_image_index === 'number' ? raw.partial_image_index : 0;
+          const img = decodeImage(raw.partial_image_b64, index, this.label);
+          opts.onPartial?.({ index, bytes: img.bytes, mime: img.mime });
+        } else if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
+          final = raw.response;
+        }
+      },
+    });
+    if (!/^text\/event-stream\b/i.test(headerOf(reply.headers, 'content-type') ?? '')) {
+      return this.responsesResult(parseJsonReply(reply, EP.responses.reply, EP.responses.name, this.label), reply.status);
+    }
+    if (final === null) {
+      throw new AppError('network', `${this.label} stream ended before response.completed; the image may have been made and charged`, { status: reply.status });
+    }
+    const r = EP.responses.reply.safeParse(final);
+    if (!r.success) throw new AppError('provider_bad_response', `${this.label} ${EP.responses.name} in the stream failed its schema`, { status: reply.status });
+    return this.responsesResult(r.data, reply.status);
+  }
+
+  /** The decoded images of a Responses reply's completed calls. @throws as {@link responses} */
+  private responsesResult(res: ResponsesReply, status: number): OpenAiResponsesResult {
+    const reply = { status };
     const calls = res.output.filter(
       (o): o is { type: 'image_generation_call'; id: string; status?: string | null; result?: string | null } =>
         o.type === 'image_generation_call',

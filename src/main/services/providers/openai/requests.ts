@@ -124,6 +124,8 @@ export function buildResponsesBody(input: {
   images: ReadonlyArray<{ bytes: Uint8Array; mime: OpenAiImageFile['mime'] }>;
   mask?: { bytes: Uint8Array; mime: string };
   previousResponseId?: string | null;
+  /** Stream with this many partial previews (1–3): top-level `stream: true`, the tool's `partial_images`. */
+  partialImages?: number;
 }): ResponsesBody {
   checkPrompt(input.prompt);
   const p = parseParams(input.model, input.params);
@@ -162,6 +164,11 @@ export function buildResponsesBody(input: {
     tool_choice: { type: 'image_generation' },
   };
   if (input.previousResponseId) body['previous_response_id'] = input.previousResponseId;
+  const stream = streamFields(input.partialImages);
+  if (stream.stream) {
+    body['stream'] = true;
+    tool['partial_images'] = stream.partial_images;
+  }
   return parseOrThrow(ResponsesBody, body, '');
 }
 

@@ -174,7 +174,8 @@ export const ErrorEnvelope = z.looseObject({
 
 /**
  * The `image_generation` tool of a Responses request: only the fields the tool takes (openai-node
- * `Tool.ImageGeneration`): no `n` (one image per call), no `moderation` default change, no streaming partials.
+ * `Tool.ImageGeneration`): no `n` (one image per call), no `moderation` default change; `partial_images` (0–3) with a
+ * streamed request.
  */
 export const ImageGenerationTool = z.strictObject({
   type: z.literal('image_generation'),
@@ -188,6 +189,7 @@ export const ImageGenerationTool = z.strictObject({
   moderation: z.enum(['low', 'auto']).optional(),
   input_fidelity: z.enum(['low', 'high']).nullable().optional(),
   input_image_mask: z.strictObject({ image_url: z.string().startsWith('data:image/png;base64,') }).optional(),
+  partial_images: z.number().int().min(0).max(3).optional(),
 });
 /** Wire shape of {@link ImageGenerationTool}. */
 export type ImageGenerationTool = z.infer<typeof ImageGenerationTool>;
@@ -217,6 +219,8 @@ export const ResponsesBody = z.strictObject({
   tools: z.tuple([ImageGenerationTool]),
   tool_choice: z.strictObject({ type: z.literal('image_generation') }).optional(),
   store: z.boolean().optional(),
+  /** Server-sent events (`response.image_generation_call.partial_image`, then `response.completed`). */
+  stream: z.boolean().optional(),
 });
 /** Wire shape of {@link ResponsesBody}. */
 export type ResponsesBody = z.infer<typeof ResponsesBody>;
