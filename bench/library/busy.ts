@@ -32,6 +32,10 @@ export async function busySection(ctx: BenchContext): Promise<SectionResult> {
     const host = await startHost(ctx.dataDir, { ATELIER_LOG_LEVEL: 'error' });
     try {
       const client = await GalleryClient.signIn(host.url);
+      // What a run stopped half-way left behind goes first.
+      const folders = await client.call<{ id: string; name: string }[]>('folders.list', {});
+      for (const f of folders.filter((x) => x.name === 'Bench busy import')) await client.call('folders.delete', { id: f.id });
+      if (folders.some((x) => x.name === 'Bench busy import')) await client.call('trash.empty', {});
       await client.warm();
 
       log('backup of the library, gallery calls every 20 ms');
