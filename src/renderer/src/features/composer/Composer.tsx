@@ -26,6 +26,7 @@ import { EditBar } from '../chains/EditBar';
 import { blockerText, useGenerateBlocker } from './useGenerateBlocker';
 import { BudgetLine } from '../budgets/BudgetLine';
 import { OverBudgetDialog } from '../budgets/OverBudgetDialog';
+import { KitShelf } from '../kits/KitShelf';
 
 const NO_MODELS: readonly ModelId[] = [];
 
@@ -122,6 +123,7 @@ export function Composer() {
         </div>
         <EditBar />
         <References />
+        <KitShelf />
       </div>
 
       <div className="composer-side">

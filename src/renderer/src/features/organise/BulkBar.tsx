@@ -1,4 +1,4 @@
-import { Check, Copy, FolderInput, Info, Layers, Library, ListMinus, RotateCcw, Star, Tags, Trash2, X, XCircle } from 'lucide-react';
+import { BookImage, Check, Copy, FolderInput, Info, Layers, Library, ListMinus, RotateCcw, Star, Tags, Trash2, X, XCircle } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCollections } from '../../store/collections';
@@ -11,8 +11,9 @@ import { DetailsDialog } from './DetailsDialog';
 import { FolderPickDialog } from './FolderPickDialog';
 import { TagDialog } from './TagDialog';
 import { stackSelection } from '../stacks/store';
+import { SaveKitDialog } from '../kits/SaveKitDialog';
 
-type Dialog = 'tags' | 'details' | 'move' | 'copy' | 'collect' | null;
+type Dialog = 'tags' | 'details' | 'move' | 'copy' | 'collect' | 'kit' | null;
 
 /**
  * The toolbar over a multi-selection: tag, rate, flag, details, move, copy, collect, stack, trash or restore; in a
@@ -71,6 +72,7 @@ export function BulkBar() {
           <IconButton label={t('organise.moveTo')} icon={<FolderInput size={14} />} onClick={() => setDialog('move')} />
           <IconButton label={t('organise.copyTo')} icon={<Copy size={14} />} onClick={() => setDialog('copy')} />
           <IconButton label={t('organise.addToCollection')} icon={<Library size={14} />} onClick={() => setDialog('collect')} />
+          <IconButton label={t('kits.save')} icon={<BookImage size={14} />} disabled={ids.size > 16} onClick={() => setDialog('kit')} />
           {manual ? (
             <IconButton
               label={t('organise.removeFromCollection', { name: manual.name })}
@@ -95,6 +97,7 @@ export function BulkBar() {
       <DetailsDialog assetId={dialog === 'details' ? first : null} onOpenChange={close} />
       <FolderPickDialog kind={dialog === 'move' || dialog === 'copy' ? dialog : null} onOpenChange={close} />
       <CollectDialog open={dialog === 'collect'} onOpenChange={close} />
+      <SaveKitDialog open={dialog === 'kit'} onOpenChange={close} />
     </div>
   );
 }
