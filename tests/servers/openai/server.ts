@@ -29,6 +29,14 @@
  *   `moderation_details`) for prompts containing `moderationMarker`, and faults per route injected with
  *   `state.inject(route, fault, { times, after })`: a status (e.g. 429 with `Retry-After` / `retry-after-ms`,
  *   500, 503), a dropped connection, a slow reply, an HTML page, malformed JSON, any JSON, b64 that is not an image.
+ * - Streaming (https://platform.openai.com/docs/api-reference/images-streaming): `stream: true` with `partial_images`
+ *   0–3 answers `text/event-stream`: `image_generation.partial_image` (`image_edit.…` for edits) events with
+ *   `b64_json` (the final image, blurred less and less) and `partial_image_index`, each after `partialDelayMs`, then
+ *   `image_generation.completed` with the final image, the echoed fields and `usage` (100 image output tokens more
+ *   per partial); `POST /v1/responses` with `stream: true` sends `response.created`,
+ *   `response.image_generation_call.partial_image` (`partial_image_b64`) and `response.completed`. The fault
+ *   `dropMidStream` (inject with `after: true`) cuts a stream off after `afterPartials` partials. Counters
+ *   `streamsStarted`, `partialsSent`, `streamsCompleted`.
  * - `GET /v1/models` (404 when `modelsEndpoint` is false, like some compatible servers).
  * - `POST /v1/responses` (https://platform.openai.com/docs/api-reference/responses): a mainline `model` (not a gpt-image one), `input` as a string or one
  *   user message of `input_text` / `input_image` (data URL) parts, exactly one `image_generation` tool whose fields

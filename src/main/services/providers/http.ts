@@ -252,6 +252,16 @@ export class SseParser {
     }
   }
 
+  /**
+   * The stream ended: a CR held back as the possible first half of a CRLF ends its line after all. What is left of
+   * an event without its blank line is dropped, as the standard says.
+   */
+  end(): void {
+    this.buf += this.decoder.decode();
+    if (this.buf.endsWith('\r')) this.push(new Uint8Array([0x0a]));
+    this.buf = '';
+  }
+
   private line(line: string): void {
     if (line === '') {
       if (this.data.length > 0) this.onEvent({ event: this.event || 'message', data: this.data.join('\n') });
@@ -498,6 +508,7 @@ async function readEvents(body: ReadableBody, maxBytes: number, tooLarge: () => 
       if (total > maxBytes) throw tooLarge();
       parser.push(buf);
     }
+    parser.end();
   } catch (e) {
     body.on('error', () => undefined);
     body.destroy();
