@@ -5,36 +5,17 @@
  * an Enter that commits an IME composition adds no half-typed tag; Move does not offer where the images already
  * are; the Trash view highlights no folder.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { describe, expect, it } from 'vitest';
+import { useWebApp } from './harness';
 
 const PROMPT = 'Lanterns over a night market, warm light';
 
 describe('daily driver: keys and focus', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-daily-keys-'));
-    host = await startHost(dir, { ATELIER_SANDBOX_JOB_MS: '200' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp('atelier-e2e-daily-keys-', { ATELIER_SANDBOX_JOB_MS: '200' });
 
   /** The accessible name (aria-label or text) of whatever has focus. */
   const focused = (): Promise<string> =>
-    page.evaluate(() => {
+    app.page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       if (!el || el === document.body) return '<body>';
       const id = el.id;
@@ -43,51 +24,51 @@ describe('daily driver: keys and focus', () => {
     });
 
   it('New project, New folder, Rename and Tag… take typing at once; Enter submits (bug 1)', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('dialog', { name: 'New project' }).waitFor();
+    await app.page.getByRole('button', { name: 'New project' }).click();
+    await app.page.getByRole('dialog', { name: 'New project' }).waitFor();
     expect(await focused()).toBe('Project name');
-    await page.keyboard.type('Night market');
-    await page.keyboard.press('Enter');
-    const tree = page.getByRole('tree');
+    await app.page.keyboard.type('Night market');
+    await app.page.keyboard.press('Enter');
+    const tree = app.page.getByRole('tree');
     await tree.getByRole('treeitem', { name: 'Night market' }).click();
 
-    await page.getByRole('button', { name: 'New folder' }).click();
-    await page.getByRole('dialog', { name: 'New folder in “Night market”' }).waitFor();
+    await app.page.getByRole('button', { name: 'New folder' }).click();
+    await app.page.getByRole('dialog', { name: 'New folder in “Night market”' }).waitFor();
     expect(await focused()).toBe('Folder name');
-    await page.keyboard.type('Picks');
-    await page.keyboard.press('Enter');
+    await app.page.keyboard.type('Picks');
+    await app.page.keyboard.press('Enter');
     await tree.getByRole('treeitem', { name: 'Picks' }).waitFor({ timeout: 10_000 });
 
     await tree.getByRole('treeitem', { name: 'Night market' }).click();
-    await page.getByRole('button', { name: 'Rename' }).click();
-    await page.getByRole('dialog', { name: 'Rename “Night market”' }).waitFor();
+    await app.page.getByRole('button', { name: 'Rename' }).click();
+    await app.page.getByRole('dialog', { name: 'Rename “Night market”' }).waitFor();
     expect(await focused()).toBe('Name');
-    await page.keyboard.type('Night market 2'); // the old name is selected: typing replaces it
-    await page.keyboard.press('Enter');
+    await app.page.keyboard.type('Night market 2'); // the old name is selected: typing replaces it
+    await app.page.keyboard.press('Enter');
     await tree.getByRole('treeitem', { name: 'Night market 2' }).waitFor({ timeout: 10_000 });
 
     // Three sandbox images to organise.
     await tree.getByRole('treeitem', { name: 'Night market 2' }).click();
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
-    await page.getByRole('spinbutton', { name: 'Number of images' }).fill('3');
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
+    await app.page.getByRole('spinbutton', { name: 'Number of images' }).fill('3');
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     await expect.poll(() => gallery.getByRole('img', { name: PROMPT }).count(), { timeout: 30_000 }).toBe(3);
 
     await gallery.getByRole('checkbox', { name: `Select ${PROMPT}` }).nth(0).check();
-    await page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Tag…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add tags' });
+    await app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Tag…' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Add tags' });
     await dialog.waitFor();
     expect(await focused()).toBe('Tag');
-    await page.keyboard.type('lantern');
-    await page.keyboard.press('Enter');
+    await app.page.keyboard.type('lantern');
+    await app.page.keyboard.press('Enter');
     await expect.poll(() => dialog.getByRole('list', { name: 'Tags to add' }).textContent()).toContain('lantern');
     expect(await dialog.isVisible()).toBe(true); // Enter added the tag; it did not close the dialog
   });
 
   it('an Enter that commits an IME composition adds no half-typed tag (bug 12)', async () => {
-    const dialog = page.getByRole('dialog', { name: 'Add tags' });
+    const dialog = app.page.getByRole('dialog', { name: 'Add tags' });
     const box = dialog.getByRole('combobox', { name: 'Tag' });
     const chips = dialog.getByRole('list', { name: 'Tags to add' }).getByRole('listitem');
     expect(await chips.count()).toBe(1);
@@ -102,13 +83,13 @@ describe('daily driver: keys and focus', () => {
       }, init);
     }
     // And through Chromium's own IME path (CDP): a composition in progress, then Enter.
-    const cdp = await page.context().newCDPSession(page);
+    const cdp = await app.page.context().newCDPSession(app.page);
     await box.fill('');
     await box.focus();
     await cdp.send('Input.imeSetComposition', { text: '야시', selectionStart: 2, selectionEnd: 2 });
     await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 229, nativeVirtualKeyCode: 229 });
     await cdp.send('Input.insertText', { text: '야시장' });
-    await page.waitForTimeout(100);
+    await app.page.waitForTimeout(100);
     expect(await chips.count()).toBe(1);
     expect(await box.inputValue()).toBe('야시장');
     // The Enter after the composition, a plain one, adds the whole word.
@@ -120,36 +101,36 @@ describe('daily driver: keys and focus', () => {
   });
 
   it('Ctrl+F focuses the search box; after Delete focus stays in the grid and Ctrl+Z does not replay the search (bugs 4, 5)', async () => {
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     const search = gallery.getByRole('searchbox', { name: 'Search' });
     const images = gallery.getByRole('list', { name: 'Images' });
     // Type a search and clear it, the way a person does: the page's undo stack now holds both edits.
     await images.locator('button.thumb').first().focus();
-    await page.keyboard.press('Control+f');
+    await app.page.keyboard.press('Control+f');
     expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
-    await page.keyboard.type('lanterns');
+    await app.page.keyboard.type('lanterns');
     await expect.poll(() => gallery.textContent(), { timeout: 10_000 }).toContain('3 matches');
-    await page.keyboard.press('Control+a');
-    await page.keyboard.press('Backspace');
+    await app.page.keyboard.press('Control+a');
+    await app.page.keyboard.press('Backspace');
     await expect.poll(() => gallery.textContent(), { timeout: 10_000 }).toContain('3 images');
 
     // Walk to the last tile with the keyboard, select it with Space and press Delete.
     const tiles = images.locator('button.thumb');
     await tiles.first().focus();
-    await page.keyboard.press('End');
-    await page.keyboard.press('Space');
-    await expect.poll(() => page.getByRole('toolbar', { name: 'Selection' }).textContent()).toContain('1 selected');
+    await app.page.keyboard.press('End');
+    await app.page.keyboard.press('Space');
+    await expect.poll(() => app.page.getByRole('toolbar', { name: 'Selection' }).textContent()).toContain('1 selected');
     const lastId = await tiles.nth(2).getAttribute('data-asset-id');
-    await page.keyboard.press('Delete');
+    await app.page.keyboard.press('Delete');
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(2);
     expect(await images.locator(`[data-asset-id="${lastId}"]`).count()).toBe(0);
     // Focus is on the tile now last, not on the page.
-    const activeId = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-asset-id') ?? '<none>');
+    const activeId = () => app.page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-asset-id') ?? '<none>');
     await expect.poll(activeId).toBe(await tiles.nth(1).getAttribute('data-asset-id'));
 
     // Ctrl+Z in the grid leaves the search box alone (the browser's undo would put "lanterns" back): it is the
     // library's undo (issue 11), which brings the trashed image back.
-    await page.keyboard.press('Control+z');
+    await app.page.keyboard.press('Control+z');
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(3);
     expect(await images.locator(`[data-asset-id="${lastId}"]`).count()).toBe(1);
     expect(await search.inputValue()).toBe('');
@@ -159,11 +140,11 @@ describe('daily driver: keys and focus', () => {
     // grid, not to the page, and Ctrl+Z still does not replay the search (it undoes the trash).
     await images.getByRole('checkbox', { name: `Select ${PROMPT}` }).first().check();
     const barId = await tiles.first().getAttribute('data-asset-id');
-    await page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Move to trash' }).click();
+    await app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Move to trash' }).click();
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(2);
     expect(await images.locator(`[data-asset-id="${barId}"]`).count()).toBe(0);
     await expect.poll(activeId).toBe(await tiles.first().getAttribute('data-asset-id'));
-    await page.keyboard.press('Control+z');
+    await app.page.keyboard.press('Control+z');
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(3);
     expect(await search.inputValue()).toBe('');
     expect(await gallery.textContent()).toContain('3 images');
@@ -171,35 +152,35 @@ describe('daily driver: keys and focus', () => {
     // Ctrl+F is not taken while a dialog is open (the page behind it is hidden from the accessibility tree).
     const searchEl = await search.elementHandle();
     await gallery.getByRole('checkbox', { name: `Select ${PROMPT}` }).nth(0).check();
-    await page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Tag…' }).click();
-    await page.getByRole('dialog', { name: 'Add tags' }).waitFor();
-    await page.keyboard.press('Control+f');
+    await app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Tag…' }).click();
+    await app.page.getByRole('dialog', { name: 'Add tags' }).waitFor();
+    await app.page.keyboard.press('Control+f');
     expect(await searchEl!.evaluate((el) => el === document.activeElement)).toBe(false);
-    await page.keyboard.press('Escape');
-    await page.getByRole('dialog', { name: 'Add tags' }).waitFor({ state: 'hidden' });
+    await app.page.keyboard.press('Escape');
+    await app.page.getByRole('dialog', { name: 'Add tags' }).waitFor({ state: 'hidden' });
   });
 
   it('Move does not offer the folder the images are in; the Trash view highlights no folder (bug 10)', async () => {
-    const gallery = page.getByRole('region', { name: 'Gallery' });
-    const tree = page.getByRole('tree');
-    const bar = page.getByRole('toolbar', { name: 'Selection' });
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
+    const tree = app.page.getByRole('tree');
+    const bar = app.page.getByRole('toolbar', { name: 'Selection' });
     if (!(await bar.isVisible())) await gallery.getByRole('checkbox', { name: `Select ${PROMPT}` }).nth(0).check();
     await bar.getByRole('button', { name: 'Move to…' }).click();
-    const move = page.getByRole('dialog', { name: /^Move/ });
+    const move = app.page.getByRole('dialog', { name: /^Move/ });
     await move.waitFor();
     expect(await move.getByRole('radio', { name: /^Night market 2/ }).isDisabled()).toBe(true);
     expect(await move.getByRole('radio', { name: /^Picks/ }).isEnabled()).toBe(true);
     await move.getByRole('button', { name: 'Cancel' }).click();
     // Copy may still go to the same folder.
     await bar.getByRole('button', { name: 'Copy to…' }).click();
-    const copy = page.getByRole('dialog', { name: /^Copy/ });
+    const copy = app.page.getByRole('dialog', { name: /^Copy/ });
     expect(await copy.getByRole('radio', { name: /^Night market 2/ }).isEnabled()).toBe(true);
     await copy.getByRole('button', { name: 'Cancel' }).click();
 
     const project = tree.getByRole('treeitem', { name: 'Night market 2' });
     expect(await project.getAttribute('aria-selected')).toBe('true');
     const shownBg = await project.evaluate((el) => getComputedStyle(el).backgroundColor);
-    await page.getByRole('navigation').getByRole('button', { name: /^Trash/ }).click();
+    await app.page.getByRole('navigation').getByRole('button', { name: /^Trash/ }).click();
     await expect.poll(() => gallery.getByRole('heading', { level: 2 }).textContent()).toBe('Trash');
     expect(await project.getAttribute('aria-selected')).toBe('false');
     expect(await project.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(shownBg);
@@ -207,6 +188,6 @@ describe('daily driver: keys and focus', () => {
     await project.click();
     await expect.poll(() => project.getAttribute('aria-selected')).toBe('true');
     await expect.poll(() => gallery.getByRole('heading', { level: 2 }).textContent()).toBe('Night market 2');
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

@@ -5,11 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { dropFiles, newProject, useWebApp } from './harness';
 
 const STORM = 'Lighthouse in a storm at night, crashing waves';
 const BOAT = 'Paper boat on a puddle after rain';
@@ -17,29 +16,14 @@ const BOAT = 'Paper boat on a puddle after rain';
 const TITLE = 'Café du phare';
 
 describe('inspector, viewer organising, use these settings, tag and model filters', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
-
+  const app = useWebApp('atelier-e2e-inspector-', { ATELIER_SANDBOX_JOB_MS: '150' });
   beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-inspector-'));
-    host = await startHost(dir, { ATELIER_SANDBOX_JOB_MS: '150' });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-    await page.setViewportSize({ width: 1280, height: 800 });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
+    await app.page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  const gallery = (): Locator => page.getByRole('region', { name: 'Gallery' });
-  const composer = (): Locator => page.getByRole('region', { name: 'Composer' });
-  const inspector = (): Locator => page.getByRole('complementary', { name: 'Inspector' });
+  const gallery = (): Locator => app.page.getByRole('region', { name: 'Gallery' });
+  const composer = (): Locator => app.page.getByRole('region', { name: 'Composer' });
+  const inspector = (): Locator => app.page.getByRole('complementary', { name: 'Inspector' });
   const select = (prompt: string, nth: number) =>
     gallery().getByRole('list', { name: 'Images' }).getByRole('checkbox', { name: `Select ${prompt}` }).nth(nth).check();
   const shown = (prompt: string) => gallery().getByRole('img', { name: prompt, exact: true }).count();
@@ -56,33 +40,30 @@ describe('inspector, viewer organising, use these settings, tag and model filter
   };
   const openViewer = async (prompt: string, nth = 0): Promise<Locator> => {
     // Enter on a tile opens it (whether a click selects or opens).
-    await gallery().getByRole('list', { name: 'Images' }).locator('button.thumb', { has: page.getByRole('img', { name: prompt, exact: true }) }).nth(nth).focus();
-    await page.keyboard.press('Enter');
-    const viewer = page.getByRole('dialog', { name: 'Image viewer' });
+    await gallery().getByRole('list', { name: 'Images' }).locator('button.thumb', { has: app.page.getByRole('img', { name: prompt, exact: true }) }).nth(nth).focus();
+    await app.page.keyboard.press('Enter');
+    const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.waitFor();
     return viewer;
   };
   const pressed = (l: Locator) => l.getAttribute('aria-pressed');
 
   it('shows and edits one image, then three at once, in the inspector; collapses with I and its button', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Coast');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Coast' }).click();
+    await newProject(app.page, 'Coast');
     await composer().getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
     await composer().getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
     await composer().getByRole('combobox', { name: 'Quality' }).selectOption('high');
     const bytes = await readFile(join(GOOD_IMAGES, 'astronaut.png'));
-    await dropFiles(page, page.getByRole('group', { name: 'Reference images' }), [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
-    await page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'astronaut.png' }).waitFor();
+    await dropFiles(app.page, app.page.getByRole('group', { name: 'Reference images' }), [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
+    await app.page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'astronaut.png' }).waitFor();
     await generate(STORM, 3, 0);
-    await page.getByRole('button', { name: 'Remove astronaut.png' }).click();
+    await app.page.getByRole('button', { name: 'Remove astronaut.png' }).click();
     await composer().getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-1.5');
     await composer().getByRole('combobox', { name: 'Quality' }).selectOption('low');
     await generate(BOAT, 1, 0);
 
     // At 1280×800 the inspector sits beside the grid and above the composer, never over it.
-    const toggle = page.getByRole('button', { name: 'Inspector' });
+    const toggle = app.page.getByRole('button', { name: 'Inspector' });
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     const [ib, cb, gb] = await Promise.all([inspector().boundingBox(), composer().boundingBox(), gallery().boundingBox()]);
     expect(ib!.y + ib!.height).toBeLessThanOrEqual(cb!.y + 1);
@@ -107,7 +88,7 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     await addTag.fill('phare');
     await addTag.press('Enter');
     await inspector().getByRole('list', { name: 'Tags' }).getByRole('listitem').filter({ hasText: 'phare' }).waitFor();
-    await page.screenshot({ path: join(SCREENSHOTS, 'inspector.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'inspector.png') });
     // The grid shows the rating; search finds the title (without its accent) and the tag.
     await expect.poll(() => gallery().getByText('3', { exact: true }).count()).toBe(1);
     await expect.poll(() => shown(TITLE)).toBe(1);
@@ -141,42 +122,42 @@ describe('inspector, viewer organising, use these settings, tag and model filter
 
     // Collapse with the I key (focus on the panel's button, not in a field) and open with the button; remembered.
     await toggle.focus();
-    await page.keyboard.press('i');
+    await app.page.keyboard.press('i');
     await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
     expect(await inspector().count()).toBe(0);
-    await page.reload();
-    await page.getByRole('treeitem', { name: 'Coast' }).click();
+    await app.page.reload();
+    await app.page.getByRole('treeitem', { name: 'Coast' }).click();
     await expect.poll(() => shown(BOAT)).toBe(1);
-    expect(await page.getByRole('button', { name: 'Inspector' }).getAttribute('aria-expanded')).toBe('false');
-    await page.getByRole('button', { name: 'Inspector' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Inspector' }).getAttribute('aria-expanded')).toBe('true');
+    expect(await app.page.getByRole('button', { name: 'Inspector' }).getAttribute('aria-expanded')).toBe('false');
+    await app.page.getByRole('button', { name: 'Inspector' }).click();
+    await expect.poll(() => app.page.getByRole('button', { name: 'Inspector' }).getAttribute('aria-expanded')).toBe('true');
     await inspector().waitFor();
     // Typing an I into a field is not the shortcut.
     await gallery().getByRole('searchbox', { name: 'Search' }).fill('');
     await gallery().getByRole('searchbox', { name: 'Search' }).press('i');
-    expect(await page.getByRole('button', { name: 'Inspector' }).getAttribute('aria-expanded')).toBe('true');
+    expect(await app.page.getByRole('button', { name: 'Inspector' }).getAttribute('aria-expanded')).toBe('true');
     await gallery().getByRole('searchbox', { name: 'Search' }).fill('');
   });
 
   it('rates with a key, picks with P and tags in the viewer, which shows them', async () => {
     const viewer = await openViewer(BOAT);
     await viewer.getByRole('region', { name: 'Rating, flag and tags' }).waitFor();
-    await page.keyboard.press('4');
+    await app.page.keyboard.press('4');
     await expect.poll(() => pressed(viewer.getByRole('button', { name: 'Rate 4 stars' }))).toBe('true');
-    await page.keyboard.press('p');
+    await app.page.keyboard.press('p');
     await expect.poll(() => pressed(viewer.getByRole('button', { name: 'Pick' }))).toBe('true');
-    await page.keyboard.press('x');
+    await app.page.keyboard.press('x');
     await expect.poll(() => pressed(viewer.getByRole('button', { name: 'Reject' }))).toBe('true');
-    await page.keyboard.press('u');
+    await app.page.keyboard.press('u');
     await expect.poll(() => pressed(viewer.getByRole('button', { name: 'Not flagged' }))).toBe('true');
-    await page.keyboard.press('p');
+    await app.page.keyboard.press('p');
     const tag = viewer.getByRole('combobox', { name: 'Add a tag' });
     await tag.fill('bateau');
     // Keys typed into the tag field are text, not shortcuts.
     await tag.press('Enter');
     await viewer.getByRole('list', { name: 'Tags' }).getByRole('listitem').filter({ hasText: 'bateau' }).waitFor();
     expect(await pressed(viewer.getByRole('button', { name: 'Rate 4 stars' }))).toBe('true');
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'hidden' });
     await expect.poll(() => gallery().getByText('4', { exact: true }).count()).toBe(1);
     await searchFor('bateau');
@@ -195,7 +176,7 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     expect(await composer().getByRole('textbox', { name: 'Prompt' }).inputValue()).toBe(STORM);
     expect(await composer().getByRole('combobox', { name: 'Quality' }).inputValue()).toBe('high');
     expect(await composer().getByRole('spinbutton', { name: 'Number of images' }).inputValue()).toBe('3');
-    await page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'astronaut.png' }).waitFor();
+    await app.page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'astronaut.png' }).waitFor();
     // Generate with them: the new images' recipe has the reference again.
     await composer().getByRole('spinbutton', { name: 'Number of images' }).fill('1');
     await composer().getByRole('button', { name: 'Generate', exact: true }).click();
@@ -204,13 +185,13 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     const recipe = again.getByRole('region', { name: 'Recipe' });
     await expect.poll(() => recipe.getByRole('img', { name: 'astronaut.png' }).count()).toBe(1);
     expect(await recipe.textContent()).toContain('GPT Image 2');
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await again.waitFor({ state: 'hidden' });
   });
 
   it('filters by tag (any of the chosen, with autocomplete) and by model (those in the library)', async () => {
     await gallery().getByRole('button', { name: 'Filters' }).click();
-    const filters = page.getByRole('group', { name: 'Filters' });
+    const filters = app.page.getByRole('group', { name: 'Filters' });
     const model = filters.getByRole('combobox', { name: 'Model' });
     await expect.poll(() => model.locator('option').allTextContents()).toEqual(['Any', 'GPT Image 2', 'GPT Image 1.5']);
     await model.selectOption({ label: 'GPT Image 1.5' });
@@ -237,6 +218,6 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     await expect.poll(() => storms()).toBe(0);
     await model.selectOption({ label: 'Any' });
     await expect.poll(() => shown(BOAT)).toBe(1);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
