@@ -31,6 +31,8 @@ interface JobCost {
   credits: number | null;
   cost_usd: number | null;
   usd_estimate: number | null;
+  /** JSON text: EvoLink's `usage` holds `credits_reserved`. */
+  usage: string | null;
 }
 
 describe('every provider, as a person would', () => {
@@ -243,28 +245,31 @@ describe('every provider, as a person would', () => {
     await expect.poll(() => spend.getByRole('tab', { name: 'Provider' }).getAttribute('aria-selected')).toBe('true');
 
     const db = new Database(join(dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
-    const jobs = db.prepare("SELECT provider, credits, cost_usd, usd_estimate FROM jobs WHERE state = 'completed'").all() as JobCost[];
+    const jobs = db.prepare("SELECT provider, credits, cost_usd, usd_estimate, usage FROM jobs WHERE state = 'completed'").all() as JobCost[];
     db.close();
     const by = Object.fromEntries(jobs.map((j) => [j.provider, j])) as Record<Provider, JobCost>;
+    // EvoLink's charge, in its credits, as the USD it stands for (68 credits per $1): counted as derived.
+    const derived = Math.round(((JSON.parse(by.evolink.usage!) as { credits_reserved: number }).credits_reserved / 68) * 1e6) / 1e6;
 
     const table = spend.getByRole('table', { name: 'Spend by Provider' });
     await table.waitFor({ timeout: 10_000 });
-    /** The cells of a row after its header: jobs, images, credits, USD, then estimates: jobs, credits, USD. */
+    /** The cells of a row after its header: jobs, images, credits, USD, derived USD, then estimates: jobs, credits, USD. */
     const cells = async (label: string): Promise<string[]> => {
       const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
       await row.waitFor();
       return (await row.getByRole('cell').allTextContents()).map((s) => s.trim());
     };
     const dash = '—none';
-    expect(await cells('Apiframe')).toEqual(['1', '1', '9', dash, dash, dash, dash]);
-    expect(await cells('OpenAI')).toEqual(['1', '1', dash, usd(by.openai.cost_usd!), dash, dash, dash]);
-    expect(await cells('EvoLink')).toEqual(['1', '1', dash, dash, '1', dash, `≈ ${usd(by.evolink.usd_estimate!)}`]);
-    expect(await cells('OpenAI-compatible')).toEqual(['1', '1', dash, dash, '1', dash, 'no price known']);
-    expect(await cells('Total')).toEqual(['4', '4', '9', usd(by.openai.cost_usd!), '2', dash, `≈ ${usd(by.evolink.usd_estimate!)}`]);
+    expect(await cells('Apiframe')).toEqual(['1', '1', '9', dash, dash, dash, dash, dash]);
+    expect(await cells('OpenAI')).toEqual(['1', '1', dash, usd(by.openai.cost_usd!), dash, dash, dash, dash]);
+    expect(await cells('EvoLink')).toEqual(['1', '1', dash, dash, usd(derived), dash, dash, dash]);
+    expect(await cells('OpenAI-compatible')).toEqual(['1', '1', dash, dash, dash, '1', dash, 'no price known']);
+    expect(await cells('Total')).toEqual(['4', '4', '9', usd(by.openai.cost_usd!), usd(derived), '1', dash, 'no price known']);
     // The estimate is never in the charged column, and the columns say which is which.
     const head = (await table.getByRole('columnheader').allTextContents()).join(' | ');
     expect(head).toContain('Charged');
     expect(head).toContain('Charge unknown: estimates only');
+    expect(head).toContain('Derived from EvoLink credits');
     await page.screenshot({ path: join(SHOTS, 'spend.png') });
 
     // By project and by model.
