@@ -81,12 +81,21 @@ export class GalleryClient {
     return new GalleryClient(origin, `Bearer ${((await res.body.json()) as { token: string }).token}`);
   }
 
-  /** One call of the contract. @throws Error with the host's message when it answers `ok: false` */
+  /**
+   * One call of the contract. A call whose keep-alive connection the host closed under it is sent once more on a
+   * new one (this client's calls are reads, task polls and a clean-up that a repeat cannot harm).
+   * @throws Error with the host's message when it answers `ok: false`
+   */
   async call<T>(name: string, input: unknown): Promise<T> {
-    const res = await request(`${this.origin}/api/call/${name}`, {
-      method: 'POST',
-      headers: { authorization: this.bearer, 'content-type': 'application/json', origin: this.origin },
-      body: JSON.stringify(input),
+    const send = () =>
+      request(`${this.origin}/api/call/${name}`, {
+        method: 'POST',
+        headers: { authorization: this.bearer, 'content-type': 'application/json', origin: this.origin },
+        body: JSON.stringify(input),
+      });
+    const res = await send().catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'UND_ERR_SOCKET' && (err as { socket?: { bytesWritten?: number } }).socket) return send();
+      throw err;
     });
     const env = (await res.body.json()) as { ok: boolean; value?: T; error?: { message: string } };
     if (!env.ok) throw new Error(`${name}: ${env.error?.message}`);
