@@ -253,7 +253,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     submitJob,
     submitEdit,
     chains,
-    compare: new CompareService({ db, bus, journal, store, checkJob, submitJob }),
+    compare: new CompareService({ db, bus, journal, store, checkJob, submitJob, checkBudget: (inputs) => submitter.assertBudget(inputs) }),
     batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, budgets, checkJob, now: opts.now }),
     budgets,
     kits: new KitService({ db, repo: new KitsRepository(db), bus, now: opts.now }),

@@ -122,6 +122,30 @@ describe('budgets', () => {
     for (const id of three.jobIds) await done(id);
   });
 
+  it('a comparison whose runs together would pass the cap is refused before any run is made', async () => {
+    // Room for one run (4 credits), not for two.
+    await call(app, 'budgets.set', { projectId, credits: 40, usd: null, period: 'total' }); // 36 used, 4 left
+    const before = await jobCount();
+    const events: string[] = [];
+    const off = app.services.bus.subscribe((e) => events.push(e.name));
+    const err = await callError(app, 'compare.run', {
+      folderId,
+      prompt: 'two cranes',
+      references: [],
+      runs: [
+        { provider: 'apiframe', model: 'gpt-image-2', params: LOW },
+        { provider: 'apiframe', model: 'gpt-image-1.5', params: { quality: 'low' } },
+      ],
+      blind: false,
+    });
+    off();
+    expect(err.code).toBe('budget_exceeded');
+    expect(err.params).toMatchObject({ unit: 'credits', cap: 40, used: 36, left: 4 });
+    expect(await jobCount()).toBe(before);
+    expect(await call(app, 'compare.list', { folderId })).toEqual([]);
+    expect(events).not.toContain('job.updated'); // no run was announced and then rolled back
+  });
+
   it('a budget is set on a project only, and removed with both caps empty', async () => {
     const err = await callError(app, 'budgets.set', { projectId: folderId, credits: 5, usd: null, period: 'month' });
     expect(err).toMatchObject({ code: 'validation', params: { field: 'projectId', reason: 'not_a_project' } });

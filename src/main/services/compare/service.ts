@@ -40,6 +40,11 @@ export interface CompareDeps {
   /** `submitJob`'s checks, creating nothing. */
   checkJob(input: CallInputParsed<'jobs.submit'>): CheckedJob;
   submitJob(input: CallInputParsed<'jobs.submit'>): JobView;
+  /**
+   * The project budget's check over every run's estimate together, before anything is created (so a set never stops
+   * half-way); throws AppError `budget_exceeded`. Absent: no budget check beyond each `submitJob`'s.
+   */
+  checkBudget?(inputs: CallInputParsed<'jobs.submit'>[]): void;
   now?: () => number;
   /** The blind-order seed of a new set (tests fix it). Default: a random 31-bit integer. */
   seed?: () => number;
@@ -61,7 +66,8 @@ export class CompareService {
    * the run's model limits) before any job is created; the set, its jobs and its items are written in one
    * transaction.
    * @throws AppError the first failing run's error, with `params.run` (1-based), `params.provider` and
-   *   `params.model` added; nothing is created
+   *   `params.model` added; `budget_exceeded` where the runs together would pass the project's budget; nothing is
+   *   created
    */
   run(input: CallInputParsed<'compare.run'>): CompareSetView {
     const jobInputs = input.runs.map((r) => ({
@@ -87,6 +93,7 @@ export class CompareService {
         throw withRun(toAppError(err), i, job.provider, job.model);
       }
     });
+    this.d.checkBudget?.(jobInputs);
     const setId = randomUUID();
     const jobs: JobView[] = [];
     this.d.db.transaction(() => {

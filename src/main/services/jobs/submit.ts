@@ -132,6 +132,26 @@ export class JobSubmitter {
   }
 
   /**
+   * The budget check of several jobs at once (a comparison's runs), over their summed estimates, creating nothing.
+   * @throws AppError as {@link JobSubmitter.check} for a job that fails its checks; `budget_exceeded` (see
+   *   {@link BudgetService.assertWithin}) where together they would pass the project's budget
+   */
+  assertBudget(inputs: SubmitInput[]): void {
+    if (inputs.length === 0) return;
+    const prices = this.d.settings.prices();
+    let credits: number | null = null;
+    let usd: number | null = null;
+    for (const input of inputs) {
+      const { params, prompt } = this.check(input);
+      const c = estimateCredits(input.provider, input.model, params, prices);
+      const u = estimateUsd(input.provider, input.model, params, input.references.length, prices, prompt);
+      if (c !== null) credits = (credits ?? 0) + c;
+      if (u !== null) usd = (usd ?? 0) + u;
+    }
+    this.d.budgets.assertWithin(inputs[0]!.folderId, { credits, usd }, inputs[0]!.overrideBudget);
+  }
+
+  /**
    * Submits an edit (`parentAssetId`, or `parentVersionId` for a replay) after the chain's checks (parent on disk,
    * mask size, mask support, input count), all before anything is stored or sent. The job row and its chain step
    * are one transaction: no edit job exists without its place in the chain.
