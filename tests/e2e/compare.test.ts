@@ -5,11 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { dropFiles, newProject, useWebApp } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 import { startEvolinkTestServer, type EvolinkTestServer } from '../servers/evolink/server';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
@@ -22,31 +21,20 @@ describe('compare models', () => {
   let af: ApiframeTestServer;
   let ev: EvolinkTestServer;
   let oa: OpenAiTestServer;
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-compare-'));
+  // Registered before useWebApp's afterAll, so it runs after it (after hooks run in reverse): the servers close
+  // once the browser and the host are gone.
+  afterAll(async () => {
+    await Promise.all([af?.close(), ev?.close(), oa?.close()]);
+  });
+  const app = useWebApp('atelier-e2e-compare-', async () => {
     af = await startApiframeTestServer({ keys: [KEYS.Apiframe], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 768 });
     ev = await startEvolinkTestServer({ keys: [KEYS.EvoLink], taskDurationMs: 1500 });
     oa = await startOpenAiTestServer({ keys: [KEYS.OpenAI], processingDelayMs: 800, maxRenderEdge: 768 });
-    host = await startHost(dir, {
+    return {
       ATELIER_APIFRAME_BASE_URL: af.url,
       ATELIER_EVOLINK_BASE_URL: ev.url,
       ATELIER_OPENAI_BASE_URL: oa.baseUrl,
-    });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await Promise.all([af?.close(), ev?.close(), oa?.close()]);
-    await cleanup?.();
+    };
   });
 
   /** The transform of every image in the side-by-side panes. */
@@ -56,8 +44,8 @@ describe('compare models', () => {
 
   it('fans one prompt and the coffee photo out to three models, zooms them together, votes blind, and counts the win', async () => {
     // Keys, as a person sets them: one Settings tab per provider.
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await app.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = app.page.getByRole('dialog', { name: 'Settings' });
     for (const [name, key] of Object.entries(KEYS)) {
       const tab = settings.getByRole('tab', { name, exact: true });
       if (await tab.count()) await tab.click();
@@ -66,26 +54,23 @@ describe('compare models', () => {
       await region.getByRole('button', { name: 'Save key' }).click();
       await expect.poll(() => region.textContent(), { timeout: 10_000 }).toContain('0005');
     }
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await settings.waitFor({ state: 'hidden' });
 
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Coffee shoot');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Coffee shoot' }).click();
+    await newProject(app.page, 'Coffee shoot');
 
     // The composer: Apiframe gpt-image-2 at medium quality, the coffee photo, the prompt.
-    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
-    await page.getByRole('combobox', { name: 'Quality' }).selectOption('medium');
+    await app.page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await app.page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await app.page.getByRole('combobox', { name: 'Quality' }).selectOption('medium');
     const bytes = await readFile(join(GOOD_IMAGES, 'coffee.png'));
-    await dropFiles(page, page.getByRole('group', { name: 'Reference images' }), [{ name: 'coffee.png', mime: 'image/png', bytes }]);
-    await page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'coffee.png' }).waitFor({ timeout: 10_000 });
-    await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+    await dropFiles(app.page, app.page.getByRole('group', { name: 'Reference images' }), [{ name: 'coffee.png', mime: 'image/png', bytes }]);
+    await app.page.getByRole('list', { name: 'Staged reference images' }).getByRole('listitem', { name: 'coffee.png' }).waitFor({ timeout: 10_000 });
+    await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
 
     // Compare models: three runs, each starting from the composer's parameters.
-    await page.getByRole('button', { name: 'Compare models' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Compare models' });
+    await app.page.getByRole('button', { name: 'Compare models' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Compare models' });
     const runs = dialog.getByRole('list', { name: 'Runs' });
     await dialog.getByRole('button', { name: 'Add a run' }).click();
     const run = (n: number) => runs.getByRole('listitem', { name: `Run ${n}` });
@@ -102,7 +87,7 @@ describe('compare models', () => {
     await dialog.getByRole('button', { name: 'Run 3 models' }).click();
 
     // The compare view, blind by default: the images arrive as they finish, labels hidden.
-    const view = page.getByRole('dialog', { name: 'Compare images' });
+    const view = app.page.getByRole('dialog', { name: 'Compare images' });
     await view.waitFor();
     await expect.poll(() => view.locator('.cmp-grid .cmp-img').count(), { timeout: 60_000 }).toBe(3);
     expect(await view.getByRole('button', { name: 'Blind' }).getAttribute('aria-pressed')).toBe('true');
@@ -116,8 +101,8 @@ describe('compare models', () => {
     const fitState = await paneState(view);
     const first = view.locator('.cmp-grid .cmp-pane').first();
     const box = (await first.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.4);
-    await page.mouse.wheel(0, -300);
+    await app.page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.4);
+    await app.page.mouse.wheel(0, -300);
     await expect.poll(async () => new Set(await paneState(view)).size).toBe(1);
     const zoomed = await paneState(view);
     expect(zoomed[0]).not.toBe(fitState[0]);
@@ -129,21 +114,21 @@ describe('compare models', () => {
     // Drag the third: the others move with it.
     const third = view.locator('.cmp-grid .cmp-pane').nth(2);
     const b3 = (await third.boundingBox())!;
-    await page.mouse.move(b3.x + b3.width / 2, b3.y + b3.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(b3.x + b3.width / 2 - 40, b3.y + b3.height / 2 + 25, { steps: 4 });
-    await page.mouse.up();
+    await app.page.mouse.move(b3.x + b3.width / 2, b3.y + b3.height / 2);
+    await app.page.mouse.down();
+    await app.page.mouse.move(b3.x + b3.width / 2 - 40, b3.y + b3.height / 2 + 25, { steps: 4 });
+    await app.page.mouse.up();
     const t2 = await transforms(view);
     expect(new Set(t2.map(translate)).size).toBe(1);
     expect(translate(t2[0]!)).not.toBe(translate(t1[0]!));
     // Z = 1:1 pixels, F = fit.
-    await page.keyboard.press('z');
+    await app.page.keyboard.press('z');
     await expect.poll(async () => (await paneState(view))[0]!.split('@')[0]).toBe('1.0000');
-    await page.keyboard.press('f');
+    await app.page.keyboard.press('f');
     await expect.poll(() => paneState(view)).toEqual(fitState);
 
     // Vote blind: key 2 picks image B. The labels appear and B is the winner.
-    await page.keyboard.press('2');
+    await app.page.keyboard.press('2');
     const captionB = view.locator('.cmp-caption[data-slot="1"]');
     await expect.poll(() => captionB.textContent(), { timeout: 10_000 }).toContain('Winner');
     const winnerText = (await captionB.textContent()) ?? '';
@@ -152,22 +137,22 @@ describe('compare models', () => {
     expect((await view.textContent()) ?? '').not.toContain('(hidden)');
 
     // Screenshots: side by side (labels shown after the verdict), at fit; then the slider on the pair A/B.
-    await page.screenshot({ path: join(SHOTS, 'compare-side-by-side.png') });
+    await app.page.screenshot({ path: join(SHOTS, 'compare-side-by-side.png') });
     // Arrows step the focused image (the drag above focused C); the pair is the focused image and the next.
-    await page.keyboard.press('ArrowRight');
+    await app.page.keyboard.press('ArrowRight');
     expect(await view.locator('.cmp-cell[aria-current="true"] .cmp-cell-letter').textContent()).toBe('A');
     await view.getByRole('button', { name: 'Slider' }).click();
     const slider = view.getByRole('slider', { name: /A\/B slider/ });
     await slider.waitFor();
     await slider.focus();
-    for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < 12; i++) await app.page.keyboard.press('ArrowLeft');
     expect(await slider.getAttribute('aria-valuenow')).toBe('38');
-    await page.screenshot({ path: join(SHOTS, 'compare-slider.png') });
+    await app.page.screenshot({ path: join(SHOTS, 'compare-slider.png') });
     await view.getByRole('button', { name: 'Side by side' }).click();
 
     // The stats: that model won its one vote in this project.
     await view.getByRole('button', { name: 'Stats' }).click();
-    const stats = page.getByRole('dialog', { name: 'Model win rates' });
+    const stats = app.page.getByRole('dialog', { name: 'Model win rates' });
     const table = stats.getByRole('table');
     await table.waitFor();
     const row = table.getByRole('row').filter({ hasText: winnerModel }).filter({ hasText: winnerProvider });
@@ -177,9 +162,9 @@ describe('compare models', () => {
     expect(cells[2]).toBe('1');
     expect(cells[3]).toMatch(/^1/);
     expect(await table.getByRole('row').count()).toBe(4); // header + three models
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await view.waitFor({ state: 'hidden' });
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

@@ -171,9 +171,15 @@ export interface WebAppOptions {
  * The usual e2e setup of a test file, registered on the enclosing `describe` (or the file): `beforeAll` makes a
  * temp folder named with `prefix`, starts the web host on it with `env` (added to {@link startHost}'s defaults),
  * launches Chromium and opens a page at the host's link; `afterAll` closes the browser, stops the host (SIGTERM)
- * and removes the folder. Reading a getter before `beforeAll` has run throws an Error naming it.
+ * and removes the folder. `env` may be a function of the temp folder, run in `beforeAll` before the host starts
+ * (to write fixtures there or start test servers whose URLs the host needs). Reading a getter before `beforeAll`
+ * has run throws an Error naming it.
  */
-export function useWebApp(prefix: string, env: Record<string, string> = {}, options: WebAppOptions = {}): WebApp {
+export function useWebApp(
+  prefix: string,
+  env: Record<string, string> | ((dir: string) => Record<string, string> | Promise<Record<string, string>>) = {},
+  options: WebAppOptions = {},
+): WebApp {
   let browser: Browser | undefined;
   let host: RunningHost | undefined;
   let page: Page | undefined;
@@ -182,7 +188,8 @@ export function useWebApp(prefix: string, env: Record<string, string> = {}, opti
   let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir(prefix));
-    host = await startHost(options.library ? join(dir, options.library) : dir, env);
+    const vars = typeof env === 'function' ? await env(dir) : env;
+    host = await startHost(options.library ? join(dir, options.library) : dir, vars);
     browser = await launchBrowser();
     ({ page, errors } = await openPage(browser, host.url, options.locale));
   });
