@@ -11,12 +11,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/app';
+import { describe, expect, it } from 'vitest';
 import { SCREENSHOTS } from '../helpers/paths';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { newProject, useWebApp } from './harness';
 
 const run = promisify(execFile);
 
@@ -40,50 +38,36 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 describe('imported archives show the tool that made them', () => {
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
   const files: string[] = [];
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-foreign-'));
-    const inDir = join(dir, 'in');
-    await mkdir(inDir);
-    const raw = (seed: number) => {
-      const b = Buffer.alloc(64 * 48 * 3);
-      for (let i = 0; i < b.length; i++) b[i] = (i * seed + seed * 13) & 0xff;
-      return sharp(b, { raw: { width: 64, height: 48, channels: 3 } });
-    };
-    const png = await raw(5).png().toBuffer();
-    const comfy = Buffer.concat([png.subarray(0, 33), pngChunk('tEXt', Buffer.concat([Buffer.from('prompt\0', 'latin1'), Buffer.from(JSON.stringify(GRAPH), 'utf8')])), png.subarray(33)]);
-    files.push(join(inDir, 'comfy-lighthouse.png'));
-    await writeFile(files[0]!, comfy);
-    files.push(join(inDir, 'forge-harbour.jpg'));
-    await writeFile(files[1]!, await raw(11).jpeg().toBuffer());
-    await run('exiftool', ['-overwrite_original', `-UserComment=${FORGE}`, files[1]!]);
-    const plain = await raw(17).png().toBuffer();
-    files.push(join(inDir, 'broken-invoke.png'));
-    await writeFile(files[2]!, Buffer.concat([plain.subarray(0, 33), pngChunk('tEXt', Buffer.from('invokeai_metadata\0{"positive_prompt": "never clo', 'latin1')), plain.subarray(33)]));
-    host = await startHost(join(dir, 'lib'));
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await cleanup?.();
-  });
+  const app = useWebApp(
+    'atelier-e2e-foreign-',
+    async (dir) => {
+      const inDir = join(dir, 'in');
+      await mkdir(inDir);
+      const raw = (seed: number) => {
+        const b = Buffer.alloc(64 * 48 * 3);
+        for (let i = 0; i < b.length; i++) b[i] = (i * seed + seed * 13) & 0xff;
+        return sharp(b, { raw: { width: 64, height: 48, channels: 3 } });
+      };
+      const png = await raw(5).png().toBuffer();
+      const comfy = Buffer.concat([png.subarray(0, 33), pngChunk('tEXt', Buffer.concat([Buffer.from('prompt\0', 'latin1'), Buffer.from(JSON.stringify(GRAPH), 'utf8')])), png.subarray(33)]);
+      files.push(join(inDir, 'comfy-lighthouse.png'));
+      await writeFile(files[0]!, comfy);
+      files.push(join(inDir, 'forge-harbour.jpg'));
+      await writeFile(files[1]!, await raw(11).jpeg().toBuffer());
+      await run('exiftool', ['-overwrite_original', `-UserComment=${FORGE}`, files[1]!]);
+      const plain = await raw(17).png().toBuffer();
+      files.push(join(inDir, 'broken-invoke.png'));
+      await writeFile(files[2]!, Buffer.concat([plain.subarray(0, 33), pngChunk('tEXt', Buffer.from('invokeai_metadata\0{"positive_prompt": "never clo', 'latin1')), plain.subarray(33)]));
+      return {};
+    },
+    { library: 'lib' },
+  );
 
   it('imports a ComfyUI PNG and a Forge JPEG, finds each by a word of its prompt, and shows "Made with …" with the prompt', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Archives');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Archives' }).click();
-    await page.getByTestId('import-files').setInputFiles(files);
-    const report = page.getByRole('group', { name: 'Import report' });
+    await newProject(app.page, 'Archives');
+    await app.page.getByTestId('import-files').setInputFiles(files);
+    const report = app.page.getByRole('group', { name: 'Import report' });
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.textContent()).toContain('3 imported · 0 skipped');
     await report.getByText('Recipes from other tools (2)').click();
@@ -91,8 +75,8 @@ describe('imported archives show the tool that made them', () => {
     expect((await recipes.getByRole('listitem').allTextContents()).sort()).toEqual(['comfy-lighthouse.png — ComfyUI', 'forge-harbour.jpg — AUTOMATIC1111 / Forge']);
     const notRead = report.getByRole('list', { name: 'Metadata not read' });
     expect(await notRead.getByRole('listitem').allTextContents()).toEqual(['broken-invoke.png png:invokeai_metadata — malformed, not read']);
-    await page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    await app.page.getByRole('region', { name: 'Tasks' }).getByRole('button', { name: 'Dismiss' }).click();
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     const tiles = gallery.getByRole('list', { name: 'Images' }).getByRole('listitem');
     await expect.poll(() => tiles.count(), { timeout: 20_000 }).toBe(3);
 
@@ -101,7 +85,7 @@ describe('imported archives show the tool that made them', () => {
     await expect.poll(() => gallery.textContent(), { timeout: 10_000 }).toContain('1 match');
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(1);
     await gallery.getByRole('img', { name: 'comfy-lighthouse', exact: true }).click();
-    const viewer = page.getByRole('dialog', { name: 'Image viewer' });
+    const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.waitFor();
     const recipe = viewer.getByRole('region', { name: 'Recipe' });
     await expect.poll(() => recipe.textContent(), { timeout: 10_000 }).toContain('Made with ComfyUI');
@@ -112,7 +96,7 @@ describe('imported archives show the tool that made them', () => {
     expect(text).toContain('8008135');
     expect(text).not.toContain('has no recipe');
     await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'foreign-recipe.png') });
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'foreign-recipe.png') });
     await viewer.getByRole('button', { name: 'Close viewer' }).click();
     await viewer.waitFor({ state: 'hidden' });
 
@@ -125,6 +109,6 @@ describe('imported archives show the tool that made them', () => {
     expect(forge).toContain('a quiet harbour with fishing boats, morning fog');
     expect(forge).toContain('ponyDiffusionV6XL');
     expect(forge).toContain('Forge f2.0.1');
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
