@@ -8,6 +8,8 @@ import { usePrices } from './prices';
 import { isSearching, useSearch } from './search';
 import { useSettings } from './settings';
 import { useTransfer } from './transfer';
+import { useBudgetUi } from '../features/budgets/store';
+import { useKits } from '../features/kits/actions';
 
 /**
  * What each event does here. Events this window has no view for yet are ignored (the contract grows faster
@@ -29,6 +31,9 @@ const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'app.theme': ({ theme }) => useSettings.getState().themeChanged(theme),
   'prices.changed': () => void usePrices.getState().load(),
   'task.updated': (task) => useTransfer.getState().apply(task),
+  // Budgets and kits changed here or in another window: the views showing them read them again.
+  'budget.changed': () => useBudgetUi.getState().changed(),
+  'kits.changed': () => void useKits.getState().load(),
 };
 
 /**
