@@ -435,15 +435,15 @@ export class SearchService {
     if (total === null && !resid.length && this.docOrdered && q.sort === 'date') {
       // The first page by date, nothing left over: one pass over the index in row order gives the count (up to the
       // cap + 1) and the page's rows (the first of them), so the expression is evaluated once.
-      const docs = this.prepared(`SELECT rowid FROM search_fts WHERE ${ftsWhere} ORDER BY rowid ${q.dir === 'desc' ? 'DESC' : 'ASC'} LIMIT ${this.cap + 1}`)
+      const docs = this.prepared(`SELECT rowid FROM search_fts WHERE ${ftsWhere} ORDER BY rowid ${q.dir === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`)
         .pluck()
-        .all(...ftsParams) as number[];
+        .all(...ftsParams, Math.max(this.cap, limit) + 1) as number[];
       if (docs.length === 0) return empty;
       const rows = this.prepared(
         `SELECT ${COLUMNS} FROM assets a INDEXED BY assets_live_by_doc CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
           WHERE a.doc_id IN (SELECT value FROM json_each(?)) AND a.deleted_at IS NULL ORDER BY a.doc_id ${q.dir === 'desc' ? 'DESC' : 'ASC'}`,
       ).all(JSON.stringify(docs.slice(0, limit + 1))) as Row[];
-      return { page: this.pageOf(q, rows, limit, docs.length) };
+      return { page: this.pageOf(q, rows, limit, Math.min(docs.length, this.cap + 1)) };
     }
     if (total === null) {
       total = (
@@ -472,8 +472,9 @@ export class SearchService {
       ).all(expression, ...ftsParams.slice(1), ...(after ? [cursorDoc] : []), ...residParams, ...(keyset ? values! : []), n) as Row[];
     };
     if (this.docOrdered && q.sort === 'date') return { page: this.pageOf(q, read(match, true, limit + 1), limit, total) };
-    if (this.docOrdered && q.sort === 'rating') {
-      // Rating, then date: each rating's matches in row order, from the cursor's rating on.
+    if (this.docOrdered && q.sort === 'rating' && capped) {
+      // Rating, then date: each rating's matches in row order, from the cursor's rating on (more than the cap; up to
+      // it, sorting the matches on covered keys evaluates the expression once instead of once per rating).
       const lo = q.filters.minRating ?? 0;
       const hi = q.filters.maxRating ?? 5;
       const ratings = Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => lo + i);
