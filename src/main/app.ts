@@ -28,11 +28,11 @@ import { createSandboxAdapter } from './services/providers/sandbox';
 import { createApiframeAdapter } from './services/providers/apiframe/adapter';
 import { createEvolinkAdapter } from './services/providers/evolink/adapter';
 import { createOpenAiAdapter } from './services/providers/openai/adapter';
-import { withPartialPreviews } from './services/jobs/partials';
+import { partialSink, withPartialPreviews } from './services/jobs/partials';
 import type { ProviderAdapter, ProviderContext } from './services/providers/types';
 import { KEY_OPTIONAL, type ProviderId } from '@shared/capabilities';
 import type { CallInputParsed } from '@shared/contract';
-import type { JobView } from '@shared/domain';
+import { ACTIVE_JOB_STATES, type JobView } from '@shared/domain';
 import { AppError } from '@shared/errors';
 import { createLogger, type Logger } from './log';
 import { createTransfer, type TransferServices, type TransferShell } from './services/transfer';
@@ -171,6 +171,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const adapters: Record<ProviderId, ProviderAdapter> = {
     sandbox: createSandboxAdapter({
       durationMs: sandboxMs,
+      // Live previews offline: the sandbox's partial previews go to the window as `job.partial` (jobs/partials.ts).
+      onPartial: partialSink({
+        bus,
+        jobIdOf: (key) => journal.getByIdempotencyKey(key)?.id ?? null,
+        isActive: (id) => ACTIVE_JOB_STATES.includes(journal.get(id)?.state ?? 'failed'),
+      }),
       resolve: async (key) => {
         const job = journal.getByIdempotencyKey(key);
         if (!job) return null;

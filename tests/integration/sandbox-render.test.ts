@@ -4,9 +4,12 @@
  * view's outside-the-mask measure and heat map mean something offline. Real sharp decoding; the masked edit goes
  * through the whole app (contract, journal, engine, store) on a real library.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
+import type { AnyEvent } from '../../src/shared/contract';
 import { renderSandboxImage, type SandboxJobSpec } from '../../src/main/services/providers/sandbox';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
 
@@ -101,6 +104,25 @@ describe('sandbox masked edits through the app', () => {
     expect(j.state, JSON.stringify(j.error)).toBe('completed');
     return j.assetIds[0]!;
   };
+
+  it('streams live previews offline: two small partials before the final image, none stored', async () => {
+    const events: AnyEvent[] = [];
+    const unsubscribe = app.dispatcher.subscribe((e) => events.push(e));
+    try {
+      const job = await call(app, 'jobs.submit', { folderId, provider: 'sandbox', model: 'gpt-image-2', prompt: PROMPT, params: { quality: 'low' }, references: [] });
+      await done(job.id);
+      const partials = events.filter((e): e is Extract<AnyEvent, { name: 'job.partial' }> => e.name === 'job.partial' && e.payload.jobId === job.id);
+      expect(partials.map((e) => e.payload.index)).toEqual([0, 1]);
+      const completedAt = events.findIndex((e) => e.name === 'job.updated' && e.payload.id === job.id && e.payload.state === 'completed');
+      expect(events.indexOf(partials[1]!)).toBeLessThan(completedAt);
+      const meta = await sharp(Buffer.from(partials[0]!.payload.image.split(',')[1]!, 'base64')).metadata();
+      expect([meta.format, meta.width]).toEqual(['webp', 256]);
+      const files = (await readdir(join(dir, 'objects'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      expect(files).toHaveLength(1);
+    } finally {
+      unsubscribe();
+    }
+  });
 
   for (const format of ['png', 'webp'] as const) {
     it(`changes only inside the mask (${format}): outside identical to the parent, inside different`, async () => {

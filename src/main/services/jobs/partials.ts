@@ -97,3 +97,25 @@ export function withPartialPreviews<A extends ProviderAdapter>(adapter: A, opts:
   };
   return { ...adapter, submit } as A;
 }
+
+/**
+ * Where a provider that makes its previews itself (the sandbox) hands them: each becomes a `job.partial` event for
+ * the job of `idempotencyKey`, as {@link PartialPreviews} sends them, while that job is still on its way.
+ */
+export function partialSink(opts: {
+  bus: EventBus;
+  jobIdOf(idempotencyKey: string): string | null;
+  /** Whether the job is still on its way (queued, submitting, running or downloading). */
+  isActive(jobId: string): boolean;
+  log?: (msg: string, err?: unknown) => void;
+}): (idempotencyKey: string, partial: PartialImage) => void {
+  return (key, partial) => {
+    const jobId = opts.jobIdOf(key);
+    if (!jobId || !opts.isActive(jobId)) return;
+    void previewDataUrl(partial.bytes)
+      .then((image) => {
+        if (opts.isActive(jobId)) opts.bus.emit('job.partial', { jobId, index: partial.index, image });
+      })
+      .catch((err: unknown) => opts.log?.(`job ${jobId}: partial ${partial.index} could not be previewed`, err));
+  };
+}

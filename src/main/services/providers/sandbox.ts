@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import sharp, { type OverlayOptions } from 'sharp';
 import { AppError } from '@shared/errors';
-import type { ProviderAdapter, RemoteOutput, RemoteStatus } from './types';
+import type { PartialImage, ProviderAdapter, RemoteOutput, RemoteStatus } from './types';
 
 /** What the sandbox needs to render a job's outputs. */
 export interface SandboxJobSpec {
@@ -32,7 +32,16 @@ export interface SandboxOptions {
   now?: () => number;
   /** Simulated run time, in ms (default 2500). */
   durationMs?: number;
+  /**
+   * Live previews offline: called with each partial preview of a job's first image, {@link SANDBOX_PARTIALS} of
+   * them, evenly spread over its run time after the submit (a blurred, smaller rendering of the final picture), as
+   * OpenAI streams them. Absent: none. Never after a restart (previews are not part of the job).
+   */
+  onPartial?: (idempotencyKey: string, partial: PartialImage) => void;
 }
+
+/** Partial previews per sandbox job (as OpenAI's `partial_images` Atelier asks for). */
+export const SANDBOX_PARTIALS = 2;
 
 const DIMENSIONS: Record<string, [number, number]> = {
   '1:1': [768, 768],
@@ -185,6 +194,21 @@ export async function renderSandboxImage(spec: SandboxJobSpec, index: number): P
   return encode(await renderContent(spec, index, w, h, true), w, h, fmt, false);
 }
 
+/**
+ * Partial preview `index` (0-based) of {@link SANDBOX_PARTIALS} of a job's first image: its picture at a third of
+ * the size, blurred less at each step, as PNG.
+ */
+export async function renderSandboxPartial(spec: SandboxJobSpec, index: number): Promise<Buffer> {
+  const [w, h] = DIMENSIONS[String(spec.params['aspect_ratio'] ?? '1:1')] ?? [768, 768];
+  const pw = Math.round(w / 3);
+  const ph = Math.round(h / 3);
+  const raw = await renderContent(spec, 0, pw, ph, true);
+  return sharp(raw, { raw: { width: pw, height: ph, channels: 4 } })
+    .blur((SANDBOX_PARTIALS - index) * 3)
+    .png()
+    .toBuffer();
+}
+
 /** Creates the sandbox adapter. It needs no key and no network. */
 export function createSandboxAdapter(opts: SandboxOptions): ProviderAdapter {
   const now = opts.now ?? Date.now;
@@ -195,6 +219,18 @@ export function createSandboxAdapter(opts: SandboxOptions): ProviderAdapter {
       return refs.map((r) => ({ blobId: r.blobId, url: `sandbox://ref/${r.blobId}`, expiresAt: null }));
     },
     async submit(req) {
+      const onPartial = opts.onPartial;
+      if (onPartial) {
+        for (let i = 0; i < SANDBOX_PARTIALS; i++) {
+          const timer = setTimeout(() => {
+            void (async () => {
+              const spec = await opts.resolve(req.idempotencyKey);
+              if (spec) onPartial(req.idempotencyKey, { index: i, bytes: await renderSandboxPartial(spec, i), mime: 'image/png' });
+            })().catch(() => undefined); // a preview is never worth a failure (the library may have closed)
+          }, (duration * (i + 1)) / (SANDBOX_PARTIALS + 1));
+          timer.unref();
+        }
+      }
       // The idempotency key is unique per job; the resolver finds the job by it.
       return { remoteId: `sbx_${req.idempotencyKey}_${now()}` };
     },
