@@ -3,7 +3,7 @@
  * person sets a budget of 6 credits a month on a project from its menu in the sidebar, sees the composer's estimate
  * against what is left, generates once (4 credits), is stopped by an alert dialog with the numbers on the second
  * submit, which sends nothing, then confirms the override and the job goes. The spend view shows the project's
- * budget use and the cost per kept image, with its rating control. Screenshot: budget.png.
+ * budget use and the cost per kept image, with its rating control. Screenshots: budget.png, spend-budgets.png.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,8 @@ describe('a budget stops a submit until the user overrides it', () => {
     expect(await rating.inputValue()).toBe('3');
     const keptRow = kept.getByRole('row', { name: /Poster/ });
     await expect.poll(() => keptRow.textContent(), { timeout: 10_000 }).toContain('—'); // nothing kept yet
+    await kept.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'spend-budgets.png') });
     expect(errors).toEqual([]);
   });
 });
