@@ -4,6 +4,8 @@
  * parent port it has to src/main/service-protocol.ts and runs src/main/service-host.ts. No electron import: in a
  * utility process Electron puts the port on `process.parentPort`.
  */
+// First: sizes libuv's threadpool before anything uses it (see threadpool-size.ts).
+import './threadpool-size';
 import { parentPort } from 'node:worker_threads';
 import { runServiceHost } from './service-host';
 import type { FromHost, HostPort, ToHost } from './service-protocol';

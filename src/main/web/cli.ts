@@ -15,6 +15,8 @@
  * app, and remove the launch file. The library and its services run in a worker thread (src/main/web/service-thread.ts);
  * should it die, the host exits with 1 rather than serve without them.
  */
+// First: sizes libuv's threadpool before anything uses it (see threadpool-size.ts).
+import '../threadpool-size';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
