@@ -12,8 +12,8 @@ import { useWebApp } from './harness';
 
 /** English words left in a text once the names that stay in Latin letters are taken out. */
 function english(text: string): string[] {
-  // Links, the file-name template's tokens ({project} …) and the template's example file name are code, not words.
-  let s = text.replace(/https?:\/\/\S+/g, ' ').replace(/\{[a-z_]+\}/g, ' ').replace(/예: \S.*$/gm, ' ');
+  // Links, the file-name template's tokens ({project} … {var:name}) and the template's example file name are code, not words.
+  let s = text.replace(/https?:\/\/\S+/g, ' ').replace(/\{[a-z_]+(:[^{}]*)?\}/g, ' ').replace(/예: \S.*$/gm, ' ');
   for (const name of ['Atelier', 'Apiframe', 'EvoLink', 'OpenAI', 'GPT Image', 'JPEG', 'PNG', 'WebP', 'XMP', 'xmp', 'JSON', 'Lightroom', 'Bridge', 'USD', 'UTC', 'API', 'URL', 'px'])
     s = s.split(name).join(' ');
   return s.match(/[A-Za-z]{2,}/g) ?? [];
