@@ -670,6 +670,27 @@ export class SearchService {
   }
 
   /**
+   * The folders of the live images outside the folders `ids`, when there are at most 1,000 such images in at most
+   * 50 folders (a project holding nearly the whole library); else null. Read from the live folder index in the
+   * ranges before, between and after `ids` (sorted), at most 1,001 entries.
+   */
+  private foldersOutside(ids: readonly string[]): string[] | null {
+    const sorted = [...new Set(ids)].sort();
+    // One range at a time: an OR of ranges makes SQLite scan the whole index.
+    const from = 'SELECT folder_id FROM assets INDEXED BY assets_live_by_folder_created WHERE deleted_at IS NULL AND';
+    const rows: string[] = [];
+    const take = (sql: string, ...p: unknown[]): void => {
+      if (rows.length <= 1000) rows.push(...(this.prepared(`${from} ${sql} LIMIT ?`).pluck().all(...p, 1001 - rows.length) as string[]));
+    };
+    take('folder_id < ?', sorted[0]);
+    for (let i = 0; i + 1 < sorted.length; i++) take('folder_id > ? AND folder_id < ?', sorted[i], sorted[i + 1]);
+    take('folder_id > ?', sorted.at(-1));
+    if (rows.length > 1000) return null;
+    const folders = [...new Set(rows)];
+    return folders.length > 50 ? null : folders;
+  }
+
+  /**
    * The full-text plan of a query over live images (migration 0017), or null when it has no condition the index
    * carries (no text, tag, rating, flag, kind, provider, model or references filter: the sort and filter indexes
    * answer it). The typed text goes to `body`; the scope, the tags and every equality filter become `meta` tokens,
@@ -689,7 +710,11 @@ export class SearchService {
     if (!useful) return null;
     const terms: string[] = [];
     if (expr) terms.push(expr);
-    if (folderIds) terms.push(metaAny(folderIds.map(metaToken.folder)));
+    // A folder holding nearly every live image (a single project, often) is written as 'not in the few other
+    // folders' (their short row lists), not as its own row list of the whole library.
+    const outside = folderIds ? this.foldersOutside(folderIds) : null;
+    if (folderIds && outside === null) terms.push(metaAny(folderIds.map(metaToken.folder)));
+    const excluded = [metaToken.live(false), ...(outside ?? []).map(metaToken.folder)];
     if (rated) terms.push(metaAny(Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => metaToken.rating(lo + i))));
     if (f.flags?.length) terms.push(metaAny(f.flags.map(metaToken.flag)));
     if (f.kinds?.length) terms.push(metaAny(f.kinds.map(metaToken.kind)));
@@ -720,7 +745,7 @@ export class SearchService {
       residual.push(f.hasContentCredentials ? present : `NOT ${present}`);
     }
     // Live: not in the trash (`NOT lv0` reads the trash's short row list, where `AND lv1` would read the whole library's).
-    return { match: `(${terms.join(' AND ')}) NOT meta : ${metaToken.live(false)}`, residual, residualParams, from: f.from ?? null, to: f.to ?? null };
+    return { match: `(${terms.join(' AND ')}) NOT ${metaAny(excluded)}`, residual, residualParams, from: f.from ?? null, to: f.to ?? null };
   }
 
   // -------------------------------------------------------------------------------------------------------------
