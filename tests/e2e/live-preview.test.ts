@@ -98,4 +98,34 @@ describe('live previews, as a person sees them', () => {
     expect(objects).toHaveLength(1);
     expect(errors).toEqual([]);
   });
+
+  it('with Live previews turned off in Settings, no preview shows and no stream is asked for', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('tab', { name: 'OpenAI', exact: true }).click();
+    const openai = settings.getByRole('region', { name: 'OpenAI', exact: true });
+    await openai.getByRole('checkbox', { name: 'Live previews' }).uncheck();
+    await openai.getByRole('status').filter({ hasText: 'Live previews are off.' }).waitFor({ timeout: 10_000 });
+    expect(await openai.getByRole('checkbox', { name: 'Live previews' }).isChecked()).toBe(false);
+    await page.keyboard.press('Escape');
+    await settings.waitFor({ state: 'hidden' });
+
+    // Watch the page for any preview image from here on.
+    await page.evaluate(() => {
+      const w = window as unknown as { previewSeen: boolean };
+      w.previewSeen = false;
+      new MutationObserver(() => {
+        if (document.querySelector('img.job-tile-preview')) w.previewSeen = true;
+      }).observe(document.body, { subtree: true, childList: true });
+    });
+    const prompt = 'Lanterns without a preview';
+    await page.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.getByRole('region', { name: 'Gallery' }).getByRole('img', { name: prompt }).waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.evaluate(() => (window as unknown as { previewSeen: boolean }).previewSeen)).toBe(false);
+    const body = oa.state.requestsTo('generations').at(-1)!.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty('stream');
+    expect(oa.state.streamsStarted).toBe(1);
+    expect(errors).toEqual([]);
+  });
 });

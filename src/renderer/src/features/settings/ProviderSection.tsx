@@ -20,6 +20,13 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
   const checkConnection = useSettings((s) => s.checkConnection);
   const setCustomModels = useSettings((s) => s.setCustomModels);
   const setStreamPartials = useSettings((s) => s.setStreamPartials);
+  // The checkbox follows a click at once; the saved setting (or a refusal) then brings it back in line.
+  const [streamOn, setStreamOn] = useState(settings.streamPartials);
+  const [savedStream, setSavedStream] = useState(settings.streamPartials);
+  if (savedStream !== settings.streamPartials) {
+    setSavedStream(settings.streamPartials);
+    setStreamOn(settings.streamPartials);
+  }
   const savedModels = settings.customModels.map((m) => m.replace(/^custom:/, '')).join('\n');
   const [models, setModelsText] = useState(savedModels);
   const [shownModels, setShownModels] = useState(savedModels);
@@ -195,12 +202,20 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
           <label className="checkbox">
             <input
               type="checkbox"
-              checked={settings.streamPartials}
+              checked={streamOn ?? false}
               disabled={busy}
               aria-describedby={`${id}-stream-hint`}
               onChange={(e) => {
                 const on = e.target.checked;
-                void run(() => setStreamPartials(on), on ? t('settings.livePreviewsOn') : t('settings.livePreviewsOff'));
+                setStreamOn(on);
+                void run(async () => {
+                  try {
+                    await setStreamPartials(on);
+                  } catch (err) {
+                    setStreamOn(settings.streamPartials);
+                    throw err;
+                  }
+                }, on ? t('settings.livePreviewsOn') : t('settings.livePreviewsOff'));
               }}
             />
             <span>{t('settings.livePreviews')}</span>
