@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,25 +112,32 @@ describe('over-long input, through the dispatcher', () => {
 });
 
 /** A web host over a real app in a child process; answers `rss` on stdin with its `process.memoryUsage().rss`. */
-async function startChildHost(dataDir: string, rendererDir: string): Promise<{ proc: ChildProcess; url: string; rss(): Promise<number> }> {
+async function startChildHost(dataDir: string, rendererDir: string): Promise<{ proc: ChildProcess; url: string; file: string; rss(): Promise<number> }> {
   const script = `
     import { createApp } from ${JSON.stringify(join(REPO_ROOT, 'src/main/app.ts'))};
     import { startWebHost } from ${JSON.stringify(join(REPO_ROOT, 'src/main/web/server.ts'))};
     import pino from 'pino';
-    const [dataDir, rendererDir] = process.argv.slice(1);
+    const [dataDir, rendererDir] = process.argv.slice(2);
     const app = await createApp({ dataDir, env: {}, keychainService: 'atelier-limits-' + process.pid, logger: pino({ level: 'silent' }) });
     const host = await startWebHost({ dispatcher: app.dispatcher, rendererDir, logLevel: 'silent' });
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (d) => { for (const l of d.split('\\n')) if (l === 'rss') process.stdout.write('rss ' + process.memoryUsage().rss + '\\n'); });
     process.stdout.write('HOST ' + host.url + '\\n');
   `;
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dataDir, rendererDir], {
+  // A module file, not `--input-type=module -e`: the app's worker threads inherit the parent's exec flags, and
+  // `--input-type` is refused for anything but the eval string (ERR_INPUT_TYPE_NOT_ALLOWED). Inside the repository
+  // (.tmp/ is ignored), so the host's packages resolve.
+  await mkdir(join(REPO_ROOT, '.tmp'), { recursive: true });
+  const file = join(REPO_ROOT, '.tmp', `limits-host-${process.pid}-${Date.now()}.mts`);
+  await writeFile(file, script);
+  const proc = spawn(process.execPath, ['--import', 'tsx', file, dataDir, rendererDir], {
     cwd: REPO_ROOT,
     env: { ...process.env, ATELIER_LOG_LEVEL: 'silent' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.on('exit', () => void rm(file, { force: true }));
   const waiters: Array<(n: number) => void> = [];
   let buffered = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -158,6 +165,7 @@ async function startChildHost(dataDir: string, rendererDir: string): Promise<{ p
   return {
     proc,
     url,
+    file,
     rss: () =>
       new Promise<number>((resolve) => {
         waiters.push(resolve);
@@ -202,6 +210,7 @@ describe('over-long input, through a child web host', () => {
   }, 40_000);
   afterAll(async () => {
     host?.proc.kill('SIGKILL');
+    if (host) await rm(host.file, { force: true });
     await cleanup();
   });
 
