@@ -24,7 +24,7 @@ describe('edit chains', () => {
   };
   /** Opens the image in the viewer and presses Edit there: it becomes the composer's input. */
   const editImage = async (prompt: string): Promise<void> => {
-    await gallery().getByRole('img', { name: prompt, exact: true }).click();
+    await gallery().getByRole('img', { name: prompt, exact: true }).dblclick();
     const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.getByRole('button', { name: 'Edit', exact: true }).click();
     await viewer.waitFor({ state: 'hidden' });
@@ -53,7 +53,7 @@ describe('edit chains', () => {
     await generate('make it a raincoat');
 
     // The chain view from the viewer.
-    await gallery().getByRole('img', { name: 'make it a raincoat', exact: true }).click();
+    await gallery().getByRole('img', { name: 'make it a raincoat', exact: true }).dblclick();
     await app.page.getByRole('dialog', { name: 'Image viewer' }).getByRole('button', { name: 'Versions' }).click();
     const view = app.page.getByRole('dialog', { name: 'Versions' });
     const tree = view.getByRole('tree', { name: 'Version tree' });

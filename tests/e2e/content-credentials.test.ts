@@ -47,7 +47,7 @@ describe.runIf(await hasOpenssl())('Content Credentials in the viewer and the fi
     await expect.poll(() => tiles.count(), { timeout: 20_000 }).toBe(2);
 
     // Open the signed image: its recipe panel carries the credentials.
-    await gallery.getByRole('img', { name: 'launch', exact: true }).click();
+    await gallery.getByRole('img', { name: 'launch', exact: true }).dblclick();
     const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.waitFor();
     const credentials = viewer.getByRole('region', { name: 'Recipe' }).getByRole('region', { name: 'Content Credentials' });
@@ -63,7 +63,7 @@ describe.runIf(await hasOpenssl())('Content Credentials in the viewer and the fi
     await viewer.waitFor({ state: 'hidden' });
 
     // The plain image has none.
-    await gallery.getByRole('img', { name: 'beans', exact: true }).click();
+    await gallery.getByRole('img', { name: 'beans', exact: true }).dblclick();
     await viewer.waitFor();
     await expect.poll(() => viewer.getByRole('region', { name: 'Recipe' }).textContent()).toContain('Image');
     expect(await viewer.getByRole('region', { name: 'Content Credentials' }).count()).toBe(0);

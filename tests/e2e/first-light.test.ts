@@ -94,7 +94,7 @@ describe('first light', () => {
     expect(body.gptImage2Params['input_images']).toHaveLength(1);
 
     // Open it: full-size view with its recipe.
-    await image.click();
+    await image.dblclick();
     const viewer = page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.waitFor();
     await viewer.getByRole('button', { name: '1:1' }).click();

@@ -185,7 +185,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
     await gallery().getByRole('img', { name: TRIP_PROMPT, exact: true }).waitFor({ timeout: 30_000 });
 
     // Rate and tag it in the viewer, then edit it.
-    await gallery().getByRole('img', { name: TRIP_PROMPT, exact: true }).click();
+    await gallery().getByRole('img', { name: TRIP_PROMPT, exact: true }).dblclick();
     await viewer().getByRole('region', { name: 'Rating, flag and tags' }).waitFor();
     await page.keyboard.press('4');
     await expect.poll(() => pressed(viewer().getByRole('button', { name: 'Rate 4 stars' }))).toBe('true');

@@ -84,7 +84,7 @@ describe('imported archives show the tool that made them', () => {
     await search.fill('lighthouse');
     await expect.poll(() => gallery.textContent(), { timeout: 10_000 }).toContain('1 match');
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(1);
-    await gallery.getByRole('img', { name: 'comfy-lighthouse', exact: true }).click();
+    await gallery.getByRole('img', { name: 'comfy-lighthouse', exact: true }).dblclick();
     const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.waitFor();
     const recipe = viewer.getByRole('region', { name: 'Recipe' });
@@ -102,7 +102,7 @@ describe('imported archives show the tool that made them', () => {
 
     await search.fill('harbour');
     await expect.poll(() => tiles.count(), { timeout: 10_000 }).toBe(1);
-    await gallery.getByRole('img', { name: 'forge-harbour', exact: true }).click();
+    await gallery.getByRole('img', { name: 'forge-harbour', exact: true }).dblclick();
     await viewer.waitFor();
     await expect.poll(() => recipe.textContent(), { timeout: 10_000 }).toContain('Made with AUTOMATIC1111 / Forge');
     const forge = (await recipe.textContent()) ?? '';

@@ -2,7 +2,8 @@
  * Issue 11, the grid's habits, as a person would use them: the built app in the local web host, Debian Chromium,
  * images made with the offline sandbox. Right-click menus on tiles and on sidebar folders (chosen by role
  * `menuitem` and name, Shift+F10 from the keyboard); tiles dragged with the mouse onto a sidebar folder (a move, a
- * copy with Alt held at the drop), checked in the SQLite library; Shift+arrows, Ctrl+A and Escape on the
+ * copy with Alt held at the drop), checked in the SQLite library; a click selects, a double-click or Enter opens;
+ * Shift+arrows, Ctrl+A and Escape on the
  * selection; `?` and its sheet of every shortcut; the sidebar and the composer collapsed, and still collapsed after
  * a reload. Screenshots context-menu.png and shortcut-sheet.png.
  */
@@ -62,6 +63,27 @@ describe('grid habits: context menus, drag to folders, Shift+arrows, the shortcu
     await app.page.getByRole('button', { name: 'Generate', exact: true }).click();
     await expect.poll(() => gallery().getByRole('img', { name: PROMPT }).count(), { timeout: 30_000 }).toBe(6);
     expect(inFolder('Paper')).toHaveLength(6);
+  });
+
+  it('a click selects the image (the viewer stays closed), a double-click or Enter opens it', async () => {
+    const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
+    await tiles().nth(1).click();
+    await expect.poll(selectedCount).toBe(1);
+    expect(await images().locator('.cell.is-selected button.thumb').getAttribute('data-asset-id')).toBe((await tileIds())[1]);
+    // Give an opening viewer time to show: it must not.
+    await app.page.waitForTimeout(500);
+    expect(await viewer.count()).toBe(0);
+    await tiles().nth(1).dblclick();
+    await viewer.waitFor();
+    await app.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    await tiles().nth(2).focus();
+    await app.page.keyboard.press('Enter');
+    await viewer.waitFor();
+    await app.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    await app.page.keyboard.press('Escape');
+    await expect.poll(selectedCount).toBe(0);
   });
 
   it('Shift+arrows extend the selection by columns and rows, Ctrl+A selects all, Escape clears', async () => {

@@ -195,7 +195,7 @@ describe('every provider, as a person would', () => {
     // Open each image: the Recipe names the provider and shows the charge, or the estimate marked as one.
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {
-      await images.nth(i).click();
+      await images.nth(i).dblclick();
       const viewer = page.getByRole('dialog', { name: 'Image viewer' });
       const recipe = viewer.getByRole('region', { name: 'Recipe' });
       await expect.poll(() => recipe.textContent(), { timeout: 10_000 }).toContain('Cost');

@@ -25,7 +25,7 @@ describe('a masked edit on the sandbox', () => {
     await first.waitFor({ timeout: 30_000 });
 
     // Edit it: the sandbox offers the mask editor.
-    await first.click();
+    await first.dblclick();
     const viewer = page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.getByRole('button', { name: 'Edit', exact: true }).click();
     await viewer.waitFor({ state: 'hidden' });
@@ -56,7 +56,7 @@ describe('a masked edit on the sandbox', () => {
     await edited.waitFor({ timeout: 30_000 });
 
     // The chain view: measure the change outside the mask.
-    await edited.click();
+    await edited.dblclick();
     await page.getByRole('dialog', { name: 'Image viewer' }).getByRole('button', { name: 'Versions' }).click();
     const view = page.getByRole('dialog', { name: 'Versions' });
     await view.getByRole('button', { name: 'Measure change outside the mask' }).click();

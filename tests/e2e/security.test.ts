@@ -213,7 +213,7 @@ describe('security: the session, the key and the sockets under a hostile local m
     await gallery().getByRole('img', { name: PROMPT, exact: true }).waitFor({ timeout: 30_000 });
 
     // Edit it: the result is a new version.
-    await gallery().getByRole('img', { name: PROMPT, exact: true }).click();
+    await gallery().getByRole('img', { name: PROMPT, exact: true }).dblclick();
     const viewer = page.getByRole('dialog', { name: 'Image viewer' });
     await viewer.getByRole('button', { name: 'Edit', exact: true }).click();
     await viewer.waitFor({ state: 'hidden' });

@@ -23,6 +23,7 @@ interface AssetTileProps {
   /** Selected in the multi-selection (store/selection.ts). */
   selected?: boolean;
   /** Click: the grid decides from the modifier keys whether to open, toggle or extend the selection. */
+  /** A click (`e`: select, or open when the keyboard made it) or a double-click (no `e`: open). */
   onOpen(id: string, e?: React.MouseEvent): void;
 }
 
@@ -70,6 +71,7 @@ export const AssetTile = memo(function AssetTile({ asset, tabIndex, index, selec
       }}
       aria-describedby={[asset.rating || asset.flag ? `meta-${asset.id}` : '', stack ? `stack-${asset.id}` : ''].join(' ').trim() || undefined}
       onClick={(e) => onOpen(asset.id, e)}
+      onDoubleClick={() => onOpen(asset.id)}
     >
       {/* The frame has the image's own proportions (known before it loads), so the layout never jumps and the
           badge sits on the image, not in the cell's margin. */}

@@ -109,7 +109,9 @@ export function Grid({ jobs, assets, total }: GridProps) {
       else if (e?.shiftKey) sel.extendTo(id, useGallery.getState().items.map((a) => a.id));
       else {
         sel.selectOnly(id);
-        openViewer(id);
+        // As in Lightroom and Eagle: a mouse click selects, a double-click (called without an event) or Enter (a
+        // click the keyboard made, `detail` 0) opens.
+        if (!e || e.detail === 0) openViewer(id);
       }
     },
     [openViewer],
