@@ -7,6 +7,10 @@
  * never lags behind a write. Filters and sorts use columns denormalised onto `assets` (migration 0003) and the
  * partial indexes over live assets, and pages are keyset-paginated on (sort key, created_at, id), so page 500 costs
  * what page 1 does.
+ *
+ * Over live images, a query with text, tags or equality filters is one FTS5 expression (migration 0017): the
+ * typed text in the `body` column, the scope, tags and filters as `meta` tokens ({@link FtsPlan}), so the index
+ * itself intersects them; see {@link SearchService.ftsPage} for how its count and pages are read.
  */
 import type { AssetFilters, AssetListItem, AssetQuery, SavedQuery, SortDir, SortKey } from '@shared/organise';
 import { MAX_BULK_IDS, SavedQuery as SavedQuerySchema } from '@shared/organise';
