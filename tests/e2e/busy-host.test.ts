@@ -2,7 +2,8 @@
  * The window never waits (issue 12 §1): the built web host (a child process, its services in a worker, image work
  * in the image pool) answers gallery calls — a page of `assets.query`, a thumbnail and an original over `/media` —
  * within 50 ms at the 99th percentile while it backs up a library of 20,000 images, and while it imports 240 photos
- * of 1 MP pushed over HTTP as the web page sends them (batches of base64 files, from a worker thread of the test).
+ * of 1 MP pushed over HTTP as the web page sends them (batches of base64 files up to 2 MB, from a worker thread of the
+ * test).
  *
  * The gallery client (bench/library/busy-client.ts) fires on a fixed cadence, every 20 ms, without waiting for
  * the previous call, and measures each latency from the time the call was scheduled: a host whose thread stalls
