@@ -11,15 +11,19 @@
  * Over live images, a query with text, tags or equality filters is one FTS5 expression (migration 0017): the
  * typed text in the `body` column, the scope, tags and filters as `meta` tokens ({@link FtsPlan}), so the index
  * itself intersects them; see {@link SearchService.ftsPage} for how its count and pages are read.
+ *
+ * This module decides (conditions, plan, cursor, cap); the SQL it runs lives in repositories/search.ts
+ * (SearchRepository, owner of the index's tables); `assets.doc_id` is written through AssetsRepository and the
+ * `search.*` settings through SettingsRepository.
  */
 import type { AssetFilters, AssetListItem, AssetQuery, SavedQuery, SortDir, SortKey } from '@shared/organise';
 import { MAX_BULK_IDS, SavedQuery as SavedQuerySchema } from '@shared/organise';
 import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '@shared/capabilities';
 import { AppError } from '@shared/errors';
-import type Database from 'better-sqlite3';
 import type { Db } from './db';
-
-type Stmt = Database.Statement<unknown[]>;
+import { AssetsRepository } from '../repositories/assets';
+import { FTS_FROM, SearchRepository, STACK_HIDDEN, type SearchRow } from '../repositories/search';
+import { SettingsRepository } from '../repositories/settings';
 import { foldLatin, matchExpression, metaAny, metaDocument, metaToken, searchDocument, tagKey } from './search-text';
 
 /**
@@ -60,28 +64,7 @@ export const TOTAL_CAP = 10_000;
 /** A query after defaults: what {@link SearchService} takes (the contract's parsed `AssetQuery`). */
 export type ParsedQuery = AssetQuery;
 
-interface Row {
-  id: string;
-  folder_id: string;
-  kind: AssetListItem['kind'];
-  created_at: number;
-  blob_id: string;
-  mime: AssetListItem['blob']['mime'];
-  width: number;
-  height: number;
-  bytes: number;
-  provider: string | null;
-  model: string | null;
-  prompt: string | null;
-  title: string | null;
-  rating: number;
-  flag: -1 | 0 | 1;
-  deleted_at: number | null;
-  sort_name: string;
-  cost_key: number;
-  stack_id: string | null;
-  original_name: string | null;
-}
+type Row = SearchRow;
 
 /** The SQL of a query's condition (over `assets a`), with its parameters. Exported for the bench's raw-SQL side. */
 export interface BuiltWhere {
@@ -164,37 +147,15 @@ const SORT_EXPR: Record<SortKey, string> = {
   name: 'a.sort_name',
 };
 
-/** The full-text index joined to live images by their row in it (the index the outer loop). */
-const FTS_FROM = 'search_fts CROSS JOIN assets a INDEXED BY assets_live_by_doc ON a.doc_id = search_fts.rowid';
-
-const COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, b.id AS blob_id, b.mime, b.width, b.height, b.bytes,
-  a.provider, a.model, j.prompt, a.title, a.rating, a.flag, a.deleted_at, a.sort_name,
-  ifnull(a.cost_usd, -1) AS cost_key, a.stack_id, a.original_name`;
-
 /** Builds and runs queries over the library. Synchronous (better-sqlite3). */
 export class SearchService {
   private readonly db: Db;
-  private readonly stmts: {
-    anyDirty: Stmt;
-    dirtyBatch: Stmt;
-    source: Stmt;
-    tags: Stmt;
-    doc: Stmt;
-    delFts: Stmt;
-    delDoc: Stmt;
-    updFts: Stmt;
-    insDoc: Stmt;
-    insFts: Stmt;
-    clean: Stmt;
-    setDocId: Stmt;
-    ftsCount: Stmt;
-    tagId: Stmt;
-    docOf: Stmt;
-    docFrom: Stmt;
-    docTo: Stmt;
-    keyOf: Stmt;
-    lastDoc: Stmt;
-  };
+  /** The index's SQL (repositories/search.ts). */
+  private readonly repo: SearchRepository;
+  /** `assets.doc_id`, the image's own copy of its row in the index. */
+  private readonly assets: AssetsRepository;
+  /** `search.docOrder` and `search.documentVersion`. */
+  private readonly settings: SettingsRepository;
   /**
    * Whether the full-text index's row ids (`assets.doc_id`) follow the images' creation order (created_at, id) —
    * kept in settings `search.docOrder`, set by {@link SearchService.rebuild}, cleared for good when an image is
@@ -205,7 +166,6 @@ export class SearchService {
   private docOrdered: boolean;
   /** Whether {@link SearchService.needsRebuild} was asked since this service opened the library. */
   private rebuildChecked = false;
-  private readonly cache = new Map<string, Stmt>();
 
   /** Totals are counted exactly up to this many matches ({@link TOTAL_CAP}; smaller in tests, to reach the capped plans). */
   private readonly cap: number;
@@ -217,42 +177,10 @@ export class SearchService {
   constructor(db: Db, opts: { totalCap?: number } = {}) {
     this.db = db;
     this.cap = opts.totalCap ?? TOTAL_CAP;
-    this.stmts = {
-      anyDirty: db.prepare<unknown[]>('SELECT 1 FROM search_dirty LIMIT 1'),
-      dirtyBatch: db.prepare<unknown[]>('SELECT asset_id FROM search_dirty LIMIT ?'),
-      // The document: the prompt, title, note, the imported file's name (migration 0004) and another tool's recipe
-      // (0014) in `body`; the columns filtered on by equality in `meta` (0017).
-      source: db.prepare<unknown[]>(
-        `SELECT a.title, a.note, a.doc_id, j.prompt, a.original_name, fr.prompt AS f_prompt, fr.negative_prompt AS f_negative,
-            fr.model AS f_model, a.folder_id, a.rating, a.flag, a.kind, a.provider, a.model, a.has_refs, a.deleted_at IS NULL AS live,
-            (a.stack_id IS NOT NULL AND a.stack_id <> a.id AND EXISTS (SELECT 1 FROM assets c WHERE c.id = a.stack_id AND c.deleted_at IS NULL)) AS hidden
-           FROM assets a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN foreign_recipes fr ON fr.asset_id = a.id WHERE a.id = ?`,
-      ),
-      tags: db.prepare<unknown[]>('SELECT t.id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ?'),
-      doc: db.prepare<unknown[]>('SELECT doc_id FROM search_docs WHERE asset_id = ?'),
-      delFts: db.prepare<unknown[]>('DELETE FROM search_fts WHERE rowid = ?'),
-      delDoc: db.prepare<unknown[]>('DELETE FROM search_docs WHERE doc_id = ?'),
-      updFts: db.prepare<unknown[]>('UPDATE search_fts SET body = ?, meta = ? WHERE rowid = ?'),
-      insDoc: db.prepare<unknown[]>('INSERT INTO search_docs (asset_id) VALUES (?)'),
-      insFts: db.prepare<unknown[]>('INSERT INTO search_fts (rowid, body, meta) VALUES (?, ?, ?)'),
-      clean: db.prepare<unknown[]>('DELETE FROM search_dirty WHERE asset_id = ?'),
-      setDocId: db.prepare<unknown[]>('UPDATE assets SET doc_id = ? WHERE id = ?'),
-      ftsCount: db.prepare<unknown[]>('SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?').pluck(),
-      tagId: db.prepare<unknown[]>('SELECT id FROM tags WHERE key = ?').pluck(),
-      docOf: db.prepare<unknown[]>('SELECT doc_id FROM assets WHERE id = ?').pluck(),
-      // The first and last live image of a date range in creation order, whose index rows bound the range's rows.
-      docFrom: db
-        .prepare<unknown[]>('SELECT doc_id FROM assets INDEXED BY assets_live_by_created WHERE deleted_at IS NULL AND created_at >= ? ORDER BY created_at, id LIMIT 1')
-        .pluck(),
-      docTo: db
-        .prepare<unknown[]>(
-          'SELECT doc_id FROM assets INDEXED BY assets_live_by_created WHERE deleted_at IS NULL AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 1',
-        )
-        .pluck(),
-      keyOf: db.prepare<unknown[]>('SELECT created_at, id FROM assets WHERE id = ?').raw(),
-      lastDoc: db.prepare<unknown[]>('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id DESC LIMIT 1').raw(),
-    };
-    this.docOrdered = (db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get() as string | undefined) === 'created';
+    this.repo = new SearchRepository(db);
+    this.assets = AssetsRepository.of(db);
+    this.settings = new SettingsRepository(db);
+    this.docOrdered = this.settings.get('search.docOrder') === 'created';
     this.requeueOlderDocuments();
     this.optimize();
   }
@@ -264,13 +192,10 @@ export class SearchService {
    */
   private requeueOlderDocuments(): void {
     const key = 'search.documentVersion';
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    if (Number(row?.value ?? 0) >= DOCUMENT_VERSION) return;
+    if (Number(this.settings.get(key) ?? 0) >= DOCUMENT_VERSION) return;
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO search_dirty (asset_id) SELECT id FROM assets WHERE original_name IS NOT NULL').run();
-      this.db
-        .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-        .run(key, String(DOCUMENT_VERSION));
+      this.repo.queueImported();
+      this.settings.set(key, String(DOCUMENT_VERSION));
     })();
   }
 
@@ -281,8 +206,7 @@ export class SearchService {
    * batch is indexed.
    */
   optimize(): void {
-    this.db.pragma('analysis_limit = 1000');
-    this.db.pragma('optimize = 0x10002');
+    this.repo.optimizePlanner();
   }
 
   /**
@@ -298,17 +222,17 @@ export class SearchService {
     }
     let left = max;
     let done = 0;
-    while (left > 0 && this.stmts.anyDirty.get()) {
+    while (left > 0 && this.repo.anyDirty()) {
       const n = Math.min(2000, left);
       this.db.transaction(() => {
-        const ids = (this.stmts.dirtyBatch.all(n) as { asset_id: string }[]).map((r) => r.asset_id);
+        const ids = this.repo.dirtyBatch(n);
         for (const id of ids) this.indexOne(id);
         done += ids.length;
       })();
       left -= n;
     }
     if (done >= 5000) this.optimize();
-    return !this.stmts.anyDirty.get();
+    return !this.repo.anyDirty();
   }
 
   /**
@@ -316,7 +240,7 @@ export class SearchService {
    * that {@link SearchService.rebuild} is due; the first {@link SearchService.refresh} (before any query) runs it.
    */
   needsRebuild(): boolean {
-    return !this.db.prepare('SELECT 1 FROM search_docs LIMIT 1').get() && !!this.db.prepare('SELECT 1 FROM assets LIMIT 1').get();
+    return !this.repo.hasDocuments() && this.repo.hasAssets();
   }
 
   /**
@@ -327,18 +251,18 @@ export class SearchService {
    */
   rebuild(onProgress?: (done: number, total: number) => void): void {
     const db = this.db;
-    const total = db.prepare('SELECT COUNT(*) FROM assets').pluck().get() as number;
-    const setDoc = db.prepare<unknown[]>('UPDATE assets SET doc_id = ? WHERE rowid = ?');
+    const repo = this.repo;
+    const total = repo.assetCount();
     db.transaction(() => {
-      db.exec('DELETE FROM search_fts; DELETE FROM search_docs; DELETE FROM search_dirty');
+      repo.clear();
       let done = 0;
       // Read first (a statement cannot write while another is being iterated), in creation order.
-      const rows = db.prepare('SELECT rowid, id FROM assets ORDER BY created_at, id').raw().all() as [number, string][];
+      const rows = repo.assetsInCreationOrder();
       for (const [rowid, id] of rows) {
-        const docId = Number(this.stmts.insDoc.run(id).lastInsertRowid);
+        const docId = repo.insertDoc(id);
         const doc = this.documentOf(id) ?? { body: '', meta: '' };
-        this.stmts.insFts.run(docId, doc.body, doc.meta);
-        setDoc.run(docId, rowid);
+        repo.insertText(docId, doc.body, doc.meta);
+        this.assets.setDocIdAtRowid(rowid, docId);
         if (++done % 50_000 === 0) onProgress?.(done, total);
       }
       if (done % 50_000 !== 0) onProgress?.(done, total);
@@ -346,8 +270,8 @@ export class SearchService {
     })();
     this.rebuildChecked = true;
     // One segment per index level: a query reads each term's row ids as one run instead of merging many segments.
-    db.prepare("INSERT INTO search_fts (search_fts) VALUES ('optimize')").run();
-    this.db.exec('ANALYZE');
+    repo.optimizeIndex();
+    repo.analyze();
   }
 
   /**
@@ -392,12 +316,12 @@ export class SearchService {
     // hundred blobs and sorts every image (5 s for a page sorted by rating) instead of walking the sort index.
     // Through the id set, only the page's row ids are sorted (keys from the covering index), and the page's own
     // rows, blobs and jobs are read after: sorting a few thousand full rows cost 5–10× more.
-    const sql = narrow
-      ? `SELECT ${COLUMNS} FROM (SELECT a.rowid AS r FROM ${built.narrowFrom} WHERE ${built.where}${extra} ORDER BY ${order} LIMIT ?) m
-          CROSS JOIN assets a ON a.rowid = m.r CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id ORDER BY ${order}`
-      : `SELECT ${COLUMNS} FROM assets a CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-          WHERE ${capped ? (q.sort === 'date' ? built.walkDateWhere : built.walkWhere) : built.pageWhere}${extra} ORDER BY ${order} LIMIT ?`;
-    const rows = total === 0 ? [] : (this.prepared(sql).all(...params, limit + 1) as Row[]);
+    const rows =
+      total === 0
+        ? []
+        : narrow
+          ? this.repo.narrowPage(built.narrowFrom!, built.where, extra, order, params, limit + 1)
+          : this.repo.walkPage(capped ? (q.sort === 'date' ? built.walkDateWhere : built.walkWhere) : built.pageWhere, extra, order, params, limit + 1);
     return this.pageOf(q, rows, limit, total);
   }
 
@@ -417,10 +341,10 @@ export class SearchService {
     const ftsParams: unknown[] = [match];
     const resid = [...plan.residual];
     const residParams = [...plan.residualParams];
-    const bound = (value: number | null, stmt: Stmt, op: string): boolean => {
+    const bound = (value: number | null, docAt: (ms: number) => number | null | undefined, op: string): boolean => {
       if (value === null) return true;
       if (this.docOrdered) {
-        const doc = stmt.get(value) as number | null | undefined;
+        const doc = docAt(value);
         if (doc === undefined) return false;
         if (doc !== null) {
           ftsConds.push(`search_fts.rowid ${op} ?`);
@@ -432,36 +356,25 @@ export class SearchService {
       residParams.push(value);
       return true;
     };
-    if (!bound(plan.from, this.stmts.docFrom, '>=') || !bound(plan.to, this.stmts.docTo, '<=')) return empty;
+    if (!bound(plan.from, (ms) => this.repo.docFrom(ms), '>=') || !bound(plan.to, (ms) => this.repo.docTo(ms), '<=')) return empty;
     const ftsWhere = ftsConds.join(' AND ');
     const residWhere = resid.map((c) => ` AND ${c}`).join('');
     let total = carried;
     if (total === null && !resid.length && this.docOrdered && q.sort === 'date') {
       // The first page by date, nothing left over: one pass over the index in row order gives the count (up to the
       // cap + 1) and the page's rows (the first of them), so the expression is evaluated once.
-      const docs = this.prepared(`SELECT rowid FROM search_fts WHERE ${ftsWhere} ORDER BY rowid ${q.dir === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`)
-        .pluck()
-        .all(...ftsParams, Math.max(this.cap, limit) + 1) as number[];
+      const docs = this.repo.ftsRowIds(ftsWhere, q.dir === 'desc', ftsParams, Math.max(this.cap, limit) + 1);
       if (docs.length === 0) return empty;
-      const rows = this.prepared(
-        `SELECT ${COLUMNS} FROM assets a INDEXED BY assets_live_by_doc CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-          WHERE a.doc_id IN (SELECT value FROM json_each(?)) AND a.deleted_at IS NULL ORDER BY a.doc_id ${q.dir === 'desc' ? 'DESC' : 'ASC'}`,
-      ).all(JSON.stringify(docs.slice(0, limit + 1))) as Row[];
+      const rows = this.repo.rowsOfDocs(docs.slice(0, limit + 1), q.dir === 'desc');
       return { page: this.pageOf(q, rows, limit, Math.min(docs.length, this.cap + 1)) };
     }
     if (total === null) {
-      total = (
-        resid.length
-          ? this.prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere} LIMIT ${this.cap + 1})`)
-          : this.prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE ${ftsWhere} LIMIT ${this.cap + 1})`)
-      )
-        .pluck()
-        .get(...ftsParams, ...residParams) as number;
+      total = this.repo.ftsCappedCount(ftsWhere, residWhere, this.cap + 1, [...ftsParams, ...residParams]);
     }
     if (total === 0) return empty;
     const capped = total > this.cap;
     const values = cursor ? decodeCursor(cursor, q.sort, q.dir).values : null;
-    const cursorDoc = values ? ((this.stmts.docOf.get(values.at(-1)) as number | null | undefined) ?? null) : null;
+    const cursorDoc = values ? (this.repo.docIdOf(values.at(-1)) ?? null) : null;
     const desc = q.dir === 'desc';
     const op = desc ? '<' : '>';
     const dir = desc ? 'DESC' : 'ASC';
@@ -470,10 +383,15 @@ export class SearchService {
       // The page's matches in index row order, from the cursor's row (or, if its image is gone, after its keys).
       const after = from && values ? (cursorDoc !== null ? ` AND search_fts.rowid ${op} ?` : '') : '';
       const keyset = from && values && cursorDoc === null ? ` AND (${keyCols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})` : '';
-      return this.prepared(
-        `SELECT ${COLUMNS} FROM ${FTS_FROM} CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
-          WHERE ${ftsWhere}${after} AND a.deleted_at IS NULL${residWhere}${keyset} ORDER BY search_fts.rowid ${dir} LIMIT ?`,
-      ).all(expression, ...ftsParams.slice(1), ...(after ? [cursorDoc] : []), ...residParams, ...(keyset ? values! : []), n) as Row[];
+      return this.repo.ftsRowsInOrder(
+        ftsWhere,
+        after,
+        residWhere,
+        keyset,
+        dir,
+        [expression, ...ftsParams.slice(1), ...(after ? [cursorDoc] : []), ...residParams, ...(keyset ? values! : [])],
+        n,
+      );
     };
     if (this.docOrdered && q.sort === 'date') return { page: this.pageOf(q, read(match, true, limit + 1), limit, total) };
     if (this.docOrdered && q.sort === 'rating' && capped) {
@@ -501,11 +419,15 @@ export class SearchService {
     const useDoc = !values || !this.docOrdered || cursorDoc !== null;
     const cols = useDoc ? inner : keyCols;
     const keyset = values ? ` AND (${cols.join(', ')}) ${op} (${values.map(() => '?').join(', ')})` : '';
-    const rows = this.prepared(
-      `SELECT ${COLUMNS} FROM (SELECT a.rowid AS r FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere}${keyset}
-          ORDER BY ${useDoc ? innerOrder : order} LIMIT ?) m
-        CROSS JOIN assets a ON a.rowid = m.r CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id ORDER BY ${order}`,
-    ).all(...ftsParams, ...residParams, ...(values ? (useDoc ? keysetVals : values) : []), limit + 1) as Row[];
+    const rows = this.repo.ftsSortedPage(
+      ftsWhere,
+      residWhere,
+      keyset,
+      useDoc ? innerOrder : order,
+      order,
+      [...ftsParams, ...residParams, ...(values ? (useDoc ? keysetVals : values) : [])],
+      limit + 1,
+    );
     return { page: this.pageOf(q, rows, limit, total) };
   }
 
@@ -525,11 +447,7 @@ export class SearchService {
 
   /** Matches of `built`, counted up to {@link TOTAL_CAP} + 1 + `beyond` (a result above the cap means "more than the cap"). */
   private cappedCount(built: BuiltWhere, beyond = 0): number {
-    return (
-      this.prepared(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${built.countFrom} WHERE ${built.countWhere} LIMIT ${this.cap + 1 + beyond})`).get(
-        ...built.params,
-      ) as { n: number }
-    ).n;
+    return this.repo.cappedCount(built.countFrom, built.countWhere, this.cap + 1 + beyond, built.params);
   }
 
   /**
@@ -543,10 +461,7 @@ export class SearchService {
     // Over live images, a text or tag query's ids come through its set (every match is wanted, up to the limit).
     const base = built.narrowFrom !== null ? built.where : built.pageWhere;
     const where = collapsesStacks(q) ? `${base} AND NOT ${STACK_HIDDEN}` : base;
-    const rows = this.prepared(`SELECT a.id FROM ${built.narrowFrom ?? 'assets a'} WHERE ${where} ORDER BY ${order} LIMIT ${MAX_BULK_IDS}`)
-      .pluck()
-      .all(...built.params) as string[];
-    return rows;
+    return this.repo.ids(built.narrowFrom ?? 'assets a', where, order, MAX_BULK_IDS, built.params);
   }
 
   /**
@@ -556,7 +471,7 @@ export class SearchService {
   count(q: ParsedQuery): number {
     this.refresh();
     const built = this.where(q);
-    return (this.prepared(`SELECT COUNT(*) AS n FROM ${built.countFrom} WHERE ${built.countWhere}`).get(...built.params) as { n: number }).n;
+    return this.repo.count(built.countFrom, built.countWhere, built.params);
   }
 
   /**
@@ -586,16 +501,14 @@ export class SearchService {
     if (scope.kind === 'folder') {
       const ids = scope.recursive ? this.descendants(scope.folderId) : [scope.folderId];
       folderIds = ids;
-      if (!this.db.prepare('SELECT 1 FROM folders WHERE id = ? AND deleted_at IS NULL').get(scope.folderId)) {
+      if (!this.repo.liveFolderExists(scope.folderId)) {
         throw new AppError('not_found', `no folder with id ${scope.folderId}`, { params: { id: scope.folderId } });
       }
       if (ids.length === 1) both('a.folder_id = ?');
       else both(`a.folder_id IN (${ids.map(() => '?').join(', ')})`);
       params.push(...ids);
     } else if (scope.kind === 'collection') {
-      const c = this.db.prepare('SELECT query FROM collections WHERE id = ?').get(scope.collectionId) as
-        | { query: string | null }
-        | undefined;
+      const c = this.repo.collectionQuery(scope.collectionId);
       if (!c) throw new AppError('not_found', `no collection with id ${scope.collectionId}`, { params: { id: scope.collectionId } });
       if (c.query === null) {
         both('a.id IN (SELECT asset_id FROM collection_items WHERE collection_id = ?)');
@@ -624,7 +537,7 @@ export class SearchService {
         : 'a.id IN (SELECT d.asset_id FROM search_fts f JOIN search_docs d ON d.doc_id = f.rowid WHERE search_fts MATCH ?)';
       // A page that is not found through the match set (query: more than NARROW_MATCHES matches over live images)
       // walks the sort index and only probes the set.
-      const broad = live || (this.stmts.ftsCount.get(expr) as number) > BROAD_MATCHES;
+      const broad = live || this.repo.ftsCount(expr) > BROAD_MATCHES;
       conds.push(inFts);
       pageConds.push(broad ? `+${inFts}` : inFts);
       walkConds.push(`+${inFts}`);
@@ -680,15 +593,7 @@ export class SearchService {
    */
   private foldersOutside(ids: readonly string[]): string[] | null {
     const sorted = [...new Set(ids)].sort();
-    // One range at a time: an OR of ranges makes SQLite scan the whole index.
-    const from = 'SELECT folder_id FROM assets INDEXED BY assets_live_by_folder_created WHERE deleted_at IS NULL AND';
-    const rows: string[] = [];
-    const take = (sql: string, ...p: unknown[]): void => {
-      if (rows.length <= 1000) rows.push(...(this.prepared(`${from} ${sql} LIMIT ?`).pluck().all(...p, 1001 - rows.length) as string[]));
-    };
-    take('folder_id < ?', sorted[0]);
-    for (let i = 0; i + 1 < sorted.length; i++) take('folder_id > ? AND folder_id < ?', sorted[i], sorted[i + 1]);
-    take('folder_id > ?', sorted.at(-1));
+    const rows = this.repo.liveFoldersOutside(sorted);
     if (rows.length > 1000) return null;
     const folders = [...new Set(rows)];
     return folders.length > 50 ? null : folders;
@@ -726,12 +631,12 @@ export class SearchService {
     if (f.models?.length) terms.push(metaAny(f.models.map(metaToken.model)));
     if (f.hasReferences != null) terms.push(`meta : ${metaToken.refs(f.hasReferences)}`);
     for (const tag of f.tags ?? []) {
-      const id = this.stmts.tagId.get(tagKey(tag)) as number | undefined;
+      const id = this.repo.tagIdByKey(tagKey(tag));
       terms.push(`meta : ${id === undefined ? metaToken.none : metaToken.tag(id)}`);
     }
     if (f.anyTags?.length) {
       const keys = [...new Set(f.anyTags.map((tag) => foldLatin(tagKey(tag))))];
-      const ids = this.prepared(`SELECT id FROM tags WHERE fold IN (${keys.map(() => '?').join(', ')})`).pluck().all(...keys) as number[];
+      const ids = this.repo.tagIdsByFold(keys);
       terms.push(metaAny(ids.map(metaToken.tag)));
     }
     const residual: string[] = [];
@@ -759,25 +664,14 @@ export class SearchService {
    * small partial index over stacked assets, so the main count keeps its covering index.
    */
   private hiddenCount(built: BuiltWhere): number {
-    return (
-      this.prepared(`SELECT COUNT(*) AS n FROM assets a INDEXED BY assets_by_stack WHERE a.stack_id IS NOT NULL AND ${STACK_HIDDEN} AND ${built.where}`).get(
-        ...built.params,
-      ) as { n: number }
-    ).n;
+    return this.repo.hiddenCount(built.where, built.params);
   }
 
   /** Sets `stackCount` (live members, cover included) on the stacks' covers among `items`. */
   private withStackCounts(items: AssetListItem[]): AssetListItem[] {
     const covers = items.filter((i) => i.stackId && i.stackId === i.id).map((i) => i.id);
     if (covers.length === 0) return items;
-    const counts = new Map(
-      (
-        this.prepared(
-          `SELECT stack_id AS id, COUNT(*) AS n FROM assets INDEXED BY assets_by_stack
-            WHERE stack_id IN (${covers.map(() => '?').join(', ')}) AND deleted_at IS NULL GROUP BY stack_id`,
-        ).all(...covers) as { id: string; n: number }[]
-      ).map((r) => [r.id, r.n]),
-    );
+    const counts = new Map(this.repo.liveStackCounts(covers).map((r) => [r.id, r.n]));
     return items.map((i) => (counts.has(i.id) ? { ...i, stackCount: counts.get(i.id)! } : i));
   }
 
@@ -786,29 +680,9 @@ export class SearchService {
    * `meta`, the tokens of its filter values (search-text.ts `metaDocument`); null for no such asset.
    */
   private documentOf(id: string): { body: string; meta: string } | null {
-    const s = this.stmts;
-    const src = s.source.get(id) as
-      | {
-          title: string | null;
-          note: string | null;
-          prompt: string | null;
-          original_name: string | null;
-          f_prompt: string | null;
-          f_negative: string | null;
-          f_model: string | null;
-          folder_id: string;
-          rating: number;
-          flag: number;
-          kind: string;
-          provider: string | null;
-          model: string | null;
-          has_refs: number;
-          live: number;
-          hidden: number;
-        }
-      | undefined;
+    const src = this.repo.documentSource(id);
     if (!src) return null;
-    const tags = s.tags.all(id) as { id: number; name: string }[];
+    const tags = this.repo.tagsOf(id);
     return {
       body: searchDocument([src.prompt, src.title, src.note, fileStem(src.original_name), src.f_prompt, src.f_negative, src.f_model, ...this.batchValues(id), ...tags.map((t) => t.name)]),
       meta: metaDocument({
@@ -827,49 +701,39 @@ export class SearchService {
   }
 
   private setDocOrdered(ordered: boolean): void {
-    this.db
-      .prepare("INSERT INTO settings (key, value) VALUES ('search.docOrder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .run(ordered ? 'created' : 'none');
+    this.settings.set('search.docOrder', ordered ? 'created' : 'none');
     this.docOrdered = ordered;
   }
 
   private indexOne(id: string): void {
-    const s = this.stmts;
-    const src = s.source.get(id) as { doc_id: number | null } | undefined;
-    const doc = s.doc.get(id) as { doc_id: number } | undefined;
+    const repo = this.repo;
+    const src = repo.documentSource(id);
+    const doc = repo.docOfAsset(id);
     if (!src) {
-      if (doc) {
-        s.delFts.run(doc.doc_id);
-        s.delDoc.run(doc.doc_id);
-      }
+      if (doc !== undefined) repo.deleteDocument(doc);
     } else {
       const { body, meta } = this.documentOf(id) ?? { body: '', meta: '' };
       let docId: number;
-      if (doc) {
-        docId = doc.doc_id;
-        s.updFts.run(body, meta, docId);
+      if (doc !== undefined) {
+        docId = doc;
+        repo.updateDocument(docId, body, meta);
       } else {
         if (this.docOrdered) {
-          const last = s.lastDoc.get() as [number, string] | undefined;
-          const key = s.keyOf.get(id) as [number, string];
+          const last = repo.lastDocKey();
+          const key = repo.keyOf(id);
           if (last && (key[0] < last[0] || (key[0] === last[0] && key[1] <= last[1]))) this.setDocOrdered(false);
         }
-        docId = Number(s.insDoc.run(id).lastInsertRowid);
-        s.insFts.run(docId, body, meta);
+        docId = repo.insertDoc(id);
+        repo.insertText(docId, body, meta);
       }
       // The image's own copy of its row id in the index (migration 0009), which text conditions join on.
-      if (src.doc_id !== docId) s.setDocId.run(docId, id);
+      if (src.doc_id !== docId) this.assets.setDocId(id, docId);
     }
-    s.clean.run(id);
+    repo.markClean(id);
   }
 
   private descendants(folderId: string): string[] {
-    return this.prepared(
-      `WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id)
-       SELECT id FROM sub`,
-    )
-      .pluck()
-      .all(folderId) as string[];
+    return this.repo.descendants(folderId);
   }
 
   /** Whether the library has batch rows (migration 0016); read once. */
@@ -877,29 +741,12 @@ export class SearchService {
 
   /** The values of the batch row that made asset `id` (issue 13: searchable like its prompt); [] outside a batch. */
   private batchValues(id: string): string[] {
-    this.hasBatchRows ??= !!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'batch_rows'").get();
+    this.hasBatchRows ??= this.repo.hasBatchRowsTable();
     if (!this.hasBatchRows) return [];
-    const row = this.prepared('SELECT r.vars FROM assets a JOIN batch_rows r ON r.job_id = a.job_id WHERE a.id = ?').get(id) as { vars: string } | undefined;
-    return row ? Object.values(JSON.parse(row.vars) as Record<string, string>) : [];
-  }
-
-  private prepared(sql: string): Stmt {
-    let st = this.cache.get(sql);
-    if (!st) {
-      if (this.cache.size > 500) this.cache.clear();
-      st = this.db.prepare<unknown[]>(sql);
-      this.cache.set(sql, st);
-    }
-    return st;
+    const vars = this.repo.batchVarsOf(id);
+    return vars !== undefined ? Object.values(JSON.parse(vars) as Record<string, string>) : [];
   }
 }
-
-/**
- * Over `assets a`: a stack member other than the cover whose cover is live, i.e. what a collapsed listing hides
- * (a member of a stack whose cover went to the trash stays visible).
- */
-const STACK_HIDDEN = `(a.stack_id IS NOT NULL AND a.stack_id <> a.id
-  AND EXISTS (SELECT 1 FROM assets c WHERE c.id = a.stack_id AND c.deleted_at IS NULL))`;
 
 /** Whether the listing of `q` shows stacks as their covers (never in the trash). */
 function collapsesStacks(q: Pick<ParsedQuery, 'scope' | 'collapseStacks'>): boolean {
