@@ -18,7 +18,7 @@ export interface GalleryLatencies {
 /**
  * The page's side of a push import, in a worker thread: reading the files, base64 and 9 MB JSON bodies would
  * otherwise stall the measuring client's own cadence and count against the host. Batches of at most 100 files or
- * 2 MB, as the web page sends them (src/renderer/src/store/transfer.ts).
+ * 1 MB, as the web page sends them (src/renderer/src/store/transfer.ts).
  */
 const PUSH_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -28,7 +28,7 @@ const { origin, bearer, taskId, files } = workerData;
   for (let i = 0; i < files.length; ) {
     const batch = [];
     let bytes = 0;
-    while (i < files.length && batch.length < 100 && bytes < 2 * 1024 * 1024) {
+    while (i < files.length && batch.length < 100 && bytes < 1024 * 1024) {
       const data = readFileSync(files[i]);
       bytes += data.length;
       batch.push({ name: files[i].split('/').pop(), dataBase64: data.toString('base64') });

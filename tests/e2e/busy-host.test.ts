@@ -1,9 +1,10 @@
 /**
  * The window never waits (issue 12 §1): the built web host (a child process, its services in a worker, image work
  * in the image pool) answers gallery calls — a page of `assets.query`, a thumbnail and an original over `/media` —
- * within 50 ms at the 99th percentile while it backs up a library of 20,000 images, and while it imports 240 photos
- * of 1 MP pushed over HTTP as the web page sends them (batches of base64 files up to 2 MB, from a worker thread of the
- * test).
+ * within 50 ms at the 99th percentile while it backs up a library of 20,000 images (five backups in a row), and while
+ * it imports 960 photos of 1 MP pushed over HTTP as the web page sends them (batches of base64 files up to 1 MB, from a
+ * worker thread of the test). Each phase takes at least 100 calls of each kind, so the 99th percentile is a
+ * percentile, not simply the slowest call.
  *
  * The gallery client (bench/library/busy-client.ts) fires on a fixed cadence, every 20 ms, without waiting for
  * the previous call, and measures each latency from the time the call was scheduled: a host whose thread stalls
@@ -27,7 +28,11 @@ const N = 20_000;
 /** Distinct stored images (each copied by the backup). */
 const DISTINCT = 3_000;
 /** Photos of 1152×864 px pushed to the import. */
-const PHOTOS = 240;
+const PHOTOS = 960;
+/** Backups run one after another while the gallery client samples. */
+const BACKUPS = 5;
+/** Fewest calls of each kind per phase: at 100 the 99th percentile leaves out the slowest one. */
+const MIN_SAMPLES = 100;
 const P99_LIMIT_MS = 50;
 /** The gallery client's cadence: one call every this many ms, whatever the previous ones are doing. */
 const CADENCE_MS = 20;
@@ -59,19 +64,27 @@ afterAll(async () => {
 
 describe('a busy host still answers the gallery', () => {
   it(`serves a page and images within ${P99_LIMIT_MS} ms (p99, calls every ${CADENCE_MS} ms) while a backup of ${N} images runs`, async () => {
-    const target = join(dir, 'backups');
-    mkdirSync(target);
     const t0 = performance.now();
-    const task = await client.call<TaskView>('library.backup', { targetDir: target });
-    let finished: TaskView | null = null;
-    const watch = client.untilDone(task.id).then((t) => (finished = t));
-    const lat = await client.latencies(() => finished !== null, CADENCE_MS);
-    await watch;
+    const states: string[] = [];
+    let done = false;
+    const backups = (async () => {
+      for (let i = 0; i < BACKUPS; i++) {
+        const target = join(dir, `backups-${i}`);
+        mkdirSync(target);
+        const task = await client.call<TaskView>('library.backup', { targetDir: target });
+        // Kept until afterAll: removing a backup here would block this test's own thread, and the client's timers.
+        states.push((await client.untilDone(task.id)).state);
+      }
+      done = true;
+    })();
+    const lat = await client.latencies(() => done, CADENCE_MS);
+    await backups;
     const backupMs = performance.now() - t0;
-    console.log(`busy-host backup ${backupMs.toFixed(0)} ms: assets.query ${summary(lat.query)}; media ${summary(lat.media)}`);
-    expect(finished!.state).toBe('completed');
+    console.log(`busy-host ${BACKUPS} backups ${backupMs.toFixed(0)} ms: assets.query ${summary(lat.query)}; media ${summary(lat.media)}`);
+    expect(states).toEqual(Array.from({ length: BACKUPS }, () => 'completed'));
     expect(backupMs).toBeGreaterThanOrEqual(1000);
-    expect(lat.query.length).toBeGreaterThanOrEqual(20);
+    expect(lat.query.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+    expect(lat.media.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     expect(pct(lat.query, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
     expect(pct(lat.media, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
   });
@@ -89,7 +102,8 @@ describe('a busy host still answers the gallery', () => {
     expect(finished!.state).toBe('completed');
     expect(report.imported).toHaveLength(PHOTOS);
     expect(importMs).toBeGreaterThanOrEqual(1000);
-    expect(lat.query.length).toBeGreaterThanOrEqual(20);
+    expect(lat.query.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+    expect(lat.media.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     expect(pct(lat.query, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
     expect(pct(lat.media, 99)).toBeLessThanOrEqual(P99_LIMIT_MS);
   });

@@ -10,11 +10,12 @@ import { useFolders } from './folders';
 import { useGallery } from './gallery';
 
 /**
- * Largest batch sent to the web host, in bytes of file data (base64 adds a third; the host takes ~34 MB). 2 MB
- * rather than 8: the service host parses each batch's JSON on its own thread, and at 8 MB that pause showed in the
- * gallery's calls during an import (tests/e2e/busy-host.test.ts: page p99 69 → 38 ms, and the import was faster).
+ * Largest batch sent to the web host, in bytes of file data (base64 adds a third; the host takes ~34 MB). 1 MB
+ * rather than 8: the service host parses each batch's JSON on its own thread, and that pause shows in the gallery's
+ * calls during an import (tests/e2e/busy-host.test.ts: page p99 69 ms at 8 MB, 38 at 2 MB; media p99 at 2 MB
+ * reached 44–52 ms over 960 photos).
  */
-const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 const BATCH_FILES = 100;
 
 interface TransferState {
