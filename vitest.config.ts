@@ -7,9 +7,9 @@ const resolve = { alias: { '@shared': fileURLToPath(new URL('./src/shared', impo
 /**
  * Four projects: unit (pure, fast), integration (real SQLite files, real keychain, real HTTP over loopback to
  * the provider test servers), e2e (the built app served by the local web host, driven in Debian Chromium), and
- * timing: the e2e tests whose assertions are latencies (the gallery's p99 while the host is busy), run after the
- * other three have finished (`sequence.groupOrder`, https://vitest.dev/config/sequence#sequence-grouporder), so the
- * suite's own parallel work does not load the machine they measure.
+ * timing: the e2e tests whose assertions are latencies (the gallery's p99 while the host is busy), in a group of
+ * their own (`sequence.groupOrder`, https://vitest.dev/config/sequence#sequence-grouporder): they never run alongside
+ * the other three, so the suite's own parallel work does not load the machine they measure.
  */
 const TIMING = ['tests/e2e/busy-host.test.ts'];
 export default defineConfig({
