@@ -174,6 +174,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       // Live previews offline: the sandbox's partial previews go to the window as `job.partial` (jobs/partials.ts).
       onPartial: partialSink({
         bus,
+        images,
         jobIdOf: (key) => journal.getByIdempotencyKey(key)?.id ?? null,
         isActive: (id) => ACTIVE_JOB_STATES.includes(journal.get(id)?.state ?? 'failed'),
       }),
@@ -194,6 +195,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Live previews (Settings): partial images sent as `job.partial` events, never stored (jobs/partials.ts).
     openai: withPartialPreviews(createOpenAiAdapter({ id: 'openai', prices: () => settings.prices() }) as ProviderAdapter, {
       bus,
+      images,
       jobIdOf: (key) => journal.getByIdempotencyKey(key)?.id ?? null,
       enabled: () => settings.streamPartials('openai'),
     }),

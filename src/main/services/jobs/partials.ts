@@ -8,10 +8,11 @@
  *
  * The job engine is not involved: {@link withPartialPreviews} wraps a streaming adapter's `submit`, so the journal's
  * rules for a submit (journalled before the POST, a non-idempotent submit never resent, a broken reply failing the
- * job with its charge unknown) hold for a streamed submit exactly as for any other.
+ * job with its charge unknown) hold for a streamed submit exactly as for any other. The previews are made by the
+ * image pool (library/image-pool.ts, an export conversion to WebP), never on the service thread.
  */
-import sharp from 'sharp';
 import type { EventBus } from '../../dispatcher';
+import type { ImageWork } from '../library/image-pool';
 import type { PartialImage, ProviderAdapter } from '../providers/types';
 
 /** Long edge of a preview, px. */
@@ -21,15 +22,16 @@ const PREVIEW_QUALITY = 60;
 /** Largest partial decoded, px (OpenAI's largest output is 3840×2160). */
 const MAX_PARTIAL_PIXELS = 8_294_400 * 4;
 
+/** What makes the previews: the image pool's conversion (library/image-pool.ts; `inlineImageWork` in tools). */
+export type PreviewImages = Pick<ImageWork, 'convert'>;
+
 /**
- * A partial image as a `data:image/webp;base64,…` URL, resized to fit {@link PREVIEW_LONG_EDGE} px (never enlarged).
- * @throws whatever sharp throws for bytes it cannot decode
+ * A partial image as a `data:image/webp;base64,…` URL, resized to fit {@link PREVIEW_LONG_EDGE} px (never enlarged),
+ * converted by `images`.
+ * @throws whatever the conversion throws for bytes it cannot decode
  */
-export async function previewDataUrl(bytes: Uint8Array): Promise<string> {
-  const webp = await sharp(bytes, { limitInputPixels: MAX_PARTIAL_PIXELS })
-    .resize(PREVIEW_LONG_EDGE, PREVIEW_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: PREVIEW_QUALITY })
-    .toBuffer();
+export async function previewDataUrl(bytes: Uint8Array, images: PreviewImages): Promise<string> {
+  const webp = await images.convert({ bytes, limitInputPixels: MAX_PARTIAL_PIXELS, format: 'webp', quality: PREVIEW_QUALITY, longEdge: PREVIEW_LONG_EDGE });
   return `data:image/webp;base64,${webp.toString('base64')}`;
 }
 
@@ -43,6 +45,7 @@ export class PartialPreviews {
   constructor(
     private readonly jobId: string,
     private readonly bus: EventBus,
+    private readonly images: PreviewImages,
     private readonly log?: (msg: string, err?: unknown) => void,
   ) {}
 
@@ -51,7 +54,7 @@ export class PartialPreviews {
     if (this.closed) return;
     this.chain = this.chain.then(async () => {
       try {
-        const image = await previewDataUrl(partial.bytes);
+        const image = await previewDataUrl(partial.bytes, this.images);
         if (this.closed) return;
         this.bus.emit('job.partial', { jobId: this.jobId, index: partial.index, image });
         this.sent++;
@@ -71,6 +74,7 @@ export class PartialPreviews {
 /** What {@link withPartialPreviews} needs from the app. */
 export interface PartialPreviewOptions {
   bus: EventBus;
+  images: PreviewImages;
   /** The job a submit belongs to, from the idempotency key it carries (the journal's), or null. */
   jobIdOf(idempotencyKey: string): string | null;
   /** The user's setting for this provider, read at each submit (Settings → the provider → Live previews). */
@@ -88,7 +92,7 @@ export function withPartialPreviews<A extends ProviderAdapter>(adapter: A, opts:
   const submit: ProviderAdapter['submit'] = async (req, ctx) => {
     const jobId = req.body === undefined && opts.enabled() ? opts.jobIdOf(req.idempotencyKey) : null;
     if (!jobId) return adapter.submit(req, ctx);
-    const previews = new PartialPreviews(jobId, opts.bus, opts.log);
+    const previews = new PartialPreviews(jobId, opts.bus, opts.images, opts.log);
     try {
       return await adapter.submit({ ...req, onPartial: previews.push }, ctx);
     } finally {
@@ -104,6 +108,7 @@ export function withPartialPreviews<A extends ProviderAdapter>(adapter: A, opts:
  */
 export function partialSink(opts: {
   bus: EventBus;
+  images: PreviewImages;
   jobIdOf(idempotencyKey: string): string | null;
   /** Whether the job is still on its way (queued, submitting, running or downloading). */
   isActive(jobId: string): boolean;
@@ -112,7 +117,7 @@ export function partialSink(opts: {
   return (key, partial) => {
     const jobId = opts.jobIdOf(key);
     if (!jobId || !opts.isActive(jobId)) return;
-    void previewDataUrl(partial.bytes)
+    void previewDataUrl(partial.bytes, opts.images)
       .then((image) => {
         if (opts.isActive(jobId)) opts.bus.emit('job.partial', { jobId, index: partial.index, image });
       })
