@@ -13,6 +13,7 @@
  */
 import { useEffect } from 'react';
 import type { AppCommand } from '@shared/contracts/undo';
+import { matchesShortcut, type KeyLike } from '../lib/keys';
 import { isMac } from '../lib/platform';
 import { undoStore } from '../store/undo';
 import { getTransport } from '../transport';
@@ -28,16 +29,13 @@ export function isTextField(el: Element | null): boolean {
 }
 
 /**
- * Which history command a key press asks for, or null: Ctrl/⌘+Z undo, Shift+Ctrl/⌘+Z redo, Ctrl+Y redo (not on
- * macOS, where ⌘Y is History in browsers).
+ * Which history command a key press asks for, or null: the shortcut table's `undo` and `redo` (lib/keys.ts
+ * SHORTCUTS: Ctrl/⌘+Z undo, Shift+Ctrl/⌘+Z redo, Ctrl+Y redo but not ⌘Y, which is History in macOS browsers).
+ * @param mac macOS's keys (default: this platform's)
  */
-export function undoCommandOf(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'>, mac = isMac): AppCommand | null {
-  if (e.altKey) return null;
-  const mod = mac ? e.metaKey && !e.ctrlKey : e.ctrlKey && !e.metaKey;
-  if (!mod) return null;
-  const key = e.key.toLowerCase();
-  if (key === 'z') return e.shiftKey ? 'redo' : 'undo';
-  if (key === 'y' && !mac && !e.shiftKey) return 'redo';
+export function undoCommandOf(e: KeyLike, mac = isMac): AppCommand | null {
+  if (matchesShortcut(e, 'undo', mac)) return 'undo';
+  if (matchesShortcut(e, 'redo', mac)) return 'redo';
   return null;
 }
 

@@ -50,11 +50,9 @@ export interface Shortcut {
    * The key is the platform's own (Enter or Space on a focused button, Escape in a dialog): no handler of ours
    * reads the table for it, the sheet still lists it.
    */
-  native?: true;  /**
-   * Read by a handler with its own rules beyond the keys (undo and redo: app/undo-keys.ts leaves them to a focused
-   * text field), which names the same keys; the sheet lists it.
-   */
-  elsewhere?: true;
+  native?: true;
+  /** The combinations on macOS where they differ from {@link keys} (redo: no ⌘Y, which is History in browsers). */
+  macKeys?: readonly Combo[];
 }
 
 const ARROWS = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'] as const;
@@ -62,7 +60,7 @@ const ARROWS = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'] as const;
 /**
  * Every keyboard shortcut of the window. Handlers test a key with {@link matchesShortcut}, controls name theirs with
  * {@link ariaShortcut}, and the shortcut sheet lists this table, so the three cannot disagree
- * (tests/unit/shortcuts.test.ts checks that every entry that is not `native` or `elsewhere` is read by a handler).
+ * (tests/unit/shortcuts.test.ts checks that every entry that is not `native` is read by a handler).
  */
 export const SHORTCUTS = {
   showShortcuts: { group: 'general', keys: ['?'] },
@@ -73,9 +71,9 @@ export const SHORTCUTS = {
   toggleSidebar: { group: 'general', keys: ['Mod+Backslash'] },
   toggleComposer: { group: 'general', keys: ['Mod+Shift+Backslash'] },
   toggleInspector: { group: 'general', keys: ['I'] },
-  undo: { group: 'general', keys: ['Mod+Z'], elsewhere: true },
+  undo: { group: 'general', keys: ['Mod+Z'] },
   // Ctrl+Y also redoes on Windows and Linux; ⌘Y is History in macOS browsers.
-  redo: { group: 'general', keys: isMac ? ['Mod+Shift+Z'] : ['Mod+Shift+Z', 'Mod+Y'], elsewhere: true },
+  redo: { group: 'general', keys: ['Mod+Shift+Z', 'Mod+Y'], macKeys: ['Mod+Shift+Z'] },
   gridMove: { group: 'grid', keys: [...ARROWS, 'Home', 'End', 'PageUp', 'PageDown'] },
   gridExtend: { group: 'grid', keys: [...ARROWS.map((k) => `Shift+${k}`), 'Shift+Home', 'Shift+End'] },
   gridOpen: { group: 'grid', keys: ['Enter'], native: true },
@@ -144,11 +142,20 @@ export interface KeyLike {
   altKey: boolean;
 }
 
-/** True when the event is one of the combinations of shortcut `id`, with exactly its modifiers. */
-export function matchesShortcut(e: KeyLike, id: ShortcutId): boolean {
-  const mod = isMac ? e.metaKey : e.ctrlKey;
-  const other = isMac ? e.ctrlKey : e.metaKey;
-  return (SHORTCUTS[id].keys as readonly Combo[]).some((combo) => {
+/** The combinations of shortcut `id` on macOS (`mac`) or elsewhere. */
+function combosOf(id: ShortcutId, mac = isMac): readonly Combo[] {
+  const s: Shortcut = SHORTCUTS[id];
+  return (mac && s.macKeys) || s.keys;
+}
+
+/**
+ * True when the event is one of the combinations of shortcut `id`, with exactly its modifiers.
+ * @param mac macOS's combinations and ⌘ as `Mod` (default: this platform's)
+ */
+export function matchesShortcut(e: KeyLike, id: ShortcutId, mac = isMac): boolean {
+  const mod = mac ? e.metaKey : e.ctrlKey;
+  const other = mac ? e.ctrlKey : e.metaKey;
+  return combosOf(id, mac).some((combo) => {
     const p = parse(combo);
     if (mod !== p.mod || other || e.altKey !== p.alt) return false;
     if (!isPunctuation(p.key) && e.shiftKey !== p.shift) return false;
@@ -160,7 +167,7 @@ const ARIA_KEY: Record<string, string> = { Backslash: '\\', Space: 'Space' };
 
 /** The `aria-keyshortcuts` value of shortcut `id` on this platform (Mod as `Meta` on macOS, else `Control`). */
 export function ariaShortcut(id: ShortcutId): string {
-  return (SHORTCUTS[id].keys as readonly Combo[])
+  return combosOf(id)
     .map((combo) => {
       const p = parse(combo);
       const mods = [p.mod ? (isMac ? 'Meta' : 'Control') : '', p.alt ? 'Alt' : '', p.shift ? 'Shift' : ''].filter(Boolean);
@@ -193,7 +200,8 @@ export function comboLabel(combo: Combo): string {
 
 /** The combinations of shortcut `id` as labels (a range as one `first–last` label). */
 export function shortcutLabels(id: ShortcutId): string[] {
+  const keys = combosOf(id);
   const s: Shortcut = SHORTCUTS[id];
-  if (s.range) return [`${comboLabel(s.keys[0]!)}–${comboLabel(s.keys[s.keys.length - 1]!)}`];
-  return s.keys.map(comboLabel);
+  if (s.range) return [`${comboLabel(keys[0]!)}–${comboLabel(keys[keys.length - 1]!)}`];
+  return keys.map(comboLabel);
 }

@@ -18,6 +18,7 @@ import { assetLabel } from './label';
 import { TileMenu } from './TileMenu';
 import { matchesShortcut } from '../../lib/keys';
 import { openMenuFromKey } from '../../ui/Menu';
+import { undoCommandOf } from '../../app/undo-keys';
 
 const GAP = 6;
 
@@ -169,7 +170,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     // The browser's own undo/redo would replay an edit of the search box (its undo stack is the page's, not the
     // field's): in the grid, Ctrl/⌘+Z and Ctrl+Y never reach it.
-    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key.toLowerCase() === 'z' || e.key.toLowerCase() === 'y')) e.preventDefault();
+    if (undoCommandOf(e)) e.preventDefault();
     if ((e.target as HTMLElement).closest('.job-tile') === null && organiseKey(e)) {
       e.preventDefault();
       return;
