@@ -17,6 +17,7 @@ import * as m0015 from './0015-content-credentials';
 import * as m0016 from './0016-batches';
 import * as m0017 from './0017-search-meta';
 import * as m0018 from './0018-budgets-and-kits';
+import * as m0019 from './0019-search-stack-members';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: '0016-batches', up: m0016.up },
   { version: 17, name: '0017-search-meta', up: m0017.up },
   { version: 18, name: '0018-budgets-and-kits', up: m0018.up },
+  { version: 19, name: '0019-search-stack-members', up: m0019.up },
 ];
