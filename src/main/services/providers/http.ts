@@ -434,7 +434,7 @@ export async function sendOnce(
         status: res.statusCode,
       });
     const ok = res.statusCode >= 200 && res.statusCode < 300;
-    if (ok && req.sse && /^text\/event-stream\b/i.test(headerOf(res.headers, 'content-type') ?? '')) {
+    if (ok && req.sse && isEventStream(res.headers)) {
       await readEvents(res.body, req.maxBytes, tooLarge, req.sse);
       return { status: res.statusCode, headers: res.headers, bytes: new Uint8Array(0) };
     }
@@ -572,6 +572,14 @@ function describeNetworkError(e: unknown): string {
 export function headerOf(headers: HttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Whether a reply is a `text/event-stream`: one a request with {@link HttpRequest.sse} read event by event (its
+ * `bytes` are then empty), where any other reply was read whole.
+ */
+export function isEventStream(headers: HttpHeaders): boolean {
+  return /^text\/event-stream\b/i.test(headerOf(headers, 'content-type') ?? '');
 }
 
 /**

@@ -28,7 +28,7 @@ import { AppError } from '@shared/errors';
 import type { OpenAiImageUsage } from '@shared/providers/openai';
 import { readImageHeader } from '../../library/inspect';
 import { ProviderHttpClient } from '../client';
-import { headerOf, isHttpUrl, parseJsonReply, type HttpClientOptions, type HttpReply, type HttpRetryInfo, type SseEvent } from '../http';
+import { isEventStream, isHttpUrl, parseJsonReply, type HttpClientOptions, type HttpReply, type HttpRetryInfo, type SseEvent } from '../http';
 import { errorFromReply } from './errors';
 import { OPENAI, OPENAI_ENDPOINTS as EP, OPENAI_MAX_DOWNLOAD_BYTES, OPENAI_MAX_RESPONSE_BYTES, type OpenAiHost } from './provider';
 import { validateEditForm, validateGenerationsBody, validateResponsesBody } from './requests';
@@ -178,21 +178,7 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
   ): Promise<OpenAiImagesResult> {
     const finals: ImageStreamEvent[] = [];
     const reply = await send((e) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(e.data);
-      } catch {
-        throw new AppError('provider_bad_response', `${this.label} sent a stream event that is not JSON (${e.event})`);
-      }
-      const type = typeof (raw as { type?: unknown } | null)?.type === 'string' ? (raw as { type: string }).type : e.event;
-      if (type === 'error' || e.event === 'error') {
-        const err = (raw as { error?: { message?: unknown; code?: unknown } } | null)?.error;
-        const message = typeof err?.message === 'string' ? err.message : 'the stream reported an error';
-        throw new AppError('provider_unavailable', `${this.label} stream failed: ${message}`, {
-          providerMessage: message,
-          params: { reason: typeof err?.code === 'string' ? err.code : 'stream_error' },
-        });
-      }
+      const { type, raw } = this.streamEvent(e);
       if (type !== `${prefix}.partial_image` && type !== `${prefix}.completed`) return;
       const r = ImageStreamEventSchema.safeParse(raw);
       if (!r.success || typeof r.data.b64_json !== 'string' || r.data.b64_json.length === 0) {
@@ -206,7 +192,7 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
       opts.onPartial?.({ index: r.data.partial_image_index ?? 0, bytes: img.bytes, mime: img.mime });
     });
     // A server that ignores `stream` answers one JSON ImagesResponse: read it as such.
-    if (!/^text\/event-stream\b/i.test(headerOf(reply.headers, 'content-type') ?? '')) return this.imagesResult(reply);
+    if (!isEventStream(reply.headers)) return this.imagesResult(reply);
     const last = finals[finals.length - 1];
     if (!last) {
       throw new AppError('network', `${this.label} stream ended before ${prefix}.completed; the image may have been made and charged`, {
@@ -225,6 +211,31 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
       usage: usages.length === 0 ? null : sumUsage(usages),
       outputs,
     };
+  }
+
+  /**
+   * One event of a streamed call, parsed: its JSON and its `type` (the JSON's, else the SSE `event:` field). An
+   * `error` event is the provider's failure, thrown (its `error.message` or `message`, `error.code` as the reason).
+   * @throws AppError `provider_bad_response` for data that is not JSON; `provider_unavailable` for an `error` event
+   */
+  private streamEvent(e: SseEvent): { type: string; raw: unknown } {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(e.data);
+    } catch {
+      throw new AppError('provider_bad_response', `${this.label} sent a stream event that is not JSON (${e.event})`);
+    }
+    const r = raw as { type?: unknown; error?: { message?: unknown; code?: unknown }; message?: unknown } | null;
+    const type = typeof r?.type === 'string' ? r.type : e.event;
+    if (type === 'error' || e.event === 'error') {
+      const err = r?.error;
+      const message = typeof err?.message === 'string' ? err.message : typeof r?.message === 'string' ? r.message : 'the stream reported an error';
+      throw new AppError('provider_unavailable', `${this.label} stream failed: ${message}`, {
+        providerMessage: message,
+        params: { reason: typeof err?.code === 'string' ? err.code : 'stream_error' },
+      });
+    }
+    return { type, raw };
   }
 
   /**
@@ -256,17 +267,9 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
       maxBytes: this.maxResponseBytes,
       signal: opts.signal,
       sse: (e) => {
-        let raw: { type?: unknown; response?: unknown; error?: { message?: unknown; code?: unknown }; partial_image_b64?: unknown; partial_image_index?: unknown; message?: unknown };
-        try {
-          raw = JSON.parse(e.data) as typeof raw;
-        } catch {
-          throw new AppError('provider_bad_response', `${this.label} sent a stream event that is not JSON (${e.event})`);
-        }
-        const type = typeof raw?.type === 'string' ? raw.type : e.event;
-        if (type === 'error') {
-          const message = typeof raw.error?.message === 'string' ? raw.error.message : typeof raw.message === 'string' ? raw.message : 'the stream reported an error';
-          throw new AppError('provider_unavailable', `${this.label} stream failed: ${message}`, { providerMessage: message, params: { reason: 'stream_error' } });
-        }
+        const { type, raw: event } = this.streamEvent(e);
+        const raw = event as { response?: unknown; partial_image_b64?: unknown; partial_image_index?: unknown } | null;
+        if (raw === null) return;
         if (type === 'response.image_generation_call.partial_image' && typeof raw.partial_image_b64 === 'string') {
           const index = typeof raw.partial_image_index === 'number' ? raw.partial_image_index : 0;
           const img = decodeImage(raw.partial_image_b64, index, this.label);
@@ -276,7 +279,7 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
         }
       },
     });
-    if (!/^text\/event-stream\b/i.test(headerOf(reply.headers, 'content-type') ?? '')) {
+    if (!isEventStream(reply.headers)) {
       return this.responsesResult(parseJsonReply(reply, EP.responses.reply, EP.responses.name, this.label), reply.status);
     }
     if (final === null) {
