@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
 import { dropFiles, newProject, useWebApp } from './harness';
@@ -21,15 +21,10 @@ describe('compare models', () => {
   let af: ApiframeTestServer;
   let ev: EvolinkTestServer;
   let oa: OpenAiTestServer;
-  // Registered before useWebApp's afterAll, so it runs after it (after hooks run in reverse): the servers close
-  // once the browser and the host are gone.
-  afterAll(async () => {
-    await Promise.all([af?.close(), ev?.close(), oa?.close()]);
-  });
-  const app = useWebApp('atelier-e2e-compare-', async () => {
-    af = await startApiframeTestServer({ keys: [KEYS.Apiframe], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 768 });
-    ev = await startEvolinkTestServer({ keys: [KEYS.EvoLink], taskDurationMs: 1500 });
-    oa = await startOpenAiTestServer({ keys: [KEYS.OpenAI], processingDelayMs: 800, maxRenderEdge: 768 });
+  const app = useWebApp('atelier-e2e-compare-', async (_dir, closeAfter) => {
+    af = closeAfter(await startApiframeTestServer({ keys: [KEYS.Apiframe], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 768 }));
+    ev = closeAfter(await startEvolinkTestServer({ keys: [KEYS.EvoLink], taskDurationMs: 1500 }));
+    oa = closeAfter(await startOpenAiTestServer({ keys: [KEYS.OpenAI], processingDelayMs: 800, maxRenderEdge: 768 }));
     return {
       ATELIER_APIFRAME_BASE_URL: af.url,
       ATELIER_EVOLINK_BASE_URL: ev.url,

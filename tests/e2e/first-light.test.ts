@@ -7,11 +7,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BAD_FILES, GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { tempDir, waitFor } from '../helpers/app';
-import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { waitFor } from '../helpers/app';
+import { dropFiles, newProject, useWebApp } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 
 const KEY = 'afk_e2e_key_0001';
@@ -21,28 +20,13 @@ const SHOTS = SCREENSHOTS;
 
 describe('first light', () => {
   let srv: ApiframeTestServer;
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-'));
-    srv = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 2500, queueDelayMs: 300, imageLongEdge: 512 });
-    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await srv?.close();
-    await cleanup?.();
+  const app = useWebApp('atelier-e2e-', async (_dir, closeAfter) => {
+    srv = closeAfter(await startApiframeTestServer({ keys: [KEY], jobDurationMs: 2500, queueDelayMs: 300, imageLongEdge: 512 }));
+    return { ATELIER_APIFRAME_BASE_URL: srv.url };
   });
 
   it('generates from a real photo through Apiframe and shows the image and its recipe', async () => {
+    const { page, errors } = app;
     // Settings: the key goes to the keychain; the UI shows only its last four characters.
     await page.getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('dialog', { name: 'Settings' });
@@ -114,6 +98,7 @@ describe('first light', () => {
   });
 
   it('survives a kill of the host mid-job and completes it without a second submission', async () => {
+    const { page, dir } = app;
     srv.state.config.jobDurationMs = 5000;
     await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT2);
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
@@ -125,9 +110,7 @@ describe('first light', () => {
       'the second job running',
     );
     db.close();
-    await host.kill();
-
-    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url });
+    const host = await app.crashAndRestart();
     await page.goto(host.url);
     await page.getByRole('treeitem', { name: 'Winter campaign' }).click();
     const gallery = page.getByRole('region', { name: 'Gallery' });
@@ -141,31 +124,16 @@ describe('first light', () => {
 
 describe('first light: bad input gets a clear error and changes nothing', () => {
   let srv: ApiframeTestServer;
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-bad-'));
-    srv = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 500 });
-    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url });
-    browser = await launchBrowser();
-    ({ page } = await openPage(browser, host.url));
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Checks');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name: 'Checks' }).click();
+  const app = useWebApp('atelier-e2e-bad-', async (_dir, closeAfter) => {
+    srv = closeAfter(await startApiframeTestServer({ keys: [KEY], jobDurationMs: 500 }));
+    return { ATELIER_APIFRAME_BASE_URL: srv.url };
   });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await srv?.close();
-    await cleanup?.();
+  beforeAll(async () => {
+    await newProject(app.page, 'Checks');
   });
 
   it('refuses every hostile file dropped as a reference, naming it and the reason', async () => {
+    const { page } = app;
     const names = await readdir(BAD_FILES);
     const files = await Promise.all(
       names.map(async (name) => ({ name, mime: 'application/octet-stream', bytes: await readFile(join(BAD_FILES, name)) })),
@@ -182,6 +150,7 @@ describe('first light: bad input gets a clear error and changes nothing', () => 
   });
 
   it('refuses a prompt over the model limit before submit, with the count shown', async () => {
+    const { page } = app;
     await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
     await page.getByRole('textbox', { name: 'Prompt' }).fill('a'.repeat(2140));
     await expect.poll(() => page.getByText('Prompt is 2,140 characters; the limit is 2,000').count()).toBeGreaterThan(0);
@@ -190,6 +159,7 @@ describe('first light: bad input gets a clear error and changes nothing', () => 
   });
 
   it('shows a wrong key’s 401 on the job and in Settings, and does not retry it', async () => {
+    const { page } = app;
     await page.getByRole('button', { name: 'Settings' }).click();
     const apiframe = page.getByRole('dialog', { name: 'Settings' }).getByRole('region', { name: 'Apiframe' });
     await apiframe.getByRole('textbox', { name: 'API key' }).fill('afk_wrong_key_9999');

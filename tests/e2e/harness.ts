@@ -157,6 +157,16 @@ export interface WebApp {
   readonly errors: string[];
   /** The Chromium instance the page lives in (for extra contexts or pages). */
   readonly browser: Browser;
+  /**
+   * Kills the host with SIGKILL (a crash, not a shutdown) and starts a new one on the same library with the same
+   * env; `host` then reads the new one. Resolves with it (the page is not moved: `page.goto(host.url)`).
+   */
+  crashAndRestart(): Promise<RunningHost>;
+}
+
+/** Something a test starts and must stop: a provider test server. */
+export interface Closable {
+  close(): Promise<unknown>;
 }
 
 /** Options of {@link useWebApp}. */
@@ -172,12 +182,15 @@ export interface WebAppOptions {
  * temp folder named with `prefix`, starts the web host on it with `env` (added to {@link startHost}'s defaults),
  * launches Chromium and opens a page at the host's link; `afterAll` closes the browser, stops the host (SIGTERM)
  * and removes the folder. `env` may be a function of the temp folder, run in `beforeAll` before the host starts
- * (to write fixtures there or start test servers whose URLs the host needs). Reading a getter before `beforeAll`
- * has run throws an Error naming it.
+ * (to write fixtures there or start test servers whose URLs the host needs); a server passed to its second
+ * argument, `closeAfter(server)` (which returns it), is closed in `afterAll` once the browser and the host are gone.
+ * Reading a getter before `beforeAll` has run throws an Error naming it.
  */
 export function useWebApp(
   prefix: string,
-  env: Record<string, string> | ((dir: string) => Record<string, string> | Promise<Record<string, string>>) = {},
+  env:
+    | Record<string, string>
+    | ((dir: string, closeAfter: <T extends Closable>(server: T) => T) => Record<string, string> | Promise<Record<string, string>>) = {},
   options: WebAppOptions = {},
 ): WebApp {
   let browser: Browser | undefined;
@@ -185,17 +198,25 @@ export function useWebApp(
   let page: Page | undefined;
   let errors: string[] | undefined;
   let dir: string | undefined;
+  let vars: Record<string, string> = {};
   let cleanup: (() => Promise<void>) | undefined;
+  const servers: Closable[] = [];
+  const closeAfter = <T extends Closable>(server: T): T => {
+    servers.push(server);
+    return server;
+  };
+  const library = (d: string) => (options.library ? join(d, options.library) : d);
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir(prefix));
-    const vars = typeof env === 'function' ? await env(dir) : env;
-    host = await startHost(options.library ? join(dir, options.library) : dir, vars);
+    vars = typeof env === 'function' ? await env(dir, closeAfter) : env;
+    host = await startHost(library(dir), vars);
     browser = await launchBrowser();
     ({ page, errors } = await openPage(browser, host.url, options.locale));
   });
   afterAll(async () => {
     await browser?.close();
     await host?.stop();
+    await Promise.all(servers.map((s) => s.close()));
     await cleanup?.();
   });
   const need = <T>(name: string, v: T | undefined): T => {
@@ -217,6 +238,11 @@ export function useWebApp(
     },
     get browser() {
       return need('browser', browser);
+    },
+    async crashAndRestart() {
+      await need('host', host).kill();
+      host = await startHost(library(need('dir', dir)), vars);
+      return host;
     },
   };
 }

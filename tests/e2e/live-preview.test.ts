@@ -7,11 +7,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { useWebApp } from './harness';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
 
 const KEY = 'sk-e2e-live-preview-0042';
@@ -19,29 +17,14 @@ const PROMPT = 'A paper lantern festival over a river at night, warm light';
 
 describe('live previews, as a person sees them', () => {
   let oa: OpenAiTestServer;
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-preview-'));
+  const app = useWebApp('atelier-e2e-preview-', async (_dir, closeAfter) => {
     // Two partials 1.5 s apart, the final 2 s after the last: slow enough to be seen, and to be asserted on.
-    oa = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 512, partialDelayMs: 1500, processingDelayMs: 2000 });
-    host = await startHost(dir, { ATELIER_OPENAI_BASE_URL: oa.baseUrl });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await oa?.close();
-    await cleanup?.();
+    oa = closeAfter(await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 512, partialDelayMs: 1500, processingDelayMs: 2000 }));
+    return { ATELIER_OPENAI_BASE_URL: oa.baseUrl };
   });
 
   it('shows a partial image in the tile, marked as a preview, before the final image', async () => {
+    const { page, errors, dir } = app;
     // The key, in Settings; Live previews is on by default there.
     await page.getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('dialog', { name: 'Settings' });
@@ -100,6 +83,7 @@ describe('live previews, as a person sees them', () => {
   });
 
   it('with Live previews turned off in Settings, no preview shows and no stream is asked for', async () => {
+    const { page, errors } = app;
     await page.getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('dialog', { name: 'Settings' });
     await settings.getByRole('tab', { name: 'OpenAI', exact: true }).click();
