@@ -138,7 +138,7 @@ export class ImportService {
     const label = this.folderName(folderId);
     return this.tasks.start('import', label, async (ctx) => {
       const run = new ImportRun(this, ctx, folderId, opts);
-      const files: Array<{ path: string; name: string }> = [];
+      const files: WalkedFile[] = [];
       for (const p of paths) {
         if (ctx.signal.aborted) break;
         await walk(p, dirname(p), files, run, ctx.signal);
@@ -159,7 +159,9 @@ export class ImportService {
           run.skip(f.name, 'unreadable', `cannot be read (${(err as Error).message})`);
           return;
         }
-        await run.importOne(f.name, bytes, run.sidecarFor(f.name) ?? (await run.sidecarBeside(f.path, f.name)));
+        // A walked folder's sidecars were all listed with its files; only a file picked alone looks beside itself.
+        const xmp = run.sidecarFor(f.name) ?? (f.alone ? await run.sidecarBeside(f.path, f.name) : null);
+        await run.importOne(f.name, bytes, xmp);
       });
       return run.finish();
     });
@@ -289,8 +291,8 @@ class ImportRun {
    * Takes the XMP sidecars out of a walked file list (reading each, at most {@link MAX_SIDECAR_BYTES}) and returns
    * the rest. A sidecar counts as seen; one that cannot be read is skipped with its reason.
    */
-  async takeSidecarFiles(files: Array<{ path: string; name: string }>): Promise<Array<{ path: string; name: string }>> {
-    const rest: Array<{ path: string; name: string }> = [];
+  async takeSidecarFiles(files: WalkedFile[]): Promise<WalkedFile[]> {
+    const rest: WalkedFile[] = [];
     for (const f of files) {
       if (!isXmpSidecar(f.name)) {
         rest.push(f);
@@ -495,9 +497,10 @@ export function isXmpSidecar(name: string): boolean {
 }
 
 /** Collects the files under `path` (or `path` itself), named relative to `base`. */
-async function walk(path: string, base: string, out: Array<{ path: string; name: string }>, run: ImportRun, signal: AbortSignal): Promise<void> {
+async function walk(path: string, base: string, out: WalkedFile[], run: ImportRun, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return;
   const name = relative(base, path) || basename(path);
+  const alone = dirname(path) === base;
   let st;
   try {
     st = await lstat(path);
@@ -507,11 +510,11 @@ async function walk(path: string, base: string, out: Array<{ path: string; name:
   }
   if (st.isSymbolicLink()) {
     const target = await stat(path).catch(() => null);
-    if (target?.isFile()) out.push({ path, name });
+    if (target?.isFile()) out.push({ path, name, alone });
     return; // links to folders are not followed (they can loop)
   }
   if (st.isFile()) {
-    out.push({ path, name });
+    out.push({ path, name, alone });
     return;
   }
   if (!st.isDirectory()) return;
@@ -526,6 +529,13 @@ async function walk(path: string, base: string, out: Array<{ path: string; name:
     if (e.startsWith('.')) continue;
     await walk(join(path, e), base, out, run, signal);
   }
+}
+
+/** A file found by {@link walk}: its path on disk, its name relative to the picked path's folder, and whether it was picked itself (not found in a walked folder). */
+interface WalkedFile {
+  path: string;
+  name: string;
+  alone: boolean;
 }
 
 /** Runs `fn` over `items` with at most `n` at once; stops taking new items on abort or when the run stopped. */
