@@ -11,7 +11,7 @@ import type { BudgetCap, BudgetStatus, BudgetUse, KeptGroup, KeptRow } from '@sh
 import { AppError } from '@shared/errors';
 import { EVOLINK_CREDITS_PER_USD } from '@shared/providers/evolink';
 import type { EventBus } from '../../dispatcher';
-import type { BudgetsRepository } from '../repositories/budgets';
+import type { BudgetRow, BudgetsRepository } from '../repositories/budgets';
 
 /** What the service needs from the app. */
 export interface BudgetDeps {
@@ -50,7 +50,11 @@ export class BudgetService {
   status(folderId: string): BudgetStatus {
     const project = this.d.repo.projectOf(folderId);
     if (!project) throw new AppError('not_found', `folder ${folderId} does not exist`, { params: { id: folderId } });
-    const row = this.d.repo.get(project.id);
+    return this.statusOf(project, this.d.repo.get(project.id));
+  }
+
+  /** {@link status} of a project already looked up, with its budget row (null: none). */
+  private statusOf(project: { id: string; name: string }, row: BudgetRow | null): BudgetStatus {
     const budget: BudgetCap | null = row ? { credits: row.credits, usd: row.usd, period: row.period } : null;
     // Without a budget the composer still shows this month's use.
     const periodStart = budget?.period === 'total' ? null : monthStartUtc(this.now());
@@ -74,7 +78,10 @@ export class BudgetService {
   list(): BudgetStatus[] {
     return this.d.repo
       .list()
-      .map((b) => this.status(b.folder_id))
+      .flatMap((b) => {
+        const project = this.d.repo.projectOf(b.folder_id);
+        return project ? [this.statusOf(project, b)] : [];
+      })
       .sort((a, b) => a.projectName.localeCompare(b.projectName));
   }
 
@@ -109,8 +116,9 @@ export class BudgetService {
   assertWithin(folderId: string, charge: BudgetCharge, override: boolean | undefined): void {
     if (override === true) return;
     const project = this.d.repo.projectOf(folderId);
-    if (!project || !this.d.repo.get(project.id)) return; // an unknown folder is the submitter's refusal
-    const s = this.status(project.id);
+    const row = project ? this.d.repo.get(project.id) : null;
+    if (!project || !row) return; // an unknown folder is the submitter's refusal
+    const s = this.statusOf(project, row);
     const b = s.budget!;
     const check = (unit: 'credits' | 'USD', cap: number | null, used: number, estimated: boolean, add: number | null): void => {
       if (cap === null || add === null || add <= 0) return;
