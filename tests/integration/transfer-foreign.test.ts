@@ -16,7 +16,7 @@ import type { ExportReport, ImportReport } from '../../src/shared/contracts/tran
 import type { AssetDetail, JobView } from '../../src/shared/domain';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { base, FOOOCUS, INVOKE, NOVEL_COMMENT, SWARM, withText, writeFixtures } from '../helpers/foreign-fixtures';
-import { finished } from './transfer-helpers';
+import { finished, useTwoLibraries } from './transfer-helpers';
 
 // ── the tests ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -220,21 +220,7 @@ describe('hostile metadata is skipped with its reason, and the image still comes
 });
 
 describe('the Atelier round trip: export with the full recipe, import into a fresh library', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let a: App;
-  let b: App;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-foreign-trip-'));
-    a = await openTestApp(join(dir, 'a'));
-    b = await openTestApp(join(dir, 'b'));
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await cleanup?.();
-  });
+  const libs = useTwoLibraries('atelier-foreign-trip-');
 
   const done = async (app: App, job: JobView): Promise<string> => {
     const j = await waitFor(async () => {
@@ -246,6 +232,7 @@ describe('the Atelier round trip: export with the full recipe, import into a fre
   };
 
   it('comes back with prompt, tags, rating, title, pick, and its lineage once the parent is there', async () => {
+    const { dir, a, b } = libs;
     const folderId = (await call(a, 'folders.create', { name: 'Trip', parentId: null })).id;
     const prompt = 'A paper crane on a windowsill, 종이학, 折り鶴';
     const parent = await done(a, await call(a, 'jobs.submit', { folderId, provider: 'sandbox', model: 'gpt-image-2', prompt, params: {}, references: [] }));

@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { TaskView } from '../../src/shared/contracts/transfer';
 import { BAD_FILES, GOOD_IMAGES } from '../helpers/paths';
-import { call, waitFor } from '../helpers/app';
+import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
 
 /** `<dir>/shoot/` with the six good fixtures and `<dir>/shoot/bad/` with the seven bad ones. */
 export async function fixtureFolder(dir: string): Promise<string> {
@@ -15,6 +16,44 @@ export async function fixtureFolder(dir: string): Promise<string> {
   for (const f of await readdir(GOOD_IMAGES)) await copyFile(join(GOOD_IMAGES, f), join(root, f));
   for (const f of await readdir(BAD_FILES)) await copyFile(join(BAD_FILES, f), join(root, 'bad', f));
   return root;
+}
+
+/**
+ * Two libraries for a round trip (export from `a`, import into the fresh `b`), registered on the enclosing
+ * `describe`: `beforeAll` makes a temp folder named with `prefix` and opens libraries in `<dir>/a` and `<dir>/b`;
+ * `afterAll` closes both and removes the folder, which the test may also use for its files. Reading a getter
+ * before `beforeAll` has run throws an Error naming it.
+ */
+export function useTwoLibraries(prefix: string): { readonly dir: string; readonly a: App; readonly b: App } {
+  let dir: string | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  let a: App | undefined;
+  let b: App | undefined;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir(prefix));
+    a = await openTestApp(join(dir, 'a'));
+    b = await openTestApp(join(dir, 'b'));
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await cleanup?.();
+  });
+  const need = <T>(name: string, v: T | undefined): T => {
+    if (v === undefined) throw new Error(`useTwoLibraries: ${name} is not ready (read it inside a test or hook, after beforeAll)`);
+    return v;
+  };
+  return {
+    get dir() {
+      return need('dir', dir);
+    },
+    get a() {
+      return need('a', a);
+    },
+    get b() {
+      return need('b', b);
+    },
+  };
 }
 
 /** Waits for a task to end and returns its final view. */

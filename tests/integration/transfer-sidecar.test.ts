@@ -19,7 +19,7 @@ import { call, openTestApp, tempDir } from '../helpers/app';
 import { hasOpenssl, makeTestSigner, signImage } from '../helpers/c2pa-sign';
 import { base } from '../helpers/foreign-fixtures';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { finished } from './transfer-helpers';
+import { finished, useTwoLibraries } from './transfer-helpers';
 
 const run = promisify(execFile);
 
@@ -120,23 +120,10 @@ describe('XMP sidecars come in with their images', () => {
 });
 
 describe.runIf(await hasOpenssl())('the round trip of an image with Content Credentials goes through its XMP sidecar', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let a: App;
-  let b: App;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-sidecar-trip-'));
-    a = await openTestApp(join(dir, 'a'));
-    b = await openTestApp(join(dir, 'b'));
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await cleanup?.();
-  });
+  const libs = useTwoLibraries('atelier-sidecar-trip-');
 
   it('exports the untouched bytes with name.xmp, and the pair imports into a fresh library with title, rating and tags', async () => {
+    const { dir, a, b } = libs;
     await mkdir(join(dir, 'pki'));
     const signer = await makeTestSigner(join(dir, 'pki'));
     const signed = await signImage(await readFile(join(GOOD_IMAGES, 'chelsea.png')), 'image/png', signer, { title: 'chelsea.png' });
