@@ -751,7 +751,7 @@ export class JobEngine {
     const now = this.now();
     if (now < s.failedUntil) return false;
     if (now - s.countedAt >= this.sharedGapMs() / 2) {
-      s.running = this.d.journal.listActive().filter((j) => j.provider === job.provider && j.state === 'running' && j.remoteId).length;
+      s.running = this.d.journal.listRunning(job.provider).length;
       s.countedAt = now;
     }
     return s.running >= 2;
@@ -799,9 +799,7 @@ export class JobEngine {
 
   private async readShared(job: JobRecord): Promise<void> {
     const adapter = this.d.adapters[job.provider];
-    const others = this.d.journal
-      .listActive()
-      .filter((j) => j.id !== job.id && j.provider === job.provider && j.state === 'running' && j.remoteId && !this.busy.has(j.id));
+    const others = this.d.journal.listRunning(job.provider).filter((j) => j.id !== job.id && !this.busy.has(j.id));
     const all = [job, ...others];
     for (const o of others) this.busy.add(o.id);
     try {

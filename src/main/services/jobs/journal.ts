@@ -231,6 +231,17 @@ export class JobJournal {
     return this.repo.inStates(ACTIVE_JOB_STATES).map(decode);
   }
 
+  /**
+   * `provider`'s running jobs that have a remote id, oldest first: what one shared poll reads. Only those rows are
+   * decoded (not the queued rows of a large batch, as a filter over {@link listActive} would).
+   */
+  listRunning(provider: ProviderId): JobRecord[] {
+    return this.repo
+      .inStates(['running'])
+      .filter((r) => r.provider === provider && r.remote_id !== null)
+      .map(decode);
+  }
+
   /** Jobs newest first, optionally of one folder and/or only active ones. */
   list(opts: { folderId: string | null; activeOnly: boolean; limit?: number }): JobRecord[] {
     return this.repo
