@@ -4,26 +4,19 @@
  * JSON (`raw`). An image Atelier exported keeps its old asset id (`source_asset_id`) and its parent's
  * (`parent_source_id`, cleared once its lineage is rebuilt). Reads also join `assets` and `versions`.
  */
+import type { ForeignRecipe } from '@shared/domain';
 import type { Db } from '../library/db';
 import { Statements } from './statements';
 
 /** The tables this repository owns: only it writes them. */
 export const OWNS = ['foreign_recipes'] as const;
 
-/** What an import stores of a foreign recipe (`raw` JSON text; `createdAt` epoch ms). */
-export interface NewForeignRecipe {
+/**
+ * What an import stores of a foreign recipe: the fields read ({@link ForeignRecipe}), the source texts as JSON
+ * (`raw`), the Atelier lineage ids, and `createdAt` (epoch ms).
+ */
+export interface NewForeignRecipe extends ForeignRecipe {
   assetId: string;
-  tool: string;
-  toolVersion: string | null;
-  prompt: string | null;
-  negativePrompt: string | null;
-  model: string | null;
-  seed: string | null;
-  steps: number | null;
-  cfg: number | null;
-  sampler: string | null;
-  width: number | null;
-  height: number | null;
   raw: string;
   sourceAssetId: string | null;
   parentSourceId: string | null;

@@ -61,9 +61,7 @@ export function storeForeignMetadata(db: Db, assetId: string, meta: ForeignMetad
       notes.push({ source: 'recipe', reason: 'too_large', message: `the source texts were over ${MAX_RAW_BYTES} bytes and are not kept; the fields are` });
     }
     recipesOf(db).put({
-      assetId, tool: r.tool, toolVersion: r.toolVersion, prompt: r.prompt, negativePrompt: r.negativePrompt, model: r.model, seed: r.seed,
-      steps: r.steps, cfg: r.cfg, sampler: r.sampler, width: r.width, height: r.height, raw,
-      sourceAssetId: meta.atelier?.assetId ?? null, parentSourceId: meta.atelier?.parentAssetId ?? null, createdAt: now,
+      ...r, assetId, raw, sourceAssetId: meta.atelier?.assetId ?? null, parentSourceId: meta.atelier?.parentAssetId ?? null, createdAt: now,
     });
   }
   const assets = AssetsRepository.of(db);

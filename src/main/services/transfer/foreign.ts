@@ -34,7 +34,7 @@
  * `skipped` with a reason, and the rest is still read.
  */
 import { inflateSync } from 'node:zlib';
-import type { ForeignTool } from '@shared/domain';
+import type { ForeignRecipe as RecipeFields, ForeignTool } from '@shared/domain';
 import { parseXml, type XmlElement } from './xml';
 import { readXmp } from './xmp-file';
 
@@ -57,21 +57,12 @@ const MAX_FIELD_CHARS = 500;
 /** Most tags taken from one file. */
 export const MAX_TAGS = 200;
 
-/** A recipe another tool (or an Atelier export) wrote. Sizes in px; `seed` as text (ComfyUI seeds pass 2^53). */
-export interface ForeignRecipe {
-  tool: ForeignTool;
-  /** What the file says about the tool's version ("Forge f2.0.1", "Fooocus v2.5.5", "0.9.4"), when it says. */
-  toolVersion: string | null;
-  prompt: string | null;
-  negativePrompt: string | null;
-  model: string | null;
-  seed: string | null;
-  steps: number | null;
-  cfg: number | null;
-  sampler: string | null;
-  width: number | null;
-  height: number | null;
-  /** The source texts as found (chunk keyword → text, parsed where JSON), for the record. */
+/**
+ * A recipe another tool (or an Atelier export) wrote: the fields shown for it ({@link RecipeFields}: sizes in px,
+ * `seed` as text, since ComfyUI seeds pass 2^53), and the source texts as found (chunk keyword → text, parsed where
+ * JSON), for the record.
+ */
+export interface ForeignRecipe extends RecipeFields {
   raw: Record<string, unknown>;
 }
 
