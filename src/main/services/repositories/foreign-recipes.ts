@@ -33,12 +33,22 @@ export interface WaitingLineageRow {
   raw: string;
 }
 
+const repos = new WeakMap<Db, ForeignRecipesRepository>();
+
 /** Foreign recipes and the lineage of imported Atelier exports. */
 export class ForeignRecipesRepository {
   private readonly st: Statements;
 
+  /** @param db the library database (migrated) */
   constructor(db: Db) {
     this.st = new Statements(db);
+  }
+
+  /** The repository of `db`, made on first use (its statements are prepared once per connection). */
+  static of(db: Db): ForeignRecipesRepository {
+    let r = repos.get(db);
+    if (!r) repos.set(db, (r = new ForeignRecipesRepository(db)));
+    return r;
   }
 
   /** Stores (or replaces) the asset's recipe. */

@@ -20,14 +20,6 @@ import type { ForeignMetadata, SkippedMetadata } from './foreign';
 import { AssetsRepository } from '../repositories/assets';
 import { ForeignRecipesRepository } from '../repositories/foreign-recipes';
 
-/** One foreign-recipes repository per open library, so its statements are prepared once. */
-const recipeRepos = new WeakMap<Db, ForeignRecipesRepository>();
-function recipesOf(db: Db): ForeignRecipesRepository {
-  let r = recipeRepos.get(db);
-  if (!r) recipeRepos.set(db, (r = new ForeignRecipesRepository(db)));
-  return r;
-}
-
 /** Rebuilds chains from lineages (ChainService.restoreLineage). */
 export type RestoreLineage = (lineages: readonly Lineage[], assetIdOf: (oldId: string) => string | null) => void;
 
@@ -60,7 +52,7 @@ export function storeForeignMetadata(db: Db, assetId: string, meta: ForeignMetad
       raw = JSON.stringify({ omitted: `the source texts were over ${MAX_RAW_BYTES} bytes` });
       notes.push({ source: 'recipe', reason: 'too_large', message: `the source texts were over ${MAX_RAW_BYTES} bytes and are not kept; the fields are` });
     }
-    recipesOf(db).put({
+    ForeignRecipesRepository.of(db).put({
       ...r, assetId, raw, sourceAssetId: meta.atelier?.assetId ?? null, parentSourceId: meta.atelier?.parentAssetId ?? null, createdAt: now,
     });
   }
@@ -105,7 +97,7 @@ function methodFor(provider: string | null): StepMethod {
  * @returns how many lineages were rebuilt
  */
 export function restoreWaitingLineage(db: Db, restore: RestoreLineage, now: number): number {
-  const repo = recipesOf(db);
+  const repo = ForeignRecipesRepository.of(db);
   let n = 0;
   for (const w of repo.waitingLineages()) {
     const parent = repo.assetFromSource(w.parentSrc);
