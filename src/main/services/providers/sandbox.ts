@@ -49,6 +49,11 @@ const DIMENSIONS: Record<string, [number, number]> = {
   '2:3': [512, 768],
 };
 
+/** The output size of a job without a mask, px: its `aspect_ratio`'s (1:1 where it has none we know). */
+function dimensionsOf(spec: SandboxJobSpec): [number, number] {
+  return DIMENSIONS[String(spec.params['aspect_ratio'] ?? '1:1')] ?? [768, 768];
+}
+
 /** Height of the caption bar at the bottom of a sandbox image, px. */
 const BAR_PX = 64;
 
@@ -133,7 +138,7 @@ async function renderContent(spec: SandboxJobSpec, index: number, w: number, h: 
   const sw = Math.max(1, Math.round(w / look.block));
   const sh = Math.max(1, Math.round(h / look.block));
   const small = await sharp(Buffer.from(artSvg(sw, sh, hash, model, look))).ensureAlpha().raw().toBuffer();
-  let art = sharp(small, { raw: { width: sw, height: sh, channels: 4 } }).resize(w, h, { kernel: 'nearest', fit: 'fill' });
+  const art = sharp(small, { raw: { width: sw, height: sh, channels: 4 } }).resize(w, h, { kernel: 'nearest', fit: 'fill' });
   const layers: OverlayOptions[] = [];
   const ref = spec.references[0];
   if (ref && withInset) {
@@ -142,8 +147,9 @@ async function renderContent(spec: SandboxJobSpec, index: number, w: number, h: 
     layers.push({ input: inset, top: Math.max(0, Math.round((h - BAR_PX - side) / 2)), left: Math.round((w - side) / 2) });
   }
   layers.push({ input: Buffer.from(captionSvg(w, h, spec, model, quality, index)), top: 0, left: 0 });
-  art = sharp(await art.png().toBuffer()).composite(layers);
-  return art.ensureAlpha().raw().toBuffer();
+  // The enlarged picture as it is (raw RGBA, no PNG in between), then the layers over it.
+  const base = await art.raw().toBuffer();
+  return sharp(base, { raw: { width: w, height: h, channels: 4 } }).composite(layers).ensureAlpha().raw().toBuffer();
 }
 
 /** Encodes raw RGBA in the requested `output_format` (png | jpeg | webp); `lossless`: webp lossless, jpeg at 100. */
@@ -190,7 +196,7 @@ export async function renderSandboxImage(spec: SandboxJobSpec, index: number): P
     }
     return encode(out, w, h, fmt, true);
   }
-  const [w, h] = DIMENSIONS[String(spec.params['aspect_ratio'] ?? '1:1')] ?? [768, 768];
+  const [w, h] = dimensionsOf(spec);
   return encode(await renderContent(spec, index, w, h, true), w, h, fmt, false);
 }
 
@@ -199,7 +205,7 @@ export async function renderSandboxImage(spec: SandboxJobSpec, index: number): P
  * the size, blurred less at each step, as PNG.
  */
 export async function renderSandboxPartial(spec: SandboxJobSpec, index: number): Promise<Buffer> {
-  const [w, h] = DIMENSIONS[String(spec.params['aspect_ratio'] ?? '1:1')] ?? [768, 768];
+  const [w, h] = dimensionsOf(spec);
   const pw = Math.round(w / 3);
   const ph = Math.round(h / 3);
   const raw = await renderContent(spec, 0, pw, ph, true);
