@@ -1,7 +1,7 @@
 /**
  * The full-text search index: `search_fts` (FTS5; the text in `body`, the filter tokens in `meta`, migration 0017),
- * `search_docs` (each asset's row in it) and `search_dirty` (the queue the triggers of migrations 0003, 0009, 0014
- * and 0017 fill). library/search.ts decides what is indexed, how a query becomes conditions and which plan reads a
+ * `search_docs` (each asset's row in it) and `search_dirty` (the queue the triggers of migrations 0003, 0009, 0014,
+ * 0017 and 0019 fill). library/search.ts decides what is indexed, how a query becomes conditions and which plan reads a
  * page, and runs the transactions; this module holds and runs its SQL. Reads join `assets`, `blobs`, `jobs`, `tags`,
  * `asset_tags`, `folders`, `collections`, `collection_items`, `foreign_recipes`, `batch_rows` and
  * `blob_credentials`. The asset's own copy of its row id (`assets.doc_id`) is written through AssetsRepository and
@@ -11,14 +11,11 @@
  * `FtsPlan`): each method takes those parts and returns rows, the SQL text put together exactly as the plan needs it.
  */
 import type { AssetListItem } from '@shared/organise';
-import type Database from 'better-sqlite3';
 import type { Db } from '../library/db';
 import { Statements } from './statements';
 
 /** The tables this repository owns: only it writes them. */
 export const OWNS = ['search_docs', 'search_fts', 'search_dirty'] as const;
-
-type Stmt = Database.Statement<unknown[]>;
 
 /** A row of a page (the columns of {@link COLUMNS}). */
 export interface SearchRow {
@@ -82,22 +79,13 @@ const COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, b.id AS blob_id, b.mim
 /** Reads and writes the search index and runs the queries over it. Synchronous (better-sqlite3); no method opens a transaction. */
 export class SearchRepository {
   private readonly st: Statements;
-  /** Statements of the queries built per plan (one per distinct SQL text), bounded: at most ~500 kept. */
-  private readonly cache = new Map<string, Stmt>();
+  /** Statements of the queries built per plan (one per distinct SQL text), bounded: at most 500 kept. */
+  private readonly plans: Statements;
 
   /** @param db the library database (migrated) */
   constructor(private readonly db: Db) {
     this.st = new Statements(db);
-  }
-
-  private prepared(sql: string): Stmt {
-    let st = this.cache.get(sql);
-    if (!st) {
-      if (this.cache.size > 500) this.cache.clear();
-      st = this.db.prepare<unknown[]>(sql);
-      this.cache.set(sql, st);
-    }
-    return st;
+    this.plans = new Statements(db, 500);
   }
 
   // ── the planner ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -275,7 +263,7 @@ export class SearchRepository {
 
   /** The ids of the tags whose folded key is one of `folds` (non-empty). */
   tagIdsByFold(folds: readonly string[]): number[] {
-    return this.prepared(`SELECT id FROM tags WHERE fold IN (${folds.map(() => '?').join(', ')})`).pluck().all(...folds) as number[];
+    return this.plans.get(`SELECT id FROM tags WHERE fold IN (${folds.map(() => '?').join(', ')})`).pluck().all(...folds) as number[];
   }
 
   /**
@@ -288,7 +276,7 @@ export class SearchRepository {
     const from = 'SELECT folder_id FROM assets INDEXED BY assets_live_by_folder_created WHERE deleted_at IS NULL AND';
     const rows: string[] = [];
     const take = (sql: string, ...p: unknown[]): void => {
-      if (rows.length <= 1000) rows.push(...(this.prepared(`${from} ${sql} LIMIT ?`).pluck().all(...p, 1001 - rows.length) as string[]));
+      if (rows.length <= 1000) rows.push(...(this.plans.get(`${from} ${sql} LIMIT ?`).pluck().all(...p, 1001 - rows.length) as string[]));
     };
     take('folder_id < ?', sorted[0]);
     for (let i = 0; i + 1 < sorted.length; i++) take('folder_id > ? AND folder_id < ?', sorted[i], sorted[i + 1]);
@@ -327,7 +315,7 @@ export class SearchRepository {
   /** Matches of condition `where` (over `assets a`) that a collapsed listing hides, through the index over stacked assets. */
   hiddenCount(where: string, params: readonly unknown[]): number {
     return (
-      this.prepared(`SELECT COUNT(*) AS n FROM assets a INDEXED BY assets_by_stack WHERE a.stack_id IS NOT NULL AND ${STACK_HIDDEN} AND ${where}`).get(
+      this.plans.get(`SELECT COUNT(*) AS n FROM assets a INDEXED BY assets_by_stack WHERE a.stack_id IS NOT NULL AND ${STACK_HIDDEN} AND ${where}`).get(
         ...params,
       ) as { n: number }
     ).n;
@@ -335,7 +323,7 @@ export class SearchRepository {
 
   /** Live members (cover included) of the stacks whose covers are `covers` (non-empty), by cover id. */
   liveStackCounts(covers: readonly string[]): { id: string; n: number }[] {
-    return this.prepared(
+    return this.plans.get(
       `SELECT stack_id AS id, COUNT(*) AS n FROM assets INDEXED BY assets_by_stack
             WHERE stack_id IN (${covers.map(() => '?').join(', ')}) AND deleted_at IS NULL GROUP BY stack_id`,
     ).all(...covers) as { id: string; n: number }[];
@@ -343,17 +331,17 @@ export class SearchRepository {
 
   /** Matches of `countWhere` over `countFrom`, counted up to `limit`. */
   cappedCount(countFrom: string, countWhere: string, limit: number, params: readonly unknown[]): number {
-    return (this.prepared(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${countFrom} WHERE ${countWhere} LIMIT ${limit})`).get(...params) as { n: number }).n;
+    return (this.plans.get(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${countFrom} WHERE ${countWhere} LIMIT ${limit})`).get(...params) as { n: number }).n;
   }
 
   /** Every match of `countWhere` over `countFrom`, counted. */
   count(countFrom: string, countWhere: string, params: readonly unknown[]): number {
-    return (this.prepared(`SELECT COUNT(*) AS n FROM ${countFrom} WHERE ${countWhere}`).get(...params) as { n: number }).n;
+    return (this.plans.get(`SELECT COUNT(*) AS n FROM ${countFrom} WHERE ${countWhere}`).get(...params) as { n: number }).n;
   }
 
   /** Ids of the matches of `where` over `from`, in `order`, at most `limit`. */
   ids(from: string, where: string, order: string, limit: number, params: readonly unknown[]): string[] {
-    return this.prepared(`SELECT a.id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ${limit}`)
+    return this.plans.get(`SELECT a.id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ${limit}`)
       .pluck()
       .all(...params) as string[];
   }
@@ -366,26 +354,26 @@ export class SearchRepository {
   narrowPage(narrowFrom: string, where: string, extra: string, order: string, params: readonly unknown[], n: number): SearchRow[] {
     const sql = `SELECT ${COLUMNS} FROM (SELECT a.rowid AS r FROM ${narrowFrom} WHERE ${where}${extra} ORDER BY ${order} LIMIT ?) m
           CROSS JOIN assets a ON a.rowid = m.r CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id ORDER BY ${order}`;
-    return this.prepared(sql).all(...params, n) as SearchRow[];
+    return this.plans.get(sql).all(...params, n) as SearchRow[];
   }
 
   /** Up to `n` rows of a page walking the sort index (`assets` the outer loop), with `where` + `extra`, in `order`. */
   walkPage(where: string, extra: string, order: string, params: readonly unknown[], n: number): SearchRow[] {
     const sql = `SELECT ${COLUMNS} FROM assets a CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
           WHERE ${where}${extra} ORDER BY ${order} LIMIT ?`;
-    return this.prepared(sql).all(...params, n) as SearchRow[];
+    return this.plans.get(sql).all(...params, n) as SearchRow[];
   }
 
   /** Up to `n` index rows matching `ftsWhere`, in the index's row order (descending when `desc`). */
   ftsRowIds(ftsWhere: string, desc: boolean, params: readonly unknown[], n: number): number[] {
-    return this.prepared(`SELECT rowid FROM search_fts WHERE ${ftsWhere} ORDER BY rowid ${desc ? 'DESC' : 'ASC'} LIMIT ?`)
+    return this.plans.get(`SELECT rowid FROM search_fts WHERE ${ftsWhere} ORDER BY rowid ${desc ? 'DESC' : 'ASC'} LIMIT ?`)
       .pluck()
       .all(...params, n) as number[];
   }
 
   /** The rows of the live images of index rows `docs`, in row order (descending when `desc`). */
   rowsOfDocs(docs: readonly number[], desc: boolean): SearchRow[] {
-    return this.prepared(
+    return this.plans.get(
       `SELECT ${COLUMNS} FROM assets a INDEXED BY assets_live_by_doc CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
           WHERE a.doc_id IN (SELECT value FROM json_each(?)) AND a.deleted_at IS NULL ORDER BY a.doc_id ${desc ? 'DESC' : 'ASC'}`,
     ).all(JSON.stringify(docs)) as SearchRow[];
@@ -398,8 +386,8 @@ export class SearchRepository {
   ftsCappedCount(ftsWhere: string, residWhere: string, limit: number, params: readonly unknown[]): number {
     return (
       residWhere
-        ? this.prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere} LIMIT ${limit})`)
-        : this.prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE ${ftsWhere} LIMIT ${limit})`)
+        ? this.plans.get(`SELECT COUNT(*) FROM (SELECT 1 FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere} LIMIT ${limit})`)
+        : this.plans.get(`SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE ${ftsWhere} LIMIT ${limit})`)
     )
       .pluck()
       .get(...params) as number;
@@ -410,7 +398,7 @@ export class SearchRepository {
    * `dir` ('ASC'/'DESC').
    */
   ftsRowsInOrder(ftsWhere: string, after: string, residWhere: string, keyset: string, dir: string, params: readonly unknown[], n: number): SearchRow[] {
-    return this.prepared(
+    return this.plans.get(
       `SELECT ${COLUMNS} FROM ${FTS_FROM} CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id
           WHERE ${ftsWhere}${after} AND a.deleted_at IS NULL${residWhere}${keyset} ORDER BY search_fts.rowid ${dir} LIMIT ?`,
     ).all(...params, n) as SearchRow[];
@@ -421,7 +409,7 @@ export class SearchRepository {
    * the covering index), then their rows read, in `order`.
    */
   ftsSortedPage(ftsWhere: string, residWhere: string, keyset: string, innerOrder: string, order: string, params: readonly unknown[], n: number): SearchRow[] {
-    return this.prepared(
+    return this.plans.get(
       `SELECT ${COLUMNS} FROM (SELECT a.rowid AS r FROM ${FTS_FROM} WHERE ${ftsWhere} AND a.deleted_at IS NULL${residWhere}${keyset}
           ORDER BY ${innerOrder} LIMIT ?) m
         CROSS JOIN assets a ON a.rowid = m.r CROSS JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id ORDER BY ${order}`,

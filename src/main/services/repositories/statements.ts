@@ -13,7 +13,15 @@ export type Statement = Database.Statement<unknown[], unknown>;
 export class Statements {
   private readonly cache = new Map<string, Statement>();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * @param db the connection
+   * @param max most statements kept; when one more is needed the cache is emptied and fills again (for SQL
+   *   assembled per query, such as the search plans, whose distinct texts have no small bound). Unbounded by default.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly max = Number.POSITIVE_INFINITY,
+  ) {}
 
   /**
    * The statement for `sql`, prepared on first use. A statement put in pluck mode by its caller stays in it, so each
@@ -23,6 +31,7 @@ export class Statements {
   get(sql: string): Statement {
     let st = this.cache.get(sql);
     if (!st) {
+      if (this.cache.size >= this.max) this.cache.clear();
       st = this.db.prepare(sql);
       this.cache.set(sql, st);
     }
