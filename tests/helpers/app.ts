@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App, type AppOptions } from '../../src/main/app';
 import type { CallInput, CallName, CallOutput } from '../../src/shared/contract';
+import { ACTIVE_JOB_STATES, type JobView } from '../../src/shared/domain';
 import { AppError } from '../../src/shared/errors';
 import pino from 'pino';
 
@@ -71,4 +72,16 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Waits until job `id` has finished (any state but the active ones: completed, failed, canceled, expired). */
+export function jobFinished(app: App, id: string, timeoutMs = 20_000): Promise<JobView> {
+  return waitFor(
+    async () => {
+      const j = await call(app, 'jobs.get', { id });
+      return ACTIVE_JOB_STATES.includes(j.state) ? null : j;
+    },
+    `job ${id} to finish`,
+    timeoutMs,
+  );
 }

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { App } from '../../src/main/app';
 import type { JobView } from '../../src/shared/domain';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, folderAssets, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, folderAssets, openTestApp, tempDir, waitFor, jobFinished } from '../helpers/app';
 import { KEY, POOR_KEY, startServer } from './apiframe-helpers';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
 
@@ -39,11 +39,7 @@ describe('Apiframe jobs through the engine', () => {
     await cleanup();
   });
 
-  const finished = (id: string) =>
-    waitFor(async () => {
-      const j = await call(app, 'jobs.get', { id });
-      return ['completed', 'failed', 'expired', 'canceled'].includes(j.state) ? j : null;
-    }, `job ${id} to finish`);
+  const finished = (id: string) => jobFinished(app, id);
 
   const submit = async (extra: Partial<{ prompt: string; params: Record<string, unknown>; references: { blobId: string; name: string }[] }> = {}) =>
     call(app, 'jobs.submit', {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { ProviderId, ModelId } from '../../src/shared/capabilities';
 import { GOOD_IMAGES } from '../helpers/paths';
-import { call, callError, folderAssets, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, callError, folderAssets, openTestApp, tempDir, waitFor, jobFinished } from '../helpers/app';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 import { startEvolinkTestServer, type EvolinkTestServer } from '../servers/evolink/server';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
@@ -62,11 +62,7 @@ describe('every provider through the engine', () => {
     await cleanup();
   });
 
-  const finished = (id: string) =>
-    waitFor(async () => {
-      const j = await call(app, 'jobs.get', { id });
-      return ['completed', 'failed', 'expired', 'canceled'].includes(j.state) ? j : null;
-    }, `job ${id}`);
+  const finished = (id: string) => jobFinished(app, id);
 
   const astronaut = async (provider: ProviderId, model: ModelId) =>
     call(app, 'references.stage', {

@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { JobView } from '../../src/shared/domain';
-import { call, FAST_TIMING, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, FAST_TIMING, openTestApp, tempDir, jobFinished } from '../helpers/app';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
 import { KEY, startServer } from './apiframe-helpers';
 
@@ -55,11 +55,7 @@ describe('shared polls of Apiframe jobs', () => {
     }
     return jobs;
   };
-  const allDone = (app: App, jobs: JobView[]): Promise<JobView[]> =>
-    waitFor(async () => {
-      const views = await Promise.all(jobs.map((j) => call(app, 'jobs.get', { id: j.id })));
-      return views.every((v) => ['completed', 'failed', 'expired', 'canceled'].includes(v.state)) ? views : null;
-    }, 'every job to finish', 30_000);
+  const allDone = (app: App, jobs: JobView[]): Promise<JobView[]> => Promise.all(jobs.map((j) => jobFinished(app, j.id, 30_000)));
   const pollRequests = (): number => srv.state.requestsTo('getJob').length + srv.state.requestsTo('listJobs').length;
 
   it('reads twelve running jobs with one list request at a time: all complete, for a fraction of the per-job loop’s requests', async () => {

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { AnyEvent } from '../../src/shared/contract';
 import { OpenAiClient, buildEditForm, buildGenerationsBody, buildResponsesBody } from '../../src/main/services/providers/openai/client';
-import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, openTestApp, tempDir, jobFinished } from '../helpers/app';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
 
 const KEY = 'sk-test-openai-stream-01';
@@ -128,11 +128,7 @@ describe('OpenAI live previews through the app', () => {
 
   const submit = () =>
     call(app, 'jobs.submit', { folderId, provider: 'openai', model: 'gpt-image-1.5', prompt: 'a red kite over the sea', params: { quality: 'low' }, references: [] });
-  const finished = (id: string) =>
-    waitFor(async () => {
-      const j = await call(app, 'jobs.get', { id });
-      return ['completed', 'failed', 'expired', 'canceled'].includes(j.state) ? j : null;
-    }, `job ${id}`);
+  const finished = (id: string) => jobFinished(app, id);
 
   it('streams by default: partials arrive as small events before the final image, and only the final is stored', async () => {
     expect((await call(app, 'settings.providers', {})).find((p) => p.provider === 'openai')?.streamPartials).toBe(true);

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import type { AnyEvent } from '../../src/shared/contract';
 import { renderSandboxImage, type SandboxJobSpec } from '../../src/main/services/providers/sandbox';
-import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { call, openTestApp, tempDir, jobFinished } from '../helpers/app';
 
 const PROMPT = 'a lighthouse on a cliff at dawn';
 /** Rows of a 768×768 sandbox image above its caption bar (64 px). */
@@ -97,10 +97,7 @@ describe('sandbox masked edits through the app', () => {
   });
 
   const done = async (jobId: string): Promise<string> => {
-    const j = await waitFor(async () => {
-      const v = await call(app, 'jobs.get', { id: jobId });
-      return ['completed', 'failed', 'expired', 'canceled'].includes(v.state) ? v : null;
-    }, `job ${jobId}`);
+    const j = await jobFinished(app, jobId);
     expect(j.state, JSON.stringify(j.error)).toBe('completed');
     return j.assetIds[0]!;
   };
