@@ -9,6 +9,7 @@
 import type { AssetSummary, BlobInfo, ForeignRecipe, StagedReference } from '@shared/domain';
 import type { ModelCount, TagCount } from '@shared/organise';
 import type { Db } from '../library/db';
+import { SUBTREE } from './folders';
 import { Statements } from './statements';
 
 /** The tables this repository owns: only it writes them. */
@@ -107,13 +108,6 @@ export interface ForeignRecipeRow {
 const SUMMARY_COLUMNS = `a.id, a.folder_id, a.kind, a.created_at, a.job_id, a.output_index,
   b.id AS blob_id, b.mime, b.width, b.height, b.bytes, j.provider, j.model, j.prompt, a.original_name`;
 const SUMMARY_FROM = `assets a JOIN blobs b ON b.id = a.blob_id LEFT JOIN jobs j ON j.id = a.job_id`;
-
-/** The folder `?` and every folder below it (for the statements that take a subtree). */
-const SUBTREE = `WITH RECURSIVE sub(id) AS (
-                   SELECT ?
-                   UNION
-                   SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id
-                 )`;
 
 const META_COLUMNS = ['title', 'note', 'rating', 'flag'] as const;
 

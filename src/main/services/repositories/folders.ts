@@ -33,8 +33,11 @@ const UNFINISHED = "('queued', 'submitting', 'running', 'downloading')";
 const FOLDER_COLUMNS = `f.id, f.parent_id, f.name, f.position, f.created_at,
   (SELECT COUNT(*) FROM assets a WHERE a.folder_id = f.id AND a.deleted_at IS NULL) AS asset_count`;
 
-/** The folder `?` and every folder below it. */
-const SUBTREE = `WITH RECURSIVE sub(id) AS (
+/**
+ * A common table expression `sub(id)`: the folder bound to its `?` and every folder below it, deleted or not. Put
+ * in front of a statement that reads `sub` (the assets and search repositories use it too).
+ */
+export const SUBTREE = `WITH RECURSIVE sub(id) AS (
                    SELECT ?
                    UNION
                    SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id

@@ -12,6 +12,7 @@
  */
 import type { AssetListItem } from '@shared/organise';
 import type { Db } from '../library/db';
+import { SUBTREE } from './folders';
 import { Statements } from './statements';
 
 /** The tables this repository owns: only it writes them. */
@@ -242,13 +243,7 @@ export class SearchRepository {
 
   /** Folder `folderId` and every folder under it. */
   descendants(folderId: string): string[] {
-    return this.st
-      .get(
-        `WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id)
-       SELECT id FROM sub`,
-      )
-      .pluck()
-      .all(folderId) as string[];
+    return this.st.get(`${SUBTREE} SELECT id FROM sub`).pluck().all(folderId) as string[];
   }
 
   /** How many index rows match the FTS5 expression `expr`. */
