@@ -152,6 +152,28 @@ describe('batches from a template (sandbox, real SQLite)', () => {
     expect(app.services.journal.get(done.rows[0]!.jobId)!.idempotencyKey).not.toBe(batchRowKey(batch.id, 0));
   });
 
+  it('a batch whose project is deleted mid-run still finishes, and what it made is in the trash, not in the deleted folder', async () => {
+    await call(app, 'queue.pause', { scope: 'all' });
+    const batch = await submit();
+    await call(app, 'folders.delete', { id: folderId });
+    await call(app, 'queue.resume', { scope: 'all' });
+    const done = await finished(batch.id);
+    expect({ completed: done.completed, failed: done.failed }).toEqual({ completed: 6, failed: 0 });
+    // Every image the rows made is findable: in the trash (restorable to the project's path), none live in a deleted folder.
+    const db = new Database(join(dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const placed = db
+        .prepare(
+          `SELECT count(*) AS images, sum(a.deleted_at IS NOT NULL) AS trashed, sum(a.deleted_at IS NULL AND f.deleted_at IS NOT NULL) AS hidden
+           FROM assets a JOIN folders f ON f.id = a.folder_id JOIN batch_rows r ON r.job_id = a.job_id WHERE r.batch_id = ?`,
+        )
+        .get(batch.id);
+      expect(placed).toEqual({ images: 6, trashed: 6, hidden: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('a reference column picks each row’s references; the others are shared; an unknown name is refused', async () => {
     const stage = async (name: string) => {
       const s = await call(app, 'references.stage', {

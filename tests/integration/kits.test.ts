@@ -93,6 +93,9 @@ describe('reference kits', () => {
     await call(app, 'trash.empty', {});
     const kept = (await call(app, 'kits.list', {})).find((k) => k.id === kit.id)!;
     expect(await app.services.store.read(kept.items[0]!.id)).toBeInstanceOf(Buffer);
+    // …and the kit still works as references: a generation with it completes and counts as its use.
+    await generate('the logo on a cap', kept.items.map((i) => ({ blobId: i.id, name: i.name })));
+    expect((await call(app, 'kits.list', {})).find((k) => k.id === kit.id)!.usedIn).toBe(1);
 
     await call(app, 'kits.delete', { id: kit.id });
     expect((await call(app, 'kits.list', {})).map((k) => k.name)).toEqual(['Mascot']);
