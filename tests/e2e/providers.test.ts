@@ -8,11 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { GOOD_IMAGES, SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { dropFiles, launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { dropFiles, useWebApp } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 import { startEvolinkTestServer, type EvolinkTestServer } from '../servers/evolink/server';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
@@ -40,43 +39,29 @@ describe('every provider, as a person would', () => {
   let ev: EvolinkTestServer;
   let oa: OpenAiTestServer;
   let local: OpenAiTestServer;
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-providers-'));
-    af = await startApiframeTestServer({ keys: [KEYS.apiframe], jobDurationMs: 1500, queueDelayMs: 200, imageLongEdge: 512 });
-    ev = await startEvolinkTestServer({ keys: [KEYS.evolink], taskDurationMs: 1500 });
-    oa = await startOpenAiTestServer({ keys: [KEYS.openai], processingDelayMs: 300, maxRenderEdge: 512 });
-    local = await startOpenAiTestServer({
-      keys: [],
-      requireAuth: false,
-      outputMode: 'url',
-      usage: false,
-      customModels: { 'local-diffusion': 'gpt-image-1' },
-      maxRenderEdge: 512,
-    });
-    host = await startHost(dir, {
+  const app = useWebApp('atelier-e2e-providers-', async (_dir, closeAfter) => {
+    af = closeAfter(await startApiframeTestServer({ keys: [KEYS.apiframe], jobDurationMs: 1500, queueDelayMs: 200, imageLongEdge: 512 }));
+    ev = closeAfter(await startEvolinkTestServer({ keys: [KEYS.evolink], taskDurationMs: 1500 }));
+    oa = closeAfter(await startOpenAiTestServer({ keys: [KEYS.openai], processingDelayMs: 300, maxRenderEdge: 512 }));
+    local = closeAfter(
+      await startOpenAiTestServer({
+        keys: [],
+        requireAuth: false,
+        outputMode: 'url',
+        usage: false,
+        customModels: { 'local-diffusion': 'gpt-image-1' },
+        maxRenderEdge: 512,
+      }),
+    );
+    return {
       ATELIER_APIFRAME_BASE_URL: af.url,
       ATELIER_EVOLINK_BASE_URL: ev.url,
       ATELIER_OPENAI_BASE_URL: oa.baseUrl,
       ATELIER_OPENAI_COMPATIBLE_BASE_URL: local.baseUrl,
-    });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await Promise.all([af?.close(), ev?.close(), oa?.close(), local?.close()]);
-    await cleanup?.();
+    };
   });
 
-  const settingsDialog = () => page.getByRole('dialog', { name: 'Settings' });
+  const settingsDialog = () => app.page.getByRole('dialog', { name: 'Settings' });
   /** Opens a provider's tab in Settings and returns its region. */
   const providerTab = async (name: string): Promise<Locator> => {
     await settingsDialog().getByRole('tab', { name, exact: true }).click();
@@ -91,7 +76,7 @@ describe('every provider, as a person would', () => {
   };
 
   it('takes the keys and the local model name in Settings, and checks each connection with its latency', async () => {
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await app.page.getByRole('button', { name: 'Settings' }).click();
     await settingsDialog().waitFor();
 
     // A wrong key: the check says so in plain words, with how long it took, and the server saw one call.
@@ -102,7 +87,7 @@ describe('every provider, as a person would', () => {
     await expect
       .poll(() => status.textContent(), { timeout: 10_000 })
       .toMatch(/^Check failed after \d[\d,]* ms: The API key was rejected \(401\)/);
-    await page.screenshot({ path: join(SHOTS, 'settings-providers.png') });
+    await app.page.screenshot({ path: join(SHOTS, 'settings-providers.png') });
     // The right key: connected, and OpenAI reports no balance.
     await saveKey(openai, KEYS.openai, '0001');
     await openai.getByRole('button', { name: 'Check connection' }).click();
@@ -128,23 +113,23 @@ describe('every provider, as a person would', () => {
     await compatible.getByRole('button', { name: 'Check connection' }).click();
     await expect.poll(() => compatible.getByRole('status').last().textContent(), { timeout: 10_000 }).toMatch(/^Connected in \d[\d,]* ms\./);
 
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await settingsDialog().waitFor({ state: 'hidden' });
     expect(oa.state.requestsTo('generations')).toHaveLength(0);
   });
 
   it('generates the same prompt and reference through each provider and shows every image with its cost', async () => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill('Every provider');
-    await page.getByRole('button', { name: 'Create' }).click();
-    const project = page.getByRole('treeitem', { name: 'Every provider' });
+    await app.page.getByRole('button', { name: 'New project' }).click();
+    await app.page.getByRole('textbox', { name: 'Project name' }).fill('Every provider');
+    await app.page.getByRole('button', { name: 'Create' }).click();
+    const project = app.page.getByRole('treeitem', { name: 'Every provider' });
     await project.waitFor();
     await project.click();
 
     const bytes = await readFile(join(GOOD_IMAGES, 'astronaut.png'));
-    const refs = page.getByRole('group', { name: 'Reference images' });
-    const staged = page.getByRole('list', { name: 'Staged reference images' });
-    const generate = page.getByRole('button', { name: 'Generate', exact: true });
+    const refs = app.page.getByRole('group', { name: 'Reference images' });
+    const staged = app.page.getByRole('list', { name: 'Staged reference images' });
+    const generate = app.page.getByRole('button', { name: 'Generate', exact: true });
     const runs: { provider: Provider; model: string; quality?: string }[] = [
       { provider: 'apiframe', model: 'gpt-image-2', quality: 'medium' },
       { provider: 'evolink', model: 'gpt-image-2', quality: 'low' },
@@ -160,24 +145,24 @@ describe('every provider, as a person would', () => {
     for (const run of runs) {
       const old = staged.getByRole('button', { name: 'Remove astronaut.png' });
       if (await old.count()) await old.click();
-      await page.getByRole('combobox', { name: 'Provider' }).selectOption(run.provider);
-      await page.getByRole('combobox', { name: 'Model' }).selectOption(run.model);
-      if (run.quality) await page.getByRole('combobox', { name: 'Quality' }).selectOption(run.quality);
-      await dropFiles(page, refs, [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
+      await app.page.getByRole('combobox', { name: 'Provider' }).selectOption(run.provider);
+      await app.page.getByRole('combobox', { name: 'Model' }).selectOption(run.model);
+      if (run.quality) await app.page.getByRole('combobox', { name: 'Quality' }).selectOption(run.quality);
+      await dropFiles(app.page, refs, [{ name: 'astronaut.png', mime: 'image/png', bytes }]);
       await staged.getByRole('listitem', { name: 'astronaut.png' }).waitFor({ timeout: 10_000 });
-      await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
+      await app.page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT);
       await expect.poll(() => generate.isEnabled(), { timeout: 10_000 }).toBe(true);
       await generate.click();
       // The provider has the job before the next one is set up.
       await expect.poll(() => submitted[run.provider](), { timeout: 10_000 }).toBe(1);
     }
 
-    const gallery = page.getByRole('region', { name: 'Gallery' });
+    const gallery = app.page.getByRole('region', { name: 'Gallery' });
     const images = gallery.getByRole('img', { name: PROMPT });
     await expect.poll(() => images.count(), { timeout: 60_000 }).toBe(4);
 
     // What each provider charged, as the library recorded it.
-    const db = new Database(join(dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new Database(join(app.dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
     const jobs = db.prepare("SELECT provider, credits, cost_usd, usd_estimate FROM jobs WHERE state = 'completed'").all() as JobCost[];
     db.close();
     const by = Object.fromEntries(jobs.map((j) => [j.provider, j])) as Record<Provider, JobCost>;
@@ -196,7 +181,7 @@ describe('every provider, as a person would', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {
       await images.nth(i).dblclick();
-      const viewer = page.getByRole('dialog', { name: 'Image viewer' });
+      const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
       const recipe = viewer.getByRole('region', { name: 'Recipe' });
       await expect.poll(() => recipe.textContent(), { timeout: 10_000 }).toContain('Cost');
       const text = (await recipe.textContent()) ?? '';
@@ -219,32 +204,32 @@ describe('every provider, as a person would', () => {
         seen.add('openai');
         expect(text).toContain(`${usd(by.openai.cost_usd!)} charged`);
       }
-      await page.keyboard.press('Escape');
+      await app.page.keyboard.press('Escape');
       await viewer.waitFor({ state: 'hidden' });
     }
     expect([...seen].sort()).toEqual(['apiframe', 'evolink', 'openai', 'openai-compatible']);
 
     // The queue says the same: charges plain, EvoLink's derived charge marked as derived.
-    await page.getByRole('button', { name: 'Queue' }).click();
-    const list = page.getByRole('list', { name: 'Jobs' });
+    await app.page.getByRole('button', { name: 'Queue' }).click();
+    const list = app.page.getByRole('list', { name: 'Jobs' });
     const jobText = async (provider: string) => (await list.getByRole('listitem').filter({ hasText: `${provider} · ` }).first().textContent()) ?? '';
     expect(await jobText('Apiframe')).toContain('· 9 credits');
     expect(await jobText('EvoLink')).toMatch(/· ≈ \$\d+\.\d+ \(derived from credits\)/);
     expect(await jobText('OpenAI')).toContain(`· ${usd(by.openai.cost_usd!)}`);
-    await page.getByRole('button', { name: 'Queue' }).click();
+    await app.page.getByRole('button', { name: 'Queue' }).click();
   });
 
   it('shows the spend per provider, project, model and day, charges apart from estimates', async () => {
     // Keyboard: the top bar's Spend opens the view; arrow keys move between groupings.
-    await page.getByRole('button', { name: 'Spend' }).focus();
-    await page.keyboard.press('Enter');
-    const spend = page.getByRole('dialog', { name: 'Spend' });
+    await app.page.getByRole('button', { name: 'Spend' }).focus();
+    await app.page.keyboard.press('Enter');
+    const spend = app.page.getByRole('dialog', { name: 'Spend' });
     await spend.waitFor();
     await spend.getByRole('tab', { name: 'Project' }).focus();
-    await page.keyboard.press('ArrowRight');
+    await app.page.keyboard.press('ArrowRight');
     await expect.poll(() => spend.getByRole('tab', { name: 'Provider' }).getAttribute('aria-selected')).toBe('true');
 
-    const db = new Database(join(dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new Database(join(app.dir, 'library.sqlite'), { readonly: true, fileMustExist: true });
     const jobs = db.prepare("SELECT provider, credits, cost_usd, usd_estimate, usage FROM jobs WHERE state = 'completed'").all() as JobCost[];
     db.close();
     const by = Object.fromEntries(jobs.map((j) => [j.provider, j])) as Record<Provider, JobCost>;
@@ -255,7 +240,7 @@ describe('every provider, as a person would', () => {
     await table.waitFor({ timeout: 10_000 });
     /** The cells of a row after its header: jobs, images, credits, USD, derived USD, then estimates: jobs, credits, USD. */
     const cells = async (label: string): Promise<string[]> => {
-      const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
+      const row = table.getByRole('row').filter({ has: app.page.getByRole('rowheader', { name: label, exact: true }) });
       await row.waitFor();
       return (await row.getByRole('cell').allTextContents()).map((s) => s.trim());
     };
@@ -270,18 +255,18 @@ describe('every provider, as a person would', () => {
     expect(head).toContain('Charged');
     expect(head).toContain('Charge unknown: estimates only');
     expect(head).toContain('Derived from EvoLink credits');
-    await page.screenshot({ path: join(SHOTS, 'spend.png') });
+    await app.page.screenshot({ path: join(SHOTS, 'spend.png') });
 
     // By project and by model.
     await spend.getByRole('tab', { name: 'Project' }).click();
     const byProject = spend.getByRole('table', { name: 'Spend by Project' });
     await byProject.waitFor();
-    const projectRow = byProject.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Every provider' }) });
+    const projectRow = byProject.getByRole('row').filter({ has: app.page.getByRole('rowheader', { name: 'Every provider' }) });
     expect((await projectRow.getByRole('cell').allTextContents()).slice(0, 3)).toEqual(['4', '4', '9']);
     await spend.getByRole('tab', { name: 'Model' }).click();
     const byModel = spend.getByRole('table', { name: 'Spend by Model' });
     await byModel.waitFor();
-    const gpt2 = byModel.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'GPT Image 2' }) });
+    const gpt2 = byModel.getByRole('row').filter({ has: app.page.getByRole('rowheader', { name: 'GPT Image 2' }) });
     expect((await gpt2.getByRole('cell').allTextContents()).slice(0, 2)).toEqual(['3', '3']);
     await byModel.getByRole('rowheader', { name: 'local-diffusion' }).waitFor();
 
@@ -298,9 +283,9 @@ describe('every provider, as a person would', () => {
     await spend.getByRole('button', { name: 'All dates' }).click();
     await byDay.getByRole('rowheader', { name: today }).waitFor();
 
-    await page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
     await spend.waitFor({ state: 'hidden' });
-    expect(await page.getByRole('button', { name: 'Spend' }).evaluate((el) => el === document.activeElement)).toBe(true);
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(await app.page.getByRole('button', { name: 'Spend' }).evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });
