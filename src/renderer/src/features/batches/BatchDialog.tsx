@@ -1,5 +1,5 @@
 import { ListPlus, Loader2 } from 'lucide-react';
-import { useId, useMemo, useState } from 'react';
+import { useDeferredValue, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BATCH_MAX_ROWS, planBatch } from '@shared/batch-template';
 import type { AppErrorShape } from '@shared/errors';
@@ -61,22 +61,23 @@ function BatchForm({ onDone }: { onDone(): void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const ready = useMemo(() => references.flatMap((r) => (r.staged ? [{ blobId: r.staged.id, name: r.name }] : [])), [references]);
+  // The preview plans from deferred copies of the two texts, so typing (or an input method's composition) in a long
+  // template over a large table is never held up by re-planning: 500 rows of a 30,000-character template take ~60 ms.
+  const planTemplate = useDeferredValue(template);
+  const planTable = useDeferredValue(table);
+  const current = planTemplate === template && planTable === table;
   const plan = useMemo(
-    () => planBatch({ template, table, provider, model, params, references: ready, prices }),
-    [template, table, provider, model, params, ready, prices],
+    () => planBatch({ template: planTemplate, table: planTable, provider, model, params, references: ready, prices }),
+    [planTemplate, planTable, provider, model, params, ready, prices],
   );
   const refused = plan.rows.filter((r) => r.issue);
   // One line per table row and reason (a row's alternatives share its refusal).
-  const refusals = useMemo(() => {
-    const seen = new Map<string, string>();
-    for (const r of plan.rows) {
-      if (!r.issue) continue;
-      const text = `${rowLabel(t, r.row, r.index + 1)}: ${rowIssueText(t, r.issue)}`;
-      if (!seen.has(text)) seen.set(text, text);
-    }
-    return [...seen.values()];
-  }, [plan, t]);
-  const canSubmit = !busy && !!folderId && plan.issue === null && plan.count > 0 && refused.length === 0;
+  const refusals = useMemo(
+    () => [...new Set(plan.rows.flatMap((r) => (r.issue ? [`${rowLabel(t, r.row, r.index + 1)}: ${rowIssueText(t, r.issue)}`] : [])))],
+    [plan, t],
+  );
+  // Only a plan of the texts as they are now may be queued.
+  const canSubmit = !busy && current && !!folderId && plan.issue === null && plan.count > 0 && refused.length === 0;
   const valueColumns = plan.columns;
   const columnLabel = (c: string): string => (/^\d+$/.test(c) ? t('batch.group', { n: Number(c) }) : c);
 
