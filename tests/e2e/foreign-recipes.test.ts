@@ -10,9 +10,9 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { pngChunk } from '../helpers/foreign-fixtures';
 import { SCREENSHOTS } from '../helpers/paths';
 import { newProject, useWebApp } from './harness';
 
@@ -27,15 +27,6 @@ const GRAPH = {
   '7': { class_type: 'CLIPTextEncode', inputs: { text: 'blurry, watermark', clip: ['4', 1] } },
 };
 const FORGE = 'a quiet harbour with fishing boats, morning fog\nNegative prompt: people\nSteps: 20, Sampler: Euler a, CFG scale: 5, Seed: 4242, Size: 768x512, Model: ponyDiffusionV6XL, Version: f2.0.1';
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 describe('imported archives show the tool that made them', () => {
   const files: string[] = [];
