@@ -61,7 +61,21 @@ export async function dhash(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): 
 
 /** Bits that differ between two dHashes (0–64). */
 export function hammingDistance(a: string, b: string): number {
-  return popcount(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) + popcount(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16));
+  return wordDistance(hashWords(a), hashWords(b));
+}
+
+/** A 64-bit dHash (16 hex digits) as its high and low 32-bit words, parsed once so that comparing is two XORs. */
+interface HashWords {
+  hi: number;
+  lo: number;
+}
+
+function hashWords(hex: string): HashWords {
+  return { hi: parseInt(hex.slice(0, 8), 16), lo: parseInt(hex.slice(8), 16) };
+}
+
+function wordDistance(a: HashWords, b: HashWords): number {
+  return popcount(a.hi ^ b.hi) + popcount(a.lo ^ b.lo);
 }
 
 function popcount(v: number): number {
@@ -249,12 +263,19 @@ export class ImportService {
   }
 }
 
+/** An image's dHash words, its id and its stack, as one import compares them. */
+interface HashEntry extends HashWords {
+  assetId: string;
+  stackId: string | null;
+}
+
 /** The state of one import while it runs: its report and the folder's perceptual hashes. */
 class ImportRun {
   readonly report: ImportReport;
   total: number | null = null;
   stopped = false;
-  private readonly hashes: Array<{ assetId: string; hash: string; stackId: string | null }>;
+  /** The folder's live images with a dHash, and those this run imported; compared with each new image. */
+  private readonly hashes: HashEntry[];
   private readonly byBlob = new Map<string, string>();
   private readonly assets: AssetsRepository;
   private readonly blobs: BlobsRepository;
@@ -271,7 +292,7 @@ class ImportRun {
     this.blobs = BlobsRepository.of(db);
     // Images in the trash do not count: importing their bytes again gives a live image.
     const rows = this.assets.liveInFolderWithHashes(folderId);
-    this.hashes = rows.filter((r) => r.dhash).map((r) => ({ assetId: r.id, hash: r.dhash!, stackId: r.stack_id }));
+    this.hashes = rows.filter((r) => r.dhash).map((r) => ({ ...hashWords(r.dhash!), assetId: r.id, stackId: r.stack_id }));
     for (const r of rows) if (!this.byBlob.has(r.blob_id)) this.byBlob.set(r.blob_id, r.id);
   }
 
@@ -389,7 +410,7 @@ class ImportRun {
         this.blobs.setDhashIfMissing(id, hash);
       }
       if (this.stopped || this.ctx.signal.aborted) return;
-      const h = hash;
+      const h = hashWords(hash);
       // Read before the transaction (pure CPU, bounded by foreign.ts's limits); never throws.
       const meta: ForeignMetadata | null = this.byBlob.has(id) ? null : readForeignMetadata(bytes, sidecarXmp);
       let notes: ForeignMetadata['skipped'] = [];
@@ -410,19 +431,20 @@ class ImportRun {
           originalName: basename(name).replace(/\.[^.]*$/, '') || basename(name),
         });
         if (meta) notes = storeForeignMetadata(db, assetId, meta, now());
-        let best: { assetId: string; distance: number; stackId: string | null } | null = null;
+        // The nearest image within NEAR_DUPLICATE_BITS (the first of equals).
+        let best: { entry: HashEntry; distance: number } | null = null;
         for (const o of this.hashes) {
-          const d = hammingDistance(h, o.hash);
-          if (d <= NEAR_DUPLICATE_BITS && (!best || d < best.distance)) best = { assetId: o.assetId, distance: d, stackId: o.stackId };
+          const d = wordDistance(h, o);
+          if (d <= NEAR_DUPLICATE_BITS && (!best || d < best.distance)) best = { entry: o, distance: d };
         }
         let stackId: string | null = null;
         if (best && this.opts.stackNearDuplicates) {
-          stackId = best.stackId ?? best.assetId;
-          this.assets.setStack(best.assetId, stackId);
+          stackId = best.entry.stackId ?? best.entry.assetId;
+          this.assets.setStack(best.entry.assetId, stackId);
           this.assets.setStack(assetId, stackId);
         }
         return { assetId, best, stackId };
-      })() as { duplicateOf: string } | { assetId: string; best: { assetId: string; distance: number; stackId: string | null } | null; stackId: string | null };
+      })() as { duplicateOf: string } | { assetId: string; best: { entry: HashEntry; distance: number } | null; stackId: string | null };
       if ('duplicateOf' in outcome) {
         this.report.duplicates.push({ name, existingAssetId: outcome.duplicateOf });
       } else {
@@ -433,10 +455,10 @@ class ImportRun {
           this.report.metadata.push({ name, assetId, tool: meta.recipe?.tool ?? null, read: meta.read, skipped: [...meta.skipped, ...notes] });
         }
         if (best) {
-          if (stackId) for (const o of this.hashes) if (o.assetId === best.assetId) o.stackId = stackId;
-          this.report.nearDuplicates.push({ name, assetId, similarTo: best.assetId, distance: best.distance, stacked: stackId !== null });
+          if (stackId) best.entry.stackId = stackId;
+          this.report.nearDuplicates.push({ name, assetId, similarTo: best.entry.assetId, distance: best.distance, stacked: stackId !== null });
         }
-        this.hashes.push({ assetId, hash: h, stackId });
+        this.hashes.push({ ...h, assetId, stackId });
       }
       this.report.seen++;
       this.tick(name);
