@@ -35,7 +35,8 @@
  *   `image_generation.completed` with the final image, the echoed fields and `usage` (100 image output tokens more
  *   per partial); `POST /v1/responses` with `stream: true` sends `response.created`,
  *   `response.image_generation_call.partial_image` (`partial_image_b64`) and `response.completed`. The fault
- *   `dropMidStream` (inject with `after: true`) cuts a stream off after `afterPartials` partials. Counters
+ *   `dropMidStream` (inject with `after: true`) cuts a stream off after `afterPartials` partials; `streamError` sends an
+ *   `error` event there instead and ends the stream. Counters
  *   `streamsStarted`, `partialsSent`, `streamsCompleted`.
  * - `GET /v1/models` (404 when `modelsEndpoint` is false, like some compatible servers).
  * - `POST /v1/responses` (https://platform.openai.com/docs/api-reference/responses): a mainline `model` (not a gpt-image one), `input` as a string or one
@@ -102,7 +103,22 @@ export type OpenAiFault =
    * destroyed before the `*.completed` event. Inject with `after: true` (the image was made, so it may be charged).
    * On a call that does not stream it drops the connection.
    */
-  | { kind: 'dropMidStream'; afterPartials?: number };
+  | { kind: 'dropMidStream'; afterPartials?: number }
+  /**
+   * A streamed call that sends an `error` event after `afterPartials` partial images (default 1) and ends: for the
+   * Images API `{ type: 'error', error: { message, code } }`, for the Responses API the documented
+   * `{ type: 'error', code, message, param }` (https://platform.openai.com/docs/api-reference/responses-streaming/error).
+   * Inject with `after: true`. On a call that does not stream it drops the connection.
+   */
+  | { kind: 'streamError'; afterPartials?: number; message?: string; code?: string };
+
+/** How a streamed reply ends early, `after` partial images in: cut off, or with an `error` event; null: it does not. */
+type StreamStop = { after: number; fault: Extract<OpenAiFault, { kind: 'dropMidStream' | 'streamError' }> } | null;
+
+/** The {@link StreamStop} of the fault that follows a streamed call's work, or null where it is no stream fault. */
+function streamStopOf(fault: OpenAiFault | null | undefined): StreamStop {
+  return fault && (fault.kind === 'dropMidStream' || fault.kind === 'streamError') ? { after: fault.afterPartials ?? 1, fault } : null;
+}
 
 /** One API key the server knows. */
 export interface OpenAiKeyConfig {
@@ -463,6 +479,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         await sendJson(req, reply, fault.status ?? 200, fault.body);
         return true;
       case 'dropMidStream':
+      case 'streamError':
         if (rec) rec.status = 0;
         reply.hijack();
         req.raw.socket.destroy();
@@ -555,8 +572,9 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         );
         state.imagesGenerated += images.length;
         const after = state.takeFault(name, true);
-        if (job.stream && (!after || after.kind === 'dropMidStream')) {
-          await streamImages(req, reply, name, job, images, after?.kind === 'dropMidStream' ? (after.afterPartials ?? 1) : null);
+        const stop = streamStopOf(after);
+        if (job.stream && (!after || stop)) {
+          await streamImages(req, reply, name, job, images, stop);
           return reply;
         }
         if (after && (await applyFault(req, reply, after, job))) return reply;
@@ -575,26 +593,13 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
    * edits) with `b64_json` (the final image blurred less and less, in the requested format) and
    * `partial_image_index` 0…, each after `partialDelayMs`, then `image_generation.completed` with the final
    * `b64_json`, `created_at`, `size`, `quality`, `background`, `output_format` and `usage` (100 more image output
-   * tokens per partial, as OpenAI's guide bills them). `dropAfter` partials in, the socket is destroyed instead.
+   * tokens per partial, as OpenAI's guide bills them). `stop.after` partials in, it ends as `stop` says instead.
    */
-  async function streamImages(req: FastifyRequest, reply: FastifyReply, route: 'generations' | 'edits', job: ImageJob, images: Buffer[], dropAfter: number | null) {
+  async function streamImages(req: FastifyRequest, reply: FastifyReply, route: 'generations' | 'edits', job: ImageJob, images: Buffer[], stop: StreamStop) {
     const rec = recordOf.get(req);
     const prefix = route === 'generations' ? 'image_generation' : 'image_edit';
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${randomBytes(12).toString('hex')}` });
-    state.streamsStarted += 1;
-    const write = (type: string, data: Record<string, unknown>) =>
-      new Promise<void>((resolve) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`, () => resolve()));
-    /** Cuts the stream off once what was written has reached the client (a mid-stream drop, not a lost partial). */
-    const cut = async () => {
-      if (rec) {
-        rec.status = 0;
-        rec.fault = 'dropMidStream';
-      }
-      await delay(30, closing.signal);
-      res.socket?.destroy();
-    };
+    const { res, write } = openEventStream(reply, { 'x-request-id': `req_${randomBytes(12).toString('hex')}` });
+    const cut = () => endEarly(req, res, stop!, write, (f) => ({ error: { message: f.message ?? 'The image could not be generated.', code: f.code ?? 'server_error' } }));
     const echo = () => ({
       created_at: Math.floor(Date.now() / 1000),
       size: job.size,
@@ -605,7 +610,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     let sent = 0;
     for (const image of images) {
       for (let i = 0; i < job.partials; i++) {
-        if (dropAfter !== null && sent >= dropAfter) return cut();
+        if (stop && sent >= stop.after) return cut();
         await delay(state.config.partialDelayMs, closing.signal);
         if (closing.signal.aborted || res.destroyed) return;
         const partialBytes = await blurred(image, job, (job.partials - i) * 6);
@@ -613,7 +618,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         state.partialsSent += 1;
         sent += 1;
       }
-      if (dropAfter !== null) return cut();
+      if (stop) return cut();
       const usage = usageFor({ ...job, n: 1 });
       usage.output_tokens += 100 * job.partials;
       usage.total_tokens += 100 * job.partials;
@@ -631,7 +636,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
    * `response.created` (the response `in_progress`, no output), then `job.partials`
    * `response.image_generation_call.partial_image` events (`item_id`, `output_index` 0, `partial_image_index`,
    * `partial_image_b64`), each after `partialDelayMs`, then `response.completed` with the whole response; every event
-   * has a rising `sequence_number`. `dropAfter` partials in, the socket is destroyed instead.
+   * has a rising `sequence_number`. `stop.after` partials in, it ends as `stop` says instead.
    */
   async function streamResponse(
     req: FastifyRequest,
@@ -640,38 +645,67 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     image: Buffer,
     job: ImageJob,
     itemId: string,
-    dropAfter: number | null,
+    stop: StreamStop,
   ) {
     const rec = recordOf.get(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-    state.streamsStarted += 1;
     let seq = 0;
-    const write = (type: string, data: Record<string, unknown>) =>
-      new Promise<void>((resolve) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`, () => resolve()));
+    const { res, write } = openEventStream(reply, {}, () => ({ sequence_number: seq++ }));
     await write('response.created', { response: { ...out, status: 'in_progress', output: [] } });
     for (let i = 0; i < job.partials; i++) {
-      if (dropAfter !== null && i >= dropAfter) break;
+      if (stop && i >= stop.after) break;
       await delay(state.config.partialDelayMs, closing.signal);
       if (closing.signal.aborted || res.destroyed) return;
       const partial = await blurred(image, job, (job.partials - i) * 6);
       await write('response.image_generation_call.partial_image', { item_id: itemId, output_index: 0, partial_image_index: i, partial_image_b64: partial.toString('base64') });
       state.partialsSent += 1;
     }
-    if (dropAfter !== null) {
-      if (rec) {
-        rec.status = 0;
-        rec.fault = 'dropMidStream';
-      }
-      await delay(30, closing.signal);
-      res.socket?.destroy();
+    if (stop) {
+      await endEarly(req, res, stop, write, (f) => ({ code: f.code ?? 'server_error', message: f.message ?? 'The image could not be generated.', param: null }));
       return;
     }
     await write('response.completed', { response: out });
     if (rec) rec.status = 200;
     state.streamsCompleted += 1;
     res.end();
+  }
+
+  /**
+   * Takes over `reply` as a `text/event-stream` (200, no-cache, plus `headers`) and counts the stream begun; `write`
+   * sends one event, its data `{ type, ...extra(), ...data }`, and resolves once it is written.
+   */
+  function openEventStream(reply: FastifyReply, headers: Record<string, string>, extra: () => Record<string, unknown> = () => ({})) {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+    state.streamsStarted += 1;
+    const write = (type: string, data: Record<string, unknown>) =>
+      new Promise<void>((resolve) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...extra(), ...data })}\n\n`, () => resolve()));
+    return { res, write };
+  }
+
+  /**
+   * Ends a stream early as `stop` says: `dropMidStream` destroys the socket once what was written has reached the
+   * client (a mid-stream drop, not a lost partial); `streamError` sends an `error` event (`errorData`) and ends.
+   */
+  async function endEarly(
+    req: FastifyRequest,
+    res: FastifyReply['raw'],
+    stop: NonNullable<StreamStop>,
+    write: (type: string, data: Record<string, unknown>) => Promise<void>,
+    errorData: (f: Extract<OpenAiFault, { kind: 'streamError' }>) => Record<string, unknown>,
+  ): Promise<void> {
+    const rec = recordOf.get(req);
+    if (rec) {
+      rec.status = stop.fault.kind === 'dropMidStream' ? 0 : 200;
+      rec.fault = stop.fault.kind;
+    }
+    if (stop.fault.kind === 'streamError') {
+      await write('error', errorData(stop.fault));
+      res.end();
+      return;
+    }
+    await delay(30, closing.signal);
+    res.socket?.destroy();
   }
 
   function imagesResponse(job: ImageJob, images: Buffer[]) {
@@ -823,8 +857,8 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       const image = r.previous ? await deriveImage(r.previous.image, r.job, state.config.maxRenderEdge) : await renderImage(r.job, 1, state.config.maxRenderEdge);
       state.imagesGenerated += 1;
       const after = state.takeFault('responses', true);
-      const dropAfter = r.job.stream && after?.kind === 'dropMidStream' ? (after.afterPartials ?? 1) : null;
-      if (after && dropAfter === null && (await applyFault(req, reply, after, r.job))) return reply;
+      const stop = r.job.stream ? streamStopOf(after) : null;
+      if (after && stop === null && (await applyFault(req, reply, after, r.job))) return reply;
       const id = `resp_${randomBytes(24).toString('hex')}`;
       const imageCallId = `ig_${randomBytes(24).toString('hex')}`;
       state.responses.set(id, { key: key?.key ?? null, image, previousResponseId: r.previousResponseId, imageCallId });
@@ -852,7 +886,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         out['tool_usage'] = { image_gen: usageFor(r.job) };
       }
       if (r.job.stream) {
-        await streamResponse(req, reply, out, image, r.job, imageCallId, dropAfter);
+        await streamResponse(req, reply, out, image, r.job, imageCallId, stop);
         return reply;
       }
       return sendJson(req, reply, 200, out);
