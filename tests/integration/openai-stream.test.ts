@@ -98,6 +98,25 @@ describe('OpenAI streaming: the client against the test server', () => {
     expect(seen).toEqual([0]);
     expect(srv.state.requestsTo('generations')).toHaveLength(1);
   });
+
+  it('an error event mid-stream is the provider’s failure, with its message, in either API', async () => {
+    const client = new OpenAiClient({ apiKey: KEY, baseUrl: srv.baseUrl });
+    srv.state.inject('generations', { kind: 'streamError', afterPartials: 1, message: 'The render node went away.', code: 'image_generation_failed' }, { after: true });
+    const seen: number[] = [];
+    const body = buildGenerationsBody({ model: 'gpt-image-1.5', prompt: 'a lighthouse', params: {}, partialImages: 2 });
+    await expect(client.generate(body, { onPartial: (p) => seen.push(p.index) })).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      providerMessage: 'The render node went away.',
+      params: { reason: 'image_generation_failed' },
+    });
+    expect(seen).toEqual([0]);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#446688' } }).png().toBuffer();
+    srv.state.inject('responses', { kind: 'streamError', afterPartials: 1, message: 'Upstream timed out.' }, { after: true });
+    const rbody = buildResponsesBody({ model: 'gpt-image-1.5', prompt: 'add a moon', params: {}, images: [{ bytes: png, mime: 'image/png' }], partialImages: 2 });
+    await expect(client.responses(rbody)).rejects.toMatchObject({ code: 'provider_unavailable', providerMessage: 'Upstream timed out.' });
+    expect(srv.state.requestsTo('generations')).toHaveLength(1);
+    expect(srv.state.requestsTo('responses')).toHaveLength(1);
+  });
 });
 
 describe('OpenAI live previews through the app', () => {
