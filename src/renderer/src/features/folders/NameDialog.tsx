@@ -59,31 +59,18 @@ function NameForm({
 
   return (
     <form onSubmit={(e) => void submit(e)} className="form">
-      <label htmlFor={`${id}-name`} className="field-label">
-        {label}
-      </label>
-      <input
-        id={`${id}-name`}
-        className="input"
+      <NameField
+        id={id}
+        label={label}
         value={name}
-        autoComplete="off"
-        spellCheck={false}
-        maxLength={200}
-        aria-invalid={missing || !!error}
-        aria-describedby={missing || error ? `${id}-err` : undefined}
-        onChange={(e) => {
-          setName(e.target.value);
+        missing={missing}
+        error={error}
+        selectOnFocus
+        onChange={(v) => {
+          setName(v);
           setMissing(false);
         }}
-        onFocus={(e) => e.currentTarget.select()}
       />
-      {missing ? (
-        <p role="alert" id={`${id}-err`} className="error-text">
-          {t('folders.nameRequired')}
-        </p>
-      ) : (
-        <ErrorText error={error} id={`${id}-err`} />
-      )}
       <div className="form-actions">
         <button type="button" className="btn btn-plain" onClick={onDone}>
           {t('app.cancel')}
@@ -93,5 +80,50 @@ function NameForm({
         </button>
       </div>
     </form>
+  );
+}
+
+interface NameFieldProps {
+  /** The ids' stem: the input is `${id}-name`, the message under it `${id}-err`. */
+  id: string;
+  label: string;
+  value: string;
+  /** Submitted empty: says a name is needed. */
+  missing: boolean;
+  /** The server's refusal, shown under the field when not `missing`. */
+  error: AppErrorShape | null;
+  /** Selects the text on focus (a rename starts from the old name). */
+  selectOnFocus?: boolean;
+  onChange(value: string): void;
+}
+
+/** A project or folder name: label, input (at most 200 characters) and the message under it. */
+export function NameField({ id, label, value, missing, error, selectOnFocus = false, onChange }: NameFieldProps) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <label htmlFor={`${id}-name`} className="field-label">
+        {label}
+      </label>
+      <input
+        id={`${id}-name`}
+        className="input"
+        value={value}
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={200}
+        aria-invalid={missing || !!error}
+        aria-describedby={missing || error ? `${id}-err` : undefined}
+        onChange={(e) => onChange(e.target.value)}
+        onFocus={selectOnFocus ? (e) => e.currentTarget.select() : undefined}
+      />
+      {missing ? (
+        <p role="alert" id={`${id}-err`} className="error-text">
+          {t('folders.nameRequired')}
+        </p>
+      ) : (
+        <ErrorText error={error} id={`${id}-err`} />
+      )}
+    </>
   );
 }

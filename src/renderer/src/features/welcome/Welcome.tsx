@@ -11,6 +11,7 @@ import { useSettings } from '../../store/settings';
 import { useToasts } from '../../store/toasts';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
+import { NameField } from '../folders/NameDialog';
 import { ConnectionResult } from '../settings/ConnectionResult';
 import './welcome.css';
 
@@ -119,30 +120,17 @@ function WelcomeForm({ onDone }: { onDone(): void }) {
 
   return (
     <form className="form welcome-form" onSubmit={(e) => void submit(e)}>
-      <label htmlFor={`${id}-name`} className="field-label">
-        {t('welcome.projectName')}
-      </label>
-      <input
-        id={`${id}-name`}
-        className="input"
+      <NameField
+        id={id}
+        label={t('welcome.projectName')}
         value={name}
-        autoComplete="off"
-        spellCheck={false}
-        maxLength={200}
-        aria-invalid={missing || !!error}
-        aria-describedby={missing || error ? `${id}-err` : undefined}
-        onChange={(e) => {
-          setName(e.target.value);
+        missing={missing}
+        error={error}
+        onChange={(v) => {
+          setName(v);
           setMissing(false);
         }}
       />
-      {missing ? (
-        <p role="alert" id={`${id}-err`} className="error-text">
-          {t('folders.nameRequired')}
-        </p>
-      ) : (
-        <ErrorText error={error} id={`${id}-err`} />
-      )}
 
       <fieldset className="welcome-choices">
         <legend className="field-label">{t('welcome.makeWith')}</legend>
