@@ -1,4 +1,3 @@
-import { KeyRound, ShieldAlert, ShieldCheck } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KeyedProviderId } from '@shared/capabilities';
@@ -8,6 +7,7 @@ import { errorShape, providerShortLabel } from '../../i18n/format';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { ConnectionResult } from './ConnectionResult';
+import { KeyField, KeyStatus } from './KeyField';
 
 /** One keyed provider: its key (never shown, only its last four), base URL and a connection check. */
 export function ProviderSection({ settings }: { settings: ProviderSettings }) {
@@ -83,36 +83,10 @@ export function ProviderSection({ settings }: { settings: ProviderSettings }) {
         {providerShortLabel(t, provider)}
       </h3>
 
-      <p className="key-status">
-        <KeyRound size={14} aria-hidden="true" />
-        <span>{settings.keySet ? t('settings.keySet', { last4: settings.keyLast4 ?? '' }) : t('settings.noKey')}</span>
-        {!settings.keySet && settings.keyOptional ? <span className="muted small">{t('settings.keyOptional')}</span> : null}
-      </p>
-      <p className={`note${settings.keyStorage === 'session' ? ' note-warn' : ''}`}>
-        {settings.keyStorage === 'keychain' ? (
-          <ShieldCheck size={14} aria-hidden="true" />
-        ) : (
-          <ShieldAlert size={14} aria-hidden="true" />
-        )}
-        <span>{settings.keyStorage === 'keychain' ? t('settings.storageKeychain') : t('settings.storageSession')}</span>
-      </p>
+      <KeyStatus settings={settings} />
 
       <form className="form-row" onSubmit={saveKey}>
-        <div className="field grow">
-          <label htmlFor={`${id}-key`} className="field-label">
-            {t('settings.apiKey')}
-          </label>
-          <input
-            id={`${id}-key`}
-            className="input"
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder={t('settings.apiKeyPlaceholder')}
-            value={key}
-            onChange={(e) => setKeyText(e.target.value)}
-          />
-        </div>
+        <KeyField id={`${id}-key`} label={t('settings.apiKey')} value={key} onChange={setKeyText} />
         <button type="submit" className="btn btn-primary" disabled={busy || key.trim() === ''}>
           {t('settings.saveKey')}
         </button>

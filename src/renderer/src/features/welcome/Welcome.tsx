@@ -1,4 +1,3 @@
-import { KeyRound, ShieldAlert, ShieldCheck } from 'lucide-react';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KeyedProviderId } from '@shared/capabilities';
@@ -13,6 +12,7 @@ import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
 import { NameField } from '../folders/NameDialog';
 import { ConnectionResult } from '../settings/ConnectionResult';
+import { KeyField, KeyStatus } from '../settings/KeyField';
 import './welcome.css';
 
 /** The ways to make images the welcome offers: the sandbox (no key) or one of the three hosted providers. */
@@ -159,43 +159,25 @@ function WelcomeForm({ onDone }: { onDone(): void }) {
 
       {choice !== 'sandbox' ? (
         <div className="welcome-key">
-          <p className="key-status">
-            <KeyRound size={14} aria-hidden="true" />
-            <span>{chosen?.keySet ? t('settings.keySet', { last4: chosen.keyLast4 ?? '' }) : t('settings.noKey')}</span>
-          </p>
+          <KeyStatus settings={chosen ?? undefined} />
           <div className="form-row">
-            <div className="field grow">
-              <label htmlFor={`${id}-key`} className="field-label">
-                {t('welcome.keyLabel', { provider: providerShortLabel(t, choice) })}
-              </label>
-              <input
-                id={`${id}-key`}
-                className="input"
-                type="password"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder={t('settings.apiKeyPlaceholder')}
-                value={key}
-                onChange={(e) => setKey(e.target.value)}
-                onKeyDown={(e) => {
-                  // Enter here saves the key; it does not create the project.
-                  if (isSubmitEnter(e)) {
-                    e.preventDefault();
-                    void saveAndCheck();
-                  }
-                }}
-              />
-            </div>
+            <KeyField
+              id={`${id}-key`}
+              label={t('welcome.keyLabel', { provider: providerShortLabel(t, choice) })}
+              value={key}
+              onChange={setKey}
+              onKeyDown={(e) => {
+                // Enter here saves the key; it does not create the project.
+                if (isSubmitEnter(e)) {
+                  e.preventDefault();
+                  void saveAndCheck();
+                }
+              }}
+            />
             <button type="button" className="btn btn-plain" disabled={busy || key.trim() === ''} onClick={() => void saveAndCheck()}>
               {t('welcome.saveAndCheck')}
             </button>
           </div>
-          {chosen ? (
-            <p className={`note${chosen.keyStorage === 'session' ? ' note-warn' : ''}`}>
-              {chosen.keyStorage === 'keychain' ? <ShieldCheck size={14} aria-hidden="true" /> : <ShieldAlert size={14} aria-hidden="true" />}
-              <span>{chosen.keyStorage === 'keychain' ? t('settings.storageKeychain') : t('settings.storageSession')}</span>
-            </p>
-          ) : null}
           <ErrorText error={keyError} />
           <div className="balance-row">
             {chosen?.keySet ? (
