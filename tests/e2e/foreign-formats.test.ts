@@ -17,7 +17,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app';
 import { base, FOOOCUS, INVOKE, NOVEL_COMMENT, SWARM, withText } from '../helpers/foreign-fixtures';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { launchBrowser, newProject, openPage, startHost, type RunningHost } from './harness';
 
 const run = promisify(execFile);
 
@@ -95,12 +95,6 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
   const viewer = (): Locator => page.getByRole('dialog', { name: 'Image viewer' });
   const pressed = (l: Locator): Promise<string | null> => l.getAttribute('aria-pressed');
 
-  const newProject = async (name: string): Promise<void> => {
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByRole('textbox', { name: 'Project name' }).fill(name);
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('treeitem', { name }).click();
-  };
   /**
    * Searches the open project of `total` images, expects one match, opens it in the viewer. The search is cleared
    * first and the whole project waited for, so the one match seen is this search's, not the previous one's.
@@ -129,7 +123,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
   };
 
   it('imports InvokeAI, NovelAI, Fooocus, SwarmUI and Lightroom files with their recipes, tags and rating', async () => {
-    await newProject('Archives');
+    await newProject(page, 'Archives');
     const report = await importFiles(files, '6 imported · 0 skipped');
     await report.getByText('Recipes from other tools (4)').click();
     const recipes = report.getByRole('list', { name: 'Recipes from other tools' });
@@ -177,7 +171,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
   });
 
   it('round trip: generated, rated, tagged and edited here, exported with its recipe, imported back with all of it', async () => {
-    await newProject('Trip');
+    await newProject(page, 'Trip');
     await page.getByRole('combobox', { name: 'Provider' }).selectOption('sandbox');
     await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
     await page.getByRole('textbox', { name: 'Prompt' }).fill(TRIP_PROMPT);
@@ -221,7 +215,7 @@ describe('other tools archives and the Atelier round trip, in the browser', () =
     await page.close();
     other = await startHost(join(dir, 'lib2'), {});
     ({ page, errors: otherErrors } = await openPage(browser, other.url));
-    await newProject('Back');
+    await newProject(page, 'Back');
     const report = await importFiles(exported, '2 imported · 0 skipped');
     await report.getByText('Recipes from other tools (2)').click();
     const tools = await report.getByRole('list', { name: 'Recipes from other tools' }).getByRole('listitem').allTextContents();
