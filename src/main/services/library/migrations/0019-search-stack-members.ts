@@ -10,7 +10,9 @@
  * in the trash, or showed them under a live one (found by search-plans-property.test.ts, seed 520514731).
  *
  * The members are found through `assets_by_stack` (0004). Deleting a live image its members point at shows them
- * again, so a delete queues them too. Libraries already at 17 are re-indexed for the images in a stack.
+ * again, so a delete queues them too. In a library already indexed by 17, the stack members whose token (`sh1`
+ * among the space-separated `meta` tokens) disagrees with their stack as it is now are queued, and only those (a
+ * library coming from 16 is indexed whole by the search service anyway).
  */
 export const up = /* sql */ `
 DROP TRIGGER assets_search_stack_cover;
@@ -21,5 +23,9 @@ END;
 CREATE TRIGGER assets_search_stack_cover_delete AFTER DELETE ON assets WHEN old.deleted_at IS NULL BEGIN
   INSERT OR IGNORE INTO search_dirty (asset_id) SELECT id FROM assets WHERE stack_id = old.id;
 END;
-INSERT OR IGNORE INTO search_dirty (asset_id) SELECT id FROM assets WHERE stack_id IS NOT NULL;
+INSERT OR IGNORE INTO search_dirty (asset_id)
+  SELECT a.id FROM assets a INDEXED BY assets_by_stack JOIN search_fts f ON f.rowid = a.doc_id
+   WHERE a.stack_id IS NOT NULL
+     AND (a.stack_id <> a.id AND EXISTS (SELECT 1 FROM assets c WHERE c.id = a.stack_id AND c.deleted_at IS NULL))
+         <> (instr(' ' || f.meta || ' ', ' sh1 ') > 0);
 `;
