@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BudgetPeriod, BudgetStatus } from '@shared/contracts/budgets';
 import type { AppErrorShape } from '@shared/errors';
@@ -39,6 +39,8 @@ export function BudgetForm({ target, onDone }: { target: BudgetTarget; onDone():
   const [current, setCurrent] = useState<BudgetStatus | null>(null);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const [busy, setBusy] = useState(false);
+  // Set once the person changes a field: the budget read on opening then fills only what they have not touched.
+  const edited = useRef(false);
 
   useEffect(() => {
     let live = true;
@@ -46,7 +48,7 @@ export function BudgetForm({ target, onDone }: { target: BudgetTarget; onDone():
       (s) => {
         if (!live) return;
         setCurrent(s);
-        if (s.budget) {
+        if (s.budget && !edited.current) {
           setCredits(s.budget.credits === null ? '' : String(s.budget.credits));
           setUsd(s.budget.usd === null ? '' : String(s.budget.usd));
           setPeriod(s.budget.period);
@@ -94,7 +96,10 @@ export function BudgetForm({ target, onDone }: { target: BudgetTarget; onDone():
           value={credits}
           aria-invalid={c === 'bad'}
           aria-describedby={`${id}-hint${c === 'bad' ? ` ${id}-bad` : ''}`}
-          onChange={(e) => setCredits(e.target.value)}
+          onChange={(e) => {
+            edited.current = true;
+            setCredits(e.target.value);
+          }}
         />
       </div>
       <div className="field">
@@ -108,7 +113,10 @@ export function BudgetForm({ target, onDone }: { target: BudgetTarget; onDone():
           value={usd}
           aria-invalid={u === 'bad'}
           aria-describedby={`${id}-hint${u === 'bad' ? ` ${id}-bad` : ''}`}
-          onChange={(e) => setUsd(e.target.value)}
+          onChange={(e) => {
+            edited.current = true;
+            setUsd(e.target.value);
+          }}
         />
       </div>
       <p id={`${id}-hint`} className="muted small">
@@ -123,7 +131,10 @@ export function BudgetForm({ target, onDone }: { target: BudgetTarget; onDone():
         <legend className="field-label">{t('budget.period')}</legend>
         {(['month', 'total'] as const).map((p) => (
           <label key={p} className="radio">
-            <input type="radio" name={`${id}-period`} value={p} checked={period === p} onChange={() => setPeriod(p)} />
+            <input type="radio" name={`${id}-period`} value={p} checked={period === p} onChange={() => {
+                edited.current = true;
+                setPeriod(p);
+              }} />
             <span>{t(`budget.${p}`)}</span>
           </label>
         ))}
