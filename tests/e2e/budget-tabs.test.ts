@@ -70,9 +70,12 @@ describe('a budget edited in another tab; a table typed with an input method', (
     await expect.poll(() => preview.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^1 prompt for /);
     await expect.poll(() => preview.locator('tbody td.batch-prompt').allTextContents()).toEqual(['머그컵 포스터']);
 
-    // A Japanese row pasted after it (clipboard text, as a spreadsheet gives it).
-    await other.keyboard.press('Enter');
-    await cdp.send('Input.insertText', { text: 'マグカップ\n' });
+    // A Japanese row pasted after it from the clipboard, with the keyboard, in this second tab.
+    await other.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.host.origin });
+    await other.evaluate((text) => navigator.clipboard.writeText(text), '\r\nマグカップ\r\n');
+    await table.focus();
+    await other.keyboard.press('Control+End');
+    await other.keyboard.press('Control+V');
     await expect.poll(() => preview.locator('tbody td.batch-prompt').allTextContents(), { timeout: 10_000 }).toEqual(['머그컵 포스터', 'マグカップ 포스터']);
     expect(await batch.getByRole('button', { name: 'Queue 2 prompts' }).isEnabled()).toBe(true);
     await cdp.detach();
