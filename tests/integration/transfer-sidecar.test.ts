@@ -106,6 +106,30 @@ describe('XMP sidecars come in with their images', () => {
     expect(await call(app, 'assets.meta', { id: idOf(r, 'alone.jpg') })).toMatchObject({ title: 'Picked alone', rating: 3 });
   });
 
+  it('gives each picked file its own sidecar when two in different folders have the same name', async () => {
+    const [x, y] = [join(dir, 'twins-x'), join(dir, 'twins-y')];
+    for (const d of [x, y]) await mkdir(d);
+    await writeFile(join(x, 'twin.jpg'), await base('jpeg'));
+    await writeFile(join(y, 'twin.jpg'), await base('jpeg'));
+    await sidecar(join(x, 'twin.xmp'), ['-XMP-dc:Title=Twin X', '-XMP-xmp:Rating=2']);
+    await sidecar(join(y, 'twin.xmp'), ['-XMP-dc:Title=Twin Y', '-XMP-xmp:Rating=4']);
+    // Other pictures between the two, so that the first twin is done before the second is read.
+    const between: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      between.push(join(x, `between-${i}.png`));
+      await writeFile(between[i]!, await base('png'));
+    }
+    const r = await importPaths([join(x, 'twin.jpg'), ...between, join(y, 'twin.jpg')]);
+    expect(r.skipped).toEqual([]);
+    expect(r.imported).toHaveLength(10);
+    const twins = r.imported.filter((i) => i.name === 'twin.jpg');
+    const metas = await Promise.all(twins.map((i) => call(app, 'assets.meta', { id: i.assetId })));
+    expect(metas.map((m) => [m.title, m.rating]).sort()).toEqual([
+      ['Twin X', 2],
+      ['Twin Y', 4],
+    ]);
+  });
+
   it('pairs a sidecar pushed by the page in an earlier batch with its image in a later one', async () => {
     const x = join(dir, 'push.xmp');
     await sidecar(x, ['-XMP-dc:Title=Pushed in two batches', '-XMP-dc:Subject=웹']);

@@ -174,7 +174,7 @@ export class ImportService {
           return;
         }
         // A walked folder's sidecars were all listed with its files; only a file picked alone looks beside itself.
-        const xmp = run.sidecarFor(f.name) ?? (f.alone ? await run.sidecarBeside(f.path, f.name) : null);
+        const xmp = run.sidecarFor(f.name) ?? (f.alone ? await run.sidecarBeside(f.path) : null);
         await run.importOne(f.name, bytes, xmp);
       });
       return run.finish();
@@ -304,7 +304,8 @@ class ImportRun {
 
   /**
    * Sidecars (see {@link isXmpSidecar}) by their name folded to lower case, until their image comes; then null
-   * (used). Text, at most {@link MAX_SIDECAR_BYTES}.
+   * (used). Text, at most {@link MAX_SIDECAR_BYTES}. One read beside a file picked alone ({@link sidecarBeside}) is
+   * kept, used, by its path folded to lower case (another image of that name elsewhere has its own).
    */
   private readonly sidecars = new Map<string, { name: string; text: string | null }>();
 
@@ -368,10 +369,11 @@ class ImportRun {
    * `photo.xmp`, `photo.XMP`), read as {@link takeSidecarFiles} does and counted as seen; null when there is none
    * or it was among the walked files already.
    */
-  async sidecarBeside(path: string, name: string): Promise<string | null> {
+  async sidecarBeside(path: string): Promise<string | null> {
     const stem = path.replace(/\.[^./\\]*$/, '');
     for (const candidate of [`${path}.xmp`, `${stem}.xmp`, `${stem}.XMP`]) {
-      const key = join(dirname(name), basename(candidate)).toLowerCase();
+      // A sidecar of that name was given itself (sidecarFor pairs it by name), or this file was read for another image.
+      const key = candidate.toLowerCase();
       if (this.sidecars.has(key) || this.sidecars.has(basename(candidate).toLowerCase())) return null;
       const st = await stat(candidate).catch(() => null);
       if (!st?.isFile()) continue;
