@@ -6,51 +6,30 @@
  * budget use and the cost per kept image, with its rating control. Screenshots: budget.png, spend-budgets.png.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SCREENSHOTS } from '../helpers/paths';
-import { call, openTestApp, tempDir } from '../helpers/app';
+import { call } from '../helpers/app';
 import { KEY, startServer } from '../integration/apiframe-helpers';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
-import { launchBrowser, openPage, startHost, type RunningHost } from './harness';
+import { seedKeychainKey, useWebApp } from './harness';
 
 const KEYCHAIN = `atelier-e2e-budget-${process.pid}`;
 const PROMPT = 'A paper crane on a desk';
 
 describe('a budget stops a submit until the user overrides it', () => {
   let srv: ApiframeTestServer;
-  let host: RunningHost;
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('atelier-e2e-budget-'));
-    srv = await startServer({ jobDurationMs: 300, queueDelayMs: 30, imageLongEdge: 64 });
+  const app = useWebApp('atelier-e2e-budget-', async (dir, closeAfter) => {
+    srv = closeAfter(await startServer({ jobDurationMs: 300, queueDelayMs: 30, imageLongEdge: 64 }));
+    const env = { ATELIER_APIFRAME_BASE_URL: srv.url };
     // The key goes to the same keychain the host then reads.
-    const app = await openTestApp(dir, { env: { ATELIER_APIFRAME_BASE_URL: srv.url }, keychainService: KEYCHAIN });
-    await call(app, 'settings.setKey', { provider: 'apiframe', key: KEY });
-    await call(app, 'folders.create', { name: 'Poster', parentId: null });
-    await app.close();
-    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: srv.url, ATELIER_KEYCHAIN_SERVICE: KEYCHAIN });
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    const app = await openTestApp(dir, { env: {}, keychainService: KEYCHAIN }).catch(() => null);
-    if (app) {
-      await call(app, 'settings.clearKey', { provider: 'apiframe' }).catch(() => undefined);
-      await app.close();
-    }
-    await srv?.close();
-    await cleanup?.();
+    const keychain = await seedKeychainKey(dir, closeAfter, { service: KEYCHAIN, provider: 'apiframe', key: KEY, env }, async (seed) => {
+      await call(seed, 'folders.create', { name: 'Poster', parentId: null });
+    });
+    return { ...env, ...keychain };
   });
 
   it('sets a budget from the sidebar, shows what is left, refuses with the numbers, and lets an override through', async () => {
+    const { page, errors } = app;
     const project = page.getByRole('treeitem', { name: /Poster/ });
     await project.click();
     // Budget… from the project's menu.

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { tempDir } from '../helpers/app';
+import type { App } from '../../src/main/app';
+import type { CallInput } from '../../src/shared/contract';
+import { call, openTestApp, tempDir } from '../helpers/app';
 import { REPO_ROOT } from '../helpers/paths';
 
 export const HOST_ENTRY = join(REPO_ROOT, 'out/main/web-host.js');
@@ -245,6 +247,36 @@ export function useWebApp(
       return host;
     },
   };
+}
+
+/**
+ * For {@link useWebApp}'s `env` function: saves a provider key in the private keychain service `service` through a
+ * test app opened on the library `dir` (with `env`), runs `seed` on that app (folders, jobs…) and closes it; the key
+ * is cleared from that keychain again in `afterAll`, once the host is gone (`closeAfter`). Resolves with the host env
+ * that makes the host read that keychain (`ATELIER_KEYCHAIN_SERVICE`).
+ */
+export async function seedKeychainKey(
+  dir: string,
+  closeAfter: <T extends Closable>(server: T) => T,
+  opts: { service: string; provider: CallInput<'settings.setKey'>['provider']; key: string; env?: Record<string, string> },
+  seed: (app: App) => Promise<void> = async () => {},
+): Promise<Record<string, string>> {
+  const app = await openTestApp(dir, { env: opts.env ?? {}, keychainService: opts.service });
+  try {
+    await call(app, 'settings.setKey', { provider: opts.provider, key: opts.key });
+    await seed(app);
+  } finally {
+    await app.close();
+  }
+  closeAfter({
+    async close() {
+      const again = await openTestApp(dir, { env: {}, keychainService: opts.service }).catch(() => null);
+      if (!again) return;
+      await call(again, 'settings.clearKey', { provider: opts.provider }).catch(() => undefined);
+      await again.close();
+    },
+  });
+  return { ATELIER_KEYCHAIN_SERVICE: opts.service };
 }
 
 /** Makes a project the way a person does (New project, type the name, Create) and opens it in the sidebar tree. */
