@@ -1,5 +1,5 @@
 /** Queue controls through the dispatcher with the Apiframe test server: pause, resume, cancel, retry, 429 cooldown. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/main/app';
 import { call, callError, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { KEY, startServer } from './apiframe-helpers';
@@ -104,5 +104,25 @@ describe('queue controls', () => {
     const last429 = gens[2]!.at;
     expect(gens.slice(3).every((r) => r.at >= last429 + 900)).toBe(true);
     expect(srv.state.jobsCreated).toBe(2);
+  });
+
+  it('a resume while jobs wait for a submit slot leaves them waiting: no 50 ms retry timers spin meanwhile', async () => {
+    // Four submits at a time (the gate); each POST takes 600 ms, so four of eight jobs wait their turn.
+    srv.state.inject('generate', { kind: 'slow', delayMs: 600 }, { times: 8 });
+    const jobs = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(`a red kite over the sea, ${i}`)));
+    await waitFor(() => srv.state.requestsTo('generate').length >= 4, 'four submits on the wire');
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      // Resume schedules every active job, those waiting in the gate too.
+      await call(app, 'queue.pause', { scope: 'evolink' });
+      await call(app, 'queue.resume', { scope: 'evolink' });
+      await new Promise((r) => setTimeout(r, 400));
+      const retries = spy.mock.calls.filter(([, ms]) => ms === 50).length;
+      expect(retries).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
+    for (const j of jobs) await until(j.id, 'completed');
+    expect(srv.state.jobsCreated).toBe(8);
   });
 });

@@ -178,7 +178,7 @@ const freshPollState = (sinceSubmit: boolean): PollState => ({
   sinceSubmit,
 });
 
-/** When a job's step comes due while another step holds it, it is tried again this much later, ms. */
+/** When a job's step comes due while a shared poll holds it, it is tried again this much later, ms. */
 const BUSY_RETRY_MS = 50;
 
 /** How long shared polls of a provider stay off after one failed, ms. */
@@ -205,7 +205,10 @@ export class JobEngine {
   private readonly t: EngineTiming;
   private readonly now: () => number;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Jobs whose own step is under way (it schedules the job's next step when it ends). */
   private readonly busy = new Set<string>();
+  /** Running jobs a shared poll of another job is reading (see {@link readShared}); their own steps wait. */
+  private readonly heldByShared = new Set<string>();
   private readonly polls = new Map<string, PollState>();
   private readonly learned = new Map<string, { recorded: number; n: number; typicalMs: number; dist: DurationDistribution; plan: number[] }>();
   private readonly retries = new Map<string, number>();
@@ -407,11 +410,13 @@ export class JobEngine {
   /** Runs the one step the job's state calls for, then schedules the next. Never throws. */
   private async step(jobId: string): Promise<void> {
     if (this.stopped) return;
-    // A step under way (its own, or a shared poll holding it): come back once it is over, never drop the step.
-    if (this.busy.has(jobId)) {
+    // Read by a shared poll just now: come back once it is over, never drop the step.
+    if (this.heldByShared.has(jobId)) {
       if (!this.timers.has(jobId)) this.schedule(jobId, BUSY_RETRY_MS);
       return;
     }
+    // Its own step under way (a submit waiting for a slot, a poll, a download) schedules the next one when it ends.
+    if (this.busy.has(jobId)) return;
     const job = this.d.journal.get(jobId);
     if (!job) return; // its folder was deleted
     const cool = (this.cooldowns.get(job.provider) ?? 0) - this.now();
@@ -801,7 +806,7 @@ export class JobEngine {
     const adapter = this.d.adapters[job.provider];
     const others = this.d.journal.listRunning(job.provider).filter((j) => j.id !== job.id && !this.busy.has(j.id));
     const all = [job, ...others];
-    for (const o of others) this.busy.add(o.id);
+    for (const o of others) this.heldByShared.add(o.id);
     try {
       let statuses: Map<string, RemoteStatus>;
       try {
@@ -822,7 +827,7 @@ export class JobEngine {
       this.retries.delete(job.id);
       for (const j of all) {
         // Released before its status is applied: a completed job's download step must be free to run.
-        if (j.id !== job.id) this.busy.delete(j.id);
+        if (j.id !== job.id) this.heldByShared.delete(j.id);
         const status = statuses.get(j.remoteId!);
         const cur = this.d.journal.get(j.id);
         if (!cur || cur.state !== 'running') continue;
@@ -839,7 +844,7 @@ export class JobEngine {
       }
     } finally {
       for (const o of others) {
-        this.busy.delete(o.id);
+        this.heldByShared.delete(o.id);
         // A job whose timer fired while the read held it has none now: give it its next poll.
         if (!this.timers.has(o.id)) {
           const cur = this.d.journal.get(o.id);
