@@ -678,9 +678,9 @@ export class SearchService {
   /**
    * What is indexed for asset `id`: `body`, its text (prompt, title, note, file name, foreign recipe, tags), and
    * `meta`, the tokens of its filter values (search-text.ts `metaDocument`); null for no such asset.
+   * @param src its row, when the caller read it already
    */
-  private documentOf(id: string): { body: string; meta: string } | null {
-    const src = this.repo.documentSource(id);
+  private documentOf(id: string, src = this.repo.documentSource(id)): { body: string; meta: string } | null {
     if (!src) return null;
     const tags = this.repo.tagsOf(id);
     return {
@@ -712,7 +712,7 @@ export class SearchService {
     if (!src) {
       if (doc !== undefined) repo.deleteDocument(doc);
     } else {
-      const { body, meta } = this.documentOf(id) ?? { body: '', meta: '' };
+      const { body, meta } = this.documentOf(id, src)!;
       let docId: number;
       if (doc !== undefined) {
         docId = doc;
