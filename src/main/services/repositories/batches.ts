@@ -3,8 +3,8 @@
  * expanded prompt, each pointing at its journalled job, with the row's values). Reads also join `jobs` (row states)
  * and `assets` (the images a row made).
  */
-import type Database from 'better-sqlite3';
 import type { Db } from '../library/db';
+import { Statements, type Statement } from './statements';
 
 /** The tables this repository owns: only it writes them. */
 export const OWNS = ['batches', 'batch_rows'] as const;
@@ -53,22 +53,16 @@ export interface BatchTotalsRow {
   cost_usd: number | null;
 }
 
-/** How many of a batch's rows are in each job state. */
-export interface BatchStateCount {
-  state: string;
-  n: number;
-}
-
 /** Batches and their rows. Statements are prepared once, on first use. */
 export class BatchesRepository {
-  private readonly cache = new Map<string, Database.Statement<unknown[], unknown>>();
+  private readonly statements: Statements;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    this.statements = new Statements(db);
+  }
 
-  private st(sql: string): Database.Statement<unknown[], unknown> {
-    let s = this.cache.get(sql);
-    if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
-    return s;
+  private st(sql: string): Statement {
+    return this.statements.get(sql);
   }
 
   /** Inserts a batch (not paused). Run inside the submit's transaction, before its rows. */
@@ -114,12 +108,6 @@ export class BatchesRepository {
     return this.st('SELECT position, table_row, job_id, vars FROM batch_rows WHERE batch_id = ? ORDER BY position').all(batchId) as BatchRowRow[];
   }
 
-  /** How many rows are in each job state. */
-  stateCounts(batchId: string): BatchStateCount[] {
-    return this.st(
-      'SELECT j.state AS state, count(*) AS n FROM batch_rows r JOIN jobs j ON j.id = r.job_id WHERE r.batch_id = ? GROUP BY j.state',
-    ).all(batchId) as BatchStateCount[];
-  }
 
   /** Counts and money of the batch's rows. */
   totals(batchId: string): BatchTotalsRow {
