@@ -20,7 +20,7 @@ import type { JobJournal, JobRecord } from '../jobs/journal';
 import type { CheckedJob } from '../jobs/submit';
 import type { SettingsService } from '../settings';
 import type { BudgetService } from '../budgets/service';
-import type { BatchesRepository, BatchRow } from '../repositories/batches';
+import type { BatchesRepository, BatchRow, BatchRowRow } from '../repositories/batches';
 
 /** What the service needs from the app. */
 export interface BatchDeps {
@@ -167,8 +167,9 @@ export class BatchService {
       list.push({ assetId: img.asset_id, blobId: img.blob_id });
       images.set(img.position, list);
     }
+    const batchRows = this.d.repo.rows(id);
     const rows: BatchRowView[] = [];
-    for (const r of this.d.repo.rows(id)) {
+    for (const r of batchRows) {
       const job = this.d.journal.get(r.job_id);
       if (!job) continue;
       rows.push({
@@ -183,7 +184,7 @@ export class BatchService {
         images: images.get(r.position) ?? [],
       });
     }
-    return { ...this.summary(b), rows };
+    return { ...this.summary(b, batchRows), rows };
   }
 
   /** Batches newest first, of one folder or all (at most 50). */
@@ -264,7 +265,8 @@ export class BatchService {
     return b;
   }
 
-  private summary(b: BatchRow): BatchSummary {
+  /** The batch's summary; `rows`: its rows where the caller has read them already. */
+  private summary(b: BatchRow, rows: BatchRowRow[] = this.d.repo.rows(b.id)): BatchSummary {
     const t = this.d.repo.totals(b.id);
     return {
       id: b.id,
@@ -283,7 +285,7 @@ export class BatchService {
       usdEstimate: t.usd_estimate,
       credits: t.credits,
       costUsd: t.cost_usd,
-      jobIds: this.d.repo.rows(b.id).map((r) => r.job_id),
+      jobIds: rows.map((r) => r.job_id),
     };
   }
 }
