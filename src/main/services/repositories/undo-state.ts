@@ -6,6 +6,7 @@
 import { AppError } from '@shared/errors';
 import type { AssetUndoState, FolderUndoState, StackMembership } from '@shared/contracts/undo';
 import type { Db } from '../library/db';
+import { AssetsRepository } from './assets';
 import { Statements } from './statements';
 
 /** The tables this repository owns: none, it only reads `assets`, `asset_tags`, `tags` and `folders`. */
@@ -25,9 +26,13 @@ interface Row {
 /** The organising state of images, as undo needs it. */
 export class UndoStateRepository {
   private readonly st: Statements;
+  /** Tags and stack members, read as the organising calls read them. */
+  private readonly assets: AssetsRepository;
 
+  /** @param db the library database (migrated) */
   constructor(db: Db) {
     this.st = new Statements(db);
+    this.assets = AssetsRepository.of(db);
   }
 
   /**
@@ -38,8 +43,6 @@ export class UndoStateRepository {
    */
   read(ids: readonly string[]): { assets: AssetUndoState[]; stacks: StackMembership[]; folders: FolderUndoState[] } {
     const row = this.st.get('SELECT id, folder_id, title, note, rating, flag, deleted_at, stack_id FROM assets WHERE id = ?');
-    const tags = this.st.get('SELECT t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id WHERE at.asset_id = ? ORDER BY t.key');
-    const members = this.st.get('SELECT id FROM assets WHERE stack_id = ? ORDER BY id = stack_id DESC, created_at, id');
     const folder = this.st.get('SELECT id, parent_id, name, position, deleted_at FROM folders WHERE id = ?');
     const assets: AssetUndoState[] = [];
     const folders = new Map<string, FolderUndoState>();
@@ -47,7 +50,6 @@ export class UndoStateRepository {
     for (const id of new Set(ids)) {
       const r = row.get(id) as Row | undefined;
       if (!r) throw new AppError('not_found', `no asset with id ${id}`, { params: { id } });
-      const names = (tags.all(id) as { name: string }[]).map((t) => t.name);
       assets.push({
         id: r.id,
         folderId: r.folder_id,
@@ -55,7 +57,7 @@ export class UndoStateRepository {
         note: r.note,
         rating: r.rating,
         flag: r.flag,
-        tags: names,
+        tags: this.assets.tagNamesOf(id),
         deletedAt: r.deleted_at,
         stackId: r.stack_id,
       });
@@ -67,10 +69,7 @@ export class UndoStateRepository {
         at = f.parent_id;
       }
     }
-    const stacks = [...stackIds].map((stackId) => ({
-      stackId,
-      members: (members.all(stackId) as { id: string }[]).map((m) => m.id),
-    }));
+    const stacks = [...stackIds].map((stackId) => ({ stackId, members: this.assets.stackMembers(stackId) }));
     return { assets, stacks, folders: [...folders.values()] };
   }
 }
