@@ -178,9 +178,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
         jobIdOf: (key) => journal.getByIdempotencyKey(key)?.id ?? null,
         isActive: (id) => ACTIVE_JOB_STATES.includes(journal.get(id)?.state ?? 'failed'),
       }),
-      resolve: async (key) => {
+      resolve: async (key, images = true) => {
         const job = journal.getByIdempotencyKey(key);
         if (!job) return null;
+        if (!images) return { prompt: job.prompt, params: job.params, references: [], model: job.model };
         const refs = journal.references(job.id);
         const references = await Promise.all(refs.slice(0, 1).map((r) => store.read(r.blobId)));
         // A masked edit changes only inside the mask (the sandbox renders it as OpenAI's edits take one).

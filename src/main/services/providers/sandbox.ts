@@ -27,8 +27,11 @@ export interface SandboxJobSpec {
 }
 
 export interface SandboxOptions {
-  /** Looks up the job by its idempotency key (the engine's journal), null if it is gone. */
-  resolve(idempotencyKey: string): Promise<SandboxJobSpec | null>;
+  /**
+   * Looks up the job by its idempotency key (the engine's journal), null if it is gone. With `images: false` (a poll,
+   * which needs only the params) `references` may be empty and `mask` absent: nothing is read from the store.
+   */
+  resolve(idempotencyKey: string, images?: boolean): Promise<SandboxJobSpec | null>;
   now?: () => number;
   /** Simulated run time, in ms (default 2500). */
   durationMs?: number;
@@ -242,7 +245,7 @@ export function createSandboxAdapter(opts: SandboxOptions): ProviderAdapter {
     },
     async poll(remoteId): Promise<RemoteStatus> {
       const { key, submittedAt } = parseRemoteId(remoteId);
-      const spec = await opts.resolve(key);
+      const spec = await opts.resolve(key, false);
       if (!spec) throw new AppError('provider_not_found', `sandbox job ${remoteId} is gone`);
       const elapsed = now() - submittedAt;
       // The sandbox knows its own duration, like a provider that reports an estimated time.
