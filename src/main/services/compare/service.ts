@@ -267,7 +267,8 @@ export class CompareService {
   }
 
   /** The item's image: the picked asset, or the run's first stored output. */
-  private assetOf(item: ItemRow): { id: string; blobId: string; createdAt: number } | null {
+  /** The image an item shows: its own asset, else its job's first output; null while there is none. */
+  private assetOf(item: Pick<ItemRow, 'asset_id' | 'job_id'>): { id: string; blobId: string; createdAt: number } | null {
     return item.asset_id ? this.repo.asset(item.asset_id) : item.job_id ? this.repo.firstOutputOf(item.job_id) : null;
   }
 
@@ -307,7 +308,7 @@ export class CompareService {
   /** Tags on any candidate image of a set (each tag once). */
   private tagsOfSet(items: readonly { assetId: string | null; jobId: string | null }[]): { id: string; name: string }[] {
     const assetIds = items
-      .map((i) => this.assetOf({ id: '', position: 0, job_id: i.jobId, asset_id: i.assetId, provider: null, model: null })?.id)
+      .map((i) => this.assetOf({ job_id: i.jobId, asset_id: i.assetId })?.id)
       .filter((x): x is string => !!x);
     return this.repo.tagsOfAssets(assetIds);
   }
