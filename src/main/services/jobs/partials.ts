@@ -39,8 +39,6 @@ export async function previewDataUrl(bytes: Uint8Array, images: PreviewImages): 
 export class PartialPreviews {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  /** Previews sent as events so far. */
-  sent = 0;
 
   constructor(
     private readonly jobId: string,
@@ -57,7 +55,6 @@ export class PartialPreviews {
         const image = await previewDataUrl(partial.bytes, this.images);
         if (this.closed) return;
         this.bus.emit('job.partial', { jobId: this.jobId, index: partial.index, image });
-        this.sent++;
       } catch (err) {
         this.log?.(`job ${this.jobId}: partial ${partial.index} could not be previewed`, err);
       }
