@@ -147,7 +147,7 @@ export function BudgetForm({ target, onDone }: { target: BudgetTarget; onDone():
           </button>
         ) : null}
         <button type="button" className="btn btn-plain" onClick={onDone}>
-          {t('budget.cancel')}
+          {t('app.cancel')}
         </button>
         <button type="submit" className="btn btn-primary" disabled={busy || c === 'bad' || u === 'bad'}>
           {t('budget.save')}

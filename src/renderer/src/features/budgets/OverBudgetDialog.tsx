@@ -28,7 +28,7 @@ export function OverBudgetDialog({
     >
       <div className="form-actions">
         <button type="button" className="btn btn-plain" onClick={onCancel}>
-          {t('budget.cancel')}
+          {t('app.cancel')}
         </button>
         <button type="button" className="btn btn-primary" onClick={onConfirm}>
           {t('budget.overConfirm')}

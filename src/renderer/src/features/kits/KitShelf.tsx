@@ -98,7 +98,7 @@ export function KitShelf() {
       >
         <div className="form-actions">
           <button type="button" className="btn btn-plain" onClick={() => setDialog(null)}>
-            {t('budget.cancel')}
+            {t('app.cancel')}
           </button>
           <button
             type="button"
@@ -254,7 +254,7 @@ function KitEditor({ onDone }: { onDone(): void }) {
       <ErrorText error={error} />
       <div className="form-actions">
         <button type="button" className="btn btn-plain" onClick={onDone}>
-          {t('budget.cancel')}
+          {t('app.cancel')}
         </button>
         <button type="submit" className="btn btn-primary" disabled={busy || items.length === 0}>
           {t('kits.saveButton')}
