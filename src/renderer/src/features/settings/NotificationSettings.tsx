@@ -20,7 +20,7 @@ export function NotificationSettings() {
       </p>
       {permission === 'default' ? (
         <div>
-          <button type="button" className="btn" onClick={() => void requestNotifications()}>
+          <button type="button" className="btn btn-plain" onClick={() => void requestNotifications()}>
             <Bell size={14} aria-hidden="true" />
             <span>{t('notify.allow')}</span>
           </button>
