@@ -20,7 +20,7 @@ export function Toasts() {
           {toast.action ? (
             <button
               type="button"
-              className="btn btn-ghost btn-xs"
+              className="btn btn-plain btn-sm"
               onClick={() => {
                 dismiss(toast.id);
                 toast.action?.run();
