@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BudgetStatus } from '@shared/contracts/budgets';
 import { budgetAmount } from '../../i18n/format';
@@ -6,14 +6,36 @@ import { useJobs } from '../../store/jobs';
 import { call } from '../../transport';
 import { useBudgetUi } from './store';
 
+/** While jobs keep changing, the budget is read again at most this often (ms): a batch's rows do not each cost a read. */
+const JOB_REREAD_MS = 1000;
+
 /**
- * The budget of the project `folderId` is in, read afresh when a job starts or ends and when a budget is saved;
- * null while unknown or where the folder is not known.
+ * The budget of the project `folderId` is in, read afresh when a budget is saved (here or elsewhere) and, at most
+ * once a second, while jobs start or end; null while unknown or where the folder is not known.
  */
 export function useBudget(folderId: string | null): BudgetStatus | null {
   const version = useBudgetUi((s) => s.version);
   const jobsKey = useJobs((s) => Object.values(s.byId).map((j) => j.state[0]).join(''));
   const [status, setStatus] = useState<{ folderId: string; s: BudgetStatus } | null>(null);
+  // Job changes bump `jobsTick` once per JOB_REREAD_MS at most, after the first change of each window.
+  const [jobsTick, setJobsTick] = useState(0);
+  const seenKey = useRef(jobsKey);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    if (jobsKey === seenKey.current || timer.current) return;
+    seenKey.current = jobsKey;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      setJobsTick((n) => n + 1);
+    }, JOB_REREAD_MS);
+  }, [jobsKey]);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = null;
+    },
+    [],
+  );
   useEffect(() => {
     if (!folderId) return;
     let live = true;
@@ -24,7 +46,7 @@ export function useBudget(folderId: string | null): BudgetStatus | null {
     return () => {
       live = false;
     };
-  }, [folderId, version, jobsKey]);
+  }, [folderId, version, jobsTick]);
   return status && status.folderId === folderId ? status.s : null;
 }
 
