@@ -9,56 +9,36 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICES, priceOf } from '../../src/shared/pricing';
 import { SCREENSHOTS } from '../helpers/paths';
-import { tempDir } from '../helpers/app';
-import { launchBrowser, startHost, type RunningHost } from './harness';
+import { useWebApp } from './harness';
 import { startApiframeTestServer, type ApiframeTestServer } from '../servers/apiframe/server';
 
 const KEY = 'afk_e2e_key_0013';
 const TEMPLATE = 'A bold poster that reads "{headline}", {warm|cool} colours';
 const HEADLINES = ['Summer sale', '여름 세일', '夏のセール'];
-/** What a spreadsheet puts on the clipboard: tab-separated, CRLF line ends; the last row has no headline yet. */
 /** axe-core, run on the dialog and the batch view (WCAG 2.0–2.2, A and AA; serious and critical violations). */
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+/** What a spreadsheet puts on the clipboard: tab-separated, CRLF line ends; the last row has no headline yet. */
 const PASTED = ['headline\tlang', `${HEADLINES[0]}\ten`, `${HEADLINES[1]}\tko`, `${HEADLINES[2]}\tja`, '\tfr', ''].join('\r\n');
 
 describe('a batch from a pasted table', () => {
   let af: ApiframeTestServer;
-  let browser: Browser;
-  let host: RunningHost;
-  let page: Page;
-  const errors: string[] = [];
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir('atelier-e2e-batch-'));
-    af = await startApiframeTestServer({ keys: [KEY], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 256 });
-    host = await startHost(dir, { ATELIER_APIFRAME_BASE_URL: af.url });
-    browser = await launchBrowser();
-    // As harness.openPage, with the page's CSP bypassed so the test can add axe's script.
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', colorScheme: 'dark', bypassCSP: true });
-    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
-    page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(host.url);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await af?.close();
-    await cleanup?.();
-  });
+  // As usual, with the page's CSP bypassed so the test can add axe's script, and the clipboard allowed.
+  const app = useWebApp(
+    'atelier-e2e-batch-',
+    async (_dir, closeAfter) => {
+      af = closeAfter(await startApiframeTestServer({ keys: [KEY], jobDurationMs: 1200, queueDelayMs: 100, imageLongEdge: 256 }));
+      return { ATELIER_APIFRAME_BASE_URL: af.url };
+    },
+    { bypassCSP: true, permissions: ['clipboard-read', 'clipboard-write'] },
+  );
 
   /** Serious and critical axe violations on the page as it is now: `id: targets`. */
   const axe = async (): Promise<string[]> => {
+    const { page } = app;
     if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SOURCE });
     return page.evaluate(async (tags) => {
       const w = window as unknown as {
@@ -70,6 +50,7 @@ describe('a batch from a pasted table', () => {
   };
 
   it('pastes a table in three languages, previews, estimates, queues, shows n of N and opens the batch view', async () => {
+    const { page, errors } = app;
     await page.getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('dialog', { name: 'Settings' });
     const tab = settings.getByRole('tab', { name: 'Apiframe', exact: true });

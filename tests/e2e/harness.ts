@@ -115,9 +115,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** What else a page's browser context may need: the page's CSP bypassed (to add a script such as axe-core), permissions granted to the host's origin (`clipboard-read`…). */
+export interface PageExtras {
+  bypassCSP?: boolean;
+  permissions?: string[];
+}
+
 /** Opens a page at the host's URL with a desktop viewport; collects console errors for the test to check. */
-export async function openPage(browser: Browser, url: string, locale = 'en-US'): Promise<{ page: Page; errors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale, colorScheme: 'dark' });
+export async function openPage(browser: Browser, url: string, locale = 'en-US', extras: PageExtras = {}): Promise<{ page: Page; errors: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale, colorScheme: 'dark', bypassCSP: extras.bypassCSP === true });
+  if (extras.permissions?.length) await ctx.grantPermissions(extras.permissions, { origin: new URL(url).origin });
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -171,8 +178,8 @@ export interface Closable {
   close(): Promise<unknown>;
 }
 
-/** Options of {@link useWebApp}. */
-export interface WebAppOptions {
+/** Options of {@link useWebApp}; `bypassCSP` and `permissions` as {@link PageExtras}. */
+export interface WebAppOptions extends PageExtras {
   /** A sub-folder of the temp folder to use as the library (e.g. `'lib'`), leaving the temp folder itself for exports. */
   library?: string;
   /** The browser context's locale (default `'en-US'`). */
@@ -213,7 +220,7 @@ export function useWebApp(
     vars = typeof env === 'function' ? await env(dir, closeAfter) : env;
     host = await startHost(library(dir), vars);
     browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser, host.url, options.locale));
+    ({ page, errors } = await openPage(browser, host.url, options.locale, options));
   });
   afterAll(async () => {
     await browser?.close();
