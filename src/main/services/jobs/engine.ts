@@ -209,6 +209,8 @@ export class JobEngine {
   private readonly busy = new Set<string>();
   /** Running jobs a shared poll of another job is reading (see {@link readShared}); their own steps wait. */
   private readonly heldByShared = new Set<string>();
+  /** Jobs whose step came due while their own step was under way: run when it ends, unless it scheduled one. */
+  private readonly dueAfterStep = new Set<string>();
   private readonly polls = new Map<string, PollState>();
   private readonly learned = new Map<string, { recorded: number; n: number; typicalMs: number; dist: DurationDistribution; plan: number[] }>();
   private readonly retries = new Map<string, number>();
@@ -415,8 +417,12 @@ export class JobEngine {
       if (!this.timers.has(jobId)) this.schedule(jobId, BUSY_RETRY_MS);
       return;
     }
-    // Its own step under way (a submit waiting for a slot, a poll, a download) schedules the next one when it ends.
-    if (this.busy.has(jobId)) return;
+    // Its own step under way (a submit waiting for a slot, a poll, a download): once it ends, unless it scheduled
+    // the next step itself (a shared poll's reader may have made it due mid-way: a result to download).
+    if (this.busy.has(jobId)) {
+      this.dueAfterStep.add(jobId);
+      return;
+    }
     const job = this.d.journal.get(jobId);
     if (!job) return; // its folder was deleted
     const cool = (this.cooldowns.get(job.provider) ?? 0) - this.now();
@@ -450,6 +456,7 @@ export class JobEngine {
       if (cur && cur.state !== 'failed' && cur.state !== 'completed') this.fail(cur, toAppError(err));
     } finally {
       this.busy.delete(jobId);
+      if (this.dueAfterStep.delete(jobId) && !this.timers.has(jobId)) this.schedule(jobId, 0);
     }
   }
 
