@@ -7,6 +7,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/main/services/library/db';
@@ -104,7 +105,7 @@ describe('capped totals and page plans', () => {
     }
   });
 
-  it('pages a capped text query by date from the index in its row order, and exactly once that order is broken', () => {
+  it('pages a capped text query by date from the index in its row order, keeps that order for images indexed late, and pages exactly once it is broken', () => {
     const runs: [Partial<ParsedQuery>, string][] = [
       [{ text: 'lighthouse' }, 'a.created_at DESC, a.id DESC'],
       [{ text: 'lighthouse', dir: 'asc' }, 'a.created_at ASC, a.id ASC'],
@@ -120,18 +121,67 @@ describe('capped totals and page plans', () => {
       expect(beacon).toMatchObject({ total: N / 4, totalCapped: false });
       expect(beacon.ids).toEqual(expected("j.prompt LIKE '%beacon%'", 'a.created_at DESC, a.id DESC'));
     };
+    const docOrder = (): unknown => db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get();
+    /** Whether the index's rows, read by row id, are in creation order (created_at, id), trashed images included. */
+    const rowsInOrder = (): boolean => {
+      const keys = db.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
+      return keys.every((k, i) => i === 0 || k[0] > keys[i - 1]![0] || (k[0] === keys[i - 1]![0] && k[1] > keys[i - 1]![1]));
+    };
+    const add = (id: string, createdAt: number, by = search): void => {
+      db.prepare(`INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, idempotency_key, expected_count, created_at, updated_at)
+        VALUES (?, 'p1', 'openai', 'gpt-image-2', ?, '{}', 'completed', ?, 1, 1, 1)`).run(`j-${id}`, `lighthouse of ${id}`, `k-${id}`);
+      db.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at) VALUES (?, 'p1', '${'a'.repeat(64)}', 'generated', ?, 0, ?)`).run(
+        id,
+        `j-${id}`,
+        createdAt,
+      );
+      by.refresh();
+    };
+    const added = ['old', 'z1', 'b0', 'y1', 'yz', 'older', 'oldest'];
     // rebuild() wrote the index in creation order.
-    expect(db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('created');
+    expect(docOrder()).toBe('created');
     check();
-    // An image dated before the newest indexed one (an import keeping its date) breaks the order for good.
-    db.prepare(`INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, idempotency_key, expected_count, created_at, updated_at)
-      VALUES ('jold', 'p1', 'openai', 'gpt-image-2', 'lighthouse of old', '{}', 'completed', 'kold', 1, 1, 1)`).run();
-    db.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, job_id, output_index, created_at) VALUES ('old', 'p1', '${'a'.repeat(64)}', 'generated', 'jold', 0, 500)`).run();
+    // An image dated before every indexed one (an import keeping its date), images created in the same millisecond
+    // as the newest with ids on either side of it (indexed one by one, as jobs finish), and one whose neighbour in
+    // creation order went to the trash: each takes a row between its neighbours, and the order holds.
+    const newest = 1000 + N - 1;
+    add('old', 500);
     expect(search.query(q({ text: 'lighthouse of' }), 10, null).items.map((i) => i.id)).toEqual(['old']);
-    expect(db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('none');
-    check();
-    db.prepare("DELETE FROM assets WHERE id = 'old'").run();
+    add('z1', newest);
+    add('b0', newest);
+    add('y1', newest);
+    db.prepare("UPDATE assets SET deleted_at = 5 WHERE id = 'y1'").run();
+    add('yz', newest);
+    expect(docOrder()).toBe('created');
+    // An import's batch: 60 images over 5 milliseconds, random ids (ten per millisecond), queued in one transaction
+    // and indexed in one pass.
+    const batch = Array.from({ length: 60 }, (_, i) => ({ id: `i-${randomUUID()}`, at: newest + 1 + (i % 5) }));
+    db.transaction(() => {
+      for (const b of batch) {
+        db.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, output_index, created_at) VALUES (?, 'p2', '${'a'.repeat(64)}', 'imported', 0, ?)`).run(b.id, b.at);
+      }
+    })();
     search.refresh();
+    added.push(...batch.map((b) => b.id));
+    expect(docOrder()).toBe('created');
+    expect(rowsInOrder()).toBe(true);
+    check();
+    // No room left between two rows (rows 2 apart, rebuilt here): the order is given up, and every page is still exact.
+    const tight = new SearchService(db, { docGap: 2 });
+    tight.rebuild();
+    expect(rowsInOrder()).toBe(true);
+    add('older', 400, tight);
+    expect(docOrder()).toBe('created');
+    add('oldest', 300, tight);
+    expect(docOrder()).toBe('none');
+    expect(rowsInOrder()).toBe(false);
+    const loose = new SearchService(db);
+    expect(loose.query(q({ text: 'lighthouse of' }), 10, null).items.map((i) => i.id)).toEqual(['z1', 'yz', 'b0', 'old', 'older', 'oldest']);
+    search = loose;
+    check();
+    for (const id of added) db.prepare('DELETE FROM assets WHERE id = ?').run(id);
+    search.rebuild();
+    expect(docOrder()).toBe('created');
   });
 
   it('finds the images carrying every tag asked for (the intersection), with or without text', () => {

@@ -61,6 +61,14 @@ export interface QueryPage {
  */
 export const TOTAL_CAP = 10_000;
 
+/**
+ * Space between consecutive index rows written in creation order (a rebuild, or images indexed after the newest):
+ * an image indexed late whose date falls between two rows (created in the same millisecond as one already indexed,
+ * or under a clock set back) takes the row halfway between them, so the order holds for up to six such images in
+ * one place. 64 keeps the row deltas of a term's list in FTS5 one-byte varints.
+ */
+export const DOC_GAP = 64;
+
 /** A query after defaults: what {@link SearchService} takes (the contract's parsed `AssetQuery`). */
 export type ParsedQuery = AssetQuery;
 
@@ -158,8 +166,9 @@ export class SearchService {
   private readonly settings: SettingsRepository;
   /**
    * Whether the full-text index's row ids (`assets.doc_id`) follow the images' creation order (created_at, id) —
-   * kept in settings `search.docOrder`, set by {@link SearchService.rebuild}, cleared for good when an image is
-   * indexed for the first time with a key below the newest indexed one (an import with an older date). While it
+   * kept in settings `search.docOrder`, set by {@link SearchService.rebuild}. A new image's row is placed between
+   * its neighbours in creation order ({@link DOC_GAP}, SearchRepository.slotFor); the order is given up for good
+   * only when there is no room left there (a rebuild restores it). While it
    * holds, a date-sorted text page is read from the full-text index in its own row order, stopping after the page,
    * instead of first building the set of every match (at a million images, 10–70 ms for a common word).
    */
@@ -169,14 +178,18 @@ export class SearchService {
 
   /** Totals are counted exactly up to this many matches ({@link TOTAL_CAP}; smaller in tests, to reach the capped plans). */
   private readonly cap: number;
+  /** {@link DOC_GAP} (smaller in tests, to run out of room). */
+  private readonly gap: number;
 
   /**
    * @param db the library database (migrated to the newest version)
    * @param opts.totalCap the cap on exact totals (default {@link TOTAL_CAP})
+   * @param opts.docGap the space between index rows written in order (default {@link DOC_GAP}, at least 2)
    */
-  constructor(db: Db, opts: { totalCap?: number } = {}) {
+  constructor(db: Db, opts: { totalCap?: number; docGap?: number } = {}) {
     this.db = db;
     this.cap = opts.totalCap ?? TOTAL_CAP;
+    this.gap = Math.max(2, opts.docGap ?? DOC_GAP);
     this.repo = new SearchRepository(db);
     this.assets = AssetsRepository.of(db);
     this.settings = new SettingsRepository(db);
@@ -259,7 +272,7 @@ export class SearchService {
       // Read first (a statement cannot write while another is being iterated), in creation order.
       const rows = repo.assetsInCreationOrder();
       for (const [rowid, id] of rows) {
-        const docId = repo.insertDoc(id);
+        const docId = repo.insertDoc(id, (done + 1) * this.gap);
         const doc = this.documentOf(id) ?? { body: '', meta: '' };
         repo.insertText(docId, doc.body, doc.meta);
         this.assets.setDocIdAtRowid(rowid, docId);
@@ -718,12 +731,12 @@ export class SearchService {
         docId = doc;
         repo.updateDocument(docId, body, meta);
       } else {
-        if (this.docOrdered) {
-          const last = repo.lastDocKey();
-          const key = repo.keyOf(id);
-          if (last && (key[0] < last[0] || (key[0] === last[0] && key[1] <= last[1]))) this.setDocOrdered(false);
+        let slot = this.docOrdered ? repo.slotFor(repo.keyOf(id), this.gap) : null;
+        if (slot === null) {
+          if (this.docOrdered) this.setDocOrdered(false);
+          slot = repo.nextDocId(this.gap);
         }
-        docId = repo.insertDoc(id);
+        docId = repo.insertDoc(id, slot);
         repo.insertText(docId, body, meta);
       }
       // The image's own copy of its row id in the index (migration 0009), which text conditions join on.

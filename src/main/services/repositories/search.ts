@@ -112,9 +112,15 @@ export class SearchRepository {
     return !!this.st.get('SELECT 1 FROM search_dirty LIMIT 1').get();
   }
 
-  /** Up to `n` queued asset ids. */
+  /**
+   * Up to `n` queued asset ids, in creation order (created_at, id; ids whose image is gone first), so the new images
+   * of one batch get their index rows in the order of their dates ({@link SearchRepository.slotFor}).
+   */
   dirtyBatch(n: number): string[] {
-    return (this.st.get('SELECT asset_id FROM search_dirty LIMIT ?').all(n) as { asset_id: string }[]).map((r) => r.asset_id);
+    return this.st
+      .get('SELECT d.asset_id FROM search_dirty d LEFT JOIN assets a ON a.id = d.asset_id ORDER BY a.created_at, a.id LIMIT ?')
+      .pluck()
+      .all(n) as string[];
   }
 
   /** Takes asset `id` off the queue. */
@@ -178,20 +184,52 @@ export class SearchRepository {
   }
 
   /** Gives asset `assetId` a new index row (the next row id) and returns it. */
-  insertDoc(assetId: string): number {
-    return Number(this.st.get('INSERT INTO search_docs (asset_id) VALUES (?)').run(assetId).lastInsertRowid);
+  insertDoc(assetId: string, docId: number): number {
+    this.st.get('INSERT INTO search_docs (doc_id, asset_id) VALUES (?, ?)').run(docId, assetId);
+    return docId;
+  }
+
+  /** The row after the index's last, `gap` further on (`gap` for an empty index). */
+  nextDocId(gap: number): number {
+    return ((this.st.get('SELECT max(doc_id) FROM search_docs').pluck().get() as number | null) ?? 0) + gap;
+  }
+
+  /**
+   * The index row a new document of the asset keyed `key` ([created_at ms, id]) should take so that the rows keep
+   * following creation order: after the newest row, `gap` further on; otherwise halfway between the rows of its
+   * neighbours in creation order, found through the live date index (its predecessor) and then row by row over at
+   * most `walk` trashed rows after it. Null when there is no room between the two (or the walk ran out): the caller
+   * gives up the order.
+   */
+  slotFor(key: readonly [number, string], gap: number, walk = 64): number | null {
+    const newer = (k: readonly [number, string]): boolean => k[0] > key[0] || (k[0] === key[0] && k[1] > key[1]);
+    const last = this.st
+      .get('SELECT d.doc_id, a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id DESC LIMIT 1')
+      .raw()
+      .get() as [number, number, string] | undefined;
+    if (!last) return gap;
+    if (!newer([last[1], last[2]])) return last[0] + gap;
+    let before =
+      (this.st
+        .get(
+          `SELECT doc_id FROM assets INDEXED BY assets_live_by_created
+            WHERE deleted_at IS NULL AND (created_at, id) < (?, ?) AND doc_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`,
+        )
+        .pluck()
+        .get(key[0], key[1]) as number | undefined) ?? 0;
+    const next = this.st.get('SELECT d.doc_id, a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id WHERE d.doc_id > ? ORDER BY d.doc_id LIMIT 1').raw();
+    for (let steps = 0; ; steps++) {
+      const after = next.get(before) as [number, number, string] | undefined;
+      if (!after) return before + gap;
+      if (newer([after[1], after[2]])) return after[0] - before >= 2 ? before + Math.floor((after[0] - before) / 2) : null;
+      if (steps >= walk) return null;
+      before = after[0];
+    }
   }
 
   /** Writes the text and filter tokens of index row `docId` (made by {@link SearchRepository.insertDoc}). */
   insertText(docId: number, body: string, meta: string): void {
     this.st.get('INSERT INTO search_fts (rowid, body, meta) VALUES (?, ?, ?)').run(docId, body, meta);
-  }
-
-  /** The (created_at, id) of the asset of the newest index row, or undefined for an empty index. */
-  lastDocKey(): [number, string] | undefined {
-    return this.st.get('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id DESC LIMIT 1').raw().get() as
-      | [number, string]
-      | undefined;
   }
 
   /** The (created_at, id) of asset `id` (which exists). */
