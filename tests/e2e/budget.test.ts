@@ -94,4 +94,25 @@ describe('a budget stops a submit until the user overrides it', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'spend-budgets.png') });
     expect(errors).toEqual([]);
   });
+
+  it('refuses a batch over the budget in the batch dialog with the numbers, and Submit anyway queues it', async () => {
+    const { page, errors } = app;
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Spend' }).waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Batch…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Batch from a template' });
+    await dialog.getByRole('textbox', { name: 'Template' }).fill('A paper crane, {red|blue}');
+    const created = srv.state.jobsCreated;
+    await dialog.getByRole('button', { name: 'Queue 2 prompts' }).click();
+    const alert = page.getByRole('alertdialog', { name: 'Over the budget' });
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toContain('“Poster”');
+    expect(srv.state.jobsCreated).toBe(created);
+    await alert.getByRole('button', { name: 'Submit anyway' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    const item = page.getByRole('complementary', { name: 'Queue' }).getByRole('listitem', { name: /^Batch: A paper crane/ });
+    await expect.poll(() => item.locator('.batch-item-status').textContent(), { timeout: 60_000 }).toBe('2 of 2 done');
+    expect(srv.state.jobsCreated).toBe(created + 2);
+    expect(errors).toEqual([]);
+  });
 });
