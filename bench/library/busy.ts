@@ -13,6 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { ImportReport, TaskView } from '../../src/shared/contracts/transfer';
 import { startHost } from '../../tests/e2e/harness';
 import { GalleryClient, pct, summary, type GalleryLatencies } from './busy-client';
@@ -61,6 +62,11 @@ export async function busySection(ctx: BenchContext): Promise<SectionResult> {
       const importS = (performance.now() - t0) / 1000;
       const report = imported!.report as ImportReport;
       log(`import ${report.imported.length} in ${importS.toFixed(1)} s: query ${summary(duringImport.query)}; media ${summary(duringImport.media)}`);
+      // Whether the import kept the full-text index's rows in creation order (the fast date-ordered text plans).
+      await client.call('assets.query', { scope: { kind: 'folder', folderId: folder.id, recursive: false }, text: 'x', limit: 1, cursor: null });
+      const peek = new Database(join(ctx.dataDir, 'library.sqlite'), { readonly: true });
+      const docOrder = peek.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get();
+      peek.close();
       // Back to the library the run started with (a failure is said and left to the next run's start).
       try {
         await client.call('folders.delete', { id: folder.id });
@@ -78,6 +84,7 @@ export async function busySection(ctx: BenchContext): Promise<SectionResult> {
           row(`backup of the library, ${backupS.toFixed(1)} s`, duringBackup),
           row(`import of ${report.imported.length} photos, ${(report.imported.length / importS).toFixed(0)}/s`, duringImport),
           `  worst p99                          ${worst.toFixed(1)} ms`,
+          `  index rows in creation order after the import: ${docOrder === 'created' ? 'yes' : 'no'}`,
         ],
         line: { busy_p99_ms: worst.toFixed(1) },
       };
