@@ -6,7 +6,7 @@
  * the export dialog (`export.deletePreset`; the last preset cannot be deleted). Controls found by role and name.
  */
 import { describe, expect, it } from 'vitest';
-import { newProject, useWebApp } from './harness';
+import { focusInside, newProject, useWebApp } from './harness';
 
 const PROMPT = 'A paper lantern over a quiet canal at dusk';
 
@@ -88,6 +88,7 @@ describe('collections and export presets: remove, rename, delete', () => {
     await app.page.keyboard.press('Enter');
     const confirmDelete = app.page.getByRole('alertdialog', { name: 'Delete “Client selects”?' });
     await confirmDelete.waitFor();
+    await focusInside(confirmDelete);
     await app.page.keyboard.press('Escape');
     await confirmDelete.waitFor({ state: 'hidden' });
     expect(await renamed.count()).toBe(1);
@@ -110,6 +111,7 @@ describe('collections and export presets: remove, rename, delete', () => {
     await deleteButton.click();
     const confirmPreset = app.page.getByRole('alertdialog', { name: 'Delete preset “Original files”?' });
     await confirmPreset.waitFor();
+    await focusInside(confirmPreset);
     await app.page.keyboard.press('Escape');
     await confirmPreset.waitFor({ state: 'hidden' });
     expect(await optionNames()).toEqual(['JPEG with recipe', 'Original files']);

@@ -293,3 +293,15 @@ export async function newProject(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Create' }).click();
   await page.getByRole('treeitem', { name }).click();
 }
+
+/**
+ * Waits until the keyboard focus is inside `dialog` (a dialog moves it there once it has mounted, and only then
+ * does its Escape handler own the key: a key pressed before goes to the layer under it).
+ */
+export async function focusInside(dialog: Locator, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await dialog.evaluate((el) => el.contains(document.activeElement)).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('the keyboard focus never moved into the dialog');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
