@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JobView } from '@shared/domain';
 import type { AssetListItem } from '@shared/organise';
@@ -35,7 +35,7 @@ interface GridProps {
  * (TileMenu). Every key is read from the shortcut table (lib/keys.ts SHORTCUTS).
  */
 export function Grid({ jobs, assets, total }: GridProps) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(scrollRef);
   const thumbSize = useGallery((s) => s.thumbSize);
@@ -75,9 +75,11 @@ export function Grid({ jobs, assets, total }: GridProps) {
   useEffect(() => {
     // Fetch ahead: the next page is asked for while about three screens of rows are still left, so a fast scroll
     // rarely reaches the end of what is loaded (the append is then the only work, not a wait).
-    const ahead = Math.max(4, Math.ceil(((scrollRef.current?.clientHeight ?? 600) * 3) / (cell + GAP)));
+    // The viewport's height as the virtualiser last measured it (reading clientHeight here would lay out the rows
+    // just rendered, once per frame of a scroll).
+    const ahead = Math.max(4, Math.ceil(((virtualizer.scrollRect?.height ?? 600) * 3) / (cell + GAP)));
     if (nextCursor && !loading && lastRow >= rowCount - ahead) void loadMore();
-  }, [lastRow, rowCount, nextCursor, loading, loadMore, cell]);
+  }, [lastRow, rowCount, nextCursor, loading, loadMore, cell, virtualizer]);
 
   const safeFocus = Math.min(focusIndex, Math.max(0, count - 1));
 
@@ -231,70 +233,127 @@ export function Grid({ jobs, assets, total }: GridProps) {
     >
       <div role="list" aria-label={t('gallery.images')} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {width > 0 &&
-          rows.map((row) => {
-            const start = row.index * cols;
-            const cells = [];
-            for (let c = 0; c < cols; c++) {
-              const i = start + c;
-              if (i >= count) break;
-              const job = i < jobs.length ? jobs[i] : undefined;
-              const asset = job ? undefined : assets[i - jobs.length];
-              cells.push(
-                <div
-                  key={job ? `job-${job.id}` : `asset-${asset?.id ?? i}`}
-                  role="listitem"
-                  aria-setsize={jobs.length + total}
-                  aria-posinset={i + 1}
-                  className={`cell${asset && selection.has(asset.id) ? ' is-selected' : ''}${asset?.stackCount && asset.stackCount > 1 ? ' is-stack' : ''}`}
-                  style={{ width: cell, height: cell }}
-                  onFocus={() => setFocusIndex(i)}
-                >
-                  {job ? (
-                    <JobTile
-                      job={job}
-                      index={i}
-                      tabIndex={i === safeFocus ? 0 : -1}
-                      onDismiss={dismiss}
-                    />
-                  ) : asset ? (
-                    <>
-                      <AssetTile
-                        asset={asset}
-                        index={i}
-                        tabIndex={i === safeFocus ? 0 : -1}
-                        selected={selection.has(asset.id)}
-                        onOpen={onTileClick}
-                      />
-                      <input
-                        type="checkbox"
-                        className="thumb-check"
-                        tabIndex={-1}
-                        checked={selection.has(asset.id)}
-                        aria-label={t('organise.selectImage', { name: assetLabel(asset, t, i18n.language) })}
-                        onChange={(e) => {
-                          const ne = e.nativeEvent as MouseEvent;
-                          if (ne.shiftKey) useSelection.getState().extendTo(asset.id, assets.map((a) => a.id));
-                          else useSelection.getState().toggle(asset.id);
-                        }}
-                      />
-                    </>
-                  ) : null}
-                </div>,
-              );
-            }
-            return (
-              <div
-                key={row.key}
-                role="presentation"
-                className="grid-row"
-                style={{ transform: `translateY(${row.start}px)`, height: cell, gap: GAP, paddingInline: GAP }}
-              >
-                {cells}
-              </div>
-            );
-          })}
+          rows.map((row) => (
+            <GridRow
+              key={row.key}
+              index={row.index}
+              start={row.start}
+              cols={cols}
+              cell={cell}
+              jobs={jobs}
+              assets={assets}
+              setSize={jobs.length + total}
+              focusCol={focusRow === row.index ? safeFocus - row.index * cols : -1}
+              selection={selection}
+              onTileClick={onTileClick}
+              onDismiss={dismiss}
+              onFocusIndex={setFocusIndex}
+            />
+          ))}
       </div>
     </div>
     </TileMenu>
   );
+}
+
+interface GridRowProps {
+  /** The row's index and its offset from the top of the list (px). */
+  index: number;
+  start: number;
+  cols: number;
+  /** A cell's side (px). */
+  cell: number;
+  jobs: JobView[];
+  assets: AssetListItem[];
+  /** `aria-setsize` of every cell: the jobs and the query's total. */
+  setSize: number;
+  /** The column of the tile holding the tab stop, or -1 when it is in another row. */
+  focusCol: number;
+  selection: ReadonlySet<string>;
+  onTileClick(id: string, e?: React.MouseEvent): void;
+  onDismiss(id: string): void;
+  onFocusIndex(i: number): void;
+}
+
+/**
+ * The tiles of one row. A row re-renders only when something it shows changed (its own jobs and images, the
+ * selection, the tab stop in it, the layout): while the grid scrolls only the rows coming into view render, not
+ * every row on screen, and a page appended to the list leaves the rows already shown alone.
+ */
+const GridRow = memo(function GridRow({ index, start, cols, cell, jobs, assets, setSize, focusCol, selection, onTileClick, onDismiss, onFocusIndex }: GridRowProps) {
+  const { t, i18n } = useTranslation();
+  const first = index * cols;
+  const count = jobs.length + assets.length;
+  const cells = [];
+  for (let c = 0; c < cols; c++) {
+    const i = first + c;
+    if (i >= count) break;
+    const job = i < jobs.length ? jobs[i] : undefined;
+    const asset = job ? undefined : assets[i - jobs.length];
+    const selected = !!asset && selection.has(asset.id);
+    cells.push(
+      <div
+        key={job ? `job-${job.id}` : `asset-${asset?.id ?? i}`}
+        role="listitem"
+        aria-setsize={setSize}
+        aria-posinset={i + 1}
+        className={`cell${selected ? ' is-selected' : ''}${asset?.stackCount && asset.stackCount > 1 ? ' is-stack' : ''}`}
+        style={{ width: cell, height: cell }}
+        onFocus={() => onFocusIndex(i)}
+      >
+        {job ? (
+          <JobTile job={job} index={i} tabIndex={c === focusCol ? 0 : -1} onDismiss={onDismiss} />
+        ) : asset ? (
+          <>
+            <AssetTile asset={asset} index={i} tabIndex={c === focusCol ? 0 : -1} selected={selected} onOpen={onTileClick} />
+            <input
+              type="checkbox"
+              className="thumb-check"
+              tabIndex={-1}
+              checked={selected}
+              aria-label={t('organise.selectImage', { name: assetLabel(asset, t, i18n.language) })}
+              onChange={(e) => {
+                const ne = e.nativeEvent as MouseEvent;
+                // The list as it is now (a row kept from before a page was appended holds an older one).
+                if (ne.shiftKey) useSelection.getState().extendTo(asset.id, useGallery.getState().items.map((a) => a.id));
+                else useSelection.getState().toggle(asset.id);
+              }}
+            />
+          </>
+        ) : null}
+      </div>,
+    );
+  }
+  return (
+    <div role="presentation" className="grid-row" style={{ transform: `translateY(${start}px)`, height: cell, gap: GAP, paddingInline: GAP }}>
+      {cells}
+    </div>
+  );
+}, sameRow);
+
+/** Whether a row would render the same: equal props, and the same job and image objects in its own cells (not the same lists). */
+function sameRow(a: GridRowProps, b: GridRowProps): boolean {
+  if (
+    a.index !== b.index ||
+    a.start !== b.start ||
+    a.cols !== b.cols ||
+    a.cell !== b.cell ||
+    a.setSize !== b.setSize ||
+    a.focusCol !== b.focusCol ||
+    a.selection !== b.selection ||
+    a.onTileClick !== b.onTileClick ||
+    a.onDismiss !== b.onDismiss ||
+    a.onFocusIndex !== b.onFocusIndex ||
+    a.jobs.length !== b.jobs.length
+  )
+    return false;
+  for (let c = 0; c < a.cols; c++) {
+    const i = a.index * a.cols + c;
+    const ja = a.jobs[i];
+    const jb = b.jobs[i];
+    if (ja !== jb) return false;
+    if (ja) continue;
+    if (a.assets[i - a.jobs.length] !== b.assets[i - b.jobs.length]) return false;
+  }
+  return true;
 }
