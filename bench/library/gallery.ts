@@ -67,17 +67,28 @@ function scrollAll(page: Page): Promise<{ deltas: number[]; items: number }> {
         const deltas: number[] = [];
         let last = performance.now();
         const deadline = last + 15 * 60_000;
+        // The position is kept here and only written: reading scrollTop (or the cells) in every frame would force a
+        // layout of the rows the grid just rendered, a cost of the measurement, not of the grid. The end is looked
+        // for every 30th frame.
+        let top = s.scrollTop;
+        const reached = (): { pos: number; size: number; end: boolean } => {
+          const row = s.querySelector('[role="list"]')?.lastElementChild;
+          const lastCell = row?.lastElementChild;
+          const pos = Number(lastCell?.getAttribute('aria-posinset') ?? 0);
+          const size = Number(lastCell?.getAttribute('aria-setsize') ?? -1);
+          return { pos, size, end: s.scrollTop + s.clientHeight >= s.scrollHeight - 2 && pos === size };
+        };
         const tick = (now: number): void => {
           deltas.push(now - last);
           last = now;
-          const cells = s.querySelectorAll('[aria-posinset]');
-          const lastCell = cells[cells.length - 1];
-          const pos = Number(lastCell?.getAttribute('aria-posinset') ?? 0);
-          const size = Number(lastCell?.getAttribute('aria-setsize') ?? -1);
-          if (s.scrollTop + s.clientHeight >= s.scrollHeight - 2 && pos === size) return resolve({ deltas, items: pos });
-          if (deltas.length >= max) return resolve({ deltas, items: pos });
-          if (now > deadline) return reject(new Error(`scroll did not finish: ${pos}/${size}`));
-          s.scrollTop += step;
+          if (deltas.length % 30 === 0 || deltas.length >= max) {
+            const r = reached();
+            if (r.end || deltas.length >= max) return resolve({ deltas, items: r.pos });
+            if (now > deadline) return reject(new Error(`scroll did not finish: ${r.pos}/${r.size}`));
+            top = s.scrollTop;
+          }
+          top += step;
+          s.scrollTop = top;
           requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
@@ -128,12 +139,14 @@ export async function gallerySection(ctx: BenchContext): Promise<SectionResult> 
     const frames = deltas.slice(1);
     const p50 = percentile(frames, 50);
     const p95 = percentile(frames, 95);
+    const long = frames.filter((f) => f > 17).length;
     return {
       table: [
         'gallery in Chromium (web host, 1440×900, 180 px thumbnails)',
         `  open project → first screen of thumbnails   ${openMs.toFixed(0)} ms   (target ≤ 500 ms)`,
         `  cold page load → first screen               ${coldMs.toFixed(0)} ms`,
         `  scroll the grid (to image ${items}, ${frames.length} frames)   frame p50 ${p50.toFixed(1)} ms   p95 ${p95.toFixed(1)} ms   max ${Math.max(...frames).toFixed(0)} ms   (target p95 ≤ 17 ms)`,
+        `  frames longer than one refresh (> 17 ms)   ${long} of ${frames.length} (${((100 * long) / frames.length).toFixed(1)} %; the p95 holds below 5 %)`,
         `  scroll again (all loaded)                  frame p50 ${percentile(again, 50).toFixed(1)} ms   p95 ${percentile(again, 95).toFixed(1)} ms`,
         `  renderer JS heap after the scroll          ${heapMb.toFixed(0)} MB   (target ≤ 300 MB)`,
       ],
