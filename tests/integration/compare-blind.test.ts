@@ -145,6 +145,28 @@ describe('compare: blind order, verdicts and stats', () => {
     expect((await callError(app, 'compare.create', { assetIds: [assetIds[0]!, 'missing'] })).code).toBe('not_found');
   });
 
+  it('a picked image deleted for good leaves its item empty; it is not replaced by another output of its job', async () => {
+    // One run makes two images; both are picked into a set, then the second is trashed and the trash emptied.
+    const runs = [{ ...RUNS[0]!, params: { quality: 'low', number_of_images: 2 } }, RUNS[1]!];
+    const made = await runSet(project, runs, false);
+    const job = made.items.find((i) => i.details?.model === 'gpt-image-2')!.jobId!;
+    const outputs = await waitFor(() => {
+      const ids = (app.services.db.prepare('SELECT id FROM assets WHERE job_id = ? ORDER BY output_index').all(job) as { id: string }[]).map((r) => r.id);
+      return ids.length === 2 ? ids : null;
+    }, 'two outputs');
+    const picked = await call(app, 'compare.create', { assetIds: [outputs[0]!, outputs[1]!] });
+    await call(app, 'assets.trash', { ids: [outputs[1]!] });
+    await call(app, 'trash.empty', {});
+    const after = await call(app, 'compare.get', { id: picked.id });
+    expect(after.items.map((i) => i.assetId)).toEqual([outputs[0], null]);
+    expect(after.items[1]!.blob).toBeNull();
+    // With one image left there is nothing to decide between.
+    expect(await callError(app, 'compare.verdict', { id: picked.id, ranking: [after.items[0]!.id] })).toMatchObject({
+      code: 'conflict',
+      params: { reason: 'not_ready' },
+    });
+  });
+
   it('the difference of two images is computed in the main process', async () => {
     const set = await runSet(project, [RUNS[0]!, RUNS[2]!], false); // 1:1 and 3:2: B is resized to A
     const [x, y] = set.items;

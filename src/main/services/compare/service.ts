@@ -143,7 +143,7 @@ export class CompareService {
     const ranking = verdict ? (JSON.parse(verdict.ranking) as string[]) : [];
     const views: CompareItemView[] = order.map((pos, slot) => {
       const item = items[pos]!;
-      return this.itemView(item, slot, labelsHidden, ranking);
+      return this.itemView(item, set.kind, slot, labelsHidden, ranking);
     });
     return {
       id: set.id,
@@ -185,7 +185,7 @@ export class CompareService {
   verdict(id: string, ranking: readonly string[]): CompareSetView {
     const set = this.setRow(id);
     const items = this.itemRows(id);
-    const withImage = items.filter((i) => this.assetOf(i) !== null);
+    const withImage = items.filter((i) => this.assetOf(i, set.kind) !== null);
     if (withImage.length < 2) {
       throw new AppError('conflict', 'a verdict needs at least two images', { params: { reason: 'not_ready' } });
     }
@@ -218,7 +218,7 @@ export class CompareService {
         .map((i) => ({ id: i.id, provider: i.provider as ProviderId | null, model: i.model as ModelId | null, assetId: i.asset_id, jobId: i.job_id }));
       const vote = { blind: r.blind === 1, ranking: JSON.parse(r.ranking) as string[], candidates };
       byProject.push({ key: r.project, label: r.projectName, ...vote });
-      for (const tag of this.tagsOfSet(candidates)) byTag.push({ key: tag.id, label: tag.name, ...vote });
+      for (const tag of this.tagsOfSet(candidates, r.kind)) byTag.push({ key: tag.id, label: tag.name, ...vote });
     }
     return { byProject: tallyVotes(byProject), byTag: tallyVotes(byTag) };
   }
@@ -266,15 +266,18 @@ export class CompareService {
     return this.repo.verdict(setId);
   }
 
-  /** The item's image: the picked asset, or the run's first stored output. */
-  /** The image an item shows: its own asset, else its job's first output; null while there is none. */
-  private assetOf(item: Pick<ItemRow, 'asset_id' | 'job_id'>): { id: string; blobId: string; createdAt: number } | null {
-    return item.asset_id ? this.repo.asset(item.asset_id) : item.job_id ? this.repo.firstOutputOf(item.job_id) : null;
+  /**
+   * The image an item shows: a picked item its own asset (null once that image is deleted for good, never another
+   * output of its job), a run its job's first output (null while there is none).
+   */
+  private assetOf(item: Pick<ItemRow, 'asset_id' | 'job_id'>, kind: CompareSetRow['kind']): { id: string; blobId: string; createdAt: number } | null {
+    if (item.asset_id) return this.repo.asset(item.asset_id);
+    return kind === 'runs' && item.job_id ? this.repo.firstOutputOf(item.job_id) : null;
   }
 
-  private itemView(item: ItemRow, slot: number, hidden: boolean, ranking: readonly string[]): CompareItemView {
+  private itemView(item: ItemRow, kind: CompareSetRow['kind'], slot: number, hidden: boolean, ranking: readonly string[]): CompareItemView {
     const job = item.job_id ? this.d.journal.get(item.job_id) : null;
-    const asset = this.assetOf(item);
+    const asset = this.assetOf(item, kind);
     const blob: BlobInfo | null = asset ? this.d.store.get(asset.blobId) : null;
     const rankIndex = ranking.indexOf(item.id);
     let details: CompareItemDetails | null = null;
@@ -306,9 +309,9 @@ export class CompareService {
   }
 
   /** Tags on any candidate image of a set (each tag once). */
-  private tagsOfSet(items: readonly { assetId: string | null; jobId: string | null }[]): { id: string; name: string }[] {
+  private tagsOfSet(items: readonly { assetId: string | null; jobId: string | null }[], kind: CompareSetRow['kind']): { id: string; name: string }[] {
     const assetIds = items
-      .map((i) => this.assetOf({ job_id: i.jobId, asset_id: i.assetId })?.id)
+      .map((i) => this.assetOf({ job_id: i.jobId, asset_id: i.assetId }, kind)?.id)
       .filter((x): x is string => !!x);
     return this.repo.tagsOfAssets(assetIds);
   }

@@ -55,6 +55,7 @@ export interface VerdictStatRow {
   ranking: string;
   candidates: string;
   blind: number;
+  kind: 'runs' | 'picked';
   project: string;
   projectName: string;
 }
@@ -151,7 +152,7 @@ export class ComparisonsRepository {
            SELECT id, id FROM folders WHERE parent_id IS NULL
            UNION ALL SELECT f.id, anc.root FROM folders f JOIN anc ON f.parent_id = anc.id
          )
-         SELECT v.set_id AS setId, v.ranking, v.candidates, v.blind, anc.root AS project, p.name AS projectName
+         SELECT v.set_id AS setId, v.ranking, v.candidates, v.blind, s.kind, anc.root AS project, p.name AS projectName
            FROM comparison_verdicts v
            JOIN comparison_sets s ON s.id = v.set_id
            JOIN anc ON anc.id = s.folder_id
