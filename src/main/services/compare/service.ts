@@ -206,19 +206,30 @@ export class CompareService {
     return this.get(id);
   }
 
-  /** Win rates per project and per tag (an image's tags count for its set). */
+  /**
+   * Win rates per project and per tag (an image's tags count for its set). Two reads whatever the number of
+   * verdicts: the verdicts with their projects, and every decided set's items with their images' tags.
+   */
   stats(): CompareStats {
+    type Item = { id: string; provider: ProviderId | null; model: ModelId | null; tags: Map<string, string> };
+    const itemsOf = new Map<string, Map<string, Item>>();
+    for (const r of this.repo.verdictItemTags()) {
+      const items = itemsOf.get(r.setId) ?? new Map<string, Item>();
+      itemsOf.set(r.setId, items);
+      const item = items.get(r.itemId) ?? { id: r.itemId, provider: r.provider as ProviderId | null, model: r.model as ModelId | null, tags: new Map() };
+      items.set(r.itemId, item);
+      if (r.tagId !== null && r.tagName !== null) item.tags.set(r.tagId, r.tagName);
+    }
     const byProject: VoteInput[] = [];
     const byTag: VoteInput[] = [];
     for (const r of this.repo.verdictsWithProject()) {
-      const all = this.repo.items(r.setId);
       const ids = new Set(JSON.parse(r.candidates) as string[]);
-      const candidates = all
-        .filter((i) => ids.has(i.id))
-        .map((i) => ({ id: i.id, provider: i.provider as ProviderId | null, model: i.model as ModelId | null, assetId: i.asset_id, jobId: i.job_id }));
+      const candidates = [...(itemsOf.get(r.setId)?.values() ?? [])].filter((i) => ids.has(i.id));
       const vote = { blind: r.blind === 1, ranking: JSON.parse(r.ranking) as string[], candidates };
       byProject.push({ key: r.project, label: r.projectName, ...vote });
-      for (const tag of this.tagsOfSet(candidates, r.kind)) byTag.push({ key: tag.id, label: tag.name, ...vote });
+      // Tags on any candidate image of the set, each once.
+      const tags = new Map(candidates.flatMap((c) => [...c.tags]));
+      for (const [id, name] of tags) byTag.push({ key: id, label: name, ...vote });
     }
     return { byProject: tallyVotes(byProject), byTag: tallyVotes(byTag) };
   }
@@ -306,14 +317,6 @@ export class CompareService {
       details,
       rank: rankIndex >= 0 ? rankIndex + 1 : null,
     };
-  }
-
-  /** Tags on any candidate image of a set (each tag once). */
-  private tagsOfSet(items: readonly { assetId: string | null; jobId: string | null }[], kind: CompareSetRow['kind']): { id: string; name: string }[] {
-    const assetIds = items
-      .map((i) => this.assetOf({ job_id: i.jobId, asset_id: i.assetId }, kind)?.id)
-      .filter((x): x is string => !!x);
-    return this.repo.tagsOfAssets(assetIds);
   }
 }
 

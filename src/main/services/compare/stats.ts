@@ -1,7 +1,7 @@
 /**
  * Win rates from verdicts. A verdict is one vote for every model (provider + model) that had an image in the set
  * when it was given; the model of the first-ranked item wins it. A model present twice in one set counts once.
- * Pure: the SQL that gathers the verdicts is in service.ts.
+ * Pure: the SQL that gathers the verdicts is in repositories/comparisons.ts.
  */
 import type { ModelId, ProviderId } from '@shared/capabilities';
 import type { CompareStatRow } from '@shared/contracts/compare';

@@ -55,9 +55,21 @@ export interface VerdictStatRow {
   ranking: string;
   candidates: string;
   blind: number;
-  kind: 'runs' | 'picked';
   project: string;
   projectName: string;
+}
+
+/**
+ * An item of a decided set with one tag of the image it shows (a picked item: its asset; a run: its job's first
+ * output); `tagId`/`tagName` null where that image has no tag or there is no image. Tag ids as text.
+ */
+export interface VerdictItemTagRow {
+  setId: string;
+  itemId: string;
+  provider: string | null;
+  model: string | null;
+  tagId: string | null;
+  tagName: string | null;
 }
 
 /** An image a comparison item shows: its asset id, blob and creation time (epoch ms). */
@@ -152,13 +164,38 @@ export class ComparisonsRepository {
            SELECT id, id FROM folders WHERE parent_id IS NULL
            UNION ALL SELECT f.id, anc.root FROM folders f JOIN anc ON f.parent_id = anc.id
          )
-         SELECT v.set_id AS setId, v.ranking, v.candidates, v.blind, s.kind, anc.root AS project, p.name AS projectName
+         SELECT v.set_id AS setId, v.ranking, v.candidates, v.blind, anc.root AS project, p.name AS projectName
            FROM comparison_verdicts v
            JOIN comparison_sets s ON s.id = v.set_id
            JOIN anc ON anc.id = s.folder_id
            JOIN folders p ON p.id = anc.root`,
       )
       .all() as VerdictStatRow[];
+  }
+
+  /**
+   * Every item of every decided set, one row per tag of the image it shows (see {@link VerdictItemTagRow}): the
+   * win rates' items and tags in one read.
+   */
+  verdictItemTags(): VerdictItemTagRow[] {
+    const rows = this.st
+      .get(
+        `WITH img AS (
+           SELECT i.set_id AS setId, i.id AS itemId, i.provider, i.model,
+                  CASE WHEN i.asset_id IS NOT NULL THEN i.asset_id
+                       WHEN s.kind = 'runs' AND i.job_id IS NOT NULL
+                         THEN (SELECT a.id FROM assets a WHERE a.job_id = i.job_id ORDER BY a.output_index LIMIT 1)
+                  END AS assetId
+             FROM comparison_items i
+             JOIN comparison_verdicts v ON v.set_id = i.set_id
+             JOIN comparison_sets s ON s.id = i.set_id
+         )
+         SELECT img.setId, img.itemId, img.provider, img.model, t.id AS tagId, t.name AS tagName
+           FROM img LEFT JOIN asset_tags at ON at.asset_id = img.assetId LEFT JOIN tags t ON t.id = at.tag_id
+          ORDER BY img.setId, img.itemId, t.name`,
+      )
+      .all() as (Omit<VerdictItemTagRow, 'tagId'> & { tagId: string | number | null })[];
+    return rows.map((r) => ({ ...r, tagId: r.tagId === null ? null : String(r.tagId) }));
   }
 
   /** A picked image with the job that made it (provider and model null for an imported image), or null. */
@@ -187,15 +224,4 @@ export class ComparisonsRepository {
     );
   }
 
-  /** The tags on any of these images, each once, by name (tag ids as text). */
-  tagsOfAssets(assetIds: readonly string[]): { id: string; name: string }[] {
-    if (assetIds.length === 0) return [];
-    const rows = this.st
-      .get(
-        `SELECT DISTINCT t.id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id
-          WHERE at.asset_id IN (${assetIds.map(() => '?').join(',')}) ORDER BY t.name`,
-      )
-      .all(...assetIds) as { id: string | number; name: string }[];
-    return rows.map((r) => ({ id: String(r.id), name: r.name }));
-  }
 }
