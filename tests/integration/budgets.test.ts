@@ -179,4 +179,22 @@ describe('budgets', () => {
     const provider = await call(app, 'spend.kept', { groupBy: 'provider', minRating: 3 });
     expect(provider).toEqual([expect.objectContaining({ key: 'apiframe', images: jobs.length - 1, kept: 3, creditsPerKept: credits / 3 })]);
   });
+
+  it('a job still in the queue when the month turns counts in the new month, where it will be charged', async () => {
+    const cal = (await call(app, 'folders.create', { name: 'Calendar', parentId: null })).id;
+    await call(app, 'budgets.set', { projectId: cal, credits: 6, usd: null, period: 'month' });
+    offset = Date.UTC(2026, 11, 31, 23, 59, 0) - START - (Date.now() - t0); // a minute before January
+    await call(app, 'queue.pause', { scope: 'all' });
+    const held = await call(app, 'jobs.submit', { folderId: cal, provider: 'apiframe', model: 'gpt-image-2', prompt: 'a paper crane', params: LOW, references: [] });
+    offset += 2 * 60_000; // January, the job not sent yet
+    const jan = await call(app, 'budgets.get', { folderId: cal });
+    expect(jan.periodStart).toBe(Date.UTC(2027, 0, 1));
+    expect(jan.used.creditsEstimated).toBe(4);
+    expect(jan.left.credits).toBe(2);
+    const err = await callError(app, 'jobs.submit', { folderId: cal, provider: 'apiframe', model: 'gpt-image-2', prompt: 'a second crane', params: LOW, references: [] });
+    expect(err).toMatchObject({ code: 'budget_exceeded', params: { used: 4, left: 2, estimate: 4 } });
+    await call(app, 'queue.resume', { scope: 'all' });
+    await done(held.id);
+    expect((await call(app, 'budgets.get', { folderId: cal })).used).toMatchObject({ credits: 4, creditsEstimated: 0 });
+  });
 });

@@ -116,7 +116,8 @@ export class BudgetsRepository {
   /**
    * What the jobs of a project (every folder under it) count against its budget since `from` (epoch ms on
    * `coalesce(completed_at, created_at)`, null for all time): finished jobs with their charges, and jobs still queued
-   * or running and completed jobs without a charge at their estimates. `rate`: EvoLink credits per USD.
+   * or running and completed jobs without a charge at their estimates. A job still in flight counts whenever it was
+   * made (one queued before the month turned is charged in the new one). `rate`: EvoLink credits per USD.
    */
   use(projectId: string, from: number | null, rate: number): BudgetUseRow {
     return this.st
@@ -130,7 +131,8 @@ export class BudgetsRepository {
                 coalesce(sum(CASE WHEN ${UNCHARGED} AND j.state IN ('queued', 'submitting', 'running', 'downloading', 'completed')
                   THEN j.usd_estimate END), 0) AS usdEstimated
          FROM jobs j JOIN sub ON sub.id = j.folder_id
-         WHERE @from IS NULL OR coalesce(j.completed_at, j.created_at) >= @from`,
+         WHERE @from IS NULL OR coalesce(j.completed_at, j.created_at) >= @from
+            OR j.state IN ('queued', 'submitting', 'running', 'downloading')`,
       )
       .get({ project: projectId, from, rate }) as BudgetUseRow;
   }
