@@ -303,7 +303,9 @@ export class JobEngine {
         params: { field: 'state', reason: job.state },
       });
     }
-    const sentOrSending = job.remoteId !== null || this.busy.has(jobId);
+    // A queued job whose step is under way is waiting for a submit slot (its submit journals `submitting` before
+    // anything is sent, and looks at the journal again once it has the slot): it has not been sent.
+    const sentOrSending = job.remoteId !== null || (this.busy.has(jobId) && job.state !== 'queued');
     if ((job.state === 'queued' || job.state === 'submitting') && !sentOrSending) {
       const t = this.timers.get(jobId);
       if (t) clearTimeout(t);
@@ -490,7 +492,11 @@ export class JobEngine {
     this.schedule(job.id, delay);
   }
 
-  private async submit(job: JobRecord): Promise<void> {
+  private async submit(waited: JobRecord): Promise<void> {
+    // Read again: while it waited for a submit slot the job may have been canceled or retried, or the queue paused.
+    const job = this.d.journal.get(waited.id);
+    if (!job || (job.state !== 'queued' && job.state !== 'submitting')) return;
+    if (job.state === 'queued' && (this.isPaused(job.provider) || this.d.held?.(job.id) === true)) return;
     const adapter = this.d.adapters[job.provider];
     const idempotent = adapter.idempotentSubmit !== false;
     if (job.state === 'submitting' && !idempotent && !this.retries.has(job.id) && job.postedAt !== null) {

@@ -1,0 +1,72 @@
+/**
+ * A job waiting for a submit slot has not been sent: OpenAI's synchronous calls hold the provider's slots (4) for
+ * the whole generation, so a fifth job waits its turn in `queued`. Canceling it there, or pausing the queue, must
+ * keep it from ever reaching the provider (it would be charged), through the whole app against the OpenAI test
+ * server over loopback.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/main/app';
+import { call, openTestApp, tempDir, waitFor, jobFinished } from '../helpers/app';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
+
+const KEY = 'sk-test-openai-0001';
+
+describe('a job waiting for a submit slot', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let oa: OpenAiTestServer;
+  let app: App;
+  let folderId: string;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    oa = await startOpenAiTestServer({ keys: [KEY], processingDelayMs: 1200, maxRenderEdge: 64 });
+    app = await openTestApp(dir, { env: { ATELIER_OPENAI_BASE_URL: oa.baseUrl } });
+    await call(app, 'settings.setKey', { provider: 'openai', key: KEY });
+    // No streaming: a plain synchronous call per job.
+    await call(app, 'settings.setStreamPartials', { provider: 'openai', enabled: false });
+    folderId = (await call(app, 'folders.create', { name: 'Slots', parentId: null })).id;
+  });
+  afterEach(async () => {
+    await call(app, 'settings.clearKey', { provider: 'openai' });
+    await app.close();
+    await oa.close();
+    await cleanup();
+  });
+
+  const submit = (i: number) =>
+    call(app, 'jobs.submit', { folderId, provider: 'openai', model: 'gpt-image-1.5', prompt: `a paper boat ${i}`, params: { quality: 'low' }, references: [] });
+  const fiveWithOneWaiting = async () => {
+    const jobs = [];
+    for (let i = 0; i < 5; i++) jobs.push(await submit(i));
+    await waitFor(() => (oa.state.requestsTo('generations').length >= 4 ? true : null), 'four calls under way');
+    return jobs;
+  };
+
+  it('canceled while it waits: canceled at once, never sent, nothing charged', async () => {
+    const jobs = await fiveWithOneWaiting();
+    const last = jobs[4]!;
+    expect((await call(app, 'jobs.get', { id: last.id })).state).toBe('queued');
+    const c = await call(app, 'jobs.cancel', { id: last.id });
+    expect(c.state).toBe('canceled');
+    expect(c.charge).toBe('none');
+    for (const j of jobs.slice(0, 4)) expect((await jobFinished(app, j.id)).state).toBe('completed');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(oa.state.requestsTo('generations')).toHaveLength(4);
+    const after = await call(app, 'jobs.get', { id: last.id });
+    expect(after.state).toBe('canceled');
+    expect(after.assetIds).toHaveLength(0);
+  });
+
+  it('the queue paused while it waits: it stays queued until resumed, then it is sent once', async () => {
+    const jobs = await fiveWithOneWaiting();
+    await call(app, 'queue.pause', { scope: 'openai' });
+    for (const j of jobs.slice(0, 4)) expect((await jobFinished(app, j.id)).state).toBe('completed');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(oa.state.requestsTo('generations')).toHaveLength(4);
+    expect((await call(app, 'jobs.get', { id: jobs[4]!.id })).state).toBe('queued');
+    await call(app, 'queue.resume', { scope: 'openai' });
+    expect((await jobFinished(app, jobs[4]!.id)).state).toBe('completed');
+    expect(oa.state.requestsTo('generations')).toHaveLength(5);
+  });
+});
