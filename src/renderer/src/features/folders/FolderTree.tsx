@@ -58,8 +58,14 @@ export function FolderTree({ onRename, onDelete, onAction }: FolderTreeProps) {
   }, [focusId, rows]);
 
   const focusRow = (id: string, andSelect = true): void => {
-    wantFocus.current = true;
-    setFocusId(id);
+    // The row already holding the tab stop (a click: its focus event came first) is focused now; a request left
+    // pending would be run by the next change of the rows (a folder's count after a trash) and take focus from
+    // wherever the user had gone since.
+    if (id === focusId) document.getElementById(itemId(id))?.focus();
+    else {
+      wantFocus.current = true;
+      setFocusId(id);
+    }
     if (andSelect) select(id);
   };
 

@@ -1,0 +1,122 @@
+/**
+ * The grid's rows are memoised (features/gallery/Grid.tsx GridRow, `sameRow`): a row on screen renders again only
+ * when its own tiles, the selection, the tab stop in it or the layout changed. These are the paths where a kept row
+ * could show or act on a stale list, as a person would take them in the built app in the local web host (Debian
+ * Chromium), on a library of 450 real small images (bench/library/build.ts) so the grid loads them in pages of 200:
+ * - a Shift-click on a checkbox of the first page, anchored on an image of a page appended while the rows were on
+ *   screen, selects the whole range between them;
+ * - the language switched in Settings while rows are on screen: their checkboxes' names and the rating badges follow;
+ * - an image trashed from the keyboard: the tiles after it move up (their positions and the list's size too) and
+ *   focus stays on the tile that took its place (it went to the sidebar's tree, clicked earlier to open the library,
+ *   when the tree's rows changed).
+ */
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { buildLibrary } from '../../bench/library/build';
+import { createApp } from '../../src/main/app';
+import { useWebApp } from './harness';
+
+const N = 450;
+
+describe('grid rows kept while the list, the language or the selection change', () => {
+  const app = useWebApp('atelier-e2e-grid-rows-', async (dir) => {
+    const lib = await createApp({ dataDir: dir, env: {}, keychainService: `atelier-e2e-grid-rows-${process.pid}`, logger: pino({ level: 'silent' }) });
+    try {
+      await buildLibrary(lib, N, 24);
+    } finally {
+      await lib.close();
+    }
+    return {};
+  });
+
+  const grid = (): Locator => app.page.locator('.grid-scroll');
+  const tile = (i: number): Locator => grid().locator(`[data-tile-index="${i}"]`);
+  const check = (i: number): Locator => grid().locator(`.cell:has([data-tile-index="${i}"]) input.thumb-check`);
+  const selectedCount = async (): Promise<number> => {
+    const bar = app.page.getByRole('toolbar', { name: 'Selection' });
+    if ((await bar.count()) === 0) return 0;
+    return Number(/(\d+) selected/.exec((await bar.textContent()) ?? '')?.[1] ?? 0);
+  };
+  const setSize = (): Promise<number> =>
+    app.page.evaluate(() => Number(document.querySelector('.grid-scroll [role="listitem"]')?.getAttribute('aria-setsize') ?? 0));
+  let cols = 0;
+
+  it('opens the library of 450 images at the smallest thumbnails', async () => {
+    await app.page.getByRole('treeitem', { name: 'Bench library' }).click();
+    await tile(0).waitFor({ timeout: 30_000 });
+    const slider = app.page.getByRole('slider', { name: 'Thumbnail size' });
+    await slider.focus();
+    await app.page.keyboard.press('Home');
+    await expect.poll(() => slider.getAttribute('aria-valuenow')).toBe('80');
+    await expect.poll(setSize, { timeout: 10_000 }).toBe(N);
+    cols = await grid().locator('.grid-row').first().locator('button.thumb').count();
+    expect(cols).toBeGreaterThan(4);
+  });
+
+  it('Shift-click on a first-page checkbox, anchored on an appended page, selects the range between them', async () => {
+    // The row holding tile 200 (the first of the second page) near the bottom of the viewport, rows of the first
+    // page above it.
+    await grid().evaluate((el, c) => {
+      const row = Math.floor(200 / c);
+      const cell = (el.querySelector('.cell') as HTMLElement).offsetWidth + 6;
+      el.scrollTop = Math.max(0, (row + 1) * cell - el.clientHeight + 12);
+    }, cols);
+    await tile(200).waitFor({ timeout: 10_000 });
+    const from = 200 - 2 * cols;
+    await tile(from).waitFor();
+    await check(200).check();
+    await expect.poll(selectedCount).toBe(1);
+    await check(from).click({ modifiers: ['Shift'] });
+    await expect.poll(selectedCount).toBe(2 * cols + 1);
+    const selected = await grid()
+      .locator('.cell.is-selected [data-tile-index]')
+      .evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-tile-index'))));
+    expect(selected).toEqual(Array.from({ length: 2 * cols + 1 }, (_, k) => from + k));
+  });
+
+  it('the language switched in Settings renames the checkboxes and the badges of the rows on screen', async () => {
+    const rated = grid().locator('.thumb-meta [aria-label]').filter({ hasText: /\d/ }).first();
+    await rated.waitFor();
+    expect(await rated.getAttribute('aria-label')).toMatch(/^\d stars?$/);
+    expect(await check(200).getAttribute('aria-label')).toMatch(/^Select /);
+    await app.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = app.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('combobox', { name: 'Language' }).selectOption('ko');
+    await app.page.getByRole('dialog', { name: '설정' }).waitFor();
+    await app.page.keyboard.press('Escape');
+    await app.page.getByRole('dialog', { name: '설정' }).waitFor({ state: 'hidden' });
+    await expect.poll(() => check(200).getAttribute('aria-label')).toMatch(/ 선택$/);
+    await expect.poll(() => rated.getAttribute('aria-label')).toMatch(/^별점 \d점$/);
+    expect(await app.page.getByRole('list', { name: '이미지' }).count()).toBe(1);
+    // Back to English, for the next test (the choice is kept in the library).
+    await app.page.getByRole('button', { name: '설정' }).click();
+    await app.page.getByRole('dialog', { name: '설정' }).getByRole('combobox', { name: '언어' }).selectOption('en');
+    await app.page.getByRole('dialog', { name: 'Settings' }).waitFor();
+    await app.page.keyboard.press('Escape');
+    await expect.poll(() => check(200).getAttribute('aria-label')).toMatch(/^Select /);
+  });
+
+  it('Delete on a focused tile: the tiles after it move up, the list shrinks, focus takes the next tile', async () => {
+    const at = 200 - cols - 1;
+    await tile(at).focus();
+    await app.page.keyboard.press('Escape'); // clear the selection
+    await expect.poll(selectedCount).toBe(0);
+    await app.page.keyboard.press('Space');
+    await expect.poll(selectedCount).toBe(1);
+    const ids = await Promise.all([at, at + 1, at + cols + 1].map((i) => tile(i).getAttribute('data-asset-id')));
+    await app.page.keyboard.press('Delete');
+    await expect.poll(() => tile(at).getAttribute('data-asset-id'), { timeout: 10_000 }).toBe(ids[1]);
+    // The first tile of the next row moved to the end of this one.
+    expect(await tile(at + cols).getAttribute('data-asset-id')).toBe(ids[2]);
+    await expect.poll(setSize).toBe(N - 1);
+    // Focus stays in the grid: the sidebar's tree, clicked to open the library, does not take it back when its
+    // rows change (the folder's count after the trash).
+    const active = (): Promise<string | null> => app.page.evaluate(() => document.activeElement?.getAttribute('data-asset-id') ?? null);
+    await expect.poll(active).toBe(ids[1]);
+    await app.page.waitForTimeout(500);
+    expect(await active()).toBe(ids[1]);
+    expect(await tile(at).getAttribute('tabindex')).toBe('0');
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+});
