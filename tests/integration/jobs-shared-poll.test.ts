@@ -38,10 +38,11 @@ describe('shared polls of Apiframe jobs', () => {
     await cleanup();
   });
 
-  const open = async (name: string, pollMode: 'adaptive' | 'fixed'): Promise<{ app: App; folderId: string }> => {
+  const open = async (name: string, pollMode: 'adaptive' | 'fixed', now?: () => number): Promise<{ app: App; folderId: string }> => {
     const app = await openTestApp(`${dir}/${name}`, {
       env: { ATELIER_APIFRAME_BASE_URL: srv.url },
       timing: { ...FAST_TIMING, pollMode, fixedPollMs: 200, sharedPollMs: SHARED_MS },
+      ...(now ? { now } : {}),
     });
     apps.push(app);
     await call(app, 'settings.setKey', { provider: 'apiframe', key: KEY });
@@ -99,6 +100,27 @@ describe('shared polls of Apiframe jobs', () => {
     expect(done.map((j) => j.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(srv.state.requestsTo('listJobs').length).toBeGreaterThan(0);
     expect(srv.state.requestsTo('getJob').length).toBeGreaterThan(0);
+  });
+
+  it('keeps reading when the clock is set back an hour after a shared read (its jobs are not held until the clock catches up)', async () => {
+    let offsetMs = 0;
+    const { app, folderId } = await open('clock', 'adaptive', () => Date.now() + offsetMs);
+    const jobs: JobView[] = [];
+    // The three longest: 1500, 1300 and 1200 ms.
+    for (const n of [5, 9, 3]) {
+      jobs.push(await call(app, 'jobs.submit', { folderId, provider: 'apiframe', model: 'gpt-image-2', prompt: `a clock tower #${n}`, params: { quality: 'low' }, references: [] }));
+    }
+    const listed = async (): Promise<void> => {
+      const end = Date.now() + 10_000;
+      while (srv.state.requestsTo('listJobs').length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    };
+    await listed();
+    expect(srv.state.requestsTo('listJobs').length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 40)); // that read over (it takes a few ms on loopback), the next not yet due
+    offsetMs = -3_600_000;
+    const done = await Promise.all(jobs.map((j) => jobFinished(app, j.id, 10_000)));
+    expect(done.map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
+    for (const j of done) expect(j.assetIds).toHaveLength(1);
   });
 
   it('polls a lone job on its own (no list request)', async () => {

@@ -767,8 +767,11 @@ export class JobEngine {
     if (this.t.pollMode === 'fixed' || !this.d.adapters[job.provider].pollMany) return false;
     const s = this.sharedState(job.provider);
     const now = this.now();
-    if (now < s.failedUntil) return false;
-    if (now - s.countedAt >= this.sharedGapMs() / 2) {
+    // Intervals here are read on the wall clock: one set back makes a past mark lie ahead, which says nothing about
+    // now (a read counted as just made, a backoff of hours). Such a mark counts as long past.
+    if (now < s.failedUntil && s.failedUntil - now <= SHARED_POLL_BACKOFF_MS) return false;
+    const countedAgo = now - s.countedAt;
+    if (countedAgo < 0 || countedAgo >= this.sharedGapMs() / 2) {
       s.running = this.d.journal.listRunning(job.provider).length;
       s.countedAt = now;
     }
@@ -796,10 +799,10 @@ export class JobEngine {
       // That read left this job out (its step was under way): read again as soon as the half cadence allows.
       await s.inflight;
       const cur = this.d.journal.get(job.id);
-      if (cur?.state === 'running' && !this.timers.has(job.id)) this.schedule(job.id, Math.max(0, this.sharedGapMs() / 2 - (this.now() - s.at)));
+      if (cur?.state === 'running' && !this.timers.has(job.id)) this.schedule(job.id, Math.max(0, this.sharedGapMs() / 2 - this.sinceSharedRead(s)));
       return;
     }
-    const since = this.now() - s.at;
+    const since = this.sinceSharedRead(s);
     const gap = this.sharedGapMs();
     if (since < gap / 2) {
       if (!this.timers.has(job.id)) this.schedule(job.id, Math.max(this.nextPollDelay(job) - since, gap / 2 - since));
@@ -813,6 +816,12 @@ export class JobEngine {
       s.inflight = null;
       s.at = this.now();
     }
+  }
+
+  /** Time since the provider's last shared read ended, ms; Infinity when the clock has been set back past it. */
+  private sinceSharedRead(s: SharedPolls): number {
+    const since = this.now() - s.at;
+    return since < 0 ? Infinity : since;
   }
 
   private async readShared(job: JobRecord): Promise<void> {
