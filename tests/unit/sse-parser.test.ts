@@ -49,6 +49,21 @@ describe('SseParser', () => {
     );
   });
 
+  it('reads a long data line in time linear in its length (a 12 MB final image in 16 KB network chunks)', () => {
+    // OpenAI's completed event carries the whole image as one base64 line; each chunk used to scan the line from
+    // its start again (about 3 s for this one on the service thread).
+    const b64 = 'QUJD'.repeat(3 * 1024 * 1024);
+    const all = bytes(`event: image_generation.completed\ndata: {"b64_json":"${b64}"}\n\n`);
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < all.length; i += 16_384) chunks.push(all.subarray(i, i + 16_384));
+    const t = performance.now();
+    const out = parse(chunks);
+    const ms = performance.now() - t;
+    expect(out).toHaveLength(1);
+    expect(out[0]!.data.length).toBe(b64.length + 15);
+    expect(ms, `${Math.round(ms)} ms`).toBeLessThan(1000);
+  });
+
   it('keeps an unfinished event until its blank line arrives', () => {
     const out: SseEvent[] = [];
     const p = new SseParser((e) => out.push(e));

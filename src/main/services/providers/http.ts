@@ -231,7 +231,10 @@ export interface SseEvent {
  * fields ignored; an empty line dispatches an event with data. Feed it chunks with {@link SseParser.push}.
  */
 export class SseParser {
-  private buf = '';
+  /** The current line's text so far, in pieces (no line break in it): each chunk is scanned once, never the line. */
+  private pending: string[] = [];
+  /** The last chunk ended with a CR: a LF opening the next one is the second half of that CRLF. */
+  private skipLf = false;
   private event = '';
   private data: string[] = [];
   private readonly decoder = new TextDecoder('utf-8');
@@ -240,26 +243,32 @@ export class SseParser {
 
   /** Parses a chunk (bytes, split anywhere) and dispatches every event it completes. */
   push(chunk: Uint8Array): void {
-    this.buf += this.decoder.decode(chunk, { stream: true });
-    for (;;) {
-      const m = /\r\n|\n|\r/.exec(this.buf);
-      if (!m) return;
-      // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-      if (m[0] === '\r' && m.index === this.buf.length - 1) return;
-      const line = this.buf.slice(0, m.index);
-      this.buf = this.buf.slice(m.index + m[0].length);
+    const text = this.decoder.decode(chunk, { stream: true });
+    if (text === '') return;
+    let from = 0;
+    if (this.skipLf) {
+      this.skipLf = false;
+      if (text.charCodeAt(0) === 0x0a) from = 1;
+    }
+    const breaks = /\r\n|\n|\r/g;
+    breaks.lastIndex = from;
+    for (let m = breaks.exec(text); m; m = breaks.exec(text)) {
+      this.pending.push(text.slice(from, m.index));
+      const line = this.pending.join('');
+      this.pending = [];
+      from = m.index + m[0].length;
+      // A CR at the very end may be the first half of a CRLF split over two chunks.
+      if (m[0] === '\r' && from === text.length) this.skipLf = true;
       this.line(line);
     }
+    if (from < text.length) this.pending.push(text.slice(from));
   }
 
-  /**
-   * The stream ended: a CR held back as the possible first half of a CRLF ends its line after all. What is left of
-   * an event without its blank line is dropped, as the standard says.
-   */
+  /** The stream ended: what is left of an event without its blank line is dropped, as the standard says. */
   end(): void {
-    this.buf += this.decoder.decode();
-    if (this.buf.endsWith('\r')) this.push(new Uint8Array([0x0a]));
-    this.buf = '';
+    this.decoder.decode();
+    this.pending = [];
+    this.skipLf = false;
   }
 
   private line(line: string): void {
