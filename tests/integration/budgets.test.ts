@@ -3,7 +3,8 @@
  * a monthly cap refuses the submit that would pass it with the numbers (jobs in the queue count at their estimate,
  * finished ones at their charge), the next month starts afresh, a total cap does not, `overrideBudget` lets a
  * submit through, a batch is refused by the same check with nothing created, a folder inside the project counts
- * for the project, and a budget is set and removed without confirmation. Then the cost per kept image.
+ * for the project, and a budget is set and removed without confirmation. Then the cost per kept image, a job in the
+ * queue across a month's end, and a batch's retry of its failed rows checked like a submit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
@@ -196,5 +197,34 @@ describe('budgets', () => {
     await call(app, 'queue.resume', { scope: 'all' });
     await done(held.id);
     expect((await call(app, 'budgets.get', { folderId: cal })).used).toMatchObject({ credits: 4, creditsEstimated: 0 });
+  });
+
+  it('retrying a batch’s failed rows is checked against the budget like a submit; confirmed, it goes through', async () => {
+    const proj = (await call(app, 'folders.create', { name: 'Retries', parentId: null })).id;
+    await call(app, 'queue.pause', { scope: 'all' });
+    const batch = await call(app, 'batches.submit', {
+      folderId: proj,
+      provider: 'apiframe',
+      model: 'gpt-image-2',
+      params: LOW,
+      template: 'a {color} kite',
+      table: 'color\nred\ngreen\nblue\n',
+      references: [],
+    });
+    // Canceled before anything was sent: nothing charged, nothing counted.
+    const canceled = await call(app, 'batches.cancel', { id: batch.id });
+    expect(canceled.failed).toBe(3);
+    await call(app, 'queue.resume', { scope: 'all' });
+    await call(app, 'budgets.set', { projectId: proj, credits: 8, usd: null, period: 'total' });
+    expect((await call(app, 'budgets.get', { folderId: proj })).left.credits).toBe(8);
+    // Three rows at 4 credits each would pass the cap of 8: refused with the numbers, and no row moves.
+    const err = await callError(app, 'batches.retryFailed', { id: batch.id });
+    expect(err).toMatchObject({ code: 'budget_exceeded', params: { project: 'Retries', unit: 'credits', cap: 8, used: 0, left: 8, estimate: 12 } });
+    expect((await call(app, 'batches.get', { id: batch.id })).rows.map((r) => r.state)).toEqual(['canceled', 'canceled', 'canceled']);
+    // Confirmed by the user: the rows run.
+    const retried = await call(app, 'batches.retryFailed', { id: batch.id, overrideBudget: true });
+    expect(retried.failed).toBe(0);
+    for (const id of retried.jobIds) await done(id);
+    expect((await call(app, 'budgets.get', { folderId: proj })).used.credits).toBe(12);
   });
 });

@@ -12,6 +12,7 @@ export function batchHandlers(s: AppServices): Pick<Handlers, keyof typeof batch
     'batches.pause': ({ id }) => s.batches.pause(id),
     'batches.resume': ({ id }) => s.batches.resume(id),
     'batches.cancel': ({ id }) => s.batches.cancel(id),
-    'batches.retryFailed': ({ id, confirmPaid }) => s.batches.retryFailed(id, { confirmPaid: confirmPaid === true }),
+    'batches.retryFailed': ({ id, confirmPaid, overrideBudget }) =>
+      s.batches.retryFailed(id, { confirmPaid: confirmPaid === true, overrideBudget: overrideBudget === true }),
   };
 }

@@ -102,9 +102,13 @@ export const batchCalls = {
   /**
    * Retries the failed, canceled and expired rows as `jobs.retry` does each. Where any may already have been charged
    * the call needs `confirmPaid: true`, else it is refused (`paid_retry_unconfirmed`, params `credits`, `usd`: the
-   * summed estimates, and `rows`) and nothing changes.
+   * summed estimates, and `rows`) and nothing changes. The rows' summed estimates are checked against the project's
+   * budget as `batches.submit` is: refused with `budget_exceeded` unless `overrideBudget: true`, nothing changing.
    */
-  'batches.retryFailed': { input: z.object({ id: Id, confirmPaid: z.boolean().optional() }).strict(), output: BatchView },
+  'batches.retryFailed': {
+    input: z.object({ id: Id, confirmPaid: z.boolean().optional(), overrideBudget: z.boolean().optional() }).strict(),
+    output: BatchView,
+  },
 } as const;
 
 export const batchEvents = {

@@ -233,27 +233,31 @@ export class BatchService {
   }
 
   /**
-   * Retries every failed, canceled or expired row the queue offers to retry, as `jobs.retry` does each.
+   * Retries every failed, canceled or expired row the queue offers to retry, as `jobs.retry` does each. The rows'
+   * summed estimates are checked against the project's budget as a submit is ({@link BudgetService.assertWithin}):
+   * a failed row no longer counts, a retried one does again.
    * @throws AppError `not_found`; `paid_retry_unconfirmed` (params `credits`, `usd`: the summed estimates of the rows
    *   that would pay again, or null; `rows`: how many) where any of them may already have been charged and
-   *   `confirmPaid` is not true — then nothing changes
+   *   `confirmPaid` is not true; `budget_exceeded` (the submit's params) where the rows would take the project past
+   *   its budget and `overrideBudget` is not true — then nothing changes
    */
-  retryFailed(id: string, opts: { confirmPaid?: boolean } = {}): BatchView {
-    this.mustGet(id);
+  retryFailed(id: string, opts: { confirmPaid?: boolean; overrideBudget?: boolean } = {}): BatchView {
+    const b = this.mustGet(id);
     const todo: { job: JobRecord; confirm: boolean }[] = [];
     for (const r of this.d.repo.rows(id)) {
       const job = this.d.journal.get(r.job_id);
       const action = job ? jobActions(this.d.journal.view(job)).retry : null;
       if (job && action) todo.push({ job, confirm: action.confirm });
     }
+    const sum = (of: readonly { job: JobRecord }[], pick: (j: JobRecord) => number | null): number | null =>
+      of.some((t) => pick(t.job) !== null) ? of.reduce((s, t) => s + (pick(t.job) ?? 0), 0) : null;
     const paid = todo.filter((t) => t.confirm);
     if (paid.length > 0 && opts.confirmPaid !== true) {
-      const sum = (pick: (j: JobRecord) => number | null): number | null =>
-        paid.some((t) => pick(t.job) !== null) ? paid.reduce((s, t) => s + (pick(t.job) ?? 0), 0) : null;
       throw new AppError('paid_retry_unconfirmed', `${paid.length} rows of batch ${id} may already have been charged; retrying them pays again`, {
-        params: { credits: sum((j) => j.creditsEstimate), usd: sum((j) => j.usdEstimate), rows: paid.length },
+        params: { credits: sum(paid, (j) => j.creditsEstimate), usd: sum(paid, (j) => j.usdEstimate), rows: paid.length },
       });
     }
+    this.d.budgets.assertWithin(b.folder_id, { credits: sum(todo, (j) => j.creditsEstimate), usd: sum(todo, (j) => j.usdEstimate) }, opts.overrideBudget);
     for (const t of todo) this.d.engine.retry(t.job.id, { confirmPaid: opts.confirmPaid === true });
     this.d.bus.emit('batch.changed', { batchId: id });
     return this.get(id);

@@ -5,6 +5,7 @@ import type { BatchSummary } from '@shared/contracts/batches';
 import type { AppErrorShape } from '@shared/errors';
 import { describeError, errorShape, formatUsd, modelLabel, providerShortLabel } from '../../i18n/format';
 import { ProgressBar } from '../../ui/ProgressBar';
+import { OverBudgetDialog } from '../budgets/OverBudgetDialog';
 import { formatCredits } from '../compare/cost';
 import { useBatches } from './store';
 
@@ -36,15 +37,20 @@ function BatchItem({ batch: b }: { batch: BatchSummary }) {
   const act = useBatches((s) => s.act);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const [confirming, setConfirming] = useState<AppErrorShape | null>(null);
+  // A retry refused by the project's budget: asked in the composer's dialog; `confirmPaid` as it was sent.
+  const [overBudget, setOverBudget] = useState<{ error: AppErrorShape; confirmPaid: boolean } | null>(null);
   const name = batchName(b.template);
-  const run = async (action: 'pause' | 'resume' | 'cancel' | 'retryFailed', confirmPaid?: boolean): Promise<void> => {
+  const run = async (action: 'pause' | 'resume' | 'cancel' | 'retryFailed', opts: { confirmPaid?: boolean; overrideBudget?: boolean } = {}): Promise<void> => {
     setError(null);
+    setOverBudget(null);
     try {
-      await act(b.id, action, confirmPaid);
+      await act(b.id, action, opts);
       setConfirming(null);
     } catch (err) {
       const e = errorShape(err);
+      setConfirming(null);
       if (e.code === 'paid_retry_unconfirmed') setConfirming(e);
+      else if (e.code === 'budget_exceeded') setOverBudget({ error: e, confirmPaid: opts.confirmPaid === true });
       else setError(e);
     }
   };
@@ -106,7 +112,7 @@ function BatchItem({ batch: b }: { batch: BatchSummary }) {
             {typeof p['credits'] === 'number' ? formatCredits(t, p['credits'], true) : ''}
             {typeof p['usd'] === 'number' ? ` ≈ ${formatUsd(p['usd'], i18n.language)}` : ''}
           </p>
-          <button type="button" className="btn btn-danger btn-sm" onClick={() => void run('retryFailed', true)}>
+          <button type="button" className="btn btn-danger btn-sm" onClick={() => void run('retryFailed', { confirmPaid: true })}>
             {t('batch.confirmPaidButton')}
           </button>
           <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirming(null)}>
@@ -114,6 +120,11 @@ function BatchItem({ batch: b }: { batch: BatchSummary }) {
           </button>
         </div>
       ) : null}
+      <OverBudgetDialog
+        error={overBudget?.error ?? null}
+        onCancel={() => setOverBudget(null)}
+        onConfirm={() => void run('retryFailed', { confirmPaid: overBudget?.confirmPaid === true, overrideBudget: true })}
+      />
       {error ? (
         <p role="alert" className="error-text">
           {describeError(t, error)}

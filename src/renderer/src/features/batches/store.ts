@@ -22,8 +22,11 @@ interface BatchState {
   load(): Promise<void>;
   open(id: string): Promise<void>;
   close(): void;
-  /** Pause, resume, cancel or retry the failed rows (`confirmPaid` for rows that may already have been charged). */
-  act(id: string, action: 'pause' | 'resume' | 'cancel' | 'retryFailed', confirmPaid?: boolean): Promise<void>;
+  /**
+   * Pause, resume, cancel or retry the failed rows (`confirmPaid` for rows that may already have been charged,
+   * `overrideBudget` where the user chose to pass the project's budget).
+   */
+  act(id: string, action: 'pause' | 'resume' | 'cancel' | 'retryFailed', opts?: { confirmPaid?: boolean; overrideBudget?: boolean }): Promise<void>;
 }
 
 let syncing = false;
@@ -77,10 +80,14 @@ export const useBatches = create<BatchState>()((set, get) => {
       await refreshView(id);
     },
     close: () => set({ openId: null, view: null, viewError: null }),
-    async act(id, action, confirmPaid) {
+    async act(id, action, opts = {}) {
       const view =
         action === 'retryFailed'
-          ? await call('batches.retryFailed', { id, ...(confirmPaid ? { confirmPaid: true } : {}) })
+          ? await call('batches.retryFailed', {
+              id,
+              ...(opts.confirmPaid ? { confirmPaid: true } : {}),
+              ...(opts.overrideBudget ? { overrideBudget: true } : {}),
+            })
           : await call(`batches.${action}`, { id });
       if (get().openId === id) set({ view });
       await get().load();
