@@ -1,0 +1,58 @@
+/**
+ * A batch's retry of its failed rows stopped by the project's budget, end to end: the built web host, Debian
+ * Chromium, the Apiframe test server over loopback. The library holds a project with a budget of 8 credits and a
+ * batch of three rows canceled before anything was sent; "Retry 3 failed" in the queue opens the over-budget alert
+ * dialog with the server's numbers and sends nothing; Submit anyway retries the rows and they run to the end.
+ */
+import { describe, expect, it } from 'vitest';
+import { call } from '../helpers/app';
+import { KEY, startServer } from '../integration/apiframe-helpers';
+import type { ApiframeTestServer } from '../servers/apiframe/server';
+import { seedKeychainKey, useWebApp } from './harness';
+
+const KEYCHAIN = `atelier-e2e-batch-budget-${process.pid}`;
+
+describe('a batch retry that would pass the budget asks first', () => {
+  let srv: ApiframeTestServer;
+  const app = useWebApp('atelier-e2e-batch-budget-', async (dir, closeAfter) => {
+    srv = closeAfter(await startServer({ jobDurationMs: 200, queueDelayMs: 20, imageLongEdge: 64 }));
+    const env = { ATELIER_APIFRAME_BASE_URL: srv.url };
+    const keychain = await seedKeychainKey(dir, closeAfter, { service: KEYCHAIN, provider: 'apiframe', key: KEY, env }, async (seed) => {
+      const projectId = (await call(seed, 'folders.create', { name: 'Kites', parentId: null })).id;
+      await call(seed, 'queue.pause', { scope: 'all' });
+      const batch = await call(seed, 'batches.submit', {
+        folderId: projectId,
+        provider: 'apiframe',
+        model: 'gpt-image-2',
+        params: { quality: 'low', number_of_images: 1 },
+        template: 'a {color} kite',
+        table: 'color\nred\ngreen\nblue\n',
+        references: [],
+      });
+      await call(seed, 'batches.cancel', { id: batch.id });
+      await call(seed, 'queue.resume', { scope: 'all' });
+      await call(seed, 'budgets.set', { projectId, credits: 8, usd: null, period: 'month' });
+    });
+    return { ...env, ...keychain };
+  });
+
+  it('refuses with the numbers, sends nothing, and retries the rows once confirmed', async () => {
+    const { page, errors } = app;
+    await page.getByRole('button', { name: 'Queue', exact: true }).click();
+    const queue = page.getByRole('complementary', { name: 'Queue' });
+    const item = queue.getByRole('listitem', { name: /^Batch: a \{color\} kite/ });
+    await item.waitFor({ timeout: 20_000 });
+    await item.getByRole('button', { name: 'Retry 3 failed' }).click();
+
+    const dialog = page.getByRole('alertdialog', { name: 'Over the budget' });
+    await dialog.waitFor({ timeout: 10_000 });
+    expect(await dialog.textContent()).toContain('8 credits');
+    expect(srv.state.jobsCreated).toBe(0);
+    await dialog.getByRole('button', { name: 'Submit anyway' }).click();
+    await expect
+      .poll(async () => (await item.locator('.batch-item-status').textContent()) ?? '', { timeout: 60_000, interval: 100 })
+      .toBe('3 of 3 done');
+    expect(srv.state.jobsCreated).toBe(3);
+    expect(errors).toEqual([]);
+  });
+});
