@@ -119,6 +119,34 @@ describe('OpenAI streaming: the client against the test server', () => {
   });
 });
 
+describe('OpenAI streaming: a partial that is not an image', () => {
+  let srv: OpenAiTestServer;
+  beforeEach(async () => {
+    srv = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 128, partialDelayMs: 20 });
+  });
+  afterEach(async () => srv.close());
+
+  it('is skipped: the paid final image still arrives, in either API, sent once', async () => {
+    const client = new OpenAiClient({ apiKey: KEY, baseUrl: srv.baseUrl });
+    srv.state.inject('generations', { kind: 'badPartial', index: 0 }, { after: true });
+    const seen: number[] = [];
+    const body = buildGenerationsBody({ model: 'gpt-image-1.5', prompt: 'a lighthouse', params: { quality: 'low' }, partialImages: 2 });
+    const res = await client.generate(body, { onPartial: (p) => seen.push(p.index) });
+    expect(seen).toEqual([1]);
+    expect(res.outputs).toHaveLength(1);
+    expect(srv.state.streamsCompleted).toBe(1);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#446688' } }).png().toBuffer();
+    srv.state.inject('responses', { kind: 'badPartial', index: 1 }, { after: true });
+    const rseen: number[] = [];
+    const rbody = buildResponsesBody({ model: 'gpt-image-1.5', prompt: 'add a moon', params: {}, images: [{ bytes: png, mime: 'image/png' }], partialImages: 2 });
+    const rres = await client.responses(rbody, { onPartial: (p) => rseen.push(p.index) });
+    expect(rseen).toEqual([0]);
+    expect(rres.outputs).toHaveLength(1);
+    expect(srv.state.requestsTo('generations')).toHaveLength(1);
+    expect(srv.state.requestsTo('responses')).toHaveLength(1);
+  });
+});
+
 describe('OpenAI live previews through the app', () => {
   let dir: string;
   let cleanup: () => Promise<void>;

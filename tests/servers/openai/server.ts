@@ -110,7 +110,20 @@ export type OpenAiFault =
    * `{ type: 'error', code, message, param }` (https://platform.openai.com/docs/api-reference/responses-streaming/error).
    * Inject with `after: true`. On a call that does not stream it drops the connection.
    */
-  | { kind: 'streamError'; afterPartials?: number; message?: string; code?: string };
+  | { kind: 'streamError'; afterPartials?: number; message?: string; code?: string }
+  /**
+   * A streamed call whose partial image number `index` (0-based over the call, default 0) is not an image (base64 of
+   * a few text bytes); the call goes on and completes as usual. Inject with `after: true`. No effect without `stream`.
+   */
+  | { kind: 'badPartial'; index?: number };
+
+/** The partial image a `badPartial` fault spoils (its index over the call), or null. */
+function badPartialOf(fault: OpenAiFault | null | undefined): number | null {
+  return fault?.kind === 'badPartial' ? (fault.index ?? 0) : null;
+}
+
+/** What a spoiled partial carries: base64 of bytes that are no image. */
+const NOT_AN_IMAGE_B64 = Buffer.from('not an image').toString('base64');
 
 /** How a streamed reply ends early, `after` partial images in: cut off, or with an `error` event; null: it does not. */
 type StreamStop = { after: number; fault: Extract<OpenAiFault, { kind: 'dropMidStream' | 'streamError' }> } | null;
@@ -494,6 +507,8 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         });
         return true;
       }
+      case 'badPartial':
+        return false; // the streamed reply spoils its partial (streamImages, streamResponse); the call goes on
       default: {
         const never: never = fault;
         throw new Error(`unknown fault ${JSON.stringify(never)}`);
@@ -573,8 +588,9 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         state.imagesGenerated += images.length;
         const after = state.takeFault(name, true);
         const stop = streamStopOf(after);
-        if (job.stream && (!after || stop)) {
-          await streamImages(req, reply, name, job, images, stop);
+        const bad = badPartialOf(after);
+        if (job.stream && (!after || stop || bad !== null)) {
+          await streamImages(req, reply, name, job, images, stop, bad);
           return reply;
         }
         if (after && (await applyFault(req, reply, after, job))) return reply;
@@ -595,7 +611,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
    * `b64_json`, `created_at`, `size`, `quality`, `background`, `output_format` and `usage` (100 more image output
    * tokens per partial, as OpenAI's guide bills them). `stop.after` partials in, it ends as `stop` says instead.
    */
-  async function streamImages(req: FastifyRequest, reply: FastifyReply, route: 'generations' | 'edits', job: ImageJob, images: Buffer[], stop: StreamStop) {
+  async function streamImages(req: FastifyRequest, reply: FastifyReply, route: 'generations' | 'edits', job: ImageJob, images: Buffer[], stop: StreamStop, bad: number | null = null) {
     const rec = recordOf.get(req);
     const prefix = route === 'generations' ? 'image_generation' : 'image_edit';
     const { res, write } = openEventStream(reply, { 'x-request-id': `req_${randomBytes(12).toString('hex')}` });
@@ -614,7 +630,8 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         await delay(state.config.partialDelayMs, closing.signal);
         if (closing.signal.aborted || res.destroyed) return;
         const partialBytes = await blurred(image, job, (job.partials - i) * 6);
-        await write(`${prefix}.partial_image`, { b64_json: partialBytes.toString('base64'), partial_image_index: i, ...echo() });
+        const b64 = sent === bad ? NOT_AN_IMAGE_B64 : partialBytes.toString('base64');
+        await write(`${prefix}.partial_image`, { b64_json: b64, partial_image_index: i, ...echo() });
         state.partialsSent += 1;
         sent += 1;
       }
@@ -646,6 +663,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     job: ImageJob,
     itemId: string,
     stop: StreamStop,
+    bad: number | null = null,
   ) {
     const rec = recordOf.get(req);
     let seq = 0;
@@ -656,7 +674,8 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       await delay(state.config.partialDelayMs, closing.signal);
       if (closing.signal.aborted || res.destroyed) return;
       const partial = await blurred(image, job, (job.partials - i) * 6);
-      await write('response.image_generation_call.partial_image', { item_id: itemId, output_index: 0, partial_image_index: i, partial_image_b64: partial.toString('base64') });
+      const b64 = i === bad ? NOT_AN_IMAGE_B64 : partial.toString('base64');
+      await write('response.image_generation_call.partial_image', { item_id: itemId, output_index: 0, partial_image_index: i, partial_image_b64: b64 });
       state.partialsSent += 1;
     }
     if (stop) {
@@ -886,7 +905,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         out['tool_usage'] = { image_gen: usageFor(r.job) };
       }
       if (r.job.stream) {
-        await streamResponse(req, reply, out, image, r.job, imageCallId, stop);
+        await streamResponse(req, reply, out, image, r.job, imageCallId, stop, badPartialOf(after));
         return reply;
       }
       return sendJson(req, reply, 200, out);

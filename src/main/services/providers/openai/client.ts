@@ -163,7 +163,7 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
 
   /**
    * Reads a streamed image call (https://platform.openai.com/docs/api-reference/images-streaming): each
-   * `<prefix>.partial_image` event (`b64_json`, `partial_image_index`) is decoded and handed to `opts.onPartial`;
+   * `<prefix>.partial_image` event (`b64_json`, `partial_image_index`) is decoded and handed to `opts.onPartial` (one that is no image is skipped);
    * each `<prefix>.completed` event is one final image, with the echoed fields and `usage` (summed over several).
    * An `error` event is the provider's failure; a stream that ends without a completed image is a dropped
    * connection (`network`): the call may have run, so it is never resent. A 2xx reply that is not an event stream
@@ -179,17 +179,17 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
     const finals: ImageStreamEvent[] = [];
     const reply = await send((e) => {
       const { type, raw } = this.streamEvent(e);
-      if (type !== `${prefix}.partial_image` && type !== `${prefix}.completed`) return;
+      if (type === `${prefix}.partial_image`) {
+        const r = ImageStreamEventSchema.safeParse(raw);
+        if (r.success) handPartial(r.data.b64_json, r.data.partial_image_index ?? 0, opts);
+        return;
+      }
+      if (type !== `${prefix}.completed`) return;
       const r = ImageStreamEventSchema.safeParse(raw);
       if (!r.success || typeof r.data.b64_json !== 'string' || r.data.b64_json.length === 0) {
         throw new AppError('provider_bad_response', `${this.label} ${type} event has no b64_json image`);
       }
-      if (type === `${prefix}.completed`) {
-        finals.push(r.data);
-        return;
-      }
-      const img = decodeImage(r.data.b64_json, r.data.partial_image_index ?? 0, this.label);
-      opts.onPartial?.({ index: r.data.partial_image_index ?? 0, bytes: img.bytes, mime: img.mime });
+      finals.push(r.data);
     });
     // A server that ignores `stream` answers one JSON ImagesResponse: read it as such.
     if (!isEventStream(reply.headers)) return this.imagesResult(reply);
@@ -256,7 +256,7 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
   /**
    * A streamed `POST /responses` (https://platform.openai.com/docs/api-reference/responses-streaming): each
    * `response.image_generation_call.partial_image` event (`partial_image_b64`, `partial_image_index`) is decoded and
-   * handed to `opts.onPartial`; `response.completed` (or `response.failed` / `response.incomplete`) carries the
+   * handed to `opts.onPartial` (one that is no image is skipped); `response.completed` (or `response.failed` / `response.incomplete`) carries the
    * whole response, read as the JSON reply is. An `error` event is `provider_unavailable`; a stream that ends
    * without the final response is `network` (the call may have run and been charged: never resent).
    */
@@ -270,10 +270,8 @@ export class OpenAiClient extends ProviderHttpClient<OpenAiHost> {
         const { type, raw: event } = this.streamEvent(e);
         const raw = event as { response?: unknown; partial_image_b64?: unknown; partial_image_index?: unknown } | null;
         if (raw === null) return;
-        if (type === 'response.image_generation_call.partial_image' && typeof raw.partial_image_b64 === 'string') {
-          const index = typeof raw.partial_image_index === 'number' ? raw.partial_image_index : 0;
-          const img = decodeImage(raw.partial_image_b64, index, this.label);
-          opts.onPartial?.({ index, bytes: img.bytes, mime: img.mime });
+        if (type === 'response.image_generation_call.partial_image') {
+          handPartial(raw.partial_image_b64, typeof raw.partial_image_index === 'number' ? raw.partial_image_index : 0, opts);
         } else if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
           final = raw.response;
         }
@@ -386,6 +384,22 @@ export function usageOf(res: Pick<ImagesResponse, 'usage'>): OpenAiImageUsage | 
     };
   }
   return out;
+}
+
+/**
+ * Hands a streamed partial preview to `opts.onPartial` where it is a PNG, JPEG or WebP image. One that is not (no
+ * base64, or bytes of no known image) is skipped: it is only a glimpse, and the call it belongs to goes on to its
+ * final image, made and paid for whatever the previews were.
+ */
+function handPartial(b64: unknown, index: number, opts: OpenAiImageCallOptions): void {
+  if (!opts.onPartial || typeof b64 !== 'string' || b64.length === 0) return;
+  let img: ReturnType<typeof decodeImage>;
+  try {
+    img = decodeImage(b64, index);
+  } catch {
+    return;
+  }
+  opts.onPartial({ index, bytes: img.bytes, mime: img.mime });
 }
 
 /** The sum of several `usage` objects (tokens), details included where every one has them. */
