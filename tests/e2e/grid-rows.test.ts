@@ -8,7 +8,9 @@
  * - the language switched in Settings while rows are on screen: their checkboxes' names and the rating badges follow;
  * - an image trashed from the keyboard: the tiles after it move up (their positions and the list's size too) and
  *   focus stays on the tile that took its place (it went to the sidebar's tree, clicked earlier to open the library,
- *   when the tree's rows changed).
+ *   when the tree's rows changed);
+ * - a window of the smallest size (960 × 600): a row of tiles stays in view and the composer's status fits beside its
+ *   buttons (the composer stacked into a column there and took the gallery's whole height).
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +119,31 @@ describe('grid rows kept while the list, the language or the selection change', 
     await app.page.waitForTimeout(500);
     expect(await active()).toBe(ids[1]);
     expect(await tile(at).getAttribute('tabindex')).toBe('0');
+  });
+
+  it('in a window of the smallest size (960 × 600) the grid keeps a whole row of tiles in view above the composer', async () => {
+    await app.page.keyboard.press('Escape'); // clear the selection
+    await expect.poll(selectedCount).toBe(0);
+    await app.page.setViewportSize({ width: 960, height: 600 }); // src/main/window.ts minWidth, minHeight
+    try {
+      const room = async (): Promise<number> => {
+        const g = await grid().boundingBox();
+        const c = await grid().locator('.cell').first().boundingBox();
+        return g && c ? g.height - c.height : -1;
+      };
+      await expect.poll(room).toBeGreaterThanOrEqual(12);
+      // The composer is all there too: its Generate button inside the window.
+      const generate = (await app.page.getByRole('button', { name: 'Generate', exact: true }).boundingBox())!;
+      expect(generate.y + generate.height).toBeLessThanOrEqual(600);
+      // Its status line ("Free (sandbox)", the key to generate) fits its box: it does not run under the buttons.
+      const status = app.page.locator('.composer-status');
+      expect(await status.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
+      const cmp = (await app.page.getByRole('button', { name: 'Compare models' }).boundingBox())!;
+      const st = (await status.boundingBox())!;
+      expect(st.y + st.height <= cmp.y || st.x + st.width <= cmp.x).toBe(true);
+    } finally {
+      await app.page.setViewportSize({ width: 1440, height: 900 });
+    }
     expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });
