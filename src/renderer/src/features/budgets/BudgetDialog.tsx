@@ -7,6 +7,7 @@ import { useToasts } from '../../store/toasts';
 import { call } from '../../transport';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
+import { parseCap } from './cap';
 import { useBudgetUi, type BudgetTarget } from './store';
 
 /** The budget dialog of the project in {@link useBudgetUi} (mounted once, beside the sidebar). */
@@ -19,14 +20,6 @@ export function BudgetDialogHost() {
       {target ? <BudgetForm key={target.projectId} target={target} onDone={close} /> : null}
     </Modal>
   );
-}
-
-/** A cap's text: empty is none; else a finite number ≥ 0. */
-function parseCap(text: string): number | null | 'bad' {
-  const s = text.trim().replace(',', '.');
-  if (s === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) && n >= 0 ? n : 'bad';
 }
 
 /** Caps in credits and USD, the period, Save and Remove: saved at once, no confirmation; `onDone` after either. */
