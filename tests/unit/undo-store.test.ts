@@ -4,12 +4,15 @@
  * the keys that ask for it (app/undo-keys.ts), and the inverses of the organising operations (store/undo-ops.ts)
  * computed from the state before, over a scripted transport holding a few images in memory.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Transport } from '../../src/renderer/src/transport/types';
 import { setTransport } from '../../src/renderer/src/transport';
 import { MAX_UNDO_STEPS, undoStore, useUndo, type UndoEntry } from '../../src/renderer/src/store/undo';
 import { patchLabel, tagAssets, updateAssets } from '../../src/renderer/src/store/undo-ops';
 import { undoCommandOf } from '../../src/renderer/src/app/undo-keys';
+import { trashSelection } from '../../src/renderer/src/features/organise/actions';
+import { useSelection } from '../../src/renderer/src/store/selection';
+import { useToasts } from '../../src/renderer/src/store/toasts';
 
 interface Img {
   id: string;
@@ -45,6 +48,12 @@ function scripted(images: Img[]) {
             img.tags = [...img.tags, ...add].filter((t) => !(input['remove'] as string[]).includes(t)).sort();
           }
           return { updated: ids.length };
+        case 'assets.trash':
+          for (const id of ids) byId.get(id)!.deletedAt ??= 1;
+          return { trashed: ids.length };
+        case 'assets.restore':
+          for (const id of ids) byId.get(id)!.deletedAt = null;
+          return { restored: ids.length };
         case 'assets.query':
           return { items: [], total: 0, totalCapped: false, nextCursor: null };
         default:
@@ -238,6 +247,33 @@ describe('the inverses of organising operations', () => {
     setTransport(transport);
     await tagAssets(['a'], ['sky'], []);
     expect(undoStore.canUndo()).toBe(false);
+  });
+
+  it("the trash toast's Undo undoes that trash, and a trash that moved nothing offers none (it undid the step before)", async () => {
+    // The grid's focus keeping waits for a frame; there is none here.
+    vi.stubGlobal('requestAnimationFrame', () => 0);
+    try {
+      const { transport, byId } = scripted([img('a'), img('b'), img('c', { deletedAt: 5 })]);
+      setTransport(transport);
+      const trashedToast = () => useToasts.getState().toasts.filter((t) => t.messageKey === 'organise.trashed').at(-1);
+      await updateAssets(['a'], { rating: 3 });
+      useSelection.getState().setAll(['b']);
+      await trashSelection();
+      expect(byId.get('b')!.deletedAt).not.toBeNull();
+      trashedToast()!.action!.run();
+      await expect.poll(() => byId.get('b')!.deletedAt).toBeNull();
+      // Already in the trash (another window put it there): nothing to undo, and the rating stays.
+      useSelection.getState().setAll(['c']);
+      await trashSelection();
+      const toast = trashedToast()!;
+      expect(toast.values).toEqual({ count: 1 });
+      expect(toast.action).toBeUndefined();
+      expect(undoStore.label('undo')).toEqual(patchLabel({ rating: 3 }, 1));
+      expect(byId.get('a')!.rating).toBe(3);
+    } finally {
+      vi.unstubAllGlobals();
+      useSelection.getState().clear();
+    }
   });
 
   it('labels name the action', () => {

@@ -25,8 +25,11 @@ import { undoStore, type UndoEntry, type UndoLabel } from './undo';
 /** How to put one performed action back. */
 type Inverse = () => Promise<void>;
 
-/** Records `perform` (which acts and returns its inverse, or null when it changed nothing) as one step. */
-function undoable(label: UndoLabel, perform: () => Promise<Inverse | null>): Promise<void> {
+/**
+ * Records `perform` (which acts and returns its inverse, or null when it changed nothing) as one step; resolves with
+ * that step, or null when nothing changed.
+ */
+function undoable(label: UndoLabel, perform: () => Promise<Inverse | null>): Promise<UndoEntry | null> {
   return undoStore.run(async () => {
     let inverse = await perform();
     if (!inverse) return null;
@@ -77,8 +80,8 @@ export function patchLabel(patch: AssetPatch, count: number): UndoLabel {
   return { key: 'undo.op.edit', values: { count } };
 }
 
-/** Sets rating / flag / title / note on `ids`; undo puts each image's previous values back. */
-export function updateAssets(ids: readonly string[], patch: AssetPatch): Promise<void> {
+/** Sets rating / flag / title / note on `ids`; undo puts each image's previous values back. Resolves with the step. */
+export function updateAssets(ids: readonly string[], patch: AssetPatch): Promise<UndoEntry | null> {
   const fields = (Object.keys(patch) as (keyof AssetPatch)[]).filter((k) => patch[k] !== undefined);
   return undoable(patchLabel(patch, ids.length), async () => {
     const before = (await statesOf(ids)).byId;
@@ -102,8 +105,8 @@ export function tagLabel(add: readonly string[], remove: readonly string[], coun
   return { key: 'undo.op.retag', values: { count } };
 }
 
-/** Adds and removes tags on `ids`; undo gives each image back exactly the tags it had. */
-export function tagAssets(ids: readonly string[], add: readonly string[], remove: readonly string[]): Promise<void> {
+/** Adds and removes tags on `ids`; undo gives each image back exactly the tags it had. Resolves with the step, or null when no tag changed. */
+export function tagAssets(ids: readonly string[], add: readonly string[], remove: readonly string[]): Promise<UndoEntry | null> {
   return undoable(tagLabel(add, remove, ids.length), async () => {
     const before = (await statesOf(ids)).byId;
     await call('assets.tag', { ids: [...ids], add: [...add], remove: [...remove] });
@@ -123,8 +126,8 @@ export function tagAssets(ids: readonly string[], add: readonly string[], remove
   });
 }
 
-/** Moves `ids` to `folderId`; undo moves each image back to its folder. */
-export function moveAssets(ids: readonly string[], folderId: string): Promise<void> {
+/** Moves `ids` to `folderId`; undo moves each image back to its folder. Resolves with the step, or null when none moved. */
+export function moveAssets(ids: readonly string[], folderId: string): Promise<UndoEntry | null> {
   return undoable({ key: 'undo.op.move', values: { count: ids.length } }, async () => {
     const before = (await statesOf(ids)).byId;
     await call('assets.move', { ids: [...ids], folderId });
@@ -157,8 +160,8 @@ export async function copyAssets(ids: readonly string[], folderId: string): Prom
   return copies;
 }
 
-/** Moves `ids` to the trash; undo restores the ones this moved there. */
-export function trashAssets(ids: readonly string[]): Promise<void> {
+/** Moves `ids` to the trash; undo restores the ones this moved there. Resolves with the step, or null when none of them was live. */
+export function trashAssets(ids: readonly string[]): Promise<UndoEntry | null> {
   return undoable({ key: 'undo.op.trash', values: { count: ids.length } }, async () => {
     const before = (await statesOf(ids)).byId;
     await call('assets.trash', { ids: [...ids] });
@@ -171,9 +174,9 @@ export function trashAssets(ids: readonly string[]): Promise<void> {
 /**
  * Takes `ids` out of the trash; undo puts the ones this restored back in it, and deletes again the folders the
  * restore brought back (their path had been deleted with them), first putting each back in its place among its
- * siblings (a folder brought back goes to the end).
+ * siblings (a folder brought back goes to the end). Resolves with the step, or null when none of them was in the trash.
  */
-export function restoreAssets(ids: readonly string[]): Promise<void> {
+export function restoreAssets(ids: readonly string[]): Promise<UndoEntry | null> {
   return undoable({ key: 'undo.op.restore', values: { count: ids.length } }, async () => {
     const { byId: before, folders } = await statesOf(ids);
     const foldersBefore = new Set((await call('folders.list', {})).map((f) => f.id));
@@ -196,8 +199,8 @@ export function restoreAssets(ids: readonly string[]): Promise<void> {
   });
 }
 
-/** Stacks `ids` under `coverId`; undo puts every image touched back in the stack it was in (or none). */
-export function stackAssets(ids: readonly string[], coverId: string): Promise<void> {
+/** Stacks `ids` under `coverId`; undo puts every image touched back in the stack it was in (or none). Resolves with the step. */
+export function stackAssets(ids: readonly string[], coverId: string): Promise<UndoEntry | null> {
   return undoable({ key: 'undo.op.stack', values: { count: new Set(ids).size } }, async () => {
     const { byId, stacks } = await statesOf(ids);
     await call('stacks.create', { assetIds: [...ids], coverId });
@@ -208,8 +211,8 @@ export function stackAssets(ids: readonly string[], coverId: string): Promise<vo
   });
 }
 
-/** Takes every image out of stack `stackId`; undo stacks them again as they were. */
-export async function unstack(stackId: string): Promise<void> {
+/** Takes every image out of stack `stackId`; undo stacks them again as they were. Resolves with the step. */
+export async function unstack(stackId: string): Promise<UndoEntry | null> {
   const count = (await call('stacks.members', { stackId })).length;
   return undoable({ key: 'undo.op.unstack', values: { count } }, async () => {
     const members = await call('stacks.members', { stackId });

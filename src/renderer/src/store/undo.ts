@@ -130,12 +130,14 @@ export const undoStore = {
   /**
    * Runs an organising action in turn with undo and redo (so an undo pressed meanwhile waits for it) and records it.
    * @param perform does the action and resolves with the entry to record, or null when nothing changed
+   * @returns the entry recorded, or null when nothing was (to bind a toast's Undo to that step alone)
    * @throws what `perform` throws (nothing is recorded)
    */
-  run(perform: () => Promise<UndoEntry | null>): Promise<void> {
+  run(perform: () => Promise<UndoEntry | null>): Promise<UndoEntry | null> {
     return serial(async () => {
       const entry = await perform();
       if (entry) undoStore.record(entry);
+      return entry;
     });
   },
   /** Forgets every step (a library switch, tests). */

@@ -75,8 +75,8 @@ export function trashSelection(): Promise<void> {
   const ids = selectedIds();
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
-    await ops.trashAssets(ids);
-    const step = undoStore.peek('undo');
+    // This action's own step (null when it changed nothing): the toast's Undo must not undo an earlier one.
+    const step = await ops.trashAssets(ids);
     useGallery.getState().dropItems(ids);
     keepFocusInGrid();
     useToasts.getState().info('organise.trashed', { count: ids.length }, step ? { action: { labelKey: 'undo.undo', run: () => void undoStore.undo(step) } } : {});
@@ -88,8 +88,8 @@ export function restoreSelection(): Promise<void> {
   const ids = selectedIds();
   if (ids.length === 0) return Promise.resolve();
   return run(async () => {
-    await ops.restoreAssets(ids);
-    const step = undoStore.peek('undo');
+    // This action's own step (null when it changed nothing): the toast's Undo must not undo an earlier one.
+    const step = await ops.restoreAssets(ids);
     useGallery.getState().dropItems(ids);
     keepFocusInGrid();
     useToasts.getState().info('organise.restored', { count: ids.length }, step ? { action: { labelKey: 'undo.undo', run: () => void undoStore.undo(step) } } : {});
