@@ -188,6 +188,25 @@ describe('poll mapping', () => {
     expect((await restarted.poll(remoteId, ctx)).state).toBe('running');
   });
 
+  it('a shared poll reads its jobs from a list that also holds the account’s video and music jobs (results of other shapes)', async () => {
+    const a = await adapter.submit(submitReq(), ctx);
+    const b = await adapter.submit(submitReq(), ctx);
+    const at = new Date(srv.state.now()).toISOString();
+    // `Job.result` is untyped in the spec: other products answer with their own shapes.
+    srv.state.config.otherJobs = [
+      { id: '0b9c7a1e-5d2f-4c1a-9e8b-7a6d5c4b3a21', status: 'COMPLETED', model: 'kling-v2', progress: 100, result: { videos: ['https://cdn.example/v.mp4'] }, error: null, creditCost: 40, webhookStatus: null, createdAt: at, completedAt: at, expired: false },
+      { id: '1c8d6b2f-4e3a-4b2c-8f9a-6b5e4d3c2b10', status: 'COMPLETED', model: 'suno-v4', progress: 100, result: [{ audioUrl: 'https://cdn.example/a.mp3' }], error: null, creditCost: 10, webhookStatus: null, createdAt: at, completedAt: at, expired: false },
+    ];
+    try {
+      const { statuses, requests } = await adapter.pollMany!([{ remoteId: a.remoteId, submittedAt: Date.now() }, { remoteId: b.remoteId, submittedAt: Date.now() }], ctx);
+      expect(requests).toBe(1);
+      expect([...statuses.keys()].sort()).toEqual([a.remoteId, b.remoteId].sort());
+      for (const st of statuses.values()) expect(['queued', 'running']).toContain(st.state);
+    } finally {
+      srv.state.config.otherJobs = [];
+    }
+  });
+
   it('CANCELLED → canceled; COMPLETED without result URLs → provider_bad_response', async () => {
     const { remoteId } = await adapter.submit(submitReq(), ctx);
     const job = srv.state.jobs.get(remoteId);

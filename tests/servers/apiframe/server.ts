@@ -113,6 +113,12 @@ export interface ApiframeServerConfig {
    * fewer); `creditCost` then charges only those, the rest refunded. Default: unset (all asked for).
    */
   returnedImages?: number;
+  /**
+   * Jobs of the account's other products (video, music…) that `GET /v2/jobs` lists beside the image jobs, as list
+   * items (`id`, `createdAt` ISO, `model`, `status`, `result` in whatever shape that product has: the spec leaves
+   * `Job.result` untyped). Shown to every key; never returned by `GET /v2/jobs/{id}`. Default: none.
+   */
+  otherJobs?: ReadonlyArray<Record<string, unknown> & { id: string; createdAt: string; model: string; status: string }>;
 }
 
 /** Options of {@link startApiframeTestServer}. */
@@ -630,23 +636,26 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
         after = { at: Number(at), id };
       }
       state.settle();
-      const views = [...state.jobs.values()]
-        .filter((j) => j.ownerKey === auth.key && (q['model'] === undefined || j.model === q['model']))
-        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-        .filter((j) => after === null || j.createdAt < after.at || (j.createdAt === after.at && j.id < after.id))
-        .map((j) => ({ job: j, view: jobView(state, j, baseUrl) }))
-        .filter((v) => q['status'] === undefined || v.view.status === q['status']);
+      const own = [...state.jobs.values()]
+        .filter((j) => j.ownerKey === auth.key)
+        .map((j): { at: number; id: string; item: Record<string, unknown> } => {
+          const { input: _input, ...item } = jobView(state, j, baseUrl);
+          return { at: j.createdAt, id: j.id, item };
+        });
+      const others = (state.config.otherJobs ?? []).map((o) => ({ at: Date.parse(o.createdAt), id: o.id, item: { ...o } as Record<string, unknown> }));
+      const views = [...own, ...others]
+        .filter((v) => q['model'] === undefined || v.item['model'] === q['model'])
+        .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+        .filter((v) => after === null || v.at < after.at || (v.at === after.at && v.id < after.id))
+        .filter((v) => q['status'] === undefined || v.item['status'] === q['status']);
       const page = views.slice(0, limit);
       const last = page[page.length - 1];
       const hasMore = views.length > limit;
       return {
         status: 200,
         body: {
-          jobs: page.map(({ view }) => {
-            const { input: _input, ...item } = view;
-            return item;
-          }),
-          nextCursor: hasMore && last ? Buffer.from(`${last.job.createdAt}|${last.job.id}`).toString('base64url') : null,
+          jobs: page.map((v) => v.item),
+          nextCursor: hasMore && last ? Buffer.from(`${last.at}|${last.id}`).toString('base64url') : null,
           hasMore,
         },
         schema: 'JobList',

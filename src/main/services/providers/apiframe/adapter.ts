@@ -22,6 +22,7 @@ import type {
   UploadedReference,
 } from '../types';
 import { ApiframeClient, buildGenerateBody, jobResultUrls, validateGenerateBody, type ApiframeJob, type GenerateImageBody } from './client';
+import { JobSchema } from './schemas';
 
 /** Largest output image accepted, bytes (64 MB). A gpt-image PNG is a few MB. */
 export const APIFRAME_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -137,8 +138,10 @@ export function createApiframeAdapter(opts: ApiframeAdapterOptions = {}): Provid
         let reachedOlder = false;
         for (const j of list.jobs) {
           if (wanted.delete(j.id)) {
+            // An image job's result as GET /v2/jobs/{id} reads it; one of another shape is left for its own poll.
+            const image = JobSchema.safeParse(j);
             try {
-              statuses.set(j.id, statusOf(j));
+              if (image.success) statuses.set(j.id, statusOf(image.data));
             } catch {
               // e.g. COMPLETED without a result URL: left for the job's own poll, which reports it.
             }

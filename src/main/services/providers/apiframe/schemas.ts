@@ -132,11 +132,18 @@ export const JobSchema = z.looseObject({
 export type ApiframeJob = z.infer<typeof JobSchema>;
 
 /**
+ * One item of `GET /v2/jobs`: a {@link JobSchema} whose `result` may have any shape. The list holds every job of
+ * the account, video and music ones too, and the spec leaves `Job.result` untyped: an image job's result is read
+ * with {@link JobSchema} where it is needed (a shared poll's own jobs), so another product's never fails the page.
+ */
+export const JobListItemSchema = JobSchema.extend({ result: z.unknown().optional() });
+
+/**
  * `GET /v2/jobs` reply (OpenAPI `JobList`): a page of the caller's jobs, newest first (cursor pagination keyed on
  * `createdAt desc, id desc`). List items carry no `input`; read a job with `GET /v2/jobs/{id}` for it.
  */
 export const JobListSchema = z.looseObject({
-  jobs: z.array(JobSchema),
+  jobs: z.array(JobListItemSchema),
   nextCursor: z.string().nullable(),
   hasMore: z.boolean(),
 });
