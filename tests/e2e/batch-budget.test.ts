@@ -2,7 +2,8 @@
  * A batch's retry of its failed rows stopped by the project's budget, end to end: the built web host, Debian
  * Chromium, the Apiframe test server over loopback. The library holds a project with a budget of 8 credits and a
  * batch of three rows canceled before anything was sent; "Retry 3 failed" in the queue opens the over-budget alert
- * dialog with the server's numbers and sends nothing; Submit anyway retries the rows and they run to the end.
+ * dialog with the server's numbers and sends nothing; Submit anyway retries the rows and they run to the end. Then
+ * "Compare models" past the same budget asks in the same dialog, and Submit anyway makes the set.
  */
 import { describe, expect, it } from 'vitest';
 import { call } from '../helpers/app';
@@ -12,7 +13,7 @@ import { seedKeychainKey, useWebApp } from './harness';
 
 const KEYCHAIN = `atelier-e2e-batch-budget-${process.pid}`;
 
-describe('a batch retry that would pass the budget asks first', () => {
+describe('a batch retry or a comparison that would pass the budget asks first', () => {
   let srv: ApiframeTestServer;
   const app = useWebApp('atelier-e2e-batch-budget-', async (dir, closeAfter) => {
     srv = closeAfter(await startServer({ jobDurationMs: 200, queueDelayMs: 20, imageLongEdge: 64 }));
@@ -53,6 +54,30 @@ describe('a batch retry that would pass the budget asks first', () => {
       .poll(async () => (await item.locator('.batch-item-status').textContent()) ?? '', { timeout: 60_000, interval: 100 })
       .toBe('3 of 3 done');
     expect(srv.state.jobsCreated).toBe(3);
+    expect(errors).toEqual([]);
+  });
+
+  it('a comparison past the budget asks the same way, and Submit anyway makes the set', async () => {
+    const { page, errors } = app;
+    await page.getByRole('treeitem', { name: /Kites/ }).click();
+    await page.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-2');
+    await page.getByRole('combobox', { name: 'Quality' }).selectOption('low');
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('two kites');
+    await page.getByRole('button', { name: 'Compare models' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Compare models' });
+    const run2 = dialog.getByRole('list', { name: 'Runs' }).getByRole('listitem', { name: 'Run 2' });
+    await run2.getByRole('combobox', { name: 'Provider' }).selectOption('apiframe');
+    await run2.getByRole('combobox', { name: 'Model' }).selectOption('gpt-image-1.5');
+    await dialog.getByRole('button', { name: 'Run 2 models' }).click();
+
+    const over = page.getByRole('alertdialog', { name: 'Over the budget' });
+    await over.waitFor({ timeout: 10_000 });
+    expect(await over.textContent()).toContain('of 8 credits');
+    const before = srv.state.jobsCreated;
+    await over.getByRole('button', { name: 'Submit anyway' }).click();
+    await page.getByRole('dialog', { name: 'Compare images' }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => srv.state.jobsCreated, { timeout: 30_000 }).toBe(before + 2);
     expect(errors).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
  * finished ones at their charge), the next month starts afresh, a total cap does not, `overrideBudget` lets a
  * submit through, a batch is refused by the same check with nothing created, a folder inside the project counts
  * for the project, and a budget is set and removed without confirmation. Then the cost per kept image, a job in the
- * queue across a month's end, and a batch's retry of its failed rows checked like a submit.
+ * queue across a month's end, a batch's retry of its failed rows checked like a submit, and a comparison let through
+ * once confirmed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
@@ -226,5 +227,25 @@ describe('budgets', () => {
     expect(retried.failed).toBe(0);
     for (const id of retried.jobIds) await done(id);
     expect((await call(app, 'budgets.get', { folderId: proj })).used.credits).toBe(12);
+  });
+
+  it('a comparison refused by the budget goes through once the user confirms it (overrideBudget)', async () => {
+    const proj = (await call(app, 'folders.create', { name: 'Pairs', parentId: null })).id;
+    await call(app, 'budgets.set', { projectId: proj, credits: 4, usd: null, period: 'total' });
+    const input = {
+      folderId: proj,
+      prompt: 'two cranes',
+      references: [],
+      runs: [
+        { provider: 'apiframe' as const, model: 'gpt-image-2' as const, params: LOW },
+        { provider: 'apiframe' as const, model: 'gpt-image-2' as const, params: LOW },
+      ],
+      blind: false,
+    };
+    expect(await callError(app, 'compare.run', input)).toMatchObject({ code: 'budget_exceeded', params: { cap: 4, left: 4, estimate: 8 } });
+    const set = await call(app, 'compare.run', { ...input, overrideBudget: true });
+    expect(set.items).toHaveLength(2);
+    for (const item of set.items) await done(item.jobId!);
+    expect((await call(app, 'budgets.get', { folderId: proj })).used.credits).toBe(8);
   });
 });

@@ -123,6 +123,8 @@ export const compareCalls = {
   /**
    * Fans one prompt and its references out to 2–4 runs, one job each, forming one comparison set. Every run is
    * checked before any job is created: one invalid run refuses the whole set (`params.run`, 1-based, names it).
+   * The runs' summed estimates are checked against the project's budget (`budget_exceeded`) unless
+   * `overrideBudget: true` (the user confirmed).
    */
   'compare.run': {
     input: z
@@ -132,6 +134,7 @@ export const compareCalls = {
         references: z.array(z.object({ blobId: BlobId, name: z.string().max(LIMITS.fileName) })).max(LIMITS.references),
         runs: z.array(CompareRun).min(COMPARE_MIN).max(COMPARE_MAX),
         blind: z.boolean().default(true),
+        overrideBudget: z.boolean().optional(),
       })
       .strict(),
     output: CompareSetView,

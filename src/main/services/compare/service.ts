@@ -66,8 +66,8 @@ export class CompareService {
    * the run's model limits) before any job is created; the set, its jobs and its items are written in one
    * transaction.
    * @throws AppError the first failing run's error, with `params.run` (1-based), `params.provider` and
-   *   `params.model` added; `budget_exceeded` where the runs together would pass the project's budget; nothing is
-   *   created
+   *   `params.model` added; `budget_exceeded` where the runs together would pass the project's budget and
+   *   `overrideBudget` is not true; nothing is created
    */
   run(input: CallInputParsed<'compare.run'>): CompareSetView {
     const jobInputs = input.runs.map((r) => ({
@@ -77,6 +77,7 @@ export class CompareService {
       prompt: input.prompt,
       params: r.params,
       references: input.references,
+      ...(input.overrideBudget === true ? { overrideBudget: true } : {}),
     }));
     jobInputs.forEach((job, i) => {
       try {

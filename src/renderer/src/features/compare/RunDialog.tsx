@@ -22,6 +22,7 @@ import { usePrices } from '../../store/prices';
 import { useSettings } from '../../store/settings';
 import { ErrorText } from '../../ui/ErrorText';
 import { Modal } from '../../ui/Modal';
+import { OverBudgetDialog } from '../budgets/OverBudgetDialog';
 import { ParamControl } from '../composer/ParamControl';
 import { formatCredits, formatUsd, totalEstimate } from './cost';
 import { useCompare } from './store';
@@ -93,7 +94,8 @@ function RunForm({ onDone }: { onDone(): void }) {
     setError(null);
   };
 
-  const submit = async (): Promise<void> => {
+  /** `overrideBudget`: the user confirmed passing the project's budget (after a `budget_exceeded` refusal). */
+  const submit = async (overrideBudget = false): Promise<void> => {
     if (!folderId || busy) return;
     setBusy(true);
     setError(null);
@@ -104,6 +106,7 @@ function RunForm({ onDone }: { onDone(): void }) {
         references: ready,
         runs: rows.map(({ provider, model, params }) => ({ provider, model, params })),
         blind,
+        ...(overrideBudget ? { overrideBudget: true } : {}),
       });
       onDone();
       await useCompare.getState().open(set.id);
@@ -242,7 +245,8 @@ function RunForm({ onDone }: { onDone(): void }) {
         <strong>{totalText || (total.unknownRuns ? t('compare.costUnknown') : t('composer.costFree'))}</strong>
         {total.unknownRuns && totalText ? <span className="muted"> {t('compare.plusUnknown', { count: total.unknownRuns })}</span> : null}
       </p>
-      {runOfError < 0 ? <ErrorText error={error} /> : null}
+      <OverBudgetDialog error={error} onCancel={() => setError(null)} onConfirm={() => void submit(true)} />
+      {runOfError < 0 && error?.code !== 'budget_exceeded' ? <ErrorText error={error} /> : null}
       <div className="form-actions">
         <button type="button" className="btn btn-plain" onClick={onDone}>
           {t('app.cancel')}
