@@ -184,6 +184,32 @@ describe('capped totals and page plans', () => {
     expect(docOrder()).toBe('created');
   });
 
+  it('keeps a new library in creation order from its first image, through batches indexed as they come', async () => {
+    const fresh = openDatabase(join(dir, 'fresh.sqlite'));
+    try {
+      fresh.exec(`INSERT INTO folders (id, parent_id, name, position, created_at) VALUES ('f1', NULL, 'F', 0, 1);
+        INSERT INTO blobs (id, ext, mime, width, height, bytes, created_at) VALUES ('${'a'.repeat(64)}', 'png', 'image/png', 8, 8, 10, 1);`);
+      const svc = new SearchService(fresh);
+      // The gallery's first query, on the empty library (so no first-search rebuild puts the rows in order).
+      expect(svc.query(q({}), 10, null).items).toEqual([]);
+      const put = fresh.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, output_index, created_at, title) VALUES (?, 'f1', '${'a'.repeat(64)}', 'imported', 0, ?, 'lighthouse')`);
+      for (let b = 0; b < 5; b++) {
+        fresh.transaction(() => {
+          for (let i = 0; i < 20; i++) put.run(`x-${randomUUID()}`, 1000 + b * 10 + (i % 3));
+        })();
+        svc.refresh();
+      }
+      expect(fresh.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('created');
+      const keys = fresh.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
+      expect(keys).toHaveLength(100);
+      expect(keys).toEqual([...keys].sort((p, q) => p[0] - q[0] || (p[1] < q[1] ? -1 : 1)));
+      const page = svc.query(q({ text: 'lighthouse' }), 100, null);
+      expect(page.items.map((i) => i.id)).toEqual([...keys].reverse().map((k) => k[1]));
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('finds the images carrying every tag asked for (the intersection), with or without text', () => {
     const tag = db.prepare('INSERT INTO tags (name, key, fold) VALUES (?, ?, ?)');
     const [sea, sky, red] = ['Sea', 'Sky', 'Red'].map((n) => Number(tag.run(n, n.toLowerCase(), n.toLowerCase()).lastInsertRowid));

@@ -124,6 +124,9 @@ function library(specs: AssetSpec[], ordered: boolean, cap: number): { db: Db; s
   `);
   const insTag = db.prepare('INSERT INTO tags (name, key, fold) VALUES (?, ?, ?)');
   for (const t of TAGS) insTag.run(t, tagKey(t), tagKey(t).normalize('NFD').replace(/\p{Mn}+/gu, ''));
+  // Out of order: a library whose rows left creation order (the service keeps them where it can, so the state is
+  // set here: every image below is then indexed as it comes, appended).
+  if (!ordered) db.prepare("INSERT INTO settings (key, value) VALUES ('search.docOrder', 'none')").run();
   const search = ordered ? null : new SearchService(db, { totalCap: cap });
   if (search) search.refresh();
   const ids = specs.map((_, i) => `a${String((i * 37) % 101).padStart(3, '0')}-${i}`);

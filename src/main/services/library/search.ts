@@ -193,7 +193,11 @@ export class SearchService {
     this.repo = new SearchRepository(db);
     this.assets = AssetsRepository.of(db);
     this.settings = new SettingsRepository(db);
-    this.docOrdered = this.settings.get('search.docOrder') === 'created';
+    const order = this.settings.get('search.docOrder');
+    this.docOrdered = order === 'created';
+    // An empty index is in creation order: a new library keeps its rows in order from its first image on (it
+    // stayed unordered until a rebuild, which nothing but a layout change runs).
+    if (order === null && !this.repo.hasDocuments()) this.setDocOrdered(true);
     this.requeueOlderDocuments();
     this.optimize();
   }
