@@ -112,8 +112,8 @@ export type CompareStatRow = z.infer<typeof CompareStatRow>;
 
 export const CompareStats = z.object({
   byProject: z.array(CompareStatRow),
-  /** Null where the library has no tags yet (per-tag stats need issue 6a's tag tables). */
-  byTag: z.array(CompareStatRow).nullable(),
+  /** Per tag on the sets' images (empty where no decided set has a tagged image). */
+  byTag: z.array(CompareStatRow),
 });
 export type CompareStats = z.infer<typeof CompareStats>;
 

@@ -50,7 +50,11 @@ function StatsBody() {
         <StatsTable rows={stats.byProject} scope={t('compare.project')} />
       </Tabs.Content>
       <Tabs.Content value="tag" className="tab-panel">
-        {stats.byTag === null ? <p className="muted">{t('compare.noTags')}</p> : <StatsTable rows={stats.byTag} scope={t('compare.tag')} />}
+        {stats.byTag.length === 0 && stats.byProject.length > 0 ? (
+          <p className="muted">{t('compare.noTags')}</p>
+        ) : (
+          <StatsTable rows={stats.byTag} scope={t('compare.tag')} />
+        )}
       </Tabs.Content>
       <p className="muted small">{t('compare.statsHelp')}</p>
     </Tabs.Root>
