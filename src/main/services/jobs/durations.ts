@@ -39,7 +39,7 @@ export class JobDurations {
   private readonly repo: JobsRepository;
 
   constructor(db: Db) {
-    this.repo = new JobsRepository(db);
+    this.repo = JobsRepository.of(db);
   }
 
   /**

@@ -158,7 +158,7 @@ export class JobJournal {
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    this.repo = new JobsRepository(db);
+    this.repo = JobsRepository.of(db);
   }
 
   /**

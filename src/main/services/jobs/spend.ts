@@ -12,9 +12,6 @@ import { JobsRepository, type SpendGroup } from '../repositories/jobs';
 
 export type { SpendGroup };
 
-/** One repository per open library, so its statements are prepared once. */
-const repos = new WeakMap<Db, JobsRepository>();
-
 /**
  * Sums completed jobs in [from, to] (epoch ms on `completed_at`, nulls for open bounds), grouped, and every other
  * finished job (failed, expired, canceled) that carries an actual charge: a job whose results expired before they
@@ -23,8 +20,7 @@ const repos = new WeakMap<Db, JobsRepository>();
  * new attempt runs. Sandbox jobs are free and counted with zero cost.
  */
 export function spendSummary(db: Db, groupBy: SpendGroup, from: number | null, to: number | null): SpendRow[] {
-  let repo = repos.get(db);
-  if (!repo) repos.set(db, (repo = new JobsRepository(db)));
+  const repo = JobsRepository.of(db);
   const rows = repo.spend(groupBy, from, to, EVOLINK_CREDITS_PER_USD);
   const names = groupBy === 'project' ? repo.projectNames() : null;
   return rows.map((r) => ({ ...r, label: names?.get(r.key) ?? r.key }));

@@ -112,12 +112,21 @@ const SPEND_KEY: Record<SpendGroup, string> = {
   day: "strftime('%Y-%m-%d', coalesce(j.completed_at, j.updated_at) / 1000, 'unixepoch')",
 };
 
+const repos = new WeakMap<Db, JobsRepository>();
+
 /** Jobs, their references and completed jobs' durations. */
 export class JobsRepository {
   private readonly st: Statements;
 
   constructor(private readonly db: Db) {
     this.st = new Statements(db);
+  }
+
+  /** The repository of `db`, made on first use (its statements are prepared once per connection). */
+  static of(db: Db): JobsRepository {
+    let r = repos.get(db);
+    if (!r) repos.set(db, (r = new JobsRepository(db)));
+    return r;
   }
 
   // --- jobs --------------------------------------------------------------------------------------------------------
