@@ -8,7 +8,7 @@
  * - the language switched in Settings while rows are on screen: their checkboxes' names and the rating badges follow;
  * - an image trashed from the keyboard: the tiles after it move up (their positions and the list's size too) and
  *   focus stays on the tile that took its place (it went to the sidebar's tree, clicked earlier to open the library,
- *   when the tree's rows changed);
+ *   when the tree's rows changed), and its toast leaves Generate uncovered;
  * - a window of the smallest size (960 × 600): a row of tiles stays in view and the composer's status fits beside its
  *   buttons (the composer stacked into a column there and took the gallery's whole height).
  */
@@ -108,6 +108,12 @@ describe('grid rows kept while the list, the language or the selection change', 
     await expect.poll(selectedCount).toBe(1);
     const ids = await Promise.all([at, at + 1, at + cols + 1].map((i) => tile(i).getAttribute('data-asset-id')));
     await app.page.keyboard.press('Delete');
+    // Its toast (Undo for 8 s) leaves Generate uncovered.
+    const toast = app.page.getByRole('region', { name: 'Notifications' }).getByRole('status').filter({ hasText: '1 image moved to the trash.' });
+    await toast.waitFor({ timeout: 10_000 });
+    const tb = (await toast.boundingBox())!;
+    const gb = (await app.page.getByRole('button', { name: 'Generate', exact: true }).boundingBox())!;
+    expect(tb.y + tb.height <= gb.y || gb.y + gb.height <= tb.y || tb.x + tb.width <= gb.x || gb.x + gb.width <= tb.x).toBe(true);
     await expect.poll(() => tile(at).getAttribute('data-asset-id'), { timeout: 10_000 }).toBe(ids[1]);
     // The first tile of the next row moved to the end of this one.
     expect(await tile(at + cols).getAttribute('data-asset-id')).toBe(ids[2]);

@@ -84,6 +84,9 @@ export function App() {
           <div className="main-row">
             <Gallery />
             <Inspector />
+            {/* In the row's corner, above the composer: a toast never covers Generate (in the window's corner, an
+                Undo toast of 8 s took its clicks). */}
+            <Toasts />
           </div>
           {/* Import, export, check and backup progress and reports: in the column between the grid and the
               composer, so a report never covers Generate or the composer's controls. */}
@@ -100,7 +103,6 @@ export function App() {
       <SettingsDialog />
       <Welcome />
       <ShortcutSheet />
-      <Toasts />
     </Tooltip.Provider>
   );
 }
