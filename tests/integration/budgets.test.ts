@@ -229,6 +229,33 @@ describe('budgets', () => {
     expect((await call(app, 'budgets.get', { folderId: proj })).used.credits).toBe(12);
   });
 
+  it('a batch row Apiframe already has, failed on our side, is resumed without a budget check (nothing new is paid)', async () => {
+    const proj = (await call(app, 'folders.create', { name: 'Watch', parentId: null })).id;
+    await call(app, 'budgets.set', { projectId: proj, credits: 8, usd: null, period: 'total' });
+    const batch = await call(app, 'batches.submit', {
+      folderId: proj,
+      provider: 'apiframe',
+      model: 'gpt-image-2',
+      params: LOW,
+      template: 'a {color} kite',
+      table: 'color\nred\n',
+      references: [],
+    });
+    const rowJob = batch.jobIds[0]!;
+    await waitFor(async () => ((await call(app, 'jobs.get', { id: rowJob })).state === 'running' ? true : null), 'row running');
+    af.state.inject('getJob', { kind: 'json', body: { nonsense: true } }, { times: 100 });
+    await waitFor(async () => ((await call(app, 'jobs.get', { id: rowJob })).state === 'failed' ? true : null), 'row failed');
+    af.state.clearFaults();
+    // Another job takes the project to 4 of 8 used; counting the resumed row again would refuse the retry.
+    const other = await call(app, 'jobs.submit', { folderId: proj, provider: 'apiframe', model: 'gpt-image-2', prompt: 'a paper crane', params: LOW, references: [] });
+    await done(other.id);
+    await call(app, 'budgets.set', { projectId: proj, credits: 6, usd: null, period: 'total' });
+    const created = af.state.jobsCreated;
+    await call(app, 'batches.retryFailed', { id: batch.id });
+    await done(rowJob);
+    expect(af.state.jobsCreated).toBe(created); // watched again, not sent again
+  });
+
   it('a comparison refused by the budget goes through once the user confirms it (overrideBudget)', async () => {
     const proj = (await call(app, 'folders.create', { name: 'Pairs', parentId: null })).id;
     await call(app, 'budgets.set', { projectId: proj, credits: 4, usd: null, period: 'total' });

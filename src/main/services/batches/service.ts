@@ -233,9 +233,10 @@ export class BatchService {
   }
 
   /**
-   * Retries every failed, canceled or expired row the queue offers to retry, as `jobs.retry` does each. The rows'
-   * summed estimates are checked against the project's budget as a submit is ({@link BudgetService.assertWithin}):
-   * a failed row no longer counts, a retried one does again.
+   * Retries every failed, canceled or expired row the queue offers to retry, as `jobs.retry` does each. The summed
+   * estimates of the rows sent again are checked against the project's budget as a submit is
+   * ({@link BudgetService.assertWithin}): a failed row no longer counts, a retried one does again. A row the provider
+   * already has and is only watched again (`resume`) pays nothing new and is not checked.
    * @throws AppError `not_found`; `paid_retry_unconfirmed` (params `credits`, `usd`: the summed estimates of the rows
    *   that would pay again, or null; `rows`: how many) where any of them may already have been charged and
    *   `confirmPaid` is not true; `budget_exceeded` (the submit's params) where the rows would take the project past
@@ -243,11 +244,11 @@ export class BatchService {
    */
   retryFailed(id: string, opts: { confirmPaid?: boolean; overrideBudget?: boolean } = {}): BatchView {
     const b = this.mustGet(id);
-    const todo: { job: JobRecord; confirm: boolean }[] = [];
+    const todo: { job: JobRecord; confirm: boolean; resend: boolean }[] = [];
     for (const r of this.d.repo.rows(id)) {
       const job = this.d.journal.get(r.job_id);
       const action = job ? jobActions(this.d.journal.view(job)).retry : null;
-      if (job && action) todo.push({ job, confirm: action.confirm });
+      if (job && action) todo.push({ job, confirm: action.confirm, resend: action.mode === 'resubmit' });
     }
     const sum = (of: readonly { job: JobRecord }[], pick: (j: JobRecord) => number | null): number | null =>
       of.some((t) => pick(t.job) !== null) ? of.reduce((s, t) => s + (pick(t.job) ?? 0), 0) : null;
@@ -257,7 +258,8 @@ export class BatchService {
         params: { credits: sum(paid, (j) => j.creditsEstimate), usd: sum(paid, (j) => j.usdEstimate), rows: paid.length },
       });
     }
-    this.d.budgets.assertWithin(b.folder_id, { credits: sum(todo, (j) => j.creditsEstimate), usd: sum(todo, (j) => j.usdEstimate) }, opts.overrideBudget);
+    const resent = todo.filter((t) => t.resend);
+    this.d.budgets.assertWithin(b.folder_id, { credits: sum(resent, (j) => j.creditsEstimate), usd: sum(resent, (j) => j.usdEstimate) }, opts.overrideBudget);
     for (const t of todo) this.d.engine.retry(t.job.id, { confirmPaid: opts.confirmPaid === true });
     this.d.bus.emit('batch.changed', { batchId: id });
     return this.get(id);
