@@ -113,6 +113,33 @@ describe('first run and theme', () => {
     await page.context().close();
   });
 
+  it('Create project saves a key typed and not yet saved, and sets the composer to that provider', async () => {
+    const dir = await library();
+    // A keychain of its own: the key saved by the test above must not make this one pass.
+    const h = await startHost(dir, { ...WELCOME, ATELIER_APIFRAME_BASE_URL: srv.url, ATELIER_KEYCHAIN_SERVICE: `atelier-e2e-welcome-unsaved-${process.pid}` });
+    hosts.push(h);
+    const { page, errors } = await openPage(browser, h.url);
+    const welcome = page.getByRole('dialog', { name: 'Welcome to Atelier' });
+    await welcome.waitFor({ timeout: 20_000 });
+    await welcome.getByRole('textbox', { name: 'Project name' }).fill('Winter lookbook');
+    await welcome.getByRole('radio', { name: /Apiframe/ }).check();
+    expect(await welcome.getByText('No key set').count()).toBe(1);
+    await welcome.getByRole('textbox', { name: 'Apiframe API key' }).fill(KEY);
+    await welcome.getByRole('button', { name: 'Create project' }).click();
+    await welcome.waitFor({ state: 'hidden' });
+    await page.getByRole('treeitem', { name: /Winter lookbook/ }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Provider' }).inputValue()).toBe('apiframe');
+    // Saved to the keychain: Settings shows it set (by its last four characters), the page holds it nowhere.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await expect.poll(() => settings.textContent(), { timeout: 10_000 }).toContain('…4242');
+    expect(await page.content()).not.toContain(KEY);
+    await settings.getByRole('button', { name: 'Remove key' }).click();
+    await expect.poll(() => settings.textContent(), { timeout: 10_000 }).not.toContain('…4242');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('is skipped with Escape and stays away after a restart; the theme is kept and on screen from the first frame', async () => {
     const dir = await library();
     let h = await host(dir);

@@ -104,6 +104,19 @@ function WelcomeForm({ onDone }: { onDone(): void }) {
     }
     setBusy(true);
     setError(null);
+    // A key typed but not saved yet is saved now: Create must not drop it and quietly leave the sandbox chosen. A key
+    // the keychain refuses stops here, its error under its field, and no project is made.
+    if (choice !== 'sandbox' && key.trim() !== '') {
+      setKeyError(null);
+      try {
+        await useSettings.getState().setKey(choice, key.trim());
+        setKey('');
+      } catch (err) {
+        setKeyError(errorShape(err));
+        setBusy(false);
+        return;
+      }
+    }
     try {
       const folders = useFolders.getState();
       const project = await folders.create(trimmed, null);
