@@ -1,8 +1,8 @@
 /**
  * The batch feature's UI state (zustand): the batches the queue shows (with their rows' job ids, so the queue lists
  * each batch once instead of its jobs), the batch open in the batch view, and the template dialog. Batches come
- * from the main process (`batches.list` / `batches.get`), re-read when one of their jobs changes (`job.updated`) or a
- * batch does (`batch.changed`).
+ * from the main process (`batches.list` / `batches.get`), re-read when one of their jobs changes state (`job.updated`;
+ * a row's progress alone is not shown and reads nothing) or a batch does (`batch.changed`).
  */
 import { create } from 'zustand';
 import type { BatchSummary, BatchView } from '@shared/contracts/batches';
@@ -31,6 +31,8 @@ interface BatchState {
 
 let syncing = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
+/** The last state seen of each batch row's job: a `job.updated` that leaves it (progress, polls) re-reads nothing. */
+const rowStates = new Map<string, string>();
 
 export const useBatches = create<BatchState>()((set, get) => {
   /** Re-reads the list (and the open batch) at most every 250 ms while events arrive. */
@@ -56,7 +58,10 @@ export const useBatches = create<BatchState>()((set, get) => {
     syncing = true;
     getTransport().subscribe((e) => {
       if (e.name === 'batch.changed') schedule();
-      if (e.name === 'job.updated' && get().jobIds.has(e.payload.id)) schedule();
+      if (e.name === 'job.updated' && get().jobIds.has(e.payload.id) && rowStates.get(e.payload.id) !== e.payload.state) {
+        rowStates.set(e.payload.id, e.payload.state);
+        schedule();
+      }
     });
     getTransport().onReconnect(() => schedule());
   };
@@ -72,7 +77,9 @@ export const useBatches = create<BatchState>()((set, get) => {
     async load() {
       ensureSync();
       const list = await call('batches.list', { folderId: null });
-      set({ list, jobIds: new Set(list.flatMap((b) => b.jobIds)) });
+      const jobIds = new Set(list.flatMap((b) => b.jobIds));
+      for (const id of rowStates.keys()) if (!jobIds.has(id)) rowStates.delete(id);
+      set({ list, jobIds });
     },
     async open(id) {
       ensureSync();
