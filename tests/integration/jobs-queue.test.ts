@@ -106,6 +106,19 @@ describe('queue controls', () => {
     expect(srv.state.jobsCreated).toBe(2);
   });
 
+  it('a cooldown is not stretched by the clock set back an hour: the job waits its second, not the hour', async () => {
+    await app.close();
+    let offsetMs = 0;
+    app = await openTestApp(dir, { env: { ATELIER_APIFRAME_BASE_URL: srv.url }, now: () => Date.now() + offsetMs });
+    srv.state.inject('generate', { kind: 'status', status: 429, retryAfterSeconds: 1 }, { times: 3 });
+    const a = await submit('one');
+    await waitFor(async () => (await call(app, 'queue.state', {})).cooldowns.length > 0, 'cooldown');
+    offsetMs = -3_600_000;
+    const done = await waitFor(async () => ((await get(a.id)).state === 'completed' ? get(a.id) : null), `${a.id} completed`, 10_000);
+    expect(done.assetIds).toHaveLength(1);
+    expect(srv.state.jobsCreated).toBe(1);
+  });
+
   it('a resume while jobs wait for a submit slot leaves them waiting: no 50 ms retry timers spin meanwhile', async () => {
     // Four submits at a time (the gate); each POST takes 600 ms, so four of eight jobs wait their turn.
     srv.state.inject('generate', { kind: 'slow', delayMs: 600 }, { times: 8 });

@@ -215,7 +215,8 @@ export class JobEngine {
   private readonly learned = new Map<string, { recorded: number; n: number; typicalMs: number; dist: DurationDistribution; plan: number[] }>();
   private readonly retries = new Map<string, number>();
   private readonly gates = new Map<ProviderId, Semaphore>();
-  private readonly cooldowns = new Map<ProviderId, number>();
+  /** Providers told to wait (a 429): until when (epoch ms), and when that was set. */
+  private readonly cooldowns = new Map<ProviderId, { until: number; setAt: number }>();
   private readonly paused = new Set<PauseScope>();
   private readonly abort = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
@@ -261,8 +262,22 @@ export class JobEngine {
     const now = this.now();
     return {
       paused: [...this.paused],
-      cooldowns: [...this.cooldowns].filter(([, until]) => until > now).map(([provider, until]) => ({ provider, until })),
+      cooldowns: [...this.cooldowns.keys()]
+        .map((provider) => ({ provider, until: this.coolUntil(provider) }))
+        .filter((c) => c.until > now),
     };
+  }
+
+  /**
+   * Until when `provider` waits out a 429 (epoch ms; 0: it does not). The wall clock set back since the wait began
+   * would stretch it by as much: the wait is then counted again from now, never longer than the wait asked for.
+   */
+  private coolUntil(provider: ProviderId): number {
+    let c = this.cooldowns.get(provider);
+    if (!c) return 0;
+    const now = this.now();
+    if (now < c.setAt) this.cooldowns.set(provider, (c = { until: Math.min(c.until, now + (c.until - c.setAt)), setAt: now }));
+    return c.until;
   }
 
   private isPaused(provider: ProviderId): boolean {
@@ -427,7 +442,7 @@ export class JobEngine {
     }
     const job = this.d.journal.get(jobId);
     if (!job) return; // its folder was deleted
-    const cool = (this.cooldowns.get(job.provider) ?? 0) - this.now();
+    const cool = this.coolUntil(job.provider) - this.now();
     if (cool > 0 && job.state !== 'completed') {
       this.schedule(jobId, cool);
       return;
@@ -477,8 +492,9 @@ export class JobEngine {
     const e = toAppError(err);
     if (e.code === 'rate_limited') {
       // The whole provider waits: other jobs would only collect 429s too.
-      const until = this.now() + (e.retryAfterMs ?? this.t.retryBaseMs);
-      this.cooldowns.set(job.provider, Math.max(this.cooldowns.get(job.provider) ?? 0, until));
+      const now = this.now();
+      const until = Math.max(this.coolUntil(job.provider), now + (e.retryAfterMs ?? this.t.retryBaseMs));
+      this.cooldowns.set(job.provider, { until, setAt: now });
     }
     const tries = this.retries.get(job.id) ?? 0;
     const tooOld = job.submittedAt !== null && this.now() - job.submittedAt > this.t.giveUpAfterMs;
