@@ -127,6 +127,24 @@ describe('grid rows kept while the list, the language or the selection change', 
     expect(await tile(at).getAttribute('tabindex')).toBe('0');
   });
 
+  it("Stack from the bulk bar by keyboard: the bar goes with the selection, and focus goes to the grid, not the page", async () => {
+    const at = 200 - 2 * cols;
+    await tile(at).focus();
+    await app.page.keyboard.press('Escape');
+    await app.page.keyboard.press('Space');
+    await app.page.keyboard.press('Shift+ArrowRight');
+    await expect.poll(selectedCount).toBe(2);
+    const cover = await tile(at).getAttribute('data-asset-id');
+    const stackButton = app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Stack', exact: true });
+    await stackButton.focus();
+    await app.page.keyboard.press('Enter');
+    await grid().locator(`#stack-${cover}`).waitFor({ timeout: 10_000 });
+    await expect.poll(selectedCount).toBe(0);
+    const activeInGrid = (): Promise<boolean> =>
+      app.page.evaluate(() => !!document.activeElement?.closest('.grid-scroll') && document.activeElement !== document.body);
+    await expect.poll(activeInGrid).toBe(true);
+  });
+
   it('in a window of the smallest size (960 × 600) the grid keeps a whole row of tiles in view above the composer', async () => {
     await app.page.keyboard.press('Escape'); // clear the selection
     await expect.poll(selectedCount).toBe(0);

@@ -20,11 +20,12 @@ async function run(fn: () => Promise<void>): Promise<void> {
 }
 
 /**
- * After tiles leave the grid (trash, restore), focus must not fall to the page — where Ctrl+Z would reach the
+ * After tiles leave the grid (trash, restore, stack), focus must not fall to the page — where Ctrl+Z would reach the
  * browser's own undo and replay an old search text. If the focused control went with them (a tile, or the bulk
  * bar's button, which hides once nothing is selected), the grid's tab stop takes focus once it has re-rendered.
+ * Focus still on a control in the page is left alone.
  */
-function keepFocusInGrid(): void {
+export function keepFocusInGrid(): void {
   const lost = (): boolean => {
     const el = document.activeElement;
     return !el || el === document.body || !el.isConnected;

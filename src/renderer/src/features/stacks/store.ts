@@ -10,6 +10,7 @@ import { selectedIds, useSelection } from '../../store/selection';
 import { useToasts } from '../../store/toasts';
 import { call } from '../../transport';
 import * as ops from '../../store/undo-ops';
+import { keepFocusInGrid } from '../organise/actions';
 
 /** The open stack dialog (null: none). */
 export interface StackUiState {
@@ -37,6 +38,8 @@ export async function stackSelection(): Promise<boolean> {
     useSelection.getState().clear();
     useToasts.getState().info('stacks.stackedToast', { count: ids.length });
     await useGallery.getState().reload();
+    // The bulk bar's Stack button went with the selection.
+    keepFocusInGrid();
     return true;
   } catch (err) {
     useToasts.getState().error(err);
@@ -70,6 +73,7 @@ export async function unstack(stackId: string): Promise<boolean> {
   try {
     await ops.unstack(stackId);
     await useGallery.getState().reload();
+    keepFocusInGrid();
     return true;
   } catch (err) {
     useToasts.getState().error(err);
