@@ -277,6 +277,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   engine.start();
   // Content Credentials of images stored before Atelier read them (migration 0015), in the background.
   const credentialsBackfill = store.credentials.backfill((id) => store.read(id), (id, length) => store.readHead(id, length));
+  // A library whose search index rows left creation order gets them back in the background, 50 images a step.
+  const reorder = search.reorderInBackground();
   log.info(`library opened at ${opts.dataDir}`);
 
   return {
@@ -286,6 +288,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await transfer.tasks.stopAll();
       await engine.stop();
       await credentialsBackfill.stop();
+      await reorder.stop();
       await images.close();
       db.close();
     },

@@ -191,7 +191,43 @@ export class SearchRepository {
 
   /** The row after the index's last, `gap` further on (`gap` for an empty index). */
   nextDocId(gap: number): number {
-    return ((this.st.get('SELECT max(doc_id) FROM search_docs').pluck().get() as number | null) ?? 0) + gap;
+    return this.maxDocId() + gap;
+  }
+
+  /** The index's highest row id (0 for an empty index). */
+  maxDocId(): number {
+    return (this.st.get('SELECT max(doc_id) FROM search_docs').pluck().get() as number | null) ?? 0;
+  }
+
+  /**
+   * Up to `n` images that have an index row, live or in the trash, after the key `after` ([created_at ms, id];
+   * null: from the first) in creation order: `[created_at, id, doc_id]` each. The live ones come from the date
+   * index, the trashed ones (few) from a scan of the trash.
+   */
+  docsInCreationOrder(after: readonly [number, string] | null, n: number): [number, string, number][] {
+    const [c, id] = after ?? [Number.MIN_SAFE_INTEGER, ''];
+    const live = this.st
+      .get(
+        `SELECT created_at, id, doc_id FROM assets INDEXED BY assets_live_by_created
+          WHERE deleted_at IS NULL AND (created_at, id) > (?, ?) AND doc_id IS NOT NULL ORDER BY created_at, id LIMIT ?`,
+      )
+      .raw()
+      .all(c, id, n) as [number, string, number][];
+    const trashed = this.st
+      .get('SELECT created_at, id, doc_id FROM assets WHERE deleted_at IS NOT NULL AND (created_at, id) > (?, ?) AND doc_id IS NOT NULL ORDER BY created_at, id LIMIT ?')
+      .raw()
+      .all(c, id, n) as [number, string, number][];
+    if (trashed.length === 0) return live;
+    return [...live, ...trashed].sort((p, q) => p[0] - q[0] || (p[1] < q[1] ? -1 : p[1] > q[1] ? 1 : 0)).slice(0, n);
+  }
+
+  /** Moves index row `from` (its text, filter tokens and asset link) to the free row id `to`. */
+  moveDocument(from: number, to: number): void {
+    const row = this.st.get('SELECT body, meta FROM search_fts WHERE rowid = ?').raw().get(from) as [string, string] | undefined;
+    if (!row) return;
+    this.st.get('DELETE FROM search_fts WHERE rowid = ?').run(from);
+    this.st.get('INSERT INTO search_fts (rowid, body, meta) VALUES (?, ?, ?)').run(to, row[0], row[1]);
+    this.st.get('UPDATE search_docs SET doc_id = ? WHERE doc_id = ?').run(to, from);
   }
 
   /**

@@ -1,0 +1,121 @@
+/**
+ * A library whose full-text index rows left creation order (every library indexed before commit 50ff5db that took an
+ * import) gets them back in the background once the app opens it: SearchService.reorderInBackground, started by
+ * createApp, moves a few images' rows at a time and keeps its place in settings, so closing the app mid-way and
+ * opening it again carries on. Searches are exact before, during and after. A real SQLite file and the real app.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/main/services/library/db';
+import { SearchService } from '../../src/main/services/library/search';
+import { SearchRepository } from '../../src/main/services/repositories/search';
+import type { CallOutput } from '../../src/shared/contract';
+import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+
+/** Images: 40 steps of 50 at least 20 ms apart, so the first close lands mid-pass. */
+const N = 2000;
+let dir: string;
+let cleanup: () => Promise<void>;
+
+/** Whether the index's rows, read by row id, follow (created_at, id). */
+function rowsInOrder(file: string): { ordered: boolean; flag: unknown; pass: unknown } {
+  const db = openDatabase(file);
+  try {
+    const keys = db.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
+    return {
+      ordered: keys.every((k, i) => i === 0 || k[0] > keys[i - 1]![0] || (k[0] === keys[i - 1]![0] && k[1] > keys[i - 1]![1])),
+      flag: db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get(),
+      pass: db.prepare("SELECT value FROM settings WHERE key = 'search.reorder'").pluck().get() ?? null,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('atelier-reorder-'));
+  const db = openDatabase(join(dir, 'library.sqlite'));
+  db.exec(`INSERT INTO folders (id, parent_id, name, position, created_at) VALUES ('p1', NULL, 'P', 0, 1);
+    INSERT INTO blobs (id, ext, mime, width, height, bytes, created_at) VALUES ('${'a'.repeat(64)}', 'png', 'image/png', 8, 8, 10, 1);`);
+  const put = db.prepare(`INSERT INTO assets (id, folder_id, blob_id, kind, output_index, created_at, title, deleted_at) VALUES (?, 'p1', '${'a'.repeat(64)}', 'imported', 0, ?, ?, ?)`);
+  const ids: string[] = [];
+  db.transaction(() => {
+    for (let i = 0; i < N; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      put.run(id, 1_700_000_000_000 + ((i * 7919) % N) * 1000, i % 3 === 0 ? 'harbour lighthouse' : 'lighthouse', i % 10 === 0 ? 5 : null);
+    }
+  })();
+  new SearchService(db).refresh();
+  // The rows scrambled as an old library's are (in the order the images were inserted), the flag saying so.
+  const repo = new SearchRepository(db);
+  let top = repo.maxDocId();
+  for (const id of ids) {
+    const doc = db.prepare('SELECT doc_id FROM assets WHERE id = ?').pluck().get(id) as number;
+    repo.moveDocument(doc, ++top);
+    db.prepare('UPDATE assets SET doc_id = ? WHERE id = ?').run(top, id);
+  }
+  db.prepare("INSERT INTO settings (key, value) VALUES ('search.docOrder', 'none') ON CONFLICT(key) DO UPDATE SET value = 'none'").run();
+  db.close();
+});
+
+afterAll(async () => {
+  await cleanup();
+});
+
+describe('re-ordering the search index in the background', () => {
+  it('puts the rows back in creation order after the app opens the library, across a close mid-way, searches exact throughout', async () => {
+    const file = join(dir, 'library.sqlite');
+    expect(rowsInOrder(file)).toMatchObject({ ordered: false, flag: 'none', pass: null });
+    const expected = (): string[] => {
+      const db = openDatabase(file);
+      try {
+        return db.prepare("SELECT id FROM assets WHERE deleted_at IS NULL AND title LIKE '%harbour%' ORDER BY created_at DESC, id DESC").pluck().all() as string[];
+      } finally {
+        db.close();
+      }
+    };
+    const want = expected();
+    const harbour = async (app: Awaited<ReturnType<typeof openTestApp>>): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: CallOutput<'assets.query'> = await call(app, 'assets.query', { scope: { kind: 'library' }, text: 'harbour', limit: 25, cursor });
+        ids.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+
+    // Opened, and closed once the pass is under way: its place is saved.
+    let app = await openTestApp(dir);
+    expect(await harbour(app)).toEqual(want);
+    await waitFor(() => {
+      const db = openDatabase(file);
+      try {
+        return db.prepare("SELECT value FROM settings WHERE key = 'search.reorder'").pluck().get();
+      } finally {
+        db.close();
+      }
+    }, 'a re-ordering pass to begin');
+    await app.close();
+    const mid = rowsInOrder(file);
+    expect(mid.flag).toBe('none');
+    expect(JSON.parse(String(mid.pass))).toMatchObject({ pass: 1, broken: false });
+
+    // Opened again: the pass carries on to the end; the same search gives the same rows, now by the index's order.
+    app = await openTestApp(dir);
+    try {
+      expect(await harbour(app)).toEqual(want);
+      await waitFor(async () => {
+        const r = rowsInOrder(file);
+        return r.flag === 'created' ? r : null;
+      }, 'the rows back in creation order', 30_000, 100);
+      expect(rowsInOrder(file)).toEqual({ ordered: true, flag: 'created', pass: null });
+      expect(await harbour(app)).toEqual(want);
+    } finally {
+      await app.close();
+    }
+  });
+});
