@@ -16,7 +16,7 @@ import type { ImageWork } from '../library/image-pool';
 import type { PartialImage, ProviderAdapter } from '../providers/types';
 
 /** Long edge of a preview, px. */
-export const PREVIEW_LONG_EDGE = 256;
+const PREVIEW_LONG_EDGE = 256;
 /** WebP quality of a preview (0–100): a glimpse, kept to a few KB. */
 const PREVIEW_QUALITY = 60;
 /** Largest partial decoded, px (OpenAI's largest output is 3840×2160). */
@@ -30,13 +30,13 @@ export type PreviewImages = Pick<ImageWork, 'convert'>;
  * converted by `images`.
  * @throws whatever the conversion throws for bytes it cannot decode
  */
-export async function previewDataUrl(bytes: Uint8Array, images: PreviewImages): Promise<string> {
+async function previewDataUrl(bytes: Uint8Array, images: PreviewImages): Promise<string> {
   const webp = await images.convert({ bytes, limitInputPixels: MAX_PARTIAL_PIXELS, format: 'webp', quality: PREVIEW_QUALITY, longEdge: PREVIEW_LONG_EDGE });
   return `data:image/webp;base64,${webp.toString('base64')}`;
 }
 
 /** The previews of one submit: {@link push} each partial, {@link close} when the submit is over. */
-export class PartialPreviews {
+class PartialPreviews {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 

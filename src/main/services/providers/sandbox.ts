@@ -44,7 +44,7 @@ export interface SandboxOptions {
 }
 
 /** Partial previews per sandbox job (as OpenAI's `partial_images` Atelier asks for). */
-export const SANDBOX_PARTIALS = 2;
+const SANDBOX_PARTIALS = 2;
 
 const DIMENSIONS: Record<string, [number, number]> = {
   '1:1': [768, 768],
@@ -207,7 +207,7 @@ export async function renderSandboxImage(spec: SandboxJobSpec, index: number): P
  * Partial preview `index` (0-based) of {@link SANDBOX_PARTIALS} of a job's first image: its picture at a third of
  * the size, blurred less at each step, as PNG.
  */
-export async function renderSandboxPartial(spec: SandboxJobSpec, index: number): Promise<Buffer> {
+async function renderSandboxPartial(spec: SandboxJobSpec, index: number): Promise<Buffer> {
   const [w, h] = dimensionsOf(spec);
   const pw = Math.round(w / 3);
   const ph = Math.round(h / 3);

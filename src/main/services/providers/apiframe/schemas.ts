@@ -136,7 +136,7 @@ export type ApiframeJob = z.infer<typeof JobSchema>;
  * the account, video and music ones too, and the spec leaves `Job.result` untyped: an image job's result is read
  * with {@link JobSchema} where it is needed (a shared poll's own jobs), so another product's never fails the page.
  */
-export const JobListItemSchema = JobSchema.extend({ result: z.unknown().optional() });
+const JobListItemSchema = JobSchema.extend({ result: z.unknown().optional() });
 
 /**
  * `GET /v2/jobs` reply (OpenAPI `JobList`): a page of the caller's jobs, newest first (cursor pagination keyed on

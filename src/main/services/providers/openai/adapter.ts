@@ -44,7 +44,7 @@ import { offersResponses } from '@shared/contracts/chains';
  * (OpenAI's image-generation guide, https://developers.openai.com/api/docs/guides/image-generation), reported in
  * the final event's `usage` and priced with it; two show the image taking shape without much extra cost.
  */
-export const OPENAI_PARTIAL_IMAGES = 2;
+const OPENAI_PARTIAL_IMAGES = 2;
 
 /** The two provider ids this adapter serves (not yet in the shared `PROVIDER_IDS`). */
 export type OpenAiProviderId = 'openai' | 'openai-compatible';
