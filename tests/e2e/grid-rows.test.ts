@@ -145,6 +145,26 @@ describe('grid rows kept while the list, the language or the selection change', 
     await expect.poll(activeInGrid).toBe(true);
   });
 
+  it('Home on the first tile, then typing in the prompt: a later change of the grid does not take focus back', async () => {
+    await grid().evaluate((el) => (el.scrollTop = 0));
+    await tile(0).focus();
+    await app.page.keyboard.press('Escape');
+    await app.page.keyboard.press('Home'); // already there: nothing to move
+    const prompt = app.page.getByRole('textbox', { name: 'Prompt' });
+    await prompt.click();
+    await app.page.keyboard.type('Fog ');
+    // The grid renders again (a checkbox toggled by a script: the selection changes, focus does not move).
+    await check(1).evaluate((el) => (el as HTMLInputElement).click());
+    await expect.poll(selectedCount).toBe(1);
+    await app.page.waitForTimeout(300);
+    await app.page.keyboard.type('5');
+    expect(await prompt.inputValue()).toBe('Fog 5');
+    expect(await prompt.evaluate((el) => el === document.activeElement)).toBe(true);
+    await prompt.fill('');
+    await tile(0).focus();
+    await app.page.keyboard.press('Escape');
+  });
+
   it('in a window of the smallest size (960 × 600) the grid keeps a whole row of tiles in view above the composer', async () => {
     await app.page.keyboard.press('Escape'); // clear the selection
     await expect.poll(selectedCount).toBe(0);

@@ -87,6 +87,14 @@ export function Grid({ jobs, assets, total }: GridProps) {
     if (pendingFocus.current !== null && count > 0) pendingFocus.current = Math.min(pendingFocus.current, count - 1);
     const want = pendingFocus.current;
     if (want === null) return;
+    // A request still pending when focus has gone out of the grid (a key that moved nowhere, Home on the first tile,
+    // leaves one until the next render) is dropped: it must not pull focus from the prompt, where the next key typed
+    // would rate the selection.
+    const active = document.activeElement;
+    if (active && active !== document.body && !scrollRef.current?.contains(active)) {
+      pendingFocus.current = null;
+      return;
+    }
     const el = scrollRef.current?.querySelector<HTMLElement>(`[data-tile-index="${want}"]`);
     if (el) {
       pendingFocus.current = null;
