@@ -53,6 +53,7 @@ export function BudgetUse({ refresh }: { refresh: number }) {
       <ErrorText error={error} />
       {rows && rows.length === 0 ? <p className="muted">{t('budget.none')}</p> : null}
       {rows && rows.length > 0 ? (
+        <div className="spend-scroll">
         <table className="spend-table">
           <thead>
             <tr>
@@ -72,7 +73,7 @@ export function BudgetUse({ refresh }: { refresh: number }) {
               const estimated = r.used.creditsEstimated > 0 || r.used.usdEstimated > 0;
               return (
                 <tr key={r.projectId}>
-                  <th scope="row" className="spend-key">{r.projectName}</th>
+                  <th scope="row" className="spend-key spend-wrap">{r.projectName}</th>
                   <td className="num">{capText(t, b.credits, b.usd)}</td>
                   <td className="num">
                     {capText(t, b.credits === null ? null : usedCredits, b.usd === null ? null : usedUsd)}
@@ -81,8 +82,14 @@ export function BudgetUse({ refresh }: { refresh: number }) {
                   <td className="num">{capText(t, r.left.credits, r.left.usd)}</td>
                   <td>{t(`budget.${b.period}`)}</td>
                   <td>
-                    <button type="button" className="btn btn-plain" onClick={() => setEditing({ projectId: r.projectId, projectName: r.projectName })}>
-                      {t('budget.edit', { project: r.projectName })}
+                    {/* The row names the project; the button's name says it too. */}
+                    <button
+                      type="button"
+                      className="btn btn-plain"
+                      aria-label={t('budget.edit', { project: r.projectName })}
+                      onClick={() => setEditing({ projectId: r.projectId, projectName: r.projectName })}
+                    >
+                      {t('budget.action')}
                     </button>
                   </td>
                 </tr>
@@ -90,6 +97,7 @@ export function BudgetUse({ refresh }: { refresh: number }) {
             })}
           </tbody>
         </table>
+        </div>
       ) : null}
       {others.length > 0 ? (
         <p className="spend-budget-add">
@@ -164,6 +172,7 @@ export function KeptCost({ refresh }: { refresh: number }) {
       <ErrorText error={error} />
       {rows && rows.length === 0 ? <p className="muted">{t('spend.keptEmpty')}</p> : null}
       {rows && rows.length > 0 ? (
+        <div className="spend-scroll">
         <table className="spend-table" aria-label={t('spend.keptTitle')}>
           <thead>
             <tr>
@@ -177,7 +186,7 @@ export function KeptCost({ refresh }: { refresh: number }) {
           <tbody>
             {rows.map((r) => (
               <tr key={r.key}>
-                <th scope="row" className="spend-key">{r.label}</th>
+                <th scope="row" className="spend-key spend-wrap">{r.label}</th>
                 <td className="num">{formatCount(r.images, locale)}</td>
                 <td className="num">{formatCount(r.kept, locale)}</td>
                 <td className="num">{r.creditsPerKept === null ? '—' : `${r.estimated ? '≈ ' : ''}${formatCount(r.creditsPerKept, locale)}`}</td>
@@ -186,6 +195,7 @@ export function KeptCost({ refresh }: { refresh: number }) {
             ))}
           </tbody>
         </table>
+        </div>
       ) : null}
       {estimated ? <p className="note">{t('spend.keptEstimated')}</p> : null}
     </section>
