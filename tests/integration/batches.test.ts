@@ -152,6 +152,21 @@ describe('batches from a template (sandbox, real SQLite)', () => {
     expect(app.services.journal.get(done.rows[0]!.jobId)!.idempotencyKey).not.toBe(batchRowKey(batch.id, 0));
   });
 
+  it('a paused batch stays paused across a restart: its queued rows wait until it is resumed', async () => {
+    await call(app, 'queue.pause', { scope: 'all' });
+    const batch = await submit();
+    await call(app, 'batches.pause', { id: batch.id });
+    await call(app, 'queue.resume', { scope: 'all' });
+    await app.close();
+    app = await openTestApp(dir);
+    await new Promise((r) => setTimeout(r, 600));
+    const after = await call(app, 'batches.get', { id: batch.id });
+    expect(after.paused).toBe(true);
+    expect(after.rows.map((r) => r.state)).toEqual(Array(6).fill('queued'));
+    await call(app, 'batches.resume', { id: batch.id });
+    expect((await finished(batch.id)).completed).toBe(6);
+  });
+
   it('a batch whose project is deleted mid-run still finishes, and what it made is in the trash, not in the deleted folder', async () => {
     await call(app, 'queue.pause', { scope: 'all' });
     const batch = await submit();
