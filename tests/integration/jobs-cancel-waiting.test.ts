@@ -2,12 +2,17 @@
  * A job waiting for a submit slot has not been sent: OpenAI's synchronous calls hold the provider's slots (4) for
  * the whole generation, so a fifth job waits its turn in `queued`. Canceling it there, or pausing the queue, must
  * keep it from ever reaching the provider (it would be charged), through the whole app against the OpenAI test
- * server over loopback.
+ * server over loopback. So must a cancel while an Apiframe job's reference is still uploading (Apiframe test server).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
 import { call, openTestApp, tempDir, waitFor, jobFinished } from '../helpers/app';
+import { GOOD_IMAGES } from '../helpers/paths';
+import type { ApiframeTestServer } from '../servers/apiframe/server';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
+import { KEY as AF_KEY, startServer } from './apiframe-helpers';
 
 const KEY = 'sk-test-openai-0001';
 
@@ -68,5 +73,49 @@ describe('a job waiting for a submit slot', () => {
     await call(app, 'queue.resume', { scope: 'openai' });
     expect((await jobFinished(app, jobs[4]!.id)).state).toBe('completed');
     expect(oa.state.requestsTo('generations')).toHaveLength(5);
+  });
+});
+
+describe('an Apiframe job canceled while its reference uploads', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let srv: ApiframeTestServer;
+  let app: App;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    srv = await startServer({ jobDurationMs: 300, queueDelayMs: 50 });
+    app = await openTestApp(dir, { env: { ATELIER_APIFRAME_BASE_URL: srv.url } });
+    await call(app, 'settings.setKey', { provider: 'apiframe', key: AF_KEY });
+  });
+  afterEach(async () => {
+    await call(app, 'settings.clearKey', { provider: 'apiframe' });
+    await app.close();
+    await srv.close();
+    await cleanup();
+  });
+
+  it('is canceled before its POST: nothing is generated or charged', async () => {
+    const folderId = (await call(app, 'folders.create', { name: 'Uploads', parentId: null })).id;
+    const data = await readFile(join(GOOD_IMAGES, 'astronaut.png'));
+    const ref = await call(app, 'references.stage', { source: { name: 'astronaut.png', dataBase64: data.toString('base64') }, provider: 'apiframe', model: 'gpt-image-2' });
+    srv.state.inject('upload', { kind: 'slow', delayMs: 1_000 }, { times: 1 });
+    const job = await call(app, 'jobs.submit', {
+      folderId,
+      provider: 'apiframe',
+      model: 'gpt-image-2',
+      prompt: 'an astronaut on a red dune',
+      params: { quality: 'low' },
+      references: [{ blobId: ref.id, name: ref.name }],
+    });
+    await waitFor(() => (srv.state.requestsTo('upload').length > 0 ? true : null), 'the upload under way');
+    const marked = await call(app, 'jobs.cancel', { id: job.id });
+    expect(marked.state === 'canceled' || marked.cancelRequested).toBe(true);
+    const done = await jobFinished(app, job.id);
+    expect(done.state).toBe('canceled');
+    expect(done.charge).toBe('none');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(srv.state.requestsTo('generate')).toHaveLength(0);
+    expect(srv.state.jobsCreated).toBe(0);
   });
 });

@@ -547,6 +547,18 @@ export class JobEngine {
         result = await adapter.submit(this.verbatimRequest(cur), ctx);
       } else {
         const { req, uploads } = await this.buildRequest(cur, adapter, ctx);
+        // Canceled while its references uploaded, with nothing ever sent under this key: it goes no further.
+        const late = this.d.journal.get(job.id);
+        if (late?.cancelRequested && late.postedAt === null) {
+          this.emit(
+            this.d.journal.transition(job.id, 'canceled', {
+              ...(uploads ? { uploads } : {}),
+              completedAt: this.now(),
+              error: new AppError('canceled', 'canceled before it was sent').toShape(),
+            }),
+          );
+          return;
+        }
         const body = adapter.buildSubmitBody ? adapter.buildSubmitBody(req) : null;
         // Journal the body (and fresh uploads) before anything goes on the wire under this key.
         cur = this.d.journal.transition(job.id, 'submitting', { ...(uploads ? { uploads } : {}), posted: { at: this.now(), body } });
