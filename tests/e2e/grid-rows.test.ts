@@ -165,6 +165,25 @@ describe('grid rows kept while the list, the language or the selection change', 
     await app.page.keyboard.press('Escape');
   });
 
+  it('Home on the first tile, then a click on another tile: focus stays on the tile clicked', async () => {
+    await tile(0).focus();
+    await app.page.keyboard.press('Home');
+    await tile(3).click();
+    await expect.poll(selectedCount).toBe(1);
+    await app.page.waitForTimeout(300);
+    const id3 = await tile(3).getAttribute('data-asset-id');
+    expect(await app.page.evaluate(() => document.activeElement?.getAttribute('data-asset-id') ?? null)).toBe(id3);
+    // Enter opens the image focused, the one clicked.
+    await app.page.keyboard.press('Enter');
+    const viewer = app.page.getByRole('dialog', { name: 'Image viewer' });
+    await viewer.waitFor();
+    await app.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    await tile(3).focus();
+    await app.page.keyboard.press('Escape');
+    await expect.poll(selectedCount).toBe(0);
+  });
+
   it('in a window of the smallest size (960 × 600) the grid keeps a whole row of tiles in view above the composer', async () => {
     await app.page.keyboard.press('Escape'); // clear the selection
     await expect.poll(selectedCount).toBe(0);

@@ -106,11 +106,22 @@ export function Grid({ jobs, assets, total }: GridProps) {
     (i: number) => {
       const next = Math.max(0, Math.min(count - 1, i));
       setFocusIndex(next);
-      pendingFocus.current = next;
       virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });
+      // A tile already rendered takes focus now; one scrolled into view takes it once its row has rendered.
+      const el = scrollRef.current?.querySelector<HTMLElement>(`[data-tile-index="${next}"]`);
+      if (el) {
+        pendingFocus.current = null;
+        el.focus({ preventScroll: true });
+      } else pendingFocus.current = next;
     },
     [count, cols, virtualizer],
   );
+
+  // A tile the user focused (a click) cancels a request for another one.
+  const onTileFocus = useCallback((i: number) => {
+    if (pendingFocus.current !== i) pendingFocus.current = null;
+    setFocusIndex(i);
+  }, []);
 
   // Click opens the image (and makes it the selection); Ctrl/⌘-click toggles it; Shift-click selects the range.
   const onTileClick = useCallback(
@@ -255,7 +266,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
               selection={selection}
               onTileClick={onTileClick}
               onDismiss={dismiss}
-              onFocusIndex={setFocusIndex}
+              onFocusIndex={onTileFocus}
             />
           ))}
       </div>
