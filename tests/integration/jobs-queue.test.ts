@@ -106,6 +106,22 @@ describe('queue controls', () => {
     expect(srv.state.jobsCreated).toBe(2);
   });
 
+  it('a key removed while jobs run fails them with no_api_key; with the key back a retry resumes them for free', async () => {
+    const jobs = [await submit('one'), await submit('two')];
+    for (const j of jobs) await until(j.id, 'running');
+    await call(app, 'settings.clearKey', { provider: 'apiframe' });
+    for (const j of jobs) {
+      const failed = await until(j.id, 'failed');
+      expect(failed.error?.code).toBe('no_api_key');
+      expect(failed.remoteJobId).not.toBeNull();
+    }
+    await call(app, 'settings.setKey', { provider: 'apiframe', key: KEY });
+    // Resumed, not resubmitted: no confirmPaid needed, and no second job is made.
+    for (const j of jobs) await call(app, 'jobs.retry', { id: j.id });
+    for (const j of jobs) expect((await until(j.id, 'completed')).assetIds).toHaveLength(1);
+    expect(srv.state.jobsCreated).toBe(2);
+  });
+
   it('a cooldown is not stretched by the clock set back an hour: the job waits its second, not the hour', async () => {
     await app.close();
     let offsetMs = 0;
