@@ -138,7 +138,7 @@ export class BudgetService {
 
   /**
    * The cost per kept image over all time: spend (charges, derived USD, estimates of uncharged jobs) ÷ images picked
-   * or rated ≥ `minRating`, per project, provider or model. `names`: project names by id (labels).
+   * or rated ≥ `minRating`, per project, provider or model; a project's row is labelled with its name.
    */
   kept(groupBy: KeptGroup, minRating: number): KeptRow[] {
     return this.d.repo.kept(groupBy, minRating, EVOLINK_CREDITS_PER_USD).map((r) => ({

@@ -252,11 +252,6 @@ export class CompareService {
     };
   }
 
-  /** Set ids whose runs include this job (the renderer refreshes an open set on `job.updated`). */
-  setsOfJob(jobId: string): string[] {
-    return this.repo.setIdsOfJob(jobId);
-  }
-
   private insertSet(id: string, folderId: string, kind: 'runs' | 'picked', prompt: string | null, blind: boolean): void {
     if (!this.repo.folderIsLive(folderId)) {
       throw new AppError('not_found', `folder ${folderId} does not exist`);

@@ -108,7 +108,6 @@ export class BatchesRepository {
     return this.st('SELECT position, table_row, job_id, vars FROM batch_rows WHERE batch_id = ? ORDER BY position').all(batchId) as BatchRowRow[];
   }
 
-
   /** Counts and money of the batch's rows. */
   totals(batchId: string): BatchTotalsRow {
     return this.st(
@@ -130,11 +129,6 @@ export class BatchesRepository {
          FROM batch_rows r JOIN assets a ON a.job_id = r.job_id
         WHERE r.batch_id = ? AND a.deleted_at IS NULL ORDER BY r.position, a.output_index`,
     ).all(batchId) as BatchImageRow[];
-  }
-
-  /** The batch a job is a row of, or null. */
-  batchOfJob(jobId: string): string | null {
-    return (this.st('SELECT batch_id AS b FROM batch_rows WHERE job_id = ?').get(jobId) as { b: string } | undefined)?.b ?? null;
   }
 
   /** True where the job is a row of a paused batch (its submit is held). */

@@ -135,11 +135,6 @@ export class ComparisonsRepository {
       .all(setId) as CompareItemRow[];
   }
 
-  /** Ids of the sets whose runs include this job. */
-  setIdsOfJob(jobId: string): string[] {
-    return (this.st.get('SELECT set_id AS id FROM comparison_items WHERE job_id = ?').all(jobId) as { id: string }[]).map((r) => r.id);
-  }
-
   /** The set's verdict, or null while undecided. */
   verdict(setId: string): CompareVerdictRow | null {
     return (this.st.get('SELECT * FROM comparison_verdicts WHERE set_id = ?').get(setId) as CompareVerdictRow | undefined) ?? null;
