@@ -344,8 +344,8 @@ export class JobEngine {
 
   /**
    * Retries a failed, canceled or expired job in place, as {@link jobActions} offers it. Where the provider may
-   * still hold its result (it was submitted and failed on our side: a poll or a download), watching resumes, free;
-   * otherwise it is submitted anew with a fresh idempotency key (the old one would replay the old attempt). A fresh
+   * still hold its result (it was submitted and failed on our side: a poll or a download), watching resumes, free
+   * (the download itself, for a job journalled with its outputs); otherwise it is submitted anew with a fresh idempotency key (the old one would replay the old attempt). A fresh
    * submit of a job that may already have been charged (`charge` not `none`) pays again, so it needs
    * `confirmPaid: true` — the UI asks first, naming the estimate. The old attempt's charge stays in spend.
    * @throws AppError('not_found'); ('conflict') for a job that cannot be retried (on its way, or completed);
@@ -370,9 +370,11 @@ export class JobEngine {
     }
     this.retries.delete(jobId);
     this.polls.delete(jobId);
+    // Resumed where it stopped: a job journalled with its outputs fetches them again (a synchronous provider keeps
+    // no job to poll), any other is watched again.
     const next =
       action.mode === 'resume'
-        ? this.d.journal.transition(jobId, 'running', { error: null, completedAt: null, cancelRequested: false })!
+        ? this.d.journal.transition(jobId, job.outputs !== null ? 'downloading' : 'running', { error: null, completedAt: null, cancelRequested: false })!
         : this.d.journal.transition(jobId, 'queued', {
             error: null,
             newIdempotencyKey: true,

@@ -67,8 +67,9 @@ export type JobReference = JobReferenceRow;
  * Allowed transitions. `submitting → submitting` is a retry with the same idempotency key; `running → running`
  * a progress update; `downloading → downloading` a partial download; `submitting → downloading` a synchronous
  * provider whose reply carried the images (stored before this one transaction). Terminal states have no way out except
- * a retry (src/shared/jobs.ts `jobActions`): `failed | canceled | expired → queued` (submit anew) and
- * `failed → running` (resume watching a remote job that may still deliver).
+ * a retry (src/shared/jobs.ts `jobActions`): `failed | canceled | expired → queued` (submit anew),
+ * `failed → running` (resume watching a remote job that may still deliver) and `failed → downloading` (resume
+ * fetching the outputs a completed remote job was journalled with).
  */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   queued: ['submitting', 'canceled', 'failed'],
@@ -76,7 +77,7 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   running: ['running', 'downloading', 'failed', 'canceled', 'expired'],
   downloading: ['downloading', 'completed', 'failed', 'expired'],
   completed: [],
-  failed: ['queued', 'running'],
+  failed: ['queued', 'running', 'downloading'],
   canceled: ['queued'],
   expired: ['queued'],
 };
