@@ -184,6 +184,22 @@ describe('grid rows kept while the list, the language or the selection change', 
     await expect.poll(selectedCount).toBe(0);
   });
 
+  it('Move to… from the bulk bar: once the dialog closes, focus is on the grid, not the page', async () => {
+    await tile(4).focus();
+    await app.page.keyboard.press('Space');
+    await expect.poll(selectedCount).toBe(1);
+    const moved = await tile(4).getAttribute('data-asset-id');
+    await app.page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Move to…' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Move 1 image' });
+    await dialog.waitFor();
+    await dialog.getByRole('radio', { name: 'Small project' }).check();
+    await dialog.getByRole('button', { name: 'Move', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => grid().locator(`[data-asset-id="${moved}"]`).count(), { timeout: 10_000 }).toBe(0);
+    const activeInGrid = (): Promise<boolean> => app.page.evaluate(() => !!document.activeElement?.closest('.grid-scroll'));
+    await expect.poll(activeInGrid).toBe(true);
+  });
+
   it('in a window of the smallest size (960 × 600) the grid keeps a whole row of tiles in view above the composer', async () => {
     await app.page.keyboard.press('Escape'); // clear the selection
     await expect.poll(selectedCount).toBe(0);

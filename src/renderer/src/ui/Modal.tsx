@@ -3,6 +3,7 @@ import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useReturnFocus } from './useReturnFocus';
+import { gridTabStop } from '../lib/grid-focus';
 
 interface ModalProps {
   open: boolean;
@@ -19,7 +20,10 @@ interface ModalProps {
    * button first (so typing goes into the form and Enter submits it).
    */
   onOpenAutoFocus?: (e: Event) => void;
-  /** Where focus goes on close when the element that had it before is gone. */
+  /**
+   * Where focus goes on close when the element that had it before is gone (default: the grid's tab stop, as when the
+   * bulk bar that opened the dialog went with the selection).
+   */
   returnFocusFallback?: () => HTMLElement | null;
 }
 
@@ -51,7 +55,7 @@ export function Modal({
   returnFocusFallback,
 }: ModalProps) {
   const { t } = useTranslation();
-  const focus = useReturnFocus(returnFocusFallback);
+  const focus = useReturnFocus(returnFocusFallback ?? gridTabStop);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>

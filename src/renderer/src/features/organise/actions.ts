@@ -10,6 +10,7 @@ import { useToasts } from '../../store/toasts';
 import * as ops from '../../store/undo-ops';
 import { call } from '../../transport';
 import { undoStore } from '../../store/undo';
+import { gridTabStop } from '../../lib/grid-focus';
 
 async function run(fn: () => Promise<void>): Promise<void> {
   try {
@@ -33,9 +34,7 @@ export function keepFocusInGrid(): void {
   let tries = 0;
   const attempt = (): void => {
     if (!lost()) return;
-    const grid = document.querySelector<HTMLElement>('.grid-scroll');
-    const tile = grid?.querySelector<HTMLElement>('[data-tile-index][tabindex="0"]');
-    const target = tile ?? (grid?.tabIndex === 0 ? grid : null);
+    const target = gridTabStop();
     if (target) target.focus({ preventScroll: true });
     else if (++tries < 10) requestAnimationFrame(attempt);
   };
