@@ -138,7 +138,11 @@ export const contract = {
    * resubmits). A resubmit of a job that may have been charged (`JobView.charge` not `none`) pays again and needs
    * `confirmPaid: true`, else it is refused (`paid_retry_unconfirmed`, with the estimate); see src/shared/jobs.ts.
    */
-  'jobs.retry': { input: z.object({ id: Id, confirmPaid: z.boolean().optional() }).strict(), output: JobView },
+  /**
+   * Retry in place (src/shared/jobs.ts `jobActions`). A fresh submit is checked against the project's budget like a
+   * new one (`budget_exceeded`, unless `overrideBudget`); a paid one needs `confirmPaid`.
+   */
+  'jobs.retry': { input: z.object({ id: Id, confirmPaid: z.boolean().optional(), overrideBudget: z.boolean().optional() }).strict(), output: JobView },
 
   'queue.state': { input: Empty, output: QueueState },
   /** Holds submissions for every provider (`all`) or one; jobs the provider already has keep being watched. */

@@ -3,7 +3,8 @@
  * Chromium, the Apiframe test server over loopback. The library holds a project with a budget of 8 credits and a
  * batch of three rows canceled before anything was sent; "Retry 3 failed" in the queue opens the over-budget alert
  * dialog with the server's numbers and sends nothing; Submit anyway retries the rows and they run to the end. Then
- * "Compare models" past the same budget asks in the same dialog, and Submit anyway makes the set.
+ * "Compare models" past the same budget asks in the same dialog, and Submit anyway makes the set; and one canceled
+ * job's Retry in the queue asks the same way before it is sent again.
  */
 import { describe, expect, it } from 'vitest';
 import { call } from '../helpers/app';
@@ -31,6 +32,16 @@ describe('a batch retry or a comparison that would pass the budget asks first', 
         references: [],
       });
       await call(seed, 'batches.cancel', { id: batch.id });
+      // One job on its own, canceled before it was sent too.
+      const lone = await call(seed, 'jobs.submit', {
+        folderId: projectId,
+        provider: 'apiframe',
+        model: 'gpt-image-2',
+        prompt: 'a lone kite',
+        params: { quality: 'low', number_of_images: 1 },
+        references: [],
+      });
+      await call(seed, 'jobs.cancel', { id: lone.id });
       await call(seed, 'queue.resume', { scope: 'all' });
       await call(seed, 'budgets.set', { projectId, credits: 8, usd: null, period: 'month' });
     });
@@ -78,6 +89,29 @@ describe('a batch retry or a comparison that would pass the budget asks first', 
     await over.getByRole('button', { name: 'Submit anyway' }).click();
     await page.getByRole('dialog', { name: 'Compare images' }).waitFor({ timeout: 20_000 });
     await expect.poll(() => srv.state.jobsCreated, { timeout: 30_000 }).toBe(before + 2);
+    expect(errors).toEqual([]);
+  });
+
+  it('one job’s Retry past the budget asks the same way, sends nothing until confirmed, then runs', async () => {
+    const { page, errors } = app;
+    // The comparison made above is open: closed first.
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Compare images' }).waitFor({ state: 'hidden' });
+    const queue = page.getByRole('complementary', { name: 'Queue' });
+    // The queue was opened in the first test (the button toggles it).
+    if (!(await queue.isVisible())) await page.getByRole('button', { name: 'Queue', exact: true }).click();
+    const row = queue.getByRole('listitem').filter({ hasText: 'a lone kite' });
+    await row.waitFor({ timeout: 20_000 });
+    const before = srv.state.jobsCreated;
+    await row.getByRole('button', { name: 'Retry' }).click();
+    const over = page.getByRole('alertdialog', { name: 'Over the budget' });
+    await over.waitFor({ timeout: 10_000 });
+    expect(await over.textContent()).toContain('of 8 credits');
+    expect(srv.state.jobsCreated).toBe(before);
+    await over.getByRole('button', { name: 'Submit anyway' }).click();
+    await over.waitFor({ state: 'hidden' });
+    await expect.poll(async () => (await row.locator('.job-state').textContent())?.trim(), { timeout: 30_000 }).toBe('Completed');
+    expect(srv.state.jobsCreated).toBe(before + 1);
     expect(errors).toEqual([]);
   });
 });

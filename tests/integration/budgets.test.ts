@@ -4,8 +4,8 @@
  * finished ones at their charge), the next month starts afresh, a total cap does not, `overrideBudget` lets a
  * submit through, a batch is refused by the same check with nothing created, a folder inside the project counts
  * for the project, and a budget is set and removed without confirmation. Then the cost per kept image, a job in the
- * queue across a month's end, a batch's retry of its failed rows checked like a submit, and a comparison let through
- * once confirmed.
+ * queue across a month's end, a batch's retry of its failed rows checked like a submit, a comparison let through
+ * once confirmed, and one job's fresh retry checked like a submit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
@@ -274,5 +274,23 @@ describe('budgets', () => {
     expect(set.items).toHaveLength(2);
     for (const item of set.items) await done(item.jobId!);
     expect((await call(app, 'budgets.get', { folderId: proj })).used.credits).toBe(8);
+  });
+
+  it('retrying one job afresh is checked against the budget like a submit; confirmed, it goes through', async () => {
+    const proj = (await call(app, 'folders.create', { name: 'Singles', parentId: null })).id;
+    await call(app, 'queue.pause', { scope: 'all' });
+    const job = await call(app, 'jobs.submit', { folderId: proj, provider: 'apiframe', model: 'gpt-image-2', prompt: 'one crane', params: LOW, references: [] });
+    // Canceled before it was sent: nothing charged, so its retry is a fresh submit at 4 credits.
+    await call(app, 'jobs.cancel', { id: job.id });
+    await call(app, 'queue.resume', { scope: 'all' });
+    await call(app, 'budgets.set', { projectId: proj, credits: 3, usd: null, period: 'total' });
+    const created = af.state.jobsCreated;
+    const err = await callError(app, 'jobs.retry', { id: job.id });
+    expect(err).toMatchObject({ code: 'budget_exceeded', params: { project: 'Singles', unit: 'credits', cap: 3, left: 3, estimate: 4 } });
+    expect((await call(app, 'jobs.get', { id: job.id })).state).toBe('canceled');
+    expect(af.state.jobsCreated).toBe(created);
+    await call(app, 'jobs.retry', { id: job.id, overrideBudget: true });
+    await done(job.id);
+    expect(af.state.jobsCreated).toBe(created + 1);
   });
 });

@@ -25,12 +25,16 @@ interface JobsState {
   load(): Promise<void>;
   loadQueue(): Promise<void>;
   setQueue(queue: QueueState): void;
-  /** The four below report failures as toasts. */
+  /** The four below report failures as toasts (retry returns a budget refusal instead). */
   pause(scope: PauseScope): Promise<void>;
   resume(scope: PauseScope): Promise<void>;
   cancel(id: string): Promise<void>;
-  /** `confirmPaid`: the user confirmed paying again for a job that may have been charged (see src/shared/jobs.ts). */
-  retry(id: string, opts?: { confirmPaid?: boolean }): Promise<void>;
+  /**
+   * Retries job `id` (`jobs.retry`). `confirmPaid`: the user confirmed paying again for a job that may have been
+   * charged (see src/shared/jobs.ts). A refusal by the project's budget is returned (`budget_exceeded`, for the
+   * caller's over-budget dialog, which sends it again with `overrideBudget`); any other error is shown as a toast.
+   */
+  retry(id: string, opts?: { confirmPaid?: boolean; overrideBudget?: boolean }): Promise<AppErrorShape | null>;
   /** A `job.updated` event. */
   applyEvent(job: JobView): void;
   /** A reply to a request made when the event counter read `mark` (see {@link eventMark}). */
@@ -105,15 +109,23 @@ export const useJobs = create<JobsState>()((set, get) => ({
   async retry(id, opts = {}) {
     const mark = eventMark();
     try {
-      const job = await call('jobs.retry', { id, ...(opts.confirmPaid ? { confirmPaid: true } : {}) });
+      const job = await call('jobs.retry', {
+        id,
+        ...(opts.confirmPaid ? { confirmPaid: true } : {}),
+        ...(opts.overrideBudget ? { overrideBudget: true } : {}),
+      });
       // A retried job is a new attempt: show it again even if its failure had been dismissed.
       const dismissed = { ...get().dismissed };
       delete dismissed[id];
       set({ dismissed });
       savePref('dismissedJobs', dismissed);
       get().applyReply(job, mark);
+      return null;
     } catch (err) {
+      const shape = errorShape(err);
+      if (shape.code === 'budget_exceeded') return shape;
       useToasts.getState().error(err);
+      return null;
     }
   },
 
