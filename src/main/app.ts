@@ -94,6 +94,8 @@ export interface AppServices {
    * mask size, mask support, input count), all before anything is stored or sent.
    */
   submitEdit(input: CallInputParsed<'jobs.submit'>, opts?: { parentVersionId?: string; replayOf?: string }): Promise<JobView>;
+  /** Retries a job in place, a fresh submit held to the project's budget (JobSubmitter.retry). */
+  retryJob(id: string, opts: { confirmPaid?: boolean; overrideBudget?: boolean }): JobView;
   chains: ChainService;
   compare: CompareService;
   /** Batches from a template (issue 13): one job per expanded prompt, queued, paused, canceled and retried as one. */
@@ -261,6 +263,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     checkJob,
     submitJob,
     submitEdit,
+    retryJob: (id, opts) => submitter.retry(id, opts),
     chains,
     compare: new CompareService({ db, bus, journal, store, checkJob, submitJob, checkBudget: (inputs) => submitter.assertBudget(inputs) }),
     batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, budgets, checkJob, now: opts.now }),

@@ -7,7 +7,6 @@ import { basename } from 'node:path';
 import type { Handlers } from '@shared/contract';
 import { capabilityOf, KEY_OPTIONAL, KEYED_PROVIDERS, type KeyedProviderId, type ProviderId } from '@shared/capabilities';
 import { AppError, toAppError } from '@shared/errors';
-import { jobActions } from '@shared/jobs';
 import type { ProviderSettings } from '@shared/domain';
 import type { AppServices } from './app';
 import { DEFAULT_BASE_URLS } from './services/settings';
@@ -151,15 +150,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
 
     'jobs.cancel': ({ id }) => s.engine.cancel(id),
-    'jobs.retry': ({ id, confirmPaid, overrideBudget }) => {
-      // A fresh submit pays again: it is held to the project's budget as a new submit is (the batch's retry of its
-      // failed rows and a comparison are too). A resumed watch or download pays nothing new.
-      const job = s.journal.get(id);
-      if (job && jobActions(s.journal.view(job)).retry?.mode === 'resubmit') {
-        s.budgets.assertWithin(job.folderId, { credits: job.creditsEstimate, usd: job.usdEstimate }, overrideBudget);
-      }
-      return s.engine.retry(id, { confirmPaid: confirmPaid === true });
-    },
+    'jobs.retry': ({ id, confirmPaid, overrideBudget }) => s.retryJob(id, { confirmPaid, overrideBudget }),
 
     'queue.state': () => s.engine.queueState(),
     'queue.pause': ({ scope }) => {

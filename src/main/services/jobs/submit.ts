@@ -8,6 +8,7 @@ import { capabilityOf, estimateCredits, estimateUsd, promptLength, type ModelCap
 import type { CallInputParsed } from '@shared/contract';
 import type { JobView } from '@shared/domain';
 import { AppError } from '@shared/errors';
+import { jobActions } from '@shared/jobs';
 import { issueParams } from '@shared/validation-issue';
 import type { EventBus } from '../../dispatcher';
 import type { ChainService, EditPlan } from '../chains/service';
@@ -129,6 +130,20 @@ export class JobSubmitter {
     this.d.bus.emit('job.updated', view);
     this.d.engine.enqueue(job.id);
     return view;
+  }
+
+  /**
+   * Retries job `id` in place ({@link JobEngine.retry}). A fresh submit (`jobActions` mode `resubmit`) pays again, so
+   * it is held to the project's budget as a new submit is; a resumed watch or download pays nothing new.
+   * @throws AppError `budget_exceeded` (see {@link BudgetService.assertWithin}) unless `overrideBudget`; as
+   *   {@link JobEngine.retry} (`not_found`, `conflict`, `paid_retry_unconfirmed` without `confirmPaid`)
+   */
+  retry(id: string, opts: { confirmPaid?: boolean; overrideBudget?: boolean }): JobView {
+    const job = this.d.journal.get(id);
+    if (job && jobActions(this.d.journal.view(job)).retry?.mode === 'resubmit') {
+      this.d.budgets.assertWithin(job.folderId, { credits: job.creditsEstimate, usd: job.usdEstimate }, opts.overrideBudget);
+    }
+    return this.d.engine.retry(id, { confirmPaid: opts.confirmPaid === true });
   }
 
   /**
