@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/main/services/library/db';
 import { SearchService, TOTAL_CAP, type ParsedQuery } from '../../src/main/services/library/search';
+import { docOrderFlag, rowsInOrder } from '../helpers/search-index';
 
 const N = 12_600;
 let dir: string;
@@ -121,12 +122,7 @@ describe('capped totals and page plans', () => {
       expect(beacon).toMatchObject({ total: N / 4, totalCapped: false });
       expect(beacon.ids).toEqual(expected("j.prompt LIKE '%beacon%'", 'a.created_at DESC, a.id DESC'));
     };
-    const docOrder = (): unknown => db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get();
-    /** Whether the index's rows, read by row id, are in creation order (created_at, id), trashed images included. */
-    const rowsInOrder = (): boolean => {
-      const keys = db.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
-      return keys.every((k, i) => i === 0 || k[0] > keys[i - 1]![0] || (k[0] === keys[i - 1]![0] && k[1] > keys[i - 1]![1]));
-    };
+    const docOrder = (): unknown => docOrderFlag(db);
     const add = (id: string, createdAt: number, by = search): void => {
       db.prepare(`INSERT INTO jobs (id, folder_id, provider, model, prompt, params, state, idempotency_key, expected_count, created_at, updated_at)
         VALUES (?, 'p1', 'openai', 'gpt-image-2', ?, '{}', 'completed', ?, 1, 1, 1)`).run(`j-${id}`, `lighthouse of ${id}`, `k-${id}`);
@@ -164,17 +160,17 @@ describe('capped totals and page plans', () => {
     search.refresh();
     added.push(...batch.map((b) => b.id));
     expect(docOrder()).toBe('created');
-    expect(rowsInOrder()).toBe(true);
+    expect(rowsInOrder(db)).toBe(true);
     check();
     // No room left between two rows (rows 2 apart, rebuilt here): the order is given up, and every page is still exact.
     const tight = new SearchService(db, { docGap: 2 });
     tight.rebuild();
-    expect(rowsInOrder()).toBe(true);
+    expect(rowsInOrder(db)).toBe(true);
     add('older', 400, tight);
     expect(docOrder()).toBe('created');
     add('oldest', 300, tight);
     expect(docOrder()).toBe('none');
-    expect(rowsInOrder()).toBe(false);
+    expect(rowsInOrder(db)).toBe(false);
     const loose = new SearchService(db);
     expect(loose.query(q({ text: 'lighthouse of' }), 10, null).items.map((i) => i.id)).toEqual(['z1', 'yz', 'b0', 'old', 'older', 'oldest']);
     search = loose;
@@ -199,10 +195,10 @@ describe('capped totals and page plans', () => {
         })();
         svc.refresh();
       }
-      expect(fresh.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get()).toBe('created');
+      expect(docOrderFlag(fresh)).toBe('created');
       const keys = fresh.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
       expect(keys).toHaveLength(100);
-      expect(keys).toEqual([...keys].sort((p, q) => p[0] - q[0] || (p[1] < q[1] ? -1 : 1)));
+      expect(rowsInOrder(fresh)).toBe(true);
       const page = svc.query(q({ text: 'lighthouse' }), 100, null);
       expect(page.items.map((i) => i.id)).toEqual([...keys].reverse().map((k) => k[1]));
     } finally {

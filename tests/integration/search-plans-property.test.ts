@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetFilters, SortDir, SortKey } from '../../src/shared/organise';
 import { openDatabase, type Db } from '../../src/main/services/library/db';
 import { SearchService, type ParsedQuery } from '../../src/main/services/library/search';
-import { SearchRepository } from '../../src/main/services/repositories/search';
+import { docOrderFlag, rowsInOrder, scrambleIndexRows } from '../helpers/search-index';
 import { matchExpression, tagKey } from '../../src/main/services/library/search-text';
 
 const WORDS = ['lighthouse', 'harbour', 'fox', 'snow', 'neon', '猫', '바다', 'café'];
@@ -287,11 +287,6 @@ const plansProperty = fc.property(
   },
 );
 
-/** Whether the index's rows, read by row id, are in creation order (created_at, id), trashed images included. */
-function rowsInOrder(db: Db): boolean {
-  const keys = db.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
-  return keys.every((k, i) => i === 0 || k[0] > keys[i - 1]![0] || (k[0] === keys[i - 1]![0] && k[1] > keys[i - 1]![1]));
-}
 
 /**
  * Images arriving after the index was rebuilt in creation order: batches of new images (dates anywhere in the
@@ -315,7 +310,7 @@ const arrivalsProperty = fc.property(
           for (const b of batch) add.run(`n-${b.id}`, b.created, b.trashed ? 9000 : null);
         })();
         search.refresh();
-        const flag = db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get();
+        const flag = docOrderFlag(db);
         if (flag === 'created') expect(rowsInOrder(db)).toBe(true);
       }
       for (const spec of queries) check(db, search, spec, 5);
@@ -347,18 +342,10 @@ const reorderProperty = fc.property(
   fc.array(queryArb, { minLength: 3, maxLength: 3 }),
   (specs, ops, queries) => {
     const { db, ids } = library(specs, false, 1000);
-    const repo = new SearchRepository(db);
     try {
-      // Scramble: each image's row moved above the rest, in the order the images were inserted (not by date).
-      search0(db).refresh();
-      let top = repo.maxDocId();
-      for (const id of ids) {
-        const doc = db.prepare('SELECT doc_id FROM assets WHERE id = ?').pluck().get(id) as number;
-        repo.moveDocument(doc, ++top);
-        db.prepare('UPDATE assets SET doc_id = ? WHERE id = ?').run(top, id);
-      }
-      // (The first refresh above may have rebuilt the index in order; the rows are not in order any more.)
-      db.prepare("UPDATE settings SET value = 'none' WHERE key = 'search.docOrder'").run();
+      // Scrambled: each image's row moved above the rest, in the order the images were inserted (not by date).
+      new SearchService(db).refresh();
+      scrambleIndexRows(db, ids);
       let svc = new SearchService(db, { totalCap: 5 });
       const add = db.prepare(`INSERT OR IGNORE INTO assets (id, folder_id, blob_id, kind, output_index, created_at, deleted_at) VALUES (?, 'p0', '${BLOB}', 'imported', 0, ?, ?)`);
       for (const o of ops) {
@@ -369,7 +356,7 @@ const reorderProperty = fc.property(
       }
       for (const spec of queries) check(db, svc, spec, 5);
       for (let i = 0; i < 1000 && svc.reorderStep(5); i++);
-      const flag = db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get();
+      const flag = docOrderFlag(db);
       const pass = db.prepare("SELECT value FROM settings WHERE key = 'search.reorder'").pluck().get();
       expect(flag === 'created' ? pass : flag).toBe(flag === 'created' ? undefined : 'none');
       if (flag === 'created') expect(rowsInOrder(db)).toBe(true);
@@ -381,10 +368,6 @@ const reorderProperty = fc.property(
   },
 );
 
-/** A service on `db` that indexes what is queued (its own cap and gap do not matter here). */
-function search0(db: Db): SearchService {
-  return new SearchService(db);
-}
 
 describe('search plans against a naive reference (random libraries)', () => {
   it('puts a library whose index rows left creation order back in order, step by step, across arrivals, the trash and a restart', () => {

@@ -9,23 +9,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/services/library/db';
 import { SearchService } from '../../src/main/services/library/search';
-import { SearchRepository } from '../../src/main/services/repositories/search';
 import type { CallOutput } from '../../src/shared/contract';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { docOrderFlag, rowsInOrder as rowsOrdered, scrambleIndexRows } from '../helpers/search-index';
 
 /** Images: 40 steps of 50 at least 20 ms apart, so the first close lands mid-pass. */
 const N = 2000;
 let dir: string;
 let cleanup: () => Promise<void>;
 
-/** Whether the index's rows, read by row id, follow (created_at, id). */
+/** The index's row order, its flag and the re-ordering pass under way, read from the library file. */
 function rowsInOrder(file: string): { ordered: boolean; flag: unknown; pass: unknown } {
   const db = openDatabase(file);
   try {
-    const keys = db.prepare('SELECT a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id').raw().all() as [number, string][];
     return {
-      ordered: keys.every((k, i) => i === 0 || k[0] > keys[i - 1]![0] || (k[0] === keys[i - 1]![0] && k[1] > keys[i - 1]![1])),
-      flag: db.prepare("SELECT value FROM settings WHERE key = 'search.docOrder'").pluck().get(),
+      ordered: rowsOrdered(db),
+      flag: docOrderFlag(db),
       pass: db.prepare("SELECT value FROM settings WHERE key = 'search.reorder'").pluck().get() ?? null,
     };
   } finally {
@@ -49,14 +48,7 @@ beforeAll(async () => {
   })();
   new SearchService(db).refresh();
   // The rows scrambled as an old library's are (in the order the images were inserted), the flag saying so.
-  const repo = new SearchRepository(db);
-  let top = repo.maxDocId();
-  for (const id of ids) {
-    const doc = db.prepare('SELECT doc_id FROM assets WHERE id = ?').pluck().get(id) as number;
-    repo.moveDocument(doc, ++top);
-    db.prepare('UPDATE assets SET doc_id = ? WHERE id = ?').run(top, id);
-  }
-  db.prepare("INSERT INTO settings (key, value) VALUES ('search.docOrder', 'none') ON CONFLICT(key) DO UPDATE SET value = 'none'").run();
+  scrambleIndexRows(db, ids);
   db.close();
 });
 

@@ -22,7 +22,7 @@ import { MODEL_IDS, PROVIDER_IDS, type ModelId, type ProviderId } from '@shared/
 import { AppError } from '@shared/errors';
 import type { Db } from './db';
 import { AssetsRepository } from '../repositories/assets';
-import { FTS_FROM, SearchRepository, STACK_HIDDEN, type SearchRow } from '../repositories/search';
+import { compareDocKeys, FTS_FROM, SearchRepository, STACK_HIDDEN, type SearchRow } from '../repositories/search';
 import { SettingsRepository } from '../repositories/settings';
 import { foldLatin, matchExpression, metaAny, metaDocument, metaToken, searchDocument, tagKey } from './search-text';
 
@@ -846,7 +846,7 @@ export class SearchService {
             // During a re-ordering pass: above the pass's rows (it moves this one too when it gets to its key),
             // unless the pass is already past its key.
             slot = Math.max(repo.maxDocId(), pass.base + REORDER_ASIDE) + this.gap;
-            if (pass.after && (key[0] < pass.after[0] || (key[0] === pass.after[0] && key[1] <= pass.after[1]))) {
+            if (pass.after && compareDocKeys(key, pass.after) <= 0) {
               this.saveReorder({ ...pass, broken: true });
             }
           } else slot = repo.nextDocId(this.gap);

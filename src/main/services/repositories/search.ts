@@ -63,6 +63,17 @@ export interface DocumentSourceRow {
   hidden: number;
 }
 
+/** An image's place in creation order: [created_at ms, id]. */
+export type DocKey = readonly [number, string];
+
+/**
+ * Creation order (created_at, then id, compared as SQLite compares TEXT: by code unit, which is byte order for the
+ * ASCII ids assets have): negative when `a` comes first, 0 for the same key, positive after.
+ */
+export function compareDocKeys(a: readonly [number, string, ...unknown[]], b: readonly [number, string, ...unknown[]]): number {
+  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+}
+
 /** The full-text index joined to live images by their row in it (the index the outer loop). */
 export const FTS_FROM = 'search_fts CROSS JOIN assets a INDEXED BY assets_live_by_doc ON a.doc_id = search_fts.rowid';
 
@@ -204,7 +215,7 @@ export class SearchRepository {
    * null: from the first) in creation order: `[created_at, id, doc_id]` each. The live ones come from the date
    * index, the trashed ones (few) from a scan of the trash.
    */
-  docsInCreationOrder(after: readonly [number, string] | null, n: number): [number, string, number][] {
+  docsInCreationOrder(after: DocKey | null, n: number): [number, string, number][] {
     const [c, id] = after ?? [Number.MIN_SAFE_INTEGER, ''];
     const live = this.st
       .get(
@@ -218,7 +229,7 @@ export class SearchRepository {
       .raw()
       .all(c, id, n) as [number, string, number][];
     if (trashed.length === 0) return live;
-    return [...live, ...trashed].sort((p, q) => p[0] - q[0] || (p[1] < q[1] ? -1 : p[1] > q[1] ? 1 : 0)).slice(0, n);
+    return [...live, ...trashed].sort(compareDocKeys).slice(0, n);
   }
 
   /** Moves index row `from` (its text, filter tokens and asset link) to the free row id `to`. */
@@ -237,8 +248,8 @@ export class SearchRepository {
    * most `walk` trashed rows after it. Null when there is no room between the two (or the walk ran out): the caller
    * gives up the order.
    */
-  slotFor(key: readonly [number, string], gap: number, walk = 64): number | null {
-    const newer = (k: readonly [number, string]): boolean => k[0] > key[0] || (k[0] === key[0] && k[1] > key[1]);
+  slotFor(key: DocKey, gap: number, walk = 64): number | null {
+    const newer = (k: DocKey): boolean => compareDocKeys(k, key) > 0;
     const last = this.st
       .get('SELECT d.doc_id, a.created_at, a.id FROM search_docs d JOIN assets a ON a.id = d.asset_id ORDER BY d.doc_id DESC LIMIT 1')
       .raw()
