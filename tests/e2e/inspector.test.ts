@@ -194,6 +194,21 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     const filters = app.page.getByRole('group', { name: 'Filters' });
     const model = filters.getByRole('combobox', { name: 'Model' });
     await expect.poll(() => model.locator('option').allTextContents()).toEqual(['Any', 'GPT Image 2', 'GPT Image 1.5']);
+    // Every search below has matches: between two of them the grid keeps the last one's images and count on screen
+    // until the next arrive (it never blanks, and its live count never reads "0 matches" or "Loading").
+    await app.page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenBetween: string[] }).seenBetween = seen;
+      const region = document.querySelector('section.gallery')!;
+      const note = (): void => {
+        const images = region.querySelectorAll('[role="list"][aria-label="Images"] img').length;
+        const count = region.querySelector('.gallery-count')?.textContent ?? '';
+        seen.push(`${images}|${count}`);
+      };
+      const observer = new MutationObserver(note);
+      observer.observe(region, { subtree: true, childList: true, characterData: true });
+      (window as unknown as { stopSeen: () => void }).stopSeen = () => observer.disconnect();
+    });
     await model.selectOption({ label: 'GPT Image 1.5' });
     await expect.poll(() => storms()).toBe(0);
     expect(await shown(BOAT)).toBe(1);
@@ -214,6 +229,12 @@ describe('inspector, viewer organising, use these settings, tag and model filter
     expect(await storms()).toBe(3);
     await model.selectOption({ label: 'GPT Image 2' });
     await expect.poll(() => shown(BOAT)).toBe(0);
+    const between = await app.page.evaluate(() => {
+      (window as unknown as { stopSeen: () => void }).stopSeen();
+      return (window as unknown as { seenBetween: string[] }).seenBetween;
+    });
+    expect(between.length).toBeGreaterThan(0);
+    expect(between.filter((r) => r.startsWith('0|') || /\b0 matches|Loading/.test(r))).toEqual([]);
     await filters.getByRole('button', { name: 'Remove tag filter storm' }).click();
     await expect.poll(() => storms()).toBe(0);
     await model.selectOption({ label: 'Any' });

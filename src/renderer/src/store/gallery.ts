@@ -23,9 +23,15 @@ interface GalleryState {
   loading: boolean;
   error: AppErrorShape | null;
   thumbSize: number;
+  /** Counts the first pages shown by `show` and `refine`: the grid starts again at the top of each (its React key). */
+  view: number;
   /** Shows `folderId` (first page) through the current source and search (store/search.ts); `null` and no other
    * source empties the gallery. */
   show(folderId: string | null): Promise<void>;
+  /** Re-runs the current view after its search, filters, sort or source changed. Unlike `show`, the images on screen
+   * (and their count) stay until the new first page arrives, with `loading` set: the grid does not blank, and the
+   * count never reads "0 matches" between two searches. */
+  refine(): Promise<void>;
   /** Re-reads the current view as deep as it was loaded (after a reconnect or a change elsewhere). */
   reload(): Promise<void>;
   loadMore(): Promise<void>;
@@ -49,6 +55,35 @@ let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 let seen = new Set<string>();
 let seenFor: readonly AssetListItem[] | null = null;
 
+/** Reads the first page of `folderId`'s view into the store, over whatever is on screen until it arrives. */
+async function firstPage(folderId: string | null): Promise<void> {
+  const set = useGallery.setState;
+  const gen = ++generation;
+  const q = queryFor(folderId);
+  useSelection.getState().clear();
+  // A cursor of the old view must not page the new one (loadMore also waits while `loading`).
+  if (!q) {
+    set((s) => ({ items: [], total: 0, totalCapped: false, nextCursor: null, error: null, loading: false, view: s.view + 1 }));
+    return;
+  }
+  set({ nextCursor: null, error: null, loading: true });
+  try {
+    const page = await call('assets.query', { ...q, limit: PAGE, cursor: null });
+    if (gen !== generation) return;
+    set((s) => ({
+      items: page.items,
+      total: page.total,
+      totalCapped: page.totalCapped,
+      nextCursor: page.nextCursor,
+      loading: false,
+      view: s.view + 1,
+    }));
+  } catch (err) {
+    if (gen !== generation) return;
+    set({ items: [], total: 0, totalCapped: false, loading: false, error: errorShape(err) });
+  }
+}
+
 export const useGallery = create<GalleryState>()((set, get) => ({
   folderId: null,
   items: [],
@@ -58,21 +93,15 @@ export const useGallery = create<GalleryState>()((set, get) => ({
   loading: false,
   error: null,
   thumbSize: clampThumb(loadPref('thumbSize', 180, (v): v is number => typeof v === 'number')),
+  view: 0,
 
   async show(folderId) {
-    const gen = ++generation;
-    const q = queryFor(folderId);
-    useSelection.getState().clear();
-    set({ folderId, items: [], total: 0, totalCapped: false, nextCursor: null, error: null, loading: q !== null });
-    if (!q) return;
-    try {
-      const page = await call('assets.query', { ...q, limit: PAGE, cursor: null });
-      if (gen !== generation) return;
-      set({ items: page.items, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor, loading: false });
-    } catch (err) {
-      if (gen !== generation) return;
-      set({ loading: false, error: errorShape(err) });
-    }
+    set({ folderId, items: [], total: 0, totalCapped: false, nextCursor: null });
+    await firstPage(folderId);
+  },
+
+  async refine() {
+    await firstPage(get().folderId);
   },
 
   async reload() {

@@ -31,6 +31,7 @@ export function Gallery() {
   const loading = useGallery((s) => s.loading);
   const error = useGallery((s) => s.error);
   const thumbSize = useGallery((s) => s.thumbSize);
+  const view = useGallery((s) => s.view);
   const setThumbSize = useGallery((s) => s.setThumbSize);
   const reload = useGallery((s) => s.reload);
   const byId = useJobs((s) => s.byId);
@@ -84,8 +85,8 @@ export function Gallery() {
         <Empty title={t('gallery.emptyFolder')} hint={t('gallery.emptyFolderHint')} />
       )
     );
-  // Keyed by folder: another folder starts at the top with its first tile as the tab stop.
-  else body = <Grid key={folderView ? selectedId : source.kind === 'collection' ? source.id : 'trash'} jobs={jobs} assets={items} total={total} />;
+  // Keyed by view: another folder, source or search starts at the top with its first tile as the tab stop.
+  else body = <Grid key={view} jobs={jobs} assets={items} total={total} busy={loading} />;
 
   return (
     <section className="gallery" aria-label={t('gallery.label')}>

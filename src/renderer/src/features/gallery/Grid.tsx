@@ -26,6 +26,8 @@ interface GridProps {
   jobs: JobView[];
   assets: AssetListItem[];
   total: number;
+  /** True while the view's next first page is on its way (the cells shown are the previous search's). */
+  busy?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ interface GridProps {
  * with Shift extend the selection from its anchor (Lightroom's). Right-click or Shift+F10 opens a tile's menu
  * (TileMenu). Every key is read from the shortcut table (lib/keys.ts SHORTCUTS).
  */
-export function Grid({ jobs, assets, total }: GridProps) {
+export function Grid({ jobs, assets, total, busy = false }: GridProps) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(scrollRef);
@@ -250,7 +252,7 @@ export function Grid({ jobs, assets, total }: GridProps) {
         if (first) moveTo(first.index * cols);
       }}
     >
-      <div role="list" aria-label={t('gallery.images')} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+      <div role="list" aria-label={t('gallery.images')} aria-busy={busy || undefined} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {width > 0 &&
           rows.map((row) => (
             <GridRow

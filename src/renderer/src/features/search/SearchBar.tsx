@@ -13,10 +13,9 @@ import { IconButton } from '../../ui/IconButton';
 import { NameDialog } from '../folders/NameDialog';
 import { FilterPanel } from './FilterPanel';
 
-/** Re-reads the gallery with the current search. */
+/** Re-reads the gallery with the current search; the images on screen stay until the new ones arrive. */
 function rerun(): void {
-  const g = useGallery.getState();
-  void g.show(g.folderId);
+  void useGallery.getState().refine();
 }
 
 /**
