@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main/app';
-import { call, openTestApp, tempDir, waitFor, jobFinished } from '../helpers/app';
+import { call, FAST_TIMING, folderAssets, openTestApp, tempDir, waitFor, jobFinished } from '../helpers/app';
 import { GOOD_IMAGES } from '../helpers/paths';
 import type { ApiframeTestServer } from '../servers/apiframe/server';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../servers/openai/server';
@@ -116,6 +116,92 @@ describe('an Apiframe job canceled while its reference uploads', () => {
     expect(done.charge).toBe('none');
     await new Promise((r) => setTimeout(r, 300));
     expect(srv.state.requestsTo('generate')).toHaveLength(0);
+    expect(srv.state.jobsCreated).toBe(0);
+  });
+});
+
+describe('an Apiframe job canceled between submit attempts', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let srv: ApiframeTestServer;
+  let app: App;
+  let folderId: string;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    srv = await startServer({ jobDurationMs: 300, queueDelayMs: 50 });
+    // The engine's backoff after a failed submit is exactly 3 s (its jitter fixed at the top of its range).
+    app = await openTestApp(dir, { env: { ATELIER_APIFRAME_BASE_URL: srv.url }, timing: { ...FAST_TIMING, retryBaseMs: 3_000, retryCapMs: 3_000, random: () => 0.999 } });
+    await call(app, 'settings.setKey', { provider: 'apiframe', key: AF_KEY });
+    folderId = (await call(app, 'folders.create', { name: 'Attempts', parentId: null })).id;
+  });
+  afterEach(async () => {
+    await call(app, 'settings.clearKey', { provider: 'apiframe' });
+    await app.close();
+    await srv.close();
+    await cleanup();
+  });
+
+  /** The client's own tries of one submit call: the first and its 2 retries (Apiframe's provider.ts). */
+  const TRIES = 3;
+  const submit = () =>
+    call(app, 'jobs.submit', { folderId, provider: 'apiframe', model: 'gpt-image-2', prompt: 'a kite over the dunes', params: { quality: 'low' }, references: [] });
+
+  /** Submits one job whose first submit call gets a 503 on each of its tries (after making the job where `made`),
+   * and waits until the engine is in its 3 s backoff before the next call. */
+  const inBackoff = async (made: boolean) => {
+    srv.state.inject('generate', { kind: 'status', status: 503 }, { after: made, times: TRIES });
+    const job = await submit();
+    await waitFor(() => (srv.state.requestsTo('generate').length === TRIES ? true : null), 'the first call answered');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(srv.state.jobsCreated).toBe(made ? 1 : 0);
+    expect((await call(app, 'jobs.get', { id: job.id })).state).toBe('submitting');
+    return job;
+  };
+
+  it('whose first POST made the job (its reply lost to a 503): follows it and keeps the paid image, sends nothing again', async () => {
+    const job = await inBackoff(true);
+    const marked = await call(app, 'jobs.cancel', { id: job.id });
+    expect(marked.cancelRequested).toBe(true);
+    const done = await jobFinished(app, job.id);
+    expect(done.state).toBe('completed');
+    expect(done.cancelRequested).toBe(true);
+    expect(done.assetIds).toHaveLength(1);
+    expect(done.remoteJobId).not.toBeNull();
+    expect(done.charge).toBe('charged');
+    expect((await folderAssets(app, folderId)).total).toBe(1);
+    expect(srv.state.requestsTo('generate')).toHaveLength(TRIES);
+    expect(srv.state.jobsCreated).toBe(1);
+  });
+
+  it('whose first POST made nothing: canceled after the provider\'s job list shows none, nothing sent again', async () => {
+    const job = await inBackoff(false);
+    await call(app, 'jobs.cancel', { id: job.id });
+    const done = await jobFinished(app, job.id);
+    expect(done.state).toBe('canceled');
+    expect(done.error?.message).toMatch(/no job from an earlier attempt/);
+    expect(done.assetIds).toHaveLength(0);
+    expect(srv.state.requestsTo('listJobs').length).toBeGreaterThan(0);
+    // Well past the Retry-After: nothing was resent.
+    await new Promise((r) => setTimeout(r, 3_300));
+    expect(srv.state.requestsTo('generate')).toHaveLength(TRIES);
+    expect(srv.state.jobsCreated).toBe(0);
+    expect((await call(app, 'jobs.get', { id: job.id })).state).toBe('canceled');
+  });
+
+  it('canceled while its call is on the wire, which then fails without making the job: never sent again', async () => {
+    // Each try waits 300 ms before its 503: the cancel lands while the call is under way.
+    srv.state.inject('generate', { kind: 'status', status: 503, delayMs: 300 }, { times: TRIES });
+    const job = await submit();
+    await waitFor(() => (srv.state.requestsTo('generate').length === 1 ? true : null), 'the first try under way');
+    const marked = await call(app, 'jobs.cancel', { id: job.id });
+    expect(marked.state).toBe('submitting');
+    expect(marked.cancelRequested).toBe(true);
+    const done = await jobFinished(app, job.id);
+    expect(done.state).toBe('canceled');
+    expect(done.assetIds).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 3_300));
+    expect(srv.state.requestsTo('generate')).toHaveLength(TRIES);
     expect(srv.state.jobsCreated).toBe(0);
   });
 });

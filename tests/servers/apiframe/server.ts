@@ -40,6 +40,7 @@ import {
   ClockedTestServerLog,
   faultRoutes,
   closer,
+  delay,
   isTransportFault,
   listenLocal,
   recordRequests,
@@ -65,8 +66,9 @@ export const APIFRAME_ROUTES: readonly ApiframeRoute[] = ['generate', 'getJob', 
 
 /** A fault to inject in place of (or, with `after`, on top of) a route's normal reply. */
 export type ApiframeFault =
-  /** Answer `status` with `{ error }` (or `body`); `retryAfterSeconds` adds `Retry-After` (seconds or HTTP date). */
-  | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterFormat?: 'seconds' | 'http-date'; body?: unknown }
+  /** Answer `status` with `{ error }` (or `body`); `retryAfterSeconds` adds `Retry-After` (seconds or HTTP date);
+   * `delayMs` waits that long first (a gateway timing out). */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterFormat?: 'seconds' | 'http-date'; body?: unknown; delayMs?: number }
   /** `drop`, `dropMidBody`, `slow` and `html` (see ../common). */
   | TransportFault
   /** Answer arbitrary JSON with `status` (default 200), e.g. a body of the wrong shape. */
@@ -465,6 +467,7 @@ export async function startApiframeTestServer(opts: ApiframeTestServerOptions = 
     }
     switch (fault.kind) {
       case 'status': {
+        if (fault.delayMs) await delay(fault.delayMs, closing.signal);
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = retryAfterValue(fault.retryAfterSeconds, fault.retryAfterFormat);
         const body = fault.body ?? { error: defaultMessage(fault.status) };

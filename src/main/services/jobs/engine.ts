@@ -63,6 +63,8 @@ export interface EngineTiming {
   /** Backoff for retryable faults: full jitter over base·2^attempt, capped. */
   retryBaseMs: number;
   retryCapMs: number;
+  /** The jitter's source of [0, 1) numbers (default Math.random; a test fixes it to know a backoff's length). */
+  random?: () => number;
   /** Give up retrying a submit after this many retryable failures (a poll keeps going: the job is paid for). */
   maxSubmitAttempts: number;
   /** Stop polling a running job this long after it was submitted (providers keep results ≤ 24 h). */
@@ -325,6 +327,15 @@ export class JobEngine {
       const t = this.timers.get(jobId);
       if (t) clearTimeout(t);
       this.timers.delete(jobId);
+      if (job.postedAt !== null && this.d.adapters[job.provider].findOriginal) {
+        // Between attempts an earlier POST may have made (and charged for) the job. Where the provider lists its
+        // jobs (Apiframe), look before giving it up: the next step follows the original if it is there and keeps
+        // its images, as for any job canceled after its submit; else it is canceled. Nothing is sent again.
+        const marked = this.d.journal.transition(jobId, job.state, { cancelRequested: true })!;
+        this.emit(marked);
+        this.schedule(jobId, 0);
+        return this.d.journal.view(marked);
+      }
       const done = this.d.journal.transition(jobId, 'canceled', {
         completedAt: this.now(),
         // Between attempts (a backoff after a 5xx or a timeout) an earlier POST may have reached the provider: say
@@ -424,7 +435,7 @@ export class JobEngine {
     const n = (this.retries.get(jobId) ?? 0) + 1;
     this.retries.set(jobId, n);
     const exp = Math.min(this.t.retryCapMs, this.t.retryBaseMs * 2 ** (n - 1));
-    const jitter = Math.random() * exp;
+    const jitter = (this.t.random ?? Math.random)() * exp;
     return Math.max(err.retryAfterMs ?? 0, jitter);
   }
 
@@ -449,8 +460,10 @@ export class JobEngine {
       this.schedule(jobId, cool);
       return;
     }
-    if (job.state === 'queued' && this.isPaused(job.provider)) return; // resume() starts it
-    if (job.state === 'queued' && this.d.held?.(job.id) === true) return; // enqueue() starts it
+    // (A job canceled between attempts looks for its original even then: see cancel.)
+    const settling = job.cancelRequested && job.postedAt !== null && job.remoteId === null;
+    if (job.state === 'queued' && !settling && this.isPaused(job.provider)) return; // resume() starts it
+    if (job.state === 'queued' && !settling && this.d.held?.(job.id) === true) return; // enqueue() starts it
     this.busy.add(jobId);
     try {
       switch (job.state) {
@@ -488,16 +501,19 @@ export class JobEngine {
     this.polls.delete(job.id);
   }
 
+  /** A 429 makes the whole provider wait (other jobs would only collect 429s too): its Retry-After, else the base. */
+  private coolDownOn(provider: ProviderId, e: AppError): void {
+    if (e.code !== 'rate_limited') return;
+    const now = this.now();
+    const until = Math.max(this.coolUntil(provider), now + (e.retryAfterMs ?? this.t.retryBaseMs));
+    this.cooldowns.set(provider, { until, setAt: now });
+  }
+
   /** Retryable faults wait and come back; others fail the job (a wrong key is never retried). */
   private onError(job: JobRecord, err: unknown, phase: 'submit' | 'poll' | 'download'): void {
     if (this.stopped) return;
     const e = toAppError(err);
-    if (e.code === 'rate_limited') {
-      // The whole provider waits: other jobs would only collect 429s too.
-      const now = this.now();
-      const until = Math.max(this.coolUntil(job.provider), now + (e.retryAfterMs ?? this.t.retryBaseMs));
-      this.cooldowns.set(job.provider, { until, setAt: now });
-    }
+    this.coolDownOn(job.provider, e);
     const tries = this.retries.get(job.id) ?? 0;
     const tooOld = job.submittedAt !== null && this.now() - job.submittedAt > this.t.giveUpAfterMs;
     const canRetry = e.retryable && !tooOld && (phase !== 'submit' || tries + 1 < this.t.maxSubmitAttempts);
@@ -514,8 +530,14 @@ export class JobEngine {
     // Read again: while it waited for a submit slot the job may have been canceled or retried, or the queue paused.
     const job = this.d.journal.get(waited.id);
     if (!job || (job.state !== 'queued' && job.state !== 'submitting')) return;
-    if (job.state === 'queued' && (this.isPaused(job.provider) || this.d.held?.(job.id) === true)) return;
     const adapter = this.d.adapters[job.provider];
+    if (job.cancelRequested && job.postedAt !== null && job.remoteId === null && adapter.findOriginal) {
+      // Canceled after a POST went out under this key: never send it again (it would make the job the user
+      // canceled, where the earlier attempt did not): follow the original if one was made, else cancel.
+      await this.settleCanceled(job);
+      return;
+    }
+    if (job.state === 'queued' && (this.isPaused(job.provider) || this.d.held?.(job.id) === true)) return;
     const idempotent = adapter.idempotentSubmit !== false;
     if (job.state === 'submitting' && !idempotent && !this.retries.has(job.id) && job.postedAt !== null) {
       // A submit without an idempotency guarantee was under way when the app stopped: it may have been
@@ -709,6 +731,41 @@ export class JobEngine {
       },
       uploads: fresh,
     };
+  }
+
+  /**
+   * A job canceled between submit attempts, or while one was on the wire that then failed (`cancelRequested`, a
+   * POST journalled, no remote id): looks for the remote job an earlier attempt may have made
+   * ({@link adoptOriginal}). Found, the job follows it, still marked canceled, and keeps its paid images; not found,
+   * it is canceled. A lookup that fails retryably is tried again with the submit's backoff and attempt limit; after
+   * that, or a lookup refused outright, the job is canceled saying an earlier attempt may have reached the provider
+   * (its charge reads `unknown`, so a retry asks before paying again).
+   */
+  private async settleCanceled(job: JobRecord): Promise<void> {
+    const cancel = (message: string): void => {
+      this.retries.delete(job.id);
+      this.emit(
+        this.d.journal.transition(job.id, 'canceled', { completedAt: this.now(), error: new AppError('canceled', message).toShape() }),
+      );
+    };
+    // Running is reached from `submitting` only.
+    const cur = job.state === 'queued' ? this.d.journal.transition(job.id, 'submitting', {}) : job;
+    if (!cur) return;
+    try {
+      if (await this.adoptOriginal(cur, this.ctx(job.provider))) return;
+      if (this.stopped) return;
+      cancel('canceled between attempts; the provider has no job from an earlier attempt');
+    } catch (err) {
+      if (this.stopped) return;
+      const e = toAppError(err);
+      const tries = this.retries.get(job.id) ?? 0;
+      if (e.retryable && tries + 1 < this.t.maxSubmitAttempts) {
+        this.coolDownOn(job.provider, e);
+        this.schedule(job.id, this.backoff(job.id, e));
+        return;
+      }
+      cancel('canceled between attempts; an earlier attempt may have reached the provider');
+    }
   }
 
   /**
