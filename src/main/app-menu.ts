@@ -79,13 +79,19 @@ function fromAppPage(event: IpcMainEvent, appUrl: string): boolean {
   return !!frame && frame.parent === null && isAllowedNavigation(frame.url, appUrl);
 }
 
+/** Sets (or, after a change of language, replaces) the application menu, its labels in `locale`. */
+export function setAppMenu(appUrl: string, locale: Locale): void {
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, locale, (c) => sendCommand(c, appUrl))));
+}
+
 /**
  * Sets the application menu and listens for the page's notifications and badge count. Call after `app` is ready.
- * @param locale the UI language for the two labels Atelier names (the library's setting at start)
+ * @param locale the UI language for the two labels Atelier names (the library's setting at start; `setAppMenu`
+ *   relabels it when the language changes)
  * @returns the function that stops listening (the menu stays)
  */
 export function installAppMenu(appUrl: string, locale: Locale): () => void {
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, locale, (c) => sendCommand(c, appUrl))));
+  setAppMenu(appUrl, locale);
 
   const onNotify = (event: IpcMainEvent, title: unknown, body: unknown): void => {
     if (!fromAppPage(event, appUrl) || typeof title !== 'string' || typeof body !== 'string') return;

@@ -61,6 +61,7 @@ export function createHandlers(s: AppServices, version: string): Handlers {
     },
     'app.setLocale': ({ locale }) => {
       s.settings.setLocale(locale);
+      s.bus.emit('app.locale', { locale });
       return { ok: true as const };
     },
 

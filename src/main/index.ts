@@ -17,7 +17,7 @@ import type { FromHost, ToHost } from './service-protocol';
 import { desktopPaths } from './desktop-paths';
 import { registerIpc } from './ipc';
 import { registerDragOut } from './drag-out';
-import { installAppMenu } from './app-menu';
+import { installAppMenu, setAppMenu } from './app-menu';
 import { handleMediaProtocol, MEDIA_SCHEME } from './media-protocol';
 import { installSecurity } from './security';
 import { APP_SCHEME_PRIVILEGES, appUrl, createMainWindow, handleAppProtocol } from './window';
@@ -92,6 +92,7 @@ async function start(): Promise<void> {
   disposers.push(
     client.subscribe((event) => {
       if (event.name === 'app.theme') nativeTheme.themeSource = event.payload.theme;
+      else if (event.name === 'app.locale') setAppMenu(url, event.payload.locale);
     }),
   );
   disposers.push(registerIpc(client, url, (path) => client.grant(path)));

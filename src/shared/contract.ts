@@ -59,6 +59,7 @@ export const contract = {
       welcomeDone: z.boolean(),
     }),
   },
+  /** Stores the UI language in the library's settings (kept across restarts) and emits `app.locale` to every window. */
   'app.setLocale': { input: z.object({ locale: Locale }).strict(), output: Ok },
   /** Stores the theme in the library's settings (kept across restarts) and emits `app.theme`. */
   'app.setTheme': { input: z.object({ theme: Theme }).strict(), output: Ok },
@@ -225,6 +226,8 @@ export const events = {
   'settings.changed': z.object({ provider: KeyedProviderIdSchema }),
   /** The theme changed (the desktop shell sets `nativeTheme.themeSource` from it). */
   'app.theme': z.object({ theme: Theme }),
+  /** The UI language changed (in any window or tab): every other one shows it too. */
+  'app.locale': z.object({ locale: Locale }),
   ...chainEvents,
   ...compareEvents,
   ...organiseEvents,

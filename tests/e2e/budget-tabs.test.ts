@@ -3,7 +3,8 @@
  * second tab changes the budget line the first tab's composer shows, without a reload (`budget.changed`), and a cap
  * typed before the dialog has read the current one is not overwritten by it; and a
  * Korean table typed through an input method (CDP `Input.imeSetComposition`, then the committed text) and a
- * Japanese one pasted in the second tab's batch dialog are previewed there as they are.
+ * Japanese one pasted in the second tab's batch dialog are previewed there as they are; and the language chosen in
+ * the second tab is shown in the first.
  */
 import { describe, expect, it } from 'vitest';
 import { call, openTestApp } from '../helpers/app';
@@ -79,6 +80,17 @@ describe('a budget edited in another tab; a table typed with an input method', (
     await expect.poll(() => preview.locator('tbody td.batch-prompt').allTextContents(), { timeout: 10_000 }).toEqual(['머그컵 포스터', 'マグカップ 포스터']);
     expect(await batch.getByRole('button', { name: 'Queue 2 prompts' }).isEnabled()).toBe(true);
     await cdp.detach();
+
+    // The language chosen in the second tab's Settings: the first tab follows, with nothing done there (app.locale).
+    await other.keyboard.press('Escape');
+    await expect.poll(() => batch.count()).toBe(0);
+    await other.getByRole('button', { name: 'Settings' }).click();
+    await other.getByRole('dialog', { name: 'Settings' }).getByRole('combobox', { name: 'Language' }).selectOption({ label: '한국어' });
+    await other.getByRole('dialog', { name: '설정' }).waitFor();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang), { timeout: 10_000 }).toBe('ko');
+    await page.getByRole('button', { name: '설정' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Settings' }).count()).toBe(0);
+    await other.keyboard.press('Escape');
     await other.close();
     expect(app.errors).toEqual([]);
   });

@@ -37,6 +37,8 @@ interface SettingsState {
   setTheme(theme: Theme): Promise<void>;
   /** The theme changed elsewhere (another window): shows it. */
   themeChanged(theme: Theme): void;
+  /** The language changed elsewhere (another window or tab): shows it. */
+  localeChanged(locale: Locale): Promise<void>;
   /** Marks the welcome done in the library (it is not shown again). @throws AppError */
   completeWelcome(): Promise<void>;
   /** The calls below throw `AppError` for the form to show. */
@@ -116,6 +118,12 @@ export const useSettings = create<SettingsState>()((set, get) => {
       if (theme === get().theme) return;
       set({ theme });
       applyTheme(theme);
+    },
+
+    async localeChanged(locale) {
+      if (locale === get().locale) return;
+      set({ locale });
+      await applyLocale(locale);
     },
 
     async completeWelcome() {

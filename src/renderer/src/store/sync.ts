@@ -29,6 +29,7 @@ const handlers: { [E in EventName]?: (payload: EventPayload<E>) => void } = {
   'folders.changed': () => void useFolders.getState().load(),
   'settings.changed': () => void useSettings.getState().loadProviders(),
   'app.theme': ({ theme }) => useSettings.getState().themeChanged(theme),
+  'app.locale': ({ locale }) => void useSettings.getState().localeChanged(locale),
   'prices.changed': () => void usePrices.getState().load(),
   'task.updated': (task) => useTransfer.getState().apply(task),
   // Budgets and kits changed here or in another window: the views showing them read them again.
