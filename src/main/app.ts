@@ -268,7 +268,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     compare: new CompareService({ db, bus, journal, store, checkJob, submitJob, checkBudget: (inputs) => submitter.assertBudget(inputs) }),
     batches: new BatchService({ db, bus, repo: batchesRepo, journal, engine, settings, budgets, checkJob, now: opts.now }),
     budgets,
-    kits: new KitService({ db, repo: new KitsRepository(db), bus, now: opts.now }),
+    kits: new KitService({ db, repo: new KitsRepository(db), bus, trash, now: opts.now }),
   };
   const dispatcher = createDispatcher(
     createHandlers(services, appVersion()),

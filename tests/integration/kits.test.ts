@@ -3,8 +3,10 @@
  * gallery images, listed by name with their images ready to stage; "used in N generations" counts the jobs whose
  * references include every image of the kit (a job with only part of it does not count) and kits.images opens what
  * they made; rename, delete (the images stay), bad input refused with nothing created; an emptied trash keeps the
- * files a kit refers to.
+ * files a kit refers to, and a kit deleted after that takes the files nothing else refers to with it (file and
+ * `blobs` row), in either order of deleting the kit and emptying the trash, never a file still used.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,5 +102,51 @@ describe('reference kits', () => {
     await call(app, 'kits.delete', { id: kit.id });
     expect((await call(app, 'kits.list', {})).map((k) => k.name)).toEqual(['Mascot']);
     expect((await callError(app, 'kits.delete', { id: kit.id })).code).toBe('not_found');
+  });
+
+  /** The stored original of a blob: whether its file is in objects/ and its row in `blobs`. */
+  const stored = (blobId: string) => {
+    const row = app.services.db.prepare('SELECT ext FROM blobs WHERE id = ?').get(blobId) as { ext: string } | undefined;
+    const onDisk = ['png', 'jpg', 'webp'].some((ext) => existsSync(join(dir, 'objects', blobId.slice(0, 2), `${blobId}.${ext}`)));
+    return { row: row !== undefined, onDisk };
+  };
+
+  it("a kit deleted after the trash was emptied takes its image's file with it, unless something else still holds it", async () => {
+    // Two kits hold one image; the image is trashed and the trash emptied; the kits go one after the other.
+    const shared = (await generate('a shared mark', [])).assetIds;
+    const sharedBlob = (await call(app, 'kits.create', { name: 'Shared A', assetIds: shared })).items[0]!.id;
+    const second = await call(app, 'kits.create', { name: 'Shared B', assetIds: shared });
+    const first = (await call(app, 'kits.list', {})).find((k) => k.name === 'Shared A')!;
+    await call(app, 'assets.trash', { ids: shared });
+    await call(app, 'trash.empty', {});
+    expect(stored(sharedBlob)).toEqual({ row: true, onDisk: true });
+    await call(app, 'kits.delete', { id: first.id });
+    expect(stored(sharedBlob)).toEqual({ row: true, onDisk: true }); // the other kit still holds it
+    await call(app, 'kits.delete', { id: second.id });
+    expect(stored(sharedBlob)).toEqual({ row: false, onDisk: false });
+
+    // The other order: the kit goes while its image is in the trash (kept), then the trash is emptied (gone).
+    const other = (await generate('a second mark', [])).assetIds;
+    const otherKit = await call(app, 'kits.create', { name: 'Other', assetIds: other });
+    const otherBlob = otherKit.items[0]!.id;
+    await call(app, 'assets.trash', { ids: other });
+    await call(app, 'kits.delete', { id: otherKit.id });
+    expect(stored(otherBlob)).toEqual({ row: true, onDisk: true }); // the trashed image still holds it
+    await call(app, 'trash.empty', {});
+    expect(stored(otherBlob)).toEqual({ row: false, onDisk: false });
+
+    // A kit of staged files, one of them a job's reference: the job's stays, the unused one goes with the kit.
+    const used = await stage('rocket.jpg');
+    const unused = await stage('motorcycle_left.png');
+    const filesKit = await call(app, 'kits.create', { name: 'Files', items: [used, unused] });
+    await generate('a cup', [used]);
+    await call(app, 'kits.delete', { id: filesKit.id });
+    expect(stored(used.blobId)).toEqual({ row: true, onDisk: true });
+    expect(stored(unused.blobId)).toEqual({ row: false, onDisk: false });
+    // A library image's blob is never taken by a kit's deletion.
+    const live = (await generate('a live image', [])).assetIds;
+    const liveKit = await call(app, 'kits.create', { name: 'Live', assetIds: live });
+    await call(app, 'kits.delete', { id: liveKit.id });
+    expect(stored(liveKit.items[0]!.id)).toEqual({ row: true, onDisk: true });
   });
 });

@@ -9,8 +9,8 @@ export function kitHandlers(s: AppServices): Pick<Handlers, keyof typeof kitCall
     'kits.list': () => s.kits.list(),
     'kits.create': (input) => s.kits.create(input),
     'kits.rename': ({ id, name }) => s.kits.rename(id, name),
-    'kits.delete': ({ id }) => {
-      s.kits.remove(id);
+    'kits.delete': async ({ id }) => {
+      await s.kits.remove(id);
       return { ok: true as const };
     },
     'kits.images': ({ id }) => s.kits.images(id),

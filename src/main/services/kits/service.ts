@@ -1,7 +1,8 @@
 /**
  * Reference kits (issue 13): named, reusable sets of reference images. A kit holds blob ids (the stored bytes), so
  * it survives its images being moved or trashed, and an emptied trash keeps the files a kit refers to (its foreign
- * key to `blobs`, see library/trash.ts). "Used in N generations" counts the jobs whose references include every
+ * key to `blobs`, see library/trash.ts); a deleted kit takes with it the files nothing else refers to any more
+ * (`TrashService.release`), whichever of the two comes first. "Used in N generations" counts the jobs whose references include every
  * image of the kit. Plain Node, synchronous SQLite.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { MAX_KIT_ITEMS, type KitView } from '@shared/contracts/kits';
 import { AppError } from '@shared/errors';
 import type { EventBus } from '../../dispatcher';
 import type { Db } from '../library/db';
+import type { TrashService } from '../library/trash';
 import type { KitRow, KitsRepository } from '../repositories/kits';
 
 /** What the service needs from the app. */
@@ -17,6 +19,8 @@ export interface KitDeps {
   db: Db;
   repo: KitsRepository;
   bus: EventBus;
+  /** Deletes the blobs a deleted kit held that nothing else refers to (library/trash.ts). */
+  trash: Pick<TrashService, 'release'>;
   now?: () => number;
 }
 
@@ -81,9 +85,17 @@ export class KitService {
     return this.view(this.mustGet(id));
   }
 
-  /** Deletes a kit (its images stay). @throws AppError `not_found` */
-  remove(id: string): void {
-    if (!this.d.repo.remove(id)) throw this.notFound(id);
+  /**
+   * Deletes a kit. Its images that are in the library (live or in the trash) or used elsewhere (another kit, a job's
+   * references, a version) stay; a stored file nothing refers to any more — a staged file only the kit kept, an
+   * image whose trash was emptied while the kit held it — is deleted with its row. @throws AppError `not_found`
+   */
+  async remove(id: string): Promise<void> {
+    await this.d.trash.release((candidates) => {
+      const held = this.d.repo.items(id).map((i) => i.blobId);
+      if (!this.d.repo.remove(id)) throw this.notFound(id);
+      for (const b of held) candidates.add(b);
+    });
     this.d.bus.emit('kits.changed', {});
   }
 

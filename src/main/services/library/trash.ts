@@ -1,5 +1,5 @@
 /**
- * Emptying the trash, and the one question "does anything still refer to this blob?" that decides whether a
+ * Emptying the trash, releasing the blobs of any other owner that goes (a reference kit), and the one question "does anything still refer to this blob?" that decides whether a
  * stored file may be deleted.
  *
  * {@link blobReferenceChecks} answers it from two sources, so that a feature that keeps blob ids never loses its
@@ -77,27 +77,55 @@ export interface EmptyTrashResult {
  */
 export async function emptyTrash(db: Db, dataDir: string): Promise<EmptyTrashResult> {
   const assets = AssetsRepository.of(db);
+  let deletedAssets = 0;
+  let deletedFolders = 0;
+  const freed = await releaseBlobs(db, dataDir, (candidates) => {
+    for (const id of assets.trashedBlobIds()) candidates.add(id);
+    deletedAssets = assets.deleteTrashed();
+    deletedFolders = purgeDeletedFolders(db, candidates);
+  });
+  return { deletedAssets, deletedFolders, ...freed };
+}
+
+/** What {@link releaseBlobs} removed. */
+export interface ReleasedBlobs {
+  /** Stored originals deleted (their thumbnails too). */
+  deletedFiles: number;
+  /** Bytes of the originals deleted. */
+  freedBytes: number;
+}
+
+/**
+ * Runs `drop` — which deletes owners of blobs (trashed assets, a kit…) and adds the blob ids they held to the set it
+ * is given — and then, in the same transaction, deletes the rows of those blobs that nothing refers to any more
+ * ({@link isBlobReferenced}); their files (original and thumbnail) go after it commits. Only the blobs `drop` names
+ * are looked at: one no owner ever held (a reference staged in the composer) is never touched. A crash between the
+ * commit and the files leaves files without rows, which a later `put` of the same bytes adopts (store.ts).
+ * @param dataDir the library folder (`objects/`, `thumbs/`)
+ * @throws what `drop` throws (nothing is deleted then); file system errors other than a missing file
+ */
+export async function releaseBlobs(db: Db, dataDir: string, drop: (candidates: Set<string>) => void): Promise<ReleasedBlobs> {
   const blobs = BlobsRepository.of(db);
-  const { deletedAssets, deletedFolders, gone } = db.transaction(() => {
-    const candidates = new Set(assets.trashedBlobIds());
-    const deletedAssets = assets.deleteTrashed();
-    const deletedFolders = purgeDeletedFolders(db, candidates);
+  const gone = db.transaction(() => {
+    const candidates = new Set<string>();
+    drop(candidates);
+    if (candidates.size === 0) return [];
     const checks = blobReferenceChecks(db);
-    const gone: { id: string; ext: string; bytes: number }[] = [];
+    const rows: { id: string; ext: string; bytes: number }[] = [];
     for (const id of candidates) {
       if (isBlobReferenced(db, id, checks)) continue;
       const row = blobs.get(id);
       if (!row) continue;
       blobs.delete(id);
-      gone.push({ id: row.id, ext: row.ext, bytes: row.bytes });
+      rows.push({ id: row.id, ext: row.ext, bytes: row.bytes });
     }
-    return { deletedAssets, deletedFolders, gone };
+    return rows;
   })();
   for (const b of gone) {
     await rm(join(dataDir, 'objects', b.id.slice(0, 2), `${b.id}.${b.ext}`), { force: true });
     await rm(join(dataDir, 'thumbs', b.id.slice(0, 2), `${b.id}.webp`), { force: true });
   }
-  return { deletedAssets, deletedFolders, deletedFiles: gone.length, freedBytes: gone.reduce((n, b) => n + b.bytes, 0) };
+  return { deletedFiles: gone.length, freedBytes: gone.reduce((n, b) => n + b.bytes, 0) };
 }
 
 /**
@@ -133,5 +161,10 @@ export class TrashService {
   /** See {@link emptyTrash}. */
   empty(): Promise<EmptyTrashResult> {
     return emptyTrash(this.db, this.dataDir);
+  }
+
+  /** See {@link releaseBlobs}: `drop` deletes an owner of blobs (a kit) and names the blobs it held. */
+  release(drop: (candidates: Set<string>) => void): Promise<ReleasedBlobs> {
+    return releaseBlobs(this.db, this.dataDir, drop);
   }
 }
