@@ -158,7 +158,9 @@ describe('OpenAI live previews through the app', () => {
 
   beforeEach(async () => {
     ({ dir, cleanup } = await tempDir('atelier-stream-'));
-    srv = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 512, partialDelayMs: 40, processingDelayMs: 40 });
+    // The final image 300 ms after the last partial: time for that partial's preview, which is dropped if the final
+    // image comes first (jobs/partials.ts).
+    srv = await startOpenAiTestServer({ keys: [KEY], maxRenderEdge: 512, partialDelayMs: 40, processingDelayMs: 40, finalDelayMs: 300 });
     app = await openTestApp(dir, { env: { ATELIER_OPENAI_BASE_URL: srv.baseUrl } });
     await call(app, 'settings.setKey', { provider: 'openai', key: KEY });
     folderId = (await call(app, 'folders.create', { name: 'Previews', parentId: null })).id;

@@ -31,9 +31,9 @@
  *   500, 503), a dropped connection, a slow reply, an HTML page, malformed JSON, any JSON, b64 that is not an image.
  * - Streaming (https://platform.openai.com/docs/api-reference/images-streaming): `stream: true` with `partial_images`
  *   0–3 answers `text/event-stream`: `image_generation.partial_image` (`image_edit.…` for edits) events with
- *   `b64_json` (the final image, blurred less and less) and `partial_image_index`, each after `partialDelayMs`, then
- *   `image_generation.completed` with the final image, the echoed fields and `usage` (100 image output tokens more
- *   per partial); `POST /v1/responses` with `stream: true` sends `response.created`,
+ *   `b64_json` (the final image, blurred less and less) and `partial_image_index`, each after `partialDelayMs`, then,
+ *   `finalDelayMs` after the last partial, `image_generation.completed` with the final image, the echoed fields and
+ *   `usage` (100 image output tokens more per partial); `POST /v1/responses` with `stream: true` sends `response.created`,
  *   `response.image_generation_call.partial_image` (`partial_image_b64`) and `response.completed`. The fault
  *   `dropMidStream` (inject with `after: true`) cuts a stream off after `afterPartials` partials; `streamError` sends an
  *   `error` event there instead and ends the stream. Counters
@@ -174,6 +174,11 @@ export interface OpenAiServerConfig {
   signOutput?: ((bytes: Buffer, format: ImageJob['format']) => Promise<Buffer>) | null;
   /** A streamed call: the time before each partial image event, ms (the final one follows `processingDelayMs`). Default 50. */
   partialDelayMs: number;
+  /**
+   * A streamed call: the time between the last partial image event and the final one (`*.completed`,
+   * `response.completed`) or a stream fault's end, ms. Default 0.
+   */
+  finalDelayMs: number;
 }
 
 /** Options of {@link startOpenAiTestServer}. */
@@ -418,6 +423,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
     usage: opts.usage ?? true,
     signOutput: opts.signOutput ?? null,
     partialDelayMs: opts.partialDelayMs ?? 50,
+    finalDelayMs: opts.finalDelayMs ?? 0,
   };
   const state = new OpenAiTestServerState(config, opts.keys ?? ['sk-test-openai-0001']);
   const closing = new AbortController();
@@ -636,6 +642,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
         sent += 1;
       }
       if (stop) return cut();
+      if (job.partials > 0 && state.config.finalDelayMs > 0) {
+        await delay(state.config.finalDelayMs, closing.signal);
+        if (closing.signal.aborted || res.destroyed) return;
+      }
       const usage = usageFor({ ...job, n: 1 });
       usage.output_tokens += 100 * job.partials;
       usage.total_tokens += 100 * job.partials;
@@ -682,6 +692,10 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       await endEarly(req, res, stop, write, (f) => ({ code: f.code ?? 'server_error', message: f.message ?? 'The image could not be generated.', param: null }));
       return;
     }
+    if (job.partials > 0 && state.config.finalDelayMs > 0) {
+      await delay(state.config.finalDelayMs, closing.signal);
+      if (closing.signal.aborted || res.destroyed) return;
+    }
     await write('response.completed', { response: out });
     if (rec) rec.status = 200;
     state.streamsCompleted += 1;
@@ -703,7 +717,7 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
   }
 
   /**
-   * Ends a stream early as `stop` says: `dropMidStream` destroys the socket once what was written has reached the
+   * Ends a stream early as `stop` says, `finalDelayMs` after the last partial where one was sent: `dropMidStream` destroys the socket once what was written has reached the
    * client (a mid-stream drop, not a lost partial); `streamError` sends an `error` event (`errorData`) and ends.
    */
   async function endEarly(
@@ -718,6 +732,9 @@ export async function startOpenAiTestServer(opts: OpenAiTestServerOptions = {}):
       rec.status = stop.fault.kind === 'dropMidStream' ? 0 : 200;
       rec.fault = stop.fault.kind;
     }
+    // The end follows the last partial as the final image would (`finalDelayMs`).
+    if (stop.after > 0) await delay(state.config.finalDelayMs, closing.signal);
+    if (closing.signal.aborted || res.destroyed) return;
     if (stop.fault.kind === 'streamError') {
       await write('error', errorData(stop.fault));
       res.end();

@@ -4,7 +4,9 @@
  * small WebP data URLs (long edge at most {@link PREVIEW_LONG_EDGE} px) and sent to the window as `job.partial`
  * events, in the order they arrived. They are never written anywhere: no blob, no asset, no journal row; once
  * the submit is over ({@link PartialPreviews.close}) nothing more is sent, and the window drops what it shows when
- * the job ends (the final image, stored as always, takes the tile's place).
+ * the job ends (the final image, stored as always, takes the tile's place). The submit's result (the paid image)
+ * never waits for a preview: partials still being converted or queued when the submit ends are dropped, and a
+ * conversion that fails or stalls only loses its preview.
  *
  * The job engine is not involved: {@link withPartialPreviews} wraps a streaming adapter's `submit`, so the journal's
  * rules for a submit (journalled before the POST, a non-idempotent submit never resent, a broken reply failing the
@@ -35,7 +37,10 @@ async function previewDataUrl(bytes: Uint8Array, images: PreviewImages): Promise
   return `data:image/webp;base64,${webp.toString('base64')}`;
 }
 
-/** The previews of one submit: {@link push} each partial, {@link close} when the submit is over. */
+/**
+ * The previews of one submit: {@link push} each partial, {@link close} when the submit is over. Conversions run one
+ * at a time, in the order the partials came; none is started, and none is sent, once the submit is over.
+ */
 class PartialPreviews {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -47,23 +52,33 @@ class PartialPreviews {
     private readonly log?: (msg: string, err?: unknown) => void,
   ) {}
 
-  /** Queues one partial: converted in order and sent unless the submit ended first. A preview that fails is skipped. */
+  /**
+   * Queues one partial: converted after those before it and sent unless the submit ended first. A preview that
+   * fails is skipped (logged); nothing here throws to the caller (the stream's parser) or rejects.
+   */
   readonly push = (partial: PartialImage): void => {
     if (this.closed) return;
     this.chain = this.chain.then(async () => {
+      if (this.closed) return;
       try {
         const image = await previewDataUrl(partial.bytes, this.images);
         if (this.closed) return;
         this.bus.emit('job.partial', { jobId: this.jobId, index: partial.index, image });
       } catch (err) {
-        this.log?.(`job ${this.jobId}: partial ${partial.index} could not be previewed`, err);
+        try {
+          this.log?.(`job ${this.jobId}: partial ${partial.index} could not be previewed`, err);
+        } catch {
+          // A preview is never worth a failure, not even the log's.
+        }
       }
     });
   };
 
-  /** Lets the previews already queued go out, then sends nothing more. */
-  async close(): Promise<void> {
-    await this.chain;
+  /**
+   * Ends the previews at once, without waiting for any: a conversion under way finishes in the pool and is
+   * dropped, the partials queued behind it are never converted, and no `job.partial` is sent from now on.
+   */
+  close(): void {
     this.closed = true;
   }
 }
@@ -83,6 +98,8 @@ export interface PartialPreviewOptions {
  * `adapter` with live previews: where it {@link ProviderAdapter.streamsPartials} and `enabled()` says so, each
  * submit gets an `onPartial` (SubmitRequest) that sends `job.partial` events for its job; everything else is the
  * adapter's own. A submit with previews off, or one whose job is unknown, goes out exactly as before (no `stream`).
+ * The wrapped submit settles as soon as the adapter's does, with its result or error, whatever the previews are
+ * doing: previews not yet sent by then are dropped (see {@link PartialPreviews.close}).
  */
 export function withPartialPreviews<A extends ProviderAdapter>(adapter: A, opts: PartialPreviewOptions): A {
   if (!adapter.streamsPartials) return adapter;
@@ -93,7 +110,8 @@ export function withPartialPreviews<A extends ProviderAdapter>(adapter: A, opts:
     try {
       return await adapter.submit({ ...req, onPartial: previews.push }, ctx);
     } finally {
-      await previews.close();
+      // The result (a paid image) goes to the engine now; previews not yet sent are no longer wanted.
+      previews.close();
     }
   };
   return { ...adapter, submit } as A;
