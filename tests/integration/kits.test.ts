@@ -138,11 +138,24 @@ describe('reference kits', () => {
     // A kit of staged files, one of them a job's reference: the job's stays, the unused one goes with the kit.
     const used = await stage('rocket.jpg');
     const unused = await stage('motorcycle_left.png');
+    const live0 = (await generate('a version root', [])).assetIds[0]!;
+    const sharedBlobOf = (assetId: string) => (app.services.db.prepare('SELECT blob_id FROM assets WHERE id = ?').pluck().get(assetId) as string);
     const filesKit = await call(app, 'kits.create', { name: 'Files', items: [used, unused] });
     await generate('a cup', [used]);
     await call(app, 'kits.delete', { id: filesKit.id });
     expect(stored(used.blobId)).toEqual({ row: true, onDisk: true });
     expect(stored(unused.blobId)).toEqual({ row: false, onDisk: false });
+    // A file an edit step took as a further input (a version's `inputs`, JSON) stays when the kit goes.
+    const input = await stage('hubble_deep_field.jpg');
+    const inputKit = await call(app, 'kits.create', { name: 'Input', items: [input] });
+    const db = app.services.db;
+    db.prepare("INSERT INTO chains (id, created_at) VALUES ('chain-k', 0)").run();
+    db.prepare("INSERT INTO versions (id, chain_id, blob_id, method, inputs, created_at) VALUES ('version-k', 'chain-k', ?, 'root', ?, 0)").run(
+      sharedBlobOf(live0),
+      JSON.stringify([{ blobId: input.blobId, name: input.name, assetId: null }]),
+    );
+    await call(app, 'kits.delete', { id: inputKit.id });
+    expect(stored(input.blobId)).toEqual({ row: true, onDisk: true });
     // A library image's blob is never taken by a kit's deletion.
     const live = (await generate('a live image', [])).assetIds;
     const liveKit = await call(app, 'kits.create', { name: 'Live', assetIds: live });

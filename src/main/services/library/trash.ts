@@ -25,7 +25,15 @@ export interface BlobReference {
   sql: string;
 }
 
-const extraReferences: BlobReference[] = [];
+/**
+ * Edit chains keep the blob ids of a step's inputs in JSON (`versions.inputs`, `chain_steps.inputs`: arrays of
+ * `{ blobId, name, assetId }`, contracts/chains.ts StepInput); a replay sends them again, so they hold their blobs
+ * after the edit job that used them is gone.
+ */
+const extraReferences: BlobReference[] = [
+  { name: 'versions.inputs', sql: "SELECT 1 FROM versions v, json_each(v.inputs) j WHERE json_extract(j.value, '$.blobId') = ? LIMIT 1" },
+  { name: 'chain_steps.inputs', sql: "SELECT 1 FROM chain_steps s, json_each(s.inputs) j WHERE json_extract(j.value, '$.blobId') = ? LIMIT 1" },
+];
 
 /**
  * Registers a reference to blobs that is not a foreign key (call at module load of the feature that keeps it).
