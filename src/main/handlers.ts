@@ -94,6 +94,13 @@ export function createHandlers(s: AppServices, version: string): Handlers {
       return { ...detail, contentCredentials: s.store.credentials.get(detail.blob.id) };
     },
 
+    'assets.inspect': ({ ids }) => ({
+      items: ids.map((id) => {
+        const detail = s.assets.get(id);
+        return { meta: s.organise.meta(id), detail: { ...detail, contentCredentials: s.store.credentials.get(detail.blob.id) } };
+      }),
+    }),
+
     'references.stage': async ({ source, provider, model }, ctx) => {
       const cap = capabilityOf(provider, model);
       if (!cap) throw new AppError('validation', `${provider} does not serve ${model}`, { params: { field: 'model', reason: 'unsupported' } });

@@ -32,10 +32,14 @@ import { undoCalls, undoEvents } from './contracts/undo';
 import { budgetCalls, budgetEvents } from './contracts/budgets';
 import { kitCalls, kitEvents } from './contracts/kits';
 import { ContentCredentials } from './provenance';
+import { AssetMeta } from './organise';
 import { LIMITS, ParamsRecord, PathString } from './limits';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
+
+/** The most images `assets.inspect` reads in one call (the inspector's common values are of these). */
+export const INSPECT_MAX_IDS = 100;
 
 /**
  * Bytes of a file the user gave us, base64 (web transport), or, in the desktop window only, `path`: the path grant
@@ -96,6 +100,18 @@ export const contract = {
   'assets.get': {
     input: z.object({ id: Id }).strict(),
     output: AssetDetail.extend({ contentCredentials: ContentCredentials.nullable().optional() }),
+  },
+
+  /**
+   * What the inspector shows of a selection, in one call: for each id (1 to {@link INSPECT_MAX_IDS}, in the order
+   * given) its organising fields (as `assets.meta`) and its detail with Content Credentials (as `assets.get`).
+   * @throws AppError `not_found` when any id is unknown (naming it); `validation` for an empty or too long list
+   */
+  'assets.inspect': {
+    input: z.object({ ids: z.array(Id).min(1).max(INSPECT_MAX_IDS) }).strict(),
+    output: z.object({
+      items: z.array(z.object({ meta: AssetMeta, detail: AssetDetail.extend({ contentCredentials: ContentCredentials.nullable().optional() }) })),
+    }),
   },
 
   /** Checks a file and puts its bytes in the store so the composer can use it as a reference image. */

@@ -1,8 +1,9 @@
 /**
- * What the inspector shows of the selection: each image's organising fields (`assets.meta`) and detail
- * (`assets.get`: recipe, cost), for at most {@link INSPECT_MAX} images, re-read when the library says they changed.
+ * What the inspector shows of the selection: each image's organising fields and detail (recipe, cost), read in one
+ * `assets.inspect` call for at most {@link INSPECT_MAX} images, re-read when the library says they changed.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { INSPECT_MAX_IDS } from '@shared/contract';
 import type { AssetDetail } from '@shared/domain';
 import type { AppErrorShape } from '@shared/errors';
 import type { AssetMeta } from '@shared/organise';
@@ -10,7 +11,7 @@ import { errorShape } from '../../i18n/format';
 import { call, getTransport } from '../../transport';
 
 /** The most images whose values the inspector reads (the common values are of these; edits go to all). */
-export const INSPECT_MAX = 100;
+export const INSPECT_MAX = INSPECT_MAX_IDS;
 
 /** The images' fields, or null while loading; `error` when a read failed. */
 export interface Inspected {
@@ -41,8 +42,9 @@ export function useInspected(ids: readonly string[]): Inspected {
     const list = key ? key.split(',') : [];
     if (list.length === 0) return;
     let live = true;
-    Promise.all([Promise.all(list.map((id) => call('assets.meta', { id }))), Promise.all(list.map((id) => call('assets.get', { id })))])
-      .then(([metas, details]) => live && setState({ metas, details, error: null }))
+    // One call for the whole selection (not two per image).
+    call('assets.inspect', { ids: list })
+      .then(({ items }) => live && setState({ metas: items.map((x) => x.meta), details: items.map((x) => x.detail), error: null }))
       .catch((err: unknown) => live && setState((s) => ({ ...s, error: errorShape(err) })));
     return () => {
       live = false;
