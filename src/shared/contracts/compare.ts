@@ -48,9 +48,14 @@ export const CompareItemView = z.object({
   state: JobState.nullable(),
   progress: z.number().nullable(),
   error: AppErrorShape.nullable(),
-  /** The image (a run's first output once stored). */
+  /** The image (a run's first output outside the trash once stored); null while it has none. */
   assetId: Id.nullable(),
   blob: BlobInfo.nullable(),
+  /**
+   * The item's image when it is in the trash (a picked image, or the first output of a run whose every output is
+   * there): shown as in the trash, restoring it brings it back; null otherwise.
+   */
+  trashedAssetId: Id.nullable(),
   /** Null while the set is blind and has no verdict (labels hidden). */
   details: CompareItemDetails.nullable(),
   /** 1 for the winner, 2… for the rest of a ranking; null before a verdict or when not ranked. */

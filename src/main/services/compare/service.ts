@@ -26,6 +26,7 @@ import { shuffledOrder } from './shuffle';
 import { tallyVotes, type VoteInput } from './stats';
 import {
   ComparisonsRepository,
+  type CompareAssetRow,
   type CompareItemRow as ItemRow,
   type CompareSetRow,
   type CompareVerdictRow,
@@ -275,16 +276,25 @@ export class CompareService {
 
   /**
    * The image an item shows: a picked item its own asset (null once that image is deleted for good, never another
-   * output of its job), a run its job's first output (null while there is none).
+   * output of its job), a run its job's first output outside the trash (null while there is none). Where that image,
+   * or every output of the run, is in the trash, the row says `trashed`: the item shows it as in the trash, not as
+   * an image of the set (the gallery and stacks leave trashed images out too), and it takes no part in a verdict.
    */
-  private assetOf(item: Pick<ItemRow, 'asset_id' | 'job_id'>, kind: CompareSetRow['kind']): { id: string; blobId: string; createdAt: number } | null {
+  private imageOf(item: Pick<ItemRow, 'asset_id' | 'job_id'>, kind: CompareSetRow['kind']): CompareAssetRow | null {
     if (item.asset_id) return this.repo.asset(item.asset_id);
     return kind === 'runs' && item.job_id ? this.repo.firstOutputOf(item.job_id) : null;
   }
 
+  /** The live image an item shows (see {@link imageOf}), or null. */
+  private assetOf(item: Pick<ItemRow, 'asset_id' | 'job_id'>, kind: CompareSetRow['kind']): CompareAssetRow | null {
+    const image = this.imageOf(item, kind);
+    return image && !image.trashed ? image : null;
+  }
+
   private itemView(item: ItemRow, kind: CompareSetRow['kind'], slot: number, hidden: boolean, ranking: readonly string[]): CompareItemView {
     const job = item.job_id ? this.d.journal.get(item.job_id) : null;
-    const asset = this.assetOf(item, kind);
+    const image = this.imageOf(item, kind);
+    const asset = image && !image.trashed ? image : null;
     const blob: BlobInfo | null = asset ? this.d.store.get(asset.blobId) : null;
     const rankIndex = ranking.indexOf(item.id);
     let details: CompareItemDetails | null = null;
@@ -310,6 +320,7 @@ export class CompareService {
       error: (job?.error ?? null) as AppErrorShape | null,
       assetId: asset?.id ?? null,
       blob,
+      trashedAssetId: image?.trashed ? image.id : null,
       details,
       rank: rankIndex >= 0 ? rankIndex + 1 : null,
     };

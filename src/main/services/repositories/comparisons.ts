@@ -72,12 +72,16 @@ export interface VerdictItemTagRow {
   tagName: string | null;
 }
 
-/** An image a comparison item shows: its asset id, blob and creation time (epoch ms). */
+/** An image a comparison item shows: its asset id, blob, creation time (epoch ms), and whether it is in the trash. */
 export interface CompareAssetRow {
   id: string;
   blobId: string;
   createdAt: number;
+  trashed: boolean;
 }
+
+type CompareAssetSql = Omit<CompareAssetRow, 'trashed'> & { trashed: 0 | 1 };
+const assetRow = (r: CompareAssetSql | undefined): CompareAssetRow | null => (r ? { ...r, trashed: r.trashed === 1 } : null);
 
 /** Comparison sets, their items and verdicts. */
 export class ComparisonsRepository {
@@ -205,18 +209,27 @@ export class ComparisonsRepository {
     );
   }
 
-  /** The image with this asset id, or null. */
+  /** The image with this asset id (in the trash or not), or null once it is deleted for good. */
   asset(assetId: string): CompareAssetRow | null {
-    return (this.st.get('SELECT id, blob_id AS blobId, created_at AS createdAt FROM assets WHERE id = ?').get(assetId) as CompareAssetRow | undefined) ?? null;
-  }
-
-  /** The job's first stored output (lowest output index), or null. */
-  firstOutputOf(jobId: string): CompareAssetRow | null {
-    return (
-      (this.st
-        .get('SELECT id, blob_id AS blobId, created_at AS createdAt FROM assets WHERE job_id = ? ORDER BY output_index LIMIT 1')
-        .get(jobId) as CompareAssetRow | undefined) ?? null
+    return assetRow(
+      this.st
+        .get('SELECT id, blob_id AS blobId, created_at AS createdAt, deleted_at IS NOT NULL AS trashed FROM assets WHERE id = ?')
+        .get(assetId) as CompareAssetSql | undefined,
     );
   }
 
+  /**
+   * The job's first stored output outside the trash (lowest output index); where every output is in the trash, the
+   * first of those (`trashed` true); null while it has none.
+   */
+  firstOutputOf(jobId: string): CompareAssetRow | null {
+    return assetRow(
+      this.st
+        .get(
+          `SELECT id, blob_id AS blobId, created_at AS createdAt, deleted_at IS NOT NULL AS trashed FROM assets
+           WHERE job_id = ? ORDER BY deleted_at IS NOT NULL, output_index LIMIT 1`,
+        )
+        .get(jobId) as CompareAssetSql | undefined,
+    );
+  }
 }
