@@ -3,14 +3,19 @@
  * Chromium), on a project of 120 real small images (bench/library/build.ts) that all share a title, a rating, a
  * flag and a tag:
  * - the inspector reads the selection in one call (`assets.inspect`), not two per image (it made 200 calls for the
- *   first 100 images), and still shows the values they share.
+ *   first 100 images), and still shows the values they share;
+ * - in a window of the smallest size (960 × 600, src/main/window.ts) with the selection bar showing and the
+ *   inspector open, the grid keeps at least two rows of the smallest tiles (it was 60 px tall: the bar wrapped to
+ *   three rows and the composer took 320 px). Screenshot: selection-smallest-window.png.
  */
+import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Request } from 'playwright-core';
 import { buildLibrary } from '../../bench/library/build';
 import { createApp } from '../../src/main/app';
 import { call } from '../helpers/app';
+import { SCREENSHOTS } from '../helpers/paths';
 import { useWebApp } from './harness';
 
 const N = 120;
@@ -73,6 +78,26 @@ describe('a selection of many images', () => {
     }
     const byName = [...new Set(reads)].map((n) => `${n} ×${reads.filter((r) => r === n).length}`);
     expect(reads.length, `the inspector's reads: ${byName.join(', ')}`).toBeLessThanOrEqual(2);
+    expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+
+  it('in a window of the smallest size (960 × 600) with the selection bar showing, the grid keeps two rows of the smallest tiles', async () => {
+    const { page } = app;
+    expect(await selectedCount()).toBe(N);
+    const slider = page.getByRole('slider', { name: 'Thumbnail size' });
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await expect.poll(() => slider.getAttribute('aria-valuenow')).toBe('80');
+    await page.setViewportSize({ width: 960, height: 600 }); // src/main/window.ts minWidth, minHeight
+    try {
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(SCREENSHOTS, 'selection-smallest-window.png') });
+      const g = (await grid().boundingBox())!;
+      const cell = (await grid().locator('.cell').first().boundingBox())!;
+      expect(g.height, `grid ${g.height} px tall, a tile ${cell.height} px`).toBeGreaterThanOrEqual(2 * cell.height);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
     expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useCollections } from '../../store/collections';
 import { useSearch } from '../../store/search';
 import { useSelection } from '../../store/selection';
+import { useInspectorUi } from '../inspector/store';
 import { IconButton } from '../../ui/IconButton';
 import { patchSelection, removeSelectionFromCollection, restoreSelection, trashSelection } from './actions';
 import { CollectDialog } from './CollectDialog';
@@ -17,7 +18,9 @@ type Dialog = 'tags' | 'details' | 'move' | 'copy' | 'collect' | 'kit' | null;
 
 /**
  * The toolbar over a multi-selection: tag, rate, flag, details, move, copy, collect, stack, trash or restore; in a
- * manual collection, also remove from it.
+ * manual collection, also remove from it. Always one row (organise.css): where it is narrow its buttons show their
+ * icons only, and beside an open inspector (which has its own rating and flag controls) its rating and flag buttons
+ * make way; what still does not fit scrolls sideways. A wrapped bar took the smallest window's grid down to 60 px.
  */
 export function BulkBar() {
   const { t } = useTranslation();
@@ -27,6 +30,7 @@ export function BulkBar() {
   const collectionId = useSearch((s) => (s.source.kind === 'collection' ? s.source.id : null));
   // Only a manual collection has members to take out (a smart one is a saved search).
   const manual = useCollections((s) => s.collections.find((c) => c.id === collectionId && c.query === null) ?? null);
+  const inspectorOpen = useInspectorUi((s) => s.open);
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = (open: boolean): void => {
     if (!open) setDialog(null);
@@ -35,7 +39,7 @@ export function BulkBar() {
   const first = ids.values().next().value as string;
   return (
     <div
-      className="bulk-bar"
+      className={`bulk-bar${inspectorOpen ? ' beside-inspector' : ''}`}
       role="toolbar"
       aria-label={t('organise.toolbar')}
       onKeyDown={(e) => {
@@ -53,7 +57,7 @@ export function BulkBar() {
       ) : (
         <>
           <IconButton label={t('organise.tag')} text={t('organise.tag')} icon={<Tags size={14} />} variant="plain" onClick={() => setDialog('tags')} />
-          <div className="star-group" role="group" aria-label={t('organise.rating')}>
+          <div className="star-group bulk-rating" role="group" aria-label={t('organise.rating')}>
             {[1, 2, 3, 4, 5].map((r) => (
               <IconButton
                 key={r}
@@ -65,9 +69,11 @@ export function BulkBar() {
             ))}
             <IconButton label={t('organise.clearRating')} icon={<X size={14} />} aria-keyshortcuts="0" onClick={() => void patchSelection({ rating: 0 })} />
           </div>
-          <IconButton label={t('organise.pick')} icon={<Check size={14} />} aria-keyshortcuts="P" onClick={() => void patchSelection({ flag: 1 })} />
-          <IconButton label={t('organise.reject')} icon={<XCircle size={14} />} aria-keyshortcuts="X" onClick={() => void patchSelection({ flag: -1 })} />
-          <IconButton label={t('organise.unflag')} icon={<X size={14} />} aria-keyshortcuts="U" onClick={() => void patchSelection({ flag: 0 })} />
+          <div className="bulk-flags">
+            <IconButton label={t('organise.pick')} icon={<Check size={14} />} aria-keyshortcuts="P" onClick={() => void patchSelection({ flag: 1 })} />
+            <IconButton label={t('organise.reject')} icon={<XCircle size={14} />} aria-keyshortcuts="X" onClick={() => void patchSelection({ flag: -1 })} />
+            <IconButton label={t('organise.unflag')} icon={<X size={14} />} aria-keyshortcuts="U" onClick={() => void patchSelection({ flag: 0 })} />
+          </div>
           <IconButton label={t('organise.details')} icon={<Info size={14} />} disabled={ids.size !== 1} onClick={() => setDialog('details')} />
           <IconButton label={t('organise.moveTo')} icon={<FolderInput size={14} />} onClick={() => setDialog('move')} />
           <IconButton label={t('organise.copyTo')} icon={<Copy size={14} />} onClick={() => setDialog('copy')} />
