@@ -17,6 +17,9 @@ import { docOrderFlag, rowsInOrder as rowsOrdered, scrambleIndexRows } from '../
 const N = 2000;
 let dir: string;
 let cleanup: () => Promise<void>;
+/** The full-text index's stored pages (FTS5's `_data` rows) right after it was built, before any row moved. */
+let freshPages = 0;
+const indexPages = (db: ReturnType<typeof openDatabase>): number => db.prepare('SELECT count(*) FROM search_fts_data').pluck().get() as number;
 
 /** The index's row order, its flag and the re-ordering pass under way, read from the library file. */
 function rowsInOrder(file: string): { ordered: boolean; flag: unknown; pass: unknown } {
@@ -47,6 +50,7 @@ beforeAll(async () => {
     }
   })();
   new SearchService(db).refresh();
+  freshPages = indexPages(db);
   // The rows scrambled as an old library's are (in the order the images were inserted), the flag saying so.
   scrambleIndexRows(db, ids);
   db.close();
@@ -105,6 +109,18 @@ describe('re-ordering the search index in the background', () => {
         return r.flag === 'created' ? r : null;
       }, 'the rows back in creation order', 30_000, 100);
       expect(rowsInOrder(file)).toEqual({ ordered: true, flag: 'created', pass: null });
+      expect(await harbour(app)).toEqual(want);
+      // Then the moves' delete markers are merged away: the index is no bigger than a freshly built one, and sound.
+      const merged = await waitFor(() => {
+        const db = openDatabase(file);
+        try {
+          const pending = db.prepare("SELECT value FROM settings WHERE key = 'search.merge'").pluck().get();
+          return pending == null ? { pages: indexPages(db), check: db.prepare("INSERT INTO search_fts(search_fts) VALUES('integrity-check')").run().changes } : null;
+        } finally {
+          db.close();
+        }
+      }, 'the index merged', 30_000, 100);
+      expect(merged.pages).toBeLessThanOrEqual(freshPages + 2);
       expect(await harbour(app)).toEqual(want);
     } finally {
       await app.close();

@@ -233,6 +233,21 @@ export class SearchRepository {
   }
 
   /** Moves index row `from` (its text, filter tokens and asset link) to the free row id `to`. */
+  /**
+   * One step of FTS5's incremental merge of the index's b-trees, after a pass moved every row (each move leaves a
+   * delete marker in a new segment until a merge drops it): `INSERT INTO search_fts(search_fts, rank) VALUES('merge',
+   * -pages)` — negative, so every segment takes part, as 'optimize' would, but about `pages` leaf pages at a time
+   * (https://www.sqlite.org/fts5.html#the_merge_command).
+   * @returns true where the step did work (the change count moved by 2 or more, as the same page says); false once
+   *   nothing is left to merge
+   */
+  mergeStep(pages: number): boolean {
+    const changes = this.st.get('SELECT total_changes()').pluck();
+    const before = changes.get() as number;
+    this.st.get("INSERT INTO search_fts(search_fts, rank) VALUES('merge', ?)").run(-Math.max(1, Math.floor(pages)));
+    return (changes.get() as number) - before >= 2;
+  }
+
   moveDocument(from: number, to: number): void {
     const row = this.st.get('SELECT body, meta FROM search_fts WHERE rowid = ?').raw().get(from) as [string, string] | undefined;
     if (!row) return;
