@@ -1,7 +1,8 @@
 /**
  * Issue 5, end to end as a person would: the built app in the local web host, Debian Chromium, the Apiframe,
  * EvoLink and OpenAI test servers. Keys set in Settings; the coffee photo as reference; "Compare models" fans the
- * prompt out to three models; the compare view zooms and pans them together; a blind vote; the win in the stats.
+ * prompt out to three models; the compare view zooms and pans them together; a blind vote; the win in the stats; an
+ * image trashed in another tab shows as in the trash in the open view and comes back with its Restore button.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -158,6 +159,30 @@ describe('compare models', () => {
     expect(cells[3]).toMatch(/^1/);
     expect(await table.getByRole('row').count()).toBe(4); // header + three models
     await app.page.keyboard.press('Escape');
+    await stats.waitFor({ state: 'hidden' });
+
+    // One of the three images moved to the trash in a second tab: the open view no longer shows it as an image of
+    // the set but as in the trash, with a Restore button that brings it back.
+    const other = await app.page.context().newPage();
+    await other.goto(app.host.origin + '/');
+    await other.getByRole('treeitem', { name: 'Coffee shoot' }).click();
+    const gallery = other.getByRole('region', { name: 'Gallery' });
+    await expect.poll(() => gallery.getByRole('img', { name: PROMPT }).count(), { timeout: 20_000 }).toBe(3);
+    await gallery.getByRole('img', { name: PROMPT }).first().click({ button: 'right' });
+    await other.getByRole('menu').getByRole('menuitem', { name: 'Move to trash' }).click();
+    await expect.poll(() => gallery.getByRole('img', { name: PROMPT }).count(), { timeout: 20_000 }).toBe(2);
+    const images = view.getByRole('list', { name: 'Images' });
+    await expect.poll(() => view.locator('.cmp-grid .cmp-img').count(), { timeout: 20_000 }).toBe(2);
+    const restore = images.getByRole('button', { name: /^Restore image [ABC]$/ });
+    expect(await restore.count()).toBe(1);
+    const trashedCell = images.getByRole('listitem').filter({ has: app.page.getByRole('button', { name: /^Restore image [ABC]$/ }) });
+    expect(await trashedCell.textContent()).toContain('In the trash');
+    await other.close();
+    await restore.click();
+    await expect.poll(() => view.locator('.cmp-grid .cmp-img').count(), { timeout: 20_000 }).toBe(3);
+    expect(await images.getByRole('button', { name: /^Restore image/ }).count()).toBe(0);
+    expect((await view.textContent()) ?? '').not.toContain('In the trash');
+
     await app.page.keyboard.press('Escape');
     await view.waitFor({ state: 'hidden' });
     expect(app.errors.filter((e) => !/favicon/.test(e))).toEqual([]);

@@ -20,6 +20,7 @@ export function Caption({ item, hidden, onPick, busy }: CaptionProps) {
   const lang = i18n.language;
   let status: string | null = null;
   if (item.error) status = describeError(t, item.error);
+  else if (!item.blob && item.trashedAssetId) status = t('compare.inTrash');
   else if (!item.blob && item.state) status = t(`jobState.${item.state}`);
   const credits = d ? (d.credits ?? d.creditsEstimate) : null;
   const usd = d ? (d.costUsd ?? d.usdEstimate) : null;

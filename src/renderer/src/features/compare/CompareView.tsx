@@ -175,6 +175,8 @@ function SideBySide({ items, focus, hidden, reference }: { items: CompareItemVie
   const view = useCompare((s) => s.view);
   const setView = useCompare((s) => s.setView);
   const setFocus = useCompare((s) => s.setFocus);
+  const restore = useCompare((s) => s.restore);
+  const busy = useCompare((s) => s.busy);
   return (
     <div className={`cmp-grid n-${items.length}`} role="list" aria-label={t('compare.images')}>
       {items.map((item) => {
@@ -199,6 +201,13 @@ function SideBySide({ items, focus, hidden, reference }: { items: CompareItemVie
                 onView={setView}
                 layers={[{ key: item.id, src: mediaUrl(item.blob.id, 'original'), alt: name, size: sizeOf(item) }]}
               />
+            ) : item.trashedAssetId ? (
+              <div className="cmp-pane cmp-pending cmp-trashed" role="group" aria-label={name}>
+                <span className="muted">{t('compare.inTrash')}</span>
+                <button type="button" className="btn btn-plain btn-small" disabled={busy} onClick={() => void restore(item.slot)}>
+                  {t('compare.restoreImage', { letter })}
+                </button>
+              </div>
             ) : (
               <div className="cmp-pane cmp-pending" role="img" aria-label={name}>
                 {item.error ? (

@@ -37,6 +37,8 @@ interface CompareState {
   toggleBlind(): Promise<void>;
   /** Records the item at `slot` as the winner. */
   pick(slot: number): Promise<void>;
+  /** Takes the image of the item at `slot` out of the trash (the set is re-read on `library.changed`). */
+  restore(slot: number): Promise<void>;
   setRunOpen(open: boolean): void;
   setStatsOpen(open: boolean): void;
   setPickOpen(open: boolean): void;
@@ -44,18 +46,23 @@ interface CompareState {
   comparePicked(assetIds: string[]): Promise<void>;
 }
 
+/** The library changes that can change what an item shows (a run shows its first output outside the trash). */
+const TRASH_REASONS = new Set(['trashed', 'restored', 'emptied']);
+
 let unsubscribe: (() => void) | null = null;
 let refreshing: Promise<void> | null = null;
 
 export const useCompare = create<CompareState>()((set, get) => {
   const follow = (): void => {
     unsubscribe?.();
-    // Runs report through `job.updated`; verdicts and blind mode through `compare.changed`.
+    // Runs report through `job.updated`; verdicts and blind mode through `compare.changed`; an image trashed,
+    // restored or deleted for good (here or in another window) through `library.changed`.
     unsubscribe = getTransport().subscribe((e) => {
       const cur = get().set;
       if (!cur) return;
       if (e.name === 'compare.changed' && e.payload.setId === cur.id) void get().refresh();
       if (e.name === 'job.updated' && cur.items.some((i) => i.jobId === e.payload.id)) void get().refresh();
+      if (e.name === 'library.changed' && TRASH_REASONS.has(e.payload.reason)) void get().refresh();
     });
   };
 
@@ -138,6 +145,20 @@ export const useCompare = create<CompareState>()((set, get) => {
       const item = s?.items[slot];
       if (!s || !item?.blob) return;
       await guarded(() => call('compare.verdict', { id: s.id, ranking: [item.id] }));
+    },
+
+    async restore(slot) {
+      const id = get().set?.items[slot]?.trashedAssetId;
+      if (!id) return;
+      set({ busy: true, error: null });
+      try {
+        await call('assets.restore', { ids: [id] });
+        await get().refresh();
+      } catch (err) {
+        set({ error: errorShape(err) });
+      } finally {
+        set({ busy: false });
+      }
     },
 
     setRunOpen: (runOpen) => set({ runOpen }),
