@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/main/services/library/db';
 import { SearchService } from '../../src/main/services/library/search';
 import type { CallOutput } from '../../src/shared/contract';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
+import { TRASH_IN_CREATION_ORDER } from '../../src/main/services/repositories/search';
 import { docOrderFlag, rowsInOrder as rowsOrdered, scrambleIndexRows } from '../helpers/search-index';
 
 /** Images: 40 steps of 50 at least 20 ms apart, so the first close lands mid-pass. */
@@ -61,6 +62,17 @@ afterAll(async () => {
 });
 
 describe('re-ordering the search index in the background', () => {
+  it('reads the trash in creation order from its own index, without sorting the whole trash at each step', () => {
+    const db = openDatabase(join(dir, 'library.sqlite'));
+    try {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${TRASH_IN_CREATION_ORDER}`).all(0, '', 50) as { detail: string }[]).map((r) => r.detail);
+      expect(plan.join(' | ')).toMatch(/USING (COVERING )?INDEX assets_trash_by_created/);
+      expect(plan.join(' | ')).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('puts the rows back in creation order after the app opens the library, across a close mid-way, searches exact throughout', async () => {
     const file = join(dir, 'library.sqlite');
     expect(rowsInOrder(file)).toMatchObject({ ordered: false, flag: 'none', pass: null });

@@ -74,6 +74,13 @@ export function compareDocKeys(a: readonly [number, string, ...unknown[]], b: re
   return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 }
 
+/**
+ * Up to `?3` trashed images with an index row after the key (`?1` created_at ms, `?2` id) in creation order, read from
+ * `assets_trash_by_created` (migration 0020) rather than by sorting the whole trash. Exported for its plan's test.
+ */
+export const TRASH_IN_CREATION_ORDER = `SELECT created_at, id, doc_id FROM assets INDEXED BY assets_trash_by_created
+  WHERE deleted_at IS NOT NULL AND (created_at, id) > (?, ?) AND doc_id IS NOT NULL ORDER BY created_at, id LIMIT ?`;
+
 /** The full-text index joined to live images by their row in it (the index the outer loop). */
 export const FTS_FROM = 'search_fts CROSS JOIN assets a INDEXED BY assets_live_by_doc ON a.doc_id = search_fts.rowid';
 
@@ -213,7 +220,7 @@ export class SearchRepository {
   /**
    * Up to `n` images that have an index row, live or in the trash, after the key `after` ([created_at ms, id];
    * null: from the first) in creation order: `[created_at, id, doc_id]` each. The live ones come from the date
-   * index, the trashed ones (few) from a scan of the trash.
+   * index, the trashed ones from the trash's own ({@link TRASH_IN_CREATION_ORDER}).
    */
   docsInCreationOrder(after: DocKey | null, n: number): [number, string, number][] {
     const [c, id] = after ?? [Number.MIN_SAFE_INTEGER, ''];
@@ -225,7 +232,7 @@ export class SearchRepository {
       .raw()
       .all(c, id, n) as [number, string, number][];
     const trashed = this.st
-      .get('SELECT created_at, id, doc_id FROM assets WHERE deleted_at IS NOT NULL AND (created_at, id) > (?, ?) AND doc_id IS NOT NULL ORDER BY created_at, id LIMIT ?')
+      .get(TRASH_IN_CREATION_ORDER)
       .raw()
       .all(c, id, n) as [number, string, number][];
     if (trashed.length === 0) return live;

@@ -18,6 +18,7 @@ import * as m0016 from './0016-batches';
 import * as m0017 from './0017-search-meta';
 import * as m0018 from './0018-budgets-and-kits';
 import * as m0019 from './0019-search-stack-members';
+import * as m0020 from './0020-trash-by-created';
 
 export interface Migration {
   /** Schema version after this migration runs (1-based, contiguous). */
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: '0017-search-meta', up: m0017.up },
   { version: 18, name: '0018-budgets-and-kits', up: m0018.up },
   { version: 19, name: '0019-search-stack-members', up: m0019.up },
+  { version: 20, name: '0020-trash-by-created', up: m0020.up },
 ];
