@@ -5,6 +5,7 @@
  */
 import type { AssetPatch } from '@shared/organise';
 import { useGallery } from '../../store/gallery';
+import { isSearching, useSearch } from '../../store/search';
 import { selectedIds, useSelection } from '../../store/selection';
 import { useToasts } from '../../store/toasts';
 import * as ops from '../../store/undo-ops';
@@ -112,13 +113,22 @@ export function removeSelectionFromCollection(collectionId: string, name: string
   });
 }
 
-/** Moves or copies the selection to a folder. Throws (for the dialog to show). */
+/**
+ * Moves or copies the selection to a folder. Throws (for the dialog to show). Moved images leave the grid at once
+ * only where the view is the one folder they left (no search: a search looks into sub-folders too); in a
+ * collection or a search they may still belong, so they stay on screen until the view is read again (as the
+ * gallery's `refine` keeps a view until its new first page arrives), and the images that no longer match go then.
+ */
 export async function moveOrCopySelection(kind: 'move' | 'copy', folderId: string): Promise<void> {
   const ids = selectedIds();
   if (ids.length === 0) return;
   if (kind === 'move') {
     await ops.moveAssets(ids, folderId);
-    if (useGallery.getState().folderId !== folderId) useGallery.getState().dropItems(ids);
+    const gallery = useGallery.getState();
+    const search = useSearch.getState();
+    if (search.source.kind === 'folder' && !isSearching(search)) {
+      if (gallery.folderId !== folderId) gallery.dropItems(ids);
+    } else gallery.scheduleReload();
   } else {
     await ops.copyAssets(ids, folderId);
   }
