@@ -7,6 +7,7 @@
  * Plain Node, synchronous SQLite.
  */
 import type { CallInputParsed } from '@shared/contract';
+import { monthStartUtc } from '@shared/budget-period';
 import type { BudgetCap, BudgetStatus, BudgetUse, KeptGroup, KeptRow } from '@shared/contracts/budgets';
 import { AppError } from '@shared/errors';
 import { EVOLINK_CREDITS_PER_USD } from '@shared/providers/evolink';
@@ -30,11 +31,8 @@ export interface BudgetCharge {
 /** Sums under this are rounding noise (credits and USD). */
 const EPSILON = 1e-9;
 
-/** Start of the calendar month (UTC) that `t` (epoch ms) is in, epoch ms. */
-export function monthStartUtc(t: number): number {
-  const d = new Date(t);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-}
+/** Start of the calendar month (UTC) that `t` (epoch ms) is in, epoch ms (the rule the renderer's budget line uses too). */
+export { monthStartUtc };
 
 export class BudgetService {
   private readonly now: () => number;

@@ -4,14 +4,17 @@ import type { BudgetStatus } from '@shared/contracts/budgets';
 import { budgetAmount } from '../../i18n/format';
 import { useJobs } from '../../store/jobs';
 import { call } from '../../transport';
+import { periodEnd, periodWaitMs } from './period';
 import { useBudgetUi } from './store';
 
 /** While jobs keep changing, the budget is read again at most this often (ms): a batch's rows do not each cost a read. */
 const JOB_REREAD_MS = 1000;
 
 /**
- * The budget of the project `folderId` is in, read afresh when a budget is saved (here or elsewhere) and, at most
- * once a second, while jobs start or end; null while unknown or where the folder is not known.
+ * The budget of the project `folderId` is in, read afresh when a budget is saved (here or elsewhere), at most once a
+ * second while jobs start or end, and when the month it counts rolls over (a timer to the next 1st, 00:00 UTC, and
+ * on window focus or the page shown again after that: a laptop asleep over the month's end); null while unknown or
+ * where the folder is not known.
  */
 export function useBudget(folderId: string | null): BudgetStatus | null {
   const version = useBudgetUi((s) => s.version);
@@ -36,6 +39,29 @@ export function useBudget(folderId: string | null): BudgetStatus | null {
     },
     [],
   );
+  // The month's end: `periodTick` reads again once the page's clock is past it (nothing else changes then).
+  const [periodTick, setPeriodTick] = useState(0);
+  const periodStart = status && status.folderId === folderId ? status.s.periodStart : null;
+  useEffect(() => {
+    if (!folderId || periodStart === null) return;
+    const end = periodEnd(periodStart);
+    let wait: ReturnType<typeof setTimeout> | null = null;
+    const reread = (): void => setPeriodTick((n) => n + 1);
+    const arm = (): void => {
+      wait = setTimeout(() => (Date.now() >= end ? reread() : arm()), periodWaitMs(end, Date.now()));
+    };
+    arm();
+    const onWake = (): void => {
+      if (document.visibilityState === 'visible' && Date.now() >= end) reread();
+    };
+    window.addEventListener('focus', onWake);
+    document.addEventListener('visibilitychange', onWake);
+    return () => {
+      if (wait) clearTimeout(wait);
+      window.removeEventListener('focus', onWake);
+      document.removeEventListener('visibilitychange', onWake);
+    };
+  }, [folderId, periodStart, periodTick]);
   useEffect(() => {
     if (!folderId) return;
     let live = true;
@@ -46,7 +72,7 @@ export function useBudget(folderId: string | null): BudgetStatus | null {
     return () => {
       live = false;
     };
-  }, [folderId, version, jobsTick]);
+  }, [folderId, version, jobsTick, periodTick]);
   return status && status.folderId === folderId ? status.s : null;
 }
 
