@@ -280,8 +280,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   engine.start();
   // Content Credentials of images stored before Atelier read them (migration 0015), in the background.
   const credentialsBackfill = store.credentials.backfill((id) => store.read(id), (id, length) => store.readHead(id, length));
-  // A library whose search index rows left creation order gets them back in the background, 50 images a step.
-  const reorder = search.reorderInBackground();
+  // A library whose search index rows left creation order gets them back in the background, 50 images a step; one
+  // whose index was dropped for a new layout is indexed again the same way. ATELIER_SEARCH_STEP_PAUSE_MS (tests) sets
+  // the pause between steps (default 20 ms).
+  const stepPause = Number(opts.env['ATELIER_SEARCH_STEP_PAUSE_MS'] ?? '');
+  const reorder = search.reorderInBackground(Number.isFinite(stepPause) && stepPause > 0 ? { pauseMs: stepPause } : {});
   log.info(`library opened at ${opts.dataDir}`);
 
   return {

@@ -34,9 +34,16 @@ export const organiseCalls = {
     }).strict(),
     /**
      * `total`: every match, exactly up to 10,000; `totalCapped` true when there are more (then `total` is 10,000 and
-     * the count is shown as "10,000+").
+     * the count is shown as "10,000+"). `indexing`: present while the search index is built again in the background
+     * and the query reads it (images indexed of those to index); matches among the rest are not shown yet.
      */
-    output: z.object({ items: z.array(AssetListItem), nextCursor: z.string().nullable(), total: Count, totalCapped: z.boolean() }),
+    output: z.object({
+      items: z.array(AssetListItem),
+      nextCursor: z.string().nullable(),
+      total: Count,
+      totalCapped: z.boolean(),
+      indexing: z.object({ done: Count, total: Count }).optional(),
+    }),
   },
   /** Every id a query matches, in its order (select all); at most 250,000. */
   'assets.ids': { input: AssetQuery, output: z.object({ ids: z.array(Id) }) },

@@ -321,6 +321,36 @@ export class SearchRepository {
     return this.st.get('SELECT COUNT(*) FROM assets').pluck().get() as number;
   }
 
+  /**
+   * Up to `n` assets (in the trash or not) after the key `after` ([created_at ms, id]; null: from the first), in
+   * creation order: `[rowid, id, created_at]` each. A rebuild in steps walks the library with it.
+   */
+  assetsInCreationOrderAfter(after: DocKey | null, n: number): [number, string, number][] {
+    const [c, id] = after ?? [Number.MIN_SAFE_INTEGER, ''];
+    // Live and trashed from their own date indexes (one index over both would cost every write of the table).
+    const live = this.st
+      .get(
+        `SELECT created_at, id, rowid FROM assets INDEXED BY assets_live_by_created
+          WHERE deleted_at IS NULL AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
+      )
+      .raw()
+      .all(c, id, n) as [number, string, number][];
+    const trashed = this.st
+      .get(
+        `SELECT created_at, id, rowid FROM assets INDEXED BY assets_trash_by_created
+          WHERE deleted_at IS NOT NULL AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
+      )
+      .raw()
+      .all(c, id, n) as [number, string, number][];
+    const rows = trashed.length === 0 ? live : [...live, ...trashed].sort(compareDocKeys).slice(0, n);
+    return rows.map(([createdAt, assetId, rowid]) => [rowid, assetId, createdAt]);
+  }
+
+  /** The highest index row id any asset still names (rows of an index since dropped included; 0 for none). */
+  maxAssetDocId(): number {
+    return (this.st.get('SELECT max(doc_id) FROM assets').pluck().get() as number | null) ?? 0;
+  }
+
   /** Every asset's (rowid, id), in creation order (created_at, id). */
   assetsInCreationOrder(): [number, string][] {
     return this.st.get('SELECT rowid, id FROM assets ORDER BY created_at, id').raw().all() as [number, string][];

@@ -19,6 +19,8 @@ interface GalleryState {
   total: number;
   /** True when `total` is the server's cap (more matches than it counts: shown as "10,000+"). */
   totalCapped: boolean;
+  /** While the search index is built again in the background and this view reads it: its progress (images). */
+  indexing: { done: number; total: number } | null;
   nextCursor: string | null;
   loading: boolean;
   error: AppErrorShape | null;
@@ -55,6 +57,21 @@ let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 let seen = new Set<string>();
 let seenFor: readonly AssetListItem[] | null = null;
 
+/** How often a view answered from a search index still being built is read again, ms. */
+const INDEXING_RELOAD_MS = 3000;
+let indexingTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** While the index is being built, reads the view again every few seconds, so matches appear as they are indexed. */
+function followIndexing(indexing: { done: number; total: number } | undefined): void {
+  if (indexingTimer) clearTimeout(indexingTimer);
+  indexingTimer = null;
+  if (!indexing) return;
+  indexingTimer = setTimeout(() => {
+    indexingTimer = null;
+    void useGallery.getState().reload();
+  }, INDEXING_RELOAD_MS);
+}
+
 /** Reads the first page of `folderId`'s view into the store, over whatever is on screen until it arrives. */
 async function firstPage(folderId: string | null): Promise<void> {
   const set = useGallery.setState;
@@ -63,7 +80,7 @@ async function firstPage(folderId: string | null): Promise<void> {
   useSelection.getState().clear();
   // A cursor of the old view must not page the new one (loadMore also waits while `loading`).
   if (!q) {
-    set((s) => ({ items: [], total: 0, totalCapped: false, nextCursor: null, error: null, loading: false, view: s.view + 1 }));
+    set((s) => ({ items: [], total: 0, totalCapped: false, indexing: null, nextCursor: null, error: null, loading: false, view: s.view + 1 }));
     return;
   }
   set({ nextCursor: null, error: null, loading: true });
@@ -74,13 +91,15 @@ async function firstPage(folderId: string | null): Promise<void> {
       items: page.items,
       total: page.total,
       totalCapped: page.totalCapped,
+      indexing: page.indexing ?? null,
       nextCursor: page.nextCursor,
       loading: false,
       view: s.view + 1,
     }));
+    followIndexing(page.indexing);
   } catch (err) {
     if (gen !== generation) return;
-    set({ items: [], total: 0, totalCapped: false, loading: false, error: errorShape(err) });
+    set({ items: [], total: 0, totalCapped: false, indexing: null, loading: false, error: errorShape(err) });
   }
 }
 
@@ -89,6 +108,7 @@ export const useGallery = create<GalleryState>()((set, get) => ({
   items: [],
   total: 0,
   totalCapped: false,
+  indexing: null,
   nextCursor: null,
   loading: false,
   error: null,
@@ -96,7 +116,7 @@ export const useGallery = create<GalleryState>()((set, get) => ({
   view: 0,
 
   async show(folderId) {
-    set({ folderId, items: [], total: 0, totalCapped: false, nextCursor: null });
+    set({ folderId, items: [], total: 0, totalCapped: false, indexing: null, nextCursor: null });
     await firstPage(folderId);
   },
 
@@ -121,7 +141,8 @@ export const useGallery = create<GalleryState>()((set, get) => ({
         items = items.concat(page.items);
       }
       if (gen !== generation) return;
-      set({ items, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor, loading: false, error: null });
+      set({ items, total: page.total, totalCapped: page.totalCapped, indexing: page.indexing ?? null, nextCursor: page.nextCursor, loading: false, error: null });
+      followIndexing(page.indexing);
     } catch (err) {
       if (gen !== generation) return;
       set({ loading: false, error: errorShape(err) });

@@ -28,6 +28,7 @@ export function Gallery() {
   const items = useGallery((s) => s.items);
   const total = useGallery((s) => s.total);
   const totalCapped = useGallery((s) => s.totalCapped);
+  const indexing = useGallery((s) => s.indexing);
   const loading = useGallery((s) => s.loading);
   const error = useGallery((s) => s.error);
   const thumbSize = useGallery((s) => s.thumbSize);
@@ -122,6 +123,11 @@ export function Gallery() {
         </Slider.Root>
       </div>
       <SearchBar />
+      {indexing ? (
+        <p className="muted gallery-indexing" role="status">
+          {t('search.indexing', { percent: indexing.total > 0 ? Math.floor((indexing.done * 100) / indexing.total) : 0 })}
+        </p>
+      ) : null}
       <BulkBar />
       {body}
       <StackDialog />
