@@ -16,7 +16,7 @@ import type { CallOutput } from '../../src/shared/contract';
 import { call, openTestApp, tempDir, waitFor } from '../helpers/app';
 import { docOrderFlag, rowsInOrder } from '../helpers/search-index';
 
-/** Above the one-pass limit (5,000): 40 background steps of 200. */
+/** Above the one-pass limit (5,000): 80 background steps of 100. */
 const N = 8000;
 let dir: string;
 let cleanup: () => Promise<void>;
