@@ -12,6 +12,7 @@
  * for 200 ms delays every call scheduled meanwhile (about ten), not only the one in flight, so the 99th percentile
  * sees the stall. Latencies are printed (`busy-host …`).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,9 @@ beforeAll(async () => {
     await app.close();
   }
   photos = await generatePhotos(join(dir, 'photos'), PHOTOS);
+  // The set-up's files (the library, the photos) written out before anything is measured: the kernel flushing them
+  // later is this set-up's disk traffic, not the host's.
+  execFileSync('sync');
   host = await startHost(dataDir);
   client = await GalleryClient.signIn(host.url);
   await client.warm();
@@ -92,6 +96,9 @@ describe('a busy host still answers the gallery', () => {
 
   it(`serves a page and images within ${P99_LIMIT_MS} ms (p99, calls every ${CADENCE_MS} ms) while ${PHOTOS} photos of 1 MP are imported`, async () => {
     const folder = await client.call<{ id: string }>('folders.create', { name: 'Busy import', parentId: null });
+    // The five backups just written (thousands of files) written out first, as above: their flush belongs to the
+    // previous phase, and on a fresh CI machine it had the image calls of this one wait on the disk.
+    execFileSync('sync');
     const t0 = performance.now();
     let finished: TaskView | null = null;
     const importing = client.pushImport(folder.id, photos).then((t) => (finished = t));
