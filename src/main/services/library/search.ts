@@ -231,6 +231,11 @@ export class SearchService {
   private docOrdered: boolean;
   /** Whether {@link SearchService.needsRebuild} was asked since this service opened the library. */
   private rebuildChecked = false;
+  /**
+   * {@link SearchService.rebuildState}'s copy of settings `search.rebuild` (undefined until first read): a query and
+   * every image indexed ask for it, and only this service writes it.
+   */
+  private rebuild$: RebuildState | null | undefined;
 
   /** Totals are counted exactly up to this many matches ({@link TOTAL_CAP}; smaller in tests, to reach the capped plans). */
   private readonly cap: number;
@@ -324,13 +329,18 @@ export class SearchService {
     })();
   }
 
+  /** The background rebuild under way (a copy), read from settings once and then kept with every save. */
   private rebuildState(): RebuildState | null {
-    const raw = this.settings.get('search.rebuild');
-    return raw ? (JSON.parse(raw) as RebuildState) : null;
+    if (this.rebuild$ === undefined) {
+      const raw = this.settings.get('search.rebuild');
+      this.rebuild$ = raw ? (JSON.parse(raw) as RebuildState) : null;
+    }
+    return this.rebuild$ && { ...this.rebuild$ };
   }
 
   private saveRebuild(state: RebuildState | null): void {
     this.settings.set('search.rebuild', state === null ? null : JSON.stringify(state));
+    this.rebuild$ = state && { ...state };
   }
 
   /** Progress of a background rebuild (images indexed of those to index), or null when none is under way. */
@@ -349,7 +359,7 @@ export class SearchService {
    */
   rebuildStep(n = REBUILD_STEP): boolean {
     let more = true;
-    this.db.transaction(() => {
+    const step = this.db.transaction(() => {
       const st = this.rebuildState();
       if (!st) {
         more = false;
@@ -373,7 +383,14 @@ export class SearchService {
         st.next += this.gap;
       }
       this.saveRebuild(st);
-    })();
+    });
+    try {
+      step();
+    } catch (err) {
+      // Rolled back: the copy may be ahead of what was committed; the next read takes the settings again.
+      this.rebuild$ = undefined;
+      throw err;
+    }
     if (!more) return false;
     if (!this.rebuildState()) this.optimize();
     return true;
@@ -430,15 +447,15 @@ export class SearchService {
    *   (`indexing`).
    */
   query(q: ParsedQuery, limit: number, cursor: string | null): QueryPage {
-    const page = this.queryPage(q, limit, cursor);
+    this.refresh();
+    const built = this.where(q);
+    const page = this.queryPage(q, built, limit, cursor);
     const indexing = this.indexing();
-    if (indexing && readsIndex(this.where(q))) page.indexing = indexing;
+    if (indexing && readsIndex(built)) page.indexing = indexing;
     return page;
   }
 
-  private queryPage(q: ParsedQuery, limit: number, cursor: string | null): QueryPage {
-    this.refresh();
-    const built = this.where(q);
+  private queryPage(q: ParsedQuery, built: BuiltWhere, limit: number, cursor: string | null): QueryPage {
     const { order, keyCols } = orderOf(q.sort, q.dir);
     const collapse = collapsesStacks(q);
     let extra = collapse ? ` AND NOT ${STACK_HIDDEN}` : '';
