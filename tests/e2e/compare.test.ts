@@ -177,6 +177,7 @@ describe('compare models', () => {
     expect(await restore.count()).toBe(1);
     const trashedCell = images.getByRole('listitem').filter({ has: app.page.getByRole('button', { name: /^Restore image [ABC]$/ }) });
     expect(await trashedCell.textContent()).toContain('In the trash');
+    await app.page.screenshot({ path: join(SHOTS, 'compare-in-trash.png') });
     await other.close();
     await restore.click();
     await expect.poll(() => view.locator('.cmp-grid .cmp-img').count(), { timeout: 20_000 }).toBe(3);
